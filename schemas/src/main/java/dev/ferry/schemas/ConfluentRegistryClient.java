@@ -1,0 +1,91 @@
+package dev.ferry.schemas;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+
+/**
+ * A schema registry client over the Confluent REST API ({@code POST /subjects/{s}/versions},
+ * {@code GET /schemas/ids/{id}}). Ids and schemas are cached for the life of the client: a
+ * registered schema never changes, so the registry is asked once per schema per process.
+ *
+ * <p>Thread-safe.
+ */
+public final class ConfluentRegistryClient implements SchemaRegistry {
+  private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String baseUrl;
+  private final HttpClient http;
+  private final Map<String, Integer> idsBySubjectAndSchema = new ConcurrentHashMap<>();
+  private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+
+  /** @param baseUrl e.g. {@code http://localhost:8081} or {@code http://localhost:8080/apis/ccompat/v7} */
+  public ConfluentRegistryClient(final String baseUrl) {
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  @Override
+  public int register(final String subject, final Schema schema) {
+    final String cacheKey = subject + '\u0000' + schema.toString();
+    final Integer cached = idsBySubjectAndSchema.get(cacheKey);
+    if (cached != null) {
+      return cached;
+    }
+    final ObjectNode body = JSON.createObjectNode();
+    body.put("schema", schema.toString());
+    body.put("schemaType", "AVRO");
+    final JsonNode answer = send(HttpRequest.newBuilder(uri("/subjects/"
+            + URLEncoder.encode(subject, StandardCharsets.UTF_8) + "/versions"))
+        .header("Content-Type", CONTENT_TYPE)
+        .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+    final int id = answer.path("id").asInt(-1);
+    if (id < 0) {
+      throw new RegistryException("registry at " + baseUrl + " answered without an id: " + answer);
+    }
+    idsBySubjectAndSchema.put(cacheKey, id);
+    schemasById.putIfAbsent(id, schema);
+    return id;
+  }
+
+  @Override
+  public Schema byId(final int id) {
+    return schemasById.computeIfAbsent(id, i -> {
+      final JsonNode answer = send(HttpRequest.newBuilder(uri("/schemas/ids/" + i)).GET());
+      return new Schema.Parser().parse(answer.path("schema").asText());
+    });
+  }
+
+  private URI uri(final String path) {
+    return URI.create(baseUrl + path);
+  }
+
+  private JsonNode send(final HttpRequest.Builder request) {
+    final HttpRequest built = request.timeout(Duration.ofSeconds(30)).header("Accept", CONTENT_TYPE).build();
+    try {
+      final HttpResponse<String> response = http.send(built, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() / 100 != 2) {
+        throw new RegistryException("schema registry " + built.method() + " " + built.uri() + " answered "
+            + response.statusCode() + ": " + response.body());
+      }
+      return JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new RegistryException("schema registry at " + baseUrl + " cannot be reached: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RegistryException("interrupted while calling the schema registry at " + baseUrl, e);
+    }
+  }
+}

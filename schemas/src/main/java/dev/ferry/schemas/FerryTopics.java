@@ -1,0 +1,47 @@
+package dev.ferry.schemas;
+
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The topics of one Ferry pipeline, named from a single prefix so several pipelines can share a
+ * cluster: {@code <prefix>.cdc.<schema>.<table>} per captured table, {@code <prefix>.cdc.transactions},
+ * {@code <prefix>.apply} and {@code <prefix>.dead-letter}. Keys are UTF-8 text (see
+ * {@link Columns#keyText}); values are Avro in the Confluent wire format.
+ */
+public final class FerryTopics {
+  private final String prefix;
+  private final AvroSerde<ChangeEvent> changeSerde;
+  private final AvroSerde<TransactionMarker> transactionSerde;
+  private final AvroSerde<ApplyRecord> applySerde;
+  private final AvroSerde<DeadLetter> deadLetterSerde;
+
+  public FerryTopics(final String prefix, final SchemaRegistry registry) {
+    this.prefix = prefix;
+    this.changeSerde = new AvroSerde<>(registry, ChangeEvent.getClassSchema());
+    this.transactionSerde = new AvroSerde<>(registry, TransactionMarker.getClassSchema());
+    this.applySerde = new AvroSerde<>(registry, ApplyRecord.getClassSchema());
+    this.deadLetterSerde = new AvroSerde<>(registry, DeadLetter.getClassSchema());
+  }
+
+  /** The CDC topic of source table {@code schema.table}. */
+  public Topic<String, ChangeEvent> cdc(final String qualifiedTable) {
+    return new Topic<>(prefix + ".cdc." + qualifiedTable, Serdes.String(), changeSerde);
+  }
+
+  public Topic<String, TransactionMarker> transactions() {
+    return new Topic<>(prefix + ".cdc.transactions", Serdes.String(), transactionSerde);
+  }
+
+  /** Mapped rows for the target, keyed so a header and its details share a partition. */
+  public Topic<String, ApplyRecord> apply() {
+    return new Topic<>(prefix + ".apply", Serdes.String(), applySerde);
+  }
+
+  public Topic<String, DeadLetter> deadLetter() {
+    return new Topic<>(prefix + ".dead-letter", Serdes.String(), deadLetterSerde);
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+}
