@@ -41,6 +41,11 @@ public final class FerryTopics {
     return new Topic<>(prefix + ".dead-letter", Serdes.String(), deadLetterSerde);
   }
 
+  /** The serde of change events, shared by every CDC topic. */
+  public AvroSerde<ChangeEvent> changeSerde() {
+    return changeSerde;
+  }
+
   public String prefix() {
     return prefix;
   }

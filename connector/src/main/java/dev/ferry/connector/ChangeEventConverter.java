@@ -1,0 +1,197 @@
+package dev.ferry.connector;
+
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.SourcePosition;
+import dev.ferry.schemas.TransactionMarker;
+import dev.ferry.schemas.TransactionStatus;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+
+/**
+ * Turns Debezium's Kafka Connect change records into Ferry's {@link ChangeEvent} and
+ * {@link TransactionMarker} envelopes. Pure and stateless.
+ *
+ * <p>Values keep their exact meaning: Debezium's time types become days or microseconds with a
+ * {@code logical} tag, decimals stay text, and a column whose value PostgreSQL did not send (an
+ * unchanged TOAST value, which Debezium fills with {@value #UNAVAILABLE}) is left out of the row so
+ * it can never be written to the target.
+ */
+public final class ChangeEventConverter {
+  /** Debezium's placeholder for an unchanged TOASTed column. */
+  public static final String UNAVAILABLE = "__debezium_unavailable_value";
+  private static final String SOURCE_TYPE = "__debezium.source.column.type";
+
+  /** The change in {@code value} (a Debezium envelope); null when it is not a data change. */
+  public ChangeEvent change(final Struct key, final Struct value) {
+    if (value == null || value.schema().field("op") == null) {
+      return null;
+    }
+    final ChangeOp op = op(value.getString("op"));
+    if (op == null) {
+      return null;
+    }
+    final Struct source = value.getStruct("source");
+    final Struct tx = value.schema().field("transaction") == null ? null : value.getStruct("transaction");
+    final SourcePosition position = SourcePosition.newBuilder()
+        .setDatabase(source.getString("db"))
+        .setSchema$(source.getString("schema"))
+        .setTable(source.getString("table"))
+        .setLsn(lsn(source))
+        .setTxId(tx == null ? null : tx.getString("id"))
+        .setTxOrder(tx == null ? null : tx.getInt64("total_order"))
+        .setSnapshot(isSnapshot(source))
+        .setTsMs(source.getInt64("ts_ms"))
+        .build();
+    return ChangeEvent.newBuilder()
+        .setOp(op)
+        .setSource(position)
+        .setKey(key == null ? List.of() : columns(key))
+        .setBefore(value.getStruct("before") == null ? null : columns(value.getStruct("before")))
+        .setAfter(value.getStruct("after") == null ? null : columns(value.getStruct("after")))
+        .build();
+  }
+
+  /** A transaction BEGIN or END from Debezium's transaction topic. */
+  public TransactionMarker transaction(final Struct value) {
+    final Map<String, Long> counts = new LinkedHashMap<>();
+    final Field collections = value.schema().field("data_collections");
+    if (collections != null && value.get(collections) != null) {
+      for (final Object o : value.getArray("data_collections")) {
+        final Struct c = (Struct) o;
+        counts.put(c.getString("data_collection"), c.getInt64("event_count"));
+      }
+    }
+    return TransactionMarker.newBuilder()
+        .setStatus(TransactionStatus.valueOf(value.getString("status")))
+        .setTxId(value.getString("id"))
+        .setEventCount(value.getInt64("event_count"))
+        .setTableCounts(counts)
+        .setTsMs(value.schema().field("ts_ms") == null ? 0L : value.getInt64("ts_ms"))
+        .build();
+  }
+
+  private static ChangeOp op(final String code) {
+    return switch (code) {
+      case "r" -> ChangeOp.READ;
+      case "c" -> ChangeOp.CREATE;
+      case "u" -> ChangeOp.UPDATE;
+      case "d" -> ChangeOp.DELETE;
+      default -> null;
+    };
+  }
+
+  private static long lsn(final Struct source) {
+    final Object lsn = source.schema().field("lsn") == null ? null : source.get("lsn");
+    return lsn == null ? 0L : ((Number) lsn).longValue();
+  }
+
+  private static boolean isSnapshot(final Struct source) {
+    final Object s = source.get("snapshot");
+    return s != null && !"false".equals(String.valueOf(s));
+  }
+
+  /** The columns of a row struct, in schema order, without unavailable (unchanged TOAST) values. */
+  static List<ColumnValue> columns(final Struct row) {
+    final List<ColumnValue> out = new ArrayList<>(row.schema().fields().size());
+    for (final Field f : row.schema().fields()) {
+      final Object raw = row.get(f);
+      if (isUnavailable(raw)) {
+        continue;
+      }
+      out.add(value(f.name(), f.schema(), raw));
+    }
+    return out;
+  }
+
+  private static boolean isUnavailable(final Object raw) {
+    if (raw instanceof String s) {
+      return UNAVAILABLE.equals(s);
+    }
+    if (raw instanceof byte[] b) {
+      return b.length == UNAVAILABLE.length() && UNAVAILABLE.equals(new String(b, java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return false;
+  }
+
+  static ColumnValue value(final String name, final Schema schema, final Object raw) {
+    final String logicalName = schema.name();
+    if (raw == null) {
+      return new ColumnValue(name, null, logical(logicalName, schema));
+    }
+    if (Decimal.LOGICAL_NAME.equals(logicalName)) {
+      return new ColumnValue(name, ((BigDecimal) raw).toPlainString(), "decimal");
+    }
+    if (logicalName != null) {
+      switch (logicalName) {
+        case "io.debezium.time.Date", "org.apache.kafka.connect.data.Date" -> {
+          final int days = raw instanceof java.util.Date d
+              ? (int) Math.floorDiv(d.getTime(), 86_400_000L) : ((Number) raw).intValue();
+          return new ColumnValue(name, days, "date");
+        }
+        case "io.debezium.time.MicroTimestamp" -> {
+          return new ColumnValue(name, ((Number) raw).longValue(), "timestamp-micros");
+        }
+        case "io.debezium.time.Timestamp" -> {
+          return new ColumnValue(name, ((Number) raw).longValue() * 1000L, "timestamp-micros");
+        }
+        case "io.debezium.time.NanoTimestamp" -> {
+          return new ColumnValue(name, ((Number) raw).longValue() / 1000L, "timestamp-micros");
+        }
+        case "io.debezium.time.MicroTime" -> {
+          return new ColumnValue(name, ((Number) raw).longValue(), "time-micros");
+        }
+        case "io.debezium.time.Time" -> {
+          return new ColumnValue(name, ((Number) raw).longValue() * 1000L, "time-micros");
+        }
+        case "io.debezium.time.ZonedTimestamp" -> {
+          return new ColumnValue(name, raw.toString(), "timestamp-tz");
+        }
+        case "io.debezium.data.Uuid" -> {
+          return new ColumnValue(name, raw.toString(), "uuid");
+        }
+        case "io.debezium.data.Json" -> {
+          return new ColumnValue(name, raw.toString(), "json");
+        }
+        default -> {
+          // fall through to the plain type
+        }
+      }
+    }
+    final Object value = switch (schema.type()) {
+      case INT8, INT16, INT32 -> ((Number) raw).intValue();
+      case INT64 -> ((Number) raw).longValue();
+      case FLOAT32 -> ((Number) raw).floatValue();
+      case FLOAT64 -> ((Number) raw).doubleValue();
+      case BOOLEAN -> raw;
+      case STRING -> raw.toString();
+      case BYTES -> raw instanceof ByteBuffer bb ? bb : ByteBuffer.wrap((byte[]) raw);
+      default -> raw.toString();
+    };
+    return new ColumnValue(name, value, logical(logicalName, schema));
+  }
+
+  private static String logical(final String logicalName, final Schema schema) {
+    if (Decimal.LOGICAL_NAME.equals(logicalName)) {
+      return "decimal";
+    }
+    final Map<String, String> params = schema.parameters();
+    if (params != null && params.containsKey(SOURCE_TYPE)) {
+      final String sourceType = params.get(SOURCE_TYPE).toUpperCase(Locale.ROOT);
+      if (sourceType.equals("NUMERIC") || sourceType.equals("DECIMAL") || sourceType.equals("MONEY")) {
+        return "decimal";
+      }
+    }
+    return null;
+  }
+}

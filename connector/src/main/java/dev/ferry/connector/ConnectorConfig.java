@@ -1,0 +1,125 @@
+package dev.ferry.connector;
+
+import dev.ferry.config.Config;
+import dev.ferry.config.Setting;
+import dev.ferry.schemas.KafkaSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Typed configuration of the change-capture service: which legacy database and tables, and how
+ * Debezium keeps its place. Keys under {@code debezium.} are passed to Debezium unchanged (the
+ * prefix removed), for the rare setting Ferry does not model.
+ */
+public record ConnectorConfig(
+    KafkaSettings kafka,
+    String name,
+    String host,
+    int port,
+    String database,
+    String user,
+    String password,
+    List<String> tables,
+    String slotName,
+    String publicationName,
+    Path offsetFile,
+    Duration offsetFlushInterval,
+    SnapshotMode snapshotMode,
+    Map<String, String> passThrough) {
+
+  private static final String LEGACY = "legacy";
+  private static final String CONNECTOR = "connector";
+  public static final String PASS_THROUGH_PREFIX = "debezium.";
+
+  public static final Setting<String> HOST = Setting.string("legacy.host", LEGACY, null,
+      "Host of the legacy PostgreSQL server to capture from.");
+  public static final Setting<Integer> PORT = Setting.integer("legacy.port", LEGACY, 5432, 1, 65_535,
+      "Port of the legacy PostgreSQL server.");
+  public static final Setting<String> DATABASE = Setting.string("legacy.database", LEGACY, null,
+      "Legacy database name.");
+  public static final Setting<String> USER = Setting.string("legacy.user", LEGACY, "postgres",
+      "User with the REPLICATION attribute and SELECT on the captured tables.");
+  public static final Setting<String> PASSWORD = new Setting<>("legacy.password", LEGACY,
+      "Password of legacy.user; prefer the environment variable FERRY_LEGACY_PASSWORD.", "", raw -> raw,
+      "any text");
+  public static final Setting<List<String>> TABLES = Setting.list("legacy.tables", LEGACY, null,
+      "Tables to capture, as schema.table.");
+  public static final Setting<String> NAME = Setting.string("connector.name", CONNECTOR, "ferry-legacy",
+      "Logical name of this capture; appears in logs and metrics.");
+  public static final Setting<String> SLOT = Setting.string("connector.slot-name", CONNECTOR, "ferry",
+      "PostgreSQL logical replication slot; one per capture.");
+  public static final Setting<String> PUBLICATION = Setting.string("connector.publication-name", CONNECTOR, "ferry",
+      "PostgreSQL publication, created for the captured tables if missing.");
+  public static final Setting<String> OFFSET_FILE = Setting.string("connector.offset-file", CONNECTOR,
+      ".ferry/connector-offsets.dat",
+      "File where the capture's source position is kept across restarts (written only after Kafka acknowledged "
+          + "the events up to it).");
+  public static final Setting<Duration> OFFSET_FLUSH = Setting.duration("connector.offset-flush-interval",
+      CONNECTOR, Duration.ofSeconds(1), Duration.ZERO,
+      "How often the acknowledged source position is written to the offset file and confirmed to PostgreSQL. "
+          + "Shorter means fewer events resent after a crash.");
+  public static final Setting<SnapshotMode> SNAPSHOT_MODE = Setting.option("connector.snapshot-mode", CONNECTOR,
+      SnapshotMode.INITIAL, SnapshotMode.class, "When to read the tables' existing rows before streaming.");
+
+  public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DATABASE, USER, PASSWORD, TABLES, NAME, SLOT,
+      PUBLICATION, OFFSET_FILE, OFFSET_FLUSH, SNAPSHOT_MODE);
+
+  public static ConnectorConfig from(final Config config, final Map<String, String> passThrough) {
+    return new ConnectorConfig(KafkaSettings.from(config), config.get(NAME), config.get(HOST), config.get(PORT),
+        config.get(DATABASE), config.get(USER), config.get(PASSWORD), config.get(TABLES), config.get(SLOT),
+        config.get(PUBLICATION), Path.of(config.get(OFFSET_FILE)), config.get(OFFSET_FLUSH),
+        config.get(SNAPSHOT_MODE), Map.copyOf(passThrough));
+  }
+
+  /**
+   * The Debezium PostgreSQL connector properties for this capture. Fixed choices, and why:
+   * {@code pgoutput} needs no server plugin; transaction metadata tells downstream stages when a
+   * transaction is complete; decimals as text keep exact values without per-column Avro schemas;
+   * source column types are propagated so numeric text is known to be a decimal.
+   */
+  public Properties debeziumProperties() {
+    final Properties p = new Properties();
+    p.put("name", name);
+    p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+    p.put("plugin.name", "pgoutput");
+    p.put("database.hostname", host);
+    p.put("database.port", String.valueOf(port));
+    p.put("database.dbname", database);
+    p.put("database.user", user);
+    p.put("database.password", password);
+    p.put("topic.prefix", name);
+    p.put("table.include.list", String.join(",", escapedTables()));
+    p.put("slot.name", slotName);
+    p.put("publication.name", publicationName);
+    p.put("publication.autocreate.mode", "filtered");
+    p.put("snapshot.mode", snapshotMode.debeziumValue());
+    p.put("provide.transaction.metadata", "true");
+    p.put("decimal.handling.mode", "string");
+    p.put("time.precision.mode", "adaptive_time_microseconds");
+    p.put("column.propagate.source.type", ".*");
+    p.put("tombstones.on.delete", "false");
+    p.put("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+    p.put("offset.storage.file.filename", offsetFile.toAbsolutePath().toString());
+    p.put("offset.flush.interval.ms", String.valueOf(offsetFlushInterval.toMillis()));
+    p.put("errors.max.retries", "-1");
+    passThrough.forEach(p::put);
+    return p;
+  }
+
+  private List<String> escapedTables() {
+    final List<String> out = new ArrayList<>();
+    for (final String t : tables) {
+      out.add("^" + t.replace(".", "\\.") + "$");
+    }
+    return out;
+  }
+
+  /** Debezium's name for the transaction-metadata topic of this capture. */
+  String debeziumTransactionTopic() {
+    return name + ".transaction";
+  }
+}

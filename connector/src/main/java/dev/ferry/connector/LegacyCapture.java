@@ -1,0 +1,128 @@
+package dev.ferry.connector;
+
+import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.TopicCreator;
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Captures the configured legacy tables into Kafka: a Debezium embedded PostgreSQL engine (snapshot,
+ * then streaming) feeding a {@link ChangePublisher}. {@link #start()} returns at once; the engine runs
+ * on its own thread until {@link #close()}.
+ */
+public final class LegacyCapture implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LegacyCapture.class);
+
+  private final ConnectorConfig config;
+  private final FerryTopics topics;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final ChangePublisher publisher;
+  private final ExecutorService executor;
+  private final CompletableFuture<Void> finished = new CompletableFuture<>();
+  private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+
+  public LegacyCapture(final ConnectorConfig config) {
+    this.config = config;
+    this.topics = config.kafka().topics(new ConfluentRegistryClient(config.kafka().registryUrl()));
+    final Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, config.name() + "-capture");
+    this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    this.publisher = new ChangePublisher(producer, topics, config.debeziumTransactionTopic());
+    this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-capture-" + config.name()));
+  }
+
+  /** Creates missing topics, then starts the engine in the background. */
+  public LegacyCapture start() {
+    final List<String> names = new ArrayList<>();
+    config.tables().forEach(t -> names.add(topics.cdc(t).name()));
+    names.add(topics.transactions().name());
+    TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of(topics.transactions().name()));
+    try {
+      final var parent = config.offsetFile().toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the directory of connector.offset-file "
+          + config.offsetFile(), e);
+    }
+    engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+        .using(config.debeziumProperties())
+        .using((success, message, error) -> {
+          if (success) {
+            finished.complete(null);
+          } else {
+            LOG.error("capture {} stopped: {}", config.name(), message, error);
+            finished.completeExceptionally(error != null ? error : new IllegalStateException(message));
+          }
+        })
+        .notifying(publisher)
+        .build();
+    executor.execute(engine);
+    LOG.info("capture {} started: {}:{}/{} tables {} -> topics {}.cdc.*", config.name(), config.host(),
+        config.port(), config.database(), config.tables(), topics.prefix());
+    return this;
+  }
+
+  /** Completes when the engine stops: normally after {@link #close()}, exceptionally on failure. */
+  public CompletableFuture<Void> finished() {
+    return finished;
+  }
+
+  /** Events Kafka has acknowledged so far. */
+  public long published() {
+    return publisher.published();
+  }
+
+  /** Snapshot rows captured so far. */
+  public long snapshotRows() {
+    return publisher.snapshotRows();
+  }
+
+  /** Stops the engine (flushing its acknowledged position) and the producer. Idempotent. */
+  @Override
+  public void close() {
+    try {
+      if (engine != null) {
+        engine.close();
+      }
+    } catch (IOException e) {
+      LOG.warn("error while stopping capture {}: {}", config.name(), e.toString());
+    }
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+        LOG.warn("capture {} did not stop within 60 s", config.name());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    producer.close();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.ferry.schemas;
+
+import dev.ferry.config.Config;
+import dev.ferry.config.Setting;
+import java.util.List;
+
+/**
+ * Settings every Ferry service shares: where Kafka and the schema registry are, and how Ferry's
+ * topics are named and sized.
+ *
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param registryUrl base URL of the Confluent-compatible registry API
+ * @param topicPrefix prefix of every Ferry topic
+ * @param partitions partitions of the CDC and apply topics Ferry creates
+ * @param replicationFactor replication factor of the topics Ferry creates
+ */
+public record KafkaSettings(String bootstrapServers, String registryUrl, String topicPrefix, int partitions,
+    short replicationFactor) {
+
+  private static final String GROUP = "kafka";
+
+  public static final Setting<String> BOOTSTRAP_SERVERS = Setting.string("kafka.bootstrap-servers", GROUP, null,
+      "Kafka bootstrap servers, host:port[,host:port...].");
+  public static final Setting<String> REGISTRY_URL = Setting.string("registry.url", GROUP, null,
+      "Base URL of a Confluent-compatible schema registry API (Confluent, Apicurio /apis/ccompat/v7, Redpanda, "
+          + "Karapace).");
+  public static final Setting<String> TOPIC_PREFIX = Setting.string("topics.prefix", GROUP, "ferry",
+      "Prefix of every topic of this pipeline; pipelines sharing a cluster need different prefixes.");
+  public static final Setting<Integer> PARTITIONS = Setting.integer("topics.partitions", GROUP, 3, 1, 10_000,
+      "Partitions of the CDC and apply topics Ferry creates. More partitions let more processor and sink "
+          + "instances share the work. Existing topics are left as they are.");
+  public static final Setting<Integer> REPLICATION_FACTOR = Setting.integer("topics.replication-factor", GROUP, 1,
+      1, 32, "Replication factor of the topics Ferry creates; 3 in production.");
+
+  public static final List<Setting<?>> SETTINGS =
+      List.of(BOOTSTRAP_SERVERS, REGISTRY_URL, TOPIC_PREFIX, PARTITIONS, REPLICATION_FACTOR);
+
+  public static KafkaSettings from(final Config config) {
+    return new KafkaSettings(config.get(BOOTSTRAP_SERVERS), config.get(REGISTRY_URL), config.get(TOPIC_PREFIX),
+        config.get(PARTITIONS), config.get(REPLICATION_FACTOR).shortValue());
+  }
+
+  /** The pipeline's topics, with serdes talking to this registry. */
+  public FerryTopics topics(final SchemaRegistry registry) {
+    return new FerryTopics(topicPrefix, registry);
+  }
+}

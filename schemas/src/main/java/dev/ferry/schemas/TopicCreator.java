@@ -1,0 +1,59 @@
+package dev.ferry.schemas;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates the topics a service writes to, if missing; existing topics are left untouched. */
+public final class TopicCreator {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicCreator.class);
+
+  private TopicCreator() {
+  }
+
+  /**
+   * Ensures every topic in {@code names} exists.
+   *
+   * @param partitions partition count for new topics
+   * @param singlePartition topics that must keep one partition (a global order), e.g. transaction markers
+   */
+  public static void ensure(final KafkaSettings kafka, final Collection<String> names, final int partitions,
+      final Set<String> singlePartition) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      final Set<String> existing = admin.listTopics().names().get();
+      final List<NewTopic> missing = new ArrayList<>();
+      for (final String name : names) {
+        if (!existing.contains(name)) {
+          missing.add(new NewTopic(name, singlePartition.contains(name) ? 1 : partitions,
+              kafka.replicationFactor()));
+        }
+      }
+      if (missing.isEmpty()) {
+        return;
+      }
+      try {
+        admin.createTopics(missing).all().get();
+        LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw e;
+        }
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create topics " + names + " on " + kafka.bootstrapServers() + ": "
+          + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+}

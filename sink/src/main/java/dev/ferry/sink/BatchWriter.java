@@ -1,0 +1,160 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.ApplyOp;
+import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.Columns;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Applies one batch of apply records and the offsets after them in a single target transaction.
+ *
+ * <p>The batch is first collapsed to the newest version per (table, key): PostgreSQL refuses a batched
+ * upsert that touches one row twice, and the older versions would be overwritten anyway. Rows are then
+ * written table by table with batched statements. If the batch fails for a reason that is not
+ * transient, it is applied again record by record, each in its own savepoint, so the one bad record is
+ * isolated and the rest apply.
+ *
+ * <p>Does not commit: the caller commits after it has dealt with the failures.
+ */
+final class BatchWriter {
+  private final String versionColumn;
+  private final OffsetStore offsets;
+  private final Map<String, TargetTable> tables = new HashMap<>();
+
+  BatchWriter(final String versionColumn, final OffsetStore offsets) {
+    this.versionColumn = versionColumn;
+    this.offsets = offsets;
+  }
+
+  /** A record the target refused, and why. */
+  record Failure(ConsumerRecord<String, ApplyRecord> record, SQLException error) {
+  }
+
+  /**
+   * Writes {@code batch} and {@code next} offsets on {@code c} (auto-commit off), without committing.
+   *
+   * @return records the target refused permanently; empty when all applied
+   * @throws SQLException a transient error; the transaction is rolled back and may be retried
+   */
+  List<Failure> write(final Connection c, final List<ConsumerRecord<String, ApplyRecord>> batch,
+      final Map<TopicPartition, Long> next) throws SQLException {
+    final List<ConsumerRecord<String, ApplyRecord>> newest = collapse(batch);
+    try {
+      writeAll(c, newest);
+      offsets.write(c, next);
+      return List.of();
+    } catch (SQLException e) {
+      c.rollback();
+      if (DatabaseErrors.isTransient(e)) {
+        throw e;
+      }
+    }
+    final List<Failure> failures = new ArrayList<>();
+    for (final ConsumerRecord<String, ApplyRecord> r : newest) {
+      final Savepoint sp = c.setSavepoint();
+      try {
+        writeAll(c, List.of(r));
+        c.releaseSavepoint(sp);
+      } catch (SQLException e) {
+        if (DatabaseErrors.isTransient(e)) {
+          c.rollback();
+          throw e;
+        }
+        c.rollback(sp);
+        failures.add(new Failure(r, e));
+      }
+    }
+    offsets.write(c, next);
+    return failures;
+  }
+
+  /** The newest version of each (table, key), in first-seen order. */
+  static List<ConsumerRecord<String, ApplyRecord>> collapse(final List<ConsumerRecord<String, ApplyRecord>> batch) {
+    final Map<String, ConsumerRecord<String, ApplyRecord>> byKey = new LinkedHashMap<>();
+    for (final ConsumerRecord<String, ApplyRecord> r : batch) {
+      final ApplyRecord a = r.value();
+      byKey.merge(a.getTable() + '\u0000' + Columns.keyText(a.getKey()), r,
+          (old, neu) -> neu.value().getVersion() >= old.value().getVersion() ? neu : old);
+    }
+    return new ArrayList<>(byKey.values());
+  }
+
+  private void writeAll(final Connection c, final List<ConsumerRecord<String, ApplyRecord>> records)
+      throws SQLException {
+    final Map<String, List<ApplyRecord>> upserts = new LinkedHashMap<>();
+    final Map<String, List<ApplyRecord>> deletes = new LinkedHashMap<>();
+    for (final ConsumerRecord<String, ApplyRecord> r : records) {
+      final ApplyRecord a = r.value();
+      if (a.getOp() == ApplyOp.DELETE) {
+        deletes.computeIfAbsent(a.getTable(), t -> new ArrayList<>()).add(a);
+      } else {
+        final StringBuilder shape = new StringBuilder(a.getTable());
+        a.getRow().forEach(col -> shape.append('\u0000').append(col.getName()));
+        upserts.computeIfAbsent(shape.toString(), t -> new ArrayList<>()).add(a);
+      }
+    }
+    for (final List<ApplyRecord> group : upserts.values()) {
+      upsert(c, group);
+    }
+    for (final Map.Entry<String, List<ApplyRecord>> e : deletes.entrySet()) {
+      delete(c, table(c, e.getKey()), e.getValue());
+    }
+  }
+
+  private void upsert(final Connection c, final List<ApplyRecord> rows) throws SQLException {
+    final ApplyRecord first = rows.get(0);
+    final TargetTable table = table(c, first.getTable());
+    final List<String> columns = first.getRow().stream().map(ColumnValue::getName).toList();
+    try (PreparedStatement ps = c.prepareStatement(UpsertStatement.sql(table, columns, versionColumn))) {
+      for (final ApplyRecord a : rows) {
+        int i = 1;
+        for (final ColumnValue col : a.getRow()) {
+          ColumnBinder.bind(ps, i++, col, table.columnTypes().getOrDefault(col.getName(), Types.OTHER));
+        }
+        ps.setLong(i, a.getVersion());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private void delete(final Connection c, final TargetTable table, final List<ApplyRecord> rows) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(DeleteStatement.sql(table, versionColumn))) {
+      for (final ApplyRecord a : rows) {
+        int i = 1;
+        for (final String keyColumn : table.primaryKey()) {
+          final ColumnValue v = Columns.find(a.getKey(), keyColumn);
+          if (v == null) {
+            throw new SQLException("delete for " + table.name() + " lacks key column " + keyColumn
+                + " (mapped key: " + a.getKey() + ")", "22023");
+          }
+          ColumnBinder.bind(ps, i++, v, table.columnTypes().getOrDefault(keyColumn, Types.OTHER));
+        }
+        ps.setLong(i, a.getVersion());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private TargetTable table(final Connection c, final String name) throws SQLException {
+    TargetTable t = tables.get(name);
+    if (t == null) {
+      t = TargetTable.read(c, name);
+      tables.put(name, t);
+    }
+    return t;
+  }
+}

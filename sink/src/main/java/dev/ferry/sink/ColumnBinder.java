@@ -1,0 +1,56 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.ColumnValue;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+/** Binds a {@link ColumnValue} to a statement parameter by what the value means (its logical type). */
+final class ColumnBinder {
+  private ColumnBinder() {
+  }
+
+  static void bind(final PreparedStatement ps, final int index, final ColumnValue column, final int sqlType)
+      throws SQLException {
+    final Object v = column.getValue();
+    if (v == null) {
+      ps.setNull(index, sqlType);
+      return;
+    }
+    final String logical = column.getLogical();
+    if (logical != null) {
+      switch (logical) {
+        case "decimal" -> ps.setBigDecimal(index, new BigDecimal(v.toString()));
+        case "date" -> ps.setObject(index, LocalDate.ofEpochDay(((Number) v).longValue()));
+        case "timestamp-micros" -> {
+          final long micros = ((Number) v).longValue();
+          ps.setObject(index, LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+              (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC));
+        }
+        case "time-micros" -> ps.setObject(index, LocalTime.ofNanoOfDay(((Number) v).longValue() * 1000L));
+        case "timestamp-tz" -> ps.setObject(index, OffsetDateTime.parse(v.toString()));
+        case "uuid" -> ps.setObject(index, UUID.fromString(v.toString()));
+        default -> ps.setObject(index, v.toString(), Types.OTHER);
+      }
+      return;
+    }
+    if (v instanceof ByteBuffer bb) {
+      final ByteBuffer copy = bb.duplicate();
+      final byte[] bytes = new byte[copy.remaining()];
+      copy.get(bytes);
+      ps.setBytes(index, bytes);
+    } else if (v instanceof CharSequence s) {
+      ps.setString(index, s.toString());
+    } else {
+      ps.setObject(index, v);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package dev.ferry.sink;
+
+import dev.ferry.config.Config;
+import dev.ferry.config.Setting;
+import dev.ferry.schemas.KafkaSettings;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Typed configuration of the sink.
+ *
+ * @param kafka shared Kafka settings
+ * @param jdbcUrl target database JDBC URL
+ * @param user target database user
+ * @param password target database password
+ * @param groupId consumer group; sink instances with the same id share the partitions
+ * @param batchSize most records applied in one target transaction
+ * @param versionColumn column of every target table holding the row's source version
+ * @param offsetsTable table in the target holding the sink's consumed offsets
+ * @param maxRetryBackoff longest wait between retries of a transient database error
+ */
+public record SinkConfig(
+    KafkaSettings kafka,
+    String jdbcUrl,
+    String user,
+    String password,
+    String groupId,
+    int batchSize,
+    String versionColumn,
+    String offsetsTable,
+    Duration maxRetryBackoff) {
+
+  private static final String TARGET = "target";
+  private static final String SINK = "sink";
+
+  public static final Setting<String> JDBC_URL = Setting.string("target.jdbc-url", TARGET, null,
+      "JDBC URL of the target database, e.g. jdbc:postgresql://host:5432/newsystem.");
+  public static final Setting<String> USER = Setting.string("target.user", TARGET, "postgres",
+      "Target database user; needs INSERT, UPDATE, DELETE on the target tables and CREATE for the offsets table.");
+  public static final Setting<String> PASSWORD = new Setting<>("target.password", TARGET,
+      "Target database password; prefer the environment variable FERRY_TARGET_PASSWORD.", "", raw -> raw,
+      "any text");
+  public static final Setting<String> GROUP_ID = Setting.string("sink.group-id", SINK, "ferry-sink",
+      "Consumer group of the sink; instances with the same id share the apply topic's partitions.");
+  public static final Setting<Integer> BATCH_SIZE = Setting.integer("sink.batch-size", SINK, 1000, 1, 100_000,
+      "Most change records applied in one target transaction.");
+  public static final Setting<String> VERSION_COLUMN = Setting.string("sink.version-column", SINK, "ferry_version",
+      "Column (bigint) every target table has for the row's source version; rows never move to a lower version.");
+  public static final Setting<String> OFFSETS_TABLE = Setting.string("sink.offsets-table", SINK, "ferry_sink_offsets",
+      "Table in the target where the sink keeps its consumed offsets, written in the same transaction as the rows.");
+  public static final Setting<Duration> MAX_RETRY_BACKOFF = Setting.duration("sink.max-retry-backoff", SINK,
+      Duration.ofSeconds(10), Duration.ofMillis(100),
+      "Longest wait between retries of a transient database error (connection lost, deadlock, restart).");
+
+  public static final List<Setting<?>> SETTINGS =
+      List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE, VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF);
+
+  public static SinkConfig from(final Config config) {
+    return new SinkConfig(KafkaSettings.from(config), config.get(JDBC_URL), config.get(USER), config.get(PASSWORD),
+        config.get(GROUP_ID), config.get(BATCH_SIZE), config.get(VERSION_COLUMN), config.get(OFFSETS_TABLE),
+        config.get(MAX_RETRY_BACKOFF));
+  }
+}

@@ -1,0 +1,322 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.DeadLetters;
+import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.Stage;
+import dev.ferry.schemas.TopicCreator;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the apply topic to the target database: batches of version-guarded upserts and deletes,
+ * with the consumed offsets written in the same transaction. The target, not Kafka, is the record of
+ * progress: on every partition assignment the sink seeks to the offsets stored in the target, so a
+ * crash at any moment neither loses nor re-applies a batch. (Offsets are also committed to Kafka after
+ * each batch, only so that the usual tools show the group's lag.)
+ *
+ * <p>Transient database errors are retried with backoff while the partitions are paused; a record
+ * the target refuses permanently goes to the dead-letter topic with the database's error, and the rest
+ * of its batch applies.
+ */
+public final class TargetSink implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TargetSink.class);
+
+  private final SinkConfig config;
+  private final FerryTopics topics;
+  private final OffsetStore offsets;
+  private final BatchWriter writer;
+  private final KafkaConsumer<String, ApplyRecord> consumer;
+  private final KafkaProducer<String, DeadLetter> deadLetters;
+  private final Thread thread;
+  private final AtomicLong applied = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong lastSourceTsMs = new AtomicLong();
+  private volatile boolean running = true;
+  private boolean inRebalance;
+  private volatile Throwable failure;
+  private Connection connection;
+
+  public TargetSink(final SinkConfig config) {
+    this.config = config;
+    this.topics = config.kafka().topics(new ConfluentRegistryClient(config.kafka().registryUrl()));
+    this.offsets = new OffsetStore(config.offsetsTable(), config.groupId());
+    this.writer = new BatchWriter(config.versionColumn(), offsets);
+    final Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.batchSize()));
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
+    this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), topics.apply().valueSerde().deserializer());
+    final Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    this.deadLetters = new KafkaProducer<>(p, new StringSerializer(), topics.deadLetter().valueSerde().serializer());
+    this.thread = new Thread(this::run, "ferry-sink-" + config.groupId());
+  }
+
+  /** Creates the offsets table and missing topics, then starts applying in the background. */
+  public TargetSink start() {
+    TopicCreator.ensure(config.kafka(), List.of(topics.apply().name(), topics.deadLetter().name()),
+        config.kafka().partitions(), Set.of());
+    thread.start();
+    LOG.info("sink {} started: {} -> {}", config.groupId(), topics.apply().name(), config.jdbcUrl());
+    return this;
+  }
+
+  private void run() {
+    try {
+      withRetries(() -> {
+        offsets.create(connection());
+        connection().commit();
+        return null;
+      });
+      consumer.subscribe(List.of(topics.apply().name()), new SeekToStoredOffsets());
+      while (running) {
+        final ConsumerRecords<String, ApplyRecord> records = consumer.poll(Duration.ofMillis(500));
+        if (!records.isEmpty()) {
+          applyBatch(records);
+        }
+      }
+    } catch (WakeupException e) {
+      if (running) {
+        failure = e;
+      }
+    } catch (RuntimeException | Error e) {
+      failure = e;
+      LOG.error("sink {} stopped", config.groupId(), e);
+    } finally {
+      consumer.close();
+      closeConnection();
+    }
+  }
+
+  private void applyBatch(final ConsumerRecords<String, ApplyRecord> records) {
+    final List<ConsumerRecord<String, ApplyRecord>> batch = new ArrayList<>(records.count());
+    final Map<TopicPartition, Long> next = new HashMap<>();
+    for (final ConsumerRecord<String, ApplyRecord> r : records) {
+      batch.add(r);
+      next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+    }
+    final List<BatchWriter.Failure> failures = withRetries(() -> {
+      final List<BatchWriter.Failure> f = writer.write(connection(), batch, next);
+      if (!f.isEmpty()) {
+        sendDeadLetters(f);
+      }
+      connection().commit();
+      return f;
+    });
+    applied.addAndGet(batch.size() - failures.size());
+    failed.addAndGet(failures.size());
+    lastSourceTsMs.set(batch.get(batch.size() - 1).value().getSourceTsMs());
+    final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+    next.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
+    consumer.commitAsync(commit, null);
+  }
+
+  private void sendDeadLetters(final List<BatchWriter.Failure> failures) {
+    final List<Future<RecordMetadata>> sent = new ArrayList<>();
+    for (final BatchWriter.Failure f : failures) {
+      final ConsumerRecord<String, ApplyRecord> r = f.record();
+      final DeadLetter letter = DeadLetters.of(Stage.WRITE, r.topic(), r.partition(), r.offset(),
+          r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8),
+          topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), null,
+          List.of(DeadLetters.error("sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState()),
+              null, null, "the target refused the row for " + r.value().getTable() + ": " + f.error().getMessage(),
+              "fix the row in the source or the target constraint, then replay this dead letter")),
+          null);
+      letter.setSourceTable(r.value().getSourceTable());
+      letter.setSourceKey(dev.ferry.schemas.Columns.keyText(r.value().getKey()));
+      LOG.warn("dead letter: {} key {}: {}", r.value().getTable(), letter.getSourceKey(), f.error().getMessage());
+      sent.add(deadLetters.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)));
+    }
+    for (final Future<RecordMetadata> s : sent) {
+      try {
+        s.get();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("cannot write to the dead-letter topic", e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while writing dead letters", e);
+      }
+    }
+  }
+
+  /** A unit of work against the target that may fail transiently. */
+  @FunctionalInterface
+  private interface TargetWork<T> {
+    T run() throws SQLException;
+  }
+
+  private <T> T withRetries(final TargetWork<T> work) {
+    long backoffMs = 100;
+    int attempt = 0;
+    while (true) {
+      try {
+        return work.run();
+      } catch (SQLException e) {
+        if (!DatabaseErrors.isTransient(e)) {
+          throw new IllegalStateException("target database error that is not about a single record: "
+              + e.getMessage(), e);
+        }
+        attempt++;
+        LOG.warn("target database unavailable ({}), attempt {}; retrying in {} ms", e.getMessage(), attempt,
+            backoffMs);
+        closeConnection();
+        pauseFor(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, config.maxRetryBackoff().toMillis());
+        if (!running) {
+          throw new WakeupException();
+        }
+      }
+    }
+  }
+
+  /** Waits while keeping the consumer's group membership: partitions paused, poll returns nothing. */
+  private void pauseFor(final long millis) {
+    final Set<TopicPartition> assigned = consumer.assignment();
+    consumer.pause(assigned);
+    final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    try {
+      while (running && System.nanoTime() < deadline) {
+        if (!assigned.isEmpty() && !inRebalance) {
+          consumer.poll(Duration.ofMillis(Math.min(100, millis)));
+        } else {
+          Thread.sleep(Math.min(100, millis));
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      consumer.resume(consumer.assignment());
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null || connection.isClosed()) {
+      final Properties p = new Properties();
+      p.put("user", config.user());
+      p.put("password", config.password());
+      p.put("reWriteBatchedInserts", "true");
+      p.put("ApplicationName", "ferry-sink");
+      connection = DriverManager.getConnection(config.jdbcUrl(), p);
+      connection.setAutoCommit(false);
+    }
+    return connection;
+  }
+
+  private void closeConnection() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        LOG.debug("closing the target connection: {}", e.toString());
+      }
+      connection = null;
+    }
+  }
+
+  /** On assignment, continue exactly after what the target has committed. */
+  private final class SeekToStoredOffsets implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
+      inRebalance = true;
+      final Map<TopicPartition, Long> stored;
+      try {
+        stored = withRetries(() -> {
+          final Map<TopicPartition, Long> o = offsets.read(connection(), partitions);
+          connection().commit();
+          return o;
+        });
+      } finally {
+        inRebalance = false;
+      }
+      for (final TopicPartition tp : partitions) {
+        final Long next = stored.get(tp);
+        if (next != null) {
+          consumer.seek(tp, next);
+        } else {
+          consumer.seekToBeginning(List.of(tp));
+        }
+      }
+      LOG.info("sink {} assigned {}; resuming from target offsets {}", config.groupId(), partitions, stored);
+    }
+
+    @Override
+    public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
+      // every batch is committed to the target before the next poll, so nothing is pending here
+    }
+  }
+
+  /** Rows applied so far. */
+  public long applied() {
+    return applied.get();
+  }
+
+  /** Rows dead-lettered by the target so far. */
+  public long failed() {
+    return failed.get();
+  }
+
+  /** Source time of the last applied change, epoch ms (0 before the first). */
+  public long lastSourceTsMs() {
+    return lastSourceTsMs.get();
+  }
+
+  /** The error that stopped the sink, or null while it runs or after a clean stop. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  public boolean isRunning() {
+    return thread.isAlive();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    consumer.wakeup();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(60));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    deadLetters.close(Duration.ofSeconds(10));
+  }
+}

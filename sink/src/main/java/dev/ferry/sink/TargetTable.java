@@ -1,0 +1,59 @@
+package dev.ferry.sink;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A target table as the database describes it: its columns with their JDBC types, and its primary
+ * key. The sink learns the target from the database itself, so the mapping never has to repeat it.
+ *
+ * @param schema schema name, or null for the search path's
+ * @param name table name
+ * @param columnTypes column name to {@link java.sql.Types} code, in table order
+ * @param primaryKey primary key columns, in key order; never empty
+ */
+public record TargetTable(String schema, String name, Map<String, Integer> columnTypes, List<String> primaryKey) {
+
+  /**
+   * Reads table {@code qualifiedName} ({@code table} or {@code schema.table}).
+   *
+   * @throws SQLException when the table does not exist or has no primary key
+   */
+  public static TargetTable read(final Connection c, final String qualifiedName) throws SQLException {
+    final int dot = qualifiedName.indexOf('.');
+    final String schema = dot < 0 ? c.getSchema() : qualifiedName.substring(0, dot);
+    final String name = dot < 0 ? qualifiedName : qualifiedName.substring(dot + 1);
+    final DatabaseMetaData meta = c.getMetaData();
+    final Map<String, Integer> types = new LinkedHashMap<>();
+    try (ResultSet rs = meta.getColumns(null, schema, name, null)) {
+      while (rs.next()) {
+        types.put(rs.getString("COLUMN_NAME"), rs.getInt("DATA_TYPE"));
+      }
+    }
+    if (types.isEmpty()) {
+      throw new SQLException("target table " + qualifiedName + " does not exist (schema " + schema + ")", "42P01");
+    }
+    final Map<Short, String> keyBySeq = new java.util.TreeMap<>();
+    try (ResultSet rs = meta.getPrimaryKeys(null, schema, name)) {
+      while (rs.next()) {
+        keyBySeq.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
+      }
+    }
+    if (keyBySeq.isEmpty()) {
+      throw new SQLException("target table " + qualifiedName + " has no primary key; Ferry upserts by primary key",
+          "42P10");
+    }
+    return new TargetTable(schema, name, types, new ArrayList<>(keyBySeq.values()));
+  }
+
+  /** The quoted, schema-qualified name for SQL. */
+  public String sqlName() {
+    return (schema == null ? "" : Sql.quote(schema) + ".") + Sql.quote(name);
+  }
+}

@@ -1,0 +1,74 @@
+package dev.ferry.processor;
+
+import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.TopicCreator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link ProcessorTopology} as a Kafka Streams application. Scale out by starting more
+ * instances with the same application id: Kafka Streams spreads the partitions among them.
+ */
+public final class StreamProcessor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamProcessor.class);
+
+  private final ProcessorConfig config;
+  private final FerryTopics topics;
+  private KafkaStreams streams;
+
+  public StreamProcessor(final ProcessorConfig config) {
+    this.config = config;
+    this.topics = config.kafka().topics(new ConfluentRegistryClient(config.kafka().registryUrl()));
+  }
+
+  /** Creates missing topics and starts processing in the background. */
+  public StreamProcessor start() {
+    final List<String> names = new ArrayList<>();
+    config.mapping().sourceTables().forEach(t -> names.add(topics.cdc(t).name()));
+    names.add(topics.apply().name());
+    names.add(topics.deadLetter().name());
+    TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of());
+    streams = new KafkaStreams(ProcessorTopology.build(config, topics), streamsProperties());
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("stream processor thread failed; replacing it", e);
+      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+          .REPLACE_THREAD;
+    });
+    streams.start();
+    LOG.info("processor {} started: {} tables -> {}", config.applicationId(), config.mapping().tables().size(),
+        topics.apply().name());
+    return this;
+  }
+
+  Properties streamsProperties() {
+    final Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.guarantee().streamsValue());
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(config.commitInterval().toMillis()));
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(config.threads()));
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, String.valueOf(config.kafka().replicationFactor()));
+    p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    return p;
+  }
+
+  public KafkaStreams.State state() {
+    return streams == null ? KafkaStreams.State.CREATED : streams.state();
+  }
+
+  @Override
+  public void close() {
+    if (streams != null) {
+      streams.close(Duration.ofSeconds(30));
+    }
+  }
+}
