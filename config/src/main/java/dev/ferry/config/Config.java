@@ -33,6 +33,15 @@ public final class Config {
    */
   public static Config resolve(final ConfigSource source, final Collection<Setting<?>> settings,
       final Collection<String> ignoredPrefixes) {
+    return resolve(source, settings, Set.of(), ignoredPrefixes);
+  }
+
+  /**
+   * As {@link #resolve(ConfigSource, Collection, Collection)}, where the keys in {@code notRequired}
+   * (settings of a role this process does not run) are known but may be absent.
+   */
+  public static Config resolve(final ConfigSource source, final Collection<Setting<?>> settings,
+      final Set<String> notRequired, final Collection<String> ignoredPrefixes) {
     final List<ConfigProblem> problems = new ArrayList<>();
     final Map<String, Object> resolved = new LinkedHashMap<>();
     final Set<String> known = new HashSet<>();
@@ -40,7 +49,7 @@ public final class Config {
       known.add(s.key());
       final RawValue raw = source.get(s.key());
       if (raw == null) {
-        if (s.required()) {
+        if (s.required() && !notRequired.contains(s.key())) {
           problems.add(new ConfigProblem(s.key(), null, null,
               "required and not set (set it in the file or as " + s.environmentVariable() + "); expected "
                   + s.allowed()));

@@ -1,0 +1,124 @@
+package dev.ferry.cli;
+
+import dev.ferry.cli.demo.NorthwindDemo;
+import dev.ferry.config.ConfigException;
+import dev.ferry.connector.LegacyCapture;
+import dev.ferry.processor.StreamProcessor;
+import dev.ferry.sink.TargetSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code ferry} command. */
+@Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
+    description = "Keeps a new system's database in step with a legacy one.",
+    subcommands = {Ferry.Demo.class, Ferry.Connector.class, Ferry.Processor.class, Ferry.Sink.class,
+        Ferry.Check.class})
+public final class Ferry implements Callable<Integer> {
+
+  public static void main(final String[] args) {
+    System.exit(new CommandLine(new Ferry()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof ConfigException) {
+        cmd.getErr().println(e.getMessage());
+        cmd.getErr().println("Nothing was started.");
+        return 2;
+      }
+      throw e;
+    }).execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    CommandLine.usage(this, System.out);
+    return 0;
+  }
+
+  @Command(name = "demo", description = "Run the whole pipeline on an embedded stack with Northwind as the "
+      + "legacy system.")
+  static final class Demo implements Callable<Integer> {
+    @Option(names = "--once", description = "Initial sync plus a fixed live workload, wait until the target "
+        + "caught up, print row counts; exit 0 only if they match.")
+    boolean once;
+
+    @Option(names = "--work-dir", description = "Where the embedded stack keeps its files (default: a new "
+        + "temporary directory).")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+      final Path dir = workDir != null ? workDir : Files.createTempDirectory("ferry-demo-");
+      return new NorthwindDemo(System.out, dir).run(once) ? 0 : 1;
+    }
+  }
+
+  /** Options shared by the service commands. */
+  abstract static class Service implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, description = "Configuration file (YAML); "
+        + "FERRY_* environment variables override its keys.")
+    Path config;
+
+    /** Blocks until the JVM is asked to stop, then closes {@code service}. */
+    static int runUntilStopped(final AutoCloseable service) throws Exception {
+      final CountDownLatch stop = new CountDownLatch(1);
+      final CountDownLatch done = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        stop.countDown();
+        try {
+          done.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "ferry-stop"));
+      try {
+        stop.await();
+      } finally {
+        service.close();
+        done.countDown();
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "connector", description = "Capture the legacy database's changes into Kafka.")
+  static final class Connector extends Service {
+    @Override
+    public Integer call() throws Exception {
+      final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.CONNECTOR));
+      return runUntilStopped(new LegacyCapture(c.connector()).start());
+    }
+  }
+
+  @Command(name = "processor", description = "Map and route change events (Kafka Streams).")
+  static final class Processor extends Service {
+    @Override
+    public Integer call() throws Exception {
+      final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.PROCESSOR));
+      return runUntilStopped(new StreamProcessor(c.processor()).start());
+    }
+  }
+
+  @Command(name = "sink", description = "Apply mapped rows to the target database.")
+  static final class Sink extends Service {
+    @Override
+    public Integer call() throws Exception {
+      final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
+      return runUntilStopped(new TargetSink(c.sink()).start());
+    }
+  }
+
+  @Command(name = "check", description = "Validate a configuration file and its mapping for all three services; "
+      + "start nothing.")
+  static final class Check extends Service {
+    @Override
+    public Integer call() {
+      FerryConfig.load(config, EnumSet.allOf(Role.class));
+      System.out.println(config + ": OK");
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package dev.ferry.cli;
+
+import dev.ferry.config.Config;
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigProblem;
+import dev.ferry.config.ConfigSource;
+import dev.ferry.config.Setting;
+import dev.ferry.connector.ConnectorConfig;
+import dev.ferry.processor.ProcessorConfig;
+import dev.ferry.processor.mapping.Mapping;
+import dev.ferry.processor.mapping.MappingFile;
+import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.sink.SinkConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The whole configuration of a Ferry deployment: one file (and environment overrides) for all three
+ * services. Each process resolves it for the roles it runs; every key of every role is known, so a typo
+ * anywhere is reported, but only the running roles' required keys must be set. The mapping file is
+ * checked in the same pass, and all problems are reported together before anything starts.
+ */
+public final class FerryConfig {
+  /** Every setting Ferry knows, in documentation order. */
+  public static final List<Setting<?>> ALL;
+
+  static {
+    final List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
+    all.addAll(ConnectorConfig.SETTINGS);
+    all.addAll(ProcessorConfig.SETTINGS);
+    all.addAll(SinkConfig.SETTINGS);
+    ALL = List.copyOf(all);
+  }
+
+  private final Set<Role> roles;
+  private final ConnectorConfig connector;
+  private final ProcessorConfig processor;
+  private final SinkConfig sink;
+
+  private FerryConfig(final Set<Role> roles, final ConnectorConfig connector, final ProcessorConfig processor,
+      final SinkConfig sink) {
+    this.roles = roles;
+    this.connector = connector;
+    this.processor = processor;
+    this.sink = sink;
+  }
+
+  /** Loads {@code file} with the process environment's overrides, for {@code roles}. */
+  public static FerryConfig load(final Path file, final Set<Role> roles) {
+    return resolve(ConfigSource.fromYaml(file).withEnvironment(System.getenv(), ALL), roles,
+        file.toAbsolutePath().getParent());
+  }
+
+  /**
+   * Resolves {@code source} for {@code roles}; a relative mapping file is taken relative to
+   * {@code baseDir}.
+   *
+   * @throws ConfigException listing every problem in the configuration and the mapping
+   */
+  public static FerryConfig resolve(final ConfigSource source, final Set<Role> roles, final Path baseDir) {
+    final Set<String> notRequired = new HashSet<>();
+    if (!roles.contains(Role.CONNECTOR)) {
+      ConnectorConfig.SETTINGS.forEach(s -> notRequired.add(s.key()));
+    }
+    if (!roles.contains(Role.PROCESSOR)) {
+      ProcessorConfig.SETTINGS.forEach(s -> notRequired.add(s.key()));
+    }
+    if (!roles.contains(Role.SINK)) {
+      SinkConfig.SETTINGS.forEach(s -> notRequired.add(s.key()));
+    }
+    final List<ConfigProblem> problems = new ArrayList<>();
+    Config config = null;
+    try {
+      config = Config.resolve(source, ALL, notRequired, List.of(ConnectorConfig.PASS_THROUGH_PREFIX));
+    } catch (ConfigException e) {
+      problems.addAll(e.problems());
+    }
+    Mapping mapping = null;
+    if (roles.contains(Role.PROCESSOR)) {
+      final String file = source.values().containsKey(ProcessorConfig.MAPPING_FILE.key())
+          ? source.values().get(ProcessorConfig.MAPPING_FILE.key()).text() : null;
+      if (file != null && !file.isBlank()) {
+        try {
+          mapping = MappingFile.load(baseDir == null ? Path.of(file) : baseDir.resolve(file));
+        } catch (ConfigException e) {
+          problems.addAll(e.problems());
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    final Map<String, String> passThrough = new HashMap<>();
+    source.values().forEach((k, v) -> {
+      if (k.startsWith(ConnectorConfig.PASS_THROUGH_PREFIX)) {
+        passThrough.put(k.substring(ConnectorConfig.PASS_THROUGH_PREFIX.length()), v.text());
+      }
+    });
+    return new FerryConfig(EnumSet.copyOf(roles),
+        roles.contains(Role.CONNECTOR) ? ConnectorConfig.from(config, passThrough) : null,
+        roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping) : null,
+        roles.contains(Role.SINK) ? SinkConfig.from(config) : null);
+  }
+
+  public Set<Role> roles() {
+    return roles;
+  }
+
+  /** The connector's configuration; null when this process does not run the connector. */
+  public ConnectorConfig connector() {
+    return connector;
+  }
+
+  /** The processor's configuration; null when this process does not run the processor. */
+  public ProcessorConfig processor() {
+    return processor;
+  }
+
+  /** The sink's configuration; null when this process does not run the sink. */
+  public SinkConfig sink() {
+    return sink;
+  }
+}

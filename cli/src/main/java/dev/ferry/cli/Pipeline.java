@@ -1,0 +1,70 @@
+package dev.ferry.cli;
+
+import dev.ferry.connector.LegacyCapture;
+import dev.ferry.processor.StreamProcessor;
+import dev.ferry.sink.TargetSink;
+
+/**
+ * The three services in one process, for the demo, the sandbox and the tests. In production each runs
+ * in its own process ({@code ferry connector|processor|sink}); they share nothing but Kafka, so the
+ * behaviour is the same. Each service can be restarted on its own, as an operator would.
+ */
+public final class Pipeline implements AutoCloseable {
+  private final FerryConfig config;
+  private LegacyCapture capture;
+  private StreamProcessor processor;
+  private TargetSink sink;
+
+  public Pipeline(final FerryConfig config) {
+    this.config = config;
+  }
+
+  /** Starts sink, processor and capture (downstream first, so nothing waits on a missing consumer). */
+  public Pipeline start() {
+    sink = new TargetSink(config.sink()).start();
+    processor = new StreamProcessor(config.processor()).start();
+    capture = new LegacyCapture(config.connector()).start();
+    return this;
+  }
+
+  public void restartConnector() {
+    capture.close();
+    capture = new LegacyCapture(config.connector()).start();
+  }
+
+  public void restartProcessor() {
+    processor.close();
+    processor = new StreamProcessor(config.processor()).start();
+  }
+
+  public void restartSink() {
+    sink.close();
+    sink = new TargetSink(config.sink()).start();
+  }
+
+  public LegacyCapture capture() {
+    return capture;
+  }
+
+  public StreamProcessor processor() {
+    return processor;
+  }
+
+  public TargetSink sink() {
+    return sink;
+  }
+
+  /** Stops capture, processor and sink, in that order. */
+  @Override
+  public void close() {
+    if (capture != null) {
+      capture.close();
+    }
+    if (processor != null) {
+      processor.close();
+    }
+    if (sink != null) {
+      sink.close();
+    }
+  }
+}

@@ -1,0 +1,6 @@
+package dev.ferry.cli;
+
+/** The services a Ferry process can run. */
+public enum Role {
+  CONNECTOR, PROCESSOR, SINK
+}

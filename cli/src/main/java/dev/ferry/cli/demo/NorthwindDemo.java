@@ -1,0 +1,131 @@
+package dev.ferry.cli.demo;
+
+import dev.ferry.cli.Pipeline;
+import dev.ferry.embedded.EmbeddedStack;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code ferry demo}: the embedded stack, Northwind as the legacy system, the initial sync, then a live
+ * workload, with progress as it goes. With {@code once}, a fixed workload, a wait until the target has
+ * caught up, and the row counts of both sides; the result says whether they match.
+ */
+public final class NorthwindDemo {
+  /** Transactions the {@code --once} workload runs. */
+  public static final int ONCE_TRANSACTIONS = 200;
+  private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(5);
+
+  private final PrintStream out;
+  private final Path workDir;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  public NorthwindDemo(final PrintStream out, final Path workDir) {
+    this.out = out;
+    this.workDir = workDir;
+  }
+
+  /**
+   * Runs the demo.
+   *
+   * @return true when (in {@code once} mode) source and target counts match, or the demo was stopped cleanly
+   */
+  public boolean run(final boolean once) throws Exception {
+    final long t0 = System.nanoTime();
+    out.println("Starting the embedded stack (Kafka, schema registry, legacy and target PostgreSQL) ...");
+    try (EmbeddedStack stack = EmbeddedStack.start(workDir)) {
+      out.printf(Locale.ROOT, "Stack up in %.1f s: Kafka %s, registry %s%n", stack.startupTime().toMillis() / 1000.0,
+          stack.kafka().bootstrapServers(), stack.registry().url());
+      final DemoEnvironment env = DemoEnvironment.create(stack, workDir, "northwind");
+      out.println("Legacy database : " + stack.legacy().jdbcUrl(env.legacyDatabase()) + "  (Northwind loaded)");
+      out.println("Target database : " + stack.target().jdbcUrl(env.targetDatabase()) + "  (new schema, empty)");
+      if (!once) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          stopping.set(true);
+          try {
+            stopped.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }, "ferry-demo-stop"));
+      }
+      try (Pipeline pipeline = new Pipeline(env.config()).start();
+          Connection legacy = env.legacy(); Connection target = env.target()) {
+        out.println("Pipeline running: capture -> Kafka -> processor -> sink. Initial sync ...");
+        final boolean synced = waitUntilCaughtUp(pipeline, legacy, target, "initial sync");
+        if (!synced) {
+          return false;
+        }
+        final LiveWorkload workload = new LiveWorkload(legacy, 42);
+        if (once) {
+          out.printf(Locale.ROOT, "Live workload: %d transactions on the legacy database ...%n", ONCE_TRANSACTIONS);
+          for (int i = 0; i < ONCE_TRANSACTIONS; i++) {
+            workload.step();
+          }
+          out.println("Workload done: " + workload.summary() + ". Waiting for the target to catch up ...");
+          waitUntilCaughtUp(pipeline, legacy, target, "live sync");
+          final RowCounts counts = RowCounts.of(legacy, target);
+          out.printf(Locale.ROOT, "Done in %.1f s. Rows per table:%n", (System.nanoTime() - t0) / 1e9);
+          out.print(counts.table());
+          out.println(counts.match() ? "RESULT: source and target match" : "RESULT: source and target DIFFER");
+          return counts.match();
+        }
+        out.println("Live workload running (a transaction every 250 ms). Press Ctrl-C to stop.");
+        long lastReport = 0;
+        while (!stopping.get()) {
+          workload.step();
+          Thread.sleep(250);
+          if (System.nanoTime() - lastReport > Duration.ofSeconds(3).toNanos()) {
+            lastReport = System.nanoTime();
+            report(pipeline, RowCounts.of(legacy, target), workload.summary());
+          }
+        }
+        out.println("Stopping ...");
+        out.print(RowCounts.of(legacy, target).table());
+        return true;
+      }
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private boolean waitUntilCaughtUp(final Pipeline pipeline, final Connection legacy, final Connection target,
+      final String phase) throws SQLException, InterruptedException {
+    final long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
+    long lastReport = 0;
+    int stableRounds = 0;
+    while (System.nanoTime() < deadline && !stopping.get()) {
+      final RowCounts counts = RowCounts.of(legacy, target);
+      stableRounds = counts.match() ? stableRounds + 1 : 0;
+      if (stableRounds >= 3) {
+        report(pipeline, counts, phase + " complete");
+        return true;
+      }
+      if (pipeline.sink().failure() != null) {
+        out.println("The sink stopped: " + pipeline.sink().failure());
+        return false;
+      }
+      if (System.nanoTime() - lastReport > Duration.ofSeconds(2).toNanos()) {
+        lastReport = System.nanoTime();
+        report(pipeline, counts, phase);
+      }
+      Thread.sleep(500);
+    }
+    out.println(phase + ": target did not catch up within " + CATCH_UP_TIMEOUT.toMinutes() + " minutes");
+    return false;
+  }
+
+  private void report(final Pipeline pipeline, final RowCounts counts, final String phase) {
+    final long lastTs = pipeline.sink().lastSourceTsMs();
+    final String lag = lastTs == 0 ? "-" : String.format(Locale.ROOT, "%.1fs",
+        Math.max(0, System.currentTimeMillis() - lastTs) / 1000.0);
+    out.printf(Locale.ROOT, "[%s] events captured %,d | rows applied %,d | dead letters %,d | %s | lag %s%n", phase,
+        pipeline.capture().published(), pipeline.sink().applied(), pipeline.sink().failed(), counts.progress(), lag);
+  }
+}

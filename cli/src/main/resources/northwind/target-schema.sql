@@ -1,0 +1,60 @@
+-- The new system's schema for the Northwind demo: English singular table names, surrogate-free keys
+-- kept from the legacy system, numeric money instead of real, and a ferry_version column on every
+-- synced table (the source version of the row; Ferry never moves a row to a lower version).
+
+CREATE TABLE customer (
+    code            varchar(5)  PRIMARY KEY,
+    company_name    text        NOT NULL,
+    contact_name    text,
+    contact_title   text,
+    address         text,
+    city            text,
+    region          text,
+    postal_code     text,
+    country         text,
+    phone           text,
+    fax             text,
+    ferry_version   bigint      NOT NULL
+);
+
+CREATE TABLE product (
+    id                  integer       PRIMARY KEY,
+    name                text          NOT NULL,
+    supplier_id         integer,
+    category_id         integer,
+    quantity_per_unit   text,
+    unit_price          numeric(12,2),
+    units_in_stock      integer,
+    units_on_order      integer,
+    reorder_level       integer,
+    discontinued        integer       NOT NULL,
+    ferry_version       bigint        NOT NULL
+);
+
+CREATE TABLE sales_order (
+    id                integer       PRIMARY KEY,
+    customer_code     varchar(5),
+    employee_id       integer,
+    order_date        date,
+    required_date     date,
+    shipped_date      date,
+    shipper_id        integer,
+    freight           numeric(12,2),
+    ship_name         text,
+    ship_address      text,
+    ship_city         text,
+    ship_region       text,
+    ship_postal_code  text,
+    ship_country      text,
+    ferry_version     bigint        NOT NULL
+);
+
+CREATE TABLE sales_order_line (
+    order_id        integer        NOT NULL,
+    product_id      integer        NOT NULL,
+    unit_price      numeric(12,2)  NOT NULL,
+    quantity        integer        NOT NULL,
+    discount        numeric(4,2)   NOT NULL,
+    ferry_version   bigint         NOT NULL,
+    PRIMARY KEY (order_id, product_id)
+);
