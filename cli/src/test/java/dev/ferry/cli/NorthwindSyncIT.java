@@ -1,0 +1,142 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.cli.demo.LiveWorkload;
+import dev.ferry.cli.demo.RowCounts;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SharedStack;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline on real parts (Kafka broker, two PostgreSQL servers, schema registry), with
+ * Northwind as the legacy system and the demo's mapping.
+ */
+class NorthwindSyncIT {
+  private static final Duration SYNC = Duration.ofMinutes(3);
+  private final EmbeddedStack stack = SharedStack.get();
+
+  @TempDir
+  Path work;
+
+  @Test
+  void snapshotArrivesWithEveryOrderAndLineMappedValueByValue() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_snapshot");
+    try (Pipeline pipeline = new Pipeline(env.config()).start();
+        Connection legacy = env.legacy(); Connection target = env.target()) {
+      await().atMost(SYNC).pollInterval(Duration.ofMillis(500))
+          .until(() -> RowCounts.of(legacy, target).match());
+
+      final var expectedLines = NorthwindRows.expectedLines(legacy);
+      assertThat(expectedLines).hasSize(2155);
+      assertThat(NorthwindRows.actualLines(target)).isEqualTo(expectedLines);
+      final var expectedOrders = NorthwindRows.expectedOrders(legacy);
+      assertThat(expectedOrders).hasSize(830);
+      assertThat(NorthwindRows.actualOrders(target)).isEqualTo(expectedOrders);
+      // spot checks of the conversions themselves, values read off the Northwind dump
+      assertThat(NorthwindRows.actualLines(target).get("10248|11")).containsExactly("14.00", "12", "0.00");
+      assertThat(NorthwindRows.actualOrders(target).get("10248").subList(0, 7))
+          .containsExactly("VINET", "5", "1996-07-04", "1996-08-01", "1996-07-16", "3", "32.38");
+      assertThat(pipeline.sink().failed()).isZero();
+    }
+  }
+
+  @Test
+  void liveInsertUpdateAndDeleteEachReachTheTarget() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_live");
+    try (Pipeline pipeline = new Pipeline(env.config()).start();
+        Connection legacy = env.legacy(); Connection target = env.target()) {
+      await().atMost(SYNC).until(() -> RowCounts.of(legacy, target).match());
+
+      try (Statement s = legacy.createStatement()) {
+        s.execute("INSERT INTO orders (order_id, customer_id, employee_id, order_date, freight, ship_name) "
+            + "VALUES (20001, 'ALFKI', 3, '2026-11-21', 12.345, '  Padded name  ')");
+        s.execute("INSERT INTO order_details VALUES (20001, 11, 9.99, 4, 0.1), (20001, 42, 0.125, 1, 0)");
+      }
+      await().atMost(SYNC).untilAsserted(() -> {
+        assertThat(NorthwindRows.actualOrders(target).get("20001"))
+            .isEqualTo(NorthwindRows.expectedOrders(legacy).get("20001"));
+        assertThat(NorthwindRows.actualLines(target)).containsEntry("20001|11", java.util.List.of("9.99", "4", "0.10"))
+            .containsEntry("20001|42", java.util.List.of("0.12", "1", "0.00"));
+      });
+      assertThat(NorthwindRows.actualOrders(target).get("20001").get(7)).isEqualTo("Padded name");
+
+      try (Statement s = legacy.createStatement()) {
+        s.execute("UPDATE orders SET freight = 99.999, ship_city = 'Reims' WHERE order_id = 10248");
+      }
+      await().atMost(SYNC).untilAsserted(() -> {
+        assertThat(NorthwindRows.actualOrders(target).get("10248").get(6)).isEqualTo("100.00");
+        assertThat(NorthwindRows.actualOrders(target).get("10248").get(9)).isEqualTo("Reims");
+      });
+
+      try (Statement s = legacy.createStatement()) {
+        s.execute("DELETE FROM order_details WHERE order_id = 10249");
+        s.execute("DELETE FROM orders WHERE order_id = 10249");
+      }
+      await().atMost(SYNC).untilAsserted(() -> {
+        assertThat(NorthwindRows.actualOrders(target)).doesNotContainKey("10249");
+        assertThat(NorthwindRows.actualLines(target).keySet()).noneMatch(k -> k.startsWith("10249|"));
+      });
+      assertThat(count(target, "sales_order")).isEqualTo(830);
+      assertThat(count(target, "sales_order_line")).isEqualTo(2155 + 2 - 2);
+    }
+  }
+
+  @Test
+  void restartingConnectorProcessorAndSinkMidWorkloadLosesAndDuplicatesNothing() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_restart");
+    try (Pipeline pipeline = new Pipeline(env.config()).start();
+        Connection legacy = env.legacy(); Connection target = env.target();
+        Connection workloadConnection = env.legacy()) {
+      await().atMost(SYNC).until(() -> RowCounts.of(legacy, target).match());
+
+      final LiveWorkload workload = new LiveWorkload(workloadConnection, 7);
+      final AtomicInteger done = new AtomicInteger();
+      final Thread writer = new Thread(() -> {
+        try {
+          for (int i = 0; i < 450; i++) {
+            workload.step();
+            done.incrementAndGet();
+            Thread.sleep(10);
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      writer.start();
+      await().atMost(SYNC).until(() -> done.get() >= 100);
+      pipeline.restartConnector();
+      await().atMost(SYNC).until(() -> done.get() >= 200);
+      pipeline.restartProcessor();
+      await().atMost(SYNC).until(() -> done.get() >= 300);
+      pipeline.restartSink();
+      writer.join(SYNC.toMillis());
+      assertThat(done.get()).isEqualTo(450);
+
+      await().atMost(SYNC).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        assertThat(NorthwindRows.actualOrders(target)).isEqualTo(NorthwindRows.expectedOrders(legacy));
+        assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy));
+      });
+      assertThat(workload.inserts()).isPositive();
+      assertThat(workload.updates()).isPositive();
+      assertThat(workload.deletes()).isPositive();
+      assertThat(pipeline.sink().failed()).isZero();
+    }
+  }
+
+  private static long count(final Connection c, final String table) throws Exception {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+}
