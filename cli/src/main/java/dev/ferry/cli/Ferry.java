@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
     description = "Keeps a new system's database in step with a legacy one.",
     subcommands = {Ferry.Demo.class, Ferry.Connector.class, Ferry.Processor.class, Ferry.Sink.class,
-        Ferry.Check.class})
+        Ferry.Check.class, Ferry.ConfigDocsCommand.class})
 public final class Ferry implements Callable<Integer> {
 
   public static void main(final String[] args) {
@@ -108,6 +108,16 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
       return runUntilStopped(new TargetSink(c.sink()).start());
+    }
+  }
+
+  @Command(name = "config-docs", description = "Print the configuration reference (Markdown) generated from "
+      + "the settings' declarations.")
+  static final class ConfigDocsCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      System.out.print(dev.ferry.config.ConfigDocs.markdown(FerryConfig.ALL));
+      return 0;
     }
   }
 

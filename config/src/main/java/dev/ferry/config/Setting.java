@@ -109,8 +109,13 @@ public record Setting<T>(
   /** An option whose values are an enum's constants, written in lower case with dashes. */
   public static <E extends Enum<E>> Setting<E> option(final String key, final String group, final E defaultValue,
       final Class<E> type, final String description) {
-    return new Setting<>(key, group, description, defaultValue, raw -> Options.parse(type, raw),
-        "one of " + Options.allowed(type));
+    return new Setting<>(key, group, description, defaultValue, raw -> {
+      try {
+        return Options.parse(type, raw);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("not an allowed value");
+      }
+    }, "one of " + Options.allowed(type));
   }
 
   private static String nonBlank(final String raw) {
