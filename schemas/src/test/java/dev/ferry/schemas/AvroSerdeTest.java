@@ -1,0 +1,47 @@
+package dev.ferry.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+class AvroSerdeTest {
+  private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+  private final AvroSerde<ApplyRecord> serde = new AvroSerde<>(registry, ApplyRecord.getClassSchema());
+
+  private static ApplyRecord record() {
+    return ApplyRecord.newBuilder().setTable("sales_order").setOp(ApplyOp.UPSERT)
+        .setKey(List.of(Columns.of("id", 10248)))
+        .setRow(List.of(Columns.of("id", 10248), Columns.of("freight", "32.38", "decimal")))
+        .setVersion(42L).setSourceTable("public.orders").setSourceTsMs(1L).build();
+  }
+
+  @Test
+  void writesTheConfluentWireFormat() {
+    final byte[] bytes = serde.encode("t", record());
+    assertThat(bytes[0]).isEqualTo((byte) 0);
+    final int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
+    assertThat(registry.byId(id)).isEqualTo(ApplyRecord.getClassSchema());
+  }
+
+  @Test
+  void roundTripsEveryField() {
+    assertThat(serde.decode("t", serde.encode("t", record()))).isEqualTo(record());
+  }
+
+  @Test
+  void refusesBytesThatAreNotInTheWireFormat() {
+    assertThatThrownBy(() -> serde.decode("cdc", new byte[] {1, 2, 3, 4, 5, 6}))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("not in the Confluent Avro wire format");
+  }
+
+  @Test
+  void nullStaysNullForTombstones() {
+    assertThat(serde.encode("t", null)).isNull();
+    assertThat(serde.decode("t", null)).isNull();
+  }
+}
