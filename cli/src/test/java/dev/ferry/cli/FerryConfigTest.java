@@ -1,0 +1,66 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigProblem;
+import dev.ferry.config.ConfigSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FerryConfigTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void aSinkNeedsOnlyTheSinkKeysButATypoAnywhereIsReported() {
+    final ConfigSource source = ConfigSource.fromYaml("""
+        kafka: {bootstrap-servers: "k:9092"}
+        registry: {url: "http://r"}
+        target: {jdbc-url: "jdbc:postgresql://t/db"}
+        legacy: {hots: db}
+        """, "ferry.yaml");
+    assertThatThrownBy(() -> FerryConfig.resolve(source, EnumSet.of(Role.SINK), dir))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+            .extracting(ConfigProblem::toString)
+            .containsExactly("ferry.yaml:4: legacy.hots = 'db': unknown key; did you mean 'legacy.host'?"));
+    final FerryConfig ok = FerryConfig.resolve(ConfigSource.fromYaml("""
+        kafka: {bootstrap-servers: "k:9092"}
+        registry: {url: "http://r"}
+        target: {jdbc-url: "jdbc:postgresql://t/db"}
+        """, "ferry.yaml"), EnumSet.of(Role.SINK), dir);
+    assertThat(ok.sink().batchSize()).isEqualTo(1000);
+    assertThat(ok.connector()).isNull();
+  }
+
+  @Test
+  void configAndMappingProblemsAreReportedTogetherBeforeAnythingStarts() throws Exception {
+    Files.writeString(dir.resolve("mapping.yaml"), """
+        tables:
+          - source: public.orders
+            target: sales_order
+            columns:
+              freight: {type: decimal}
+        """);
+    final ConfigSource source = ConfigSource.fromYaml("""
+        kafka: {bootstrap-servers: "k:9092"}
+        registry: {url: "http://r"}
+        processor: {mapping-file: mapping.yaml, processing-guarantee: maybe}
+        """, "ferry.yaml");
+    assertThatThrownBy(() -> FerryConfig.resolve(source, EnumSet.of(Role.PROCESSOR), dir))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+            .extracting(ConfigProblem::key)
+            .containsExactlyInAnyOrder("processor.processing-guarantee", "tables[0].columns.freight.scale"));
+  }
+
+  @Test
+  void theExampleConfigurationIsValidForAllRoles() {
+    final FerryConfig c = FerryConfig.load(Path.of("../ferry.example.yaml"), EnumSet.allOf(Role.class));
+    assertThat(c.connector().tables()).contains("public.orders", "public.order_details");
+    assertThat(c.processor().mapping().tables()).hasSize(4);
+  }
+}
