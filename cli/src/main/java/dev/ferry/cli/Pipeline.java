@@ -42,6 +42,10 @@ public final class Pipeline implements AutoCloseable {
     sink = new TargetSink(config.sink()).start();
   }
 
+  public FerryConfig config() {
+    return config;
+  }
+
   public LegacyCapture capture() {
     return capture;
   }

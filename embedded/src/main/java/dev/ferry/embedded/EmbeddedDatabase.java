@@ -22,10 +22,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   private final EmbeddedPostgres postgres;
   private final String name;
+  private final ShutdownGuard guard;
 
   private EmbeddedDatabase(final EmbeddedPostgres postgres, final String name) {
     this.postgres = postgres;
     this.name = name;
+    this.guard = new ShutdownGuard(name, this::stop);
   }
 
   /** Starts a server whose data lives under {@code workDir/name}. */
@@ -43,6 +45,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
           .setServerConfig("fsync", "off")
           .setServerConfig("synchronous_commit", "off")
           .setServerConfig("full_page_writes", "off")
+          .setRegisterShutdownHook(false)
           .start();
       return new EmbeddedDatabase(pg, name);
     } catch (IOException e) {
@@ -84,6 +87,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   @Override
   public void close() {
+    stop();
+    guard.closed();
+  }
+
+  private void stop() {
     try {
       postgres.close();
     } catch (IOException e) {

@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
 /**
  * A real, Confluent-compatible schema registry (Apicurio Registry 2.4, in-memory storage) run as a
  * child process on loopback. It never runs inside Ferry's JVM: its Jackson, Vert.x and Kafka versions
- * differ from ours. The process is stopped by {@link #close()} (and by a shutdown hook), by its own
- * handle, never by name.
+ * differ from ours. The process is stopped by {@link #close()} (or, if the JVM exits without it, by
+ * a {@link ShutdownGuard}), by its own handle, never by name.
  *
  * <p>The fast-jar is built by the {@code registry/} module; it is found through the system property
  * {@code ferry.registry.jar}, the environment variable {@code FERRY_REGISTRY_JAR}, or
@@ -34,13 +34,12 @@ public final class EmbeddedRegistry implements AutoCloseable {
 
   private final Process process;
   private final String url;
-  private final Thread shutdownHook;
+  private final ShutdownGuard guard;
 
   private EmbeddedRegistry(final Process process, final String url) {
     this.process = process;
     this.url = url;
-    this.shutdownHook = new Thread(process::destroy, "ferry-registry-stop");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    this.guard = new ShutdownGuard("registry", process::destroy);
   }
 
   /** Starts the registry, logging to {@code workDir/registry.log}; returns once it listens. */
@@ -141,10 +140,6 @@ public final class EmbeddedRegistry implements AutoCloseable {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // already shutting down: the hook runs anyway
-    }
+    guard.closed();
   }
 }

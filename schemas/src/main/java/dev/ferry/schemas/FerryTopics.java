@@ -25,7 +25,11 @@ public final class FerryTopics {
 
   /** The CDC topic of source table {@code schema.table}. */
   public Topic<String, ChangeEvent> cdc(final String qualifiedTable) {
-    return new Topic<>(prefix + ".cdc." + qualifiedTable, Serdes.String(), changeSerde);
+    return new Topic<>(cdcTopic(prefix, qualifiedTable), Serdes.String(), changeSerde);
+  }
+
+  static String cdcTopic(final String prefix, final String qualifiedTable) {
+    return prefix + ".cdc." + qualifiedTable;
   }
 
   public Topic<String, TransactionMarker> transactions() {

@@ -40,6 +40,11 @@ public record KafkaSettings(String bootstrapServers, String registryUrl, String 
         config.get(PARTITIONS), config.get(REPLICATION_FACTOR).shortValue());
   }
 
+  /** Name of the CDC topic of source table {@code schema.table}: {@code <prefix>.cdc.<schema>.<table>}. */
+  public String cdcTopic(final String qualifiedTable) {
+    return FerryTopics.cdcTopic(topicPrefix, qualifiedTable);
+  }
+
   /** The pipeline's topics, with serdes talking to this registry. */
   public FerryTopics topics(final SchemaRegistry registry) {
     return new FerryTopics(topicPrefix, registry);

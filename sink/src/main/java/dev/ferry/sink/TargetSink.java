@@ -64,6 +64,7 @@ public final class TargetSink implements AutoCloseable {
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong lastSourceTsMs = new AtomicLong();
+  private final AtomicLong lag = new AtomicLong(-1);
   private volatile boolean running = true;
   private boolean inRebalance;
   private volatile Throwable failure;
@@ -113,6 +114,7 @@ public final class TargetSink implements AutoCloseable {
         if (!records.isEmpty()) {
           applyBatch(records);
         }
+        lag.set(currentLag());
       }
     } catch (WakeupException e) {
       if (running) {
@@ -125,6 +127,23 @@ public final class TargetSink implements AutoCloseable {
       consumer.close();
       closeConnection();
     }
+  }
+
+  /** Records behind the end of the assigned partitions, or -1 when not known (no assignment yet). */
+  private long currentLag() {
+    final Set<TopicPartition> assigned = consumer.assignment();
+    if (assigned.isEmpty()) {
+      return -1;
+    }
+    long total = 0;
+    for (final TopicPartition tp : assigned) {
+      final java.util.OptionalLong l = consumer.currentLag(tp);
+      if (l.isEmpty()) {
+        return -1;
+      }
+      total += l.getAsLong();
+    }
+    return total;
   }
 
   private void applyBatch(final ConsumerRecords<String, ApplyRecord> records) {
@@ -282,6 +301,14 @@ public final class TargetSink implements AutoCloseable {
     public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
       // every batch is committed to the target before the next poll, so nothing is pending here
     }
+  }
+
+  /**
+   * Records of the apply topic not yet applied, as of the last poll; -1 before the sink knows (not yet
+   * assigned). 0 means the sink has caught up with everything the processor committed.
+   */
+  public long lag() {
+    return lag.get();
   }
 
   /** Rows applied so far. */

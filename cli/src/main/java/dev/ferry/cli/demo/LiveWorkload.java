@@ -12,13 +12,16 @@ import java.util.Random;
 /**
  * A live workload on the legacy Northwind database, as its application would produce: each call runs
  * one transaction that inserts an order with its lines, changes an order, changes a line, or deletes
- * an order with its lines. Deterministic for a given seed and starting database.
+ * an order with its lines. Changes touch any order; deletes remove only orders this workload
+ * inserted, so {@link #deleteAllInserted()} brings the row counts back to where they started while
+ * every kind of change has happened. Deterministic for a given seed and starting database.
  */
 public final class LiveWorkload {
   private final Connection legacy;
   private final Random random;
   private final List<String> customers = new ArrayList<>();
   private final List<Integer> products = new ArrayList<>();
+  private final List<Integer> inserted = new ArrayList<>();
   private int nextOrderId;
   private long inserts;
   private long updates;
@@ -95,6 +98,7 @@ public final class LiveWorkload {
       }
       l.executeBatch();
     }
+    inserted.add(id);
     inserts++;
   }
 
@@ -134,10 +138,26 @@ public final class LiveWorkload {
   }
 
   private void deleteOrder() throws SQLException {
-    final Integer id = randomOrder();
-    if (id == null) {
+    if (inserted.isEmpty()) {
       return;
     }
+    delete(inserted.remove(random.nextInt(inserted.size())));
+  }
+
+  /** Deletes, one transaction each, every order this workload inserted and has not deleted yet. */
+  public void deleteAllInserted() throws SQLException {
+    while (!inserted.isEmpty()) {
+      try {
+        delete(inserted.remove(inserted.size() - 1));
+        legacy.commit();
+      } catch (SQLException e) {
+        legacy.rollback();
+        throw e;
+      }
+    }
+  }
+
+  private void delete(final int id) throws SQLException {
     try (PreparedStatement d = legacy.prepareStatement("DELETE FROM order_details WHERE order_id = ?");
         PreparedStatement o = legacy.prepareStatement("DELETE FROM orders WHERE order_id = ?")) {
       d.setInt(1, id);

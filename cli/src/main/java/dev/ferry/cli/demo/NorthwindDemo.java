@@ -1,12 +1,14 @@
 package dev.ferry.cli.demo;
 
 import dev.ferry.cli.Pipeline;
+import dev.ferry.cli.PipelineLag;
 import dev.ferry.embedded.EmbeddedStack;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,7 +70,9 @@ public final class NorthwindDemo {
           for (int i = 0; i < ONCE_TRANSACTIONS; i++) {
             workload.step();
           }
-          out.println("Workload done: " + workload.summary() + ". Waiting for the target to catch up ...");
+          workload.deleteAllInserted();
+          out.println("Workload done: " + workload.summary() + " (every inserted order deleted again, so the "
+              + "counts return to Northwind's). Waiting for the target to catch up ...");
           waitUntilCaughtUp(pipeline, legacy, target, "live sync");
           final RowCounts counts = RowCounts.of(legacy, target);
           out.printf(Locale.ROOT, "Done in %.1f s. Rows per table:%n", (System.nanoTime() - t0) / 1e9);
@@ -79,7 +83,14 @@ public final class NorthwindDemo {
         out.println("Live workload running (a transaction every 250 ms). Press Ctrl-C to stop.");
         long lastReport = 0;
         while (!stopping.get()) {
-          workload.step();
+          try {
+            workload.step();
+          } catch (SQLException e) {
+            if (stopping.get()) {
+              break;
+            }
+            throw e;
+          }
           Thread.sleep(250);
           if (System.nanoTime() - lastReport > Duration.ofSeconds(3).toNanos()) {
             lastReport = System.nanoTime();
@@ -87,7 +98,11 @@ public final class NorthwindDemo {
           }
         }
         out.println("Stopping ...");
-        out.print(RowCounts.of(legacy, target).table());
+        try {
+          out.print(RowCounts.of(legacy, target).table());
+        } catch (SQLException e) {
+          out.println("(the databases were already stopped by the interrupt; no final counts)");
+        }
         return true;
       }
     } finally {
@@ -95,27 +110,44 @@ public final class NorthwindDemo {
     }
   }
 
+  /**
+   * Waits until the pipeline has drained: the capture has published nothing new for a while, the
+   * processor has committed everything on the CDC topics, the sink has applied everything on the
+   * apply topic, and the row counts match. Row counts alone are no proof: a workload can leave them
+   * unchanged.
+   */
   private boolean waitUntilCaughtUp(final Pipeline pipeline, final Connection legacy, final Connection target,
       final String phase) throws SQLException, InterruptedException {
     final long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
     long lastReport = 0;
     int stableRounds = 0;
-    while (System.nanoTime() < deadline && !stopping.get()) {
-      final RowCounts counts = RowCounts.of(legacy, target);
-      stableRounds = counts.match() ? stableRounds + 1 : 0;
-      if (stableRounds >= 3) {
-        report(pipeline, counts, phase + " complete");
-        return true;
+    long lastPublished = -1;
+    final var processor = pipeline.config().processor();
+    final List<String> cdcTopics = processor.mapping().sourceTables().stream()
+        .map(processor.kafka()::cdcTopic).toList();
+    try (PipelineLag lag = new PipelineLag(processor.kafka().bootstrapServers())) {
+      while (System.nanoTime() < deadline && !stopping.get()) {
+        final RowCounts counts = RowCounts.of(legacy, target);
+        final long published = pipeline.capture().published();
+        final boolean drained = published == lastPublished
+            && lag.behind(processor.applicationId(), cdcTopics) == 0
+            && pipeline.sink().lag() == 0;
+        lastPublished = published;
+        stableRounds = drained && counts.match() ? stableRounds + 1 : 0;
+        if (stableRounds >= 4) {
+          report(pipeline, counts, phase + " complete");
+          return true;
+        }
+        if (pipeline.sink().failure() != null) {
+          out.println("The sink stopped: " + pipeline.sink().failure());
+          return false;
+        }
+        if (System.nanoTime() - lastReport > Duration.ofSeconds(2).toNanos()) {
+          lastReport = System.nanoTime();
+          report(pipeline, counts, phase);
+        }
+        Thread.sleep(500);
       }
-      if (pipeline.sink().failure() != null) {
-        out.println("The sink stopped: " + pipeline.sink().failure());
-        return false;
-      }
-      if (System.nanoTime() - lastReport > Duration.ofSeconds(2).toNanos()) {
-        lastReport = System.nanoTime();
-        report(pipeline, counts, phase);
-      }
-      Thread.sleep(500);
     }
     out.println(phase + ": target did not catch up within " + CATCH_UP_TIMEOUT.toMinutes() + " minutes");
     return false;
@@ -123,9 +155,10 @@ public final class NorthwindDemo {
 
   private void report(final Pipeline pipeline, final RowCounts counts, final String phase) {
     final long lastTs = pipeline.sink().lastSourceTsMs();
-    final String lag = lastTs == 0 ? "-" : String.format(Locale.ROOT, "%.1fs",
-        Math.max(0, System.currentTimeMillis() - lastTs) / 1000.0);
-    out.printf(Locale.ROOT, "[%s] events captured %,d | rows applied %,d | dead letters %,d | %s | lag %s%n", phase,
+    final long pending = pipeline.sink().lag();
+    final String lag = pending == 0 ? "caught up" : lastTs == 0 ? "-" : String.format(Locale.ROOT,
+        "%.1fs behind, %,d records pending", Math.max(0, System.currentTimeMillis() - lastTs) / 1000.0, pending);
+    out.printf(Locale.ROOT, "[%s] events captured %,d | rows applied %,d | dead letters %,d | %s | sink: %s%n", phase,
         pipeline.capture().published(), pipeline.sink().applied(), pipeline.sink().failed(), counts.progress(), lag);
   }
 }
