@@ -25,6 +25,9 @@ import org.apache.avro.Schema;
 public final class ConfluentRegistryClient implements SchemaRegistry {
   private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConfluentRegistryClient.class);
+  /** How long a request is retried while the registry is unreachable or failing. */
+  static final Duration RETRY_FOR = Duration.ofMinutes(2);
 
   private final String baseUrl;
   private final HttpClient http;
@@ -47,10 +50,22 @@ public final class ConfluentRegistryClient implements SchemaRegistry {
     final ObjectNode body = JSON.createObjectNode();
     body.put("schema", schema.toString());
     body.put("schemaType", "AVRO");
-    final JsonNode answer = send(HttpRequest.newBuilder(uri("/subjects/"
-            + URLEncoder.encode(subject, StandardCharsets.UTF_8) + "/versions"))
-        .header("Content-Type", CONTENT_TYPE)
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+    final String encodedSubject = URLEncoder.encode(subject, StandardCharsets.UTF_8);
+    JsonNode answer;
+    try {
+      answer = send(HttpRequest.newBuilder(uri("/subjects/" + encodedSubject + "/versions"))
+          .header("Content-Type", CONTENT_TYPE)
+          .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+    } catch (RegistryException e) {
+      if (e.status() != 409) {
+        throw e;
+      }
+      // Confluent answers 409 for an incompatible schema; Apicurio also when two first registrations of a
+      // subject race. Either way the registry tells whether this exact schema is registered under the subject.
+      answer = send(HttpRequest.newBuilder(uri("/subjects/" + encodedSubject))
+          .header("Content-Type", CONTENT_TYPE)
+          .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+    }
     final int id = answer.path("id").asInt(-1);
     if (id < 0) {
       throw new RegistryException("registry at " + baseUrl + " answered without an id: " + answer);
@@ -72,20 +87,43 @@ public final class ConfluentRegistryClient implements SchemaRegistry {
     return URI.create(baseUrl + path);
   }
 
+  /**
+   * Sends {@code request}, retrying what may pass by itself (the registry unreachable, or answering
+   * 5xx) with backoff for up to {@link #RETRY_FOR}; a 4xx answer is final.
+   */
   private JsonNode send(final HttpRequest.Builder request) {
     final HttpRequest built = request.timeout(Duration.ofSeconds(30)).header("Accept", CONTENT_TYPE).build();
-    try {
-      final HttpResponse<String> response = http.send(built, HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() / 100 != 2) {
-        throw new RegistryException("schema registry " + built.method() + " " + built.uri() + " answered "
-            + response.statusCode() + ": " + response.body());
+    final long deadline = System.nanoTime() + RETRY_FOR.toNanos();
+    long backoffMs = 100;
+    while (true) {
+      RegistryException failure;
+      try {
+        final HttpResponse<String> response = http.send(built, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 == 2) {
+          return JSON.readTree(response.body());
+        }
+        failure = new RegistryException("schema registry " + built.method() + " " + built.uri() + " answered "
+            + response.statusCode() + ": " + response.body(), response.statusCode());
+        if (response.statusCode() / 100 == 4) {
+          throw failure;
+        }
+      } catch (IOException e) {
+        failure = new RegistryException("schema registry at " + baseUrl + " cannot be reached: " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new RegistryException("interrupted while calling the schema registry at " + baseUrl, e);
       }
-      return JSON.readTree(response.body());
-    } catch (IOException e) {
-      throw new RegistryException("schema registry at " + baseUrl + " cannot be reached: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RegistryException("interrupted while calling the schema registry at " + baseUrl, e);
+      if (System.nanoTime() > deadline) {
+        throw failure;
+      }
+      LOG.warn("{}; retrying in {} ms", failure.getMessage(), backoffMs);
+      try {
+        Thread.sleep(backoffMs);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw failure;
+      }
+      backoffMs = Math.min(backoffMs * 2, 5_000);
     }
   }
 }
