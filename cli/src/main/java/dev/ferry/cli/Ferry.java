@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.streams.KafkaStreams;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,9 +64,13 @@ public final class Ferry implements Callable<Integer> {
         + "FERRY_* environment variables override its keys.")
     Path config;
 
-    /** Blocks until the JVM is asked to stop, then closes {@code service}. */
-    static int runUntilStopped(final AutoCloseable service) throws Exception {
+    /**
+     * Blocks until the JVM is asked to stop (exit 0) or {@code died} completes (exit 1, so that a
+     * supervisor restarts the service), then closes {@code service}.
+     */
+    static int runUntilStopped(final AutoCloseable service, final CompletableFuture<?> died) throws Exception {
       final CountDownLatch stop = new CountDownLatch(1);
+      died.whenComplete((v, e) -> stop.countDown());
       final CountDownLatch done = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         stop.countDown();
@@ -80,7 +86,25 @@ public final class Ferry implements Callable<Integer> {
         service.close();
         done.countDown();
       }
-      return 0;
+      return died.isDone() ? 1 : 0;
+    }
+
+    /** Completes when {@code alive} turns false; checked every second. */
+    static CompletableFuture<Void> whenDead(final java.util.function.BooleanSupplier alive) {
+      final CompletableFuture<Void> dead = new CompletableFuture<>();
+      final Thread watcher = new Thread(() -> {
+        try {
+          while (alive.getAsBoolean()) {
+            Thread.sleep(1000);
+          }
+          dead.complete(null);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "ferry-watch");
+      watcher.setDaemon(true);
+      watcher.start();
+      return dead;
     }
   }
 
@@ -89,7 +113,8 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.CONNECTOR));
-      return runUntilStopped(new LegacyCapture(c.connector()).start());
+      final LegacyCapture capture = new LegacyCapture(c.connector()).start();
+      return runUntilStopped(capture, capture.finished());
     }
   }
 
@@ -98,7 +123,9 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.PROCESSOR));
-      return runUntilStopped(new StreamProcessor(c.processor()).start());
+      final StreamProcessor processor = new StreamProcessor(c.processor()).start();
+      return runUntilStopped(processor, whenDead(() -> processor.state() != KafkaStreams.State.ERROR
+          && processor.state() != KafkaStreams.State.NOT_RUNNING));
     }
   }
 
@@ -107,7 +134,8 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
-      return runUntilStopped(new TargetSink(c.sink()).start());
+      final TargetSink sink = new TargetSink(c.sink()).start();
+      return runUntilStopped(sink, whenDead(sink::isRunning));
     }
   }
 
