@@ -56,5 +56,8 @@ CREATE TABLE sales_order_line (
     quantity        integer        NOT NULL,
     discount        numeric(4,2)   NOT NULL,
     ferry_version   bigint         NOT NULL,
-    PRIMARY KEY (order_id, product_id)
+    PRIMARY KEY (order_id, product_id),
+    -- Ferry applies an order before its lines and deletes lines before their order, so the new system
+    -- can keep this constraint while syncing.
+    FOREIGN KEY (order_id) REFERENCES sales_order (id)
 );

@@ -10,6 +10,7 @@ import dev.ferry.processor.ProcessorConfig;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.MappingFile;
 import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.Relation;
 import dev.ferry.sink.SinkConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,6 +94,9 @@ public final class FerryConfig {
         }
       }
     }
+    if (config != null) {
+      problems.addAll(relationProblems(config, mapping, roles));
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -106,6 +110,39 @@ public final class FerryConfig {
         roles.contains(Role.CONNECTOR) ? ConnectorConfig.from(config, passThrough) : null,
         roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping) : null,
         roles.contains(Role.SINK) ? SinkConfig.from(config) : null);
+  }
+
+  /**
+   * Relations must name captured and mapped tables, and a table is either a header or a detail:
+   * Ferry orders one level of header/detail.
+   */
+  private static List<ConfigProblem> relationProblems(final Config config, final Mapping mapping,
+      final Set<Role> roles) {
+    final List<ConfigProblem> out = new ArrayList<>();
+    final List<Relation> relations = config.get(KafkaSettings.RELATIONS);
+    final Set<String> children = new HashSet<>();
+    final Set<String> parents = new HashSet<>();
+    relations.forEach(r -> {
+      children.add(r.child());
+      parents.add(r.parent());
+    });
+    for (final Relation r : relations) {
+      if (parents.contains(r.child()) || children.stream().filter(r.child()::equals).count() > 1) {
+        out.add(new ConfigProblem(KafkaSettings.RELATIONS.key(), r.toString(), null, r.child()
+            + " is a detail of more than one header, or a header itself; Ferry orders one level of header/detail"));
+      }
+      for (final String table : List.of(r.child(), r.parent())) {
+        if (roles.contains(Role.CONNECTOR) && !config.get(ConnectorConfig.TABLES).contains(table)) {
+          out.add(new ConfigProblem(KafkaSettings.RELATIONS.key(), r.toString(), null,
+              table + " is not in legacy.tables, so it is not captured"));
+        }
+        if (mapping != null && mapping.forSource(table).isEmpty()) {
+          out.add(new ConfigProblem(KafkaSettings.RELATIONS.key(), r.toString(), null,
+              table + " is not mapped in the mapping file"));
+        }
+      }
+    }
+    return out;
   }
 
   public Set<Role> roles() {

@@ -48,7 +48,7 @@ public final class ChangeEventConverter {
         .setSchema$(source.getString("schema"))
         .setTable(source.getString("table"))
         .setLsn(lsn(source))
-        .setTxId(tx == null ? null : tx.getString("id"))
+        .setTxId(tx == null ? null : xid(source, tx))
         .setTxOrder(tx == null ? null : tx.getInt64("total_order"))
         .setSnapshot(isSnapshot(source))
         .setTsMs(source.getInt64("ts_ms"))
@@ -74,11 +74,43 @@ public final class ChangeEventConverter {
     }
     return TransactionMarker.newBuilder()
         .setStatus(TransactionStatus.valueOf(value.getString("status")))
-        .setTxId(value.getString("id"))
+        .setTxId(beforeColon(value.getString("id")))
+        .setCommitLsn(commitLsn(value.getString("id")))
         .setEventCount(value.getInt64("event_count"))
         .setTableCounts(counts)
         .setTsMs(value.schema().field("ts_ms") == null ? 0L : value.getInt64("ts_ms"))
         .build();
+  }
+
+  /**
+   * The transaction's stable id. Debezium's {@code transaction.id} on PostgreSQL is
+   * {@code <xid>:<lsn of this event>}, different for every event of one transaction; the xid is what
+   * identifies the transaction.
+   */
+  private static String xid(final Struct source, final Struct tx) {
+    final Object xid = source.schema().field("txId") == null ? null : source.get("txId");
+    return xid != null ? xid.toString() : beforeColon(tx.getString("id"));
+  }
+
+  private static String beforeColon(final String id) {
+    final int colon = id.indexOf(':');
+    return colon < 0 ? id : id.substring(0, colon);
+  }
+
+  /**
+   * The commit position of a transaction from its END marker's id ({@code <xid>:<commit lsn>} on
+   * PostgreSQL), or -1 when the id carries none.
+   */
+  static long commitLsn(final String markerId) {
+    final int colon = markerId.indexOf(':');
+    if (colon < 0) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(markerId.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private static ChangeOp op(final String code) {

@@ -53,7 +53,9 @@ public final class LegacyCapture implements AutoCloseable {
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     p.put(ProducerConfig.CLIENT_ID_CONFIG, config.name() + "-capture");
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    this.publisher = new ChangePublisher(producer, topics, config.debeziumTransactionTopic());
+    this.publisher = new ChangePublisher(producer, topics, config.debeziumTransactionTopic(),
+        new dev.ferry.schemas.HeaderKeys(config.kafka().relations()),
+        config.tables().stream().map(t -> topics.cdc(t).name()).toList());
     this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-capture-" + config.name()));
   }
 

@@ -62,7 +62,7 @@ class ChangeEventConverterTest {
     assertThat(e.getOp()).isEqualTo(ChangeOp.CREATE);
     assertThat(e.getSource().getLsn()).isEqualTo(123456L);
     assertThat(e.getSource().getSnapshot()).isFalse();
-    assertThat(e.getSource().getTxId()).isEqualTo("771:123000");
+    assertThat(e.getSource().getTxId()).as("the xid, not Debezium's per-event id").isEqualTo("771");
     assertThat(e.getSource().getTxOrder()).isEqualTo(2L);
     assertThat(e.getKey()).containsExactly(new ColumnValue("order_id", 10248, null));
     assertThat(e.getAfter()).containsExactly(
@@ -104,6 +104,8 @@ class ChangeEventConverterTest {
         .put("ts_ms", 5L);
     final TransactionMarker m = converter.transaction(end);
     assertThat(m.getStatus()).isEqualTo(TransactionStatus.END);
+    assertThat(m.getTxId()).isEqualTo("771");
+    assertThat(m.getCommitLsn()).isEqualTo(123000L);
     assertThat(m.getEventCount()).isEqualTo(3L);
     assertThat(m.getTableCounts()).containsEntry("public.orders", 1L).containsEntry("public.order_details", 2L);
   }

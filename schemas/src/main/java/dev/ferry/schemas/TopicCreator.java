@@ -21,6 +21,47 @@ public final class TopicCreator {
   }
 
   /**
+   * Checks that {@code names} all have the same number of partitions, which keeps a header and its
+   * details on the same partition number of every topic.
+   *
+   * @throws IllegalStateException naming each topic's partition count when they differ
+   */
+  public static void requireCoPartitioned(final KafkaSettings kafka, final Collection<String> names) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      final Map<String, Integer> counts = new java.util.TreeMap<>();
+      describeWhenVisible(admin, names).forEach((name, d) -> counts.put(name, d.partitions().size()));
+      if (counts.values().stream().distinct().count() > 1) {
+        throw new IllegalStateException("Ferry's topics must all have the same number of partitions, so that a "
+            + "header and its details meet in one task; found " + counts + ". Recreate the odd ones with "
+            + "topics.partitions partitions.");
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot describe topics " + names + ": " + e.getCause().getMessage(),
+          e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing topics", e);
+    }
+  }
+
+  /** Describes {@code names}, waiting up to 30 s for topics just created to become visible. */
+  private static Map<String, org.apache.kafka.clients.admin.TopicDescription> describeWhenVisible(final Admin admin,
+      final Collection<String> names) throws ExecutionException, InterruptedException {
+    final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        return admin.describeTopics(names).allTopicNames().get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  /**
    * Ensures every topic in {@code names} exists.
    *
    * @param partitions partition count for new topics

@@ -31,11 +31,14 @@ import org.apache.kafka.common.TopicPartition;
 final class BatchWriter {
   private final String versionColumn;
   private final OffsetStore offsets;
+  private final Tombstones tombstones;
+  private final TableOrder order = new TableOrder();
   private final Map<String, TargetTable> tables = new HashMap<>();
 
-  BatchWriter(final String versionColumn, final OffsetStore offsets) {
+  BatchWriter(final String versionColumn, final OffsetStore offsets, final Tombstones tombstones) {
     this.versionColumn = versionColumn;
     this.offsets = offsets;
+    this.tombstones = tombstones;
   }
 
   /** A record the target refused, and why. */
@@ -91,26 +94,67 @@ final class BatchWriter {
     return new ArrayList<>(byKey.values());
   }
 
+  /**
+   * Writes records already collapsed to one per key: upserts table by table in foreign-key order
+   * (parents first), skipping any whose row a newer delete removed; then deletes children first,
+   * leaving a tombstone for each.
+   */
   private void writeAll(final Connection c, final List<ConsumerRecord<String, ApplyRecord>> records)
       throws SQLException {
-    final Map<String, List<ApplyRecord>> upserts = new LinkedHashMap<>();
+    final Map<String, List<ApplyRecord>> upsertsByTable = new LinkedHashMap<>();
     final Map<String, List<ApplyRecord>> deletes = new LinkedHashMap<>();
     for (final ConsumerRecord<String, ApplyRecord> r : records) {
       final ApplyRecord a = r.value();
-      if (a.getOp() == ApplyOp.DELETE) {
-        deletes.computeIfAbsent(a.getTable(), t -> new ArrayList<>()).add(a);
-      } else {
-        final StringBuilder shape = new StringBuilder(a.getTable());
-        a.getRow().forEach(col -> shape.append('\u0000').append(col.getName()));
-        upserts.computeIfAbsent(shape.toString(), t -> new ArrayList<>()).add(a);
+      (a.getOp() == ApplyOp.DELETE ? deletes : upsertsByTable)
+          .computeIfAbsent(a.getTable(), t -> new ArrayList<>()).add(a);
+    }
+    for (final String name : byRank(c, upsertsByTable.keySet(), false)) {
+      final List<ApplyRecord> rows = notDeletedLater(c, name, upsertsByTable.get(name));
+      final Map<String, List<ApplyRecord>> byShape = new LinkedHashMap<>();
+      for (final ApplyRecord a : rows) {
+        final StringBuilder shape = new StringBuilder();
+        a.getRow().forEach(col -> shape.append(col.getName()).append('\u0000'));
+        byShape.computeIfAbsent(shape.toString(), t -> new ArrayList<>()).add(a);
+      }
+      for (final List<ApplyRecord> sameShape : byShape.values()) {
+        upsert(c, sameShape);
       }
     }
-    for (final List<ApplyRecord> group : upserts.values()) {
-      upsert(c, group);
+    for (final String name : byRank(c, deletes.keySet(), true)) {
+      delete(c, table(c, name), deletes.get(name));
+      final Map<String, Long> versions = new LinkedHashMap<>();
+      deletes.get(name).forEach(a -> versions.merge(Columns.keyText(a.getKey()), a.getVersion(), Math::max));
+      tombstones.record(c, name, versions);
     }
-    for (final Map.Entry<String, List<ApplyRecord>> e : deletes.entrySet()) {
-      delete(c, table(c, e.getKey()), e.getValue());
+  }
+
+  private List<String> byRank(final Connection c, final java.util.Set<String> names, final boolean childrenFirst)
+      throws SQLException {
+    final Map<String, Integer> rank = new HashMap<>();
+    for (final String n : names) {
+      rank.put(n, order.rank(c, table(c, n)));
     }
+    final List<String> sorted = new ArrayList<>(names);
+    sorted.sort((a, b) -> childrenFirst ? rank.get(b) - rank.get(a) : rank.get(a) - rank.get(b));
+    return sorted;
+  }
+
+  /** {@code rows} without those a delete of a higher or equal version already removed. */
+  private List<ApplyRecord> notDeletedLater(final Connection c, final String table, final List<ApplyRecord> rows)
+      throws SQLException {
+    final Map<String, Long> deleted = tombstones.versions(c, table,
+        rows.stream().map(a -> Columns.keyText(a.getKey())).toList());
+    if (deleted.isEmpty()) {
+      return rows;
+    }
+    final List<ApplyRecord> out = new ArrayList<>(rows.size());
+    for (final ApplyRecord a : rows) {
+      final Long deletedAt = deleted.get(Columns.keyText(a.getKey()));
+      if (deletedAt == null || a.getVersion() > deletedAt) {
+        out.add(a);
+      }
+    }
+    return out;
   }
 
   private void upsert(final Connection c, final List<ApplyRecord> rows) throws SQLException {

@@ -18,6 +18,9 @@ import java.util.List;
  * @param versionColumn column of every target table holding the row's source version
  * @param offsetsTable table in the target holding the sink's consumed offsets
  * @param maxRetryBackoff longest wait between retries of a transient database error
+ * @param tombstonesTable table in the target remembering deleted rows' versions
+ * @param tombstoneRetention how long a deleted row's version is remembered
+ * @param maxGroupRows largest source-transaction group applied in one target transaction
  */
 public record SinkConfig(
     KafkaSettings kafka,
@@ -28,7 +31,18 @@ public record SinkConfig(
     int batchSize,
     String versionColumn,
     String offsetsTable,
-    Duration maxRetryBackoff) {
+    Duration maxRetryBackoff,
+    String tombstonesTable,
+    Duration tombstoneRetention,
+    int maxGroupRows) {
+
+  /** A configuration with the default tombstone and group settings. */
+  public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
+      final String groupId, final int batchSize, final String versionColumn, final String offsetsTable,
+      final Duration maxRetryBackoff) {
+    this(kafka, jdbcUrl, user, password, groupId, batchSize, versionColumn, offsetsTable, maxRetryBackoff,
+        TOMBSTONES_TABLE.defaultValue(), TOMBSTONE_RETENTION.defaultValue(), MAX_GROUP_ROWS.defaultValue());
+  }
 
   private static final String TARGET = "target";
   private static final String SINK = "sink";
@@ -52,12 +66,23 @@ public record SinkConfig(
       Duration.ofSeconds(10), Duration.ofMillis(100),
       "Longest wait between retries of a transient database error (connection lost, deadlock, restart).");
 
-  public static final List<Setting<?>> SETTINGS =
-      List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE, VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF);
+  public static final Setting<String> TOMBSTONES_TABLE = Setting.string("sink.tombstones-table", SINK,
+      "ferry_tombstones", "Table in the target remembering the version of each deleted row, so that a late older "
+          + "update cannot bring the row back.");
+  public static final Setting<Duration> TOMBSTONE_RETENTION = Setting.duration("sink.tombstone-retention", SINK,
+      Duration.ofDays(7), Duration.ofMinutes(1),
+      "How long a deleted row's version is remembered; must exceed the longest a redelivered change can lag.");
+  public static final Setting<Integer> MAX_GROUP_ROWS = Setting.integer("sink.max-group-rows", SINK, 100_000, 1,
+      10_000_000, "Largest group (the rows one source transaction changed under one header) applied in one target "
+          + "transaction; a larger one is applied in parts, with a warning, rather than held in memory.");
+
+  public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
+      VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS);
 
   public static SinkConfig from(final Config config) {
     return new SinkConfig(KafkaSettings.from(config), config.get(JDBC_URL), config.get(USER), config.get(PASSWORD),
         config.get(GROUP_ID), config.get(BATCH_SIZE), config.get(VERSION_COLUMN), config.get(OFFSETS_TABLE),
-        config.get(MAX_RETRY_BACKOFF));
+        config.get(MAX_RETRY_BACKOFF), config.get(TOMBSTONES_TABLE), config.get(TOMBSTONE_RETENTION),
+        config.get(MAX_GROUP_ROWS));
   }
 }

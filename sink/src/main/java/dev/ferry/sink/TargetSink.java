@@ -57,7 +57,11 @@ public final class TargetSink implements AutoCloseable {
   private final SinkConfig config;
   private final FerryTopics topics;
   private final OffsetStore offsets;
+  private final Tombstones tombstones;
   private final BatchWriter writer;
+  /** Records read but not yet applied: per partition, the tail of a group still being read. */
+  private final Map<TopicPartition, List<ConsumerRecord<String, ApplyRecord>>> unfinished = new HashMap<>();
+  private long lastPurgeNanos;
   private final KafkaConsumer<String, ApplyRecord> consumer;
   private final KafkaProducer<String, DeadLetter> deadLetters;
   private final Thread thread;
@@ -74,7 +78,8 @@ public final class TargetSink implements AutoCloseable {
     this.config = config;
     this.topics = config.kafka().topics(new ConfluentRegistryClient(config.kafka().registryUrl()));
     this.offsets = new OffsetStore(config.offsetsTable(), config.groupId());
-    this.writer = new BatchWriter(config.versionColumn(), offsets);
+    this.tombstones = new Tombstones(config.tombstonesTable());
+    this.writer = new BatchWriter(config.versionColumn(), offsets, tombstones);
     final Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -105,6 +110,7 @@ public final class TargetSink implements AutoCloseable {
     try {
       withRetries(() -> {
         offsets.create(connection());
+        tombstones.create(connection());
         connection().commit();
         return null;
       });
@@ -112,9 +118,10 @@ public final class TargetSink implements AutoCloseable {
       while (running) {
         final ConsumerRecords<String, ApplyRecord> records = consumer.poll(Duration.ofMillis(500));
         if (!records.isEmpty()) {
-          applyBatch(records);
+          applyCompleteGroups(records);
         }
         lag.set(currentLag());
+        purgeTombstonesNowAndThen();
       }
     } catch (WakeupException e) {
       if (running) {
@@ -143,16 +150,69 @@ public final class TargetSink implements AutoCloseable {
       }
       total += l.getAsLong();
     }
+    for (final List<ConsumerRecord<String, ApplyRecord>> tail : unfinished.values()) {
+      total += tail.size();
+    }
     return total;
   }
 
-  private void applyBatch(final ConsumerRecords<String, ApplyRecord> records) {
+  /**
+   * Applies, per partition, everything up to the end of the last complete group; the tail of a group
+   * still being read waits for the next poll. A group larger than {@code sink.max-group-rows} is
+   * applied in parts (with a warning) rather than held without bound.
+   */
+  private void applyCompleteGroups(final ConsumerRecords<String, ApplyRecord> records) {
     final List<ConsumerRecord<String, ApplyRecord>> batch = new ArrayList<>(records.count());
     final Map<TopicPartition, Long> next = new HashMap<>();
-    for (final ConsumerRecord<String, ApplyRecord> r : records) {
-      batch.add(r);
-      next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+    for (final TopicPartition tp : records.partitions()) {
+      final List<ConsumerRecord<String, ApplyRecord>> list =
+          new ArrayList<>(unfinished.getOrDefault(tp, List.of()));
+      list.addAll(records.records(tp));
+      int complete = list.size();
+      while (complete > 0 && !endsGroup(list.get(complete - 1).value())) {
+        complete--;
+      }
+      if (complete == 0 && list.size() >= config.maxGroupRows()) {
+        LOG.warn("group {} on {} exceeds sink.max-group-rows ({}); applying it in more than one transaction",
+            list.get(0).value().getGroup(), tp, config.maxGroupRows());
+        complete = list.size();
+      }
+      batch.addAll(list.subList(0, complete));
+      if (complete < list.size()) {
+        unfinished.put(tp, new ArrayList<>(list.subList(complete, list.size())));
+      } else {
+        unfinished.remove(tp);
+      }
+      if (complete > 0) {
+        next.put(tp, list.get(complete - 1).offset() + 1);
+      }
     }
+    if (!batch.isEmpty()) {
+      applyBatch(batch, next);
+    }
+  }
+
+  private static boolean endsGroup(final ApplyRecord a) {
+    return a.getGroup() == null || a.getGroupIndex() >= a.getGroupSize() - 1;
+  }
+
+  private void purgeTombstonesNowAndThen() {
+    if (System.nanoTime() - lastPurgeNanos < Duration.ofMinutes(10).toNanos()) {
+      return;
+    }
+    lastPurgeNanos = System.nanoTime();
+    final int purged = withRetries(() -> {
+      final int n = tombstones.purge(connection(), config.tombstoneRetention());
+      connection().commit();
+      return n;
+    });
+    if (purged > 0) {
+      LOG.info("purged {} tombstones older than {}", purged, config.tombstoneRetention());
+    }
+  }
+
+  private void applyBatch(final List<ConsumerRecord<String, ApplyRecord>> batch,
+      final Map<TopicPartition, Long> next) {
     final List<BatchWriter.Failure> failures = withRetries(() -> {
       final List<BatchWriter.Failure> f = writer.write(connection(), batch, next);
       if (!f.isEmpty()) {
@@ -299,7 +359,8 @@ public final class TargetSink implements AutoCloseable {
 
     @Override
     public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
-      // every batch is committed to the target before the next poll, so nothing is pending here
+      // unfinished group tails are dropped: the next owner re-reads them from the offsets in the target
+      partitions.forEach(unfinished::remove);
     }
   }
 

@@ -53,6 +53,13 @@ class TargetSinkIT {
     return new Env(config, topics, db);
   }
 
+  private static ApplyRecord grouped(final ApplyRecord r, final String group, final int index, final int size) {
+    r.setGroup(group);
+    r.setGroupIndex(index);
+    r.setGroupSize(size);
+    return r;
+  }
+
   private static ApplyRecord item(final int id, final Integer qty, final long version) {
     return ApplyRecord.newBuilder().setTable("item").setOp(qty == null ? ApplyOp.DELETE : ApplyOp.UPSERT)
         .setKey(List.of(Columns.of("id", id)))
@@ -66,7 +73,8 @@ class TargetSinkIT {
     try (KafkaProducer<String, ApplyRecord> producer = new KafkaProducer<>(p, new StringSerializer(),
         env.topics().apply().valueSerde().serializer())) {
       for (final ApplyRecord r : records) {
-        producer.send(new ProducerRecord<>(env.topics().apply().name(), Columns.keyText(r.getKey()), r));
+        final String key = r.getGroup() != null ? r.getGroup() : Columns.keyText(r.getKey());
+        producer.send(new ProducerRecord<>(env.topics().apply().name(), key, r));
       }
       producer.flush();
     }
@@ -133,6 +141,57 @@ class TargetSinkIT {
       assertThat(sink.applied()).isEqualTo(1);
     }
     assertThat(count(env, "id = 1 AND qty = 99")).isEqualTo(1);
+  }
+
+  @Test
+  void aDeleteIsNotUndoneByALateOlderUpdate() throws Exception {
+    final Env env = env("sink_tombstone");
+    send(env, List.of(item(7, 1, 100), item(7, null, 200)));
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      await().atMost(Duration.ofMinutes(2)).until(() -> sink.applied() >= 2);
+      send(env, List.of(item(7, 5, 150), item(8, 8, 150)));
+      await().atMost(Duration.ofMinutes(2)).until(() -> count(env, "id = 8") == 1);
+      assertThat(count(env, "id = 7")).isZero();
+      send(env, List.of(item(7, 9, 250)));
+      await().atMost(Duration.ofMinutes(2)).until(() -> count(env, "id = 7 AND qty = 9") == 1);
+    }
+  }
+
+  @Test
+  void aGroupIsAppliedOnlyWhenItIsCompleteEvenAcrossPolls() throws Exception {
+    final Env env = env("sink_group");
+    send(env, List.of(grouped(item(1, 1, 10), "tx1/1", 0, 3), grouped(item(2, 2, 11), "tx1/1", 1, 3)));
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      await().atMost(Duration.ofMinutes(2)).until(() -> sink.lag() == 2);
+      assertThat(count(env, "true")).isZero();
+      send(env, List.of(grouped(item(3, 3, 12), "tx1/1", 2, 3)));
+      await().atMost(Duration.ofMinutes(2)).until(() -> count(env, "true") == 3);
+      assertThat(sink.lag()).isZero();
+    }
+  }
+
+  @Test
+  void parentsAreWrittenBeforeChildrenAndDeletedAfterThemWithinOneBatch() throws Exception {
+    final Env env = env("sink_fk");
+    try (Connection c = stack.target().connect(env.db()); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE part (id int PRIMARY KEY, item_id int NOT NULL REFERENCES item(id), "
+          + "ferry_version bigint NOT NULL)");
+    }
+    final ApplyRecord child = ApplyRecord.newBuilder().setTable("part").setOp(ApplyOp.UPSERT)
+        .setKey(List.of(Columns.of("id", 1)))
+        .setRow(List.of(Columns.of("id", 1), Columns.of("item_id", 42))).setVersion(5).setSourceTable("public.part")
+        .setSourceTsMs(0L).build();
+    send(env, List.of(child, item(42, 1, 4)));
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      await().atMost(Duration.ofMinutes(2)).until(() -> sink.applied() >= 2);
+      assertThat(sink.failed()).isZero();
+      assertThat(count(env, "id = 42")).isEqualTo(1);
+      final ApplyRecord childDelete = ApplyRecord.newBuilder(child).setOp(ApplyOp.DELETE).setRow(null)
+          .setVersion(9).build();
+      send(env, List.of(item(42, null, 8), childDelete));
+      await().atMost(Duration.ofMinutes(2)).until(() -> count(env, "id = 42") == 0);
+      assertThat(sink.failed()).isZero();
+    }
   }
 
   private List<DeadLetter> readDeadLetters(final Env env, final int expected) {

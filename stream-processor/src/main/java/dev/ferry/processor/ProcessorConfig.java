@@ -18,6 +18,10 @@ import java.util.List;
  * @param guarantee processing guarantee
  * @param commitInterval how often progress is committed
  * @param threads stream threads in this instance
+ * @param dedupRetention how long a change is remembered to drop its redeliveries
+ * @param orphanTimeout how long a detail waits for its header before it is dead-lettered
+ * @param orphanBufferMax most changes held waiting for their header, per task
+ * @param transactionTimeout how long an incomplete source transaction is held before it is released as is
  */
 public record ProcessorConfig(
     KafkaSettings kafka,
@@ -26,7 +30,11 @@ public record ProcessorConfig(
     Mapping mapping,
     ProcessingGuarantee guarantee,
     Duration commitInterval,
-    int threads) {
+    int threads,
+    Duration dedupRetention,
+    Duration orphanTimeout,
+    int orphanBufferMax,
+    Duration transactionTimeout) {
 
   private static final String GROUP = "processor";
 
@@ -45,12 +53,31 @@ public record ProcessorConfig(
   public static final Setting<Integer> THREADS = Setting.integer("processor.threads", GROUP, 1, 1, 64,
       "Stream threads in this instance.");
 
-  public static final List<Setting<?>> SETTINGS =
-      List.of(APPLICATION_ID, STATE_DIR, MAPPING_FILE, GUARANTEE, COMMIT_INTERVAL, THREADS);
+  public static final Setting<Duration> DEDUP_RETENTION = Setting.duration("processor.dedup-retention", GROUP,
+      Duration.ofHours(1), Duration.ofMinutes(1),
+      "How long a change is remembered so that a redelivery of it (same table, key and source position) is "
+          + "dropped. Must exceed the longest the connector may take to resend after a crash. Bounds the dedup "
+          + "store: it holds the changes of this period.");
+  public static final Setting<Duration> ORPHAN_TIMEOUT = Setting.duration("processor.orphan-timeout", GROUP,
+      Duration.ofMinutes(10), Duration.ofSeconds(1),
+      "How long a detail row waits for its header row before it goes to the dead-letter topic as a "
+          + "referential-integrity failure. Must exceed the initial snapshot of the header table.");
+  public static final Setting<Integer> ORPHAN_BUFFER_MAX = Setting.integer("processor.orphan-buffer-max", GROUP,
+      100_000, 1, 100_000_000,
+      "Most changes held waiting for their header, per stream task. Past it the longest-waiting are "
+          + "dead-lettered at once, so a flood of orphans cannot exhaust the disk.");
+  public static final Setting<Duration> TRANSACTION_TIMEOUT = Setting.duration("processor.transaction-timeout",
+      GROUP, Duration.ofMinutes(10), Duration.ofSeconds(1),
+      "How long the events of a source transaction are held waiting for its commit markers. Past it they are "
+          + "released as they are, with a warning: availability over atomicity when a marker is lost.");
+
+  public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, STATE_DIR, MAPPING_FILE, GUARANTEE,
+      COMMIT_INTERVAL, THREADS, DEDUP_RETENTION, ORPHAN_TIMEOUT, ORPHAN_BUFFER_MAX, TRANSACTION_TIMEOUT);
 
   public static ProcessorConfig from(final Config config, final Mapping mapping) {
     return new ProcessorConfig(KafkaSettings.from(config), config.get(APPLICATION_ID),
         Path.of(config.get(STATE_DIR)), mapping, config.get(GUARANTEE), config.get(COMMIT_INTERVAL),
-        config.get(THREADS));
+        config.get(THREADS), config.get(DEDUP_RETENTION), config.get(ORPHAN_TIMEOUT), config.get(ORPHAN_BUFFER_MAX),
+        config.get(TRANSACTION_TIMEOUT));
   }
 }

@@ -1,25 +1,48 @@
 package dev.ferry.processor;
 
 import dev.ferry.processor.mapping.RowMapper;
+import dev.ferry.processor.ordering.ApplyOrder;
+import dev.ferry.processor.ordering.Deduplicator;
+import dev.ferry.processor.ordering.HeaderDetailBuffer;
+import dev.ferry.processor.ordering.ProcessorStores;
+import dev.ferry.processor.ordering.TransactionAssembler;
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeGroup;
 import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.HeaderKeys;
+import dev.ferry.schemas.PendingTransaction;
+import dev.ferry.schemas.StoreSerde;
+import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
 
 /**
- * The stream processor's topology, a pure function of its configuration:
+ * The stream processor's topology, a pure function of its configuration. One sub-topology: the CDC
+ * topics are keyed by header key and have equal partition counts, so partition <i>n</i> of every CDC
+ * topic is processed by one task, which sees an order and all its lines.
  *
  * <pre>
- *   &lt;prefix&gt;.cdc.&lt;schema&gt;.&lt;table&gt; (one per mapped table)
- *        -&gt; map (decode, rename, convert, re-key by partition key)
- *        -&gt; &lt;prefix&gt;.apply          mapped rows, keyed so a header and its details share a partition
- *        -&gt; &lt;prefix&gt;.dead-letter    records that could not be read or mapped, with the reason
+ *   &lt;prefix&gt;.cdc.&lt;schema&gt;.&lt;table&gt; (every mapped table)
+ *     -&gt; decode                 unreadable -&gt; dead letter (READ)
+ *     -&gt; dedup                  redeliveries dropped
+ *     -&gt; transactions           events held until their source transaction is complete, then grouped by header
+ *     -&gt; header-detail          groups whose header is missing held; too long -&gt; dead letter (ORDER)
+ *     -&gt; map                    rows renamed and converted; failures -&gt; dead letter (MAP)
+ *     -&gt; &lt;prefix&gt;.apply        rows keyed by header key, numbered within their group
+ *     -&gt; &lt;prefix&gt;.dead-letter
  * </pre>
  */
 public final class ProcessorTopology {
   static final String SOURCE = "cdc";
+  static final String DECODE = "decode";
+  static final String DEDUP = "dedup";
+  static final String TRANSACTIONS = "transactions";
+  static final String HEADER_DETAIL = "header-detail";
   static final String MAP = "map";
   static final String APPLY_SINK = "apply";
   static final String DEAD_LETTER_SINK = "dead-letter";
@@ -29,15 +52,36 @@ public final class ProcessorTopology {
 
   public static Topology build(final ProcessorConfig config, final FerryTopics topics) {
     final List<String> sources = config.mapping().sourceTables().stream().map(t -> topics.cdc(t).name()).toList();
+    final HeaderKeys headerKeys = new HeaderKeys(config.kafka().relations());
+    final ApplyOrder order = new ApplyOrder(headerKeys);
     final RowMapper mapper = new RowMapper(config.mapping());
     final String version = config.mapping().version();
-    final Topology topology = new Topology();
-    topology.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), sources.toArray(String[]::new));
-    topology.addProcessor(MAP, () -> new ChangeMappingProcessor(topics.changeSerde(), mapper, version), SOURCE);
-    topology.addSink(APPLY_SINK, topics.apply().name(), new StringSerializer(),
-        topics.apply().valueSerde().serializer(), MAP);
-    topology.addSink(DEAD_LETTER_SINK, topics.deadLetter().name(), new StringSerializer(),
-        topics.deadLetter().valueSerde().serializer(), MAP);
-    return topology;
+    final StoreSerde<ChangeEvent> changeSerde = new StoreSerde<>(ChangeEvent.getClassSchema());
+
+    final Topology t = new Topology();
+    t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), sources.toArray(String[]::new));
+    t.addProcessor(DECODE, () -> new ChangeDecoder(topics.changeSerde(), version), SOURCE);
+    t.addProcessor(DEDUP, () -> new Deduplicator(config.dedupRetention()), DECODE);
+    t.addProcessor(TRANSACTIONS, () -> new TransactionAssembler(order, config.transactionTimeout()), DEDUP);
+    t.addProcessor(HEADER_DETAIL, () -> new HeaderDetailBuffer(headerKeys, config.orphanTimeout(),
+        config.orphanBufferMax()), TRANSACTIONS);
+    t.addProcessor(MAP, () -> new GroupMapper(mapper, topics, version), HEADER_DETAIL);
+    t.addSink(APPLY_SINK, topics.apply().name(), new StringSerializer(), topics.apply().valueSerde().serializer(), MAP);
+    t.addSink(DEAD_LETTER_SINK, topics.deadLetter().name(), new StringSerializer(),
+        topics.deadLetter().valueSerde().serializer(), DECODE, MAP);
+
+    final Duration retention = config.dedupRetention();
+    t.addStateStore(Stores.windowStoreBuilder(
+        Stores.persistentWindowStore(ProcessorStores.DEDUP, retention, retention, false),
+        Serdes.String(), Serdes.Long()), DEDUP);
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.TX_EVENTS),
+        Serdes.String(), changeSerde), TRANSACTIONS);
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.TX_STATE),
+        Serdes.String(), new StoreSerde<PendingTransaction>(PendingTransaction.getClassSchema())), TRANSACTIONS);
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.HEADERS),
+        Serdes.String(), Serdes.Long()), HEADER_DETAIL);
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.ORPHANS),
+        Serdes.String(), new StoreSerde<ChangeGroup>(ChangeGroup.getClassSchema())), HEADER_DETAIL);
+    return t;
   }
 }

@@ -36,6 +36,7 @@ public final class StreamProcessor implements AutoCloseable {
     names.add(topics.apply().name());
     names.add(topics.deadLetter().name());
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of());
+    TopicCreator.requireCoPartitioned(config.kafka(), names.subList(0, names.size() - 1));
     streams = new KafkaStreams(ProcessorTopology.build(config, topics), streamsProperties());
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream processor thread failed; replacing it", e);

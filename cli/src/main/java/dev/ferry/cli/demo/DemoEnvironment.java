@@ -60,6 +60,7 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
         .with("legacy.user", EmbeddedDatabase.USER, "demo")
         .with("legacy.tables", Northwind.LEGACY_TABLES.stream().map(t -> "public." + t)
             .collect(Collectors.joining(",")), "demo")
+        .with("legacy.relations", Northwind.RELATIONS, "demo")
         .with("connector.name", name, "demo")
         .with("connector.slot-name", name, "demo")
         .with("connector.publication-name", name, "demo")

@@ -20,6 +20,8 @@ public final class Northwind {
       "order_details", "sales_order_line");
   /** Captured legacy tables in dependency order (parents first). */
   public static final List<String> LEGACY_TABLES = List.of("customers", "products", "orders", "order_details");
+  /** Order lines belong to their order: they share its partition and are applied with it. */
+  public static final String RELATIONS = "public.order_details(order_id) -> public.orders(order_id)";
 
   private Northwind() {
   }

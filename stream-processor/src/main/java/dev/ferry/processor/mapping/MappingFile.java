@@ -25,7 +25,6 @@ import java.util.Set;
  * tables:
  *   - source: public.order_details        # schema.table in the legacy database
  *     target: sales_order_line
- *     partition-by: order_id              # header key: lines travel with their order
  *     columns:
  *       order_id: order_id                # rename only (here: same name)
  *       unit_price: {target: unit_price, type: decimal, scale: 2, rounding: half-even}
@@ -49,7 +48,7 @@ public final class MappingFile {
     }
   }
 
-  private static final Set<String> TABLE_KEYS = Set.of("source", "target", "partition-by", "columns");
+  private static final Set<String> TABLE_KEYS = Set.of("source", "target", "columns");
   private static final Set<String> COLUMN_KEYS = Set.of("target", "type", "scale", "rounding", "trim",
       "empty-as-null");
 
@@ -135,11 +134,7 @@ public final class MappingFile {
         }
       }
     }
-    final String partitionBy = node.path("partition-by").isMissingNode() ? null : node.path("partition-by").asText();
-    if (partitionBy != null && columns.stream().noneMatch(c -> c.source().equals(partitionBy))) {
-      problems.add(problem(path + ".partition-by", partitionBy, "not one of the mapped source columns"));
-    }
-    return source == null || target == null ? null : new TableMapping(source, target, partitionBy, columns);
+    return source == null || target == null ? null : new TableMapping(source, target, columns);
   }
 
   private ColumnMapping column(final String source, final JsonNode node, final String path) {

@@ -5,7 +5,6 @@ import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.ColumnValue;
-import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.RowVersion;
 import dev.ferry.schemas.SourcePosition;
 import java.util.ArrayList;
@@ -25,9 +24,9 @@ public final class RowMapper {
   /**
    * The mapped row, or null when the change's table is not mapped.
    *
-   * @throws ConversionException when a value cannot be converted or the partition key is missing
+   * @throws ConversionException when a value cannot be converted
    */
-  public Mapped map(final ChangeEvent change) {
+  public ApplyRecord map(final ChangeEvent change) {
     final SourcePosition src = change.getSource();
     final String sourceTable = src.getSchema$() + "." + src.getTable();
     final TableMapping table = mapping.forSource(sourceTable).orElse(null);
@@ -47,23 +46,7 @@ public final class RowMapper {
         .setSourceTxId(src.getTxId())
         .setSourceTsMs(src.getTsMs())
         .build();
-    return new Mapped(partitionKey(table, change), record);
-  }
-
-  private static String partitionKey(final TableMapping table, final ChangeEvent change) {
-    if (table.partitionBy() == null) {
-      return Columns.keyText(change.getKey());
-    }
-    ColumnValue v = Columns.find(change.getKey(), table.partitionBy());
-    if (v == null) {
-      v = Columns.find(change.getAfter() != null ? change.getAfter() : change.getBefore(), table.partitionBy());
-    }
-    if (v == null) {
-      throw new ConversionException("map.partition-by", "the change carries no value for partition-by column '"
-          + table.partitionBy() + "' (a delete carries only the primary key)",
-          "make the column part of the primary key, or set REPLICA IDENTITY FULL on " + table.sourceTable());
-    }
-    return String.valueOf(v.getValue());
+    return record;
   }
 
   private static List<ColumnValue> convert(final TableMapping table, final List<ColumnValue> source) {
@@ -72,14 +55,5 @@ public final class RowMapper {
       table.column(in.getName()).ifPresent(c -> out.add(c.conversion().apply(in, c.target())));
     }
     return out;
-  }
-
-  /**
-   * A mapped change.
-   *
-   * @param partitionKey the apply topic key: header key for header/detail tables, else the row key
-   * @param record the row for the sink
-   */
-  public record Mapped(String partitionKey, ApplyRecord record) {
   }
 }

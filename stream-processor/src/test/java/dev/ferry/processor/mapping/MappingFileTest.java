@@ -15,7 +15,6 @@ class MappingFileTest {
         tables:
           - source: public.order_details
             target: sales_order_line
-            partition-by: order_id
             columns:
               order_id: order_id
               unit_price: {target: price, type: decimal, scale: 2}
@@ -23,7 +22,6 @@ class MappingFileTest {
     assertThat(m.version()).isEqualTo("7");
     final TableMapping t = m.forSource("public.order_details").orElseThrow();
     assertThat(t.targetTable()).isEqualTo("sales_order_line");
-    assertThat(t.partitionBy()).isEqualTo("order_id");
     assertThat(t.column("unit_price").orElseThrow().target()).isEqualTo("price");
     assertThat(t.column("unit_price").orElseThrow().description()).isEqualTo("decimal");
   }

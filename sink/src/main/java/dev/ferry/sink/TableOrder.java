@@ -1,0 +1,49 @@
+package dev.ferry.sink;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The order the target's foreign keys impose, read from the target's own metadata: a table's rank is
+ * one more than the highest rank of the tables it references (self-references ignored). Upserts go in
+ * ascending rank (parents first), deletes in descending rank (children first).
+ */
+final class TableOrder {
+  private final Map<String, Integer> ranks = new HashMap<>();
+
+  /** Rank of {@code table}: 0 for a table that references no other. */
+  int rank(final Connection c, final TargetTable table) throws SQLException {
+    return rank(c, table.schema(), table.name(), new HashSet<>());
+  }
+
+  private int rank(final Connection c, final String schema, final String name, final Set<String> visiting)
+      throws SQLException {
+    final String id = schema + "." + name;
+    final Integer known = ranks.get(id);
+    if (known != null) {
+      return known;
+    }
+    if (!visiting.add(id)) {
+      return 0;
+    }
+    int rank = 0;
+    final Set<String[]> parents = new HashSet<>();
+    try (ResultSet rs = c.getMetaData().getImportedKeys(null, schema, name)) {
+      while (rs.next()) {
+        parents.add(new String[] {rs.getString("PKTABLE_SCHEM"), rs.getString("PKTABLE_NAME")});
+      }
+    }
+    for (final String[] p : parents) {
+      if (!(p[0] + "." + p[1]).equals(id)) {
+        rank = Math.max(rank, 1 + rank(c, p[0], p[1], visiting));
+      }
+    }
+    ranks.put(id, rank);
+    return rank;
+  }
+}

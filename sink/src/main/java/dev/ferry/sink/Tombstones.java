@@ -1,0 +1,77 @@
+package dev.ferry.sink;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Remembers deleted rows with the version of their delete, so that an older update arriving after the
+ * delete (a redelivery reordered by a restart) cannot bring the row back. Kept in the target, written
+ * in the same transaction as the delete. Tombstones older than the retention are purged: by then no
+ * older change can still be in flight.
+ */
+final class Tombstones {
+  private final String table;
+
+  Tombstones(final String table) {
+    this.table = Sql.quote(table);
+  }
+
+  void create(final Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS " + table + " (table_name text NOT NULL, row_key text NOT NULL, "
+          + "version bigint NOT NULL, deleted_at timestamptz NOT NULL DEFAULT now(), "
+          + "PRIMARY KEY (table_name, row_key))");
+    }
+  }
+
+  /** Delete versions of the given keys of {@code targetTable} that have a tombstone. */
+  Map<String, Long> versions(final Connection c, final String targetTable, final Collection<String> keys)
+      throws SQLException {
+    final Map<String, Long> out = new HashMap<>();
+    if (keys.isEmpty()) {
+      return out;
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT row_key, version FROM " + table
+        + " WHERE table_name = ? AND row_key = ANY (?)")) {
+      ps.setString(1, targetTable);
+      ps.setArray(2, c.createArrayOf("text", keys.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Records deletes (key -> version), keeping the highest version per key. */
+  void record(final Connection c, final String targetTable, final Map<String, Long> deletes) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " AS t (table_name, row_key, version) "
+        + "VALUES (?, ?, ?) ON CONFLICT (table_name, row_key) DO UPDATE SET version = GREATEST(t.version, "
+        + "EXCLUDED.version), deleted_at = now()")) {
+      for (final Map.Entry<String, Long> e : deletes.entrySet()) {
+        ps.setString(1, targetTable);
+        ps.setString(2, e.getKey());
+        ps.setLong(3, e.getValue());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** Removes tombstones older than {@code retention}; returns how many. */
+  int purge(final Connection c, final Duration retention) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table
+        + " WHERE deleted_at < now() - make_interval(secs => ?)")) {
+      ps.setDouble(1, retention.toSeconds());
+      return ps.executeUpdate();
+    }
+  }
+}

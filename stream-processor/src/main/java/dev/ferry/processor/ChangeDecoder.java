@@ -1,0 +1,61 @@
+package dev.ferry.processor;
+
+import dev.ferry.schemas.AvroSerde;
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.DeadLetters;
+import dev.ferry.schemas.Stage;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads change events from their raw bytes, so that a record that cannot be read is kept byte for
+ * byte: it goes to the dead-letter sink (stage READ) and the pipeline goes on.
+ */
+final class ChangeDecoder implements Processor<String, byte[], String, Object> {
+  private static final Logger LOG = LoggerFactory.getLogger(ChangeDecoder.class);
+
+  private final AvroSerde<ChangeEvent> changes;
+  private final String mappingVersion;
+  private ProcessorContext<String, Object> context;
+
+  ChangeDecoder(final AvroSerde<ChangeEvent> changes, final String mappingVersion) {
+    this.changes = changes;
+    this.mappingVersion = mappingVersion;
+  }
+
+  @Override
+  public void init(final ProcessorContext<String, Object> context) {
+    this.context = context;
+  }
+
+  @Override
+  public void process(final Record<String, byte[]> record) {
+    final RecordMetadata meta = context.recordMetadata().orElse(null);
+    final String topic = meta == null ? "?" : meta.topic();
+    final ChangeEvent change;
+    try {
+      change = changes.decode(topic, record.value());
+    } catch (SerializationException e) {
+      final DeadLetter letter = DeadLetters.of(Stage.READ, topic, meta == null ? -1 : meta.partition(),
+          meta == null ? -1 : meta.offset(), record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
+          record.value(), null, List.of(DeadLetters.error("read.avro", null, null,
+              "the record cannot be read as a Ferry change event: " + e.getMessage(),
+              "check what wrote to " + topic + "; only the Ferry connector should")), mappingVersion);
+      LOG.warn("dead letter from {}[{}]@{}: unreadable record", letter.getTopic(), letter.getPartition(),
+          letter.getOffset());
+      context.forward(record.withValue((Object) letter), ProcessorTopology.DEAD_LETTER_SINK);
+      return;
+    }
+    if (change != null) {
+      context.forward(record.withValue((Object) change), ProcessorTopology.DEDUP);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.ferry.processor;
+
+import dev.ferry.processor.mapping.ConversionException;
+import dev.ferry.processor.mapping.RowMapper;
+import dev.ferry.processor.ordering.HeaderDetailBuffer;
+import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeGroup;
+import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.DeadLetters;
+import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.RecordError;
+import dev.ferry.schemas.Stage;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Maps each change of a group to its target row and forwards the rows consecutively, keyed by the
+ * group's header key and numbered within the group, so the sink can apply the group in one target
+ * transaction. A change that cannot be mapped, and every change of an {@link HeaderDetailBuffer.Orphan},
+ * goes to the dead-letter sink with its reason; the rest of its group still applies.
+ */
+final class GroupMapper implements Processor<String, Object, String, Object> {
+  private static final Logger LOG = LoggerFactory.getLogger(GroupMapper.class);
+
+  private final RowMapper mapper;
+  private final FerryTopics topics;
+  private final String mappingVersion;
+  private ProcessorContext<String, Object> context;
+
+  GroupMapper(final RowMapper mapper, final FerryTopics topics, final String mappingVersion) {
+    this.mapper = mapper;
+    this.topics = topics;
+    this.mappingVersion = mappingVersion;
+  }
+
+  @Override
+  public void init(final ProcessorContext<String, Object> context) {
+    this.context = context;
+  }
+
+  @Override
+  public void process(final Record<String, Object> record) {
+    if (record.value() instanceof HeaderDetailBuffer.Orphan orphan) {
+      for (final ChangeEvent e : orphan.group().getChanges()) {
+        deadLetter(record, e, Stage.ORDER, DeadLetters.error("order.orphan", null, orphan.group().getHeaderKey(),
+            orphan.reason(), "load the missing " + orphan.group().getHeaderTable()
+                + " row into the legacy database, or replay this dead letter once it exists"));
+      }
+      return;
+    }
+    final ChangeGroup group = (ChangeGroup) record.value();
+    final List<ApplyRecord> rows = new ArrayList<>(group.getChanges().size());
+    for (final ChangeEvent e : group.getChanges()) {
+      try {
+        final ApplyRecord row = mapper.map(e);
+        if (row != null) {
+          rows.add(row);
+        }
+      } catch (ConversionException ex) {
+        deadLetter(record, e, Stage.MAP, DeadLetters.error(ex.rule(), null, null, ex.getMessage(), ex.resolution()));
+      }
+    }
+    for (int i = 0; i < rows.size(); i++) {
+      final ApplyRecord row = rows.get(i);
+      row.setGroup(group.getId());
+      row.setGroupSize(rows.size());
+      row.setGroupIndex(i);
+      context.forward(new Record<>(group.getHeaderKey(), (Object) row, record.timestamp()),
+          ProcessorTopology.APPLY_SINK);
+    }
+  }
+
+  private void deadLetter(final Record<String, Object> record, final ChangeEvent e, final Stage stage,
+      final RecordError error) {
+    final String topic = topics.cdc(e.getSource().getSchema$() + "." + e.getSource().getTable()).name();
+    final DeadLetter letter = DeadLetters.of(stage, topic, -1, -1L,
+        record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
+        topics.changeSerde().encode(topic, e), e, List.of(error), mappingVersion);
+    LOG.warn("dead letter ({}) {} key {}: {}", error.getRule(), letter.getSourceTable(), letter.getSourceKey(),
+        error.getMessage());
+    context.forward(new Record<>(record.key(), (Object) letter, record.timestamp()),
+        ProcessorTopology.DEAD_LETTER_SINK);
+  }
+}

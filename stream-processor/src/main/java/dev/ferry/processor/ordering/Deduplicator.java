@@ -1,0 +1,75 @@
+package dev.ferry.processor.ordering;
+
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.Columns;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+/**
+ * Drops redelivered changes. Debezium is at-least-once: after a crash the connector resends what it
+ * had not confirmed. A change is identified by table, primary key, source position and operation (a
+ * commit marker by transaction and topic); the first delivery passes, any repeat within
+ * {@code retention} is dropped.
+ *
+ * <pre>
+ *   time  in                                 out
+ *   t1    orders 10248 UPDATE lsn=500        orders 10248 UPDATE lsn=500
+ *   t2    orders 10249 UPDATE lsn=510        orders 10249 UPDATE lsn=510
+ *   t3    orders 10248 UPDATE lsn=500 (again) -            (dropped: seen at t1)
+ *   t4    orders 10248 UPDATE lsn=520        orders 10248 UPDATE lsn=520
+ * </pre>
+ *
+ * <p>The store is a window store: entries older than {@code retention} are dropped by RocksDB segment
+ * expiry, so its size is bounded by the changes of one retention period.
+ */
+public final class Deduplicator implements Processor<String, ChangeEvent, String, ChangeEvent> {
+  private final Duration retention;
+  private ProcessorContext<String, ChangeEvent> context;
+  private WindowStore<String, Long> seen;
+  private long dropped;
+
+  public Deduplicator(final Duration retention) {
+    this.retention = retention;
+  }
+
+  @Override
+  public void init(final ProcessorContext<String, ChangeEvent> context) {
+    this.context = context;
+    this.seen = context.getStateStore(ProcessorStores.DEDUP);
+  }
+
+  @Override
+  public void process(final Record<String, ChangeEvent> record) {
+    final String id = identity(record.value(), context.recordMetadata().map(m -> m.topic()).orElse(""));
+    final long now = record.timestamp();
+    try (WindowStoreIterator<Long> hits = seen.fetch(id, Instant.ofEpochMilli(now - retention.toMillis()),
+        Instant.ofEpochMilli(Long.MAX_VALUE))) {
+      if (hits.hasNext()) {
+        dropped++;
+        return;
+      }
+    }
+    seen.put(id, now, now);
+    context.forward(record);
+  }
+
+  /** The identity of a change for deduplication. */
+  static String identity(final ChangeEvent e, final String topic) {
+    if (e.getOp() == ChangeOp.COMMIT) {
+      return "commit|" + e.getSource().getTxId() + "|" + topic;
+    }
+    return e.getSource().getSchema$() + "." + e.getSource().getTable() + "|" + Columns.keyText(e.getKey()) + "|"
+        + e.getSource().getLsn() + "|" + e.getOp();
+  }
+
+  /** Redeliveries dropped by this instance since it started. */
+  long dropped() {
+    return dropped;
+  }
+}

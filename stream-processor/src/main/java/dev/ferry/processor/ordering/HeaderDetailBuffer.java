@@ -1,0 +1,199 @@
+package dev.ferry.processor.ordering;
+
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeGroup;
+import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.HeaderKeys;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Keeps details behind their header. A group that writes detail rows whose header row does not exist
+ * (never seen, or deleted) is held, keyed by the header, and released right after the header arrives,
+ * in the order the held groups came in. A group held longer than {@code timeout} is sent on as an
+ * {@link Orphan}, for the dead-letter topic. Deletes are never held: removing a detail needs no
+ * header.
+ *
+ * <pre>
+ *   time  in (groups)                                  out
+ *   t1    order_details 10300|11 CREATE (snapshot)    -                     (held: no order 10300)
+ *   t2    order_details 10300|42 CREATE (snapshot)    -                     (held)
+ *   t3    orders 10300 CREATE (snapshot)               orders 10300, then line 11, then line 42
+ *   t4    order_details 10300|11 UPDATE                line 11 update        (header known)
+ *   t5    orders 10300 DELETE + its lines              lines, then order     (header forgotten)
+ *   t6    order_details 10300|11 CREATE                -                     (held: order deleted)
+ *   t6+timeout                                         Orphan(line 11)       (dead letter)
+ * </pre>
+ *
+ * <p>Bounded: the held groups expire after {@code timeout}; beyond {@code maxHeld} held changes the
+ * longest-waiting groups are sent on as orphans at once. The header index holds one small entry per
+ * existing header row.
+ */
+public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, String, Object> {
+  private static final StringSerializer KEYS = new StringSerializer();
+
+  private final HeaderKeys headerKeys;
+  private final Duration timeout;
+  private final int maxHeld;
+  private ProcessorContext<String, Object> context;
+  private KeyValueStore<String, Long> headers;
+  private KeyValueStore<String, ChangeGroup> orphans;
+  private long held;
+  private long sequence;
+
+  /** A group whose header did not arrive in time, with the reason. */
+  public record Orphan(ChangeGroup group, String reason) {
+  }
+
+  public HeaderDetailBuffer(final HeaderKeys headerKeys, final Duration timeout, final int maxHeld) {
+    this.headerKeys = headerKeys;
+    this.timeout = timeout;
+    this.maxHeld = maxHeld;
+  }
+
+  @Override
+  public void init(final ProcessorContext<String, Object> context) {
+    this.context = context;
+    this.headers = context.getStateStore(ProcessorStores.HEADERS);
+    this.orphans = context.getStateStore(ProcessorStores.ORPHANS);
+    try (KeyValueIterator<String, ChangeGroup> it = orphans.all()) {
+      while (it.hasNext()) {
+        final KeyValue<String, ChangeGroup> kv = it.next();
+        held += kv.value.getChanges().size();
+        sequence = Math.max(sequence, seq(kv.key) + 1);
+      }
+    }
+    final Duration every = timeout.dividedBy(4).compareTo(Duration.ofSeconds(5)) < 0
+        ? timeout.dividedBy(4) : Duration.ofSeconds(5);
+    context.schedule(every.isZero() ? Duration.ofMillis(100) : every, PunctuationType.WALL_CLOCK_TIME,
+        this::expire);
+  }
+
+  @Override
+  public void process(final Record<String, ChangeGroup> record) {
+    final ChangeGroup group = record.value();
+    final String parent = group.getHeaderTable();
+    if (parent != null && writesDetails(group) && !writesHeader(group, parent)
+        && headers.get(indexKey(parent, group.getHeaderKey())) == null) {
+      hold(group);
+      return;
+    }
+    pass(record.withValue(group));
+  }
+
+  private void pass(final Record<String, ChangeGroup> record) {
+    final ChangeGroup group = record.value();
+    context.forward(record.withValue((Object) group));
+    for (final ChangeEvent e : group.getChanges()) {
+      final String table = ApplyOrder.table(e);
+      if (!headerKeys.isHeader(table)) {
+        continue;
+      }
+      final String key = indexKey(table, group.getHeaderKey());
+      if (e.getOp() == ChangeOp.DELETE) {
+        headers.delete(key);
+      } else {
+        headers.put(key, e.getSource().getLsn());
+        releaseHeldFor(key, record);
+      }
+    }
+  }
+
+  private void hold(final ChangeGroup group) {
+    group.setHeldSinceMs(context.currentSystemTimeMs());
+    orphans.put(indexKey(group.getHeaderTable(), group.getHeaderKey()) + "/"
+        + String.format(Locale.ROOT, "%019d", sequence++), group);
+    held += group.getChanges().size();
+    while (held > maxHeld) {
+      final KeyValue<String, ChangeGroup> oldest = oldestHeld();
+      if (oldest == null) {
+        break;
+      }
+      sendOrphan(oldest, "the buffer of details waiting for their header is full (processor.orphan-buffer-max = "
+          + maxHeld + "); the longest-waiting are dead-lettered first");
+    }
+  }
+
+  private void releaseHeldFor(final String indexKey, final Record<String, ChangeGroup> trigger) {
+    final List<KeyValue<String, ChangeGroup>> waiting = new ArrayList<>();
+    try (KeyValueIterator<String, ChangeGroup> it = orphans.prefixScan(indexKey + "/", KEYS)) {
+      it.forEachRemaining(waiting::add);
+    }
+    for (final KeyValue<String, ChangeGroup> kv : waiting) {
+      orphans.delete(kv.key);
+      held -= kv.value.getChanges().size();
+      pass(trigger.withKey(kv.value.getHeaderKey()).withValue(kv.value));
+    }
+  }
+
+  private void expire(final long now) {
+    final List<KeyValue<String, ChangeGroup>> expired = new ArrayList<>();
+    try (KeyValueIterator<String, ChangeGroup> it = orphans.all()) {
+      while (it.hasNext()) {
+        final KeyValue<String, ChangeGroup> kv = it.next();
+        if (now - kv.value.getHeldSinceMs() >= timeout.toMillis()) {
+          expired.add(kv);
+        }
+      }
+    }
+    for (final KeyValue<String, ChangeGroup> kv : expired) {
+      sendOrphan(kv, "no " + kv.value.getHeaderTable() + " row with key " + kv.value.getHeaderKey()
+          + " arrived within " + timeout.toString().substring(2).toLowerCase(Locale.ROOT)
+          + " (processor.orphan-timeout)");
+    }
+  }
+
+  private KeyValue<String, ChangeGroup> oldestHeld() {
+    KeyValue<String, ChangeGroup> oldest = null;
+    try (KeyValueIterator<String, ChangeGroup> it = orphans.all()) {
+      while (it.hasNext()) {
+        final KeyValue<String, ChangeGroup> kv = it.next();
+        if (oldest == null || kv.value.getHeldSinceMs() < oldest.value.getHeldSinceMs()
+            || kv.value.getHeldSinceMs() == oldest.value.getHeldSinceMs() && seq(kv.key) < seq(oldest.key)) {
+          oldest = kv;
+        }
+      }
+    }
+    return oldest;
+  }
+
+  private static long seq(final String key) {
+    return Long.parseLong(key.substring(key.lastIndexOf('/') + 1));
+  }
+
+  private void sendOrphan(final KeyValue<String, ChangeGroup> kv, final String reason) {
+    orphans.delete(kv.key);
+    held -= kv.value.getChanges().size();
+    context.forward(new Record<>(kv.value.getHeaderKey(), (Object) new Orphan(kv.value, reason),
+        context.currentSystemTimeMs()));
+  }
+
+  private boolean writesDetails(final ChangeGroup group) {
+    return group.getChanges().stream()
+        .anyMatch(e -> e.getOp() != ChangeOp.DELETE && headerKeys.relationOf(ApplyOrder.table(e)) != null);
+  }
+
+  private static boolean writesHeader(final ChangeGroup group, final String parent) {
+    return group.getChanges().stream()
+        .anyMatch(e -> e.getOp() != ChangeOp.DELETE && ApplyOrder.table(e).equals(parent));
+  }
+
+  private static String indexKey(final String table, final String headerKey) {
+    return table + "|" + headerKey;
+  }
+
+  /** Changes held right now. */
+  long held() {
+    return held;
+  }
+}

@@ -1,0 +1,18 @@
+package dev.ferry.processor.ordering;
+
+/** Names of the processor's state stores; each is RocksDB-backed, changelogged, and bounded (see each user). */
+public final class ProcessorStores {
+  /** Recently seen changes, for dropping redeliveries; a window store, bounded by its retention. */
+  public static final String DEDUP = "ferry-dedup";
+  /** Events of source transactions still being collected; bounded by the transaction timeout. */
+  public static final String TX_EVENTS = "ferry-tx-events";
+  /** Progress of the transactions being collected. */
+  public static final String TX_STATE = "ferry-tx-state";
+  /** Header keys that exist (seen, not deleted); as large as the live header rows. */
+  public static final String HEADERS = "ferry-headers";
+  /** Detail groups waiting for their header; bounded by the orphan timeout and the orphan buffer maximum. */
+  public static final String ORPHANS = "ferry-orphans";
+
+  private ProcessorStores() {
+  }
+}

@@ -1,0 +1,145 @@
+package dev.ferry.processor.ordering;
+
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeGroup;
+import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.PendingTransaction;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Collects the events of each source transaction until the transaction is complete in this task, then
+ * forwards them as {@link ChangeGroup}s, one per header key, in apply order ({@link ApplyOrder}).
+ *
+ * <p>Complete means: the connector's commit marker has arrived from every CDC topic that received
+ * events of the transaction for this partition number (each marker says how many that is). A marker
+ * follows the transaction's events in its partition, so once all markers are in, so are all events.
+ * Snapshot rows belong to no transaction and pass at once, each as a group of one.
+ *
+ * <pre>
+ *   time  in (orders and order_details, partition 0)     out
+ *   t1    order_details 10250|41 CREATE  tx 771          -           (held: 771 open)
+ *   t2    order_details 10250|42 CREATE  tx 771          -
+ *   t3    COMMIT tx 771 from order_details (of 2 topics)  -           (1 of 2 markers)
+ *   t4    orders 10250 CREATE            tx 771          -
+ *   t5    orders 10249 UPDATE            tx 772          -           (held: 772 open)
+ *   t6    COMMIT tx 771 from orders (of 2 topics)        group 771/10250: orders 10250, lines 41, 42
+ *   t7    COMMIT tx 772 from orders (of 1 topic)         group 772/10249: orders 10249
+ * </pre>
+ *
+ * <p>Events are kept in RocksDB, not in memory, so a large transaction spills to disk. A transaction
+ * whose markers do not all arrive within {@code timeout} is released as collected, with a warning:
+ * a lost marker must not stall the pipeline.
+ */
+public final class TransactionAssembler implements Processor<String, ChangeEvent, String, ChangeGroup> {
+  private static final Logger LOG = LoggerFactory.getLogger(TransactionAssembler.class);
+  private static final StringSerializer KEYS = new StringSerializer();
+
+  private final ApplyOrder order;
+  private final Duration timeout;
+  private ProcessorContext<String, ChangeGroup> context;
+  private KeyValueStore<String, ChangeEvent> events;
+  private KeyValueStore<String, PendingTransaction> pending;
+
+  public TransactionAssembler(final ApplyOrder order, final Duration timeout) {
+    this.order = order;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public void init(final ProcessorContext<String, ChangeGroup> context) {
+    this.context = context;
+    this.events = context.getStateStore(ProcessorStores.TX_EVENTS);
+    this.pending = context.getStateStore(ProcessorStores.TX_STATE);
+    final Duration every = timeout.dividedBy(4).compareTo(Duration.ofSeconds(5)) < 0
+        ? timeout.dividedBy(4) : Duration.ofSeconds(5);
+    context.schedule(every.isZero() ? Duration.ofMillis(100) : every, PunctuationType.WALL_CLOCK_TIME,
+        this::releaseTimedOut);
+  }
+
+  @Override
+  public void process(final Record<String, ChangeEvent> record) {
+    final ChangeEvent e = record.value();
+    final String txId = e.getSource().getTxId();
+    if (txId == null) {
+      context.forward(record.withKey(order.headerKey(e)).withValue(order.single(e)));
+      return;
+    }
+    PendingTransaction tx = pending.get(txId);
+    if (tx == null) {
+      tx = new PendingTransaction(txId, new ArrayList<>(), 0, -1L, 0, context.currentSystemTimeMs());
+    }
+    if (e.getOp() == ChangeOp.COMMIT) {
+      final String topic = context.recordMetadata().map(m -> m.topic()).orElse("?");
+      if (!tx.getMarkerTopics().contains(topic)) {
+        final List<String> topics = new ArrayList<>(tx.getMarkerTopics());
+        topics.add(topic);
+        tx.setMarkerTopics(topics);
+      }
+      tx.setExpectedMarkers(e.getCommit().getTopicsInPartition());
+      tx.setCommitLsn(e.getCommit().getCommitLsn());
+      if (tx.getMarkerTopics().size() >= tx.getExpectedMarkers()) {
+        release(tx, record);
+        return;
+      }
+    } else {
+      events.put(eventKey(txId, e), e);
+      tx.setEvents(tx.getEvents() + 1);
+    }
+    pending.put(txId, tx);
+  }
+
+  private void release(final PendingTransaction tx, final Record<String, ChangeEvent> trigger) {
+    final List<ChangeEvent> changes = new ArrayList<>(tx.getEvents());
+    final List<String> keys = new ArrayList<>(tx.getEvents());
+    try (KeyValueIterator<String, ChangeEvent> it = events.prefixScan(tx.getTxId() + "/", KEYS)) {
+      while (it.hasNext()) {
+        final KeyValue<String, ChangeEvent> kv = it.next();
+        keys.add(kv.key);
+        changes.add(kv.value);
+      }
+    }
+    keys.forEach(events::delete);
+    pending.delete(tx.getTxId());
+    final long commitLsn = tx.getCommitLsn() >= 0 ? tx.getCommitLsn()
+        : changes.stream().mapToLong(c -> c.getSource().getLsn()).max().orElse(0L);
+    for (final ChangeGroup g : order.groups(tx.getTxId(), commitLsn, changes)) {
+      context.forward(new Record<>(g.getHeaderKey(), g, trigger.timestamp()));
+    }
+  }
+
+  private void releaseTimedOut(final long now) {
+    final List<PendingTransaction> expired = new ArrayList<>();
+    try (KeyValueIterator<String, PendingTransaction> it = pending.all()) {
+      while (it.hasNext()) {
+        final PendingTransaction tx = it.next().value;
+        if (now - tx.getFirstSeenMs() >= timeout.toMillis()) {
+          expired.add(tx);
+        }
+      }
+    }
+    for (final PendingTransaction tx : expired) {
+      LOG.warn("source transaction {} incomplete after {} ({} of {} commit markers, {} events); releasing it as is",
+          tx.getTxId(), timeout, tx.getMarkerTopics().size(), tx.getExpectedMarkers(), tx.getEvents());
+      release(tx, new Record<>(tx.getTxId(), null, now));
+    }
+  }
+
+  /** Events of one transaction sort together, in source order ({@code total_order}, else log position). */
+  static String eventKey(final String txId, final ChangeEvent e) {
+    final Long order = e.getSource().getTxOrder();
+    return txId + "/" + String.format(Locale.ROOT, "%019d", order != null ? order : e.getSource().getLsn());
+  }
+}

@@ -1,0 +1,148 @@
+package dev.ferry.processor;
+
+import dev.ferry.processor.mapping.MappingFile;
+import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.CommitMarker;
+import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.HeaderKeys;
+import dev.ferry.schemas.InMemorySchemaRegistry;
+import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.Relation;
+import dev.ferry.schemas.SourcePosition;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/**
+ * The processor topology in a {@link TopologyTestDriver}, with Northwind-shaped orders and lines, and
+ * helpers that write change events as the connector does (keyed by header key, commit markers after a
+ * transaction's events). Outputs are read as compact strings: {@code sales_order 10248 UPSERT v500 [g 771/10248 0/3]}.
+ */
+final class TopologyFixture implements AutoCloseable {
+  static final String MAPPING = """
+      version: "t1"
+      tables:
+        - source: public.orders
+          target: sales_order
+          columns:
+            order_id: id
+            freight: {target: freight, type: decimal, scale: 2}
+        - source: public.order_details
+          target: sales_order_line
+          columns:
+            order_id: order_id
+            product_id: product_id
+            quantity: {target: quantity, type: integer}
+        - source: public.customers
+          target: customer
+          columns:
+            customer_id: code
+      """;
+  static final Relation LINES = Relation.parse("public.order_details(order_id) -> public.orders(order_id)");
+
+  final FerryTopics topics = new FerryTopics("t", new InMemorySchemaRegistry());
+  final TopologyTestDriver driver;
+  final TestInputTopic<String, byte[]> orders;
+  final TestInputTopic<String, byte[]> lines;
+  final TestInputTopic<String, byte[]> customers;
+  final TestOutputTopic<String, ApplyRecord> apply;
+  final TestOutputTopic<String, DeadLetter> deadLetters;
+  private final HeaderKeys headerKeys = new HeaderKeys(List.of(LINES));
+
+  TopologyFixture(final Duration orphanTimeout, final int orphanMax) {
+    final ProcessorConfig config = new ProcessorConfig(
+        new KafkaSettings("k:9092", "http://r", "t", 1, (short) 1, List.of(LINES)), "app", Path.of("unused"),
+        MappingFile.parse(MAPPING, "m.yaml"), ProcessingGuarantee.AT_LEAST_ONCE, Duration.ofMillis(100), 1,
+        Duration.ofHours(1), orphanTimeout, orphanMax, Duration.ofMinutes(10));
+    final Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
+    driver = new TopologyTestDriver(ProcessorTopology.build(config, topics), props);
+    orders = input("public.orders");
+    lines = input("public.order_details");
+    customers = input("public.customers");
+    apply = driver.createOutputTopic(topics.apply().name(), new StringDeserializer(),
+        topics.apply().valueSerde().deserializer());
+    deadLetters = driver.createOutputTopic(topics.deadLetter().name(), new StringDeserializer(),
+        topics.deadLetter().valueSerde().deserializer());
+  }
+
+  TopologyFixture() {
+    this(Duration.ofMinutes(10), 100_000);
+  }
+
+  private TestInputTopic<String, byte[]> input(final String table) {
+    return driver.createInputTopic(topics.cdc(table).name(), new StringSerializer(), new ByteArraySerializer());
+  }
+
+  static ChangeEvent change(final String table, final ChangeOp op, final long lsn, final String txId,
+      final Long txOrder, final List<ColumnValue> key, final List<ColumnValue> after) {
+    return ChangeEvent.newBuilder().setOp(op)
+        .setSource(SourcePosition.newBuilder().setDatabase("nw").setSchema$("public").setTable(table).setLsn(lsn)
+            .setTxId(txId).setTxOrder(txOrder).setSnapshot(op == ChangeOp.READ).setTsMs(1L).build())
+        .setKey(key).setAfter(op == ChangeOp.DELETE ? null : after)
+        .setBefore(op == ChangeOp.DELETE ? key : null).build();
+  }
+
+  static ChangeEvent order(final ChangeOp op, final int id, final long lsn, final String txId, final Long txOrder) {
+    final List<ColumnValue> key = List.of(Columns.of("order_id", id));
+    return change("orders", op, lsn, txId, txOrder, key,
+        List.of(Columns.of("order_id", id), Columns.of("freight", 1.5f)));
+  }
+
+  static ChangeEvent line(final ChangeOp op, final int orderId, final int productId, final Object quantity,
+      final long lsn, final String txId, final Long txOrder) {
+    final List<ColumnValue> key = List.of(Columns.of("order_id", orderId), Columns.of("product_id", productId));
+    return change("order_details", op, lsn, txId, txOrder, key, List.of(Columns.of("order_id", orderId),
+        Columns.of("product_id", productId), Columns.of("quantity", quantity)));
+  }
+
+  /** Writes {@code e} where the connector would: its table's topic, keyed by header key. */
+  void send(final ChangeEvent e) {
+    final String table = e.getSource().getSchema$() + "." + e.getSource().getTable();
+    final String topic = topics.cdc(table).name();
+    input(table).pipeInput(headerKeys.of(e), topics.changeSerde().encode(topic, e));
+  }
+
+  /** The commit marker of {@code txId} on {@code table}'s topic, for a transaction spanning {@code topics} topics. */
+  void commit(final String table, final String txId, final long commitLsn, final int topicsInPartition) {
+    final String topic = topics.cdc("public." + table).name();
+    final ChangeEvent marker = ChangeEvent.newBuilder().setOp(ChangeOp.COMMIT)
+        .setSource(SourcePosition.newBuilder().setDatabase("").setSchema$("").setTable("").setLsn(commitLsn)
+            .setTxId(txId).setSnapshot(false).setTsMs(1L).build())
+        .setKey(List.of()).setCommit(new CommitMarker(commitLsn, topicsInPartition)).build();
+    input("public." + table).pipeInput("commit:" + txId, topics.changeSerde().encode(topic, marker));
+  }
+
+  /** Everything on the apply topic so far, as compact strings. */
+  List<String> applied() {
+    final List<String> out = new ArrayList<>();
+    for (final KeyValue<String, ApplyRecord> kv : apply.readKeyValuesToList()) {
+      final ApplyRecord a = kv.value;
+      out.add(a.getTable() + " " + Columns.keyText(a.getKey()) + " " + a.getOp() + " v" + a.getVersion()
+          + (a.getGroup() == null ? "" : " [" + a.getGroup() + " " + a.getGroupIndex() + "/" + a.getGroupSize() + "]")
+          + " key=" + kv.key);
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}

@@ -1,0 +1,60 @@
+package dev.ferry.processor;
+
+import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.DeadLetter;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/** Opens {@link TopologyFixture} to tests in other packages. */
+public final class TopologyFixtureAccess implements AutoCloseable {
+  private final TopologyFixture f;
+  public final TopologyTestDriver driver;
+  public final TestOutputTopic<String, ApplyRecord> apply;
+  public final TestOutputTopic<String, DeadLetter> deadLetters;
+
+  private TopologyFixtureAccess(final TopologyFixture f) {
+    this.f = f;
+    this.driver = f.driver;
+    this.apply = f.apply;
+    this.deadLetters = f.deadLetters;
+  }
+
+  public static TopologyFixtureAccess fixture() {
+    return new TopologyFixtureAccess(new TopologyFixture());
+  }
+
+  public static TopologyFixtureAccess fixture(final Duration orphanTimeout, final int orphanMax) {
+    return new TopologyFixtureAccess(new TopologyFixture(orphanTimeout, orphanMax));
+  }
+
+  public static ChangeEvent order(final ChangeOp op, final int id, final long lsn, final String txId,
+      final Long txOrder) {
+    return TopologyFixture.order(op, id, lsn, txId, txOrder);
+  }
+
+  public static ChangeEvent line(final ChangeOp op, final int orderId, final int productId, final Object quantity,
+      final long lsn, final String txId, final Long txOrder) {
+    return TopologyFixture.line(op, orderId, productId, quantity, lsn, txId, txOrder);
+  }
+
+  public void send(final ChangeEvent e) {
+    f.send(e);
+  }
+
+  public void commit(final String table, final String txId, final long commitLsn, final int topics) {
+    f.commit(table, txId, commitLsn, topics);
+  }
+
+  public List<String> applied() {
+    return f.applied();
+  }
+
+  @Override
+  public void close() {
+    f.close();
+  }
+}

@@ -1,0 +1,213 @@
+package dev.ferry.processor.ordering;
+
+import static dev.ferry.processor.TopologyFixtureAccess.fixture;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.processor.TopologyFixtureAccess;
+import dev.ferry.schemas.ChangeGroup;
+import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.Stage;
+import java.time.Duration;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Order and uniqueness through the whole topology. Each test's javadoc is its input and expected output
+ * in time order; outputs read {@code table key op version [group index/size]}.
+ */
+class OrderingTopologyTest {
+
+  /**
+   * <pre>
+   *   time  in                                       out
+   *   t1    orders 10248 UPDATE lsn 500 tx 800       -
+   *   t2    COMMIT 800 (orders, 1 topic)             sales_order 10248 v500 [800/10248 0/1]
+   *   t3    orders 10248 UPDATE lsn 500 tx 800       -   (redelivered after a connector restart)
+   *   t4    COMMIT 800 (orders, 1 topic)             -   (redelivered)
+   * </pre>
+   */
+  @Test
+  void aDuplicateDeliveryReachesTheSinkOnce() {
+    try (var f = fixture()) {
+      f.send(TopologyFixtureAccess.order(ChangeOp.UPDATE, 10248, 500, "800", 1L));
+      f.commit("orders", "800", 550, 1);
+      f.send(TopologyFixtureAccess.order(ChangeOp.UPDATE, 10248, 500, "800", 1L));
+      f.commit("orders", "800", 550, 1);
+      assertThat(f.applied()).containsExactly("sales_order 10248 UPSERT v500 [800/10248 0/1] key=10248");
+    }
+  }
+
+  /**
+   * <pre>
+   *   time  in (initial snapshot)                     out
+   *   t1    order_details 10300|11 READ              -   (held: order 10300 not seen)
+   *   t2    order_details 10300|42 READ              -   (held)
+   *   t3    orders 10300 READ                        sales_order 10300, sales_order_line 10300|11, 10300|42
+   * </pre>
+   */
+  @Test
+  void aDetailBeforeItsHeaderWaitsAndFollowsTheHeaderInSourceOrder() {
+    try (var f = fixture()) {
+      f.send(TopologyFixtureAccess.line(ChangeOp.READ, 10300, 11, 1, 90, null, null));
+      f.send(TopologyFixtureAccess.line(ChangeOp.READ, 10300, 42, 2, 90, null, null));
+      assertThat(f.applied()).isEmpty();
+      f.send(TopologyFixtureAccess.order(ChangeOp.READ, 10300, 90, null, null));
+      assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v"))).containsExactly(
+          "sales_order 10300 UPSERT", "sales_order_line 10300|11 UPSERT", "sales_order_line 10300|42 UPSERT");
+      assertThat(f.deadLetters.isEmpty()).isTrue();
+    }
+  }
+
+  /**
+   * <pre>
+   *   time        in                                 out
+   *   t1          order_details 10301|11 READ        -   (held)
+   *   t1+timeout  -                                  dead letter ORDER: no public.orders row 10301
+   *   t2          orders 10301 READ                  sales_order 10301   (the line stays dead-lettered)
+   * </pre>
+   */
+  @Test
+  void aHeaderArrivingAfterTheOrphanTimeoutFindsItsDetailAlreadyDeadLettered() {
+    try (var f = fixture(Duration.ofSeconds(30), 1000)) {
+      f.send(TopologyFixtureAccess.line(ChangeOp.READ, 10301, 11, 1, 90, null, null));
+      f.driver.advanceWallClockTime(Duration.ofSeconds(31));
+      final DeadLetter d = f.deadLetters.readValue();
+      assertThat(d.getStage()).isEqualTo(Stage.ORDER);
+      assertThat(d.getSourceTable()).isEqualTo("public.order_details");
+      assertThat(d.getSourceKey()).isEqualTo("10301|11");
+      assertThat(d.getErrors().get(0).getRule()).isEqualTo("order.orphan");
+      assertThat(d.getErrors().get(0).getValue()).isEqualTo("10301");
+      assertThat(d.getErrors().get(0).getMessage()).contains("no public.orders row with key 10301 arrived within 30s");
+      f.send(TopologyFixtureAccess.order(ChangeOp.READ, 10301, 90, null, null));
+      assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v")))
+          .containsExactly("sales_order 10301 UPSERT");
+    }
+  }
+
+  /**
+   * <pre>
+   *   time  in                                              out
+   *   t1    orders 10248, lines 11, 42 READ                 order, line 11, line 42
+   *   t2    orders 10248 DELETE tx 900 (source order 1)     -
+   *   t3    order_details 10248|11 DELETE tx 900 (2)        -
+   *   t4    order_details 10248|42 DELETE tx 900 (3)        -
+   *   t5    COMMIT 900 (orders), COMMIT 900 (order_details) line 11 DELETE, line 42 DELETE, order DELETE
+   *   t6    order_details 10248|11 CREATE tx 901, COMMIT    -   (held: the order was deleted)
+   * </pre>
+   */
+  @Test
+  void deletingAHeaderWithItsDetailsDeletesChildrenFirstAndForgetsTheHeader() {
+    try (var f = fixture()) {
+      f.send(TopologyFixtureAccess.order(ChangeOp.READ, 10248, 90, null, null));
+      f.send(TopologyFixtureAccess.line(ChangeOp.READ, 10248, 11, 1, 90, null, null));
+      f.send(TopologyFixtureAccess.line(ChangeOp.READ, 10248, 42, 1, 90, null, null));
+      f.applied();
+      f.send(TopologyFixtureAccess.order(ChangeOp.DELETE, 10248, 700, "900", 1L));
+      f.send(TopologyFixtureAccess.line(ChangeOp.DELETE, 10248, 11, null, 710, "900", 2L));
+      f.send(TopologyFixtureAccess.line(ChangeOp.DELETE, 10248, 42, null, 720, "900", 3L));
+      f.commit("orders", "900", 750, 2);
+      assertThat(f.applied()).isEmpty();
+      f.commit("order_details", "900", 750, 2);
+      assertThat(f.applied()).containsExactly(
+          "sales_order_line 10248|11 DELETE v710 [900/10248 0/3] key=10248",
+          "sales_order_line 10248|42 DELETE v720 [900/10248 1/3] key=10248",
+          "sales_order 10248 DELETE v700 [900/10248 2/3] key=10248");
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10248, 11, 5, 800, "901", 1L));
+      f.commit("order_details", "901", 810, 1);
+      assertThat(f.applied()).isEmpty();
+    }
+  }
+
+  /**
+   * <pre>
+   *   time  in                                        out
+   *   t1    orders 10249 UPDATE lsn 600 tx 910, COMMIT  sales_order 10249 v600
+   *   t2    orders 10249 UPDATE lsn 580 tx 905, COMMIT  sales_order 10249 v580 (older: the sink keeps v600)
+   * </pre>
+   * A late older change is passed on with its own, lower version, never renumbered: the sink's version
+   * guard is what refuses it (see the sink's tests).
+   */
+  @Test
+  void aLateOlderVersionKeepsItsOlderVersion() {
+    try (var f = fixture()) {
+      f.send(TopologyFixtureAccess.order(ChangeOp.UPDATE, 10249, 600, "910", 1L));
+      f.commit("orders", "910", 610, 1);
+      f.send(TopologyFixtureAccess.order(ChangeOp.UPDATE, 10249, 580, "905", 1L));
+      f.commit("orders", "905", 590, 1);
+      assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" ["))).containsExactly(
+          "sales_order 10249 UPSERT v600", "sales_order 10249 UPSERT v580");
+    }
+  }
+
+  /**
+   * <pre>
+   *   time  in                                          out
+   *   t1    order_details 10260|1 CREATE  tx A (2)      -
+   *   t2    orders 10261 CREATE           tx B (1)      -
+   *   t3    orders 10260 CREATE           tx A (1)      -
+   *   t4    order_details 10261|1 CREATE  tx B (2)      -
+   *   t5    order_details 10260|2 CREATE  tx A (3)      -
+   *   t6    COMMIT B (orders), COMMIT B (order_details)  group B/10261: order 10261, line 10261|1
+   *   t7    COMMIT A (orders)                           -   (A has 1 of 2 markers)
+   *   t8    COMMIT A (order_details)                    group A/10260: order 10260, lines 1, 2
+   * </pre>
+   */
+  @Test
+  void interleavedTransactionsOnTwoHeadersComeOutAsWholeGroupsHeaderFirst() {
+    try (var f = fixture()) {
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10260, 1, 1, 1010, "A", 2L));
+      f.send(TopologyFixtureAccess.order(ChangeOp.CREATE, 10261, 2000, "B", 1L));
+      f.send(TopologyFixtureAccess.order(ChangeOp.CREATE, 10260, 1000, "A", 1L));
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10261, 1, 1, 2010, "B", 2L));
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10260, 2, 1, 1020, "A", 3L));
+      f.commit("orders", "B", 2100, 2);
+      f.commit("order_details", "B", 2100, 2);
+      assertThat(f.applied()).containsExactly(
+          "sales_order 10261 UPSERT v2000 [B/10261 0/2] key=10261",
+          "sales_order_line 10261|1 UPSERT v2010 [B/10261 1/2] key=10261");
+      f.commit("orders", "A", 1100, 2);
+      assertThat(f.applied()).isEmpty();
+      f.commit("order_details", "A", 1100, 2);
+      assertThat(f.applied()).containsExactly(
+          "sales_order 10260 UPSERT v1000 [A/10260 0/3] key=10260",
+          "sales_order_line 10260|1 UPSERT v1010 [A/10260 1/3] key=10260",
+          "sales_order_line 10260|2 UPSERT v1020 [A/10260 2/3] key=10260");
+    }
+  }
+
+  /**
+   * <pre>
+   *   time  in                                             out
+   *   t1    1,000 order_details rows for 1,000 missing orders   at most 50 held; the rest dead-lettered
+   *   t2    +timeout                                        the 50 held dead-lettered too; nothing held
+   * </pre>
+   */
+  @Test
+  void aFloodOfOrphanDetailsStaysWithinTheBufferBound() {
+    try (var f = fixture(Duration.ofMinutes(1), 50)) {
+      for (int i = 0; i < 1000; i++) {
+        f.send(TopologyFixtureAccess.line(ChangeOp.READ, 20000 + i, 1, 1, 90, null, null));
+        assertThat(count(f.driver.getKeyValueStore(ProcessorStores.ORPHANS))).isLessThanOrEqualTo(50);
+      }
+      assertThat(f.deadLetters.readValuesToList()).hasSize(950)
+          .allSatisfy(d -> assertThat(d.getErrors().get(0).getMessage()).contains("orphan-buffer-max = 50"));
+      f.driver.advanceWallClockTime(Duration.ofMinutes(2));
+      assertThat(f.deadLetters.readValuesToList()).hasSize(50);
+      assertThat(count(f.driver.getKeyValueStore(ProcessorStores.ORPHANS))).isZero();
+      assertThat(f.apply.isEmpty()).isTrue();
+    }
+  }
+
+  private static long count(final KeyValueStore<String, ChangeGroup> store) {
+    long n = 0;
+    try (KeyValueIterator<String, ChangeGroup> it = store.all()) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
+  }
+}
