@@ -4,14 +4,15 @@
 
 CREATE TABLE customer (
     code            varchar(5)  PRIMARY KEY,
-    company_name    text        NOT NULL,
-    contact_name    text,
+    company_name    varchar(40) NOT NULL,
+    contact_first_name text,
+    contact_last_name  text,
     contact_title   text,
     address         text,
     city            text,
     region          text,
     postal_code     text,
-    country         text,
+    country_code    char(2),
     phone           text,
     fax             text,
     ferry_version   bigint      NOT NULL
@@ -45,7 +46,7 @@ CREATE TABLE sales_order (
     ship_city         text,
     ship_region       text,
     ship_postal_code  text,
-    ship_country      text,
+    ship_country_code char(2),
     ferry_version     bigint        NOT NULL
 );
 

@@ -9,6 +9,7 @@ import dev.ferry.connector.ConnectorConfig;
 import dev.ferry.processor.ProcessorConfig;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.MappingFile;
+import dev.ferry.processor.mapping.MappingOptions;
 import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.Relation;
 import dev.ferry.sink.SinkConfig;
@@ -88,7 +89,10 @@ public final class FerryConfig {
           ? source.values().get(ProcessorConfig.MAPPING_FILE.key()).text() : null;
       if (file != null && !file.isBlank()) {
         try {
-          mapping = MappingFile.load(baseDir == null ? Path.of(file) : baseDir.resolve(file));
+          final Path path = baseDir == null ? Path.of(file) : baseDir.resolve(file);
+          final boolean protect = "protect".equalsIgnoreCase(text(source, ProcessorConfig.PII));
+          mapping = MappingFile.load(path, new MappingOptions(path.toAbsolutePath().getParent(), protect,
+              text(source, ProcessorConfig.PSEUDONYMIZATION_KEY)));
         } catch (ConfigException e) {
           problems.addAll(e.problems());
         }
@@ -110,6 +114,11 @@ public final class FerryConfig {
         roles.contains(Role.CONNECTOR) ? ConnectorConfig.from(config, passThrough) : null,
         roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping) : null,
         roles.contains(Role.SINK) ? SinkConfig.from(config) : null);
+  }
+
+  private static String text(final ConfigSource source, final Setting<?> setting) {
+    final var raw = source.values().get(setting.key());
+    return raw == null ? "" : raw.text().trim();
   }
 
   /**

@@ -43,8 +43,8 @@ class FerryConfigTest {
         tables:
           - source: public.orders
             target: sales_order
-            columns:
-              freight: {type: decimal}
+            fields:
+              freight: {from: freight, type: decimal}
         """);
     final ConfigSource source = ConfigSource.fromYaml("""
         kafka: {bootstrap-servers: "k:9092"}
@@ -54,7 +54,7 @@ class FerryConfigTest {
     assertThatThrownBy(() -> FerryConfig.resolve(source, EnumSet.of(Role.PROCESSOR), dir))
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
             .extracting(ConfigProblem::key)
-            .containsExactlyInAnyOrder("processor.processing-guarantee", "tables[0].columns.freight.scale"));
+            .containsExactlyInAnyOrder("processor.processing-guarantee", "tables[0].fields.freight.scale"));
   }
 
   @Test

@@ -32,6 +32,20 @@ final class NorthwindRows {
     return s.isEmpty() ? null : s;
   }
 
+  /** Legacy country names to the ISO codes the new system stores (independent of the lookup file). */
+  static final java.util.Map<String, String> ISO = java.util.Map.ofEntries(
+      java.util.Map.entry("Argentina", "AR"), java.util.Map.entry("Austria", "AT"), java.util.Map.entry("Belgium", "BE"),
+      java.util.Map.entry("Brazil", "BR"), java.util.Map.entry("Canada", "CA"), java.util.Map.entry("Denmark", "DK"),
+      java.util.Map.entry("Finland", "FI"), java.util.Map.entry("France", "FR"), java.util.Map.entry("Germany", "DE"),
+      java.util.Map.entry("Ireland", "IE"), java.util.Map.entry("Italy", "IT"), java.util.Map.entry("Mexico", "MX"),
+      java.util.Map.entry("Norway", "NO"), java.util.Map.entry("Poland", "PL"), java.util.Map.entry("Portugal", "PT"),
+      java.util.Map.entry("Spain", "ES"), java.util.Map.entry("Sweden", "SE"), java.util.Map.entry("Switzerland", "CH"),
+      java.util.Map.entry("UK", "GB"), java.util.Map.entry("USA", "US"), java.util.Map.entry("Venezuela", "VE"));
+
+  static String iso(final String country) {
+    return country == null ? null : ISO.get(country.strip());
+  }
+
   /** order_id -> expected sales_order row, computed from the legacy orders table. */
   static Map<String, List<String>> expectedOrders(final Connection legacy) throws SQLException {
     final Map<String, List<String>> out = new TreeMap<>();
@@ -46,7 +60,7 @@ final class NorthwindRows {
             rs.getString("shipped_date"), rs.getString("ship_via"), freightText,
             text(rs.getString("ship_name")), text(rs.getString("ship_address")), text(rs.getString("ship_city")),
             text(rs.getString("ship_region")), text(rs.getString("ship_postal_code")),
-            text(rs.getString("ship_country"))));
+            iso(rs.getString("ship_country"))));
       }
     }
     return out;
@@ -57,13 +71,13 @@ final class NorthwindRows {
     final Map<String, List<String>> out = new TreeMap<>();
     try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT id, customer_code, "
         + "employee_id, order_date, required_date, shipped_date, shipper_id, freight, ship_name, ship_address, "
-        + "ship_city, ship_region, ship_postal_code, ship_country FROM sales_order")) {
+        + "ship_city, ship_region, ship_postal_code, ship_country_code FROM sales_order")) {
       while (rs.next()) {
         out.put(rs.getString("id"), Arrays.asList(rs.getString("customer_code"), rs.getString("employee_id"),
             rs.getString("order_date"), rs.getString("required_date"), rs.getString("shipped_date"),
             rs.getString("shipper_id"), rs.getString("freight"), rs.getString("ship_name"),
             rs.getString("ship_address"), rs.getString("ship_city"), rs.getString("ship_region"),
-            rs.getString("ship_postal_code"), rs.getString("ship_country")));
+            rs.getString("ship_postal_code"), rs.getString("ship_country_code")));
       }
     }
     return out;

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +48,14 @@ class NorthwindSyncIT {
       assertThat(NorthwindRows.actualOrders(target).get("10248").subList(0, 7))
           .containsExactly("VINET", "5", "1996-07-04", "1996-08-01", "1996-07-16", "3", "32.38");
       assertThat(pipeline.sink().failed()).isZero();
+      // the customer quirks: a contact name split in two, a country name turned into its ISO code
+      try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT contact_first_name, "
+          + "contact_last_name, country_code, company_name FROM customer WHERE code = 'ALFKI'")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(List.of(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)))
+            .containsExactly("Maria", "Anders", "DE", "Alfreds Futterkiste");
+      }
+      assertThat(count(target, "customer WHERE country_code IS NULL OR length(country_code) <> 2")).isZero();
     }
   }
 

@@ -10,6 +10,7 @@ import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.RecordError;
+import dev.ferry.schemas.Severity;
 import dev.ferry.schemas.Stage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * Maps each change of a group to its target row and forwards the rows consecutively, keyed by the
  * group's header key and numbered within the group, so the sink can apply the group in one target
  * transaction. A change that cannot be mapped, and every change of an {@link HeaderDetailBuffer.Orphan},
- * goes to the dead-letter sink with its reason; the rest of its group still applies.
+ * goes to the dead-letter sink with its reason; the rest of its group still applies. A row that breaks
+ * only warning rules is applied, and also recorded on the dead-letter topic with severity WARNING and
+ * the assumption made.
  */
 final class GroupMapper implements Processor<String, Object, String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(GroupMapper.class);
@@ -49,22 +52,36 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
   public void process(final Record<String, Object> record) {
     if (record.value() instanceof HeaderDetailBuffer.Orphan orphan) {
       for (final ChangeEvent e : orphan.group().getChanges()) {
-        deadLetter(record, e, Stage.ORDER, DeadLetters.error("order.orphan", null, orphan.group().getHeaderKey(),
-            orphan.reason(), "load the missing " + orphan.group().getHeaderTable()
-                + " row into the legacy database, or replay this dead letter once it exists"));
+        deadLetter(record, e, Stage.ORDER, List.of(DeadLetters.error("order.orphan", null,
+            orphan.group().getHeaderKey(), orphan.reason(), "load the missing " + orphan.group().getHeaderTable()
+                + " row into the legacy database, or replay this dead letter once it exists")));
       }
       return;
     }
     final ChangeGroup group = (ChangeGroup) record.value();
     final List<ApplyRecord> rows = new ArrayList<>(group.getChanges().size());
     for (final ChangeEvent e : group.getChanges()) {
+      final RowMapper.Mapped mapped;
       try {
-        final ApplyRecord row = mapper.map(e);
-        if (row != null) {
-          rows.add(row);
-        }
+        mapped = mapper.map(e);
       } catch (ConversionException ex) {
-        deadLetter(record, e, Stage.MAP, DeadLetters.error(ex.rule(), null, null, ex.getMessage(), ex.resolution()));
+        deadLetter(record, e, Stage.MAP, List.of(DeadLetters.error(ex.rule(), null, null, ex.getMessage(),
+            ex.resolution())));
+        continue;
+      }
+      if (mapped == null) {
+        continue;
+      }
+      if (!mapped.errors().isEmpty()) {
+        final boolean conversion = mapped.errors().stream().anyMatch(x -> x.getRule().startsWith("map."));
+        final List<RecordError> all = new ArrayList<>(mapped.errors());
+        all.addAll(mapped.warnings());
+        deadLetter(record, e, conversion ? Stage.MAP : Stage.VALIDATE, all);
+      } else {
+        if (!mapped.warnings().isEmpty()) {
+          deadLetter(record, e, Stage.VALIDATE, mapped.warnings());
+        }
+        rows.add(mapped.record());
       }
     }
     for (int i = 0; i < rows.size(); i++) {
@@ -77,14 +94,19 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
     }
   }
 
+  /**
+   * Sends a dead letter for {@code e}. Warnings-only letters record a row that was applied; any ERROR
+   * means it was not.
+   */
   private void deadLetter(final Record<String, Object> record, final ChangeEvent e, final Stage stage,
-      final RecordError error) {
+      final List<RecordError> errors) {
     final String topic = topics.cdc(e.getSource().getSchema$() + "." + e.getSource().getTable()).name();
     final DeadLetter letter = DeadLetters.of(stage, topic, -1, -1L,
         record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
-        topics.changeSerde().encode(topic, e), e, List.of(error), mappingVersion);
-    LOG.warn("dead letter ({}) {} key {}: {}", error.getRule(), letter.getSourceTable(), letter.getSourceKey(),
-        error.getMessage());
+        topics.changeSerde().encode(topic, e), e, errors, mappingVersion);
+    LOG.warn("{} ({}) {} key {}: {}", errors.stream().allMatch(x -> x.getSeverity() == Severity.WARNING)
+        ? "warning" : "dead letter", errors.get(0).getRule(), letter.getSourceTable(), letter.getSourceKey(),
+        errors.get(0).getMessage());
     context.forward(new Record<>(record.key(), (Object) letter, record.timestamp()),
         ProcessorTopology.DEAD_LETTER_SINK);
   }

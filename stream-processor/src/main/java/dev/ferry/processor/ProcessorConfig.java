@@ -71,8 +71,24 @@ public record ProcessorConfig(
       "How long the events of a source transaction are held waiting for its commit markers. Past it they are "
           + "released as they are, with a warning: availability over atomicity when a marker is lost.");
 
+  public static final Setting<PiiMode> PII = Setting.option("processor.pii", GROUP, PiiMode.KEEP, PiiMode.class,
+      "What happens to fields the mapping marks 'pii': keep the real values (production), or protect them "
+          + "(mask or pseudonymize, for test and training copies).");
+  public static final Setting<String> PSEUDONYMIZATION_KEY = new Setting<>("processor.pseudonymization-key", GROUP,
+      "Secret key for 'pii: pseudonymize' (HMAC-SHA256); the same key gives the same pseudonyms, so joins "
+          + "survive. Set it through FERRY_PROCESSOR_PSEUDONYMIZATION_KEY.", "", raw -> raw, "any text");
+
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, STATE_DIR, MAPPING_FILE, GUARANTEE,
-      COMMIT_INTERVAL, THREADS, DEDUP_RETENTION, ORPHAN_TIMEOUT, ORPHAN_BUFFER_MAX, TRANSACTION_TIMEOUT);
+      COMMIT_INTERVAL, THREADS, DEDUP_RETENTION, ORPHAN_TIMEOUT, ORPHAN_BUFFER_MAX, TRANSACTION_TIMEOUT, PII,
+      PSEUDONYMIZATION_KEY);
+
+  /** Whether fields marked {@code pii} keep their real values. */
+  public enum PiiMode {
+    /** Real values: production. */
+    KEEP,
+    /** Masked or pseudonymized: test and training copies. */
+    PROTECT
+  }
 
   public static ProcessorConfig from(final Config config, final Mapping mapping) {
     return new ProcessorConfig(KafkaSettings.from(config), config.get(APPLICATION_ID),

@@ -61,6 +61,43 @@ class ProcessorTopologyTest {
     assertThat(replay.getSource().getLsn()).isEqualTo(510L);
   }
 
+  /**
+   * <pre>
+   *   in (one transaction)                 apply topic               dead-letter topic
+   *   line 10251|1 quantity 5              applied                   -
+   *   line 10251|2 quantity 0              -                         ERROR quantity-positive
+   *   line 10251|3 quantity 5000           applied                   WARNING quantity-usual (assumed: a bulk order)
+   * </pre>
+   */
+  @Test
+  void goodWarnedAndFailedRowsAreRoutedBySeverity() {
+    f.send(order(ChangeOp.READ, 10251, 90, null, null));
+    f.applied();
+    f.send(line(ChangeOp.CREATE, 10251, 1, 5, 510, "772", 1L));
+    f.send(line(ChangeOp.CREATE, 10251, 2, 0, 520, "772", 2L));
+    f.send(line(ChangeOp.CREATE, 10251, 3, 5000, 530, "772", 3L));
+    f.commit("order_details", "772", 600, 1);
+    assertThat(f.applied()).containsExactly(
+        "sales_order_line 10251|1 UPSERT v510 [772/10251 0/2] key=10251",
+        "sales_order_line 10251|3 UPSERT v530 [772/10251 1/2] key=10251");
+    final var letters = f.deadLetters.readValuesToList();
+    assertThat(letters).hasSize(2);
+    assertThat(letters.get(0).getStage()).isEqualTo(Stage.VALIDATE);
+    assertThat(letters.get(0).getSourceKey()).isEqualTo("10251|2");
+    assertThat(letters.get(0).getErrors()).singleElement().satisfies(e -> {
+      assertThat(e.getRule()).isEqualTo("quantity-positive");
+      assertThat(e.getField()).isEqualTo("quantity");
+      assertThat(e.getValue()).isEqualTo("0");
+      assertThat(e.getSeverity()).isEqualTo(dev.ferry.schemas.Severity.ERROR);
+    });
+    assertThat(letters.get(1).getSourceKey()).isEqualTo("10251|3");
+    assertThat(letters.get(1).getErrors()).singleElement().satisfies(e -> {
+      assertThat(e.getRule()).isEqualTo("quantity-usual");
+      assertThat(e.getSeverity()).isEqualTo(dev.ferry.schemas.Severity.WARNING);
+      assertThat(e.getMessage()).endsWith("assumed: a bulk order");
+    });
+  }
+
   @Test
   void unreadableBytesBecomeAReadDeadLetterKeptByteForByte() {
     final byte[] garbage = {42, 1, 2, 3};

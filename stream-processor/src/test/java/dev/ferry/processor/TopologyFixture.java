@@ -39,19 +39,22 @@ final class TopologyFixture implements AutoCloseable {
       tables:
         - source: public.orders
           target: sales_order
-          columns:
-            order_id: id
-            freight: {target: freight, type: decimal, scale: 2}
+          fields:
+            id: order_id
+            freight: {from: freight, type: decimal, scale: 2}
         - source: public.order_details
           target: sales_order_line
-          columns:
+          fields:
             order_id: order_id
             product_id: product_id
-            quantity: {target: quantity, type: integer}
+            quantity: {from: quantity, type: integer}
+          rules:
+            - {id: quantity-positive, field: quantity, min: 1}
+            - {id: quantity-usual, field: quantity, max: 1000, severity: warning, assume: "a bulk order"}
         - source: public.customers
           target: customer
-          columns:
-            customer_id: code
+          fields:
+            code: customer_id
       """;
   static final Relation LINES = Relation.parse("public.order_details(order_id) -> public.orders(order_id)");
 

@@ -47,6 +47,7 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
     try {
       Files.createDirectories(dir);
       Files.writeString(mapping, Northwind.mapping());
+      Files.writeString(dir.resolve("countries.csv"), Northwind.resource("northwind/countries.csv"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

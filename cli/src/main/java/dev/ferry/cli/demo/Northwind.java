@@ -41,7 +41,8 @@ public final class Northwind {
     return resource("northwind/mapping.yaml");
   }
 
-  static String resource(final String name) {
+  /** A resource shipped with the demo, as text. */
+  public static String resource(final String name) {
     try (InputStream in = Northwind.class.getClassLoader().getResourceAsStream(name)) {
       if (in == null) {
         throw new IllegalStateException("resource " + name + " missing from the Ferry build");

@@ -1,12 +1,41 @@
 package dev.ferry.processor.mapping;
 
+import dev.ferry.schemas.ColumnValue;
+import java.util.List;
+
 /**
- * One target column and where it comes from.
+ * One target field: where its value comes from, and the steps that turn it into the target value
+ * (null handling, type conversion, lookup, default, privacy), applied in that order.
  *
- * @param source source column name
  * @param target target column name
- * @param conversion how the value is converted
- * @param description the conversion as written in the mapping file, for messages
+ * @param source where the raw value comes from
+ * @param steps conversions applied in order
+ * @param description the field as written in the mapping file, for messages
  */
-public record ColumnMapping(String source, String target, Conversion conversion, String description) {
+public record ColumnMapping(String target, FieldSource source, List<Conversion> steps, String description) {
+
+  public ColumnMapping {
+    steps = List.copyOf(steps);
+  }
+
+  /** A field copying {@code sourceColumn} through {@code conversion}. */
+  public static ColumnMapping of(final String sourceColumn, final String target, final Conversion conversion,
+      final String description) {
+    return new ColumnMapping(target, new FieldSource.FromColumn(sourceColumn), List.of(conversion), description);
+  }
+
+  /** The target value for {@code row}; @throws ConversionException naming the problem */
+  public ColumnValue apply(final List<ColumnValue> row) {
+    ColumnValue v = source.read(row);
+    final ColumnValue raw = v;
+    for (final Conversion step : steps) {
+      v = step.apply(v, raw.getName());
+    }
+    return new ColumnValue(target, v.getValue(), v.getLogical());
+  }
+
+  /** The single source column this field copies, or null when it derives its value otherwise. */
+  public String sourceColumn() {
+    return source instanceof FieldSource.FromColumn f ? f.column() : null;
+  }
 }

@@ -3,6 +3,21 @@ package dev.ferry.processor.mapping;
 import dev.ferry.schemas.ColumnValue;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /** The conversions a mapping file can name. */
 public final class Conversions {
@@ -71,6 +86,168 @@ public final class Conversions {
         return new ColumnValue(name, null, null);
       }
       return new ColumnValue(name, s, null);
+    };
+  }
+
+  /**
+   * To a date. A date stays a date; text is parsed with the first of {@code formats} that fits (ISO
+   * {@code yyyy-MM-dd} when none are given); anything else is an error naming the value and the formats.
+   */
+  public static Conversion date(final List<String> formats) {
+    final List<DateTimeFormatter> parsers = formatters(formats, DateTimeFormatter.ISO_LOCAL_DATE);
+    return (in, name) -> {
+      final Object v = in.getValue();
+      if (v == null || "date".equals(in.getLogical())) {
+        return new ColumnValue(name, v, "date");
+      }
+      final String text = v.toString().trim();
+      for (final DateTimeFormatter f : parsers) {
+        try {
+          return new ColumnValue(name, (int) LocalDate.parse(text, f).toEpochDay(), "date");
+        } catch (DateTimeParseException e) {
+          // try the next format
+        }
+      }
+      throw new ConversionException("map.date", "'" + v + "' in " + in.getName() + " is not a date in "
+          + (formats.isEmpty() ? "yyyy-MM-dd" : String.join(" or ", formats)),
+          "correct the source value, or add its format to the field's formats");
+    };
+  }
+
+  /**
+   * To a timestamp without zone, normalised to UTC from the declared {@code zone} of the source value
+   * (a legacy system's naive local time). Text is parsed with the first of {@code formats} that fits.
+   */
+  public static Conversion timestamp(final List<String> formats, final ZoneId zone) {
+    final List<DateTimeFormatter> parsers = formatters(formats, DateTimeFormatter.ISO_LOCAL_DATE_TIME);
+    return (in, name) -> {
+      final Object v = in.getValue();
+      if (v == null) {
+        return new ColumnValue(name, null, "timestamp-micros");
+      }
+      final LocalDateTime local;
+      if ("timestamp-micros".equals(in.getLogical())) {
+        final long micros = ((Number) v).longValue();
+        local = LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+            (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC);
+      } else if ("date".equals(in.getLogical())) {
+        local = LocalDate.ofEpochDay(((Number) v).longValue()).atStartOfDay();
+      } else {
+        local = parseLocal(v.toString().trim(), parsers, in.getName(), formats);
+      }
+      final var instant = local.atZone(zone).toInstant();
+      return new ColumnValue(name, instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1000,
+          "timestamp-micros");
+    };
+  }
+
+  private static LocalDateTime parseLocal(final String text, final List<DateTimeFormatter> parsers,
+      final String column, final List<String> formats) {
+    for (final DateTimeFormatter f : parsers) {
+      try {
+        return LocalDateTime.parse(text, f);
+      } catch (DateTimeParseException e) {
+        // try the next format
+      }
+    }
+    throw new ConversionException("map.timestamp", "'" + text + "' in " + column + " is not a timestamp in "
+        + (formats.isEmpty() ? "ISO-8601" : String.join(" or ", formats)),
+        "correct the source value, or add its format to the field's formats");
+  }
+
+  /**
+   * Strict formatters: {@code 31.02.1996} is an error, not silently the 29th (Java's default resolver
+   * would "correct" it). Year letters {@code y} are read as proleptic years, as strict resolution needs.
+   */
+  private static List<DateTimeFormatter> formatters(final List<String> formats, final DateTimeFormatter iso) {
+    return formats.isEmpty() ? List.of(iso)
+        : formats.stream().map(f -> DateTimeFormatter.ofPattern(f.replace('y', 'u'), Locale.ROOT)
+            .withResolverStyle(java.time.format.ResolverStyle.STRICT)).toList();
+  }
+
+  private static final Set<String> TRUE = Set.of("true", "t", "yes", "y", "1", "on");
+  private static final Set<String> FALSE = Set.of("false", "f", "no", "n", "0", "off");
+
+  /** To a boolean from true/false, yes/no, y/n, 1/0, on/off (any case). */
+  public static Conversion bool() {
+    return (in, name) -> {
+      final Object v = in.getValue();
+      if (v == null || v instanceof Boolean) {
+        return new ColumnValue(name, v, null);
+      }
+      final String t = v.toString().trim().toLowerCase(Locale.ROOT);
+      if (TRUE.contains(t)) {
+        return new ColumnValue(name, true, null);
+      }
+      if (FALSE.contains(t)) {
+        return new ColumnValue(name, false, null);
+      }
+      throw new ConversionException("map.boolean", "'" + v + "' in " + in.getName() + " is not a yes/no value",
+          "use true/false, yes/no, y/n, 1/0 or on/off");
+    };
+  }
+
+  /** What a lookup does with a code it does not have. */
+  public enum OnMissing { ERROR, NULL, KEEP }
+
+  /** Through a lookup table; a missing code is an error (rule {@code lookup.<name>}), NULL, or kept as is. */
+  public static Conversion lookup(final Lookup lookup, final OnMissing onMissing) {
+    return (in, name) -> {
+      final Object v = in.getValue();
+      if (v == null) {
+        return new ColumnValue(name, null, null);
+      }
+      final String code = v.toString().strip();
+      final String mapped = lookup.values().get(code);
+      if (mapped != null) {
+        return new ColumnValue(name, mapped, null);
+      }
+      return switch (onMissing) {
+        case NULL -> new ColumnValue(name, null, null);
+        case KEEP -> new ColumnValue(name, code, null);
+        default -> throw new ConversionException("lookup." + lookup.name(), "'" + code + "' in " + in.getName()
+            + " is not in lookup " + lookup.name(), "add '" + code + "' to lookup " + lookup.name()
+            + " (" + lookup.origin() + ") or correct the source value");
+      };
+    };
+  }
+
+  /** NULL becomes {@code value} (typed as the field's result would be). */
+  public static Conversion defaultValue(final String value) {
+    return (in, name) -> in.getValue() != null ? new ColumnValue(name, in.getValue(), in.getLogical())
+        : new ColumnValue(name, value, in.getLogical());
+  }
+
+  /** Masks text, keeping the last {@code keepLast} characters: {@code +49 30 1234} -> {@code *********34}. */
+  public static Conversion mask(final int keepLast) {
+    return (in, name) -> {
+      if (in.getValue() == null) {
+        return new ColumnValue(name, null, null);
+      }
+      final String s = in.getValue().toString();
+      final int keep = Math.min(keepLast, s.length());
+      return new ColumnValue(name, "*".repeat(s.length() - keep) + s.substring(s.length() - keep), null);
+    };
+  }
+
+  /**
+   * Replaces a value by a keyed pseudonym (HMAC-SHA256 with {@code key}, first 16 hex digits): the same
+   * value always gives the same pseudonym, so joins still work, and without the key it cannot be reversed.
+   */
+  public static Conversion pseudonymize(final String key) {
+    final byte[] secret = key.getBytes(StandardCharsets.UTF_8);
+    return (in, name) -> {
+      if (in.getValue() == null) {
+        return new ColumnValue(name, null, null);
+      }
+      try {
+        final Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+        final byte[] digest = mac.doFinal(in.getValue().toString().getBytes(StandardCharsets.UTF_8));
+        return new ColumnValue(name, HexFormat.of().formatHex(digest, 0, 8), null);
+      } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+        throw new IllegalStateException("HmacSHA256 is not available", e);
+      }
     };
   }
 }

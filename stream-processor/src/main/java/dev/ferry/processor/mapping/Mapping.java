@@ -1,19 +1,26 @@
 package dev.ferry.processor.mapping;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The migration specification: which source tables become which target tables, column by column.
- * Loaded and checked by {@link MappingFile}.
+ * The migration specification: lookups, and which source tables become which target tables, field by
+ * field, with their validation rules. Loaded and checked by {@link MappingFile}.
  *
  * @param version the mapping's version as written in the file; recorded on dead letters
+ * @param lookups code tables by name
  * @param tables one entry per source table
  */
-public record Mapping(String version, List<TableMapping> tables) {
+public record Mapping(String version, Map<String, Lookup> lookups, List<TableMapping> tables) {
 
   public Mapping {
+    lookups = Map.copyOf(lookups);
     tables = List.copyOf(tables);
+  }
+
+  public Mapping(final String version, final List<TableMapping> tables) {
+    this(version, Map.of(), tables);
   }
 
   /** The mapping of source table {@code schema.table}, if any. */

@@ -5,14 +5,24 @@ import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.RecordError;
 import dev.ferry.schemas.RowVersion;
+import dev.ferry.schemas.Severity;
 import dev.ferry.schemas.SourcePosition;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * Applies a {@link TableMapping} to one change: renames and converts columns, maps the key, and
- * computes the partition key. Pure and thread-safe.
+ * Applies a {@link TableMapping} to one change: computes the target fields, the target key, and checks
+ * the rules. Every failing field and rule of a row is reported, not just the first. Pure and
+ * thread-safe.
+ *
+ * <p>A row the table's filter excludes becomes a delete of its key: the target holds the filtered view
+ * of the source, also when an update moves a row out of the filter.
  */
 public final class RowMapper {
   private final Mapping mapping;
@@ -22,20 +32,46 @@ public final class RowMapper {
   }
 
   /**
-   * The mapped row, or null when the change's table is not mapped.
+   * The outcome of mapping one change.
    *
-   * @throws ConversionException when a value cannot be converted
+   * @param record the row for the target; null when the change's table is not mapped or an error keeps it out
+   * @param errors hard failures; non-empty means the row is not applied
+   * @param warnings soft failures; the row is applied with the stated assumption
    */
-  public ApplyRecord map(final ChangeEvent change) {
+  public record Mapped(ApplyRecord record, List<RecordError> errors, List<RecordError> warnings) {
+  }
+
+  /** Maps {@code change}; null when its table is not in the mapping. */
+  public Mapped map(final ChangeEvent change) {
     final SourcePosition src = change.getSource();
     final String sourceTable = src.getSchema$() + "." + src.getTable();
     final TableMapping table = mapping.forSource(sourceTable).orElse(null);
     if (table == null) {
       return null;
     }
-    final List<ColumnValue> key = convert(table, change.getKey());
-    final boolean delete = change.getOp() == ChangeOp.DELETE;
-    final List<ColumnValue> row = delete ? null : convert(table, change.getAfter());
+    final List<RecordError> errors = new ArrayList<>();
+    final List<RecordError> warnings = new ArrayList<>();
+    final List<ColumnValue> key = keyOf(table, change.getKey(), errors);
+    boolean delete = change.getOp() == ChangeOp.DELETE;
+    if (!delete && table.filter() != null && !table.filter().test(RowValues.of(change.getAfter()))) {
+      delete = true;
+    }
+    List<ColumnValue> row = null;
+    if (!delete) {
+      row = new ArrayList<>(table.columns().size());
+      for (final ColumnMapping field : table.columns()) {
+        final ColumnValue v = field(field, change.getAfter(), errors);
+        if (v != null) {
+          row.add(v);
+        }
+      }
+      if (errors.isEmpty()) {
+        check(table, row, errors, warnings);
+      }
+    }
+    if (!errors.isEmpty()) {
+      return new Mapped(null, errors, warnings);
+    }
     final ApplyRecord record = ApplyRecord.newBuilder()
         .setTable(table.targetTable())
         .setOp(delete ? ApplyOp.DELETE : ApplyOp.UPSERT)
@@ -46,14 +82,61 @@ public final class RowMapper {
         .setSourceTxId(src.getTxId())
         .setSourceTsMs(src.getTsMs())
         .build();
-    return record;
+    return new Mapped(record, errors, warnings);
   }
 
-  private static List<ColumnValue> convert(final TableMapping table, final List<ColumnValue> source) {
-    final List<ColumnValue> out = new ArrayList<>(source.size());
-    for (final ColumnValue in : source) {
-      table.column(in.getName()).ifPresent(c -> out.add(c.conversion().apply(in, c.target())));
+  /** The fields computable from the source key alone: the target key, the same for upserts and deletes. */
+  private static List<ColumnValue> keyOf(final TableMapping table, final List<ColumnValue> key,
+      final List<RecordError> errors) {
+    final Set<String> keyColumns = new HashSet<>();
+    key.forEach(c -> keyColumns.add(c.getName()));
+    final List<ColumnValue> out = new ArrayList<>();
+    for (final ColumnMapping field : table.columns()) {
+      final List<String> reads = field.source().columns();
+      if (!reads.isEmpty() && keyColumns.containsAll(reads)) {
+        final ColumnValue v = field(field, key, errors);
+        if (v != null) {
+          out.add(v);
+        }
+      }
     }
     return out;
+  }
+
+  private static ColumnValue field(final ColumnMapping field, final List<ColumnValue> row,
+      final List<RecordError> errors) {
+    try {
+      return field.apply(row);
+    } catch (ConversionException e) {
+      final ColumnValue raw = field.sourceColumn() == null ? null : Columns.find(row, field.sourceColumn());
+      errors.add(new RecordError(e.rule(), field.target(), RowValues.text(raw), e.getMessage(), e.resolution(),
+          Severity.ERROR));
+      return null;
+    }
+  }
+
+  private static void check(final TableMapping table, final List<ColumnValue> row, final List<RecordError> errors,
+      final List<RecordError> warnings) {
+    final Map<String, Object> plain = RowValues.of(row);
+    for (final Rule rule : table.rules()) {
+      final ColumnValue value = rule.field() == null ? null : Columns.find(row, rule.field());
+      final String violation;
+      try {
+        violation = rule.check().violation(value, plain);
+      } catch (ConversionException e) {
+        errors.add(new RecordError(rule.id(), rule.field(), RowValues.text(value), e.getMessage(), e.resolution(),
+            Severity.ERROR));
+        continue;
+      }
+      if (violation == null) {
+        continue;
+      }
+      final String subject = rule.field() == null ? "the row" : rule.field();
+      final String message = (rule.message() != null ? rule.message() + ": " : "") + subject + " " + violation
+          + (rule.severity() == Severity.WARNING && rule.assume() != null ? "; assumed: " + rule.assume() : "");
+      final RecordError e = new RecordError(rule.id(), rule.field(), RowValues.text(value), message,
+          rule.resolution() != null ? rule.resolution() : "correct the value in the legacy database", rule.severity());
+      (rule.severity() == Severity.WARNING ? warnings : errors).add(e);
+    }
   }
 }

@@ -1,23 +1,26 @@
 package dev.ferry.processor.mapping;
 
 import java.util.List;
-import java.util.Optional;
 
 /**
  * How one source table becomes one target table.
  *
  * @param sourceTable {@code schema.table} in the legacy database
  * @param targetTable target table name
- * @param columns mapped columns; source columns not listed are not copied
+ * @param filter rows for which this is false are not synced (and removed from the target); null: all rows
+ * @param columns target fields; source columns no field reads are not copied
+ * @param rules validation rules on the target row
  */
-public record TableMapping(String sourceTable, String targetTable, List<ColumnMapping> columns) {
+public record TableMapping(String sourceTable, String targetTable, Expression filter, List<ColumnMapping> columns,
+    List<Rule> rules) {
 
   public TableMapping {
     columns = List.copyOf(columns);
+    rules = List.copyOf(rules);
   }
 
-  /** The mapping of source column {@code source}, if it is mapped. */
-  public Optional<ColumnMapping> column(final String source) {
-    return columns.stream().filter(c -> c.source().equals(source)).findFirst();
+  /** A mapping with no filter and no rules. */
+  public TableMapping(final String sourceTable, final String targetTable, final List<ColumnMapping> columns) {
+    this(sourceTable, targetTable, null, columns, List.of());
   }
 }

@@ -1,0 +1,61 @@
+package dev.ferry.processor.mapping;
+
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelValidationException;
+import dev.cel.common.types.MapType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelRuntimeFactory;
+import java.util.Map;
+
+/**
+ * An expression in CEL (the Common Expression Language, as Kubernetes uses it) over one row, available
+ * as {@code row}: {@code row.quantity > 0}, {@code row.first_name + ' ' + row.last_name}. In a row,
+ * whole numbers are {@code int}, other numbers {@code double}, dates and timestamps ISO-8601 text.
+ * Compiled once when the mapping is loaded; thread-safe.
+ */
+public final class Expression {
+  private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
+      .addVar("row", MapType.create(SimpleType.STRING, SimpleType.DYN)).build();
+  private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+
+  private final String text;
+  private final CelRuntime.Program program;
+
+  private Expression(final String text, final CelRuntime.Program program) {
+    this.text = text;
+    this.program = program;
+  }
+
+  /** @throws IllegalArgumentException with the compiler's message when {@code text} is not valid CEL */
+  public static Expression compile(final String text) {
+    try {
+      final CelAbstractSyntaxTree ast = COMPILER.compile(text).getAst();
+      return new Expression(text, RUNTIME.createProgram(ast));
+    } catch (CelValidationException | CelEvaluationException e) {
+      throw new IllegalArgumentException(e.getMessage().replace('\n', ' '));
+    }
+  }
+
+  /** Evaluates over {@code row}; @throws ConversionException when evaluation fails (a missing column, a type mismatch) */
+  public Object eval(final Map<String, Object> row) {
+    try {
+      return program.eval(Map.of("row", row));
+    } catch (CelEvaluationException e) {
+      throw new ConversionException("map.expression", "expression '" + text + "' failed: " + e.getMessage(),
+          "check the expression against this row's values");
+    }
+  }
+
+  /** True when the expression evaluates to {@code true}. */
+  public boolean test(final Map<String, Object> row) {
+    return Boolean.TRUE.equals(eval(row));
+  }
+
+  public String text() {
+    return text;
+  }
+}

@@ -1,0 +1,130 @@
+package dev.ferry.processor.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.schemas.ApplyOp;
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.RecordError;
+import dev.ferry.schemas.Severity;
+import dev.ferry.schemas.SourcePosition;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Every field operation and rule kind on one customer row. */
+class RowMapperTest {
+  private static final String MAPPING = """
+      version: "v"
+      lookups:
+        countries: {values: {Germany: DE, Mexico: MX}}
+      tables:
+        - source: public.customers
+          target: customer
+          filter: "row.customer_id != 'TEST1'"
+          fields:
+            code: {from: customer_id, type: text, trim: true}
+            first_name: {split: contact_name, separator: " ", part: first}
+            last_name: {split: contact_name, separator: " ", part: rest}
+            address: {concat: [address, city], separator: ", "}
+            country_code: {from: country, lookup: countries}
+            label: {expr: "row.company_name + ' (' + row.customer_id + ')'"}
+            since: {from: since, type: date, formats: ["dd.MM.yyyy", "yyyy-MM-dd"]}
+            active: {from: active, type: boolean, default: "yes"}
+            phone: {from: phone, pii: mask, keep-last: 2}
+            email: {from: email, pii: pseudonymize}
+            credit: {from: credit, type: decimal, scale: 2}
+          rules:
+            - {id: code-format, field: code, pattern: "[A-Z]{5}"}
+            - {id: name-length, field: last_name, max-length: 10, severity: warning, assume: "shortened by the new system"}
+            - {id: credit-range, field: credit, min: 0, max: 10000}
+            - {id: country-allowed, field: country_code, allowed: [DE, MX]}
+            - {id: active-needs-address, expr: "!row.active || row.address != null"}
+      """;
+
+  private final RowMapper mapper = new RowMapper(MappingFile.parse(MAPPING, "m.yaml",
+      new MappingOptions(Path.of("."), true, "secret")));
+
+  private static ChangeEvent customer(final String id, final String name, final String country, final String since,
+      final Object credit) {
+    final List<ColumnValue> key = List.of(Columns.of("customer_id", id));
+    return ChangeEvent.newBuilder().setOp(ChangeOp.UPDATE)
+        .setSource(SourcePosition.newBuilder().setDatabase("nw").setSchema$("public").setTable("customers")
+            .setLsn(77L).setTxId("5").setSnapshot(false).setTsMs(1L).build())
+        .setKey(key)
+        .setAfter(List.of(Columns.of("customer_id", id), Columns.of("contact_name", name),
+            Columns.of("company_name", "Alfreds"), Columns.of("address", "Obere Str. 57"), Columns.of("city", "Berlin"),
+            Columns.of("country", country), Columns.of("since", since), Columns.of("active", null),
+            Columns.of("phone", "030-0074321"), Columns.of("email", "maria@example.com"), Columns.of("credit", credit)))
+        .build();
+  }
+
+  @Test
+  void everyOperationGivesTheTargetValue() {
+    final RowMapper.Mapped m = mapper.map(customer("ALFKI ", "Maria de la Cruz", "Germany", "04.07.1996", 12.5f));
+    assertThat(m.errors()).isEmpty();
+    assertThat(m.warnings()).isEmpty();
+    final List<ColumnValue> row = m.record().getRow();
+    assertThat(Columns.find(row, "code").getValue()).isEqualTo("ALFKI");
+    assertThat(Columns.find(row, "first_name").getValue()).isEqualTo("Maria");
+    assertThat(Columns.find(row, "last_name").getValue()).isEqualTo("de la Cruz");
+    assertThat(Columns.find(row, "address").getValue()).isEqualTo("Obere Str. 57, Berlin");
+    assertThat(Columns.find(row, "country_code").getValue()).isEqualTo("DE");
+    assertThat(Columns.find(row, "label").getValue()).isEqualTo("Alfreds (ALFKI )");
+    assertThat(Columns.find(row, "since")).isEqualTo(new ColumnValue("since", 9681, "date"));
+    assertThat(Columns.find(row, "active").getValue()).isEqualTo(true);
+    assertThat(Columns.find(row, "phone").getValue()).isEqualTo("*********21");
+    assertThat(Columns.find(row, "email").getValue()).asString().hasSize(16).doesNotContain("maria");
+    assertThat(Columns.find(row, "credit")).isEqualTo(new ColumnValue("credit", "12.50", "decimal"));
+    assertThat(m.record().getKey()).containsExactly(new ColumnValue("code", "ALFKI", null));
+  }
+
+  @Test
+  void pseudonymsAreStableSoJoinsStillWork() {
+    final Object a = Columns.find(mapper.map(customer("ALFKI", "A B", "Germany", "1996-07-04", 1)).record().getRow(),
+        "email").getValue();
+    final Object b = Columns.find(mapper.map(customer("ANATR", "C D", "Mexico", "1996-07-04", 1)).record().getRow(),
+        "email").getValue();
+    assertThat(a).isEqualTo(b);
+  }
+
+  @Test
+  void everyBrokenFieldOfARowIsReportedWithItsValue() {
+    final RowMapper.Mapped m = mapper.map(customer("ALFKI", "Maria Anders", "Atlantis", "31.02.1996", "lots"));
+    assertThat(m.record()).isNull();
+    assertThat(m.errors()).extracting(RecordError::getRule, RecordError::getField, RecordError::getValue)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("lookup.countries", "country_code", "Atlantis"),
+            org.assertj.core.groups.Tuple.tuple("map.date", "since", "31.02.1996"),
+            org.assertj.core.groups.Tuple.tuple("map.decimal", "credit", "lots"));
+    assertThat(m.errors()).allMatch(e -> e.getSeverity() == Severity.ERROR && e.getResolution() != null);
+  }
+
+  @Test
+  void rulesGiveErrorsAndWarningsWithTheAssumption() {
+    final RowMapper.Mapped bad = mapper.map(customer("alfki", "Maria Anders", "Germany", "1996-07-04", 20000));
+    assertThat(bad.record()).isNull();
+    assertThat(bad.errors()).extracting(RecordError::getRule).containsExactlyInAnyOrder("code-format", "credit-range");
+    assertThat(bad.errors()).filteredOn(e -> e.getRule().equals("credit-range")).first()
+        .satisfies(e -> assertThat(e.getMessage()).isEqualTo("credit is above the maximum 10000"));
+
+    final RowMapper.Mapped warned = mapper.map(customer("ALFKI", "Maria Anderssonsdottir", "Germany", "1996-07-04", 1));
+    assertThat(warned.record()).isNotNull();
+    assertThat(warned.warnings()).singleElement().satisfies(w -> {
+      assertThat(w.getRule()).isEqualTo("name-length");
+      assertThat(w.getSeverity()).isEqualTo(Severity.WARNING);
+      assertThat(w.getValue()).isEqualTo("Anderssonsdottir");
+      assertThat(w.getMessage()).isEqualTo(
+          "last_name is 16 characters long, more than 10; assumed: shortened by the new system");
+    });
+  }
+
+  @Test
+  void aRowOutsideTheFilterIsRemovedFromTheTarget() {
+    final RowMapper.Mapped m = mapper.map(customer("TEST1", "X Y", "Germany", "1996-07-04", 1));
+    assertThat(m.record().getOp()).isEqualTo(ApplyOp.DELETE);
+    assertThat(m.record().getKey()).containsExactly(new ColumnValue("code", "TEST1", null));
+  }
+}
