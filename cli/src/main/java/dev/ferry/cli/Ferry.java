@@ -149,13 +149,17 @@ public final class Ferry implements Callable<Integer> {
     }
   }
 
-  @Command(name = "check", description = "Validate a configuration file and its mapping for all three services; "
-      + "start nothing.")
+  @Command(name = "check", description = "Validate a configuration file and its mapping for all three services, "
+      + "and the mapping against the legacy and target databases; start nothing.")
   static final class Check extends Service {
     @Override
     public Integer call() {
-      FerryConfig.load(config, EnumSet.allOf(Role.class));
-      System.out.println(config + ": OK");
+      final FerryConfig c = FerryConfig.load(config, EnumSet.allOf(Role.class));
+      if (c.checkAgainstDatabases()) {
+        System.out.println(config + ": OK (the mapping fits the legacy and target databases)");
+      } else {
+        System.out.println(config + ": OK");
+      }
       return 0;
     }
   }

@@ -154,6 +154,21 @@ public final class FerryConfig {
     return out;
   }
 
+  /**
+   * Checks the mapping against the legacy and target databases when this configuration names both
+   * (see {@link MappingSchemaCheck}).
+   *
+   * @return false when it does not name both, and nothing was checked
+   * @throws ConfigException listing every problem
+   */
+  public boolean checkAgainstDatabases() {
+    if (connector == null) {
+      return false;
+    }
+    return DatabaseCheck.run(this, "jdbc:postgresql://" + connector.host() + ":" + connector.port() + "/"
+        + connector.database(), connector.user(), connector.password());
+  }
+
   public Set<Role> roles() {
     return roles;
   }

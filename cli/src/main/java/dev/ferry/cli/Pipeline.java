@@ -19,8 +19,14 @@ public final class Pipeline implements AutoCloseable {
     this.config = config;
   }
 
-  /** Starts sink, processor and capture (downstream first, so nothing waits on a missing consumer). */
+  /**
+   * Checks the mapping against both databases, then starts sink, processor and capture (downstream
+   * first, so nothing waits on a missing consumer).
+   *
+   * @throws dev.ferry.config.ConfigException when the mapping does not fit the databases; nothing starts
+   */
   public Pipeline start() {
+    config.checkAgainstDatabases();
     sink = new TargetSink(config.sink()).start();
     processor = new StreamProcessor(config.processor()).start();
     capture = new LegacyCapture(config.connector()).start();

@@ -10,9 +10,12 @@ import java.util.List;
  * @param target target column name
  * @param source where the raw value comes from
  * @param steps conversions applied in order
- * @param description the field as written in the mapping file, for messages
+ * @param description the field's path in the mapping file, for messages
+ * @param type the declared type ({@code as-is}, {@code decimal}, {@code date}, ...)
+ * @param origin {@code file:line} where the field is declared
  */
-public record ColumnMapping(String target, FieldSource source, List<Conversion> steps, String description) {
+public record ColumnMapping(String target, FieldSource source, List<Conversion> steps, String description,
+    String type, String origin) {
 
   public ColumnMapping {
     steps = List.copyOf(steps);
@@ -21,7 +24,8 @@ public record ColumnMapping(String target, FieldSource source, List<Conversion> 
   /** A field copying {@code sourceColumn} through {@code conversion}. */
   public static ColumnMapping of(final String sourceColumn, final String target, final Conversion conversion,
       final String description) {
-    return new ColumnMapping(target, new FieldSource.FromColumn(sourceColumn), List.of(conversion), description);
+    return new ColumnMapping(target, new FieldSource.FromColumn(sourceColumn), List.of(conversion), description,
+        "as-is", description);
   }
 
   /** The target value for {@code row}; @throws ConversionException naming the problem */

@@ -198,12 +198,14 @@ public final class MappingFile {
         rules.add(rule);
       }
     }
-    return source == null || target == null ? null : new TableMapping(source, target, filter, fields, rules);
+    return source == null || target == null ? null
+        : new TableMapping(source, target, filter, fields, rules, node.origin());
   }
 
   private ColumnMapping field(final String target, final YamlNode node) {
     if (node.isScalar()) {
-      return ColumnMapping.of(node.text(), target, Conversion.AS_IS, "from " + node.text());
+      return new ColumnMapping(target, new FieldSource.FromColumn(node.text()), List.of(Conversion.AS_IS),
+          node.path(), "as-is", node.origin());
     }
     if (!node.isMap()) {
       problems.add(node.problem("expected a source column name, or a map with from, concat, split or expr"));
@@ -255,7 +257,7 @@ public final class MappingFile {
         }
       }
     }
-    return new ColumnMapping(target, source, steps, node.path());
+    return new ColumnMapping(target, source, steps, node.path(), Options.text(type), node.origin());
   }
 
   private FieldSource source(final String kind, final YamlNode node) {

@@ -10,9 +10,10 @@ import java.util.List;
  * @param filter rows for which this is false are not synced (and removed from the target); null: all rows
  * @param columns target fields; source columns no field reads are not copied
  * @param rules validation rules on the target row
+ * @param origin {@code file:line} where the table mapping starts
  */
 public record TableMapping(String sourceTable, String targetTable, Expression filter, List<ColumnMapping> columns,
-    List<Rule> rules) {
+    List<Rule> rules, String origin) {
 
   public TableMapping {
     columns = List.copyOf(columns);
@@ -21,6 +22,6 @@ public record TableMapping(String sourceTable, String targetTable, Expression fi
 
   /** A mapping with no filter and no rules. */
   public TableMapping(final String sourceTable, final String targetTable, final List<ColumnMapping> columns) {
-    this(sourceTable, targetTable, null, columns, List.of());
+    this(sourceTable, targetTable, null, columns, List.of(), "");
   }
 }

@@ -1,0 +1,149 @@
+package dev.ferry.cli;
+
+import dev.ferry.config.ConfigProblem;
+import dev.ferry.processor.mapping.ColumnMapping;
+import dev.ferry.processor.mapping.Mapping;
+import dev.ferry.processor.mapping.TableMapping;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Checks a mapping against the two databases it connects, before anything starts: every source table
+ * and column exists in the legacy database; every target table and field exists in the target; every
+ * target key column is mapped; the version column is there; declared types fit the target columns.
+ * Every problem names the mapping file and line.
+ */
+public final class MappingSchemaCheck {
+  private MappingSchemaCheck() {
+  }
+
+  /** Problems found; empty when the mapping fits both databases. */
+  public static List<ConfigProblem> check(final Mapping mapping, final Connection legacy, final Connection target,
+      final String versionColumn) throws SQLException {
+    final List<ConfigProblem> out = new ArrayList<>();
+    for (final TableMapping t : mapping.tables()) {
+      final Map<String, Integer> source = columns(legacy, t.sourceTable());
+      if (source.isEmpty()) {
+        out.add(problem(t.origin(), "source", t.sourceTable(), "no such table in the legacy database"));
+      }
+      final Map<String, Integer> targetColumns = columns(target, t.targetTable());
+      if (targetColumns.isEmpty()) {
+        out.add(problem(t.origin(), "target", t.targetTable(), "no such table in the target database"));
+      }
+      final Set<String> mapped = new HashSet<>();
+      for (final ColumnMapping f : t.columns()) {
+        mapped.add(f.target());
+        if (!source.isEmpty()) {
+          for (final String c : f.source().columns()) {
+            if (!source.containsKey(c)) {
+              out.add(problem(f.origin(), f.description(), c, "no column " + c + " in legacy table "
+                  + t.sourceTable() + "; its columns: " + new TreeSet<>(source.keySet())));
+            }
+          }
+        }
+        if (!targetColumns.isEmpty()) {
+          final Integer type = targetColumns.get(f.target());
+          if (type == null) {
+            out.add(problem(f.origin(), f.description(), f.target(), "no column " + f.target() + " in target table "
+                + t.targetTable() + "; its columns: " + new TreeSet<>(targetColumns.keySet())));
+          } else if (!fits(f.type(), type)) {
+            out.add(problem(f.origin(), f.description() + ".type", f.type(), "a " + f.type()
+                + " value does not fit target column " + t.targetTable() + "." + f.target() + " ("
+                + jdbcTypeName(type) + ")"));
+          }
+        }
+      }
+      if (!targetColumns.isEmpty()) {
+        for (final String key : primaryKey(target, t.targetTable())) {
+          if (!mapped.contains(key)) {
+            out.add(problem(t.origin(), "fields", key, "target key column " + t.targetTable() + "." + key
+                + " is not mapped; every key column needs a field"));
+          }
+        }
+        if (!targetColumns.containsKey(versionColumn)) {
+          out.add(problem(t.origin(), "target", t.targetTable(), "target table lacks the version column "
+              + versionColumn + " (bigint NOT NULL), which keeps rows from going back in time"));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static boolean fits(final String declared, final int jdbcType) {
+    return switch (declared) {
+      case "decimal" -> isNumeric(jdbcType);
+      case "integer" -> isNumeric(jdbcType);
+      case "date" -> jdbcType == Types.DATE || jdbcType == Types.TIMESTAMP || isText(jdbcType);
+      case "timestamp" -> jdbcType == Types.TIMESTAMP || jdbcType == Types.TIMESTAMP_WITH_TIMEZONE;
+      case "boolean" -> jdbcType == Types.BOOLEAN || jdbcType == Types.BIT || isText(jdbcType);
+      case "text" -> isText(jdbcType) || jdbcType == Types.OTHER;
+      default -> true;
+    };
+  }
+
+  private static boolean isNumeric(final int t) {
+    return t == Types.NUMERIC || t == Types.DECIMAL || t == Types.INTEGER || t == Types.SMALLINT
+        || t == Types.BIGINT || t == Types.TINYINT || t == Types.REAL || t == Types.DOUBLE || t == Types.FLOAT;
+  }
+
+  private static boolean isText(final int t) {
+    return t == Types.VARCHAR || t == Types.CHAR || t == Types.LONGVARCHAR || t == Types.NVARCHAR
+        || t == Types.NCHAR || t == Types.CLOB;
+  }
+
+  private static String jdbcTypeName(final int t) {
+    for (final var f : Types.class.getFields()) {
+      try {
+        if (f.getInt(null) == t) {
+          return f.getName().toLowerCase(Locale.ROOT);
+        }
+      } catch (IllegalAccessException e) {
+        return String.valueOf(t);
+      }
+    }
+    return String.valueOf(t);
+  }
+
+  private static Map<String, Integer> columns(final Connection c, final String qualified) throws SQLException {
+    final int dot = qualified.indexOf('.');
+    final String schema = dot < 0 ? c.getSchema() : qualified.substring(0, dot);
+    final String table = dot < 0 ? qualified : qualified.substring(dot + 1);
+    final Map<String, Integer> out = new LinkedHashMap<>();
+    try (ResultSet rs = c.getMetaData().getColumns(null, schema, table, null)) {
+      while (rs.next()) {
+        out.put(rs.getString("COLUMN_NAME"), rs.getInt("DATA_TYPE"));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> primaryKey(final Connection c, final String qualified) throws SQLException {
+    final int dot = qualified.indexOf('.');
+    final String schema = dot < 0 ? c.getSchema() : qualified.substring(0, dot);
+    final String table = dot < 0 ? qualified : qualified.substring(dot + 1);
+    final DatabaseMetaData meta = c.getMetaData();
+    final List<String> out = new ArrayList<>();
+    try (ResultSet rs = meta.getPrimaryKeys(null, schema, table)) {
+      while (rs.next()) {
+        out.add(rs.getString("COLUMN_NAME"));
+      }
+    }
+    return out;
+  }
+
+  private static ConfigProblem problem(final String origin, final String key, final String value,
+      final String message) {
+    return new ConfigProblem(key, value, origin, message);
+  }
+}

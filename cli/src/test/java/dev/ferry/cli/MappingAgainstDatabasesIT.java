@@ -1,0 +1,71 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigProblem;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SharedStack;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A mapping that parses but does not fit the databases is refused before anything starts, all at once. */
+class MappingAgainstDatabasesIT {
+  private final EmbeddedStack stack = SharedStack.get();
+
+  @TempDir
+  Path work;
+
+  @Test
+  void fiveMistakesAgainstTheDatabasesAreAllReportedAndNothingStarts() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_schema");
+    final Path mapping = work.resolve("it_schema").resolve("mapping.yaml");
+    Files.writeString(mapping, """
+        version: "wrong"
+        tables:
+          - source: public.orders
+            target: sales_order
+            fields:
+              id: order_id
+              freight: {from: fraight, type: decimal, scale: 2}
+              order_date: {from: freight, type: decimal, scale: 2}
+              colour: ship_name
+          - source: public.order_details
+            target: sales_order_line
+            fields:
+              order_id: order_id
+              quantity: {from: quantity, type: integer}
+          - source: public.invoices
+            target: invoice
+            fields:
+              id: invoice_id
+        """);
+    final FerryConfig config = FerryConfig.resolve(env.source().with("legacy.relations", "", "test")
+        .with("legacy.tables", "public.orders,public.order_details", "test"), EnumSet.allOf(Role.class), work);
+    assertThatThrownBy(() -> new Pipeline(config).start())
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+            .extracting(ConfigProblem::toString).satisfiesExactlyInAnyOrder(
+                p -> assertThat(p).startsWith("mapping.yaml:7: tables[0].fields.freight = 'fraight': "
+                    + "no column fraight in legacy table public.orders; its columns: [customer_id,"),
+                p -> assertThat(p).isEqualTo("mapping.yaml:8: tables[0].fields.order_date.type = 'decimal': a "
+                    + "decimal value does not fit target column sales_order.order_date (date)"),
+                p -> assertThat(p).startsWith("mapping.yaml:9: tables[0].fields.colour = 'colour': no column colour "
+                    + "in target table sales_order; its columns: [customer_code,"),
+                p -> assertThat(p).isEqualTo("mapping.yaml:10: fields = 'product_id': target key column "
+                    + "sales_order_line.product_id is not mapped; every key column needs a field"),
+                p -> assertThat(p).isEqualTo("mapping.yaml:15: source = 'public.invoices': no such table in the "
+                    + "legacy database"),
+                p -> assertThat(p).isEqualTo("mapping.yaml:15: target = 'invoice': no such table in the target "
+                    + "database")));
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafka().bootstrapServers()))) {
+      assertThat(admin.listTopics().names().get()).noneMatch(t -> t.startsWith("it_schema."));
+    }
+  }
+}
