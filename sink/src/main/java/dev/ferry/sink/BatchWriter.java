@@ -43,6 +43,10 @@ final class BatchWriter {
 
   /** A record the target refused, and why. */
   record Failure(ConsumerRecord<String, ApplyRecord> record, SQLException error) {
+    /** A foreign-key violation: the referenced row may still arrive, so the record is parked, not dead-lettered. */
+    boolean waitsForReferencedRow() {
+      return "23503".equals(error.getSQLState());
+    }
   }
 
   /**
@@ -53,16 +57,32 @@ final class BatchWriter {
    */
   List<Failure> write(final Connection c, final List<ConsumerRecord<String, ApplyRecord>> batch,
       final Map<TopicPartition, Long> next) throws SQLException {
+    final List<Failure> failures = apply(c, batch);
+    offsets.write(c, next);
+    return failures;
+  }
+
+  /**
+   * Writes {@code batch} without committing and without offsets: at once if the target accepts it
+   * whole, else record by record in savepoints. The transaction is left open either way.
+   *
+   * @return records the target refused permanently
+   * @throws SQLException a transient error; the transaction is rolled back
+   */
+  List<Failure> apply(final Connection c, final List<ConsumerRecord<String, ApplyRecord>> batch)
+      throws SQLException {
     final List<ConsumerRecord<String, ApplyRecord>> newest = collapse(batch);
+    final Savepoint whole = c.setSavepoint();
     try {
       writeAll(c, newest);
-      offsets.write(c, next);
+      c.releaseSavepoint(whole);
       return List.of();
     } catch (SQLException e) {
-      c.rollback();
       if (DatabaseErrors.isTransient(e)) {
+        c.rollback();
         throw e;
       }
+      c.rollback(whole);
     }
     final List<Failure> failures = new ArrayList<>();
     for (final ConsumerRecord<String, ApplyRecord> r : newest) {
@@ -79,7 +99,6 @@ final class BatchWriter {
         failures.add(new Failure(r, e));
       }
     }
-    offsets.write(c, next);
     return failures;
   }
 

@@ -21,6 +21,8 @@ import java.util.List;
  * @param tombstonesTable table in the target remembering deleted rows' versions
  * @param tombstoneRetention how long a deleted row's version is remembered
  * @param maxGroupRows largest source-transaction group applied in one target transaction
+ * @param parkedTable table in the target holding rows that wait for a row they reference
+ * @param parkedTimeout how long such a row waits before it is dead-lettered
  */
 public record SinkConfig(
     KafkaSettings kafka,
@@ -34,14 +36,17 @@ public record SinkConfig(
     Duration maxRetryBackoff,
     String tombstonesTable,
     Duration tombstoneRetention,
-    int maxGroupRows) {
+    int maxGroupRows,
+    String parkedTable,
+    Duration parkedTimeout) {
 
   /** A configuration with the default tombstone and group settings. */
   public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
       final String groupId, final int batchSize, final String versionColumn, final String offsetsTable,
       final Duration maxRetryBackoff) {
     this(kafka, jdbcUrl, user, password, groupId, batchSize, versionColumn, offsetsTable, maxRetryBackoff,
-        TOMBSTONES_TABLE.defaultValue(), TOMBSTONE_RETENTION.defaultValue(), MAX_GROUP_ROWS.defaultValue());
+        TOMBSTONES_TABLE.defaultValue(), TOMBSTONE_RETENTION.defaultValue(), MAX_GROUP_ROWS.defaultValue(),
+        PARKED_TABLE.defaultValue(), PARKED_TIMEOUT.defaultValue());
   }
 
   private static final String TARGET = "target";
@@ -76,13 +81,21 @@ public record SinkConfig(
       10_000_000, "Largest group (the rows one source transaction changed under one header) applied in one target "
           + "transaction; a larger one is applied in parts, with a warning, rather than held in memory.");
 
+  public static final Setting<String> PARKED_TABLE = Setting.string("sink.parked-table", SINK, "ferry_parked",
+      "Table in the target holding rows the target refused because a row they reference (a foreign key) is not "
+          + "there yet; they are retried, in the target's own transactions, so a crash loses none.");
+  public static final Setting<Duration> PARKED_TIMEOUT = Setting.duration("sink.parked-timeout", SINK,
+      Duration.ofMinutes(5), Duration.ofSeconds(1),
+      "How long a row waits for the row it references before it goes to the dead-letter topic.");
+
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
-      VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS);
+      VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,
+      PARKED_TABLE, PARKED_TIMEOUT);
 
   public static SinkConfig from(final Config config) {
     return new SinkConfig(KafkaSettings.from(config), config.get(JDBC_URL), config.get(USER), config.get(PASSWORD),
         config.get(GROUP_ID), config.get(BATCH_SIZE), config.get(VERSION_COLUMN), config.get(OFFSETS_TABLE),
         config.get(MAX_RETRY_BACKOFF), config.get(TOMBSTONES_TABLE), config.get(TOMBSTONE_RETENTION),
-        config.get(MAX_GROUP_ROWS));
+        config.get(MAX_GROUP_ROWS), config.get(PARKED_TABLE), config.get(PARKED_TIMEOUT));
   }
 }

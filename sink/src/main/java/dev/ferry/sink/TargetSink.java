@@ -58,7 +58,10 @@ public final class TargetSink implements AutoCloseable {
   private final FerryTopics topics;
   private final OffsetStore offsets;
   private final Tombstones tombstones;
+  private final ParkedRows parked;
   private final BatchWriter writer;
+  private final AtomicLong parkedNow = new AtomicLong();
+  private long lastParkedRetryNanos;
   /** Records read but not yet applied: per partition, the tail of a group still being read. */
   private final Map<TopicPartition, List<ConsumerRecord<String, ApplyRecord>>> unfinished = new HashMap<>();
   private long lastPurgeNanos;
@@ -79,6 +82,7 @@ public final class TargetSink implements AutoCloseable {
     this.topics = config.kafka().topics(new ConfluentRegistryClient(config.kafka().registryUrl()));
     this.offsets = new OffsetStore(config.offsetsTable(), config.groupId());
     this.tombstones = new Tombstones(config.tombstonesTable());
+    this.parked = new ParkedRows(config.parkedTable());
     this.writer = new BatchWriter(config.versionColumn(), offsets, tombstones);
     final Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
@@ -111,6 +115,8 @@ public final class TargetSink implements AutoCloseable {
       withRetries(() -> {
         offsets.create(connection());
         tombstones.create(connection());
+        parked.create(connection());
+        parkedNow.set(parked.count(connection()));
         connection().commit();
         return null;
       });
@@ -120,6 +126,7 @@ public final class TargetSink implements AutoCloseable {
         if (!records.isEmpty()) {
           applyCompleteGroups(records);
         }
+        retryParkedNowAndThen();
         lag.set(currentLag());
         purgeTombstonesNowAndThen();
       }
@@ -153,7 +160,7 @@ public final class TargetSink implements AutoCloseable {
     for (final List<ConsumerRecord<String, ApplyRecord>> tail : unfinished.values()) {
       total += tail.size();
     }
-    return total;
+    return total + parkedNow.get();
   }
 
   /**
@@ -196,6 +203,54 @@ public final class TargetSink implements AutoCloseable {
     return a.getGroup() == null || a.getGroupIndex() >= a.getGroupSize() - 1;
   }
 
+  /**
+   * Retries parked rows about once a second, oldest first, in one transaction: applied ones leave the
+   * parking table; those refused past {@code sink.parked-timeout} go to the dead-letter topic.
+   */
+  private void retryParkedNowAndThen() {
+    if (parkedNow.get() == 0 || System.nanoTime() - lastParkedRetryNanos < Duration.ofSeconds(1).toNanos()) {
+      return;
+    }
+    lastParkedRetryNanos = System.nanoTime();
+    withRetries(() -> {
+      final List<ParkedRows.Parked> rows = parked.oldest(connection(), 1000, config.parkedTimeout());
+      final List<ConsumerRecord<String, ApplyRecord>> records = new ArrayList<>(rows.size());
+      final Map<ConsumerRecord<String, ApplyRecord>, ParkedRows.Parked> byRecord = new java.util.IdentityHashMap<>();
+      for (final ParkedRows.Parked p : rows) {
+        final ConsumerRecord<String, ApplyRecord> r = new ConsumerRecord<>(p.topic(), p.partition(), p.offset(),
+            p.key(), topics.apply().valueSerde().deserializer().deserialize(p.topic(), p.record()));
+        records.add(r);
+        byRecord.put(r, p);
+      }
+      final List<BatchWriter.Failure> failures = writer.apply(connection(), records);
+      final Map<ConsumerRecord<String, ApplyRecord>, BatchWriter.Failure> refusedNow =
+          new java.util.IdentityHashMap<>();
+      failures.forEach(f -> refusedNow.put(f.record(), f));
+      final List<BatchWriter.Failure> expired = new ArrayList<>();
+      for (final ConsumerRecord<String, ApplyRecord> r : records) {
+        final ParkedRows.Parked p = byRecord.get(r);
+        final BatchWriter.Failure f = refusedNow.get(r);
+        if (f == null) {
+          parked.remove(connection(), p.id());
+        } else if (p.expired() || !f.waitsForReferencedRow()) {
+          expired.add(f);
+          parked.remove(connection(), p.id());
+        } else {
+          parked.attempted(connection(), p.id(), f.error().getMessage());
+        }
+      }
+      if (!expired.isEmpty()) {
+        sendDeadLetters(expired);
+      }
+      final long remaining = parked.count(connection());
+      connection().commit();
+      applied.addAndGet(records.size() - failures.size());
+      failed.addAndGet(expired.size());
+      parkedNow.set(remaining);
+      return null;
+    });
+  }
+
   private void purgeTombstonesNowAndThen() {
     if (System.nanoTime() - lastPurgeNanos < Duration.ofMinutes(10).toNanos()) {
       return;
@@ -215,11 +270,24 @@ public final class TargetSink implements AutoCloseable {
       final Map<TopicPartition, Long> next) {
     final List<BatchWriter.Failure> failures = withRetries(() -> {
       final List<BatchWriter.Failure> f = writer.write(connection(), batch, next);
-      if (!f.isEmpty()) {
-        sendDeadLetters(f);
+      final List<BatchWriter.Failure> refused = new ArrayList<>();
+      int newlyParked = 0;
+      for (final BatchWriter.Failure x : f) {
+        if (x.waitsForReferencedRow()) {
+          final ConsumerRecord<String, ApplyRecord> r = x.record();
+          parked.park(connection(), r.topic(), r.partition(), r.offset(), r.key(),
+              topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), x.error().getMessage());
+          newlyParked++;
+        } else {
+          refused.add(x);
+        }
+      }
+      if (!refused.isEmpty()) {
+        sendDeadLetters(refused);
       }
       connection().commit();
-      return f;
+      parkedNow.addAndGet(newlyParked);
+      return refused;
     });
     applied.addAndGet(batch.size() - failures.size());
     failed.addAndGet(failures.size());
@@ -240,6 +308,13 @@ public final class TargetSink implements AutoCloseable {
               null, null, "the target refused the row for " + r.value().getTable() + ": " + f.error().getMessage(),
               "fix the row in the source or the target constraint, then replay this dead letter")),
           null);
+      final TargetError why = TargetError.of(f.error());
+      letter.setErrors(List.of(new dev.ferry.schemas.RecordError(letter.getErrors().get(0).getRule(), why.field(),
+          why.value(), "the target refused the row for " + r.value().getTable() + ": " + why.message(),
+          f.waitsForReferencedRow() ? "the row it references never arrived within sink.parked-timeout; load it into "
+              + "the legacy database or fix the reference, then replay this dead letter"
+              : "fix the row in the source or the target constraint, then replay this dead letter",
+          dev.ferry.schemas.Severity.ERROR)));
       letter.setSourceTable(r.value().getSourceTable());
       letter.setSourceKey(dev.ferry.schemas.Columns.keyText(r.value().getKey()));
       LOG.warn("dead letter: {} key {}: {}", r.value().getTable(), letter.getSourceKey(), f.error().getMessage());
@@ -375,6 +450,11 @@ public final class TargetSink implements AutoCloseable {
   /** Rows applied so far. */
   public long applied() {
     return applied.get();
+  }
+
+  /** Rows parked, waiting for a row they reference, as of the last batch. */
+  public long parked() {
+    return parkedNow.get();
   }
 
   /** Rows dead-lettered by the target so far. */

@@ -194,6 +194,47 @@ class TargetSinkIT {
     }
   }
 
+  @Test
+  void aRowWhoseReferencedRowArrivesLaterWaitsParkedAndOneThatNeverComesIsDeadLetteredWithTheKey() throws Exception {
+    final Env env = env("sink_parked");
+    try (Connection c = stack.target().connect(env.db()); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE part (id int PRIMARY KEY, item_id int NOT NULL REFERENCES item(id), "
+          + "ferry_version bigint NOT NULL)");
+    }
+    final SinkConfig config = new SinkConfig(env.config().kafka(), env.config().jdbcUrl(), env.config().user(), "",
+        env.config().groupId(), 1000, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1),
+        "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", Duration.ofSeconds(3));
+    send(env, List.of(part(1, 10), part(2, 99)));
+    try (TargetSink sink = new TargetSink(config).start()) {
+      await().atMost(Duration.ofMinutes(1)).until(() -> sink.parked() == 2);
+      assertThat(count(env, "true")).isZero();
+      send(env, List.of(item(10, 1, 4)));
+      await().atMost(Duration.ofMinutes(1)).until(() -> countParts(env) == 1 && sink.failed() == 1);
+      assertThat(sink.parked()).isZero();
+    }
+    final DeadLetter d = readDeadLetters(env, 1).get(0);
+    assertThat(d.getStage()).isEqualTo(Stage.WRITE);
+    assertThat(d.getSourceKey()).isEqualTo("2");
+    assertThat(d.getErrors().get(0).getRule()).isEqualTo("sink.23503");
+    assertThat(d.getErrors().get(0).getField()).isEqualTo("item_id");
+    assertThat(d.getErrors().get(0).getValue()).isEqualTo("99");
+    assertThat(d.getErrors().get(0).getMessage()).contains("part_item_id_fkey");
+  }
+
+  private static ApplyRecord part(final int id, final int itemId) {
+    return ApplyRecord.newBuilder().setTable("part").setOp(ApplyOp.UPSERT).setKey(List.of(Columns.of("id", id)))
+        .setRow(List.of(Columns.of("id", id), Columns.of("item_id", itemId))).setVersion(5 + id)
+        .setSourceTable("public.part").setSourceTsMs(0L).build();
+  }
+
+  private long countParts(final Env env) throws Exception {
+    try (Connection c = stack.target().connect(env.db()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM part")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   private List<DeadLetter> readDeadLetters(final Env env, final int expected) {
     final Properties p = new Properties();
     p.put("bootstrap.servers", stack.kafka().bootstrapServers());

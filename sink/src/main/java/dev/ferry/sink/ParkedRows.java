@@ -1,0 +1,91 @@
+package dev.ferry.sink;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Rows the target refused because a row they reference is not there yet (a foreign-key violation),
+ * kept in the target itself, in the same transaction that consumed them, and retried: the referenced
+ * row usually arrives moments later on another partition. A row still refused after the timeout goes
+ * to the dead-letter topic. Nothing here is held in memory, so a crash loses no parked row.
+ */
+final class ParkedRows {
+  private final String table;
+
+  /** A parked row: its Kafka coordinates, the apply record's wire-format bytes, and why it waits. */
+  record Parked(long id, String topic, int partition, long offset, String key, byte[] record, String error,
+      boolean expired) {
+  }
+
+  ParkedRows(final String table) {
+    this.table = Sql.quote(table);
+  }
+
+  void create(final Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS " + table + " (id bigserial PRIMARY KEY, topic text NOT NULL, "
+          + "kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, record_key text, record bytea NOT NULL, "
+          + "error text NOT NULL, parked_at timestamptz NOT NULL DEFAULT now(), attempts int NOT NULL DEFAULT 0)");
+    }
+  }
+
+  void park(final Connection c, final String topic, final int partition, final long offset, final String key,
+      final byte[] record, final String error) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table
+        + " (topic, kafka_partition, kafka_offset, record_key, record, error) VALUES (?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, topic);
+      ps.setInt(2, partition);
+      ps.setLong(3, offset);
+      ps.setString(4, key);
+      ps.setBytes(5, record);
+      ps.setString(6, error);
+      ps.executeUpdate();
+    }
+  }
+
+  /** The oldest parked rows, at most {@code limit}, each marked expired when parked longer than {@code timeout}. */
+  List<Parked> oldest(final Connection c, final int limit, final Duration timeout) throws SQLException {
+    final List<Parked> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT id, topic, kafka_partition, kafka_offset, record_key, "
+        + "record, error, parked_at < now() - make_interval(secs => ?) FROM " + table + " ORDER BY id LIMIT ?")) {
+      ps.setDouble(1, timeout.toMillis() / 1000.0);
+      ps.setInt(2, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Parked(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getString(5),
+              rs.getBytes(6), rs.getString(7), rs.getBoolean(8)));
+        }
+      }
+    }
+    return out;
+  }
+
+  void remove(final Connection c, final long id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE id = ?")) {
+      ps.setLong(1, id);
+      ps.executeUpdate();
+    }
+  }
+
+  void attempted(final Connection c, final long id, final String error) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE " + table
+        + " SET attempts = attempts + 1, error = ? WHERE id = ?")) {
+      ps.setString(1, error);
+      ps.setLong(2, id);
+      ps.executeUpdate();
+    }
+  }
+
+  long count(final Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+}
