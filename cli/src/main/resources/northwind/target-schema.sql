@@ -47,7 +47,8 @@ CREATE TABLE sales_order (
     ship_region       text,
     ship_postal_code  text,
     ship_country_code char(2),
-    ferry_version     bigint        NOT NULL
+    ferry_version     bigint        NOT NULL,
+    FOREIGN KEY (customer_code) REFERENCES customer (code)
 );
 
 CREATE TABLE sales_order_line (
@@ -59,6 +60,8 @@ CREATE TABLE sales_order_line (
     ferry_version   bigint         NOT NULL,
     PRIMARY KEY (order_id, product_id),
     -- Ferry applies an order before its lines and deletes lines before their order, so the new system
-    -- can keep this constraint while syncing.
-    FOREIGN KEY (order_id) REFERENCES sales_order (id)
+    -- can keep its constraints while syncing; a row whose referenced row has not arrived yet waits
+    -- (sink.parked-timeout) instead of failing.
+    FOREIGN KEY (order_id) REFERENCES sales_order (id),
+    FOREIGN KEY (product_id) REFERENCES product (id)
 );
