@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 /** The {@code ferry} command. */
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
     description = "Keeps a new system's database in step with a legacy one.",
-    subcommands = {Ferry.Demo.class, Ferry.Connector.class, Ferry.Processor.class, Ferry.Sink.class,
+    subcommands = {Ferry.Demo.class, Ferry.SandboxCommand.class, Ferry.Connector.class, Ferry.Processor.class, Ferry.Sink.class,
         Ferry.Check.class, Ferry.ConfigDocsCommand.class})
 public final class Ferry implements Callable<Integer> {
 
@@ -55,6 +55,41 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final Path dir = workDir != null ? workDir : Files.createTempDirectory("ferry-demo-");
       return new NorthwindDemo(System.out, dir).run(once) ? 0 : 1;
+    }
+  }
+
+  @Command(name = "sandbox", description = "Run the whole pipeline on an embedded stack with your own legacy dump, "
+      + "target schema and mapping; prints both databases' JDBC URLs.")
+  static final class SandboxCommand implements Callable<Integer> {
+    @Option(names = "--legacy", required = true, description = "Legacy database dump (plain SQL as pg_dump writes it).")
+    Path legacy;
+
+    @Option(names = "--target", required = true, description = "Target schema (SQL DDL).")
+    Path target;
+
+    @Option(names = "--mapping", required = true, description = "Mapping file (YAML, see docs/mapping.md).")
+    Path mapping;
+
+    @Option(names = "--relations", defaultValue = "", description = "Header/detail relations, comma-separated, e.g. "
+        + "'public.order_details(order_id) -> public.orders(order_id)'.")
+    String relations;
+
+    @Option(names = "--once", description = "Sync, wait until drained, then stop.")
+    boolean once;
+
+    @Option(names = "--export", description = "With --once: write every target table as DIR/<table>.csv and every "
+        + "dead letter as a JSON line in DIR/dead-letters.jsonl.")
+    Path export;
+
+    @Option(names = "--work-dir", description = "Where the embedded stack keeps its files (default: a new temporary "
+        + "directory).")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+      final Path dir = workDir != null ? workDir : Files.createTempDirectory("ferry-sandbox-");
+      return new dev.ferry.cli.sandbox.Sandbox(System.out, dir).run(new dev.ferry.cli.sandbox.Sandbox.Options(legacy,
+          target, mapping, relations, once, export)) ? 0 : 1;
     }
   }
 

@@ -48,6 +48,12 @@ class AdversarialDeliveryIT {
   @Test
   void theTargetEndsExactlyRightWhateverTheDeliveryOrder() throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_adversarial");
+    // no connector runs here: the reference rows the orders and lines point at are already in the target
+    try (Connection target = env.target(); java.sql.Statement s = target.createStatement()) {
+      s.execute("INSERT INTO customer (code, company_name, ferry_version) VALUES ('ALFKI', 'Alfreds', 0)");
+      s.execute("INSERT INTO product (id, name, discontinued, ferry_version) VALUES (1, 'Chai', 0, 0), "
+          + "(2, 'Chang', 0, 0)");
+    }
     topics = env.config().processor().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
     final Properties p = new Properties();
     p.put("bootstrap.servers", stack.kafka().bootstrapServers());

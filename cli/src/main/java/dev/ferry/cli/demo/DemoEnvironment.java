@@ -51,29 +51,45 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    final ConfigSource source = ConfigSource.empty()
-        .with("kafka.bootstrap-servers", stack.kafka().bootstrapServers(), "demo")
-        .with("registry.url", stack.registry().url(), "demo")
-        .with("topics.prefix", name, "demo")
-        .with("legacy.host", stack.legacy().host(), "demo")
-        .with("legacy.port", String.valueOf(stack.legacy().port()), "demo")
-        .with("legacy.database", legacyDb, "demo")
-        .with("legacy.user", EmbeddedDatabase.USER, "demo")
-        .with("legacy.tables", Northwind.LEGACY_TABLES.stream().map(t -> "public." + t)
-            .collect(Collectors.joining(",")), "demo")
-        .with("legacy.relations", Northwind.RELATIONS, "demo")
-        .with("connector.name", name, "demo")
-        .with("connector.slot-name", name, "demo")
-        .with("connector.publication-name", name, "demo")
-        .with("connector.offset-file", dir.resolve("connector-offsets.dat").toString(), "demo")
-        .with("processor.application-id", name + "-processor", "demo")
-        .with("processor.state-dir", dir.resolve("streams").toString(), "demo")
-        .with("processor.mapping-file", mapping.toString(), "demo")
-        .with("target.jdbc-url", stack.target().jdbcUrl(targetDb), "demo")
-        .with("target.user", EmbeddedDatabase.USER, "demo")
-        .with("sink.group-id", name + "-sink", "demo");
+    final ConfigSource source = configSource(stack, name, legacyDb, targetDb,
+        Northwind.LEGACY_TABLES.stream().map(t -> "public." + t).collect(Collectors.joining(",")),
+        Northwind.RELATIONS, mapping, dir);
     final FerryConfig config = FerryConfig.resolve(source, EnumSet.allOf(Role.class), dir);
     return new DemoEnvironment(stack, name, legacyDb, targetDb, source, config);
+  }
+
+  /**
+   * The Ferry configuration of a pipeline on {@code stack}: names derived from {@code name}, state
+   * under {@code dir}.
+   *
+   * @param tables captured legacy tables, comma-separated {@code schema.table}
+   * @param relations header/detail relations, comma-separated; may be empty
+   */
+  public static ConfigSource configSource(final EmbeddedStack stack, final String name, final String legacyDb,
+      final String targetDb, final String tables, final String relations, final Path mapping, final Path dir) {
+    ConfigSource source = ConfigSource.empty()
+        .with("kafka.bootstrap-servers", stack.kafka().bootstrapServers(), "embedded")
+        .with("registry.url", stack.registry().url(), "embedded")
+        .with("topics.prefix", name, "embedded")
+        .with("legacy.host", stack.legacy().host(), "embedded")
+        .with("legacy.port", String.valueOf(stack.legacy().port()), "embedded")
+        .with("legacy.database", legacyDb, "embedded")
+        .with("legacy.user", EmbeddedDatabase.USER, "embedded")
+        .with("legacy.tables", tables, "embedded")
+        .with("connector.name", name, "embedded")
+        .with("connector.slot-name", name, "embedded")
+        .with("connector.publication-name", name, "embedded")
+        .with("connector.offset-file", dir.resolve("connector-offsets.dat").toString(), "embedded")
+        .with("processor.application-id", name + "-processor", "embedded")
+        .with("processor.state-dir", dir.resolve("streams").toString(), "embedded")
+        .with("processor.mapping-file", mapping.toString(), "embedded")
+        .with("target.jdbc-url", stack.target().jdbcUrl(targetDb), "embedded")
+        .with("target.user", EmbeddedDatabase.USER, "embedded")
+        .with("sink.group-id", name + "-sink", "embedded");
+    if (!relations.isBlank()) {
+      source = source.with("legacy.relations", relations, "embedded");
+    }
+    return source;
   }
 
   public Connection legacy() throws SQLException {

@@ -1,7 +1,7 @@
 package dev.ferry.cli.demo;
 
 import dev.ferry.cli.Pipeline;
-import dev.ferry.cli.PipelineLag;
+import dev.ferry.cli.PipelineDrain;
 import dev.ferry.embedded.EmbeddedStack;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -110,47 +110,26 @@ public final class NorthwindDemo {
     }
   }
 
-  /**
-   * Waits until the pipeline has drained: the capture has published nothing new for a while, the
-   * processor has committed everything on the CDC topics, the sink has applied everything on the
-   * apply topic, and the row counts match. Row counts alone are no proof: a workload can leave them
-   * unchanged.
-   */
+  /** Waits until the pipeline has drained and the row counts match; row counts alone are no proof. */
   private boolean waitUntilCaughtUp(final Pipeline pipeline, final Connection legacy, final Connection target,
-      final String phase) throws SQLException, InterruptedException {
-    final long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
-    long lastReport = 0;
-    int stableRounds = 0;
-    long lastPublished = -1;
-    final var processor = pipeline.config().processor();
-    final List<String> cdcTopics = processor.mapping().sourceTables().stream()
-        .map(processor.kafka()::cdcTopic).toList();
-    try (PipelineLag lag = new PipelineLag(processor.kafka().bootstrapServers())) {
-      while (System.nanoTime() < deadline && !stopping.get()) {
-        final RowCounts counts = RowCounts.of(legacy, target);
-        final long published = pipeline.capture().published();
-        final boolean drained = published == lastPublished
-            && lag.behind(processor.applicationId(), cdcTopics) == 0
-            && pipeline.sink().lag() == 0;
-        lastPublished = published;
-        stableRounds = drained && counts.match() ? stableRounds + 1 : 0;
-        if (stableRounds >= 4) {
-          report(pipeline, counts, phase + " complete");
-          return true;
-        }
-        if (pipeline.sink().failure() != null) {
-          out.println("The sink stopped: " + pipeline.sink().failure());
-          return false;
-        }
-        if (System.nanoTime() - lastReport > Duration.ofSeconds(2).toNanos()) {
-          lastReport = System.nanoTime();
-          report(pipeline, counts, phase);
-        }
-        Thread.sleep(500);
+      final String phase) throws InterruptedException {
+    final RowCounts[] last = new RowCounts[1];
+    final boolean done = PipelineDrain.await(pipeline, CATCH_UP_TIMEOUT, () -> {
+      try {
+        last[0] = RowCounts.of(legacy, target);
+        return last[0].match();
+      } catch (SQLException e) {
+        return false;
       }
+    }, () -> {
+      if (last[0] != null) {
+        report(pipeline, last[0], phase);
+      }
+    }, stopping::get, problem -> out.println(phase + ": " + problem));
+    if (done) {
+      report(pipeline, last[0], phase + " complete");
     }
-    out.println(phase + ": target did not catch up within " + CATCH_UP_TIMEOUT.toMinutes() + " minutes");
-    return false;
+    return done;
   }
 
   private void report(final Pipeline pipeline, final RowCounts counts, final String phase) {

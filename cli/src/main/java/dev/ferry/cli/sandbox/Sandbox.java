@@ -1,0 +1,142 @@
+package dev.ferry.cli.sandbox;
+
+import dev.ferry.cli.FerryConfig;
+import dev.ferry.cli.Pipeline;
+import dev.ferry.cli.PipelineDrain;
+import dev.ferry.cli.Role;
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.config.ConfigSource;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SqlScript;
+import dev.ferry.processor.mapping.Mapping;
+import dev.ferry.processor.mapping.MappingFile;
+import dev.ferry.processor.mapping.TableMapping;
+import dev.ferry.schemas.ConfluentRegistryClient;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+/**
+ * {@code ferry sandbox}: the embedded stack with the user's own legacy dump, target schema and mapping
+ * instead of Northwind. It prints both databases' JDBC URLs, so the user can look and change things
+ * while it syncs; {@code once} syncs until drained and stops, optionally exporting every target table
+ * as CSV and every dead letter as a JSON line.
+ */
+public final class Sandbox {
+  private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(30);
+
+  /**
+   * What to run.
+   *
+   * @param legacyDump the legacy database as pg_dump writes it (plain SQL, COPY blocks welcome)
+   * @param targetDdl the new system's schema
+   * @param mapping the mapping file (lookups relative to it)
+   * @param relations header/detail relations, comma-separated; may be empty
+   * @param once sync, wait until drained, stop
+   * @param export where to write tables and dead letters, or null
+   */
+  public record Options(Path legacyDump, Path targetDdl, Path mapping, String relations, boolean once, Path export) {
+  }
+
+  private final PrintStream out;
+  private final Path workDir;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+
+  public Sandbox(final PrintStream out, final Path workDir) {
+    this.out = out;
+    this.workDir = workDir;
+  }
+
+  /** Runs; true when it synced (and exported) as asked. */
+  public boolean run(final Options o) throws Exception {
+    final Mapping mapping = MappingFile.load(o.mapping().toAbsolutePath());
+    out.println("Starting the embedded stack ...");
+    try (EmbeddedStack stack = EmbeddedStack.start(workDir)) {
+      final String name = "sandbox";
+      stack.legacy().createDatabase(name + "_legacy");
+      stack.target().createDatabase(name + "_target");
+      try (Connection legacy = stack.legacy().connect(name + "_legacy");
+          Connection target = stack.target().connect(name + "_target")) {
+        final int statements = SqlScript.of(o.legacyDump()).run(legacy, out::println);
+        out.printf(Locale.ROOT, "Loaded %s into the legacy database (%d statements)%n", o.legacyDump(), statements);
+        SqlScript.of(o.targetDdl()).run(target, out::println);
+        out.println("Created the target schema from " + o.targetDdl());
+      }
+      final String tables = mapping.tables().stream().map(TableMapping::sourceTable).collect(Collectors.joining(","));
+      final Path dir = workDir.resolve(name);
+      Files.createDirectories(dir);
+      final ConfigSource source = DemoEnvironment.configSource(stack, name, name + "_legacy", name + "_target",
+          tables, o.relations() == null ? "" : o.relations(), o.mapping().toAbsolutePath(), dir);
+      final FerryConfig config = FerryConfig.resolve(source, EnumSet.allOf(Role.class), dir);
+      out.println("Legacy database : " + stack.legacy().jdbcUrl(name + "_legacy") + "  (user postgres, no password)");
+      out.println("Target database : " + stack.target().jdbcUrl(name + "_target") + "  (user postgres, no password)");
+      out.println("Kafka           : " + stack.kafka().bootstrapServers() + "   registry: " + stack.registry().url());
+      final CountDownLatch stopped = new CountDownLatch(1);
+      if (!o.once()) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          stopping.set(true);
+          try {
+            stopped.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }, "ferry-sandbox-stop"));
+      }
+      try (Pipeline pipeline = new Pipeline(config).start()) {
+        out.println("Syncing " + tables + " ...");
+        final boolean drained = PipelineDrain.await(pipeline, o.once() ? DRAIN_TIMEOUT : Duration.ofDays(3650),
+            () -> true, () -> progress(pipeline), stopping::get, out::println);
+        if (drained) {
+          progress(pipeline);
+          out.println(o.once() ? "Drained." : "Caught up; changes you make in the legacy database sync as you make them.");
+        }
+        if (!o.once()) {
+          while (!stopping.get()) {
+            Thread.sleep(500);
+          }
+          return true;
+        }
+        if (!drained) {
+          return false;
+        }
+        if (o.export() != null) {
+          export(o.export(), stack, name, mapping, config);
+        }
+        return true;
+      } finally {
+        stopped.countDown();
+      }
+    }
+  }
+
+  private void progress(final Pipeline pipeline) {
+    out.printf(Locale.ROOT, "events captured %,d | rows applied %,d | parked %,d | dead letters (write) %,d%n",
+        pipeline.capture().published(), pipeline.sink().applied(), pipeline.sink().parked(), pipeline.sink().failed());
+  }
+
+  private void export(final Path dir, final EmbeddedStack stack, final String name, final Mapping mapping,
+      final FerryConfig config) throws Exception {
+    Files.createDirectories(dir);
+    try (Connection target = stack.target().connect(name + "_target")) {
+      for (final String table : mapping.tables().stream().map(TableMapping::targetTable).distinct().toList()) {
+        final Path file = dir.resolve(table + ".csv");
+        final long rows = TableExport.write(target, table, config.sink().versionColumn(), file);
+        out.printf(Locale.ROOT, "Exported %-24s %,8d rows -> %s%n", table, rows, file);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot export the target tables: " + e.getMessage(), e);
+    }
+    final var topics = config.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
+    final Path letters = dir.resolve("dead-letters.jsonl");
+    final long n = DeadLetterExport.write(stack.kafka().bootstrapServers(), topics.deadLetter(), letters);
+    out.printf(Locale.ROOT, "Exported %,d dead letters -> %s%n", n, letters);
+  }
+}

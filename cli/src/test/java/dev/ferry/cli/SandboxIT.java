@@ -1,0 +1,85 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.cli.sandbox.Sandbox;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ferry sandbox --once --export}: a user's own dump (as pg_dump writes it), schema and mapping. */
+class SandboxIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  void syncsTheUsersFilesAndExportsTablesAndDeadLetters() throws Exception {
+    final Path dump = dir.resolve("shop.sql");
+    Files.writeString(dump, """
+        --
+        -- PostgreSQL database dump
+        --
+        SET client_encoding = 'UTF8';
+        \\connect shop
+        CREATE TABLE public.kunden (nr integer PRIMARY KEY, name character varying(50), land text, seit text);
+        COPY public.kunden (nr, name, land, seit) FROM stdin;
+        1\tMüller GmbH\tDeutschland\t01.02.2003
+        2\tDupont SA\tFrankreich\t31.02.2010
+        3\tSmith, Jones & Co\t\\N\t15.05.2015
+        \\.
+        """);
+    final Path ddl = dir.resolve("target.sql");
+    Files.writeString(ddl, "CREATE TABLE customer (id int PRIMARY KEY, name text NOT NULL, country char(2), "
+        + "since date, ferry_version bigint NOT NULL);\n");
+    final Path mapping = dir.resolve("mapping.yaml");
+    Files.writeString(mapping, """
+        version: "shop-1"
+        lookups:
+          countries: {values: {Deutschland: DE, Frankreich: FR}}
+        tables:
+          - source: public.kunden
+            target: customer
+            fields:
+              id: nr
+              name: {from: name, type: text, trim: true}
+              country: {from: land, lookup: countries, on-missing: "null"}
+              since: {from: seit, type: date, formats: ["dd.MM.yyyy"]}
+        """);
+    final Path export = dir.resolve("out");
+    final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    final boolean ok;
+    try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
+      ok = new Sandbox(out, dir.resolve("work")).run(new Sandbox.Options(dump, ddl, mapping, "", true, export));
+    }
+    final String printed = buffer.toString(StandardCharsets.UTF_8);
+    assertThat(ok).as(printed).isTrue();
+    assertThat(printed).contains("skipped psql meta-command \\connect shop")
+        .containsPattern("Legacy database : jdbc:postgresql://127\\.0\\.0\\.1:\\d+/sandbox_legacy")
+        .containsPattern("Target database : jdbc:postgresql://127\\.0\\.0\\.1:\\d+/sandbox_target");
+
+    assertThat(Files.readAllLines(export.resolve("customer.csv"))).containsExactly(
+        "id,name,country,since",
+        "1,Müller GmbH,DE,2003-02-01",
+        "3,\"Smith, Jones & Co\",,2015-05-15");
+    final List<String> letters = Files.readAllLines(export.resolve("dead-letters.jsonl"));
+    assertThat(letters).hasSize(1);
+    final JsonNode letter = new ObjectMapper().readTree(letters.get(0));
+    assertThat(letter.get("stage").asText()).isEqualTo("MAP");
+    assertThat(letter.get("sourceTable").asText()).isEqualTo("public.kunden");
+    assertThat(letter.get("sourceKey").asText()).isEqualTo("2");
+    assertThat(letter.get("mappingVersion").asText()).isEqualTo("shop-1");
+    final JsonNode error = letter.get("errors").get(0);
+    assertThat(error.get("rule").asText()).isEqualTo("map.date");
+    assertThat(error.get("field").asText()).isEqualTo("since");
+    assertThat(error.get("value").asText()).isEqualTo("31.02.2010");
+    assertThat(error.get("severity").asText()).isEqualTo("ERROR");
+    assertThat(letter.get("originalValue").asText()).isNotEmpty();
+  }
+}
