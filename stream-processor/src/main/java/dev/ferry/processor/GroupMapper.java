@@ -36,6 +36,7 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
   private final FerryTopics topics;
   private final String mappingVersion;
   private ProcessorContext<String, Object> context;
+  private dev.ferry.processor.mapping.NaturalKeys naturalKeys;
 
   GroupMapper(final RowMapper mapper, final FerryTopics topics, final String mappingVersion) {
     this.mapper = mapper;
@@ -46,6 +47,8 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
   @Override
   public void init(final ProcessorContext<String, Object> context) {
     this.context = context;
+    this.naturalKeys = new dev.ferry.processor.mapping.StoredNaturalKeys(
+        context.getStateStore(dev.ferry.processor.ordering.ProcessorStores.NATURAL_KEYS));
   }
 
   @Override
@@ -63,7 +66,7 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
     for (final ChangeEvent e : group.getChanges()) {
       final RowMapper.Mapped mapped;
       try {
-        mapped = mapper.map(e);
+        mapped = mapper.map(e, naturalKeys);
       } catch (ConversionException ex) {
         deadLetter(record, e, Stage.MAP, List.of(DeadLetters.error(ex.rule(), null, null, ex.getMessage(),
             ex.resolution())));

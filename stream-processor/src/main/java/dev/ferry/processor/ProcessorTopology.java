@@ -82,6 +82,8 @@ public final class ProcessorTopology {
         Serdes.String(), Serdes.Long()), HEADER_DETAIL);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.ORPHANS),
         Serdes.String(), new StoreSerde<ChangeGroup>(ChangeGroup.getClassSchema())), HEADER_DETAIL);
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.NATURAL_KEYS),
+        Serdes.String(), Serdes.String()), MAP);
     return t;
   }
 }

@@ -61,9 +61,9 @@ public final class MappingFile {
       "scale", "rounding", "formats", "zone", "trim", "empty-as-null", "lookup", "on-missing", "default", "pii",
       "keep-last");
   private static final Set<String> CHECKS = Set.of("required", "min-length", "max-length", "min", "max", "pattern",
-      "allowed", "in-lookup", "expr");
+      "allowed", "in-lookup", "expr", "unique");
   private static final Set<String> RULE_KEYS = Set.of("id", "field", "severity", "message", "resolution", "assume",
-      "required", "min-length", "max-length", "min", "max", "pattern", "allowed", "in-lookup", "expr");
+      "required", "min-length", "max-length", "min", "max", "pattern", "allowed", "in-lookup", "expr", "unique");
   private static final Pattern ROW_REFERENCE = Pattern.compile("\\brow\\.([A-Za-z_][A-Za-z0-9_]*)");
 
   private final MappingOptions options;
@@ -360,6 +360,9 @@ public final class MappingFile {
     }
     final String field = node.get("field").missing() ? null : node.get("field").text();
     final String kind = checks.get(0);
+    if (kind.equals("unique")) {
+      return uniqueRule(node, id, field, fields);
+    }
     if (field == null && !kind.equals("expr")) {
       problems.add(node.problem("rule '" + kind + "' needs the field it checks"));
       return null;
@@ -379,7 +382,27 @@ public final class MappingFile {
     }
     final Severity severity = option(Severity.class, node.get("severity"), Severity.ERROR);
     return check == null || id == null ? null : new Rule(id, field, check, severity, node.get("message").text(),
-        node.get("resolution").text(), node.get("assume").text());
+        node.get("resolution").text(), node.get("assume").text(), List.of());
+  }
+
+  /** {@code unique: true} with {@code field}, or {@code unique: [field, field]} for a composite natural key. */
+  private Rule uniqueRule(final YamlNode node, final String id, final String field, final Set<String> fields) {
+    final YamlNode u = node.get("unique");
+    final List<String> natural = u.isList() ? u.items().stream().map(YamlNode::text).toList()
+        : "true".equals(u.text()) && field != null ? List.of(field) : List.of();
+    if (natural.isEmpty()) {
+      problems.add(u.problem("expected 'unique: true' with a field, or a list of the fields forming the natural key"));
+      return null;
+    }
+    for (final String f : natural) {
+      if (!fields.contains(f)) {
+        problems.add(u.problem("'" + f + "' is not a field of this table; fields: " + fields));
+        return null;
+      }
+    }
+    return id == null ? null : new Rule(id, natural.get(0), (value, row) -> null,
+        option(Severity.class, node.get("severity"), Severity.ERROR), node.get("message").text(),
+        node.get("resolution").text(), node.get("assume").text(), natural);
   }
 
   private Rule.Check check(final String kind, final YamlNode v) {

@@ -41,8 +41,16 @@ public final class RowMapper {
   public record Mapped(ApplyRecord record, List<RecordError> errors, List<RecordError> warnings) {
   }
 
-  /** Maps {@code change}; null when its table is not in the mapping. */
+  /** Maps {@code change} without uniqueness state; null when its table is not in the mapping. */
   public Mapped map(final ChangeEvent change) {
+    return map(change, NaturalKeys.NONE);
+  }
+
+  /**
+   * Maps {@code change}, checking {@code unique} rules against {@code naturalKeys} and updating it for
+   * rows that are applied; null when the change's table is not in the mapping.
+   */
+  public Mapped map(final ChangeEvent change, final NaturalKeys naturalKeys) {
     final SourcePosition src = change.getSource();
     final String sourceTable = src.getSchema$() + "." + src.getTable();
     final TableMapping table = mapping.forSource(sourceTable).orElse(null);
@@ -67,10 +75,21 @@ public final class RowMapper {
       }
       if (errors.isEmpty()) {
         check(table, row, errors, warnings);
+        checkUnique(table, row, Columns.keyText(key), naturalKeys, errors, warnings);
       }
     }
     if (!errors.isEmpty()) {
       return new Mapped(null, errors, warnings);
+    }
+    for (final Rule rule : table.rules()) {
+      if (rule.unique().isEmpty()) {
+        continue;
+      }
+      if (delete) {
+        naturalKeys.release(table.targetTable(), rule.id(), Columns.keyText(key));
+      } else if (warnings.stream().noneMatch(w -> w.getRule().equals(rule.id()))) {
+        naturalKeys.claim(table.targetTable(), rule.id(), naturalValue(rule, row), Columns.keyText(key));
+      }
     }
     final ApplyRecord record = ApplyRecord.newBuilder()
         .setTable(table.targetTable())
@@ -115,10 +134,43 @@ public final class RowMapper {
     }
   }
 
+  private static String naturalValue(final Rule rule, final List<ColumnValue> row) {
+    final List<ColumnValue> values = new ArrayList<>();
+    for (final String f : rule.unique()) {
+      final ColumnValue v = Columns.find(row, f);
+      values.add(v != null ? v : new ColumnValue(f, null, null));
+    }
+    return Columns.keyText(values);
+  }
+
+  private static void checkUnique(final TableMapping table, final List<ColumnValue> row, final String key,
+      final NaturalKeys naturalKeys, final List<RecordError> errors, final List<RecordError> warnings) {
+    for (final Rule rule : table.rules()) {
+      if (rule.unique().isEmpty()) {
+        continue;
+      }
+      final String value = naturalValue(rule, row);
+      final String owner = naturalKeys.owner(table.targetTable(), rule.id(), value);
+      if (owner == null || owner.equals(key)) {
+        continue;
+      }
+      final String message = (rule.message() != null ? rule.message() + ": " : "") + String.join(", ", rule.unique())
+          + " '" + value + "' already belongs to the row with key " + owner
+          + (rule.severity() == Severity.WARNING && rule.assume() != null ? "; assumed: " + rule.assume() : "");
+      final RecordError e = new RecordError(rule.id(), String.join(",", rule.unique()), value, message,
+          rule.resolution() != null ? rule.resolution() : "merge the duplicates in the legacy database, or change "
+              + "one of them", rule.severity());
+      (rule.severity() == Severity.WARNING ? warnings : errors).add(e);
+    }
+  }
+
   private static void check(final TableMapping table, final List<ColumnValue> row, final List<RecordError> errors,
       final List<RecordError> warnings) {
     final Map<String, Object> plain = RowValues.of(row);
     for (final Rule rule : table.rules()) {
+      if (!rule.unique().isEmpty()) {
+        continue;
+      }
       final ColumnValue value = rule.field() == null ? null : Columns.find(row, rule.field());
       final String violation;
       try {

@@ -15,9 +15,14 @@ import java.util.Map;
  * @param message what a violation means, in the user's words; null for the check's own
  * @param resolution suggested fix
  * @param assume for a warning: what was assumed when the row was applied anyway
+ * @param unique for a uniqueness rule, the fields forming the natural key; empty for any other rule
  */
 public record Rule(String id, String field, Check check, Severity severity, String message, String resolution,
-    String assume) {
+    String assume, java.util.List<String> unique) {
+
+  public Rule {
+    unique = unique == null ? java.util.List.of() : java.util.List.copyOf(unique);
+  }
 
   /** A check: null when the value passes, else what is wrong with it. */
   @FunctionalInterface

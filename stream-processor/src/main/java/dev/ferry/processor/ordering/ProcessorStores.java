@@ -12,6 +12,8 @@ public final class ProcessorStores {
   public static final String HEADERS = "ferry-headers";
   /** Detail groups waiting for their header; bounded by the orphan timeout and the orphan buffer maximum. */
   public static final String ORPHANS = "ferry-orphans";
+  /** Owners of natural-key values, for unique rules; as large as the live rows of tables with such rules. */
+  public static final String NATURAL_KEYS = "ferry-natural-keys";
 
   private ProcessorStores() {
   }

@@ -46,6 +46,26 @@ class ConversionsTest {
   }
 
   @Test
+  void aNaiveLegacyTimestampIsReadInItsDeclaredZoneAndStoredAsUtc() {
+    final Conversion c = Conversions.timestamp(java.util.List.of("yyyy-MM-dd HH:mm:ss"),
+        java.time.ZoneId.of("Europe/Berlin"));
+    final long micros = java.time.Instant.parse("2026-07-01T10:00:00Z").toEpochMilli() * 1000;
+    assertThat(c.apply(in("2026-07-01 12:00:00"), "x")).isEqualTo(new ColumnValue("x", micros, "timestamp-micros"));
+    assertThat(c.apply(in("2026-01-15 12:00:00"), "x").getValue())
+        .isEqualTo(java.time.Instant.parse("2026-01-15T11:00:00Z").toEpochMilli() * 1000);
+    assertThatThrownBy(() -> c.apply(in("yesterday"), "x")).isInstanceOf(ConversionException.class)
+        .hasMessageContaining("'yesterday' in src is not a timestamp in yyyy-MM-dd HH:mm:ss");
+  }
+
+  @Test
+  void datesAreStrict() {
+    final Conversion c = Conversions.date(java.util.List.of("dd.MM.yyyy"));
+    assertThat(c.apply(in("29.02.2024"), "x").getValue()).isEqualTo((int) java.time.LocalDate.of(2024, 2, 29)
+        .toEpochDay());
+    assertThatThrownBy(() -> c.apply(in("29.02.2026"), "x")).isInstanceOf(ConversionException.class);
+  }
+
+  @Test
   void paddedCharIsTrimmedAndEmptyBecomesNullWhenAsked() {
     assertThat(Conversions.text(true, true).apply(in("ALFKI   "), "x").getValue()).isEqualTo("ALFKI");
     assertThat(Conversions.text(true, true).apply(in("   "), "x").getValue()).isNull();

@@ -122,6 +122,35 @@ class RowMapperTest {
   }
 
   @Test
+  void theRemainingRuleKindsNameTheirViolation() {
+    final RowMapper m = new RowMapper(MappingFile.parse(String.join("\n",
+        "lookups:",
+        "  shippers: {values: {\"1\": SPEEDY, \"2\": UNITED}}",
+        "tables:",
+        "  - source: public.customers",
+        "    target: customer",
+        "    fields:",
+        "      code: customer_id",
+        "      name: company_name",
+        "      shipper: {from: phone}",
+        "      country: {from: country}",
+        "    rules:",
+        "      - {id: name-required, field: name, required: true}",
+        "      - {id: code-long-enough, field: code, min-length: 5}",
+        "      - {id: country-allowed, field: country, allowed: [Germany, France]}",
+        "      - {id: shipper-known, field: shipper, in-lookup: shippers}"), "m.yaml"));
+    final ChangeEvent e = ChangeEvent.newBuilder(customer("ALF", null, "Spain", "1996-07-04", 1))
+        .setAfter(List.of(Columns.of("customer_id", "ALF"), Columns.of("company_name", null),
+            Columns.of("phone", "7"), Columns.of("country", "Spain")))
+        .build();
+    assertThat(m.map(e).errors()).extracting(RecordError::getRule, RecordError::getMessage).containsExactlyInAnyOrder(
+        org.assertj.core.groups.Tuple.tuple("name-required", "name is required but empty"),
+        org.assertj.core.groups.Tuple.tuple("code-long-enough", "code is 3 characters long, less than 5"),
+        org.assertj.core.groups.Tuple.tuple("country-allowed", "country is not one of [France, Germany]"),
+        org.assertj.core.groups.Tuple.tuple("shipper-known", "shipper is not in lookup shippers"));
+  }
+
+  @Test
   void aRowOutsideTheFilterIsRemovedFromTheTarget() {
     final RowMapper.Mapped m = mapper.map(customer("TEST1", "X Y", "Germany", "1996-07-04", 1));
     assertThat(m.record().getOp()).isEqualTo(ApplyOp.DELETE);
