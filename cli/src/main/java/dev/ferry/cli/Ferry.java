@@ -11,7 +11,6 @@ import java.util.EnumSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.streams.KafkaStreams;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -104,22 +103,13 @@ public final class Ferry implements Callable<Integer> {
      * supervisor restarts the service), then closes {@code service}.
      */
     static int runUntilStopped(final AutoCloseable service, final CompletableFuture<?> died) throws Exception {
-      final CountDownLatch stop = new CountDownLatch(1);
-      died.whenComplete((v, e) -> stop.countDown());
-      final CountDownLatch done = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        stop.countDown();
-        try {
-          done.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "ferry-stop"));
+      final StopSignal stop = StopSignal.install("ferry-stop");
+      died.whenComplete((v, e) -> stop.request());
       try {
         stop.await();
       } finally {
         service.close();
-        done.countDown();
+        stop.done();
       }
       return died.isDone() ? 1 : 0;
     }

@@ -246,6 +246,7 @@ public final class TargetSink implements AutoCloseable {
       connection().commit();
       applied.addAndGet(records.size() - failures.size());
       failed.addAndGet(expired.size());
+      // rows still parked were counted neither as applied nor as failed
       parkedNow.set(remaining);
       return null;
     });
@@ -268,6 +269,7 @@ public final class TargetSink implements AutoCloseable {
 
   private void applyBatch(final List<ConsumerRecord<String, ApplyRecord>> batch,
       final Map<TopicPartition, Long> next) {
+    final int[] parkedInBatch = new int[1];
     final List<BatchWriter.Failure> failures = withRetries(() -> {
       final List<BatchWriter.Failure> f = writer.write(connection(), batch, next);
       final List<BatchWriter.Failure> refused = new ArrayList<>();
@@ -287,9 +289,10 @@ public final class TargetSink implements AutoCloseable {
       }
       connection().commit();
       parkedNow.addAndGet(newlyParked);
+      parkedInBatch[0] = newlyParked;
       return refused;
     });
-    applied.addAndGet(batch.size() - failures.size());
+    applied.addAndGet(batch.size() - failures.size() - parkedInBatch[0]);
     failed.addAndGet(failures.size());
     lastSourceTsMs.set(batch.get(batch.size() - 1).value().getSourceTsMs());
     final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();

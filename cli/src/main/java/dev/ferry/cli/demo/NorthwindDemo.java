@@ -2,6 +2,7 @@ package dev.ferry.cli.demo;
 
 import dev.ferry.cli.Pipeline;
 import dev.ferry.cli.PipelineDrain;
+import dev.ferry.cli.StopSignal;
 import dev.ferry.embedded.EmbeddedStack;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -10,8 +11,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code ferry demo}: the embedded stack, Northwind as the legacy system, the initial sync, then a live
@@ -25,8 +24,7 @@ public final class NorthwindDemo {
 
   private final PrintStream out;
   private final Path workDir;
-  private final AtomicBoolean stopping = new AtomicBoolean();
-  private final CountDownLatch stopped = new CountDownLatch(1);
+  private StopSignal stop = StopSignal.none();
 
   public NorthwindDemo(final PrintStream out, final Path workDir) {
     this.out = out;
@@ -48,14 +46,7 @@ public final class NorthwindDemo {
       out.println("Legacy database : " + stack.legacy().jdbcUrl(env.legacyDatabase()) + "  (Northwind loaded)");
       out.println("Target database : " + stack.target().jdbcUrl(env.targetDatabase()) + "  (new schema, empty)");
       if (!once) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          stopping.set(true);
-          try {
-            stopped.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }, "ferry-demo-stop"));
+        stop = StopSignal.install("ferry-demo-stop");
       }
       try (Pipeline pipeline = new Pipeline(env.config()).start();
           Connection legacy = env.legacy(); Connection target = env.target()) {
@@ -82,11 +73,11 @@ public final class NorthwindDemo {
         }
         out.println("Live workload running (a transaction every 250 ms). Press Ctrl-C to stop.");
         long lastReport = 0;
-        while (!stopping.get()) {
+        while (!stop.requested()) {
           try {
             workload.step();
           } catch (SQLException e) {
-            if (stopping.get()) {
+            if (stop.requested()) {
               break;
             }
             throw e;
@@ -97,7 +88,7 @@ public final class NorthwindDemo {
             report(pipeline, RowCounts.of(legacy, target), workload.summary());
           }
         }
-        out.println("Stopping ...");
+        out.println("Stopping ... (changes in flight at this moment are not waited for)");
         try {
           out.print(RowCounts.of(legacy, target).table());
         } catch (SQLException e) {
@@ -106,7 +97,7 @@ public final class NorthwindDemo {
         return true;
       }
     } finally {
-      stopped.countDown();
+      stop.done();
     }
   }
 
@@ -125,7 +116,7 @@ public final class NorthwindDemo {
       if (last[0] != null) {
         report(pipeline, last[0], phase);
       }
-    }, stopping::get, problem -> out.println(phase + ": " + problem));
+    }, stop::requested, problem -> out.println(phase + ": " + problem));
     if (done) {
       report(pipeline, last[0], phase + " complete");
     }

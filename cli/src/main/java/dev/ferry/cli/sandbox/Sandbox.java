@@ -4,6 +4,7 @@ import dev.ferry.cli.FerryConfig;
 import dev.ferry.cli.Pipeline;
 import dev.ferry.cli.PipelineDrain;
 import dev.ferry.cli.Role;
+import dev.ferry.cli.StopSignal;
 import dev.ferry.cli.demo.DemoEnvironment;
 import dev.ferry.config.ConfigSource;
 import dev.ferry.embedded.EmbeddedStack;
@@ -20,8 +21,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
@@ -48,7 +47,6 @@ public final class Sandbox {
 
   private final PrintStream out;
   private final Path workDir;
-  private final AtomicBoolean stopping = new AtomicBoolean();
 
   public Sandbox(final PrintStream out, final Path workDir) {
     this.out = out;
@@ -79,29 +77,17 @@ public final class Sandbox {
       out.println("Legacy database : " + stack.legacy().jdbcUrl(name + "_legacy") + "  (user postgres, no password)");
       out.println("Target database : " + stack.target().jdbcUrl(name + "_target") + "  (user postgres, no password)");
       out.println("Kafka           : " + stack.kafka().bootstrapServers() + "   registry: " + stack.registry().url());
-      final CountDownLatch stopped = new CountDownLatch(1);
-      if (!o.once()) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          stopping.set(true);
-          try {
-            stopped.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }, "ferry-sandbox-stop"));
-      }
+      final StopSignal stop = o.once() ? StopSignal.none() : StopSignal.install("ferry-sandbox-stop");
       try (Pipeline pipeline = new Pipeline(config).start()) {
         out.println("Syncing " + tables + " ...");
         final boolean drained = PipelineDrain.await(pipeline, o.once() ? DRAIN_TIMEOUT : Duration.ofDays(3650),
-            () -> true, () -> progress(pipeline), stopping::get, out::println);
+            () -> true, () -> progress(pipeline), stop::requested, out::println);
         if (drained) {
           progress(pipeline);
           out.println(o.once() ? "Drained." : "Caught up; changes you make in the legacy database sync as you make them.");
         }
         if (!o.once()) {
-          while (!stopping.get()) {
-            Thread.sleep(500);
-          }
+          stop.await();
           return true;
         }
         if (!drained) {
@@ -112,7 +98,7 @@ public final class Sandbox {
         }
         return true;
       } finally {
-        stopped.countDown();
+        stop.done();
       }
     }
   }

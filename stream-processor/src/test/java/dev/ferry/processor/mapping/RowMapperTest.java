@@ -151,6 +151,21 @@ class RowMapperTest {
   }
 
   @Test
+  void aBusinessRuleOverTheWholeRowNamesTheRule() {
+    final ChangeEvent noAddress = ChangeEvent.newBuilder(customer("ALFKI", "Maria Anders", "Germany", "1996-07-04", 1))
+        .setAfter(List.of(Columns.of("customer_id", "ALFKI"), Columns.of("contact_name", "Maria Anders"),
+            Columns.of("company_name", "Alfreds"), Columns.of("address", null), Columns.of("city", " "),
+            Columns.of("country", "Germany"), Columns.of("since", "1996-07-04"), Columns.of("active", "y"),
+            Columns.of("phone", null), Columns.of("email", null), Columns.of("credit", 1)))
+        .build();
+    assertThat(mapper.map(noAddress).errors()).singleElement().satisfies(e -> {
+      assertThat(e.getRule()).isEqualTo("active-needs-address");
+      assertThat(e.getField()).isNull();
+      assertThat(e.getMessage()).isEqualTo("the row breaks the rule !row.active || row.address != null");
+    });
+  }
+
+  @Test
   void aRowOutsideTheFilterIsRemovedFromTheTarget() {
     final RowMapper.Mapped m = mapper.map(customer("TEST1", "X Y", "Germany", "1996-07-04", 1));
     assertThat(m.record().getOp()).isEqualTo(ApplyOp.DELETE);
