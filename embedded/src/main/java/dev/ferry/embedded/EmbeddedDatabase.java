@@ -32,11 +32,28 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   /** Starts a server whose data lives under {@code workDir/name}. */
   public static EmbeddedDatabase start(final Path workDir, final String name) {
+    return start(workDir, name, FreePort.pick(), true);
+  }
+
+  /** Starts a server whose data survives {@link #close()}, so that it can be {@link #restart restarted}. */
+  public static EmbeddedDatabase startPersistent(final Path workDir, final String name) {
+    return start(workDir, name, FreePort.pick(), false);
+  }
+
+  /**
+   * Starts a {@link #startPersistent persistent} server again after {@link #close()}, on the same port
+   * and with the same data: what a database restart looks like to its clients.
+   */
+  public EmbeddedDatabase restart(final Path workDir) {
+    return start(workDir, name, port(), false);
+  }
+
+  private static EmbeddedDatabase start(final Path workDir, final String name, final int port, final boolean clean) {
     try {
       final EmbeddedPostgres pg = EmbeddedPostgres.builder()
           .setDataDirectory(workDir.resolve(name))
-          .setCleanDataDirectory(true)
-          .setPort(FreePort.pick())
+          .setCleanDataDirectory(clean)
+          .setPort(port)
           .setPGStartupWait(Duration.ofSeconds(60))
           .setServerConfig("wal_level", "logical")
           .setServerConfig("max_replication_slots", "20")

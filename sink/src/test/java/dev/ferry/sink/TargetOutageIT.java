@@ -1,0 +1,117 @@
+package dev.ferry.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.embedded.EmbeddedDatabase;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SharedStack;
+import dev.ferry.schemas.ApplyOp;
+import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.TopicCreator;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The target database goes away for 30 seconds in the middle of a stream: the sink waits (partitions
+ * paused, retrying with backoff), resumes when it is back, loses nothing and dead-letters nothing.
+ */
+class TargetOutageIT {
+  private static final int ITEMS = 2_000;
+  private static final int ROUNDS = 5;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void theSinkWaitsOutA30SecondOutageAndResumesWithNothingLostOrDeadLettered() throws Exception {
+    final EmbeddedStack stack = SharedStack.get();
+    final EmbeddedDatabase[] current = {EmbeddedDatabase.startPersistent(dir, "outage-pg")};
+    EmbeddedDatabase target = current[0];
+    try {
+      target.createDatabase("outage");
+      try (Connection c = target.connect("outage"); Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE item (id int PRIMARY KEY, qty int NOT NULL, ferry_version bigint NOT NULL)");
+      }
+      final KafkaSettings kafka = new KafkaSettings(stack.kafka().bootstrapServers(), stack.registry().url(),
+          "outage", 3, (short) 1);
+      final FerryTopics topics = kafka.topics(new ConfluentRegistryClient(kafka.registryUrl()));
+      TopicCreator.ensure(kafka, List.of(topics.apply().name(), topics.deadLetter().name()), 3, Set.of());
+      final SinkConfig config = new SinkConfig(kafka, target.jdbcUrl("outage"), EmbeddedDatabase.USER, "",
+          "outage-sink", 500, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(2));
+      final Map<Integer, Integer> expected = new HashMap<>();
+      final Properties p = new Properties();
+      p.put("bootstrap.servers", stack.kafka().bootstrapServers());
+      try (TargetSink sink = new TargetSink(config).start();
+          KafkaProducer<String, ApplyRecord> producer = new KafkaProducer<>(p, new StringSerializer(),
+              topics.apply().valueSerde().serializer())) {
+        long version = 0;
+        for (int round = 0; round < ROUNDS; round++) {
+          for (int id = 1; id <= ITEMS; id++) {
+            version++;
+            final int qty = round * 10_000 + id;
+            producer.send(new ProducerRecord<>(topics.apply().name(), String.valueOf(id), item(id, qty, version)));
+            expected.put(id, qty);
+          }
+          producer.flush();
+          if (round == 1) {
+            target.close();
+            final long down = System.nanoTime();
+            long appliedBefore = -1;
+            while (System.nanoTime() - down < Duration.ofSeconds(30).toNanos()) {
+              assertThat(sink.isRunning()).as("the sink keeps running while the target is down").isTrue();
+              Thread.sleep(1000);
+              if (appliedBefore < 0 && System.nanoTime() - down > Duration.ofSeconds(2).toNanos()) {
+                appliedBefore = sink.applied();
+              }
+            }
+            assertThat(sink.applied()).as("nothing applies while the target is down").isEqualTo(appliedBefore);
+            target = target.restart(dir);
+            current[0] = target;
+          }
+        }
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+            .until(() -> sink.lag() == 0 && actual(current[0]).equals(expected));
+        assertThat(sink.failed()).isZero();
+        assertThat(sink.failure()).isNull();
+      }
+      assertThat(DeadLetterCount.of(stack.kafka().bootstrapServers(), topics)).isZero();
+    } finally {
+      current[0].close();
+    }
+  }
+
+  private static Map<Integer, Integer> actual(final EmbeddedDatabase db) throws Exception {
+    final Map<Integer, Integer> out = new HashMap<>();
+    try (Connection c = db.connect("outage"); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT id, qty FROM item")) {
+      while (rs.next()) {
+        out.put(rs.getInt(1), rs.getInt(2));
+      }
+    }
+    return out;
+  }
+
+  private static ApplyRecord item(final int id, final int qty, final long version) {
+    return ApplyRecord.newBuilder().setTable("item").setOp(ApplyOp.UPSERT).setKey(List.of(Columns.of("id", id)))
+        .setRow(List.of(Columns.of("id", id), Columns.of("qty", qty))).setVersion(version)
+        .setSourceTable("public.item").setSourceTsMs(System.currentTimeMillis()).build();
+  }
+}
