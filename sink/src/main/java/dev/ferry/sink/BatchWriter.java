@@ -30,12 +30,16 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class BatchWriter {
   private final String versionColumn;
+  /** Upserts of at least this many rows of one shape go through {@link CopyUpsert}. */
+  private final int copyThreshold;
   private final OffsetStore offsets;
   private final Tombstones tombstones;
   private final TableOrder order = new TableOrder();
   private final Map<String, TargetTable> tables = new HashMap<>();
 
-  BatchWriter(final String versionColumn, final OffsetStore offsets, final Tombstones tombstones) {
+  BatchWriter(final String versionColumn, final OffsetStore offsets, final Tombstones tombstones,
+      final int copyThreshold) {
+    this.copyThreshold = copyThreshold;
     this.versionColumn = versionColumn;
     this.offsets = offsets;
     this.tombstones = tombstones;
@@ -180,6 +184,10 @@ final class BatchWriter {
     final ApplyRecord first = rows.get(0);
     final TargetTable table = table(c, first.getTable());
     final List<String> columns = first.getRow().stream().map(ColumnValue::getName).toList();
+    if (rows.size() >= copyThreshold && c.isWrapperFor(org.postgresql.PGConnection.class)) {
+      CopyUpsert.write(c, table, columns, versionColumn, rows);
+      return;
+    }
     try (PreparedStatement ps = c.prepareStatement(UpsertStatement.sql(table, columns, versionColumn))) {
       for (final ApplyRecord a : rows) {
         int i = 1;

@@ -23,6 +23,7 @@ import java.util.List;
  * @param maxGroupRows largest source-transaction group applied in one target transaction
  * @param parkedTable table in the target holding rows that wait for a row they reference
  * @param parkedTimeout how long such a row waits before it is dead-lettered
+ * @param copyThreshold upserts of at least this many rows of one table go through COPY and one merge
  */
 public record SinkConfig(
     KafkaSettings kafka,
@@ -38,7 +39,8 @@ public record SinkConfig(
     Duration tombstoneRetention,
     int maxGroupRows,
     String parkedTable,
-    Duration parkedTimeout) {
+    Duration parkedTimeout,
+    int copyThreshold) {
 
   /** A configuration with the default tombstone and group settings. */
   public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
@@ -46,7 +48,7 @@ public record SinkConfig(
       final Duration maxRetryBackoff) {
     this(kafka, jdbcUrl, user, password, groupId, batchSize, versionColumn, offsetsTable, maxRetryBackoff,
         TOMBSTONES_TABLE.defaultValue(), TOMBSTONE_RETENTION.defaultValue(), MAX_GROUP_ROWS.defaultValue(),
-        PARKED_TABLE.defaultValue(), PARKED_TIMEOUT.defaultValue());
+        PARKED_TABLE.defaultValue(), PARKED_TIMEOUT.defaultValue(), COPY_THRESHOLD.defaultValue());
   }
 
   private static final String TARGET = "target";
@@ -88,14 +90,19 @@ public record SinkConfig(
       Duration.ofMinutes(5), Duration.ofSeconds(1),
       "How long a row waits for the row it references before it goes to the dead-letter topic.");
 
+  public static final Setting<Integer> COPY_THRESHOLD = Setting.integer("sink.copy-threshold", SINK, 500, 1,
+      10_000_000, "Upserts of at least this many rows of one table in a batch are streamed with COPY into a "
+          + "staging table and merged with one statement (PostgreSQL targets); smaller ones use batched upserts.");
+
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
       VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,
-      PARKED_TABLE, PARKED_TIMEOUT);
+      PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD);
 
   public static SinkConfig from(final Config config) {
     return new SinkConfig(KafkaSettings.from(config), config.get(JDBC_URL), config.get(USER), config.get(PASSWORD),
         config.get(GROUP_ID), config.get(BATCH_SIZE), config.get(VERSION_COLUMN), config.get(OFFSETS_TABLE),
         config.get(MAX_RETRY_BACKOFF), config.get(TOMBSTONES_TABLE), config.get(TOMBSTONE_RETENTION),
-        config.get(MAX_GROUP_ROWS), config.get(PARKED_TABLE), config.get(PARKED_TIMEOUT));
+        config.get(MAX_GROUP_ROWS), config.get(PARKED_TABLE), config.get(PARKED_TIMEOUT),
+        config.get(COPY_THRESHOLD));
   }
 }

@@ -83,7 +83,7 @@ public final class TargetSink implements AutoCloseable {
     this.offsets = new OffsetStore(config.offsetsTable(), config.groupId());
     this.tombstones = new Tombstones(config.tombstonesTable());
     this.parked = new ParkedRows(config.parkedTable());
-    this.writer = new BatchWriter(config.versionColumn(), offsets, tombstones);
+    this.writer = new BatchWriter(config.versionColumn(), offsets, tombstones, config.copyThreshold());
     final Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -92,6 +92,9 @@ public final class TargetSink implements AutoCloseable {
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.batchSize()));
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
+    // fetch enough to fill a batch in one round trip: large batches are what make COPY pay
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024));
+    c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
     this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), topics.apply().valueSerde().deserializer());
     final Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());

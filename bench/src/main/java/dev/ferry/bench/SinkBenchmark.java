@@ -1,0 +1,218 @@
+package dev.ferry.bench;
+
+import dev.ferry.embedded.EmbeddedDatabase;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.TopicCreator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code scripts/bench sink}: fills topics with N change events, then has Ferry's sink and Debezium's
+ * JDBC sink connector (3.5.0, Kafka Connect standalone, upsert mode) each apply the same changes, in its
+ * own input format, into an empty PostgreSQL database. Both run in their own JVM and are timed the same
+ * way: from the first row committed in the target to the moment the target holds the final state
+ * (row count and quantity sum as expected). The last line is {@code ratio ferry/debezium-jdbc = X.XX}.
+ *
+ * <p>Arguments: {@code [events] [--ferry-only]}; system properties {@code ferry.cli.classpath} and
+ * {@code ferry.bench.classpath} name the two JVMs' classpaths (scripts/bench sets them).
+ */
+public final class SinkBenchmark {
+  private static final String TABLE = "CREATE TABLE order_line (order_id int NOT NULL, product_id int NOT NULL, "
+      + "unit_price numeric(12,2), quantity int, discount numeric(4,2), %s PRIMARY KEY (order_id, product_id))";
+  private static final Pattern PEAK = Pattern.compile("peak heap used (\\d+) MB");
+
+  private SinkBenchmark() {
+  }
+
+  /** One sink's run. */
+  record Result(String name, long rows, double seconds, String note) {
+    double rate(final long events) {
+      return events / seconds;
+    }
+  }
+
+  public static void main(final String[] args) throws Exception {
+    final int events = args.length > 0 && !args[0].startsWith("--") ? Integer.parseInt(args[0]) : 1_000_000;
+    final boolean ferryOnly = List.of(args).contains("--ferry-only");
+    final Path work = Files.createTempDirectory("ferry-bench-");
+    System.out.printf(Locale.ROOT, "Sink benchmark: %,d change events; work directory %s%n", events, work);
+    try (EmbeddedStack stack = EmbeddedStack.start(work)) {
+      final Workload workload = new Workload(42, events);
+      final KafkaSettings kafka = new KafkaSettings(stack.kafka().bootstrapServers(), stack.registry().url(),
+          "bench", 3, (short) 1);
+      final FerryTopics topics = kafka.topics(new ConfluentRegistryClient(kafka.registryUrl()));
+      final String debeziumTopic = "bench.debezium";
+      TopicCreator.ensure(kafka, List.of(topics.apply().name(), topics.deadLetter().name(), debeziumTopic), 3,
+          Set.of());
+      final long t0 = System.nanoTime();
+      produce(stack, workload, events, topics, debeziumTopic);
+      System.out.printf(Locale.ROOT, "Produced %,d events to each input topic in %.1f s; target: %,d rows%n", events,
+          (System.nanoTime() - t0) / 1e9, workload.expectedRows());
+
+      final List<Result> results = new ArrayList<>();
+      results.add(runFerry(stack, work, workload));
+      if (!ferryOnly) {
+        results.add(runDebezium(stack, work, workload, debeziumTopic));
+      }
+      for (final Result r : results) {
+        System.out.printf(Locale.ROOT, "%-16s %,10.0f events/s  (%,d events in %.2f s%s)%n", r.name(),
+            r.rate(events), events, r.seconds(), r.note());
+      }
+      if (results.size() == 2) {
+        System.out.printf(Locale.ROOT, "ratio ferry/debezium-jdbc = %.2f%n",
+            results.get(0).rate(events) / results.get(1).rate(events));
+      }
+    }
+  }
+
+  private static void produce(final EmbeddedStack stack, final Workload workload, final int events,
+      final FerryTopics topics, final String debeziumTopic) {
+    final Properties p = new Properties();
+    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
+    p.put("linger.ms", "50");
+    p.put("batch.size", String.valueOf(1024 * 1024));
+    p.put("compression.type", "lz4");
+    final Encodings encodings = new Encodings();
+    try (KafkaProducer<String, ApplyRecord> ferry = new KafkaProducer<>(p, new StringSerializer(),
+        topics.apply().valueSerde().serializer());
+        KafkaProducer<byte[], byte[]> debezium = new KafkaProducer<>(p, new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (int i = 0; i < events; i++) {
+        final Workload.Change c = workload.next();
+        ferry.send(new ProducerRecord<>(topics.apply().name(), String.valueOf(c.orderId()), Encodings.ferry(c)));
+        debezium.send(new ProducerRecord<>(debeziumTopic, encodings.debeziumKey(debeziumTopic, c),
+            encodings.debeziumValue(debeziumTopic, c)));
+      }
+    }
+  }
+
+  private static Result runFerry(final EmbeddedStack stack, final Path work, final Workload workload)
+      throws Exception {
+    final String db = "bench_ferry";
+    stack.target().createDatabase(db);
+    exec(stack.target(), db, String.format(Locale.ROOT, TABLE, "ferry_version bigint NOT NULL,"));
+    final Path config = work.resolve("ferry-sink.yaml");
+    Files.writeString(config, String.join("\n",
+        "kafka.bootstrap-servers: \"" + stack.kafka().bootstrapServers() + "\"",
+        "registry.url: \"" + stack.registry().url() + "\"",
+        "topics.prefix: bench",
+        "target.jdbc-url: \"" + stack.target().jdbcUrl(db) + "\"",
+        "sink.group-id: bench-ferry",
+        "sink.batch-size: 20000", ""));
+    final Path log = work.resolve("ferry-sink.log");
+    final Process sink = start(List.of("-Xmx512m", "-cp", System.getProperty("ferry.cli.classpath"),
+        "dev.ferry.cli.Ferry", "sink", "--config", config.toString()), log);
+    final double seconds = timeUntilDone(stack.target(), db, workload, sink);
+    sink.destroy();
+    sink.waitFor(60, TimeUnit.SECONDS);
+    final Matcher m = PEAK.matcher(Files.readString(log));
+    final String heap = m.find() ? "; peak heap " + m.group(1) + " MB of -Xmx512m" : "; peak heap not reported";
+    return new Result("ferry", workload.expectedRows(), seconds, heap);
+  }
+
+  private static Result runDebezium(final EmbeddedStack stack, final Path work, final Workload workload,
+      final String topic) throws Exception {
+    final String db = "bench_debezium";
+    stack.target().createDatabase(db);
+    exec(stack.target(), db, String.format(Locale.ROOT, TABLE, ""));
+    final Path worker = work.resolve("connect-worker.properties");
+    Files.writeString(worker, String.join("\n",
+        "bootstrap.servers=" + stack.kafka().bootstrapServers(),
+        "key.converter=org.apache.kafka.connect.json.JsonConverter",
+        "value.converter=org.apache.kafka.connect.json.JsonConverter",
+        "key.converter.schemas.enable=true",
+        "value.converter.schemas.enable=true",
+        "offset.storage.file.filename=" + work.resolve("connect.offsets"),
+        "listeners=http://127.0.0.1:0",
+        "consumer.max.poll.records=5000",
+        "consumer.auto.offset.reset=earliest", ""));
+    final Path connector = work.resolve("jdbc-sink.properties");
+    Files.writeString(connector, String.join("\n",
+        "name=bench-jdbc-sink",
+        "connector.class=io.debezium.connector.jdbc.JdbcSinkConnector",
+        "tasks.max=1",
+        "topics=" + topic,
+        "connection.url=" + stack.target().jdbcUrl(db),
+        "connection.username=" + EmbeddedDatabase.USER,
+        "connection.password=",
+        "insert.mode=upsert",
+        "delete.enabled=true",
+        "primary.key.mode=record_key",
+        "schema.evolution=none",
+        "table.name.format=order_line",
+        "batch.size=5000",
+        "use.reduction.buffer=true", ""));
+    final Process connect = start(List.of("-Xmx1g", "-cp", System.getProperty("ferry.bench.classpath"),
+        "org.apache.kafka.connect.cli.ConnectStandalone", worker.toString(), connector.toString()),
+        work.resolve("debezium-jdbc-sink.log"));
+    try {
+      final double seconds = timeUntilDone(stack.target(), db, workload, connect);
+      return new Result("debezium-jdbc", workload.expectedRows(), seconds, "; -Xmx1g, batch.size 5000, "
+          + "reduction buffer");
+    } finally {
+      connect.destroy();
+      connect.waitFor(60, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Seconds from the first row in the target to the final state; polls every 50 ms. */
+  private static double timeUntilDone(final EmbeddedDatabase target, final String db, final Workload workload,
+      final Process sink) throws Exception {
+    long first = -1;
+    final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(60);
+    try (Connection c = target.connect(db); Statement s = c.createStatement()) {
+      while (System.nanoTime() < deadline) {
+        if (!sink.isAlive()) {
+          throw new IllegalStateException("the sink process exited with " + sink.exitValue() + "; see its log");
+        }
+        try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(sum(quantity), 0) FROM order_line")) {
+          rs.next();
+          final long now = System.nanoTime();
+          if (first < 0 && rs.getLong(1) > 0) {
+            first = now;
+          }
+          if (rs.getLong(1) == workload.expectedRows() && rs.getLong(2) == workload.expectedQuantity()) {
+            return (now - first) / 1e9;
+          }
+        }
+        Thread.sleep(50);
+      }
+    }
+    throw new IllegalStateException("the sink did not reach the final state within an hour");
+  }
+
+  private static Process start(final List<String> args, final Path log) throws IOException {
+    final List<String> command = new ArrayList<>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(args);
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  private static void exec(final EmbeddedDatabase server, final String db, final String sql) throws SQLException {
+    try (Connection c = server.connect(db); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+}
