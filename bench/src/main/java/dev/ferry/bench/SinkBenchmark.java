@@ -36,7 +36,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * (row count and quantity sum as expected). The last line is {@code ratio ferry/debezium-jdbc = X.XX}.
  *
  * <p>Arguments: {@code [events] [--ferry-only]}; system properties {@code ferry.cli.classpath} and
- * {@code ferry.bench.classpath} name the two JVMs' classpaths (scripts/bench sets them).
+ * {@code ferry.bench.classpath} name the two JVMs' classpaths (scripts/bench sets them). The environment
+ * variable {@code BENCH_SINK_JVM_OPTS} adds options to Ferry's sink JVM (a profiler, say).
  */
 public final class SinkBenchmark {
   private static final String TABLE = "CREATE TABLE order_line (order_id int NOT NULL, product_id int NOT NULL, "
@@ -122,8 +123,14 @@ public final class SinkBenchmark {
         "sink.group-id: bench-ferry",
         "sink.batch-size: 20000", ""));
     final Path log = work.resolve("ferry-sink.log");
-    final Process sink = start(List.of("-Xmx512m", "-cp", System.getProperty("ferry.cli.classpath"),
-        "dev.ferry.cli.Ferry", "sink", "--config", config.toString()), log);
+    final List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+    final String extra = System.getenv("BENCH_SINK_JVM_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      jvm.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    jvm.addAll(List.of("-cp", System.getProperty("ferry.cli.classpath"), "dev.ferry.cli.Ferry", "sink", "--config",
+        config.toString()));
+    final Process sink = start(jvm, log);
     final double seconds = timeUntilDone(stack.target(), db, workload, sink);
     sink.destroy();
     sink.waitFor(60, TimeUnit.SECONDS);

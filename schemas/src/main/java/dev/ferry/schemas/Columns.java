@@ -1,7 +1,6 @@
 package dev.ferry.schemas;
 
 import java.util.List;
-import java.util.stream.Collectors;
 
 /** Reading rows held as lists of {@link ColumnValue}. */
 public final class Columns {
@@ -26,7 +25,17 @@ public final class Columns {
    * key, so equal keys always land on the same partition.
    */
   public static String keyText(final List<ColumnValue> key) {
-    return key.stream().map(c -> String.valueOf(c.getValue())).collect(Collectors.joining("|"));
+    if (key.size() == 1) {
+      return String.valueOf(key.get(0).getValue());
+    }
+    final StringBuilder sb = new StringBuilder(16 * key.size());
+    for (int i = 0; i < key.size(); i++) {
+      if (i > 0) {
+        sb.append('|');
+      }
+      sb.append(key.get(i).getValue());
+    }
+    return sb.toString();
   }
 
   /** A column value without a logical type. */

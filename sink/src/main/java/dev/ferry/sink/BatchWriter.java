@@ -108,11 +108,14 @@ final class BatchWriter {
 
   /** The newest version of each (table, key), in first-seen order. */
   static List<ConsumerRecord<String, ApplyRecord>> collapse(final List<ConsumerRecord<String, ApplyRecord>> batch) {
-    final Map<String, ConsumerRecord<String, ApplyRecord>> byKey = new LinkedHashMap<>();
+    final Map<String, ConsumerRecord<String, ApplyRecord>> byKey = new LinkedHashMap<>(batch.size() * 2);
     for (final ConsumerRecord<String, ApplyRecord> r : batch) {
       final ApplyRecord a = r.value();
-      byKey.merge(a.getTable() + '\u0000' + Columns.keyText(a.getKey()), r,
-          (old, neu) -> neu.value().getVersion() >= old.value().getVersion() ? neu : old);
+      final ConsumerRecord<String, ApplyRecord> old = byKey.putIfAbsent(a.getTable() + '\u0000'
+          + Columns.keyText(a.getKey()), r);
+      if (old != null && a.getVersion() >= old.value().getVersion()) {
+        byKey.put(a.getTable() + '\u0000' + Columns.keyText(a.getKey()), r);
+      }
     }
     return new ArrayList<>(byKey.values());
   }
@@ -133,11 +136,15 @@ final class BatchWriter {
     }
     for (final String name : byRank(c, upsertsByTable.keySet(), false)) {
       final List<ApplyRecord> rows = notDeletedLater(c, name, upsertsByTable.get(name));
-      final Map<String, List<ApplyRecord>> byShape = new LinkedHashMap<>();
+      final Map<List<String>, List<ApplyRecord>> byShape = new LinkedHashMap<>();
+      List<String> lastShape = null;
+      List<ApplyRecord> lastGroup = null;
       for (final ApplyRecord a : rows) {
-        final StringBuilder shape = new StringBuilder();
-        a.getRow().forEach(col -> shape.append(col.getName()).append('\u0000'));
-        byShape.computeIfAbsent(shape.toString(), t -> new ArrayList<>()).add(a);
+        if (lastShape == null || !sameColumns(a.getRow(), lastShape)) {
+          lastShape = columnNames(a.getRow());
+          lastGroup = byShape.computeIfAbsent(lastShape, t -> new ArrayList<>());
+        }
+        lastGroup.add(a);
       }
       for (final List<ApplyRecord> sameShape : byShape.values()) {
         upsert(c, sameShape);
@@ -149,6 +156,27 @@ final class BatchWriter {
       deletes.get(name).forEach(a -> versions.merge(Columns.keyText(a.getKey()), a.getVersion(), Math::max));
       tombstones.record(c, name, versions);
     }
+  }
+
+  private static List<String> columnNames(final List<ColumnValue> row) {
+    final List<String> names = new ArrayList<>(row.size());
+    for (final ColumnValue c : row) {
+      names.add(c.getName());
+    }
+    return names;
+  }
+
+  /** True when {@code row} has exactly the columns {@code names}, in order; allocates nothing. */
+  private static boolean sameColumns(final List<ColumnValue> row, final List<String> names) {
+    if (row.size() != names.size()) {
+      return false;
+    }
+    for (int i = 0; i < names.size(); i++) {
+      if (!row.get(i).getName().equals(names.get(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private List<String> byRank(final Connection c, final java.util.Set<String> names, final boolean childrenFirst)
@@ -165,14 +193,18 @@ final class BatchWriter {
   /** {@code rows} without those a delete of a higher or equal version already removed. */
   private List<ApplyRecord> notDeletedLater(final Connection c, final String table, final List<ApplyRecord> rows)
       throws SQLException {
-    final Map<String, Long> deleted = tombstones.versions(c, table,
-        rows.stream().map(a -> Columns.keyText(a.getKey())).toList());
+    final List<String> keys = new ArrayList<>(rows.size());
+    for (final ApplyRecord a : rows) {
+      keys.add(Columns.keyText(a.getKey()));
+    }
+    final Map<String, Long> deleted = tombstones.versions(c, table, keys);
     if (deleted.isEmpty()) {
       return rows;
     }
     final List<ApplyRecord> out = new ArrayList<>(rows.size());
-    for (final ApplyRecord a : rows) {
-      final Long deletedAt = deleted.get(Columns.keyText(a.getKey()));
+    for (int i = 0; i < rows.size(); i++) {
+      final ApplyRecord a = rows.get(i);
+      final Long deletedAt = deleted.get(keys.get(i));
       if (deletedAt == null || a.getVersion() > deletedAt) {
         out.add(a);
       }
