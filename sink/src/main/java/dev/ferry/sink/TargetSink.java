@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -73,7 +75,11 @@ public final class TargetSink implements AutoCloseable {
   private final AtomicLong lastSourceTsMs = new AtomicLong();
   private final AtomicLong lag = new AtomicLong(-1);
   private volatile boolean running = true;
-  private boolean inRebalance;
+  /** Every database action runs here, one at a time, in order: the connection is never shared between threads. */
+  private final ExecutorService database;
+  /** The batch being written while the next one is read (consumer thread only); null when none. */
+  private Future<Map<TopicPartition, Long>> inFlight;
+  private final AtomicLong inFlightRecords = new AtomicLong();
   private volatile Throwable failure;
   private Connection connection;
 
@@ -91,6 +97,8 @@ public final class TargetSink implements AutoCloseable {
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.batchSize()));
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // the consumer waits while the target is down (the writer retries); heartbeats still show it alive
+    c.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, String.valueOf(30 * 60 * 1000));
     c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
     // fetch enough to fill a batch in one round trip: large batches are what make COPY pay
     c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024));
@@ -102,6 +110,7 @@ public final class TargetSink implements AutoCloseable {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     this.deadLetters = new KafkaProducer<>(p, new StringSerializer(), topics.deadLetter().valueSerde().serializer());
     this.thread = new Thread(this::run, "ferry-sink-" + config.groupId());
+    this.database = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-sink-db-" + config.groupId()));
   }
 
   /** Creates the offsets table and missing topics, then starts applying in the background. */
@@ -113,9 +122,13 @@ public final class TargetSink implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The consumer thread: reads and decodes the next batch while the writer applies the previous one.
+   * At most one batch is in flight, so memory holds two batches at the most.
+   */
   private void run() {
     try {
-      withRetries(() -> {
+      onDatabase(() -> {
         offsets.create(connection());
         tombstones.create(connection());
         parked.create(connection());
@@ -126,12 +139,25 @@ public final class TargetSink implements AutoCloseable {
       consumer.subscribe(List.of(topics.apply().name()), new SeekToStoredOffsets());
       while (running) {
         final ConsumerRecords<String, ApplyRecord> records = consumer.poll(Duration.ofMillis(500));
-        if (!records.isEmpty()) {
-          applyCompleteGroups(records);
+        final Prepared next = records.isEmpty() ? null : completeGroups(records);
+        if (next != null || inFlight != null && inFlight.isDone()) {
+          finishInFlight();
         }
-        retryParkedNowAndThen();
+        if (next != null) {
+          inFlightRecords.set(next.batch().size());
+          inFlight = database.submit(() -> {
+            applyBatch(next.batch(), next.next());
+            inFlightRecords.set(0);
+            maintenance();
+            return next.next();
+          });
+        } else if (inFlight == null) {
+          inFlight = database.submit(() -> {
+            maintenance();
+            return Map.<TopicPartition, Long>of();
+          });
+        }
         lag.set(currentLag());
-        purgeTombstonesNowAndThen();
       }
     } catch (WakeupException e) {
       if (running) {
@@ -141,9 +167,62 @@ public final class TargetSink implements AutoCloseable {
       failure = e;
       LOG.error("sink {} stopped", config.groupId(), e);
     } finally {
+      try {
+        finishInFlight();
+      } catch (RuntimeException e) {
+        LOG.debug("last batch at stop: {}", e.toString());
+      }
       consumer.close();
-      closeConnection();
+      database.submit(this::closeConnection);
+      database.shutdown();
+      try {
+        database.awaitTermination(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
+  }
+
+  /** Waits for the batch in flight, then tells Kafka its offsets (only for the usual lag tools). */
+  private void finishInFlight() {
+    if (inFlight == null) {
+      return;
+    }
+    final Map<TopicPartition, Long> done;
+    try {
+      done = inFlight.get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while writing to the target", e);
+    } finally {
+      inFlight = null;
+      inFlightRecords.set(0);
+    }
+    if (!done.isEmpty()) {
+      final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+      done.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
+      consumer.commitAsync(commit, null);
+    }
+  }
+
+  /** Runs {@code work} on the writer, with retries of transient errors, and waits for it. */
+  private <T> T onDatabase(final TargetWork<T> work) {
+    try {
+      return database.submit(() -> withRetries(work)).get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the target", e);
+    }
+  }
+
+  /** Housekeeping between batches, on the writer: parked rows retried, old tombstones purged. */
+  private void maintenance() {
+    retryParkedNowAndThen();
+    purgeTombstonesNowAndThen();
   }
 
   /** Records behind the end of the assigned partitions, or -1 when not known (no assignment yet). */
@@ -163,7 +242,7 @@ public final class TargetSink implements AutoCloseable {
     for (final List<ConsumerRecord<String, ApplyRecord>> tail : unfinished.values()) {
       total += tail.size();
     }
-    return total + parkedNow.get();
+    return total;
   }
 
   /**
@@ -171,7 +250,11 @@ public final class TargetSink implements AutoCloseable {
    * still being read waits for the next poll. A group larger than {@code sink.max-group-rows} is
    * applied in parts (with a warning) rather than held without bound.
    */
-  private void applyCompleteGroups(final ConsumerRecords<String, ApplyRecord> records) {
+  /** A batch of complete groups and the offsets after it. */
+  private record Prepared(List<ConsumerRecord<String, ApplyRecord>> batch, Map<TopicPartition, Long> next) {
+  }
+
+  private Prepared completeGroups(final ConsumerRecords<String, ApplyRecord> records) {
     final List<ConsumerRecord<String, ApplyRecord>> batch = new ArrayList<>(records.count());
     final Map<TopicPartition, Long> next = new HashMap<>();
     for (final TopicPartition tp : records.partitions()) {
@@ -197,9 +280,7 @@ public final class TargetSink implements AutoCloseable {
         next.put(tp, list.get(complete - 1).offset() + 1);
       }
     }
-    if (!batch.isEmpty()) {
-      applyBatch(batch, next);
-    }
+    return batch.isEmpty() ? null : new Prepared(batch, next);
   }
 
   private static boolean endsGroup(final ApplyRecord a) {
@@ -298,9 +379,6 @@ public final class TargetSink implements AutoCloseable {
     applied.addAndGet(batch.size() - failures.size() - parkedInBatch[0]);
     failed.addAndGet(failures.size());
     lastSourceTsMs.set(batch.get(batch.size() - 1).value().getSourceTsMs());
-    final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-    next.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
-    consumer.commitAsync(commit, null);
   }
 
   private void sendDeadLetters(final List<BatchWriter.Failure> failures) {
@@ -359,32 +437,17 @@ public final class TargetSink implements AutoCloseable {
         LOG.warn("target database unavailable ({}), attempt {}; retrying in {} ms", e.getMessage(), attempt,
             backoffMs);
         closeConnection();
-        pauseFor(backoffMs);
+        try {
+          Thread.sleep(backoffMs);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for the target", ie);
+        }
         backoffMs = Math.min(backoffMs * 2, config.maxRetryBackoff().toMillis());
         if (!running) {
-          throw new WakeupException();
+          throw new IllegalStateException("sink stopping while the target is unavailable");
         }
       }
-    }
-  }
-
-  /** Waits while keeping the consumer's group membership: partitions paused, poll returns nothing. */
-  private void pauseFor(final long millis) {
-    final Set<TopicPartition> assigned = consumer.assignment();
-    consumer.pause(assigned);
-    final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    try {
-      while (running && System.nanoTime() < deadline) {
-        if (!assigned.isEmpty() && !inRebalance) {
-          consumer.poll(Duration.ofMillis(Math.min(100, millis)));
-        } else {
-          Thread.sleep(Math.min(100, millis));
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      consumer.resume(consumer.assignment());
     }
   }
 
@@ -416,17 +479,11 @@ public final class TargetSink implements AutoCloseable {
   private final class SeekToStoredOffsets implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
-      inRebalance = true;
-      final Map<TopicPartition, Long> stored;
-      try {
-        stored = withRetries(() -> {
-          final Map<TopicPartition, Long> o = offsets.read(connection(), partitions);
-          connection().commit();
-          return o;
-        });
-      } finally {
-        inRebalance = false;
-      }
+      final Map<TopicPartition, Long> stored = onDatabase(() -> {
+        final Map<TopicPartition, Long> o = offsets.read(connection(), partitions);
+        connection().commit();
+        return o;
+      });
       for (final TopicPartition tp : partitions) {
         final Long next = stored.get(tp);
         if (next != null) {
@@ -440,7 +497,9 @@ public final class TargetSink implements AutoCloseable {
 
     @Override
     public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
-      // unfinished group tails are dropped: the next owner re-reads them from the offsets in the target
+      // the batch in flight commits before the partitions go; unfinished group tails are dropped, the next
+      // owner re-reads them from the offsets in the target
+      finishInFlight();
       partitions.forEach(unfinished::remove);
     }
   }
@@ -450,7 +509,8 @@ public final class TargetSink implements AutoCloseable {
    * assigned). 0 means the sink has caught up with everything the processor committed.
    */
   public long lag() {
-    return lag.get();
+    final long read = lag.get();
+    return read < 0 ? read : read + parkedNow.get() + inFlightRecords.get();
   }
 
   /** Rows applied so far. */
