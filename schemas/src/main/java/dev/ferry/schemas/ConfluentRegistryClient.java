@@ -51,20 +51,30 @@ public final class ConfluentRegistryClient implements SchemaRegistry {
     body.put("schema", schema.toString());
     body.put("schemaType", "AVRO");
     final String encodedSubject = URLEncoder.encode(subject, StandardCharsets.UTF_8);
-    JsonNode answer;
-    try {
-      answer = send(HttpRequest.newBuilder(uri("/subjects/" + encodedSubject + "/versions"))
-          .header("Content-Type", CONTENT_TYPE)
-          .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
-    } catch (RegistryException e) {
-      if (e.status() != 409) {
-        throw e;
+    JsonNode answer = null;
+    for (int attempt = 1; answer == null; attempt++) {
+      try {
+        answer = send(HttpRequest.newBuilder(uri("/subjects/" + encodedSubject + "/versions"))
+            .header("Content-Type", CONTENT_TYPE)
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+      } catch (RegistryException e) {
+        if (e.status() != 409) {
+          throw e;
+        }
+        // Confluent answers 409 for an incompatible schema; Apicurio also when two first registrations of a
+        // subject race, and the winner may not be visible at once. Ask whether this exact schema is registered
+        // under the subject; if the registry does not know yet, register again shortly.
+        try {
+          answer = send(HttpRequest.newBuilder(uri("/subjects/" + encodedSubject))
+              .header("Content-Type", CONTENT_TYPE)
+              .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+        } catch (RegistryException lookup) {
+          if (lookup.status() != 404 || attempt >= 20) {
+            throw e;
+          }
+          pause(50L * attempt);
+        }
       }
-      // Confluent answers 409 for an incompatible schema; Apicurio also when two first registrations of a
-      // subject race. Either way the registry tells whether this exact schema is registered under the subject.
-      answer = send(HttpRequest.newBuilder(uri("/subjects/" + encodedSubject))
-          .header("Content-Type", CONTENT_TYPE)
-          .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
     }
     final int id = answer.path("id").asInt(-1);
     if (id < 0) {
@@ -81,6 +91,15 @@ public final class ConfluentRegistryClient implements SchemaRegistry {
       final JsonNode answer = send(HttpRequest.newBuilder(uri("/schemas/ids/" + i)).GET());
       return new Schema.Parser().parse(answer.path("schema").asText());
     });
+  }
+
+  private static void pause(final long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RegistryException("interrupted while registering a schema", e);
+    }
   }
 
   private URI uri(final String path) {

@@ -66,8 +66,15 @@ public final class RowMapper {
     }
     List<ColumnValue> row = null;
     if (!delete) {
+      final Set<String> present = new HashSet<>();
+      change.getAfter().forEach(c -> present.add(c.getName()));
       row = new ArrayList<>(table.columns().size());
       for (final ColumnMapping field : table.columns()) {
+        // a column the source did not send (an unchanged TOASTed value) leaves its fields out: the target
+        // keeps what it has, rather than getting NULL
+        if (!present.containsAll(field.source().columns())) {
+          continue;
+        }
         final ColumnValue v = field(field, change.getAfter(), errors);
         if (v != null) {
           row.add(v);
@@ -168,7 +175,7 @@ public final class RowMapper {
       final List<RecordError> warnings) {
     final Map<String, Object> plain = RowValues.of(row);
     for (final Rule rule : table.rules()) {
-      if (!rule.unique().isEmpty()) {
+      if (!rule.unique().isEmpty() || rule.field() != null && Columns.find(row, rule.field()) == null) {
         continue;
       }
       final ColumnValue value = rule.field() == null ? null : Columns.find(row, rule.field());

@@ -166,6 +166,25 @@ class RowMapperTest {
   }
 
   @Test
+  void aColumnTheSourceDidNotSendLeavesItsFieldOutInsteadOfWritingNull() {
+    final RowMapper m = new RowMapper(MappingFile.parse(String.join("\n",
+        "tables:",
+        "  - source: public.customers",
+        "    target: customer",
+        "    fields:",
+        "      code: customer_id",
+        "      notes: {from: notes, type: text}",
+        "      label: {concat: [customer_id, notes]}",
+        "    rules:",
+        "      - {id: notes-required, field: notes, required: true}"), "m.yaml"));
+    final ChangeEvent unchangedNotes = ChangeEvent.newBuilder(customer("ALFKI", "A B", "Germany", "1996-07-04", 1))
+        .setAfter(List.of(Columns.of("customer_id", "ALFKI"))).build();
+    final RowMapper.Mapped mapped = m.map(unchangedNotes);
+    assertThat(mapped.errors()).isEmpty();
+    assertThat(mapped.record().getRow()).containsExactly(Columns.of("code", "ALFKI"));
+  }
+
+  @Test
   void aRowOutsideTheFilterIsRemovedFromTheTarget() {
     final RowMapper.Mapped m = mapper.map(customer("TEST1", "X Y", "Germany", "1996-07-04", 1));
     assertThat(m.record().getOp()).isEqualTo(ApplyOp.DELETE);
