@@ -94,13 +94,15 @@ class SinkCrashIT {
         "topics.prefix: \"" + db + "\"",
         "target.jdbc-url: \"" + stack.target().jdbcUrl(db) + "\"",
         "sink.group-id: \"" + db + "-sink\"",
-        "sink.batch-size: 2000", ""));
+        "sink.batch-size: 500",
+        // a restarted sink takes its partitions back at once, as a StatefulSet pod would
+        "sink.instance-id: crash-sink", ""));
     for (int kill = 1; kill <= 5; kill++) {
       final Process sink = startSink(config, kill);
       final long before = offsetsSum(db);
       // let it apply something, then kill it at a random moment
       await().atMost(Duration.ofMinutes(2)).until(() -> offsetsSum(db) > before || !sink.isAlive());
-      Thread.sleep(200 + random.nextInt(1200));
+      Thread.sleep(50 + random.nextInt(400));
       assertThat(sink.isAlive()).as("sink %d still running before its kill", kill).isTrue();
       sink.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }

@@ -24,6 +24,7 @@ import java.util.List;
  * @param parkedTable table in the target holding rows that wait for a row they reference
  * @param parkedTimeout how long such a row waits before it is dead-lettered
  * @param copyThreshold upserts of at least this many rows of one table go through COPY and one merge
+ * @param instanceId this instance's stable name in its consumer group, or empty for none
  */
 public record SinkConfig(
     KafkaSettings kafka,
@@ -40,7 +41,8 @@ public record SinkConfig(
     int maxGroupRows,
     String parkedTable,
     Duration parkedTimeout,
-    int copyThreshold) {
+    int copyThreshold,
+    String instanceId) {
 
   /** A configuration with the default tombstone and group settings. */
   public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
@@ -48,7 +50,8 @@ public record SinkConfig(
       final Duration maxRetryBackoff) {
     this(kafka, jdbcUrl, user, password, groupId, batchSize, versionColumn, offsetsTable, maxRetryBackoff,
         TOMBSTONES_TABLE.defaultValue(), TOMBSTONE_RETENTION.defaultValue(), MAX_GROUP_ROWS.defaultValue(),
-        PARKED_TABLE.defaultValue(), PARKED_TIMEOUT.defaultValue(), COPY_THRESHOLD.defaultValue());
+        PARKED_TABLE.defaultValue(), PARKED_TIMEOUT.defaultValue(), COPY_THRESHOLD.defaultValue(),
+        INSTANCE_ID.defaultValue());
   }
 
   private static final String TARGET = "target";
@@ -94,15 +97,21 @@ public record SinkConfig(
       10_000_000, "Upserts of at least this many rows of one table in a batch are streamed with COPY into a "
           + "staging table and merged with one statement (PostgreSQL targets); smaller ones use batched upserts.");
 
+  public static final Setting<String> INSTANCE_ID = new Setting<>("sink.instance-id", SINK,
+      "A stable name for this sink instance in its consumer group (Kafka static membership, e.g. the pod name of a "
+          + "StatefulSet). A restarted instance with the same name takes its partitions back at once instead of "
+          + "waiting for the group to notice the old one is gone. Empty: dynamic membership.", "", String::trim,
+      "any text; unique per instance");
+
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
       VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,
-      PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD);
+      PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD, INSTANCE_ID);
 
   public static SinkConfig from(final Config config) {
     return new SinkConfig(KafkaSettings.from(config), config.get(JDBC_URL), config.get(USER), config.get(PASSWORD),
         config.get(GROUP_ID), config.get(BATCH_SIZE), config.get(VERSION_COLUMN), config.get(OFFSETS_TABLE),
         config.get(MAX_RETRY_BACKOFF), config.get(TOMBSTONES_TABLE), config.get(TOMBSTONE_RETENTION),
         config.get(MAX_GROUP_ROWS), config.get(PARKED_TABLE), config.get(PARKED_TIMEOUT),
-        config.get(COPY_THRESHOLD));
+        config.get(COPY_THRESHOLD), config.get(INSTANCE_ID));
   }
 }

@@ -203,7 +203,7 @@ class TargetSinkIT {
     }
     final SinkConfig config = new SinkConfig(env.config().kafka(), env.config().jdbcUrl(), env.config().user(), "",
         env.config().groupId(), 1000, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1),
-        "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", Duration.ofSeconds(3), 500);
+        "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", Duration.ofSeconds(3), 500, "");
     send(env, List.of(part(1, 10), part(2, 99)));
     try (TargetSink sink = new TargetSink(config).start()) {
       await().atMost(Duration.ofMinutes(1)).until(() -> sink.parked() == 2);
