@@ -59,7 +59,6 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   /** Partitions that received events of each open transaction begun in this process. */
   private final Map<String, Set<TopicPartition>> openTransactions = new HashMap<>();
   private final AtomicLong published = new AtomicLong();
-  private final AtomicLong snapshotRows = new AtomicLong();
 
   ChangePublisher(final Producer<byte[], byte[]> producer, final FerryTopics topics,
       final String debeziumTransactionTopic, final HeaderKeys headerKeys, final List<String> cdcTopics) {
@@ -166,9 +165,6 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       LOG.debug("ignoring non-change record on {}", record.topic());
       return null;
     }
-    if (change.getSource().getSnapshot()) {
-      snapshotRows.incrementAndGet();
-    }
     final String table = change.getSource().getSchema$() + "." + change.getSource().getTable();
     String key = headerKeys.of(change);
     if (key == null) {
@@ -190,8 +186,4 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     return published.get();
   }
 
-  /** Snapshot rows seen so far. */
-  long snapshotRows() {
-    return snapshotRows.get();
-  }
 }

@@ -102,11 +102,6 @@ public final class LegacyCapture implements AutoCloseable {
     return publisher.published();
   }
 
-  /** Snapshot rows captured so far. */
-  public long snapshotRows() {
-    return publisher.snapshotRows();
-  }
-
   /** Stops the engine (flushing its acknowledged position) and the producer. Idempotent. */
   @Override
   public void close() {

@@ -23,6 +23,19 @@ public final class DeadLetters {
       throw new IllegalArgumentException("a dead letter needs at least one error");
     }
     final SourcePosition src = change == null ? null : change.getSource();
+    return of(stage, topic, partition, offset, originalKey, originalValue,
+        src == null ? null : src.getSchema$() + "." + src.getTable(),
+        change == null ? null : Columns.keyText(change.getKey()), src == null ? null : src.getLsn(), errors,
+        mappingVersion);
+  }
+
+  /** As above, with the source table, key and log position given directly (a stage past the change event). */
+  public static DeadLetter of(final Stage stage, final String topic, final int partition, final long offset,
+      final byte[] originalKey, final byte[] originalValue, final String sourceTable, final String sourceKey,
+      final Long sourceLsn, final List<RecordError> errors, final String mappingVersion) {
+    if (errors.isEmpty()) {
+      throw new IllegalArgumentException("a dead letter needs at least one error");
+    }
     return DeadLetter.newBuilder()
         .setStage(stage)
         .setTopic(topic)
@@ -30,9 +43,9 @@ public final class DeadLetters {
         .setOffset(offset)
         .setOriginalKey(originalKey == null ? null : ByteBuffer.wrap(originalKey))
         .setOriginalValue(originalValue == null ? null : ByteBuffer.wrap(originalValue))
-        .setSourceTable(src == null ? null : src.getSchema$() + "." + src.getTable())
-        .setSourceKey(change == null ? null : Columns.keyText(change.getKey()))
-        .setSourceLsn(src == null ? null : src.getLsn())
+        .setSourceTable(sourceTable)
+        .setSourceKey(sourceKey)
+        .setSourceLsn(sourceLsn)
         .setErrors(errors)
         .setAttempt(1)
         .setMappingVersion(mappingVersion)

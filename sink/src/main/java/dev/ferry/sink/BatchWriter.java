@@ -111,10 +111,10 @@ final class BatchWriter {
     final Map<String, ConsumerRecord<String, ApplyRecord>> byKey = new LinkedHashMap<>(batch.size() * 2);
     for (final ConsumerRecord<String, ApplyRecord> r : batch) {
       final ApplyRecord a = r.value();
-      final ConsumerRecord<String, ApplyRecord> old = byKey.putIfAbsent(a.getTable() + '\u0000'
-          + Columns.keyText(a.getKey()), r);
+      final String key = a.getTable() + '\u0000' + Columns.keyText(a.getKey());
+      final ConsumerRecord<String, ApplyRecord> old = byKey.putIfAbsent(key, r);
       if (old != null && a.getVersion() >= old.value().getVersion()) {
-        byKey.put(a.getTable() + '\u0000' + Columns.keyText(a.getKey()), r);
+        byKey.put(key, r);
       }
     }
     return new ArrayList<>(byKey.values());

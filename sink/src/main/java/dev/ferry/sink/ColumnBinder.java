@@ -1,16 +1,13 @@
 package dev.ferry.sink;
 
 import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.LogicalValues;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.LocalTime;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.UUID;
 
 /** Binds a {@link ColumnValue} to a statement parameter by what the value means (its logical type). */
@@ -29,13 +26,7 @@ final class ColumnBinder {
     if (logical != null) {
       switch (logical) {
         case "decimal" -> ps.setBigDecimal(index, new BigDecimal(v.toString()));
-        case "date" -> ps.setObject(index, LocalDate.ofEpochDay(((Number) v).longValue()));
-        case "timestamp-micros" -> {
-          final long micros = ((Number) v).longValue();
-          ps.setObject(index, LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-              (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC));
-        }
-        case "time-micros" -> ps.setObject(index, LocalTime.ofNanoOfDay(((Number) v).longValue() * 1000L));
+        case "date", "timestamp-micros", "time-micros" -> ps.setObject(index, LogicalValues.temporal(column));
         case "timestamp-tz" -> ps.setObject(index, OffsetDateTime.parse(v.toString()));
         case "uuid" -> ps.setObject(index, UUID.fromString(v.toString()));
         default -> ps.setObject(index, v.toString(), Types.OTHER);

@@ -2,16 +2,13 @@ package dev.ferry.sink;
 
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.LogicalValues;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.LocalTime;
-import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -70,16 +67,10 @@ final class CopyUpsert {
       out.append("\\N");
       return;
     }
-    final String logical = v.getLogical();
+    final Object temporal = LogicalValues.temporal(v);
     final String s;
-    if ("date".equals(logical)) {
-      s = LocalDate.ofEpochDay(((Number) value).longValue()).toString();
-    } else if ("timestamp-micros".equals(logical)) {
-      final long micros = ((Number) value).longValue();
-      s = LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-          (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC).toString();
-    } else if ("time-micros".equals(logical)) {
-      s = LocalTime.ofNanoOfDay(((Number) value).longValue() * 1000L).toString();
+    if (temporal != null) {
+      s = temporal.toString();
     } else if (value instanceof ByteBuffer b) {
       final ByteBuffer copy = b.duplicate();
       final byte[] bytes = new byte[copy.remaining()];

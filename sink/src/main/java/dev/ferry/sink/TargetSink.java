@@ -388,22 +388,18 @@ public final class TargetSink implements AutoCloseable {
     final List<Future<RecordMetadata>> sent = new ArrayList<>();
     for (final BatchWriter.Failure f : failures) {
       final ConsumerRecord<String, ApplyRecord> r = f.record();
+      final TargetError why = TargetError.of(f.error());
+      final String rule = "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
       final DeadLetter letter = DeadLetters.of(Stage.WRITE, r.topic(), r.partition(), r.offset(),
           r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8),
-          topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), null,
-          List.of(DeadLetters.error("sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState()),
-              null, null, "the target refused the row for " + r.value().getTable() + ": " + f.error().getMessage(),
-              "fix the row in the source or the target constraint, then replay this dead letter")),
+          topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), r.value().getSourceTable(),
+          dev.ferry.schemas.Columns.keyText(r.value().getKey()), null,
+          List.of(DeadLetters.error(rule, why.field(), why.value(),
+              "the target refused the row for " + r.value().getTable() + ": " + why.message(),
+              f.waitsForReferencedRow() ? "the row it references never arrived within sink.parked-timeout; load it "
+                  + "into the legacy database or fix the reference, then replay this dead letter"
+                  : "fix the row in the source or the target constraint, then replay this dead letter")),
           null);
-      final TargetError why = TargetError.of(f.error());
-      letter.setErrors(List.of(new dev.ferry.schemas.RecordError(letter.getErrors().get(0).getRule(), why.field(),
-          why.value(), "the target refused the row for " + r.value().getTable() + ": " + why.message(),
-          f.waitsForReferencedRow() ? "the row it references never arrived within sink.parked-timeout; load it into "
-              + "the legacy database or fix the reference, then replay this dead letter"
-              : "fix the row in the source or the target constraint, then replay this dead letter",
-          dev.ferry.schemas.Severity.ERROR)));
-      letter.setSourceTable(r.value().getSourceTable());
-      letter.setSourceKey(dev.ferry.schemas.Columns.keyText(r.value().getKey()));
       LOG.warn("dead letter: {} key {}: {}", r.value().getTable(), letter.getSourceKey(), f.error().getMessage());
       sent.add(deadLetters.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)));
     }

@@ -21,13 +21,6 @@ public record ColumnMapping(String target, FieldSource source, List<Conversion> 
     steps = List.copyOf(steps);
   }
 
-  /** A field copying {@code sourceColumn} through {@code conversion}. */
-  public static ColumnMapping of(final String sourceColumn, final String target, final Conversion conversion,
-      final String description) {
-    return new ColumnMapping(target, new FieldSource.FromColumn(sourceColumn), List.of(conversion), description,
-        "as-is", description);
-  }
-
   /** The target value for {@code row}; @throws ConversionException naming the problem */
   public ColumnValue apply(final List<ColumnValue> row) {
     ColumnValue v = source.read(row);

@@ -1,6 +1,7 @@
 package dev.ferry.processor.mapping;
 
 import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.LogicalValues;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
@@ -127,11 +127,9 @@ public final class Conversions {
       }
       final LocalDateTime local;
       if ("timestamp-micros".equals(in.getLogical())) {
-        final long micros = ((Number) v).longValue();
-        local = LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-            (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC);
+        local = LogicalValues.timestamp(v);
       } else if ("date".equals(in.getLogical())) {
-        local = LocalDate.ofEpochDay(((Number) v).longValue()).atStartOfDay();
+        local = LogicalValues.date(v).atStartOfDay();
       } else {
         local = parseLocal(v.toString().trim(), parsers, in.getName(), formats);
       }

@@ -19,10 +19,6 @@ public record Mapping(String version, Map<String, Lookup> lookups, List<TableMap
     tables = List.copyOf(tables);
   }
 
-  public Mapping(final String version, final List<TableMapping> tables) {
-    this(version, Map.of(), tables);
-  }
-
   /** The mapping of source table {@code schema.table}, if any. */
   public Optional<TableMapping> forSource(final String qualifiedTable) {
     return tables.stream().filter(t -> t.sourceTable().equals(qualifiedTable)).findFirst();

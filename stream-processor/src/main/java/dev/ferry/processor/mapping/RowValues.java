@@ -1,12 +1,9 @@
 package dev.ferry.processor.mapping;
 
 import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.LogicalValues;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.LocalTime;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,19 +28,11 @@ final class RowValues {
     if (v == null) {
       return null;
     }
-    final String logical = c.getLogical();
-    if ("date".equals(logical)) {
-      return LocalDate.ofEpochDay(((Number) v).longValue()).toString();
+    final Object temporal = LogicalValues.temporal(c);
+    if (temporal != null) {
+      return temporal.toString();
     }
-    if ("timestamp-micros".equals(logical)) {
-      final long micros = ((Number) v).longValue();
-      return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-          (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC).toString();
-    }
-    if ("time-micros".equals(logical)) {
-      return LocalTime.ofNanoOfDay(((Number) v).longValue() * 1000L).toString();
-    }
-    if ("decimal".equals(logical)) {
+    if ("decimal".equals(c.getLogical())) {
       return Double.parseDouble(v.toString());
     }
     if (v instanceof Integer || v instanceof Long) {

@@ -20,8 +20,4 @@ public record TableMapping(String sourceTable, String targetTable, Expression fi
     rules = List.copyOf(rules);
   }
 
-  /** A mapping with no filter and no rules. */
-  public TableMapping(final String sourceTable, final String targetTable, final List<ColumnMapping> columns) {
-    this(sourceTable, targetTable, null, columns, List.of(), "");
-  }
 }

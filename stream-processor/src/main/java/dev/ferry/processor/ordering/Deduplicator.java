@@ -32,7 +32,6 @@ public final class Deduplicator implements Processor<String, ChangeEvent, String
   private final Duration retention;
   private ProcessorContext<String, ChangeEvent> context;
   private WindowStore<String, Long> seen;
-  private long dropped;
 
   public Deduplicator(final Duration retention) {
     this.retention = retention;
@@ -51,7 +50,6 @@ public final class Deduplicator implements Processor<String, ChangeEvent, String
     try (WindowStoreIterator<Long> hits = seen.fetch(id, Instant.ofEpochMilli(now - retention.toMillis()),
         Instant.ofEpochMilli(Long.MAX_VALUE))) {
       if (hits.hasNext()) {
-        dropped++;
         return;
       }
     }
@@ -66,10 +64,5 @@ public final class Deduplicator implements Processor<String, ChangeEvent, String
     }
     return e.getSource().getSchema$() + "." + e.getSource().getTable() + "|" + Columns.keyText(e.getKey()) + "|"
         + e.getSource().getLsn() + "|" + e.getOp();
-  }
-
-  /** Redeliveries dropped by this instance since it started. */
-  long dropped() {
-    return dropped;
   }
 }

@@ -191,9 +191,4 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   private static String indexKey(final String table, final String headerKey) {
     return table + "|" + headerKey;
   }
-
-  /** Changes held right now. */
-  long held() {
-    return held;
-  }
 }

@@ -1,0 +1,46 @@
+package dev.ferry.schemas;
+
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+
+/**
+ * The Java values behind {@link ColumnValue}'s logical types: {@code date} is days since 1970-01-01,
+ * {@code timestamp-micros} microseconds since the epoch without zone, {@code time-micros} microseconds of
+ * the day. The one place that decodes them, for every stage that needs the real date or time.
+ */
+public final class LogicalValues {
+  private LogicalValues() {
+  }
+
+  public static LocalDate date(final Object days) {
+    return LocalDate.ofEpochDay(((Number) days).longValue());
+  }
+
+  public static LocalDateTime timestamp(final Object micros) {
+    final long m = ((Number) micros).longValue();
+    return LocalDateTime.ofEpochSecond(Math.floorDiv(m, 1_000_000L), (int) Math.floorMod(m, 1_000_000L) * 1000,
+        ZoneOffset.UTC);
+  }
+
+  public static LocalTime time(final Object micros) {
+    return LocalTime.ofNanoOfDay(((Number) micros).longValue() * 1000L);
+  }
+
+  /**
+   * The date, timestamp or time a value stands for, or null when its logical type is none of those (or
+   * the value is NULL).
+   */
+  public static Object temporal(final ColumnValue v) {
+    if (v.getValue() == null || v.getLogical() == null) {
+      return null;
+    }
+    return switch (v.getLogical()) {
+      case "date" -> date(v.getValue());
+      case "timestamp-micros" -> timestamp(v.getValue());
+      case "time-micros" -> time(v.getValue());
+      default -> null;
+    };
+  }
+}
