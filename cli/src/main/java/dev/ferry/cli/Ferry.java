@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
 public final class Ferry implements Callable<Integer> {
 
   public static void main(final String[] args) {
+    HeapPeak.install();
     System.exit(new CommandLine(new Ferry()).setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof ConfigException) {
         cmd.getErr().println(e.getMessage());
@@ -109,21 +110,10 @@ public final class Ferry implements Callable<Integer> {
         stop.await();
       } finally {
         service.close();
-        System.out.printf(java.util.Locale.ROOT, "stopped; peak heap used %d MB%n", peakHeapMegabytes());
+        System.out.printf(java.util.Locale.ROOT, "stopped; peak heap used %d MB%n", HeapPeak.megabytes());
         stop.done();
       }
       return died.isDone() ? 1 : 0;
-    }
-
-    /** The highest heap use since the JVM started, summed over the heap pools, in MB. */
-    static long peakHeapMegabytes() {
-      long bytes = 0;
-      for (final var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-        if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
-          bytes += pool.getPeakUsage().getUsed();
-        }
-      }
-      return bytes / (1024 * 1024);
     }
 
     /** Completes when {@code alive} turns false; checked every second. */

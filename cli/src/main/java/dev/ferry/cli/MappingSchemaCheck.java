@@ -4,8 +4,8 @@ import dev.ferry.config.ConfigProblem;
 import dev.ferry.processor.mapping.ColumnMapping;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.TableMapping;
+import dev.ferry.sink.TargetTable;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -37,9 +37,18 @@ public final class MappingSchemaCheck {
       if (source.isEmpty()) {
         out.add(problem(t.origin(), "source", t.sourceTable(), "no such table in the legacy database"));
       }
-      final Map<String, Integer> targetColumns = columns(target, t.targetTable());
-      if (targetColumns.isEmpty()) {
-        out.add(problem(t.origin(), "target", t.targetTable(), "no such table in the target database"));
+      Map<String, Integer> targetColumns = Map.of();
+      List<String> targetKey = List.of();
+      try {
+        final TargetTable described = TargetTable.read(target, t.targetTable());
+        targetColumns = described.columnTypes();
+        targetKey = described.primaryKey();
+      } catch (SQLException e) {
+        if (!"42P01".equals(e.getSQLState()) && !"42P10".equals(e.getSQLState())) {
+          throw e;
+        }
+        out.add(problem(t.origin(), "target", t.targetTable(), "42P01".equals(e.getSQLState())
+            ? "no such table in the target database" : e.getMessage()));
       }
       final Set<String> mapped = new HashSet<>();
       for (final ColumnMapping f : t.columns()) {
@@ -65,7 +74,7 @@ public final class MappingSchemaCheck {
         }
       }
       if (!targetColumns.isEmpty()) {
-        for (final String key : primaryKey(target, t.targetTable())) {
+        for (final String key : targetKey) {
           if (!mapped.contains(key)) {
             out.add(problem(t.origin(), "fields", key, "target key column " + t.targetTable() + "." + key
                 + " is not mapped; every key column needs a field"));
@@ -123,20 +132,6 @@ public final class MappingSchemaCheck {
     try (ResultSet rs = c.getMetaData().getColumns(null, schema, table, null)) {
       while (rs.next()) {
         out.put(rs.getString("COLUMN_NAME"), rs.getInt("DATA_TYPE"));
-      }
-    }
-    return out;
-  }
-
-  private static List<String> primaryKey(final Connection c, final String qualified) throws SQLException {
-    final int dot = qualified.indexOf('.');
-    final String schema = dot < 0 ? c.getSchema() : qualified.substring(0, dot);
-    final String table = dot < 0 ? qualified : qualified.substring(dot + 1);
-    final DatabaseMetaData meta = c.getMetaData();
-    final List<String> out = new ArrayList<>();
-    try (ResultSet rs = meta.getPrimaryKeys(null, schema, table)) {
-      while (rs.next()) {
-        out.add(rs.getString("COLUMN_NAME"));
       }
     }
     return out;

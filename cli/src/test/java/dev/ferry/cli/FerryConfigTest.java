@@ -38,6 +38,28 @@ class FerryConfigTest {
   }
 
   @Test
+  void aTargetUrlOfNoSupportedDialectNamesTheKeyTheValueAndTheDialects() {
+    final ConfigSource source = ConfigSource.fromYaml("""
+        kafka: {bootstrap-servers: "k:9092"}
+        registry: {url: "http://r"}
+        target: {jdbc-url: "jdbc:sqlserver://t;databaseName=db"}
+        """, "ferry.yaml");
+    assertThatThrownBy(() -> FerryConfig.resolve(source, EnumSet.of(Role.SINK), dir))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+            .satisfies(p -> {
+              assertThat(p.key()).isEqualTo("target.jdbc-url");
+              assertThat(p.value()).isEqualTo("jdbc:sqlserver://t;databaseName=db");
+              assertThat(p.toString()).contains("jdbc:postgresql:").contains("jdbc:mariadb:");
+            }));
+    assertThat(FerryConfig.resolve(ConfigSource.fromYaml("""
+        kafka: {bootstrap-servers: "k:9092"}
+        registry: {url: "http://r"}
+        target: {jdbc-url: "jdbc:mariadb://127.0.0.1:3306/newsystem"}
+        """, "ferry.yaml"), EnumSet.of(Role.SINK), dir).sink().jdbcUrl())
+        .isEqualTo("jdbc:mariadb://127.0.0.1:3306/newsystem");
+  }
+
+  @Test
   void configAndMappingProblemsAreReportedTogetherBeforeAnythingStarts() throws Exception {
     Files.writeString(dir.resolve("mapping.yaml"), """
         tables:

@@ -29,16 +29,19 @@ import org.apache.kafka.common.TopicPartition;
  * <p>Does not commit: the caller commits after it has dealt with the failures.
  */
 final class BatchWriter {
+  private final TargetDialect dialect;
   private final String versionColumn;
   /** Upserts of at least this many rows of one shape go through {@link CopyUpsert}. */
   private final int copyThreshold;
   private final OffsetStore offsets;
   private final Tombstones tombstones;
-  private final TableOrder order = new TableOrder();
+  private final TableOrder order;
   private final Map<String, TargetTable> tables = new HashMap<>();
 
-  BatchWriter(final String versionColumn, final OffsetStore offsets, final Tombstones tombstones,
-      final int copyThreshold) {
+  BatchWriter(final TargetDialect dialect, final String versionColumn, final OffsetStore offsets,
+      final Tombstones tombstones, final int copyThreshold) {
+    this.dialect = dialect;
+    this.order = new TableOrder(dialect);
     this.copyThreshold = copyThreshold;
     this.versionColumn = versionColumn;
     this.offsets = offsets;
@@ -49,7 +52,7 @@ final class BatchWriter {
   record Failure(ConsumerRecord<String, ApplyRecord> record, SQLException error) {
     /** A foreign-key violation: the referenced row may still arrive, so the record is parked, not dead-lettered. */
     boolean waitsForReferencedRow() {
-      return "23503".equals(error.getSQLState());
+      return DatabaseErrors.isMissingReference(error);
     }
   }
 
@@ -216,25 +219,36 @@ final class BatchWriter {
     final ApplyRecord first = rows.get(0);
     final TargetTable table = table(c, first.getTable());
     final List<String> columns = first.getRow().stream().map(ColumnValue::getName).toList();
-    if (rows.size() >= copyThreshold && c.isWrapperFor(org.postgresql.PGConnection.class)) {
-      CopyUpsert.write(c, table, columns, versionColumn, rows);
+    if (rows.size() >= copyThreshold && dialect instanceof PostgresDialect pg) {
+      CopyUpsert.write(c, pg, table, columns, versionColumn, rows);
       return;
     }
-    try (PreparedStatement ps = c.prepareStatement(UpsertStatement.sql(table, columns, versionColumn))) {
-      for (final ApplyRecord a : rows) {
-        int i = 1;
-        for (final ColumnValue col : a.getRow()) {
-          ColumnBinder.bind(ps, i++, col, table.columnTypes().getOrDefault(col.getName(), Types.OTHER));
-        }
-        ps.setLong(i, a.getVersion());
-        ps.addBatch();
+    for (final TargetDialect.WriteStatement statement : dialect.upsert(table, columns, versionColumn)) {
+      final int[] source = new int[statement.parameters().size()];
+      final int[] types = new int[source.length];
+      for (int p = 0; p < source.length; p++) {
+        final String name = statement.parameters().get(p);
+        source[p] = name.equals(versionColumn) ? -1 : columns.indexOf(name);
+        types[p] = table.columnTypes().getOrDefault(name, Types.OTHER);
       }
-      ps.executeBatch();
+      try (PreparedStatement ps = c.prepareStatement(statement.sql())) {
+        for (final ApplyRecord a : rows) {
+          for (int p = 0; p < source.length; p++) {
+            if (source[p] < 0) {
+              ps.setLong(p + 1, a.getVersion());
+            } else {
+              ColumnBinder.bind(ps, p + 1, a.getRow().get(source[p]), types[p], dialect);
+            }
+          }
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
     }
   }
 
   private void delete(final Connection c, final TargetTable table, final List<ApplyRecord> rows) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(DeleteStatement.sql(table, versionColumn))) {
+    try (PreparedStatement ps = c.prepareStatement(dialect.delete(table, versionColumn).sql())) {
       for (final ApplyRecord a : rows) {
         int i = 1;
         for (final String keyColumn : table.primaryKey()) {
@@ -243,7 +257,7 @@ final class BatchWriter {
             throw new SQLException("delete for " + table.name() + " lacks key column " + keyColumn
                 + " (mapped key: " + a.getKey() + ")", "22023");
           }
-          ColumnBinder.bind(ps, i++, v, table.columnTypes().getOrDefault(keyColumn, Types.OTHER));
+          ColumnBinder.bind(ps, i++, v, table.columnTypes().getOrDefault(keyColumn, Types.OTHER), dialect);
         }
         ps.setLong(i, a.getVersion());
         ps.addBatch();
@@ -255,7 +269,7 @@ final class BatchWriter {
   private TargetTable table(final Connection c, final String name) throws SQLException {
     TargetTable t = tables.get(name);
     if (t == null) {
-      t = TargetTable.read(c, name);
+      t = TargetTable.read(c, name, dialect);
       tables.put(name, t);
     }
     return t;

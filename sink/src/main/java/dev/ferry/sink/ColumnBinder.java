@@ -6,7 +6,6 @@ import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 
@@ -15,8 +14,8 @@ final class ColumnBinder {
   private ColumnBinder() {
   }
 
-  static void bind(final PreparedStatement ps, final int index, final ColumnValue column, final int sqlType)
-      throws SQLException {
+  static void bind(final PreparedStatement ps, final int index, final ColumnValue column, final int sqlType,
+      final TargetDialect dialect) throws SQLException {
     final Object v = column.getValue();
     if (v == null) {
       ps.setNull(index, sqlType);
@@ -28,8 +27,8 @@ final class ColumnBinder {
         case "decimal" -> ps.setBigDecimal(index, new BigDecimal(v.toString()));
         case "date", "timestamp-micros", "time-micros" -> ps.setObject(index, LogicalValues.temporal(column));
         case "timestamp-tz" -> ps.setObject(index, OffsetDateTime.parse(v.toString()));
-        case "uuid" -> ps.setObject(index, UUID.fromString(v.toString()));
-        default -> ps.setObject(index, v.toString(), Types.OTHER);
+        case "uuid" -> dialect.bindUuid(ps, index, UUID.fromString(v.toString()));
+        default -> dialect.bindOther(ps, index, v.toString());
       }
       return;
     }

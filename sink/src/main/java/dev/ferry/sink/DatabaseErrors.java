@@ -1,19 +1,30 @@
 package dev.ferry.sink;
 
 import java.sql.SQLException;
-import java.sql.SQLTransientException;
 import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
 import java.util.Set;
 
 /**
  * Sorts database errors by kind. Transient ones (the connection, the server restarting, a deadlock or
- * serialization failure, running out of resources) go away by themselves and are retried, never
- * dead-lettered; everything else is a property of the record (a constraint, bad data) and is isolated
- * to that record.
+ * serialization failure, a lock wait timeout, running out of resources) go away by themselves and are
+ * retried, never dead-lettered; everything else is a property of the record (a constraint, bad data) and
+ * is isolated to that record. PostgreSQL is read by SQLSTATE; MariaDB, whose SQLSTATE is often the
+ * generic {@code HY000}, also by its error number.
  */
 final class DatabaseErrors {
   private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "55P03", "57P01", "57P02", "57P03",
       "57014", "58030", "XX000");
+  /**
+   * MariaDB error numbers: 1040 too many connections, 1053 server shutdown, 1205 lock wait timeout,
+   * 1213 deadlock, 1927 connection killed, 1317 query interrupted, 2006/2013 server gone.
+   */
+  private static final Set<Integer> TRANSIENT_MARIADB = Set.of(1040, 1053, 1205, 1213, 1927, 1317, 2006, 2013);
+  /**
+   * MariaDB error numbers of a foreign-key violation: 1452/1216 (the referenced row is missing),
+   * 1451/1217 (a row that references this one is still there).
+   */
+  private static final Set<Integer> MISSING_REFERENCE_MARIADB = Set.of(1452, 1216, 1451, 1217);
 
   private DatabaseErrors() {
   }
@@ -21,6 +32,9 @@ final class DatabaseErrors {
   static boolean isTransient(final SQLException e) {
     for (SQLException x = e; x != null; x = x.getNextException()) {
       if (x instanceof SQLTransientException || x instanceof SQLRecoverableException) {
+        return true;
+      }
+      if (isMariaDb(x) && TRANSIENT_MARIADB.contains(x.getErrorCode())) {
         return true;
       }
       final String state = x.getSQLState();
@@ -32,5 +46,25 @@ final class DatabaseErrors {
       }
     }
     return false;
+  }
+
+  /**
+   * A foreign-key violation: the row this one references is not in the target yet, or (a delete) a row
+   * that references this one is still there. Either usually resolves itself when the other row's change,
+   * written on another partition, arrives; PostgreSQL reports both as 23503.
+   */
+  static boolean isMissingReference(final SQLException e) {
+    for (SQLException x = e; x != null; x = x.getNextException()) {
+      if ("23503".equals(x.getSQLState())
+          || isMariaDb(x) && MISSING_REFERENCE_MARIADB.contains(x.getErrorCode())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** pgjdbc leaves the vendor error code at 0; MariaDB Connector/J sets its error number. */
+  private static boolean isMariaDb(final SQLException e) {
+    return e.getErrorCode() != 0;
   }
 }

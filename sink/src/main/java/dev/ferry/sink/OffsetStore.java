@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 
@@ -15,20 +16,22 @@ import org.apache.kafka.common.TopicPartition;
  * rows they cover: after any crash the sink resumes exactly after the last committed batch.
  */
 final class OffsetStore {
+  private final TargetDialect dialect;
   private final String table;
   private final String groupId;
 
-  OffsetStore(final String table, final String groupId) {
-    this.table = Sql.quote(table);
+  OffsetStore(final TargetDialect dialect, final String table, final String groupId) {
+    this.dialect = dialect;
+    this.table = dialect.quote(table);
     this.groupId = groupId;
   }
 
   /** Creates the offsets table if missing. */
   void create(final Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS " + table + " (group_id text NOT NULL, topic text NOT NULL, "
-          + "kafka_partition int NOT NULL, next_offset bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), "
-          + "PRIMARY KEY (group_id, topic, kafka_partition))");
+      s.execute("CREATE TABLE IF NOT EXISTS " + table + " (group_id " + dialect.keyText(255) + " NOT NULL, topic "
+          + dialect.keyText(249) + " NOT NULL, kafka_partition int NOT NULL, next_offset bigint NOT NULL, updated_at "
+          + dialect.timestampNow() + ", PRIMARY KEY (group_id, topic, kafka_partition))");
     }
   }
 
@@ -54,9 +57,10 @@ final class OffsetStore {
 
   /** Records {@code next} offsets; call inside the transaction that applies the rows. */
   void write(final Connection c, final Map<TopicPartition, Long> next) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table
-        + " (group_id, topic, kafka_partition, next_offset) VALUES (?, ?, ?, ?) ON CONFLICT (group_id, topic, "
-        + "kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()")) {
+    try (PreparedStatement ps = c.prepareStatement(dialect.insertInto(table)
+        + " (group_id, topic, kafka_partition, next_offset) VALUES (?, ?, ?, ?) "
+        + dialect.onKeyConflict(List.of("group_id", "topic", "kafka_partition")) + " next_offset = "
+        + dialect.incoming("next_offset") + ", updated_at = " + dialect.now())) {
       for (final Map.Entry<TopicPartition, Long> e : next.entrySet()) {
         ps.setString(1, groupId);
         ps.setString(2, e.getKey().topic());

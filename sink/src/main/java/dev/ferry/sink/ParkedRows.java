@@ -23,15 +23,19 @@ final class ParkedRows {
       boolean expired) {
   }
 
-  ParkedRows(final String table) {
-    this.table = Sql.quote(table);
+  private final TargetDialect dialect;
+
+  ParkedRows(final TargetDialect dialect, final String table) {
+    this.dialect = dialect;
+    this.table = dialect.quote(table);
   }
 
   void create(final Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS " + table + " (id bigserial PRIMARY KEY, topic text NOT NULL, "
-          + "kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, record_key text, record bytea NOT NULL, "
-          + "error text NOT NULL, parked_at timestamptz NOT NULL DEFAULT now(), attempts int NOT NULL DEFAULT 0)");
+      s.execute("CREATE TABLE IF NOT EXISTS " + table + " (" + dialect.serialKey("id") + ", topic "
+          + dialect.longText() + " NOT NULL, kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, record_key "
+          + dialect.longText() + ", record " + dialect.bytes() + " NOT NULL, error " + dialect.longText()
+          + " NOT NULL, parked_at " + dialect.timestampNow() + ", attempts int NOT NULL DEFAULT 0)");
     }
   }
 
@@ -53,8 +57,8 @@ final class ParkedRows {
   List<Parked> oldest(final Connection c, final int limit, final Duration timeout) throws SQLException {
     final List<Parked> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("SELECT id, topic, kafka_partition, kafka_offset, record_key, "
-        + "record, error, parked_at < now() - make_interval(secs => ?) FROM " + table + " ORDER BY id LIMIT ?")) {
-      ps.setDouble(1, timeout.toMillis() / 1000.0);
+        + "record, error, " + dialect.olderThanMicros("parked_at") + " FROM " + table + " ORDER BY id LIMIT ?")) {
+      ps.setLong(1, timeout.toNanos() / 1000);
       ps.setInt(2, limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

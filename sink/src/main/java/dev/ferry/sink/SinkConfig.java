@@ -25,6 +25,7 @@ import java.util.List;
  * @param parkedTimeout how long such a row waits before it is dead-lettered
  * @param copyThreshold upserts of at least this many rows of one table go through COPY and one merge
  * @param instanceId this instance's stable name in its consumer group, or empty for none
+ * @param writers connections to the target, each writing its share of this instance's partitions
  */
 public record SinkConfig(
     KafkaSettings kafka,
@@ -42,7 +43,8 @@ public record SinkConfig(
     String parkedTable,
     Duration parkedTimeout,
     int copyThreshold,
-    String instanceId) {
+    String instanceId,
+    int writers) {
 
   /** A configuration with the default tombstone and group settings. */
   public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
@@ -51,14 +53,20 @@ public record SinkConfig(
     this(kafka, jdbcUrl, user, password, groupId, batchSize, versionColumn, offsetsTable, maxRetryBackoff,
         TOMBSTONES_TABLE.defaultValue(), TOMBSTONE_RETENTION.defaultValue(), MAX_GROUP_ROWS.defaultValue(),
         PARKED_TABLE.defaultValue(), PARKED_TIMEOUT.defaultValue(), COPY_THRESHOLD.defaultValue(),
-        INSTANCE_ID.defaultValue());
+        INSTANCE_ID.defaultValue(), WRITERS.defaultValue());
   }
 
   private static final String TARGET = "target";
   private static final String SINK = "sink";
 
-  public static final Setting<String> JDBC_URL = Setting.string("target.jdbc-url", TARGET, null,
-      "JDBC URL of the target database, e.g. jdbc:postgresql://host:5432/newsystem.");
+  public static final Setting<String> JDBC_URL = new Setting<>("target.jdbc-url", TARGET,
+      "JDBC URL of the target database: jdbc:postgresql://host:5432/newsystem for PostgreSQL, "
+          + "jdbc:mariadb://host:3306/newsystem for MariaDB or MySQL. The URL picks the SQL dialect.", null,
+      raw -> {
+        final String url = raw.trim();
+        TargetDialect.of(url);
+        return url;
+      }, "a JDBC URL starting with jdbc:postgresql: or jdbc:mariadb:");
   public static final Setting<String> USER = Setting.string("target.user", TARGET, "postgres",
       "Target database user; needs INSERT, UPDATE, DELETE on the target tables and CREATE for the offsets table.");
   public static final Setting<String> PASSWORD = new Setting<>("target.password", TARGET,
@@ -103,15 +111,20 @@ public record SinkConfig(
           + "waiting for the group to notice the old one is gone. Empty: dynamic membership.", "", String::trim,
       "any text; unique per instance");
 
+  public static final Setting<Integer> WRITERS = Setting.integer("sink.writers", SINK, 2, 1, 64,
+      "Connections this sink instance writes to the target with, each applying the partitions whose number "
+          + "modulo this count is its own, in order, with their offsets in its own transactions. Two let the database "
+          + "merge one batch while the sink prepares the next; more than the partitions an instance holds is pointless.");
+
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
       VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,
-      PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD, INSTANCE_ID);
+      PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD, INSTANCE_ID, WRITERS);
 
   public static SinkConfig from(final Config config) {
     return new SinkConfig(KafkaSettings.from(config), config.get(JDBC_URL), config.get(USER), config.get(PASSWORD),
         config.get(GROUP_ID), config.get(BATCH_SIZE), config.get(VERSION_COLUMN), config.get(OFFSETS_TABLE),
         config.get(MAX_RETRY_BACKOFF), config.get(TOMBSTONES_TABLE), config.get(TOMBSTONE_RETENTION),
         config.get(MAX_GROUP_ROWS), config.get(PARKED_TABLE), config.get(PARKED_TIMEOUT),
-        config.get(COPY_THRESHOLD), config.get(INSTANCE_ID));
+        config.get(COPY_THRESHOLD), config.get(INSTANCE_ID), config.get(WRITERS));
   }
 }

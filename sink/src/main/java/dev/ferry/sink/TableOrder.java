@@ -15,6 +15,11 @@ import java.util.Set;
  */
 final class TableOrder {
   private final Map<String, Integer> ranks = new HashMap<>();
+  private final TargetDialect dialect;
+
+  TableOrder(final TargetDialect dialect) {
+    this.dialect = dialect;
+  }
 
   /** Rank of {@code table}: 0 for a table that references no other. */
   int rank(final Connection c, final TargetTable table) throws SQLException {
@@ -33,9 +38,9 @@ final class TableOrder {
     }
     int rank = 0;
     final Set<String[]> parents = new HashSet<>();
-    try (ResultSet rs = c.getMetaData().getImportedKeys(null, schema, name)) {
+    try (ResultSet rs = dialect.importedKeys(c.getMetaData(), schema, name)) {
       while (rs.next()) {
-        parents.add(new String[] {rs.getString("PKTABLE_SCHEM"), rs.getString("PKTABLE_NAME")});
+        parents.add(new String[] {dialect.referencedNamespace(rs), rs.getString("PKTABLE_NAME")});
       }
     }
     for (final String[] p : parents) {

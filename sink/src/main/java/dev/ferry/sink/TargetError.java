@@ -17,6 +17,12 @@ import org.postgresql.util.ServerErrorMessage;
  */
 record TargetError(String field, String value, String message) {
   private static final Pattern KEY = Pattern.compile("Key \\(([^)]+)\\)=\\(([^)]*)\\)");
+  /** MariaDB: {@code Duplicate entry 'x' for key 'name'}. */
+  private static final Pattern DUPLICATE = Pattern.compile("Duplicate entry '(.*)' for key '([^']+)'");
+  /** MariaDB: {@code .. FOREIGN KEY (`product_id`) REFERENCES ..}. */
+  private static final Pattern FOREIGN_KEY = Pattern.compile("FOREIGN KEY \\(`([^`]+)`\\)");
+  /** MariaDB: {@code Data too long for column 'name'}, {@code Incorrect integer value: 'x' for column `qty`}. */
+  private static final Pattern COLUMN = Pattern.compile("(?:value: '(.*)' )?for column [`']([^`']+)[`']");
 
   static TargetError of(final SQLException e) {
     String field = null;
@@ -35,6 +41,19 @@ record TargetError(String field, String value, String message) {
       }
     } else if (e.getNextException() != null) {
       return of(e.getNextException());
+    } else if (e.getErrorCode() != 0 && message != null) {
+      final Matcher d = DUPLICATE.matcher(message);
+      final Matcher f = FOREIGN_KEY.matcher(message);
+      final Matcher col = COLUMN.matcher(message);
+      if (d.find()) {
+        field = d.group(2);
+        value = d.group(1);
+      } else if (f.find()) {
+        field = f.group(1);
+      } else if (col.find()) {
+        field = col.group(2);
+        value = col.group(1);
+      }
     }
     return new TargetError(field, value, message);
   }

@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * crash at any moment neither loses nor re-applies a batch. (Offsets are also committed to Kafka after
  * each batch, only so that the usual tools show the group's lag.)
  *
+ * <p>One consumer thread reads and decodes; {@code sink.writers} writers, each with its own connection,
+ * apply the partitions that are theirs ({@code partition % writers}) in order, each with one batch
+ * queued behind the one it writes.
+ *
  * <p>Transient database errors are retried with backoff while the partitions are paused; a record
  * the target refuses permanently goes to the dead-letter topic with the database's error, and the rest
  * of its batch applies.
@@ -57,11 +61,11 @@ public final class TargetSink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TargetSink.class);
 
   private final SinkConfig config;
+  private final TargetDialect dialect;
   private final FerryTopics topics;
   private final OffsetStore offsets;
   private final Tombstones tombstones;
   private final ParkedRows parked;
-  private final BatchWriter writer;
   private final AtomicLong parkedNow = new AtomicLong();
   private long lastParkedRetryNanos;
   /** Records read but not yet applied: per partition, the tail of a group still being read. */
@@ -75,21 +79,23 @@ public final class TargetSink implements AutoCloseable {
   private final AtomicLong lastSourceTsMs = new AtomicLong();
   private final AtomicLong lag = new AtomicLong(-1);
   private volatile boolean running = true;
-  /** Every database action runs here, one at a time, in order: the connection is never shared between threads. */
-  private final ExecutorService database;
-  /** The batch being written while the next one is read (consumer thread only); null when none. */
-  private Future<Map<TopicPartition, Long>> inFlight;
-  private final AtomicLong inFlightRecords = new AtomicLong();
+  /**
+   * The writers; partition {@code p} is written by {@code writers[p % writers.length]}. Writer 0 also keeps
+   * house. While a writer writes a batch, its partitions are paused, so the consumer keeps reading for
+   * the idle ones instead of waiting (one poll usually holds records of one partition only).
+   */
+  private final Writer[] writers;
+  /** Writers that finished a task: wakes the consumer thread when every writer was busy. */
+  private final java.util.concurrent.BlockingQueue<Writer> finished = new java.util.concurrent.LinkedBlockingQueue<>();
   private volatile Throwable failure;
-  private Connection connection;
 
   public TargetSink(final SinkConfig config) {
     this.config = config;
     this.topics = config.kafka().topics(new ConfluentRegistryClient(config.kafka().registryUrl()));
-    this.offsets = new OffsetStore(config.offsetsTable(), config.groupId());
-    this.tombstones = new Tombstones(config.tombstonesTable());
-    this.parked = new ParkedRows(config.parkedTable());
-    this.writer = new BatchWriter(config.versionColumn(), offsets, tombstones, config.copyThreshold());
+    this.dialect = TargetDialect.of(config.jdbcUrl());
+    this.offsets = new OffsetStore(dialect, config.offsetsTable(), config.groupId());
+    this.tombstones = new Tombstones(dialect, config.tombstonesTable());
+    this.parked = new ParkedRows(dialect, config.parkedTable());
     final Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -113,7 +119,10 @@ public final class TargetSink implements AutoCloseable {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     this.deadLetters = new KafkaProducer<>(p, new StringSerializer(), topics.deadLetter().valueSerde().serializer());
     this.thread = new Thread(this::run, "ferry-sink-" + config.groupId());
-    this.database = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-sink-db-" + config.groupId()));
+    this.writers = new Writer[config.writers()];
+    for (int i = 0; i < writers.length; i++) {
+      writers[i] = new Writer(i);
+    }
   }
 
   /** Creates the offsets table and missing topics, then starts applying in the background. */
@@ -126,42 +135,51 @@ public final class TargetSink implements AutoCloseable {
   }
 
   /**
-   * The consumer thread: reads and decodes the next batch while the writer applies the previous one.
-   * At most one batch is in flight, so memory holds two batches at the most.
+   * The consumer thread: reads and decodes the next batch while the writers apply the previous ones.
+   * Each writer has at most one batch in flight, so memory holds about two polls' worth of records.
    */
   private void run() {
+    final Writer house = writers[0];
     try {
-      onDatabase(() -> {
-        offsets.create(connection());
-        tombstones.create(connection());
-        parked.create(connection());
-        parkedNow.set(parked.count(connection()));
-        connection().commit();
+      house.call(() -> {
+        offsets.create(house.connection());
+        tombstones.create(house.connection());
+        parked.create(house.connection());
+        parkedNow.set(parked.count(house.connection()));
+        house.connection().commit();
         return null;
       });
       consumer.subscribe(List.of(topics.apply().name()), new SeekToStoredOffsets());
       while (running) {
-        final ConsumerRecords<String, ApplyRecord> records = consumer.poll(Duration.ofMillis(500));
-        final Prepared next = records.isEmpty() ? null : completeGroups(records);
-        if (next != null || inFlight != null && inFlight.isDone()) {
-          finishInFlight();
+        boolean anyAccepts = false;
+        for (final Writer w : writers) {
+          w.finishDone();
+          anyAccepts |= w.accepts();
         }
-        if (next != null) {
-          inFlightRecords.set(next.batch().size());
-          inFlight = database.submit(() -> {
-            applyBatch(next.batch(), next.next());
-            inFlightRecords.set(0);
-            maintenance();
-            return next.next();
-          });
-        } else if (inFlight == null) {
-          inFlight = database.submit(() -> {
-            maintenance();
-            return Map.<TopicPartition, Long>of();
-          });
+        if (!anyAccepts) {
+          // every writer has a batch queued behind the one it writes, and its partitions paused
+          finished.poll(500, TimeUnit.MILLISECONDS);
+          continue;
+        }
+        final ConsumerRecords<String, ApplyRecord> records = consumer.poll(Duration.ofMillis(200));
+        final Map<Integer, Prepared> next = records.isEmpty() ? Map.of() : completeGroups(records);
+        for (final Writer w : writers) {
+          final Prepared mine = next.get(w.index);
+          if (mine != null) {
+            if (!w.accepts()) {
+              // records fetched before its partitions were paused (housekeeping filled its queue)
+              w.finishOldest();
+            }
+            w.submit(mine);
+          } else if (w == house && w.idle()) {
+            w.submit(null);
+          }
         }
         lag.set(currentLag());
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure = e;
     } catch (WakeupException e) {
       if (running) {
         failure = e;
@@ -170,62 +188,206 @@ public final class TargetSink implements AutoCloseable {
       failure = e;
       LOG.error("sink {} stopped", config.groupId(), e);
     } finally {
-      try {
-        finishInFlight();
-      } catch (RuntimeException e) {
-        LOG.debug("last batch at stop: {}", e.toString());
+      for (final Writer w : writers) {
+        try {
+          w.finishAll();
+        } catch (RuntimeException e) {
+          LOG.debug("last batch at stop: {}", e.toString());
+        }
       }
       consumer.close();
-      database.submit(this::closeConnection);
-      database.shutdown();
+      for (final Writer w : writers) {
+        w.shutdown();
+      }
+    }
+  }
+
+  /**
+   * One connection to the target and the one thread that uses it. It applies, in order, the batches of
+   * the partitions that are its share, each with their offsets in one transaction, so the writers never
+   * touch the same partition and each partition's record of progress stays exact.
+   */
+  private final class Writer {
+    final int index;
+    /** Every action on this writer's connection runs here, one at a time, in order. */
+    private final ExecutorService executor;
+    private final BatchWriter batches;
+    private Connection connection;
+    /**
+     * Tasks submitted and not yet finished, oldest first (consumer thread only): the batch being written
+     * and at most one more, prepared while it is written, so the writer never waits for the consumer.
+     */
+    private final java.util.ArrayDeque<Future<Map<TopicPartition, Long>>> pending = new java.util.ArrayDeque<>();
+    final AtomicLong inFlightRecords = new AtomicLong();
+
+    Writer(final int index) {
+      this.index = index;
+      this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-sink-db-" + index + "-"
+          + config.groupId()));
+      this.batches = new BatchWriter(dialect, config.versionColumn(), offsets, tombstones, config.copyThreshold());
+    }
+
+    /** True when this writer takes another batch now. */
+    boolean accepts() {
+      return pending.size() < 2;
+    }
+
+    boolean idle() {
+      return pending.isEmpty();
+    }
+
+    /**
+     * Queues {@code batch} (null: only the housekeeping); with two batches queued, its partitions are
+     * paused until the first is written. Consumer thread only.
+     */
+    void submit(final Prepared batch) {
+      if (batch != null) {
+        inFlightRecords.addAndGet(batch.batch().size());
+      }
+      pending.addLast(executor.submit(() -> {
+        try {
+          if (batch != null) {
+            applyBatch(this, batch.batch(), batch.next());
+            inFlightRecords.addAndGet(-batch.batch().size());
+          }
+          if (index == 0) {
+            retryParkedNowAndThen(this);
+            purgeTombstonesNowAndThen(this);
+          }
+          return batch == null ? Map.<TopicPartition, Long>of() : batch.next();
+        } finally {
+          finished.add(this);
+        }
+      }));
+      if (!accepts()) {
+        consumer.pause(partitions());
+      }
+    }
+
+    /** Completes the tasks that are done, in order. */
+    void finishDone() {
+      while (!pending.isEmpty() && pending.peekFirst().isDone()) {
+        finishOldest();
+      }
+    }
+
+    /** Waits for every task. */
+    void finishAll() {
+      while (!pending.isEmpty()) {
+        finishOldest();
+      }
+    }
+
+    /** The assigned partitions this writer writes. */
+    private List<TopicPartition> partitions() {
+      final List<TopicPartition> mine = new ArrayList<>();
+      for (final TopicPartition tp : consumer.assignment()) {
+        if (tp.partition() % writers.length == index) {
+          mine.add(tp);
+        }
+      }
+      return mine;
+    }
+
+    /** Waits for the oldest task, then tells Kafka its offsets (only for the usual lag tools). */
+    void finishOldest() {
+      final Map<TopicPartition, Long> done;
       try {
-        database.awaitTermination(30, TimeUnit.SECONDS);
+        done = pending.pollFirst().get();
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while writing to the target", e);
+      } finally {
+        finished.remove(this);
+        if (pending.isEmpty()) {
+          inFlightRecords.set(0);
+        }
+        consumer.resume(partitions());
+      }
+      if (!done.isEmpty()) {
+        final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        done.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
+        consumer.commitAsync(commit, null);
+      }
+    }
+
+    /** Runs {@code work} on this writer, with retries of transient errors, and waits for it. */
+    <T> T call(final TargetWork<T> work) {
+      try {
+        return executor.submit(() -> withRetries(work)).get();
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the target", e);
+      }
+    }
+
+    <T> T withRetries(final TargetWork<T> work) {
+      long backoffMs = 100;
+      int attempt = 0;
+      while (true) {
+        try {
+          return work.run();
+        } catch (SQLException | DeadLetterTopicUnavailable e) {
+          if (e instanceof SQLException sql && !DatabaseErrors.isTransient(sql)) {
+            throw new IllegalStateException("target database error that is not about a single record: "
+                + e.getMessage(), e);
+          }
+          attempt++;
+          // closing the connection rolls the batch back: its rows and offsets go in again with its dead letters
+          LOG.warn("{} unavailable ({}), attempt {}; retrying in {} ms",
+              e instanceof SQLException ? "target database" : "dead-letter topic", e.getMessage(), attempt,
+              backoffMs);
+          closeConnection();
+          try {
+            Thread.sleep(backoffMs);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the target", ie);
+          }
+          backoffMs = Math.min(backoffMs * 2, config.maxRetryBackoff().toMillis());
+          if (!running) {
+            throw new IllegalStateException("sink stopping while the target is unavailable");
+          }
+        }
+      }
+    }
+
+    Connection connection() throws SQLException {
+      if (connection == null || connection.isClosed()) {
+        final Properties p = dialect.connectionProperties();
+        p.put("user", config.user());
+        p.put("password", config.password());
+        connection = DriverManager.getConnection(config.jdbcUrl(), p);
+        dialect.onConnect(connection);
+        connection.setAutoCommit(false);
+      }
+      return connection;
+    }
+
+    void closeConnection() {
+      if (connection != null) {
+        try {
+          connection.close();
+        } catch (SQLException e) {
+          LOG.debug("closing the target connection: {}", e.toString());
+        }
+        connection = null;
+      }
+    }
+
+    void shutdown() {
+      executor.submit(this::closeConnection);
+      executor.shutdown();
+      try {
+        executor.awaitTermination(30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
-  }
-
-  /** Waits for the batch in flight, then tells Kafka its offsets (only for the usual lag tools). */
-  private void finishInFlight() {
-    if (inFlight == null) {
-      return;
-    }
-    final Map<TopicPartition, Long> done;
-    try {
-      done = inFlight.get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while writing to the target", e);
-    } finally {
-      inFlight = null;
-      inFlightRecords.set(0);
-    }
-    if (!done.isEmpty()) {
-      final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-      done.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
-      consumer.commitAsync(commit, null);
-    }
-  }
-
-  /** Runs {@code work} on the writer, with retries of transient errors, and waits for it. */
-  private <T> T onDatabase(final TargetWork<T> work) {
-    try {
-      return database.submit(() -> withRetries(work)).get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the target", e);
-    }
-  }
-
-  /** Housekeeping between batches, on the writer: parked rows retried, old tombstones purged. */
-  private void maintenance() {
-    retryParkedNowAndThen();
-    purgeTombstonesNowAndThen();
   }
 
   /** Records behind the end of the assigned partitions, or -1 when not known (no assignment yet). */
@@ -257,10 +419,13 @@ public final class TargetSink implements AutoCloseable {
   private record Prepared(List<ConsumerRecord<String, ApplyRecord>> batch, Map<TopicPartition, Long> next) {
   }
 
-  private Prepared completeGroups(final ConsumerRecords<String, ApplyRecord> records) {
-    final List<ConsumerRecord<String, ApplyRecord>> batch = new ArrayList<>(records.count());
-    final Map<TopicPartition, Long> next = new HashMap<>();
+  private Map<Integer, Prepared> completeGroups(final ConsumerRecords<String, ApplyRecord> records) {
+    final Map<Integer, Prepared> byWriter = new HashMap<>();
     for (final TopicPartition tp : records.partitions()) {
+      final Prepared prepared = byWriter.computeIfAbsent(tp.partition() % writers.length,
+          w -> new Prepared(new ArrayList<>(), new HashMap<>()));
+      final List<ConsumerRecord<String, ApplyRecord>> batch = prepared.batch();
+      final Map<TopicPartition, Long> next = prepared.next();
       final List<ConsumerRecord<String, ApplyRecord>> list =
           new ArrayList<>(unfinished.getOrDefault(tp, List.of()));
       list.addAll(records.records(tp));
@@ -283,7 +448,8 @@ public final class TargetSink implements AutoCloseable {
         next.put(tp, list.get(complete - 1).offset() + 1);
       }
     }
-    return batch.isEmpty() ? null : new Prepared(batch, next);
+    byWriter.values().removeIf(p -> p.batch().isEmpty());
+    return byWriter;
   }
 
   private static boolean endsGroup(final ApplyRecord a) {
@@ -294,13 +460,14 @@ public final class TargetSink implements AutoCloseable {
    * Retries parked rows about once a second, oldest first, in one transaction: applied ones leave the
    * parking table; those refused past {@code sink.parked-timeout} go to the dead-letter topic.
    */
-  private void retryParkedNowAndThen() {
+  private void retryParkedNowAndThen(final Writer w) {
     if (parkedNow.get() == 0 || System.nanoTime() - lastParkedRetryNanos < Duration.ofSeconds(1).toNanos()) {
       return;
     }
     lastParkedRetryNanos = System.nanoTime();
-    withRetries(() -> {
-      final List<ParkedRows.Parked> rows = parked.oldest(connection(), 1000, config.parkedTimeout());
+    w.withRetries(() -> {
+      final Connection connection = w.connection();
+      final List<ParkedRows.Parked> rows = parked.oldest(connection, 1000, config.parkedTimeout());
       final List<ConsumerRecord<String, ApplyRecord>> records = new ArrayList<>(rows.size());
       final Map<ConsumerRecord<String, ApplyRecord>, ParkedRows.Parked> byRecord = new java.util.IdentityHashMap<>();
       for (final ParkedRows.Parked p : rows) {
@@ -309,7 +476,7 @@ public final class TargetSink implements AutoCloseable {
         records.add(r);
         byRecord.put(r, p);
       }
-      final List<BatchWriter.Failure> failures = writer.apply(connection(), records);
+      final List<BatchWriter.Failure> failures = w.batches.apply(connection, records);
       final Map<ConsumerRecord<String, ApplyRecord>, BatchWriter.Failure> refusedNow =
           new java.util.IdentityHashMap<>();
       failures.forEach(f -> refusedNow.put(f.record(), f));
@@ -318,19 +485,19 @@ public final class TargetSink implements AutoCloseable {
         final ParkedRows.Parked p = byRecord.get(r);
         final BatchWriter.Failure f = refusedNow.get(r);
         if (f == null) {
-          parked.remove(connection(), p.id());
+          parked.remove(connection, p.id());
         } else if (p.expired() || !f.waitsForReferencedRow()) {
           expired.add(f);
-          parked.remove(connection(), p.id());
+          parked.remove(connection, p.id());
         } else {
-          parked.attempted(connection(), p.id(), f.error().getMessage());
+          parked.attempted(connection, p.id(), f.error().getMessage());
         }
       }
       if (!expired.isEmpty()) {
         sendDeadLetters(expired);
       }
-      final long remaining = parked.count(connection());
-      connection().commit();
+      final long remaining = parked.count(connection);
+      connection.commit();
       applied.addAndGet(records.size() - failures.size());
       failed.addAndGet(expired.size());
       // rows still parked were counted neither as applied nor as failed
@@ -339,14 +506,14 @@ public final class TargetSink implements AutoCloseable {
     });
   }
 
-  private void purgeTombstonesNowAndThen() {
+  private void purgeTombstonesNowAndThen(final Writer w) {
     if (System.nanoTime() - lastPurgeNanos < Duration.ofMinutes(10).toNanos()) {
       return;
     }
     lastPurgeNanos = System.nanoTime();
-    final int purged = withRetries(() -> {
-      final int n = tombstones.purge(connection(), config.tombstoneRetention());
-      connection().commit();
+    final int purged = w.withRetries(() -> {
+      final int n = tombstones.purge(w.connection(), config.tombstoneRetention());
+      w.connection().commit();
       return n;
     });
     if (purged > 0) {
@@ -354,17 +521,18 @@ public final class TargetSink implements AutoCloseable {
     }
   }
 
-  private void applyBatch(final List<ConsumerRecord<String, ApplyRecord>> batch,
+  private void applyBatch(final Writer w, final List<ConsumerRecord<String, ApplyRecord>> batch,
       final Map<TopicPartition, Long> next) {
     final int[] parkedInBatch = new int[1];
-    final List<BatchWriter.Failure> failures = withRetries(() -> {
-      final List<BatchWriter.Failure> f = writer.write(connection(), batch, next);
+    final List<BatchWriter.Failure> failures = w.withRetries(() -> {
+      final Connection connection = w.connection();
+      final List<BatchWriter.Failure> f = w.batches.write(connection, batch, next);
       final List<BatchWriter.Failure> refused = new ArrayList<>();
       int newlyParked = 0;
       for (final BatchWriter.Failure x : f) {
         if (x.waitsForReferencedRow()) {
           final ConsumerRecord<String, ApplyRecord> r = x.record();
-          parked.park(connection(), r.topic(), r.partition(), r.offset(), r.key(),
+          parked.park(connection, r.topic(), r.partition(), r.offset(), r.key(),
               topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), x.error().getMessage());
           newlyParked++;
         } else {
@@ -374,7 +542,7 @@ public final class TargetSink implements AutoCloseable {
       if (!refused.isEmpty()) {
         sendDeadLetters(refused);
       }
-      connection().commit();
+      connection.commit();
       parkedNow.addAndGet(newlyParked);
       parkedInBatch[0] = newlyParked;
       return refused;
@@ -394,7 +562,7 @@ public final class TargetSink implements AutoCloseable {
           r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8),
           topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), r.value().getSourceTable(),
           dev.ferry.schemas.Columns.keyText(r.value().getKey()), null,
-          List.of(DeadLetters.error(rule, why.field(), why.value(),
+          List.of(DeadLetters.error(rule, why.field(), why.value() != null ? why.value() : valueOf(r.value(), why.field()),
               "the target refused the row for " + r.value().getTable() + ": " + why.message(),
               f.waitsForReferencedRow() ? "the row it references never arrived within sink.parked-timeout; load it "
                   + "into the legacy database or fix the reference, then replay this dead letter"
@@ -407,12 +575,32 @@ public final class TargetSink implements AutoCloseable {
       try {
         s.get();
       } catch (ExecutionException e) {
-        throw new IllegalStateException("cannot write to the dead-letter topic", e.getCause());
+        throw new DeadLetterTopicUnavailable(e.getCause());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while writing dead letters", e);
       }
     }
+  }
+
+  /**
+   * The dead-letter topic did not take a dead letter (after the producer's own retries): like a target
+   * outage, the batch is rolled back and retried while the partition waits, since applying the rest of
+   * the batch without its dead letters would lose the refused records.
+   */
+  private static final class DeadLetterTopicUnavailable extends RuntimeException {
+    DeadLetterTopicUnavailable(final Throwable cause) {
+      super("cannot write to the dead-letter topic: " + cause.getMessage(), cause);
+    }
+  }
+
+  /** The record's value of {@code column} as text, when the database named the column but not the value. */
+  private static String valueOf(final ApplyRecord record, final String column) {
+    if (column == null || record.getRow() == null) {
+      return null;
+    }
+    final dev.ferry.schemas.ColumnValue v = dev.ferry.schemas.Columns.find(record.getRow(), column);
+    return v == null || v.getValue() == null ? null : v.getValue().toString();
   }
 
   /** A unit of work against the target that may fail transiently. */
@@ -421,66 +609,14 @@ public final class TargetSink implements AutoCloseable {
     T run() throws SQLException;
   }
 
-  private <T> T withRetries(final TargetWork<T> work) {
-    long backoffMs = 100;
-    int attempt = 0;
-    while (true) {
-      try {
-        return work.run();
-      } catch (SQLException e) {
-        if (!DatabaseErrors.isTransient(e)) {
-          throw new IllegalStateException("target database error that is not about a single record: "
-              + e.getMessage(), e);
-        }
-        attempt++;
-        LOG.warn("target database unavailable ({}), attempt {}; retrying in {} ms", e.getMessage(), attempt,
-            backoffMs);
-        closeConnection();
-        try {
-          Thread.sleep(backoffMs);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while waiting for the target", ie);
-        }
-        backoffMs = Math.min(backoffMs * 2, config.maxRetryBackoff().toMillis());
-        if (!running) {
-          throw new IllegalStateException("sink stopping while the target is unavailable");
-        }
-      }
-    }
-  }
-
-  private Connection connection() throws SQLException {
-    if (connection == null || connection.isClosed()) {
-      final Properties p = new Properties();
-      p.put("user", config.user());
-      p.put("password", config.password());
-      p.put("reWriteBatchedInserts", "true");
-      p.put("ApplicationName", "ferry-sink");
-      connection = DriverManager.getConnection(config.jdbcUrl(), p);
-      connection.setAutoCommit(false);
-    }
-    return connection;
-  }
-
-  private void closeConnection() {
-    if (connection != null) {
-      try {
-        connection.close();
-      } catch (SQLException e) {
-        LOG.debug("closing the target connection: {}", e.toString());
-      }
-      connection = null;
-    }
-  }
-
   /** On assignment, continue exactly after what the target has committed. */
   private final class SeekToStoredOffsets implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
-      final Map<TopicPartition, Long> stored = onDatabase(() -> {
-        final Map<TopicPartition, Long> o = offsets.read(connection(), partitions);
-        connection().commit();
+      final Writer house = writers[0];
+      final Map<TopicPartition, Long> stored = house.call(() -> {
+        final Map<TopicPartition, Long> o = offsets.read(house.connection(), partitions);
+        house.connection().commit();
         return o;
       });
       for (final TopicPartition tp : partitions) {
@@ -498,7 +634,9 @@ public final class TargetSink implements AutoCloseable {
     public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
       // the batch in flight commits before the partitions go; unfinished group tails are dropped, the next
       // owner re-reads them from the offsets in the target
-      finishInFlight();
+      for (final Writer w : writers) {
+        w.finishAll();
+      }
       partitions.forEach(unfinished::remove);
     }
   }
@@ -509,7 +647,11 @@ public final class TargetSink implements AutoCloseable {
    */
   public long lag() {
     final long read = lag.get();
-    return read < 0 ? read : read + parkedNow.get() + inFlightRecords.get();
+    long writing = 0;
+    for (final Writer w : writers) {
+      writing += w.inFlightRecords.get();
+    }
+    return read < 0 ? read : read + parkedNow.get() + writing;
   }
 
   /** Rows applied so far. */

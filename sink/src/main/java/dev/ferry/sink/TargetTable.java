@@ -13,7 +13,7 @@ import java.util.Map;
  * A target table as the database describes it: its columns with their JDBC types, and its primary
  * key. The sink learns the target from the database itself, so the mapping never has to repeat it.
  *
- * @param schema schema name, or null for the search path's
+ * @param schema schema name (the database, on MariaDB), or null for the search path's
  * @param name table name
  * @param columnTypes column name to {@link java.sql.Types} code, in table order
  * @param primaryKey primary key columns, in key order; never empty
@@ -21,17 +21,23 @@ import java.util.Map;
 public record TargetTable(String schema, String name, Map<String, Integer> columnTypes, List<String> primaryKey) {
 
   /**
-   * Reads table {@code qualifiedName} ({@code table} or {@code schema.table}).
+   * Reads table {@code qualifiedName} ({@code table} or {@code schema.table}) of the database {@code c}
+   * is connected to, in that database's dialect.
    *
-   * @throws SQLException when the table does not exist or has no primary key
+   * @throws SQLException when the table does not exist (SQLSTATE 42P01) or has no primary key (42P10)
    */
   public static TargetTable read(final Connection c, final String qualifiedName) throws SQLException {
+    return read(c, qualifiedName, TargetDialect.of(c.getMetaData().getURL()));
+  }
+
+  static TargetTable read(final Connection c, final String qualifiedName, final TargetDialect dialect)
+      throws SQLException {
     final int dot = qualifiedName.indexOf('.');
-    final String schema = dot < 0 ? c.getSchema() : qualifiedName.substring(0, dot);
+    final String schema = dot < 0 ? dialect.defaultNamespace(c) : qualifiedName.substring(0, dot);
     final String name = dot < 0 ? qualifiedName : qualifiedName.substring(dot + 1);
     final DatabaseMetaData meta = c.getMetaData();
     final Map<String, Integer> types = new LinkedHashMap<>();
-    try (ResultSet rs = meta.getColumns(null, schema, name, null)) {
+    try (ResultSet rs = dialect.columns(meta, schema, name)) {
       while (rs.next()) {
         types.put(rs.getString("COLUMN_NAME"), rs.getInt("DATA_TYPE"));
       }
@@ -40,7 +46,7 @@ public record TargetTable(String schema, String name, Map<String, Integer> colum
       throw new SQLException("target table " + qualifiedName + " does not exist (schema " + schema + ")", "42P01");
     }
     final Map<Short, String> keyBySeq = new java.util.TreeMap<>();
-    try (ResultSet rs = meta.getPrimaryKeys(null, schema, name)) {
+    try (ResultSet rs = dialect.primaryKey(meta, schema, name)) {
       while (rs.next()) {
         keyBySeq.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
       }
@@ -52,8 +58,8 @@ public record TargetTable(String schema, String name, Map<String, Integer> colum
     return new TargetTable(schema, name, types, new ArrayList<>(keyBySeq.values()));
   }
 
-  /** The quoted, schema-qualified name for SQL. */
-  public String sqlName() {
-    return (schema == null ? "" : Sql.quote(schema) + ".") + Sql.quote(name);
+  /** The quoted, schema-qualified name for SQL in {@code dialect}. */
+  String sqlName(final TargetDialect dialect) {
+    return (schema == null ? "" : dialect.quote(schema) + ".") + dialect.quote(name);
   }
 }

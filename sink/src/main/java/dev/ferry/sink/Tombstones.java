@@ -2,12 +2,13 @@ package dev.ferry.sink;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,17 +18,19 @@ import java.util.Map;
  * older change can still be in flight.
  */
 final class Tombstones {
+  private final TargetDialect dialect;
   private final String table;
 
-  Tombstones(final String table) {
-    this.table = Sql.quote(table);
+  Tombstones(final TargetDialect dialect, final String table) {
+    this.dialect = dialect;
+    this.table = dialect.quote(table);
   }
 
   void create(final Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS " + table + " (table_name text NOT NULL, row_key text NOT NULL, "
-          + "version bigint NOT NULL, deleted_at timestamptz NOT NULL DEFAULT now(), "
-          + "PRIMARY KEY (table_name, row_key))");
+      s.execute("CREATE TABLE IF NOT EXISTS " + table + " (table_name " + dialect.keyText(128) + " NOT NULL, row_key "
+          + dialect.keyText(512) + " NOT NULL, version bigint NOT NULL, deleted_at " + dialect.timestampNow()
+          + ", PRIMARY KEY (table_name, row_key))");
     }
   }
 
@@ -38,24 +41,17 @@ final class Tombstones {
     if (keys.isEmpty()) {
       return out;
     }
-    try (PreparedStatement ps = c.prepareStatement("SELECT row_key, version FROM " + table
-        + " WHERE table_name = ? AND row_key = ANY (?)")) {
-      ps.setString(1, targetTable);
-      ps.setArray(2, c.createArrayOf("text", keys.toArray()));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.put(rs.getString(1), rs.getLong(2));
-        }
-      }
-    }
+    dialect.selectIn(c, "SELECT row_key, version FROM " + table + " WHERE table_name = ? AND", "row_key",
+        targetTable, keys instanceof List<String> l ? l : new ArrayList<>(keys),
+        rs -> out.put(rs.getString(1), rs.getLong(2)));
     return out;
   }
 
   /** Records deletes (key -> version), keeping the highest version per key. */
   void record(final Connection c, final String targetTable, final Map<String, Long> deletes) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " AS t (table_name, row_key, version) "
-        + "VALUES (?, ?, ?) ON CONFLICT (table_name, row_key) DO UPDATE SET version = GREATEST(t.version, "
-        + "EXCLUDED.version), deleted_at = now()")) {
+    try (PreparedStatement ps = c.prepareStatement(dialect.insertInto(table) + " (table_name, row_key, version) "
+        + "VALUES (?, ?, ?) " + dialect.onKeyConflict(List.of("table_name", "row_key")) + " version = GREATEST("
+        + dialect.existing("version") + ", " + dialect.incoming("version") + "), deleted_at = " + dialect.now())) {
       for (final Map.Entry<String, Long> e : deletes.entrySet()) {
         ps.setString(1, targetTable);
         ps.setString(2, e.getKey());
@@ -68,9 +64,9 @@ final class Tombstones {
 
   /** Removes tombstones older than {@code retention}; returns how many. */
   int purge(final Connection c, final Duration retention) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table
-        + " WHERE deleted_at < now() - make_interval(secs => ?)")) {
-      ps.setDouble(1, retention.toSeconds());
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE "
+        + dialect.olderThanMicros("deleted_at"))) {
+      ps.setLong(1, retention.toNanos() / 1000);
       return ps.executeUpdate();
     }
   }

@@ -1,0 +1,184 @@
+package dev.ferry.sink;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+/**
+ * MariaDB and MySQL (through MariaDB Connector/J). {@code INSERT .. ON DUPLICATE KEY UPDATE} is not used
+ * for target rows: it fires on a clash with <em>any</em> unique key, so a row whose natural key collides
+ * with another row's would silently overwrite that other row. Instead each batch runs two statements
+ * keyed by the primary key only:
+ * <ol>
+ *   <li>{@code UPDATE .. SET .. WHERE pk = ? AND version < ?}: rows the target holds in an older version;
+ *   <li>{@code INSERT .. SELECT .. WHERE NOT EXISTS (pk = ?)}: rows the target does not hold at all.
+ * </ol>
+ * A row the target holds in a newer version matches neither. A clash on another unique key is an error
+ * (1062) that the sink isolates to the row and dead-letters. Sessions run in strict mode, so a value the
+ * column cannot hold is an error, never silently truncated.
+ *
+ * <p>The sink's own tables (offsets, tombstones) have only their primary key, so {@code ON DUPLICATE KEY}
+ * is safe there.
+ */
+final class MariaDbDialect implements TargetDialect {
+  /** Most values in one {@code IN (..)} list. */
+  private static final int IN_LIST = 1000;
+
+  @Override
+  public String quote(final String name) {
+    return '`' + name.replace("`", "``") + '`';
+  }
+
+  @Override
+  public Properties connectionProperties() {
+    final Properties p = new Properties();
+    p.put("connectionAttributes", "program_name:ferry-sink");
+    return p;
+  }
+
+  @Override
+  public void onConnect(final Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SET SESSION sql_mode = IF(@@SESSION.sql_mode = '', 'STRICT_ALL_TABLES', "
+          + "CONCAT(@@SESSION.sql_mode, ',STRICT_ALL_TABLES'))");
+    }
+  }
+
+  @Override
+  public List<WriteStatement> upsert(final TargetTable table, final List<String> columns,
+      final String versionColumn) {
+    final List<String> key = table.primaryKey();
+    final List<String> updateParams = new ArrayList<>();
+    columns.stream().filter(c -> !key.contains(c)).forEach(updateParams::add);
+    updateParams.add(versionColumn);
+    final String set = updateParams.stream().map(c -> quote(c) + " = ?").collect(Collectors.joining(", "));
+    updateParams.addAll(key);
+    updateParams.add(versionColumn);
+    final String update = "UPDATE " + table.sqlName(this) + " SET " + set + " WHERE " + keyMatch(key, "")
+        + " AND " + quote(versionColumn) + " < ?";
+
+    final List<String> insertParams = new ArrayList<>(columns);
+    insertParams.add(versionColumn);
+    final String names = insertParams.stream().map(this::quote).collect(Collectors.joining(", "));
+    final String marks = insertParams.stream().map(c -> "?").collect(Collectors.joining(", "));
+    insertParams.addAll(key);
+    final String insert = "INSERT INTO " + table.sqlName(this) + " (" + names + ") SELECT " + marks
+        + " FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM " + table.sqlName(this) + " WHERE " + keyMatch(key, "") + ")";
+    return List.of(new WriteStatement(update, updateParams), new WriteStatement(insert, insertParams));
+  }
+
+  @Override
+  public String keyText(final int maxLength) {
+    return "varchar(" + maxLength + ")";
+  }
+
+  @Override
+  public String longText() {
+    return "longtext";
+  }
+
+  @Override
+  public String bytes() {
+    return "longblob";
+  }
+
+  @Override
+  public String serialKey(final String name) {
+    return name + " bigint AUTO_INCREMENT PRIMARY KEY";
+  }
+
+  @Override
+  public String timestampNow() {
+    return "timestamp(6) NOT NULL DEFAULT current_timestamp(6)";
+  }
+
+  @Override
+  public String now() {
+    return "current_timestamp(6)";
+  }
+
+  @Override
+  public String olderThanMicros(final String column) {
+    return column + " < current_timestamp(6) - INTERVAL ? MICROSECOND";
+  }
+
+  @Override
+  public String insertInto(final String table) {
+    return "INSERT INTO " + table;
+  }
+
+  @Override
+  public String onKeyConflict(final List<String> key) {
+    return "ON DUPLICATE KEY UPDATE";
+  }
+
+  @Override
+  public String incoming(final String column) {
+    return "VALUES(" + column + ")";
+  }
+
+  @Override
+  public String existing(final String column) {
+    return column;
+  }
+
+  @Override
+  public void selectIn(final Connection c, final String select, final String column, final String first,
+      final List<String> values, final RowReader read) throws SQLException {
+    for (int from = 0; from < values.size(); from += IN_LIST) {
+      final List<String> chunk = values.subList(from, Math.min(values.size(), from + IN_LIST));
+      try (PreparedStatement ps = c.prepareStatement(select + " " + column + " IN ("
+          + chunk.stream().map(v -> "?").collect(Collectors.joining(", ")) + ")")) {
+        ps.setString(1, first);
+        for (int i = 0; i < chunk.size(); i++) {
+          ps.setString(i + 2, chunk.get(i));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            read.read(rs);
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public String defaultNamespace(final Connection c) throws SQLException {
+    return c.getCatalog();
+  }
+
+  @Override
+  public ResultSet columns(final DatabaseMetaData meta, final String namespace, final String table)
+      throws SQLException {
+    return meta.getColumns(namespace, null, table, null);
+  }
+
+  @Override
+  public ResultSet primaryKey(final DatabaseMetaData meta, final String namespace, final String table)
+      throws SQLException {
+    return meta.getPrimaryKeys(namespace, null, table);
+  }
+
+  @Override
+  public ResultSet importedKeys(final DatabaseMetaData meta, final String namespace, final String table)
+      throws SQLException {
+    return meta.getImportedKeys(namespace, null, table);
+  }
+
+  @Override
+  public String referencedNamespace(final ResultSet importedKey) throws SQLException {
+    return importedKey.getString("PKTABLE_CAT");
+  }
+
+  @Override
+  public void bindOther(final PreparedStatement ps, final int index, final String text) throws SQLException {
+    ps.setString(index, text);
+  }
+}

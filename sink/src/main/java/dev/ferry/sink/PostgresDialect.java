@@ -1,0 +1,163 @@
+package dev.ferry.sink;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+/**
+ * PostgreSQL: one {@code INSERT .. ON CONFLICT (primary key) DO UPDATE .. WHERE t.version <
+ * EXCLUDED.version} per row, batched; the {@code ON CONFLICT} target names the primary key, so a clash on
+ * another unique key is an error, never an update of another row. Large batches go through
+ * {@link CopyUpsert}.
+ */
+final class PostgresDialect implements TargetDialect {
+
+  @Override
+  public String quote(final String name) {
+    return '"' + name.replace("\"", "\"\"") + '"';
+  }
+
+  @Override
+  public Properties connectionProperties() {
+    final Properties p = new Properties();
+    p.put("reWriteBatchedInserts", "true");
+    p.put("ApplicationName", "ferry-sink");
+    return p;
+  }
+
+  @Override
+  public List<WriteStatement> upsert(final TargetTable table, final List<String> columns,
+      final String versionColumn) {
+    final List<String> params = new ArrayList<>(columns);
+    params.add(versionColumn);
+    final String names = params.stream().map(this::quote).collect(Collectors.joining(", "));
+    final String marks = params.stream().map(c -> "?").collect(Collectors.joining(", "));
+    return List.of(new WriteStatement("INSERT INTO " + table.sqlName(this) + " AS t (" + names + ") VALUES ("
+        + marks + ")" + guardedUpdate(table, columns, versionColumn), params));
+  }
+
+  /** {@code ON CONFLICT (key) DO UPDATE SET .. WHERE t.version < EXCLUDED.version}: shared with {@link CopyUpsert}. */
+  String guardedUpdate(final TargetTable table, final List<String> columns, final String versionColumn) {
+    final String updates = columns.stream().filter(c -> !table.primaryKey().contains(c))
+        .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "));
+    final String version = quote(versionColumn);
+    return " ON CONFLICT (" + table.primaryKey().stream().map(this::quote).collect(Collectors.joining(", "))
+        + ") DO UPDATE SET " + (updates.isEmpty() ? "" : updates + ", ") + version + " = EXCLUDED." + version
+        + " WHERE t." + version + " < EXCLUDED." + version;
+  }
+
+  @Override
+  public String keyText(final int maxLength) {
+    return "text";
+  }
+
+  @Override
+  public String longText() {
+    return "text";
+  }
+
+  @Override
+  public String bytes() {
+    return "bytea";
+  }
+
+  @Override
+  public String serialKey(final String name) {
+    return name + " bigserial PRIMARY KEY";
+  }
+
+  @Override
+  public String timestampNow() {
+    return "timestamptz NOT NULL DEFAULT now()";
+  }
+
+  @Override
+  public String now() {
+    return "now()";
+  }
+
+  @Override
+  public String olderThanMicros(final String column) {
+    return column + " < now() - ? * interval '1 microsecond'";
+  }
+
+  @Override
+  public String insertInto(final String table) {
+    return "INSERT INTO " + table + " AS t";
+  }
+
+  @Override
+  public String onKeyConflict(final List<String> key) {
+    return "ON CONFLICT (" + String.join(", ", key) + ") DO UPDATE SET";
+  }
+
+  @Override
+  public String incoming(final String column) {
+    return "EXCLUDED." + column;
+  }
+
+  @Override
+  public String existing(final String column) {
+    return "t." + column;
+  }
+
+  @Override
+  public void selectIn(final Connection c, final String select, final String column, final String first,
+      final List<String> values, final RowReader read) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(select + " " + column + " = ANY (?)")) {
+      ps.setString(1, first);
+      ps.setArray(2, c.createArrayOf("text", values.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          read.read(rs);
+        }
+      }
+    }
+  }
+
+  @Override
+  public String defaultNamespace(final Connection c) throws SQLException {
+    return c.getSchema();
+  }
+
+  @Override
+  public ResultSet columns(final DatabaseMetaData meta, final String namespace, final String table)
+      throws SQLException {
+    return meta.getColumns(null, namespace, table, null);
+  }
+
+  @Override
+  public ResultSet primaryKey(final DatabaseMetaData meta, final String namespace, final String table)
+      throws SQLException {
+    return meta.getPrimaryKeys(null, namespace, table);
+  }
+
+  @Override
+  public ResultSet importedKeys(final DatabaseMetaData meta, final String namespace, final String table)
+      throws SQLException {
+    return meta.getImportedKeys(null, namespace, table);
+  }
+
+  @Override
+  public String referencedNamespace(final ResultSet importedKey) throws SQLException {
+    return importedKey.getString("PKTABLE_SCHEM");
+  }
+
+  @Override
+  public void bindUuid(final PreparedStatement ps, final int index, final java.util.UUID uuid) throws SQLException {
+    ps.setObject(index, uuid);
+  }
+
+  @Override
+  public void bindOther(final PreparedStatement ps, final int index, final String text) throws SQLException {
+    // untyped: PostgreSQL casts it to the column's type (json, enum, interval, ...)
+    ps.setObject(index, text, Types.OTHER);
+  }
+}

@@ -1,0 +1,144 @@
+package dev.ferry.sink;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+/**
+ * What differs between target databases: quoting, how a row is upserted by its primary key with the
+ * version guard, the types of the sink's own tables, where tables live in the JDBC metadata. Everything
+ * else in the sink is plain JDBC. The dialect is chosen by the JDBC URL ({@link #of}).
+ */
+sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
+
+  /** The URL prefixes Ferry writes to, for error messages. */
+  String SUPPORTED = "jdbc:postgresql://... (PostgreSQL) or jdbc:mariadb://... (MariaDB, MySQL)";
+
+  /**
+   * The dialect of {@code jdbcUrl}.
+   *
+   * @throws IllegalArgumentException naming the supported URL prefixes
+   */
+  static TargetDialect of(final String jdbcUrl) {
+    if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+      return new PostgresDialect();
+    }
+    if (jdbcUrl.startsWith("jdbc:mariadb:")) {
+      return new MariaDbDialect();
+    }
+    throw new IllegalArgumentException("no target dialect for " + jdbcUrl + "; use " + SUPPORTED);
+  }
+
+  /** A SQL statement and, in order, the column whose value each {@code ?} takes (the version column included). */
+  record WriteStatement(String sql, List<String> parameters) {
+  }
+
+  /** {@code name} as a quoted identifier, embedded quotes escaped. */
+  String quote(String name);
+
+  /** Driver properties the sink connects with. */
+  Properties connectionProperties();
+
+  /** Session settings applied to each new connection. */
+  default void onConnect(final Connection c) throws SQLException {
+  }
+
+  /**
+   * The statements that upsert rows of {@code columns} (key columns included) by primary key only,
+   * writing a row only where the target holds no newer version. Run in order, each as one batch over
+   * all rows.
+   */
+  List<WriteStatement> upsert(TargetTable table, List<String> columns, String versionColumn);
+
+  /** {@code DELETE .. WHERE key = ? AND version < ?}: a delete removes only a row older than itself. */
+  default WriteStatement delete(final TargetTable table, final String versionColumn) {
+    final List<String> params = new ArrayList<>(table.primaryKey());
+    params.add(versionColumn);
+    return new WriteStatement("DELETE FROM " + table.sqlName(this) + " WHERE " + keyMatch(table.primaryKey(), "")
+        + " AND " + quote(versionColumn) + " < ?", params);
+  }
+
+  /** {@code k1 = ? AND k2 = ?}, each column prefixed with {@code alias} (empty for none). */
+  default String keyMatch(final List<String> key, final String alias) {
+    return key.stream().map(k -> alias + quote(k) + " = ?").collect(Collectors.joining(" AND "));
+  }
+
+  // --- the sink's own tables (offsets, tombstones, parked rows) ---
+
+  /** Column type of a short text that is part of a primary key. */
+  String keyText(int maxLength);
+
+  /** Column type of a long text. */
+  String longText();
+
+  /** Column type of a byte string. */
+  String bytes();
+
+  /** A generated bigint primary key column named {@code name}. */
+  String serialKey(String name);
+
+  /** Column type and default of a "when" column set by the database on insert. */
+  String timestampNow();
+
+  /** The database's current time in an expression. */
+  String now();
+
+  /** True when {@code column} is more than {@code ?} microseconds (bound as a long) in the past. */
+  String olderThanMicros(String column);
+
+  /** {@code INSERT INTO table}, with the alias {@link #existing} needs. */
+  String insertInto(String table);
+
+  /** The clause that turns an insert hitting {@code key} (the table's primary key) into the update that follows. */
+  String onKeyConflict(List<String> key);
+
+  /** In an {@link #onKeyConflict} update: the value the insert brought. */
+  String incoming(String column);
+
+  /** In an {@link #onKeyConflict} update: the value the row held. */
+  String existing(String column);
+
+  /**
+   * Rows of {@code select} (which ends in {@code WHERE .. AND}) whose {@code column} is one of
+   * {@code values}, read by {@code read}; {@code first} is bound before the list.
+   */
+  void selectIn(Connection c, String select, String column, String first, List<String> values, RowReader read)
+      throws SQLException;
+
+  /** Reads one result row. */
+  @FunctionalInterface
+  interface RowReader {
+    void read(ResultSet rs) throws SQLException;
+  }
+
+  // --- metadata ---
+
+  /** The namespace a table without one lives in. */
+  String defaultNamespace(Connection c) throws SQLException;
+
+  /** Columns of a table, as {@link DatabaseMetaData#getColumns}. */
+  ResultSet columns(DatabaseMetaData meta, String namespace, String table) throws SQLException;
+
+  /** Primary key of a table, as {@link DatabaseMetaData#getPrimaryKeys}. */
+  ResultSet primaryKey(DatabaseMetaData meta, String namespace, String table) throws SQLException;
+
+  /** Foreign keys of a table, as {@link DatabaseMetaData#getImportedKeys}. */
+  ResultSet importedKeys(DatabaseMetaData meta, String namespace, String table) throws SQLException;
+
+  /** The namespace of the referenced table in an {@link #importedKeys} row. */
+  String referencedNamespace(ResultSet importedKey) throws SQLException;
+
+  /** Binds a UUID: a native uuid where the target has one, else its text. */
+  default void bindUuid(final PreparedStatement ps, final int index, final java.util.UUID uuid) throws SQLException {
+    ps.setString(index, uuid.toString());
+  }
+
+  /** Binds a value that is not a plain number, text or byte string, whose type the target infers. */
+  void bindOther(PreparedStatement ps, int index, String text) throws SQLException;
+}

@@ -1,0 +1,16 @@
+package dev.ferry.sink;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/** A target database server the sink's integration tests write to: one fresh database per test. */
+interface TargetDatabase {
+  /** Creates database {@code name}. */
+  void create(String name) throws SQLException;
+
+  Connection connect(String database) throws SQLException;
+
+  String jdbcUrl(String database);
+
+  String user();
+}
