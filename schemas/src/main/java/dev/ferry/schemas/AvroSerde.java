@@ -38,12 +38,44 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private final Schema schema;
   private final SpecificDatumWriter<T> writer;
   private final Map<String, Integer> idByTopic = new ConcurrentHashMap<>();
-  private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
+  private final Map<Integer, DirectReader<T>> readersByWriterId = new ConcurrentHashMap<>();
+  /** Reads bytes written with exactly {@link #schema}; null: always Avro's resolving reader. */
+  private final DirectReader<T> sameSchemaReader;
+
+  /**
+   * Decodes Avro binary ({@code length} bytes from {@code offset}) into a record. Implementations are
+   * thread-safe.
+   */
+  @FunctionalInterface
+  interface DirectReader<T> {
+    T read(byte[] data, int offset, int length) throws IOException;
+  }
 
   public AvroSerde(final SchemaRegistry registry, final Schema schema) {
+    this(registry, schema, null);
+  }
+
+  /**
+   * @param sameSchemaReader a faster reader for values written with exactly {@code schema}, or null
+   */
+  AvroSerde(final SchemaRegistry registry, final Schema schema, final DirectReader<T> sameSchemaReader) {
     this.registry = registry;
     this.schema = schema;
     this.writer = new SpecificDatumWriter<>(schema);
+    this.sameSchemaReader = sameSchemaReader;
+  }
+
+  /** The reader for values written with {@code writerSchema}: the direct one when it is this serde's own. */
+  private DirectReader<T> readerFor(final Schema writerSchema) {
+    if (sameSchemaReader != null && writerSchema.equals(schema)) {
+      return sameSchemaReader;
+    }
+    final SpecificDatumReader<T> resolving = new SpecificDatumReader<>(writerSchema, schema);
+    return (data, offset, length) -> {
+      final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, offset, length, DECODER.get());
+      DECODER.set(decoder);
+      return resolving.read(null, decoder);
+    };
   }
 
   /** Encodes {@code value} for {@code topic}; null stays null (a Kafka tombstone). */
@@ -80,12 +112,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
           + "(magic byte 0 + 4-byte schema id)");
     }
     final int writerId = ByteBuffer.wrap(data, 1, 4).getInt();
-    final SpecificDatumReader<T> reader = readersByWriterId.computeIfAbsent(writerId,
-        id -> new SpecificDatumReader<>(registry.byId(id), schema));
-    final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, DECODER.get());
-    DECODER.set(decoder);
+    final DirectReader<T> reader = readersByWriterId.computeIfAbsent(writerId, id -> readerFor(registry.byId(id)));
     try {
-      return reader.read(null, decoder);
+      return reader.read(data, 5, data.length - 5);
     } catch (IOException | RuntimeException e) {
       throw new SerializationException("cannot decode " + schema.getFullName() + " from " + topic
           + " (writer schema id " + writerId + ")", e);

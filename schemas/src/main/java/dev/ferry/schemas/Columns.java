@@ -1,5 +1,7 @@
 package dev.ferry.schemas;
 
+import java.nio.ByteBuffer;
+import java.util.HexFormat;
 import java.util.List;
 
 /** Reading rows held as lists of {@link ColumnValue}. */
@@ -21,21 +23,32 @@ public final class Columns {
   }
 
   /**
-   * The canonical text of a key: values in key order joined by {@code |}. Used as the Kafka record
-   * key, so equal keys always land on the same partition.
+   * The canonical text of a key: values in key order joined by {@code |}, binary values in hex. Used as
+   * the Kafka record key, so equal keys always land on the same partition.
    */
   public static String keyText(final List<ColumnValue> key) {
     if (key.size() == 1) {
-      return String.valueOf(key.get(0).getValue());
+      return text(key.get(0).getValue());
     }
     final StringBuilder sb = new StringBuilder(16 * key.size());
     for (int i = 0; i < key.size(); i++) {
       if (i > 0) {
         sb.append('|');
       }
-      sb.append(key.get(i).getValue());
+      sb.append(text(key.get(i).getValue()));
     }
     return sb.toString();
+  }
+
+  /** A key value's text; a binary value's is its hex, not the buffer's description. */
+  private static String text(final Object value) {
+    if (value instanceof ByteBuffer b) {
+      final ByteBuffer copy = b.duplicate();
+      final byte[] bytes = new byte[copy.remaining()];
+      copy.get(bytes);
+      return HexFormat.of().formatHex(bytes);
+    }
+    return String.valueOf(value);
   }
 
   /** A column value without a logical type. */

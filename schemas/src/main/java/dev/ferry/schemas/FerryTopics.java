@@ -19,7 +19,7 @@ public final class FerryTopics {
     this.prefix = prefix;
     this.changeSerde = new AvroSerde<>(registry, ChangeEvent.getClassSchema());
     this.transactionSerde = new AvroSerde<>(registry, TransactionMarker.getClassSchema());
-    this.applySerde = new AvroSerde<>(registry, ApplyRecord.getClassSchema());
+    this.applySerde = new AvroSerde<>(registry, ApplyRecord.getClassSchema(), new ApplyRecordReader());
     this.deadLetterSerde = new AvroSerde<>(registry, DeadLetter.getClassSchema());
   }
 

@@ -109,15 +109,26 @@ final class BatchWriter {
     return failures;
   }
 
+  /** A row's identity: its table and key values (compared by value; no text is built for it). */
+  private record RowKey(String table, List<Object> values) {
+    static RowKey of(final ApplyRecord a) {
+      final List<ColumnValue> key = a.getKey();
+      final Object[] values = new Object[key.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = key.get(i).getValue();
+      }
+      return new RowKey(a.getTable(), java.util.Arrays.asList(values));
+    }
+  }
+
   /** The newest version of each (table, key), in first-seen order. */
   static List<ConsumerRecord<String, ApplyRecord>> collapse(final List<ConsumerRecord<String, ApplyRecord>> batch) {
-    final Map<String, ConsumerRecord<String, ApplyRecord>> byKey = new LinkedHashMap<>(batch.size() * 2);
+    final Map<RowKey, ConsumerRecord<String, ApplyRecord>> byKey = new LinkedHashMap<>(batch.size() * 2);
     for (final ConsumerRecord<String, ApplyRecord> r : batch) {
       final ApplyRecord a = r.value();
-      final String key = a.getTable() + '\u0000' + Columns.keyText(a.getKey());
-      final ConsumerRecord<String, ApplyRecord> old = byKey.putIfAbsent(key, r);
+      final ConsumerRecord<String, ApplyRecord> old = byKey.putIfAbsent(RowKey.of(a), r);
       if (old != null && a.getVersion() >= old.value().getVersion()) {
-        byKey.put(key, r);
+        byKey.put(RowKey.of(a), r);
       }
     }
     return new ArrayList<>(byKey.values());

@@ -2,13 +2,9 @@ package dev.ferry.sink;
 
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ColumnValue;
-import dev.ferry.schemas.LogicalValues;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
@@ -22,18 +18,10 @@ import org.postgresql.copy.CopyIn;
  * it first).
  */
 final class CopyUpsert {
-  /** Characters sent to the server at a time. */
+  /** Bytes sent to the server at a time. */
   private static final int CHUNK = 64 * 1024;
 
   private CopyUpsert() {
-  }
-
-  private static void send(final CopyIn copy, final StringBuilder chunk) throws SQLException {
-    if (chunk.length() > 0) {
-      final byte[] bytes = chunk.toString().getBytes(StandardCharsets.UTF_8);
-      copy.writeToCopy(bytes, 0, bytes.length);
-      chunk.setLength(0);
-    }
   }
 
   static void write(final Connection c, final PostgresDialect sql, final TargetTable table,
@@ -49,20 +37,24 @@ final class CopyUpsert {
     final CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + stage + " (" + names + ", "
         + version + ") FROM STDIN");
     try {
-      // streamed in chunks: one text of the whole batch would be megabytes, copied twice, and the
-      // garbage collector's most expensive kind of object
-      final StringBuilder chunk = new StringBuilder(CHUNK + 1024);
+      // streamed in chunks of bytes written in place: one text of the whole batch would be megabytes,
+      // copied twice, and a string per value was most of this method's garbage
+      final CopyText chunk = new CopyText(CHUNK + 1024);
       for (final ApplyRecord a : rows) {
         for (final ColumnValue v : a.getRow()) {
-          text(v, chunk);
-          chunk.append('\t');
+          chunk.value(v);
+          chunk.separator('\t');
         }
-        chunk.append(a.getVersion()).append('\n');
+        chunk.number(a.getVersion());
+        chunk.separator('\n');
         if (chunk.length() >= CHUNK) {
-          send(copy, chunk);
+          copy.writeToCopy(chunk.bytes(), 0, chunk.length());
+          chunk.clear();
         }
       }
-      send(copy, chunk);
+      if (chunk.length() > 0) {
+        copy.writeToCopy(chunk.bytes(), 0, chunk.length());
+      }
       copy.endCopy();
     } finally {
       if (copy.isActive()) {
@@ -72,39 +64,6 @@ final class CopyUpsert {
     try (Statement s = c.createStatement()) {
       s.executeUpdate("INSERT INTO " + table.sqlName(sql) + " AS t (" + names + ", " + version + ") SELECT " + names
           + ", " + version + " FROM " + stage + sql.guardedUpdate(table, columns, versionColumn));
-    }
-  }
-
-  /** {@code v} in COPY's text format: {@code \N} for NULL, backslash, tab and line breaks escaped. */
-  static void text(final ColumnValue v, final StringBuilder out) {
-    final Object value = v.getValue();
-    if (value == null) {
-      out.append("\\N");
-      return;
-    }
-    final Object temporal = LogicalValues.temporal(v);
-    final String s;
-    if (temporal != null) {
-      s = temporal.toString();
-    } else if (value instanceof ByteBuffer b) {
-      final ByteBuffer copy = b.duplicate();
-      final byte[] bytes = new byte[copy.remaining()];
-      copy.get(bytes);
-      s = "\\x" + HexFormat.of().formatHex(bytes);
-    } else if (value instanceof Boolean bool) {
-      s = bool ? "t" : "f";
-    } else {
-      s = value.toString();
-    }
-    for (int i = 0; i < s.length(); i++) {
-      final char ch = s.charAt(i);
-      switch (ch) {
-        case '\\' -> out.append("\\\\");
-        case '\t' -> out.append("\\t");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        default -> out.append(ch);
-      }
     }
   }
 }

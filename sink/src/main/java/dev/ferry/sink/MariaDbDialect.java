@@ -76,7 +76,9 @@ final class MariaDbDialect implements TargetDialect {
 
   @Override
   public String keyText(final int maxLength) {
-    return "varchar(" + maxLength + ")";
+    // bytes, not a collation: the default ones make 'a' and 'A' one key, and even the binary ones make
+    // 'b' and 'b ' one, so a tombstone of one key would overwrite another's
+    return "varbinary(" + 4 * maxLength + ")";
   }
 
   @Override

@@ -55,7 +55,7 @@ final class PostgresDialect implements TargetDialect {
 
   @Override
   public String keyText(final int maxLength) {
-    return "text";
+    return "text COLLATE \"C\"";
   }
 
   @Override

@@ -71,7 +71,11 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
 
   // --- the sink's own tables (offsets, tombstones, parked rows) ---
 
-  /** Column type of a short text that is part of a primary key. */
+  /**
+   * Column type of a short text that is part of a primary key, compared byte by byte: keys that differ
+   * only in case or trailing spaces are different rows, and a binary comparison is also the cheapest
+   * (tombstone lookups compare thousands of keys per batch).
+   */
   String keyText(int maxLength);
 
   /** Column type of a long text. */

@@ -103,6 +103,11 @@ class MariaDbTargetSinkIT extends TargetSinkContract {
   }
 
   @Override
+  protected String exactText(final int length) {
+    return "varchar(" + length + ") COLLATE utf8mb4_nopad_bin";
+  }
+
+  @Override
   protected String missingReferenceState() {
     return "23000";
   }

@@ -38,6 +38,11 @@ class TargetSinkIT extends TargetSinkContract {
   }
 
   @Override
+  protected String exactText(final int length) {
+    return "varchar(" + length + ")";
+  }
+
+  @Override
   protected String missingReferenceState() {
     return "23503";
   }

@@ -1,0 +1,243 @@
+package dev.ferry.schemas;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads an {@link ApplyRecord} written with exactly its own schema straight from Avro binary, the sink's
+ * hot path: at 100k+ records a second, Avro's generic reader spent most of the sink's allocation on
+ * decoding the same few column names, logical-type tags and table names into a new string for every
+ * row. Here those identifiers come from a small per-thread table, one string per distinct name, which also
+ * lets later name comparisons succeed on identity. Values are decoded as Avro's reader does (text as
+ * {@link String}, bytes as a {@link ByteBuffer}), so the record is equal to the one the generic reader
+ * makes; {@code ApplyRecordReaderTest} holds it to that.
+ *
+ * <p>Used by {@link AvroSerde} only when the writer's schema equals {@link ApplyRecord#getClassSchema()};
+ * any other writer schema goes through Avro's schema resolution as before.
+ */
+final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
+  /** Distinct identifiers kept per thread; past this, further ones are decoded as plain strings. */
+  static final int MAX_IDENTIFIERS = 4096;
+  private static final ApplyOp[] OPS = ApplyOp.values();
+  private static final ThreadLocal<Identifiers> IDENTIFIERS = ThreadLocal.withInitial(Identifiers::new);
+
+  @Override
+  public ApplyRecord read(final byte[] data, final int offset, final int length) {
+    final Input in = new Input(data, offset, offset + length, IDENTIFIERS.get());
+    final String table = in.identifier();
+    final int op = in.readInt();
+    if (op < 0 || op >= OPS.length) {
+      throw new IllegalArgumentException("ApplyOp index " + op + " out of range");
+    }
+    final List<ColumnValue> key = in.columns();
+    final List<ColumnValue> row = in.union(1) ? in.columns() : null;
+    final long version = in.readLong();
+    final String sourceTable = in.identifier();
+    final String sourceTxId = in.union(1) ? in.string() : null;
+    final long sourceTsMs = in.readLong();
+    final String group = in.union(1) ? in.string() : null;
+    final int groupSize = in.readInt();
+    final int groupIndex = in.readInt();
+    if (in.pos != in.end) {
+      throw new IllegalArgumentException((in.end - in.pos) + " bytes left after an ApplyRecord");
+    }
+    return new ApplyRecord(table, OPS[op], key, row, version, sourceTable, sourceTxId, sourceTsMs, group, groupSize,
+        groupIndex);
+  }
+
+  /** A cursor over Avro binary (zig-zag varints, length-prefixed bytes, little-endian floats). */
+  private static final class Input {
+    private final byte[] buf;
+    private final int end;
+    private final Identifiers identifiers;
+    private int pos;
+
+    Input(final byte[] buf, final int pos, final int end, final Identifiers identifiers) {
+      this.buf = buf;
+      this.pos = pos;
+      this.end = end;
+      this.identifiers = identifiers;
+    }
+
+    private byte next() {
+      if (pos >= end) {
+        throw new IllegalArgumentException("ApplyRecord ends early");
+      }
+      return buf[pos++];
+    }
+
+    long readLong() {
+      long raw = 0;
+      int shift = 0;
+      while (true) {
+        final byte b = next();
+        raw |= (long) (b & 0x7f) << shift;
+        if ((b & 0x80) == 0) {
+          break;
+        }
+        shift += 7;
+        if (shift > 63) {
+          throw new IllegalArgumentException("malformed varint in an ApplyRecord");
+        }
+      }
+      return (raw >>> 1) ^ -(raw & 1);
+    }
+
+    int readInt() {
+      final long v = readLong();
+      if (v != (int) v) {
+        throw new IllegalArgumentException("int out of range in an ApplyRecord: " + v);
+      }
+      return (int) v;
+    }
+
+    private int length() {
+      final long n = readLong();
+      if (n < 0 || n > end - pos) {
+        throw new IllegalArgumentException("length " + n + " past the end of an ApplyRecord");
+      }
+      return (int) n;
+    }
+
+    /** Reads a union's branch index: true when it is {@code branch}, false for the null branch (0). */
+    boolean union(final int branch) {
+      final int index = readInt();
+      if (index != 0 && index != branch) {
+        throw new IllegalArgumentException("union branch " + index + " unexpected in an ApplyRecord");
+      }
+      return index == branch;
+    }
+
+    String string() {
+      final int n = length();
+      final String s = new String(buf, pos, n, StandardCharsets.UTF_8);
+      pos += n;
+      return s;
+    }
+
+    String identifier() {
+      final int n = length();
+      final String s = identifiers.get(buf, pos, n);
+      pos += n;
+      return s;
+    }
+
+    List<ColumnValue> columns() {
+      final List<ColumnValue> out = new ArrayList<>();
+      long count;
+      while ((count = readLong()) != 0) {
+        if (count < 0) {
+          count = -count;
+          readLong(); // the block's size in bytes, for skipping; not needed to read it
+        }
+        for (long i = 0; i < count; i++) {
+          out.add(column());
+        }
+      }
+      return out;
+    }
+
+    private ColumnValue column() {
+      final String name = identifier();
+      final Object value = switch (readInt()) {
+        case 0 -> null;
+        case 1 -> next() != 0;
+        case 2 -> readInt();
+        case 3 -> readLong();
+        case 4 -> Float.intBitsToFloat(littleEndian(4));
+        case 5 -> Double.longBitsToDouble(littleEndianLong());
+        case 6 -> string();
+        case 7 -> {
+          final int n = length();
+          final byte[] bytes = new byte[n];
+          System.arraycopy(buf, pos, bytes, 0, n);
+          pos += n;
+          yield ByteBuffer.wrap(bytes);
+        }
+        default -> throw new IllegalArgumentException("ColumnValue value branch out of range");
+      };
+      final String logical = union(1) ? identifier() : null;
+      return new ColumnValue(name, value, logical);
+    }
+
+    private int littleEndian(final int bytes) {
+      int v = 0;
+      for (int i = 0; i < bytes; i++) {
+        v |= (next() & 0xff) << (8 * i);
+      }
+      return v;
+    }
+
+    private long littleEndianLong() {
+      long v = 0;
+      for (int i = 0; i < 8; i++) {
+        v |= (long) (next() & 0xff) << (8 * i);
+      }
+      return v;
+    }
+  }
+
+  /**
+   * One string per distinct identifier, looked up by its UTF-8 bytes without allocating: a probe key
+   * compares against the stored copies. Bounded: a stream of ever new names stops being cached.
+   */
+  static final class Identifiers {
+    private final Map<Bytes, String> known = new HashMap<>();
+    private final Bytes probe = new Bytes();
+
+    String get(final byte[] buf, final int offset, final int length) {
+      probe.set(buf, offset, length);
+      final String hit = known.get(probe);
+      if (hit != null) {
+        return hit;
+      }
+      final String s = new String(buf, offset, length, StandardCharsets.UTF_8);
+      if (known.size() < MAX_IDENTIFIERS) {
+        final Bytes key = new Bytes();
+        final byte[] copy = new byte[length];
+        System.arraycopy(buf, offset, copy, 0, length);
+        key.set(copy, 0, length);
+        known.put(key, s);
+      }
+      return s;
+    }
+
+    int size() {
+      return known.size();
+    }
+  }
+
+  /** A byte range with value equality; the probe's range is reset for each lookup. */
+  private static final class Bytes {
+    private byte[] buf;
+    private int offset;
+    private int length;
+    private int hash;
+
+    void set(final byte[] b, final int off, final int len) {
+      buf = b;
+      offset = off;
+      length = len;
+      int h = 1;
+      for (int i = off; i < off + len; i++) {
+        h = 31 * h + b[i];
+      }
+      hash = h;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(final Object o) {
+      return o instanceof Bytes other && other.hash == hash
+          && java.util.Arrays.equals(buf, offset, offset + length, other.buf, other.offset, other.offset + other.length);
+    }
+  }
+}
