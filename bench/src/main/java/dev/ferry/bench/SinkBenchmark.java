@@ -57,6 +57,8 @@ public final class SinkBenchmark {
   public static void main(final String[] args) throws Exception {
     final int events = args.length > 0 && !args[0].startsWith("--") ? Integer.parseInt(args[0]) : 1_000_000;
     final boolean ferryOnly = List.of(args).contains("--ferry-only");
+    final int runsAt = List.of(args).indexOf("--runs");
+    final int runs = runsAt >= 0 && runsAt + 1 < args.length ? Integer.parseInt(args[runsAt + 1]) : 3;
     final Path work = Files.createTempDirectory("ferry-bench-");
     System.out.printf(Locale.ROOT, "Sink benchmark: %,d change events; work directory %s%n", events, work);
     try (EmbeddedStack stack = EmbeddedStack.start(work)) {
@@ -72,20 +74,37 @@ public final class SinkBenchmark {
       System.out.printf(Locale.ROOT, "Produced %,d events to each input topic in %.1f s; target: %,d rows%n", events,
           (System.nanoTime() - t0) / 1e9, workload.expectedRows());
 
-      final List<Result> results = new ArrayList<>();
-      results.add(runFerry(stack, work, workload));
+      // each sink several times, alternating, into a fresh database each time: on a shared machine one
+      // run of either can be 10-20% off, and alternating spreads any drift over both
+      final List<Result> ferry = new ArrayList<>();
+      final List<Result> debezium = new ArrayList<>();
+      for (int run = 1; run <= runs; run++) {
+        ferry.add(print(runFerry(stack, work, workload, run), events));
+        if (!ferryOnly) {
+          debezium.add(print(runDebezium(stack, work, workload, debeziumTopic, run), events));
+        }
+      }
+      System.out.printf(Locale.ROOT, "median of %d run(s):%n", runs);
+      final Result f = median(ferry);
+      print(f, events);
       if (!ferryOnly) {
-        results.add(runDebezium(stack, work, workload, debeziumTopic));
-      }
-      for (final Result r : results) {
-        System.out.printf(Locale.ROOT, "%-16s %,10.0f events/s  (%,d events in %.2f s%s)%n", r.name(),
-            r.rate(events), events, r.seconds(), r.note());
-      }
-      if (results.size() == 2) {
-        System.out.printf(Locale.ROOT, "ratio ferry/debezium-jdbc = %.2f%n",
-            results.get(0).rate(events) / results.get(1).rate(events));
+        final Result d = median(debezium);
+        print(d, events);
+        System.out.printf(Locale.ROOT, "ratio ferry/debezium-jdbc = %.2f%n", f.rate(events) / d.rate(events));
       }
     }
+  }
+
+  private static Result print(final Result r, final int events) {
+    System.out.printf(Locale.ROOT, "%-16s %,10.0f events/s  (%,d events in %.2f s%s)%n", r.name(), r.rate(events),
+        events, r.seconds(), r.note());
+    return r;
+  }
+
+  private static Result median(final List<Result> runs) {
+    final List<Result> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingDouble(Result::seconds));
+    return sorted.get(sorted.size() / 2);
   }
 
   private static void produce(final EmbeddedStack stack, final Workload workload, final int events,
@@ -109,20 +128,20 @@ public final class SinkBenchmark {
     }
   }
 
-  private static Result runFerry(final EmbeddedStack stack, final Path work, final Workload workload)
+  private static Result runFerry(final EmbeddedStack stack, final Path work, final Workload workload, final int run)
       throws Exception {
-    final String db = "bench_ferry";
+    final String db = "bench_ferry_" + run;
     stack.target().createDatabase(db);
     exec(stack.target(), db, String.format(Locale.ROOT, TABLE, "ferry_version bigint NOT NULL,"));
-    final Path config = work.resolve("ferry-sink.yaml");
+    final Path config = work.resolve("ferry-sink-" + run + ".yaml");
     Files.writeString(config, String.join("\n",
         "kafka.bootstrap-servers: \"" + stack.kafka().bootstrapServers() + "\"",
         "registry.url: \"" + stack.registry().url() + "\"",
         "topics.prefix: bench",
         "target.jdbc-url: \"" + stack.target().jdbcUrl(db) + "\"",
-        "sink.group-id: bench-ferry",
+        "sink.group-id: bench-ferry-" + run,
         "sink.batch-size: 20000", ""));
-    final Path log = work.resolve("ferry-sink.log");
+    final Path log = work.resolve("ferry-sink-" + run + ".log");
     final List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
     final String extra = System.getenv("BENCH_SINK_JVM_OPTS");
     if (extra != null && !extra.isBlank()) {
@@ -140,24 +159,24 @@ public final class SinkBenchmark {
   }
 
   private static Result runDebezium(final EmbeddedStack stack, final Path work, final Workload workload,
-      final String topic) throws Exception {
-    final String db = "bench_debezium";
+      final String topic, final int run) throws Exception {
+    final String db = "bench_debezium_" + run;
     stack.target().createDatabase(db);
     exec(stack.target(), db, String.format(Locale.ROOT, TABLE, ""));
-    final Path worker = work.resolve("connect-worker.properties");
+    final Path worker = work.resolve("connect-worker-" + run + ".properties");
     Files.writeString(worker, String.join("\n",
         "bootstrap.servers=" + stack.kafka().bootstrapServers(),
         "key.converter=org.apache.kafka.connect.json.JsonConverter",
         "value.converter=org.apache.kafka.connect.json.JsonConverter",
         "key.converter.schemas.enable=true",
         "value.converter.schemas.enable=true",
-        "offset.storage.file.filename=" + work.resolve("connect.offsets"),
+        "offset.storage.file.filename=" + work.resolve("connect-" + run + ".offsets"),
         "listeners=http://127.0.0.1:0",
         "consumer.max.poll.records=5000",
         "consumer.auto.offset.reset=earliest", ""));
-    final Path connector = work.resolve("jdbc-sink.properties");
+    final Path connector = work.resolve("jdbc-sink-" + run + ".properties");
     Files.writeString(connector, String.join("\n",
-        "name=bench-jdbc-sink",
+        "name=bench-jdbc-sink-" + run,
         "connector.class=io.debezium.connector.jdbc.JdbcSinkConnector",
         "tasks.max=1",
         "topics=" + topic,
@@ -173,7 +192,7 @@ public final class SinkBenchmark {
         "use.reduction.buffer=true", ""));
     final Process connect = start(List.of("-Xmx1g", "-cp", System.getProperty("ferry.bench.classpath"),
         "org.apache.kafka.connect.cli.ConnectStandalone", worker.toString(), connector.toString()),
-        work.resolve("debezium-jdbc-sink.log"));
+        work.resolve("debezium-jdbc-sink-" + run + ".log"));
     try {
       final double seconds = timeUntilDone(stack.target(), db, workload, connect);
       return new Result("debezium-jdbc", workload.expectedRows(), seconds, "; -Xmx1g, batch.size 5000, "
