@@ -410,15 +410,15 @@ public final class TargetSink implements AutoCloseable {
     return total;
   }
 
-  /**
-   * Applies, per partition, everything up to the end of the last complete group; the tail of a group
-   * still being read waits for the next poll. A group larger than {@code sink.max-group-rows} is
-   * applied in parts (with a warning) rather than held without bound.
-   */
   /** A batch of complete groups and the offsets after it. */
   private record Prepared(List<ConsumerRecord<String, ApplyRecord>> batch, Map<TopicPartition, Long> next) {
   }
 
+  /**
+   * Splits a poll by writer, taking per partition everything up to the end of the last complete group;
+   * the tail of a group still being read waits for the next poll. A group larger than
+   * {@code sink.max-group-rows} is applied in parts (with a warning) rather than held without bound.
+   */
   private Map<Integer, Prepared> completeGroups(final ConsumerRecords<String, ApplyRecord> records) {
     final Map<Integer, Prepared> byWriter = new HashMap<>();
     for (final TopicPartition tp : records.partitions()) {
