@@ -126,9 +126,10 @@ final class BatchWriter {
     final Map<RowKey, ConsumerRecord<String, ApplyRecord>> byKey = new LinkedHashMap<>(batch.size() * 2);
     for (final ConsumerRecord<String, ApplyRecord> r : batch) {
       final ApplyRecord a = r.value();
-      final ConsumerRecord<String, ApplyRecord> old = byKey.putIfAbsent(RowKey.of(a), r);
+      final RowKey key = RowKey.of(a);
+      final ConsumerRecord<String, ApplyRecord> old = byKey.putIfAbsent(key, r);
       if (old != null && a.getVersion() >= old.value().getVersion()) {
-        byKey.put(RowKey.of(a), r);
+        byKey.put(key, r);
       }
     }
     return new ArrayList<>(byKey.values());
