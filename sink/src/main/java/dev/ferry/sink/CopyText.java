@@ -103,29 +103,28 @@ final class CopyText {
     room(s.length() * 2);
     for (int i = 0; i < s.length(); i++) {
       final char ch = s.charAt(i);
-      if (ch < 0x80) {
-        switch (ch) {
-          case '\\' -> pair('\\');
-          case '\t' -> pair('t');
-          case '\n' -> pair('n');
-          case '\r' -> pair('r');
-          default -> buf[len++] = (byte) ch;
-        }
-      } else {
-        // the rare text that is not ASCII: encode the rest of it the JDK's way
+      if (ch >= 0x80) {
+        // the rare text that is not ASCII: encode the rest of it the JDK's way (bytes of a multi-byte
+        // character are all 0x80 or above, so none of them is one COPY escapes)
         final byte[] utf8 = s.substring(i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         room(utf8.length * 2);
         for (final byte b : utf8) {
-          switch (b) {
-            case '\\' -> pair('\\');
-            case '\t' -> pair('t');
-            case '\n' -> pair('n');
-            case '\r' -> pair('r');
-            default -> buf[len++] = b;
-          }
+          put(b);
         }
         return;
       }
+      put((byte) ch);
+    }
+  }
+
+  /** One byte of text, escaped if COPY gives it a meaning; room must have been made. */
+  private void put(final byte b) {
+    switch (b) {
+      case '\\' -> pair('\\');
+      case '\t' -> pair('t');
+      case '\n' -> pair('n');
+      case '\r' -> pair('r');
+      default -> buf[len++] = b;
     }
   }
 
