@@ -35,13 +35,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * way: from the first row committed in the target to the moment the target holds the final state
  * (row count and quantity sum as expected). The last line is {@code ratio ferry/debezium-jdbc = X.XX}.
  *
- * <p>Arguments: {@code [events] [--ferry-only]}; system properties {@code ferry.cli.classpath} and
+ * <p>Arguments: {@code [events] [--ferry-only | --debezium-only] [--runs N]}; system properties {@code ferry.cli.classpath} and
  * {@code ferry.bench.classpath} name the two JVMs' classpaths (scripts/bench sets them). The environment
  * variable {@code BENCH_SINK_JVM_OPTS} adds options to Ferry's sink JVM (a profiler, say).
  */
 public final class SinkBenchmark {
   private static final String TABLE = "CREATE TABLE order_line (order_id int NOT NULL, product_id int NOT NULL, "
       + "unit_price numeric(12,2), quantity int, discount numeric(4,2), %s PRIMARY KEY (order_id, product_id))";
+  /** Partitions of both input topics. */
+  private static final int PARTITIONS = 3;
   private static final Pattern PEAK = Pattern.compile("peak heap used (\\d+) MB");
 
   private SinkBenchmark() {
@@ -57,6 +59,7 @@ public final class SinkBenchmark {
   public static void main(final String[] args) throws Exception {
     final int events = args.length > 0 && !args[0].startsWith("--") ? Integer.parseInt(args[0]) : 1_000_000;
     final boolean ferryOnly = List.of(args).contains("--ferry-only");
+    final boolean debeziumOnly = List.of(args).contains("--debezium-only");
     final int runsAt = List.of(args).indexOf("--runs");
     final int runs = runsAt >= 0 && runsAt + 1 < args.length ? Integer.parseInt(args[runsAt + 1]) : 3;
     final Path work = Files.createTempDirectory("ferry-bench-");
@@ -64,11 +67,11 @@ public final class SinkBenchmark {
     try (EmbeddedStack stack = EmbeddedStack.start(work)) {
       final Workload workload = new Workload(42, events);
       final KafkaSettings kafka = new KafkaSettings(stack.kafka().bootstrapServers(), stack.registry().url(),
-          "bench", 3, (short) 1);
+          "bench", PARTITIONS, (short) 1);
       final FerryTopics topics = kafka.topics(new ConfluentRegistryClient(kafka.registryUrl()));
       final String debeziumTopic = "bench.debezium";
-      TopicCreator.ensure(kafka, List.of(topics.apply().name(), topics.deadLetter().name(), debeziumTopic), 3,
-          Set.of());
+      TopicCreator.ensure(kafka, List.of(topics.apply().name(), topics.deadLetter().name(), debeziumTopic),
+          PARTITIONS, Set.of());
       final long t0 = System.nanoTime();
       produce(stack, workload, events, topics, debeziumTopic);
       System.out.printf(Locale.ROOT, "Produced %,d events to each input topic in %.1f s; target: %,d rows%n", events,
@@ -79,17 +82,17 @@ public final class SinkBenchmark {
       final List<Result> ferry = new ArrayList<>();
       final List<Result> debezium = new ArrayList<>();
       for (int run = 1; run <= runs; run++) {
-        ferry.add(print(runFerry(stack, work, workload, run), events));
+        if (!debeziumOnly) {
+          ferry.add(print(runFerry(stack, work, workload, run), events));
+        }
         if (!ferryOnly) {
           debezium.add(print(runDebezium(stack, work, workload, debeziumTopic, run), events));
         }
       }
       System.out.printf(Locale.ROOT, "median of %d run(s):%n", runs);
-      final Result f = median(ferry);
-      print(f, events);
-      if (!ferryOnly) {
-        final Result d = median(debezium);
-        print(d, events);
+      final Result f = debeziumOnly ? null : print(median(ferry), events);
+      final Result d = ferryOnly ? null : print(median(debezium), events);
+      if (f != null && d != null) {
         System.out.printf(Locale.ROOT, "ratio ferry/debezium-jdbc = %.2f%n", f.rate(events) / d.rate(events));
       }
     }
@@ -150,12 +153,12 @@ public final class SinkBenchmark {
     jvm.addAll(List.of("-cp", System.getProperty("ferry.cli.classpath"), "dev.ferry.cli.Ferry", "sink", "--config",
         config.toString()));
     final Process sink = start(jvm, log);
-    final double seconds = timeUntilDone(stack.target(), db, workload, sink);
+    final Timed timed = timeUntilDone(stack.target(), db, workload, sink);
     sink.destroy();
     sink.waitFor(60, TimeUnit.SECONDS);
     final Matcher m = PEAK.matcher(Files.readString(log));
     final String heap = m.find() ? "; peak heap " + m.group(1) + " MB of -Xmx512m" : "; peak heap not reported";
-    return new Result("ferry", workload.expectedRows(), seconds, heap);
+    return new Result("ferry", workload.expectedRows(), timed.seconds(), heap + timed.cpuNote());
   }
 
   private static Result runDebezium(final EmbeddedStack stack, final Path work, final Workload workload,
@@ -178,7 +181,8 @@ public final class SinkBenchmark {
     Files.writeString(connector, String.join("\n",
         "name=bench-jdbc-sink-" + run,
         "connector.class=io.debezium.connector.jdbc.JdbcSinkConnector",
-        "tasks.max=1",
+        // one task per partition: Kafka Connect's own way to run a sink in parallel (1.5x one task here)
+        "tasks.max=" + PARTITIONS,
         "topics=" + topic,
         "connection.url=" + stack.target().jdbcUrl(db),
         "connection.username=" + EmbeddedDatabase.USER,
@@ -194,9 +198,9 @@ public final class SinkBenchmark {
         "org.apache.kafka.connect.cli.ConnectStandalone", worker.toString(), connector.toString()),
         work.resolve("debezium-jdbc-sink-" + run + ".log"));
     try {
-      final double seconds = timeUntilDone(stack.target(), db, workload, connect);
-      return new Result("debezium-jdbc", workload.expectedRows(), seconds, "; -Xmx1g, batch.size 5000, "
-          + "reduction buffer");
+      final Timed timed = timeUntilDone(stack.target(), db, workload, connect);
+      return new Result("debezium-jdbc", workload.expectedRows(), timed.seconds(), "; -Xmx1g, " + PARTITIONS
+          + " tasks, batch.size 5000, reduction buffer" + timed.cpuNote());
     } finally {
       connect.destroy();
       connect.waitFor(60, TimeUnit.SECONDS);
@@ -210,9 +214,10 @@ public final class SinkBenchmark {
    * last poll (nothing is being written). That keeps the measurement from slowing the sink it
    * measures, the same way for both sinks.
    */
-  private static double timeUntilDone(final EmbeddedDatabase target, final String db, final Workload workload,
+  private static Timed timeUntilDone(final EmbeddedDatabase target, final String db, final Workload workload,
       final Process sink) throws Exception {
     long first = -1;
+    double cpuAtFirst = Double.NaN;
     String lastWal = "";
     final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(60);
     try (Connection c = target.connect(db); Statement s = c.createStatement()) {
@@ -234,8 +239,9 @@ public final class SinkBenchmark {
             final long now = System.nanoTime();
             if (first < 0 && rs.getLong(1) > 0) {
               first = now;
+              cpuAtFirst = busyCpuSeconds();
             } else if (rs.getLong(1) == workload.expectedRows() && rs.getLong(2) == workload.expectedQuantity()) {
-              return (now - first) / 1e9;
+              return new Timed((now - first) / 1e9, busyCpuSeconds() - cpuAtFirst);
             }
           }
         }
@@ -243,6 +249,33 @@ public final class SinkBenchmark {
       }
     }
     throw new IllegalStateException("the sink did not reach the final state within an hour");
+  }
+
+  /** How long a sink took, and the CPU time the whole machine spent meanwhile (NaN where unknown). */
+  record Timed(double seconds, double cpuSeconds) {
+    String cpuNote() {
+      return Double.isNaN(cpuSeconds) ? "" : String.format(Locale.ROOT, "; machine CPU %.1f s", cpuSeconds);
+    }
+  }
+
+  /**
+   * CPU seconds all cores of this machine have spent busy since boot (from /proc/stat; NaN elsewhere). On a
+   * machine the sink saturates, CPU per event varies less from run to run than the wall time does.
+   */
+  private static double busyCpuSeconds() {
+    try {
+      final String[] f = Files.readAllLines(Paths.get("/proc/stat")).get(0).trim().split("\\s+");
+      // cpu user nice system idle iowait irq softirq ...: busy is all but idle and iowait, in USER_HZ (100/s)
+      long busy = 0;
+      for (int i = 1; i < Math.min(f.length, 8); i++) {
+        if (i != 4 && i != 5) {
+          busy += Long.parseLong(f[i]);
+        }
+      }
+      return busy / 100.0;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
   }
 
   private static Process start(final List<String> args, final Path log) throws IOException {
