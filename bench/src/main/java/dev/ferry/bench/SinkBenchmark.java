@@ -37,7 +37,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>Arguments: {@code [events] [--ferry-only | --debezium-only] [--runs N]}; system properties {@code ferry.cli.classpath} and
  * {@code ferry.bench.classpath} name the two JVMs' classpaths (scripts/bench sets them). The environment
- * variable {@code BENCH_SINK_JVM_OPTS} adds options to Ferry's sink JVM (a profiler, say).
+ * variable {@code BENCH_SINK_JVM_OPTS} adds options to Ferry's sink JVM (a profiler, say);
+ * {@code BENCH_FERRY_OTHER_CLASSPATH} names another build of the sink, run in alternation with this one as
+ * {@code ferry-other}: on a noisy machine, the way to tell whether a change made the sink faster.
  */
 public final class SinkBenchmark {
   private static final String TABLE = "CREATE TABLE order_line (order_id int NOT NULL, product_id int NOT NULL, "
@@ -60,6 +62,8 @@ public final class SinkBenchmark {
     final int events = args.length > 0 && !args[0].startsWith("--") ? Integer.parseInt(args[0]) : 1_000_000;
     final boolean ferryOnly = List.of(args).contains("--ferry-only");
     final boolean debeziumOnly = List.of(args).contains("--debezium-only");
+    // another build of Ferry's sink to compare with, run in alternation (a classpath like ferry.cli.classpath)
+    final String other = System.getenv("BENCH_FERRY_OTHER_CLASSPATH");
     final int runsAt = List.of(args).indexOf("--runs");
     final int runs = runsAt >= 0 && runsAt + 1 < args.length ? Integer.parseInt(args[runsAt + 1]) : 3;
     final Path work = Files.createTempDirectory("ferry-bench-");
@@ -81,9 +85,14 @@ public final class SinkBenchmark {
       // run of either can be 10-20% off, and alternating spreads any drift over both
       final List<Result> ferry = new ArrayList<>();
       final List<Result> debezium = new ArrayList<>();
+      final List<Result> otherRuns = new ArrayList<>();
       for (int run = 1; run <= runs; run++) {
         if (!debeziumOnly) {
-          ferry.add(print(runFerry(stack, work, workload, run), events));
+          ferry.add(print(runFerry(stack, work, workload, run, "ferry", System.getProperty("ferry.cli.classpath")),
+              events));
+          if (other != null) {
+            otherRuns.add(print(runFerry(stack, work, workload, run + runs, "ferry-other", other), events));
+          }
         }
         if (!ferryOnly) {
           debezium.add(print(runDebezium(stack, work, workload, debeziumTopic, run), events));
@@ -91,6 +100,9 @@ public final class SinkBenchmark {
       }
       System.out.printf(Locale.ROOT, "median of %d run(s):%n", runs);
       final Result f = debeziumOnly ? null : print(median(ferry), events);
+      if (!otherRuns.isEmpty()) {
+        print(median(otherRuns), events);
+      }
       final Result d = ferryOnly ? null : print(median(debezium), events);
       if (f != null && d != null) {
         System.out.printf(Locale.ROOT, "ratio ferry/debezium-jdbc = %.2f%n", f.rate(events) / d.rate(events));
@@ -131,8 +143,8 @@ public final class SinkBenchmark {
     }
   }
 
-  private static Result runFerry(final EmbeddedStack stack, final Path work, final Workload workload, final int run)
-      throws Exception {
+  private static Result runFerry(final EmbeddedStack stack, final Path work, final Workload workload, final int run,
+      final String name, final String classpath) throws Exception {
     final String db = "bench_ferry_" + run;
     stack.target().createDatabase(db);
     exec(stack.target(), db, String.format(Locale.ROOT, TABLE, "ferry_version bigint NOT NULL,"));
@@ -150,7 +162,7 @@ public final class SinkBenchmark {
     if (extra != null && !extra.isBlank()) {
       jvm.addAll(List.of(extra.trim().split("\\s+")));
     }
-    jvm.addAll(List.of("-cp", System.getProperty("ferry.cli.classpath"), "dev.ferry.cli.Ferry", "sink", "--config",
+    jvm.addAll(List.of("-cp", classpath, "dev.ferry.cli.Ferry", "sink", "--config",
         config.toString()));
     final Process sink = start(jvm, log);
     final Timed timed = timeUntilDone(stack.target(), db, workload, sink);
@@ -158,7 +170,7 @@ public final class SinkBenchmark {
     sink.waitFor(60, TimeUnit.SECONDS);
     final Matcher m = PEAK.matcher(Files.readString(log));
     final String heap = m.find() ? "; peak heap " + m.group(1) + " MB of -Xmx512m" : "; peak heap not reported";
-    return new Result("ferry", workload.expectedRows(), timed.seconds(), heap + timed.cpuNote());
+    return new Result(name, workload.expectedRows(), timed.seconds(), heap + timed.cpuNote());
   }
 
   private static Result runDebezium(final EmbeddedStack stack, final Path work, final Workload workload,

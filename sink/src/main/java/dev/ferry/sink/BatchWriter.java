@@ -14,8 +14,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies one batch of apply records and the offsets after them in a single target transaction.
@@ -29,14 +32,19 @@ import org.apache.kafka.common.TopicPartition;
  * <p>Does not commit: the caller commits after it has dealt with the failures.
  */
 final class BatchWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
   private final TargetDialect dialect;
   private final String versionColumn;
-  /** Upserts of at least this many rows of one shape go through {@link CopyUpsert}. */
+  /** Upserts of at least this many rows of one shape, or deletes of one table, go through {@link CopyMerge}. */
   private final int copyThreshold;
+  /** The COPY path; null where the dialect has none. */
+  private final CopyMerge copy;
   private final OffsetStore offsets;
   private final Tombstones tombstones;
   private final TableOrder order;
   private final Map<String, TargetTable> tables = new HashMap<>();
+  /** Batches the target refused as a whole, so that they were applied row by row. */
+  private final AtomicLong split = new AtomicLong();
 
   BatchWriter(final TargetDialect dialect, final String versionColumn, final OffsetStore offsets,
       final Tombstones tombstones, final int copyThreshold) {
@@ -46,6 +54,12 @@ final class BatchWriter {
     this.versionColumn = versionColumn;
     this.offsets = offsets;
     this.tombstones = tombstones;
+    this.copy = dialect instanceof PostgresDialect pg ? new CopyMerge(pg, versionColumn, tombstones) : null;
+  }
+
+  /** Batches the target refused as a whole so far (each then applied row by row). */
+  long splitBatches() {
+    return split.get();
   }
 
   /** A record the target refused, and why. */
@@ -90,6 +104,10 @@ final class BatchWriter {
         throw e;
       }
       c.rollback(whole);
+      // normal when a row is bad (its dead letter follows); a fast path failing on good rows shows here too
+      split.incrementAndGet();
+      LOG.info("batch of {} rows refused as a whole ({}: {}); applying it row by row", newest.size(),
+          e.getSQLState(), e.getMessage());
     }
     final List<Failure> failures = new ArrayList<>();
     for (final ConsumerRecord<String, ApplyRecord> r : newest) {
@@ -138,7 +156,8 @@ final class BatchWriter {
   /**
    * Writes records already collapsed to one per key: upserts table by table in foreign-key order
    * (parents first), skipping any whose row a newer delete removed; then deletes children first,
-   * leaving a tombstone for each.
+   * leaving a tombstone for each. Large groups go through {@link CopyMerge}, the rest through batched
+   * statements.
    */
   private void writeAll(final Connection c, final List<ConsumerRecord<String, ApplyRecord>> records)
       throws SQLException {
@@ -150,7 +169,7 @@ final class BatchWriter {
           .computeIfAbsent(a.getTable(), t -> new ArrayList<>()).add(a);
     }
     for (final String name : byRank(c, upsertsByTable.keySet(), false)) {
-      final List<ApplyRecord> rows = notDeletedLater(c, name, upsertsByTable.get(name));
+      final List<ApplyRecord> rows = upsertsByTable.get(name);
       final Map<List<String>, List<ApplyRecord>> byShape = new LinkedHashMap<>();
       List<String> lastShape = null;
       List<ApplyRecord> lastGroup = null;
@@ -166,9 +185,14 @@ final class BatchWriter {
       }
     }
     for (final String name : byRank(c, deletes.keySet(), true)) {
-      delete(c, table(c, name), deletes.get(name));
+      final List<ApplyRecord> rows = deletes.get(name);
+      if (copy != null && rows.size() >= copyThreshold) {
+        copy.delete(c, name, table(c, name), rows);
+        continue;
+      }
+      delete(c, table(c, name), rows);
       final Map<String, Long> versions = new LinkedHashMap<>();
-      deletes.get(name).forEach(a -> versions.merge(Columns.keyText(a.getKey()), a.getVersion(), Math::max));
+      rows.forEach(a -> versions.merge(Columns.keyText(a.getKey()), a.getVersion(), Math::max));
       tombstones.record(c, name, versions);
     }
   }
@@ -227,14 +251,16 @@ final class BatchWriter {
     return out;
   }
 
-  private void upsert(final Connection c, final List<ApplyRecord> rows) throws SQLException {
-    final ApplyRecord first = rows.get(0);
+  /** Upserts rows of one table with the same columns, skipping those a newer delete removed. */
+  private void upsert(final Connection c, final List<ApplyRecord> sameShape) throws SQLException {
+    final ApplyRecord first = sameShape.get(0);
     final TargetTable table = table(c, first.getTable());
     final List<String> columns = first.getRow().stream().map(ColumnValue::getName).toList();
-    if (rows.size() >= copyThreshold && dialect instanceof PostgresDialect pg) {
-      CopyUpsert.write(c, pg, table, columns, versionColumn, rows);
+    if (copy != null && sameShape.size() >= copyThreshold) {
+      copy.upsert(c, first.getTable(), table, columns, sameShape);
       return;
     }
+    final List<ApplyRecord> rows = notDeletedLater(c, first.getTable(), sameShape);
     for (final TargetDialect.WriteStatement statement : dialect.upsert(table, columns, versionColumn)) {
       final int[] source = new int[statement.parameters().size()];
       final int[] types = new int[source.length];

@@ -1,10 +1,12 @@
 package dev.ferry.sink;
 
 import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.LogicalValues;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Rows in PostgreSQL's COPY text format, written as UTF-8 straight into a reusable byte buffer:
@@ -71,6 +73,26 @@ final class CopyText {
       escaped("\\x" + HexFormat.of().formatHex(bytes));
     } else {
       escaped(value.toString());
+    }
+  }
+
+  /**
+   * A row's key in the text form tombstones store ({@link Columns#keyText}), escaped for COPY; integer
+   * parts are written as digits without a string.
+   */
+  void keyText(final List<ColumnValue> key) {
+    for (int i = 0; i < key.size(); i++) {
+      if (i > 0) {
+        separator('|');
+      }
+      final Object value = key.get(i).getValue();
+      if (value instanceof Integer n) {
+        number(n);
+      } else if (value instanceof Long n) {
+        number(n);
+      } else {
+        escaped(Columns.keyText(List.of(key.get(i))));
+      }
     }
   }
 

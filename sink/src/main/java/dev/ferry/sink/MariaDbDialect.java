@@ -40,6 +40,9 @@ final class MariaDbDialect implements TargetDialect {
   public Properties connectionProperties() {
     final Properties p = new Properties();
     p.put("connectionAttributes", "program_name:ferry-sink");
+    // the driver's bulk protocol refuses INSERT .. SELECT ("not supported in the prepared statement
+    // protocol yet"), which made every batch fall back to row by row; without it a batch is pipelined
+    p.put("useBulkStmts", "false");
     return p;
   }
 

@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
  * PostgreSQL: one {@code INSERT .. ON CONFLICT (primary key) DO UPDATE .. WHERE t.version <
  * EXCLUDED.version} per row, batched; the {@code ON CONFLICT} target names the primary key, so a clash on
  * another unique key is an error, never an update of another row. Large batches go through
- * {@link CopyUpsert}.
+ * {@link CopyMerge}.
  */
 final class PostgresDialect implements TargetDialect {
 
@@ -43,7 +43,7 @@ final class PostgresDialect implements TargetDialect {
         + marks + ")" + guardedUpdate(table, columns, versionColumn), params));
   }
 
-  /** {@code ON CONFLICT (key) DO UPDATE SET .. WHERE t.version < EXCLUDED.version}: shared with {@link CopyUpsert}. */
+  /** {@code ON CONFLICT (key) DO UPDATE SET .. WHERE t.version < EXCLUDED.version}: shared with {@link CopyMerge}. */
   String guardedUpdate(final TargetTable table, final List<String> columns, final String versionColumn) {
     final String updates = columns.stream().filter(c -> !table.primaryKey().contains(c))
         .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "));

@@ -23,7 +23,7 @@ import java.util.List;
  * @param maxGroupRows largest source-transaction group applied in one target transaction
  * @param parkedTable table in the target holding rows that wait for a row they reference
  * @param parkedTimeout how long such a row waits before it is dead-lettered
- * @param copyThreshold upserts of at least this many rows of one table go through COPY and one merge
+ * @param copyThreshold upserts or deletes of at least this many rows of one table go through COPY and set-based statements
  * @param instanceId this instance's stable name in its consumer group, or empty for none
  * @param writers connections to the target, each writing its share of this instance's partitions
  */
@@ -102,8 +102,9 @@ public record SinkConfig(
       "How long a row waits for the row it references before it goes to the dead-letter topic.");
 
   public static final Setting<Integer> COPY_THRESHOLD = Setting.integer("sink.copy-threshold", SINK, 500, 1,
-      10_000_000, "Upserts of at least this many rows of one table in a batch are streamed with COPY into a "
-          + "staging table and merged with one statement (PostgreSQL targets); smaller ones use batched upserts.");
+      10_000_000, "Upserts of at least this many rows of one table in a batch, or deletes of at least this many, are "
+          + "streamed with COPY into a staging table and applied with a few set-based statements (PostgreSQL "
+          + "targets); smaller ones use batched statements.");
 
   public static final Setting<String> INSTANCE_ID = new Setting<>("sink.instance-id", SINK,
       "A stable name for this sink instance in its consumer group (Kafka static membership, e.g. the pod name of a "

@@ -664,6 +664,18 @@ public final class TargetSink implements AutoCloseable {
     return parkedNow.get();
   }
 
+  /**
+   * Batches the target refused as a whole, each then applied row by row to isolate the refused rows.
+   * Expected where rows are bad; on good rows it means a fast path fails, and the sink runs slowly.
+   */
+  public long splitBatches() {
+    long n = 0;
+    for (final Writer w : writers) {
+      n += w.batches.splitBatches();
+    }
+    return n;
+  }
+
   /** Rows dead-lettered by the target so far. */
   public long failed() {
     return failed.get();

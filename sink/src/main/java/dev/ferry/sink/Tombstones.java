@@ -62,6 +62,32 @@ final class Tombstones {
     }
   }
 
+  /**
+   * Deletes from {@code stage} (staged upserts of {@code targetTable}, PostgreSQL) the rows that a
+   * delete of a higher or equal version already removed; the stage holds each row's key text in
+   * {@code keyColumn} and its version in {@code versionColumn}.
+   */
+  void dropDeletedLater(final Connection c, final String targetTable, final String stage, final String keyColumn,
+      final String versionColumn) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + stage + " s USING " + table + " d WHERE "
+        + "d.table_name = ? AND d.row_key = s." + keyColumn + " AND d.version >= s." + versionColumn)) {
+      ps.setString(1, targetTable);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Records the deletes staged in {@code stage} (as for {@link #dropDeletedLater}), keeping the highest version per key. */
+  void recordStaged(final Connection c, final String targetTable, final String stage, final String keyColumn,
+      final String versionColumn) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(dialect.insertInto(table) + " (table_name, row_key, version) "
+        + "SELECT ?, " + keyColumn + ", max(" + versionColumn + ") FROM " + stage + " GROUP BY " + keyColumn + " "
+        + dialect.onKeyConflict(List.of("table_name", "row_key")) + " version = GREATEST(" + dialect.existing("version")
+        + ", " + dialect.incoming("version") + "), deleted_at = " + dialect.now())) {
+      ps.setString(1, targetTable);
+      ps.executeUpdate();
+    }
+  }
+
   /** Removes tombstones older than {@code retention}; returns how many. */
   int purge(final Connection c, final Duration retention) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE "

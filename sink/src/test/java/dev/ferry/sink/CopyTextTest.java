@@ -35,4 +35,41 @@ class CopyTextTest {
     assertThat(text(Columns.of("u", "caf\u00e9\t\u2603\\"))).isEqualTo("caf\u00e9\\t\u2603\\\\");
     assertThat(text(Columns.of("x", ByteBuffer.wrap(new byte[] {0x0a, (byte) 0xff})))).isEqualTo("\\\\x0aff");
   }
+
+  @Test
+  void aKeyIsStagedAsTheTextItsTombstoneHolds() {
+    final java.util.List<java.util.List<ColumnValue>> keys = java.util.List.of(
+        java.util.List.of(Columns.of("id", 42)),
+        java.util.List.of(Columns.of("id", -7_000_000_000L)),
+        java.util.List.of(Columns.of("order_id", 10248), Columns.of("product_id", 11)),
+        java.util.List.of(Columns.of("code", "a\tb\\c|d")),
+        java.util.List.of(Columns.of("code", "caf\u00e9"), Columns.of("n", null)),
+        java.util.List.of(Columns.of("b", ByteBuffer.wrap(new byte[] {1, (byte) 0xab}))));
+    for (final java.util.List<ColumnValue> key : keys) {
+      final CopyText text = new CopyText(4);
+      text.keyText(key);
+      final String stored = unescape(new String(text.bytes(), 0, text.length(), java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(stored).as("key %s", key).isEqualTo(Columns.keyText(key));
+    }
+  }
+
+  /** What the server stores for one COPY text field: its escapes undone. */
+  private static String unescape(final String field) {
+    final StringBuilder out = new StringBuilder();
+    for (int i = 0; i < field.length(); i++) {
+      final char c = field.charAt(i);
+      if (c != '\\') {
+        out.append(c);
+        continue;
+      }
+      final char next = field.charAt(++i);
+      out.append(switch (next) {
+        case 't' -> '\t';
+        case 'n' -> '\n';
+        case 'r' -> '\r';
+        default -> next;
+      });
+    }
+    return out.toString();
+  }
 }

@@ -35,9 +35,15 @@ final class SinkWait {
     final StringBuilder s = new StringBuilder("applied=").append(sink.applied()).append(" failed=")
         .append(sink.failed()).append(" parked=").append(sink.parked()).append(" lag=").append(sink.lag())
         .append(" running=").append(sink.isRunning()).append(" failure=").append(sink.failure());
+    return s.append(threads("ferry-sink", "kafka-producer-network-thread")).toString();
+  }
+
+  /** The top frames of this JVM's threads whose names start with one of {@code prefixes}, on one line. */
+  static String threads(final String... prefixes) {
+    final StringBuilder s = new StringBuilder();
     for (final Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
       final String name = t.getKey().getName();
-      if (name.startsWith("ferry-sink") || name.startsWith("kafka-producer-network-thread")) {
+      if (java.util.Arrays.stream(prefixes).anyMatch(name::startsWith)) {
         s.append(" | ").append(name).append(' ').append(t.getKey().getState());
         final StackTraceElement[] frames = t.getValue();
         int shown = 0;

@@ -98,9 +98,16 @@ abstract class TargetSinkContract {
         final String key = r.getGroup() != null ? r.getGroup() : Columns.keyText(r.getKey());
         sent.add(producer.send(new ProducerRecord<>(env.topics().apply().name(), key, r)));
       }
-      // a record the broker did not take would make a test wait for what never comes; fail here instead
+      // a record the broker did not take would make a test wait for what never comes; fail here instead,
+      // with what the (in-process) broker's threads were doing
       for (final java.util.concurrent.Future<?> f : sent) {
-        f.get(1, java.util.concurrent.TimeUnit.MINUTES);
+        try {
+          f.get(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+          throw new AssertionError("the broker did not take a test record within a minute (" + e + "); threads:"
+              + SinkWait.threads("kafka-producer-network-thread", "data-plane", "kafka-", "quorum", "broker-",
+                  "controller-", "raft-"), e);
+        }
       }
     }
   }
@@ -218,12 +225,7 @@ abstract class TargetSinkContract {
       first.add(item(id, null, 200));
     }
     send(env, first);
-    final SinkConfig c = env.config();
-    // COPY (on PostgreSQL) from 50 rows, so that each writer's share of the batch takes that path
-    final SinkConfig copyFrom50 = new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), c.password(), c.groupId(),
-        c.batchSize(), c.versionColumn(), c.offsetsTable(), c.maxRetryBackoff(), c.tombstonesTable(),
-        c.tombstoneRetention(), c.maxGroupRows(), c.parkedTable(), c.parkedTimeout(), 50, c.instanceId(), c.writers());
-    try (TargetSink sink = new TargetSink(copyFrom50).start()) {
+    try (TargetSink sink = new TargetSink(copyFrom50(env.config())).start()) {
       SinkWait.until(sink, "applied >= 700", () -> sink.applied() >= 700);
       assertThat(count(env, "true")).isEqualTo(500);
       // 1-50 newer than their delete, 51-100 older
@@ -233,10 +235,52 @@ abstract class TargetSinkContract {
       }
       send(env, second);
       SinkWait.until(sink, "applied >= 1300", () -> sink.applied() >= 1300);
+      assertThat(sink.splitBatches()).isZero();
     }
     assertThat(count(env, "qty = 2")).isEqualTo(550);
     assertThat(count(env, "id BETWEEN 51 AND 100")).isZero();
     assertThat(count(env, "id <= 50 AND ferry_version = 250")).isEqualTo(50);
+  }
+
+  @Test
+  void aLargeBatchOfDeletesRemovesOnlyOlderRowsAndLeavesTombstones() throws Exception {
+    final Env env = env("sink_copy_deletes");
+    final List<ApplyRecord> rows = new ArrayList<>();
+    for (int id = 1; id <= 600; id++) {
+      rows.add(item(id, 1, 100));
+    }
+    send(env, rows);
+    try (TargetSink sink = new TargetSink(copyFrom50(env.config())).start()) {
+      SinkWait.until(sink, "applied >= 600", () -> sink.applied() >= 600);
+      // 1-150 deleted after their row's version, 151-300 deleted at a version older than the row's
+      final List<ApplyRecord> deletes = new ArrayList<>();
+      for (int id = 1; id <= 300; id++) {
+        deletes.add(item(id, null, id <= 150 ? 200 : 50));
+      }
+      send(env, deletes);
+      SinkWait.until(sink, "applied >= 900", () -> sink.applied() >= 900);
+      assertThat(count(env, "id <= 150")).isZero();
+      assertThat(count(env, "id BETWEEN 151 AND 300 AND qty = 1 AND ferry_version = 100")).isEqualTo(150);
+      // older than the deletes of 1-150 (their tombstones keep them out), newer than the rows 151-300
+      final List<ApplyRecord> late = new ArrayList<>();
+      for (int id = 1; id <= 300; id++) {
+        late.add(item(id, 3, 150));
+      }
+      send(env, late);
+      SinkWait.until(sink, "applied >= 1200", () -> sink.applied() >= 1200);
+      // every batch applied whole: a failing fast path would fall back to row by row and still pass the rest
+      assertThat(sink.splitBatches()).isZero();
+    }
+    assertThat(count(env, "id <= 150")).isZero();
+    assertThat(count(env, "id BETWEEN 151 AND 300 AND qty = 3 AND ferry_version = 150")).isEqualTo(150);
+    assertThat(count(env, "id > 300 AND qty = 1")).isEqualTo(300);
+  }
+
+  /** {@code config} with COPY (on PostgreSQL) from 50 rows, so that each writer's share of a batch takes that path. */
+  private static SinkConfig copyFrom50(final SinkConfig c) {
+    return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), c.password(), c.groupId(), c.batchSize(),
+        c.versionColumn(), c.offsetsTable(), c.maxRetryBackoff(), c.tombstonesTable(), c.tombstoneRetention(),
+        c.maxGroupRows(), c.parkedTable(), c.parkedTimeout(), 50, c.instanceId(), c.writers());
   }
 
   @Test
