@@ -14,6 +14,7 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
@@ -104,17 +105,19 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
    *     schema compatible with this serde's type
    */
   public T decode(final String topic, final byte[] data) {
-    if (data == null) {
-      return null;
-    }
-    if (data.length < 5 || data[0] != MAGIC) {
+    return data == null ? null : decode(topic, data, 0, data.length);
+  }
+
+  /** {@link #decode(String, byte[])} of {@code length} bytes of {@code data} from {@code offset}. */
+  private T decode(final String topic, final byte[] data, final int offset, final int length) {
+    if (length < 5 || data[offset] != MAGIC) {
       throw new SerializationException("record on " + topic + " is not in the Confluent Avro wire format "
           + "(magic byte 0 + 4-byte schema id)");
     }
-    final int writerId = ByteBuffer.wrap(data, 1, 4).getInt();
+    final int writerId = ByteBuffer.wrap(data, offset + 1, 4).getInt();
     final DirectReader<T> reader = readersByWriterId.computeIfAbsent(writerId, id -> readerFor(registry.byId(id)));
     try {
-      return reader.read(data, 5, data.length - 5);
+      return reader.read(data, offset + 5, length - 5);
     } catch (IOException | RuntimeException e) {
       throw new SerializationException("cannot decode " + schema.getFullName() + " from " + topic
           + " (writer schema id " + writerId + ")", e);
@@ -128,6 +131,23 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
   @Override
   public Deserializer<T> deserializer() {
-    return this::decode;
+    return new Deserializer<>() {
+      @Override
+      public T deserialize(final String topic, final byte[] data) {
+        return decode(topic, data);
+      }
+
+      /** Reads the consumer's buffer in place: Kafka's default copies every value into a new array first. */
+      @Override
+      public T deserialize(final String topic, final Headers headers, final ByteBuffer data) {
+        if (data == null) {
+          return null;
+        }
+        if (!data.hasArray()) {
+          return Deserializer.super.deserialize(topic, headers, data);
+        }
+        return decode(topic, data.array(), data.arrayOffset() + data.position(), data.remaining());
+      }
+    };
   }
 }

@@ -44,4 +44,20 @@ class AvroSerdeTest {
     assertThat(serde.encode("t", null)).isNull();
     assertThat(serde.decode("t", null)).isNull();
   }
+
+  @Test
+  void theConsumersBufferIsReadInPlaceFromItsPosition() {
+    final byte[] value = serde.encode("t", record());
+    // as the consumer hands it over: a slice of a larger fetch buffer, with bytes of other records around it
+    final byte[] fetch = new byte[value.length + 20];
+    java.util.Arrays.fill(fetch, (byte) 7);
+    System.arraycopy(value, 0, fetch, 13, value.length);
+    final ByteBuffer slice = ByteBuffer.wrap(fetch, 13, value.length).slice();
+    assertThat(serde.deserializer().deserialize("t", null, slice)).isEqualTo(record());
+    assertThat(serde.deserializer().deserialize("t", null, ByteBuffer.wrap(fetch, 13, value.length)))
+        .isEqualTo(record());
+    assertThat(serde.deserializer().deserialize("t", null, (ByteBuffer) null)).isNull();
+    assertThatThrownBy(() -> serde.deserializer().deserialize("t", null, ByteBuffer.wrap(fetch, 0, 12)))
+        .isInstanceOf(SerializationException.class);
+  }
 }
