@@ -24,7 +24,10 @@ public final class Columns {
 
   /**
    * The canonical text of a key: values in key order joined by {@code |}, binary values in hex. Used as
-   * the Kafka record key, so equal keys always land on the same partition.
+   * the Kafka record key, so equal keys always land on the same partition, and as a row's identity in
+   * tombstones, deduplication and natural-key claims, so different keys of one table never share a text:
+   * in a key of several columns each value's {@code \} and {@code |} are escaped ({@code ("a|b", "c")} is
+   * {@code a\|b|c}, {@code ("a", "b|c")} is {@code a|b\|c}). A one-column key is its value's text as is.
    */
   public static String keyText(final List<ColumnValue> key) {
     if (key.size() == 1) {
@@ -35,9 +38,18 @@ public final class Columns {
       if (i > 0) {
         sb.append('|');
       }
-      sb.append(text(key.get(i).getValue()));
+      sb.append(keyPart(key, i));
     }
     return sb.toString();
+  }
+
+  /** Value {@code i} of {@code key} as it appears in {@link #keyText} (escaped when the key has several columns). */
+  public static String keyPart(final List<ColumnValue> key, final int i) {
+    final String text = text(key.get(i).getValue());
+    if (key.size() == 1 || text.indexOf('|') < 0 && text.indexOf('\\') < 0) {
+      return text;
+    }
+    return text.replace("\\", "\\\\").replace("|", "\\|");
   }
 
   /** A key value's text; a binary value's is its hex, not the buffer's description. */

@@ -22,4 +22,17 @@ class ColumnsTest {
     assertThat(Columns.keyText(List.of(Columns.of("id", b), Columns.of("n", 1)))).isEqualTo("01ac|1");
     assertThat(a.position()).isZero();
   }
+
+  @Test
+  void differentKeysOfSeveralColumnsNeverShareAText() {
+    final String left = Columns.keyText(List.of(Columns.of("a", "x|y"), Columns.of("b", "z")));
+    final String right = Columns.keyText(List.of(Columns.of("a", "x"), Columns.of("b", "y|z")));
+    assertThat(left).isEqualTo("x\\|y|z").isNotEqualTo(right);
+    assertThat(right).isEqualTo("x|y\\|z");
+    // a backslash is escaped too, so an escaped bar cannot be forged by a value ending in a backslash
+    assertThat(Columns.keyText(List.of(Columns.of("a", "x\\"), Columns.of("b", "|z"))))
+        .isEqualTo("x\\\\|\\|z")
+        .isNotEqualTo(Columns.keyText(List.of(Columns.of("a", "x\\|"), Columns.of("b", "z"))));
+    assertThat(Columns.keyText(List.of(Columns.of("id", "x|y")))).isEqualTo("x|y");
+  }
 }

@@ -91,7 +91,7 @@ final class CopyText {
       } else if (value instanceof Long n) {
         number(n);
       } else {
-        escaped(Columns.keyText(List.of(key.get(i))));
+        escaped(Columns.keyPart(key, i));
       }
     }
   }

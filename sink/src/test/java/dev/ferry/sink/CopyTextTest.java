@@ -43,6 +43,7 @@ class CopyTextTest {
         java.util.List.of(Columns.of("id", -7_000_000_000L)),
         java.util.List.of(Columns.of("order_id", 10248), Columns.of("product_id", 11)),
         java.util.List.of(Columns.of("code", "a\tb\\c|d")),
+        java.util.List.of(Columns.of("code", "a|b\\"), Columns.of("n", "|c")),
         java.util.List.of(Columns.of("code", "caf\u00e9"), Columns.of("n", null)),
         java.util.List.of(Columns.of("b", ByteBuffer.wrap(new byte[] {1, (byte) 0xab}))));
     for (final java.util.List<ColumnValue> key : keys) {
