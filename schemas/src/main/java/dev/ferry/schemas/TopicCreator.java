@@ -62,6 +62,30 @@ public final class TopicCreator {
   }
 
   /**
+   * Waits up to 30 s until every partition of {@code names} has a leader. Creation returns once the
+   * controller has recorded the topics; a producer writing before the brokers know the leaders has to
+   * retry, and its records wait in its buffer meanwhile.
+   */
+  private static void awaitLeaders(final Admin admin, final Collection<String> names)
+      throws ExecutionException, InterruptedException {
+    final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      final List<String> leaderless = new ArrayList<>();
+      describeWhenVisible(admin, names).forEach((name, d) -> d.partitions().stream()
+          .filter(p -> p.leader() == null || p.leader().isEmpty())
+          .forEach(p -> leaderless.add(name + "-" + p.partition())));
+      if (leaderless.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        LOG.warn("partitions still without a leader 30 s after creation: {}", leaderless);
+        return;
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /**
    * Ensures every topic in {@code names} exists.
    *
    * @param partitions partition count for new topics
@@ -83,6 +107,7 @@ public final class TopicCreator {
       }
       try {
         admin.createTopics(missing).all().get();
+        awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
         LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof TopicExistsException)) {
