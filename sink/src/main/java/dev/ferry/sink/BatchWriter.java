@@ -290,11 +290,7 @@ final class BatchWriter {
       for (final ApplyRecord a : rows) {
         int i = 1;
         for (final String keyColumn : table.primaryKey()) {
-          final ColumnValue v = Columns.find(a.getKey(), keyColumn);
-          if (v == null) {
-            throw new SQLException("delete for " + table.name() + " lacks key column " + keyColumn
-                + " (mapped key: " + a.getKey() + ")", "22023");
-          }
+          final ColumnValue v = keyValue(table, a, keyColumn);
           ColumnBinder.bind(ps, i++, v, table.columnTypes().getOrDefault(keyColumn, Types.OTHER), dialect);
         }
         ps.setLong(i, a.getVersion());
@@ -302,6 +298,21 @@ final class BatchWriter {
       }
       ps.executeBatch();
     }
+  }
+
+  /**
+   * The value of the target's key column {@code keyColumn} in the delete {@code a}.
+   *
+   * @throws SQLException (a data error, so the delete is dead-lettered) when the mapped key lacks it
+   */
+  static ColumnValue keyValue(final TargetTable table, final ApplyRecord a, final String keyColumn)
+      throws SQLException {
+    final ColumnValue v = Columns.find(a.getKey(), keyColumn);
+    if (v == null) {
+      throw new SQLException("delete for " + table.name() + " lacks key column " + keyColumn + " (mapped key: "
+          + a.getKey() + ")", "22023");
+    }
+    return v;
   }
 
   private TargetTable table(final Connection c, final String name) throws SQLException {

@@ -2,7 +2,6 @@ package dev.ferry.sink;
 
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ColumnValue;
-import dev.ferry.schemas.Columns;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -91,12 +90,7 @@ final class CopyMerge {
     final String stage = stage(c, "delete", name, table, key);
     copy(c, stage, names + ", " + version + ", " + ROW_KEY, deletes, (out, a) -> {
       for (final String k : key) {
-        final ColumnValue v = Columns.find(a.getKey(), k);
-        if (v == null) {
-          throw new SQLException("delete for " + table.name() + " lacks key column " + k + " (mapped key: "
-              + a.getKey() + ")", "22023");
-        }
-        out.value(v);
+        out.value(BatchWriter.keyValue(table, a, k));
         out.separator('\t');
       }
       out.number(a.getVersion());
