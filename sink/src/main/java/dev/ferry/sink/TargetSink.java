@@ -88,6 +88,7 @@ public final class TargetSink implements AutoCloseable {
   /** Writers that finished a task: wakes the consumer thread when every writer was busy. */
   private final java.util.concurrent.BlockingQueue<Writer> finished = new java.util.concurrent.LinkedBlockingQueue<>();
   private volatile Throwable failure;
+  private final Progress progress = new Progress();
 
   public TargetSink(final SinkConfig config) {
     this.config = config;
@@ -151,6 +152,8 @@ public final class TargetSink implements AutoCloseable {
       });
       consumer.subscribe(List.of(topics.apply().name()), new SeekToStoredOffsets());
       while (running) {
+        // also while every writer waits for an unavailable target: that is when an operator looks
+        progress.maybeLog();
         boolean anyAccepts = false;
         for (final Writer w : writers) {
           w.finishDone();
@@ -387,6 +390,29 @@ public final class TargetSink implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /**
+   * A progress line every 30 s while the sink runs (consumer thread only): what an operator watching a
+   * long catch-up wants to see without a metrics system, including batches that fell back to row by row.
+   */
+  private final class Progress {
+    private static final long EVERY_NANOS = 30_000_000_000L;
+    private long lastNanos = System.nanoTime();
+    private long lastApplied;
+
+    void maybeLog() {
+      final long now = System.nanoTime();
+      if (now - lastNanos < EVERY_NANOS) {
+        return;
+      }
+      final long applied = applied();
+      LOG.info("sink {}: {} rows applied ({} rows/s), {} dead letters, {} parked, lag {}, {} batches split", config
+          .groupId(), applied, (applied - lastApplied) * 1_000_000_000L / (now - lastNanos), failed(), parked(), lag(),
+          splitBatches());
+      lastNanos = now;
+      lastApplied = applied;
     }
   }
 
