@@ -33,8 +33,8 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
     if (op < 0 || op >= OPS.length) {
       throw new IllegalArgumentException("ApplyOp index " + op + " out of range");
     }
-    final List<ColumnValue> key = in.columns();
-    final List<ColumnValue> row = in.union(1) ? in.columns() : null;
+    final List<ColumnValue> key = in.columns(null);
+    final List<ColumnValue> row = in.union(1) ? in.columns(key) : null;
     final long version = in.readLong();
     final String sourceTable = in.identifier();
     final String sourceTxId = in.union(1) ? in.string() : null;
@@ -126,19 +126,44 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
       return s;
     }
 
-    List<ColumnValue> columns() {
-      final List<ColumnValue> out = new ArrayList<>();
+    /**
+     * An array of columns, in a list sized to it. A column equal to one of {@code shared} (the key's, when
+     * reading the row) is that object: a batch in flight holds each key value once, not twice.
+     */
+    List<ColumnValue> columns(final List<ColumnValue> shared) {
+      ArrayList<ColumnValue> out = null;
       long count;
       while ((count = readLong()) != 0) {
         if (count < 0) {
           count = -count;
           readLong(); // the block's size in bytes, for skipping; not needed to read it
         }
+        if (count > end - pos) {
+          // every column takes at least a byte: a larger count is corrupt, and must not size a list
+          throw new IllegalArgumentException(count + " columns past the end of an ApplyRecord");
+        }
+        if (out == null) {
+          out = new ArrayList<>((int) count);
+        } else {
+          out.ensureCapacity(out.size() + (int) count);
+        }
         for (long i = 0; i < count; i++) {
-          out.add(column());
+          out.add(sharedOrNew(column(), shared));
         }
       }
-      return out;
+      return out == null ? new ArrayList<>(0) : out;
+    }
+
+    private static ColumnValue sharedOrNew(final ColumnValue c, final List<ColumnValue> shared) {
+      if (shared != null) {
+        for (final ColumnValue s : shared) {
+          if (s.getName().equals(c.getName()) && java.util.Objects.equals(s.getValue(), c.getValue())
+              && java.util.Objects.equals(s.getLogical(), c.getLogical())) {
+            return s;
+          }
+        }
+      }
+      return c;
     }
 
     private ColumnValue column() {

@@ -117,6 +117,29 @@ class ApplyRecordReaderTest {
   }
 
   @Test
+  void refusesAColumnCountLargerThanTheBytesLeft() {
+    // table "t" (length 1), op 0, then a key array claiming a billion columns
+    final byte[] bytes = {2, 't', 0, (byte) 0x80, (byte) 0xa8, (byte) 0xd6, (byte) 0xb9, 0x07};
+    assertThatThrownBy(() -> reader.read(bytes, 0, bytes.length)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("columns past the end");
+  }
+
+  @Test
+  void aRowHoldsItsKeyColumnsAsTheKeysOwnObjects() throws IOException {
+    final ApplyRecord r = ApplyRecord.newBuilder().setTable("order_line").setOp(ApplyOp.UPSERT)
+        .setKey(List.of(Columns.of("order_id", 10248), Columns.of("product_id", 11)))
+        .setRow(List.of(Columns.of("order_id", 10248), Columns.of("product_id", 12), Columns.of("qty", 5)))
+        .setVersion(1L).setSourceTable("public.order_details").setSourceTsMs(0L).build();
+    final byte[] bytes = avro(r);
+    final ApplyRecord a = reader.read(bytes, 0, bytes.length);
+    assertThat(a).isEqualTo(r);
+    assertThat(a.getRow().get(0)).isSameAs(a.getKey().get(0));
+    // a value that differs from the key's (an update of a key column) stays its own
+    assertThat(a.getRow().get(1)).isNotSameAs(a.getKey().get(1));
+    assertThat(a.getRow().get(1).getValue()).isEqualTo(12);
+  }
+
+  @Test
   void keepsABoundedNumberOfIdentifiers() {
     final ApplyRecordReader.Identifiers ids = new ApplyRecordReader.Identifiers();
     for (int i = 0; i < ApplyRecordReader.MAX_IDENTIFIERS + 100; i++) {
