@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +62,7 @@ final class BatchWriter {
   }
 
   /** A record the target refused, and why. */
-  record Failure(ConsumerRecord<String, ApplyRecord> record, SQLException error) {
+  record Failure(ApplyTopicRecord record, SQLException error) {
     /** A foreign-key violation: the referenced row may still arrive, so the record is parked, not dead-lettered. */
     boolean waitsForReferencedRow() {
       return DatabaseErrors.isMissingReference(error);
@@ -76,7 +75,7 @@ final class BatchWriter {
    * @return records the target refused permanently; empty when all applied
    * @throws SQLException a transient error; the transaction is rolled back and may be retried
    */
-  List<Failure> write(final Connection c, final List<ConsumerRecord<String, ApplyRecord>> batch,
+  List<Failure> write(final Connection c, final List<ApplyTopicRecord> batch,
       final Map<TopicPartition, Long> next) throws SQLException {
     final List<Failure> failures = apply(c, batch);
     offsets.write(c, next);
@@ -90,9 +89,9 @@ final class BatchWriter {
    * @return records the target refused permanently
    * @throws SQLException a transient error; the transaction is rolled back
    */
-  List<Failure> apply(final Connection c, final List<ConsumerRecord<String, ApplyRecord>> batch)
+  List<Failure> apply(final Connection c, final List<ApplyTopicRecord> batch)
       throws SQLException {
-    final List<ConsumerRecord<String, ApplyRecord>> newest = collapse(batch);
+    final List<ApplyTopicRecord> newest = collapse(batch);
     final Savepoint whole = c.setSavepoint();
     try {
       writeAll(c, newest);
@@ -110,7 +109,7 @@ final class BatchWriter {
           e.getSQLState(), e.getMessage());
     }
     final List<Failure> failures = new ArrayList<>();
-    for (final ConsumerRecord<String, ApplyRecord> r : newest) {
+    for (final ApplyTopicRecord r : newest) {
       final Savepoint sp = c.setSavepoint();
       try {
         writeAll(c, List.of(r));
@@ -140,12 +139,12 @@ final class BatchWriter {
   }
 
   /** The newest version of each (table, key), in first-seen order. */
-  static List<ConsumerRecord<String, ApplyRecord>> collapse(final List<ConsumerRecord<String, ApplyRecord>> batch) {
-    final Map<RowKey, ConsumerRecord<String, ApplyRecord>> byKey = new LinkedHashMap<>(batch.size() * 2);
-    for (final ConsumerRecord<String, ApplyRecord> r : batch) {
+  static List<ApplyTopicRecord> collapse(final List<ApplyTopicRecord> batch) {
+    final Map<RowKey, ApplyTopicRecord> byKey = new LinkedHashMap<>(batch.size() * 2);
+    for (final ApplyTopicRecord r : batch) {
       final ApplyRecord a = r.value();
       final RowKey key = RowKey.of(a);
-      final ConsumerRecord<String, ApplyRecord> old = byKey.putIfAbsent(key, r);
+      final ApplyTopicRecord old = byKey.putIfAbsent(key, r);
       if (old != null && a.getVersion() >= old.value().getVersion()) {
         byKey.put(key, r);
       }
@@ -159,11 +158,11 @@ final class BatchWriter {
    * leaving a tombstone for each. Large groups go through {@link CopyMerge}, the rest through batched
    * statements.
    */
-  private void writeAll(final Connection c, final List<ConsumerRecord<String, ApplyRecord>> records)
+  private void writeAll(final Connection c, final List<ApplyTopicRecord> records)
       throws SQLException {
     final Map<String, List<ApplyRecord>> upsertsByTable = new LinkedHashMap<>();
     final Map<String, List<ApplyRecord>> deletes = new LinkedHashMap<>();
-    for (final ConsumerRecord<String, ApplyRecord> r : records) {
+    for (final ApplyTopicRecord r : records) {
       final ApplyRecord a = r.value();
       (a.getOp() == ApplyOp.DELETE ? deletes : upsertsByTable)
           .computeIfAbsent(a.getTable(), t -> new ArrayList<>()).add(a);

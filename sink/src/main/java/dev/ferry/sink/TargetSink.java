@@ -69,7 +69,7 @@ public final class TargetSink implements AutoCloseable {
   private final AtomicLong parkedNow = new AtomicLong();
   private long lastParkedRetryNanos;
   /** Records read but not yet applied: per partition, the tail of a group still being read. */
-  private final Map<TopicPartition, List<ConsumerRecord<String, ApplyRecord>>> unfinished = new HashMap<>();
+  private final Map<TopicPartition, List<ApplyTopicRecord>> unfinished = new HashMap<>();
   private long lastPurgeNanos;
   private final KafkaConsumer<String, ApplyRecord> consumer;
   private final KafkaProducer<String, DeadLetter> deadLetters;
@@ -430,14 +430,14 @@ public final class TargetSink implements AutoCloseable {
       }
       total += l.getAsLong();
     }
-    for (final List<ConsumerRecord<String, ApplyRecord>> tail : unfinished.values()) {
+    for (final List<ApplyTopicRecord> tail : unfinished.values()) {
       total += tail.size();
     }
     return total;
   }
 
   /** A batch of complete groups and the offsets after it. */
-  private record Prepared(List<ConsumerRecord<String, ApplyRecord>> batch, Map<TopicPartition, Long> next) {
+  private record Prepared(List<ApplyTopicRecord> batch, Map<TopicPartition, Long> next) {
   }
 
   /**
@@ -450,11 +450,13 @@ public final class TargetSink implements AutoCloseable {
     for (final TopicPartition tp : records.partitions()) {
       final Prepared prepared = byWriter.computeIfAbsent(tp.partition() % writers.length,
           w -> new Prepared(new ArrayList<>(), new HashMap<>()));
-      final List<ConsumerRecord<String, ApplyRecord>> batch = prepared.batch();
+      final List<ApplyTopicRecord> batch = prepared.batch();
       final Map<TopicPartition, Long> next = prepared.next();
-      final List<ConsumerRecord<String, ApplyRecord>> list =
+      final List<ApplyTopicRecord> list =
           new ArrayList<>(unfinished.getOrDefault(tp, List.of()));
-      list.addAll(records.records(tp));
+      for (final ConsumerRecord<String, ApplyRecord> r : records.records(tp)) {
+        list.add(new ApplyTopicRecord(tp.topic(), r.partition(), r.offset(), r.key(), r.value()));
+      }
       int complete = list.size();
       while (complete > 0 && !endsGroup(list.get(complete - 1).value())) {
         complete--;
@@ -494,20 +496,20 @@ public final class TargetSink implements AutoCloseable {
     w.withRetries(() -> {
       final Connection connection = w.connection();
       final List<ParkedRows.Parked> rows = parked.oldest(connection, 1000, config.parkedTimeout());
-      final List<ConsumerRecord<String, ApplyRecord>> records = new ArrayList<>(rows.size());
-      final Map<ConsumerRecord<String, ApplyRecord>, ParkedRows.Parked> byRecord = new java.util.IdentityHashMap<>();
+      final List<ApplyTopicRecord> records = new ArrayList<>(rows.size());
+      final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord = new java.util.IdentityHashMap<>();
       for (final ParkedRows.Parked p : rows) {
-        final ConsumerRecord<String, ApplyRecord> r = new ConsumerRecord<>(p.topic(), p.partition(), p.offset(),
+        final ApplyTopicRecord r = new ApplyTopicRecord(p.topic(), p.partition(), p.offset(),
             p.key(), topics.apply().valueSerde().deserializer().deserialize(p.topic(), p.record()));
         records.add(r);
         byRecord.put(r, p);
       }
       final List<BatchWriter.Failure> failures = w.batches.apply(connection, records);
-      final Map<ConsumerRecord<String, ApplyRecord>, BatchWriter.Failure> refusedNow =
+      final Map<ApplyTopicRecord, BatchWriter.Failure> refusedNow =
           new java.util.IdentityHashMap<>();
       failures.forEach(f -> refusedNow.put(f.record(), f));
       final List<BatchWriter.Failure> expired = new ArrayList<>();
-      for (final ConsumerRecord<String, ApplyRecord> r : records) {
+      for (final ApplyTopicRecord r : records) {
         final ParkedRows.Parked p = byRecord.get(r);
         final BatchWriter.Failure f = refusedNow.get(r);
         if (f == null) {
@@ -547,7 +549,7 @@ public final class TargetSink implements AutoCloseable {
     }
   }
 
-  private void applyBatch(final Writer w, final List<ConsumerRecord<String, ApplyRecord>> batch,
+  private void applyBatch(final Writer w, final List<ApplyTopicRecord> batch,
       final Map<TopicPartition, Long> next) {
     final int[] parkedInBatch = new int[1];
     final List<BatchWriter.Failure> failures = w.withRetries(() -> {
@@ -557,7 +559,7 @@ public final class TargetSink implements AutoCloseable {
       int newlyParked = 0;
       for (final BatchWriter.Failure x : f) {
         if (x.waitsForReferencedRow()) {
-          final ConsumerRecord<String, ApplyRecord> r = x.record();
+          final ApplyTopicRecord r = x.record();
           parked.park(connection, r.topic(), r.partition(), r.offset(), r.key(),
               topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), x.error().getMessage());
           newlyParked++;
@@ -581,7 +583,7 @@ public final class TargetSink implements AutoCloseable {
   private void sendDeadLetters(final List<BatchWriter.Failure> failures) {
     final List<Future<RecordMetadata>> sent = new ArrayList<>();
     for (final BatchWriter.Failure f : failures) {
-      final ConsumerRecord<String, ApplyRecord> r = f.record();
+      final ApplyTopicRecord r = f.record();
       final TargetError why = TargetError.of(f.error());
       final String rule = "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
       final DeadLetter letter = DeadLetters.of(Stage.WRITE, r.topic(), r.partition(), r.offset(),

@@ -6,18 +6,17 @@ import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.Columns;
 import java.util.List;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 class BatchWriterTest {
   private static long offset;
 
-  private static ConsumerRecord<String, ApplyRecord> rec(final String table, final int id, final ApplyOp op,
+  private static ApplyTopicRecord rec(final String table, final int id, final ApplyOp op,
       final long version) {
     final ApplyRecord a = ApplyRecord.newBuilder().setTable(table).setOp(op).setKey(List.of(Columns.of("id", id)))
         .setRow(op == ApplyOp.DELETE ? null : List.of(Columns.of("id", id))).setVersion(version)
         .setSourceTable("public." + table).setSourceTsMs(0L).build();
-    return new ConsumerRecord<>("apply", 0, offset++, String.valueOf(id), a);
+    return new ApplyTopicRecord("apply", 0, offset++, String.valueOf(id), a);
   }
 
   @Test
