@@ -57,9 +57,9 @@ final class CopyMerge {
    */
   void upsert(final Connection c, final String name, final TargetTable table, final List<String> columns,
       final List<ApplyRecord> rows) throws SQLException {
-    final String names = columns.stream().map(sql::quote).collect(Collectors.joining(", "));
+    final String names = sql.quotedList(columns);
     final String version = sql.quote(versionColumn);
-    final String stage = stage(c, "upsert", name, table, columns);
+    final String stage = stage(c, "upsert", name, table, columns, names);
     copy(c, stage, names + ", " + version + ", " + ROW_KEY, rows, (out, a) -> {
       for (final ColumnValue v : a.getRow()) {
         out.value(v);
@@ -73,8 +73,8 @@ final class CopyMerge {
     tombstones.dropDeletedLater(c, name, stage, ROW_KEY, version);
     try (Statement s = c.createStatement()) {
       s.executeUpdate("INSERT INTO " + table.sqlName(sql) + " AS t (" + names + ", " + version + ") SELECT " + names
-          + ", " + version + " FROM " + stage + " ORDER BY " + table.primaryKey().stream().map(sql::quote)
-          .collect(Collectors.joining(", ")) + sql.guardedUpdate(table, columns, versionColumn));
+          + ", " + version + " FROM " + stage + " ORDER BY " + sql.quotedList(table.primaryKey())
+          + sql.guardedUpdate(table, columns, versionColumn));
     }
   }
 
@@ -85,9 +85,9 @@ final class CopyMerge {
   void delete(final Connection c, final String name, final TargetTable table, final List<ApplyRecord> deletes)
       throws SQLException {
     final List<String> key = table.primaryKey();
-    final String names = key.stream().map(sql::quote).collect(Collectors.joining(", "));
+    final String names = sql.quotedList(key);
     final String version = sql.quote(versionColumn);
-    final String stage = stage(c, "delete", name, table, key);
+    final String stage = stage(c, "delete", name, table, key, names);
     copy(c, stage, names + ", " + version + ", " + ROW_KEY, deletes, (out, a) -> {
       for (final String k : key) {
         out.value(BatchWriter.keyValue(table, a, k));
@@ -107,12 +107,14 @@ final class CopyMerge {
     tombstones.recordStaged(c, name, stage, ROW_KEY, version);
   }
 
-  /** The empty staging table for {@code columns} of {@code table} plus the version and the row key. */
+  /**
+   * The empty staging table for {@code columns} of {@code table} ({@code names}: them quoted) plus the
+   * version and the row key.
+   */
   private String stage(final Connection c, final String kind, final String name, final TargetTable table,
-      final List<String> columns) throws SQLException {
+      final List<String> columns, final String names) throws SQLException {
     final String stage = stages.computeIfAbsent(List.of(kind, name, columns),
         k -> sql.quote("ferry_" + kind + "_" + (stages.size() + 1)));
-    final String names = columns.stream().map(sql::quote).collect(Collectors.joining(", "));
     try (Statement s = c.createStatement()) {
       // temporary: no WAL, gone with the session; created again after a reconnect
       s.execute("CREATE TEMP TABLE IF NOT EXISTS " + stage + " AS SELECT " + names + ", " + sql.quote(versionColumn)

@@ -69,7 +69,7 @@ final class MariaDbDialect implements TargetDialect {
 
     final List<String> insertParams = new ArrayList<>(columns);
     insertParams.add(versionColumn);
-    final String names = insertParams.stream().map(this::quote).collect(Collectors.joining(", "));
+    final String names = quotedList(insertParams);
     final String marks = insertParams.stream().map(c -> "?").collect(Collectors.joining(", "));
     insertParams.addAll(key);
     final String insert = "INSERT INTO " + table.sqlName(this) + " (" + names + ") SELECT " + marks

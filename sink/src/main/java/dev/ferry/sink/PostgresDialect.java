@@ -37,7 +37,7 @@ final class PostgresDialect implements TargetDialect {
       final String versionColumn) {
     final List<String> params = new ArrayList<>(columns);
     params.add(versionColumn);
-    final String names = params.stream().map(this::quote).collect(Collectors.joining(", "));
+    final String names = quotedList(params);
     final String marks = params.stream().map(c -> "?").collect(Collectors.joining(", "));
     return List.of(new WriteStatement("INSERT INTO " + table.sqlName(this) + " AS t (" + names + ") VALUES ("
         + marks + ")" + guardedUpdate(table, columns, versionColumn), params));
@@ -48,7 +48,7 @@ final class PostgresDialect implements TargetDialect {
     final String updates = columns.stream().filter(c -> !table.primaryKey().contains(c))
         .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "));
     final String version = quote(versionColumn);
-    return " ON CONFLICT (" + table.primaryKey().stream().map(this::quote).collect(Collectors.joining(", "))
+    return " ON CONFLICT (" + quotedList(table.primaryKey())
         + ") DO UPDATE SET " + (updates.isEmpty() ? "" : updates + ", ") + version + " = EXCLUDED." + version
         + " WHERE t." + version + " < EXCLUDED." + version;
   }

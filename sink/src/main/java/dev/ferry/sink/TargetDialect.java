@@ -64,6 +64,11 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
         + " AND " + quote(versionColumn) + " < ?", params);
   }
 
+  /** {@code "a", "b"}: the columns quoted, comma-separated. */
+  default String quotedList(final List<String> columns) {
+    return columns.stream().map(this::quote).collect(Collectors.joining(", "));
+  }
+
   /** {@code k1 = ? AND k2 = ?}, each column prefixed with {@code alias} (empty for none). */
   default String keyMatch(final List<String> key, final String alias) {
     return key.stream().map(k -> alias + quote(k) + " = ?").collect(Collectors.joining(" AND "));

@@ -47,11 +47,16 @@ final class Tombstones {
     return out;
   }
 
+  /** The conflict clause of a tombstone insert: a key already there keeps the higher of the two versions. */
+  private String keepingTheHighestVersion() {
+    return dialect.onKeyConflict(List.of("table_name", "row_key")) + " version = GREATEST(" + dialect.existing("version")
+        + ", " + dialect.incoming("version") + "), deleted_at = " + dialect.now();
+  }
+
   /** Records deletes (key -> version), keeping the highest version per key. */
   void record(final Connection c, final String targetTable, final Map<String, Long> deletes) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(dialect.insertInto(table) + " (table_name, row_key, version) "
-        + "VALUES (?, ?, ?) " + dialect.onKeyConflict(List.of("table_name", "row_key")) + " version = GREATEST("
-        + dialect.existing("version") + ", " + dialect.incoming("version") + "), deleted_at = " + dialect.now())) {
+        + "VALUES (?, ?, ?) " + keepingTheHighestVersion())) {
       for (final Map.Entry<String, Long> e : deletes.entrySet()) {
         ps.setString(1, targetTable);
         ps.setString(2, e.getKey());
@@ -81,8 +86,7 @@ final class Tombstones {
       final String versionColumn) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(dialect.insertInto(table) + " (table_name, row_key, version) "
         + "SELECT ?, " + keyColumn + ", max(" + versionColumn + ") FROM " + stage + " GROUP BY " + keyColumn + " "
-        + dialect.onKeyConflict(List.of("table_name", "row_key")) + " version = GREATEST(" + dialect.existing("version")
-        + ", " + dialect.incoming("version") + "), deleted_at = " + dialect.now())) {
+        + keepingTheHighestVersion())) {
       ps.setString(1, targetTable);
       ps.executeUpdate();
     }
