@@ -53,6 +53,8 @@ public final class SinkBenchmark {
    * as more changes of one key collapse into one row before they reach the database.
    */
   private static final int FERRY_BATCH = 50_000;
+  /** The connector's heap: Kafka Connect's launcher gives it up to 2 GB; 1 GB was never short here. */
+  private static final String CONNECT_HEAP = "-Xmx1g";
   private static final Pattern PEAK = Pattern.compile("peak heap used (\\d+) MB");
 
   private SinkBenchmark() {
@@ -164,7 +166,8 @@ public final class SinkBenchmark {
         "sink.group-id: bench-ferry-" + run,
         "sink.batch-size: " + FERRY_BATCH, ""));
     final Path log = work.resolve("ferry-sink-" + run + ".log");
-    final List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+    // started as scripts/ferry starts the sink: with the service JVM options (fixed heap, touched at start)
+    final List<String> jvm = new ArrayList<>(serviceJvmOptions());
     final String extra = System.getenv("BENCH_SINK_JVM_OPTS");
     if (extra != null && !extra.isBlank()) {
       jvm.addAll(List.of(extra.trim().split("\\s+")));
@@ -176,9 +179,33 @@ public final class SinkBenchmark {
     sink.destroy();
     sink.waitFor(60, TimeUnit.SECONDS);
     final Matcher m = PEAK.matcher(Files.readString(log));
-    final String heap = m.find() ? "; peak heap " + m.group(1) + " MB of -Xmx512m" : "; peak heap not reported";
+    final String heap = m.find() ? "; peak heap " + m.group(1) + " MB of " + heapOption(jvm) : "; peak heap not reported";
     return new Result(name, workload.expectedRows(), timed.seconds(), "; batch.size " + FERRY_BATCH + heap
         + timed.cpuNote());
+  }
+
+  /**
+   * The options Ferry's services start with, from {@code scripts/jvm.options} (system property
+   * {@code ferry.jvm.options} names it; scripts/bench sets it): comment and blank lines left out.
+   */
+  private static List<String> serviceJvmOptions() throws IOException {
+    final String file = System.getProperty("ferry.jvm.options");
+    if (file == null) {
+      throw new IllegalStateException("system property ferry.jvm.options is not set: run the benchmark with scripts/bench");
+    }
+    return Files.readAllLines(Path.of(file)).stream().map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+  }
+
+  /** The last {@code -Xmx} in {@code jvm}, the one the JVM uses. */
+  private static String heapOption(final List<String> jvm) {
+    String heap = "the JVM's default heap";
+    for (final String o : jvm) {
+      if (o.startsWith("-Xmx")) {
+        heap = o;
+      }
+    }
+    return heap;
   }
 
   private static Result runDebezium(final EmbeddedStack stack, final Path work, final Workload workload,
@@ -214,12 +241,13 @@ public final class SinkBenchmark {
         "table.name.format=order_line",
         "batch.size=" + DEBEZIUM_BATCH,
         "use.reduction.buffer=true", ""));
-    final Process connect = start(List.of("-Xmx1g", "-cp", System.getProperty("ferry.bench.classpath"),
+    // the same heap policy as Ferry's sink (fixed and touched at start), at the size the connector had before
+    final Process connect = start(List.of(CONNECT_HEAP, "-Xms1g", "-XX:+AlwaysPreTouch", "-cp", System.getProperty("ferry.bench.classpath"),
         "org.apache.kafka.connect.cli.ConnectStandalone", worker.toString(), connector.toString()),
         work.resolve("debezium-jdbc-sink-" + run + ".log"));
     try {
       final Timed timed = timeUntilDone(stack.target(), db, workload, connect);
-      return new Result("debezium-jdbc", workload.expectedRows(), timed.seconds(), "; -Xmx1g, " + PARTITIONS
+      return new Result("debezium-jdbc", workload.expectedRows(), timed.seconds(), "; " + CONNECT_HEAP + ", " + PARTITIONS
           + " tasks, batch.size " + DEBEZIUM_BATCH + ", reduction buffer" + timed.cpuNote());
     } finally {
       connect.destroy();
