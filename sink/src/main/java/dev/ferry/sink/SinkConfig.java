@@ -113,9 +113,10 @@ public record SinkConfig(
       "any text; unique per instance");
 
   public static final Setting<Integer> WRITERS = Setting.integer("sink.writers", SINK, 2, 1, 64,
-      "Connections this sink instance writes to the target with, each applying the partitions whose number "
-          + "modulo this count is its own, in order, with their offsets in its own transactions. Two let the database "
-          + "merge one batch while the sink prepares the next; more than the partitions an instance holds is pointless.");
+      "Connections this sink instance writes to the target with, each applying whole batches with their "
+          + "offsets in its own transactions. A partition is applied by one writer at a time, in order; a partition "
+          + "with no batch in flight goes to the least loaded writer. Two let the database merge one batch while the "
+          + "sink prepares the next; more than the partitions an instance holds is pointless.");
 
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
       VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,

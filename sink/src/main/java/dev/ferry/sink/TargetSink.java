@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * each batch, only so that the usual tools show the group's lag.)
  *
  * <p>One consumer thread reads and decodes; {@code sink.writers} writers, each with its own connection,
- * apply the partitions that are theirs ({@code partition % writers}) in order, each with one batch
- * queued behind the one it writes.
+ * apply batches, each with one batch queued behind the one it writes. A partition's batches go to the
+ * writer that still has earlier ones of it (so each partition is applied in order, by one writer at a
+ * time); a partition with none goes to the least loaded writer. Fixed shares would not balance: with
+ * the default three partitions and two writers, one writer had twice the other's work.
  *
  * <p>Transient database errors are retried with backoff while the partitions are paused; a record
  * the target refuses permanently goes to the dead-letter topic with the database's error, and the rest
@@ -80,11 +82,16 @@ public final class TargetSink implements AutoCloseable {
   private final AtomicLong lag = new AtomicLong(-1);
   private volatile boolean running = true;
   /**
-   * The writers; partition {@code p} is written by {@code writers[p % writers.length]}. Writer 0 also keeps
-   * house. While a writer writes a batch, its partitions are paused, so the consumer keeps reading for
-   * the idle ones instead of waiting (one poll usually holds records of one partition only).
+   * The writers. Writer 0 also keeps house. While a writer has two batches, the partitions it holds are
+   * paused, so the consumer keeps reading for the others instead of waiting (one poll usually holds
+   * records of one partition only).
    */
   private final Writer[] writers;
+  /**
+   * The writer holding each partition: the one with batches of it submitted and not yet finished
+   * (consumer thread only). A partition no writer holds goes to the least loaded one.
+   */
+  private final Map<TopicPartition, Writer> holders = new HashMap<>();
   /** Writers that finished a task: wakes the consumer thread when every writer was busy. */
   private final java.util.concurrent.BlockingQueue<Writer> finished = new java.util.concurrent.LinkedBlockingQueue<>();
   private volatile Throwable failure;
@@ -165,9 +172,9 @@ public final class TargetSink implements AutoCloseable {
           continue;
         }
         final ConsumerRecords<String, ApplyRecord> records = consumer.poll(Duration.ofMillis(200));
-        final Map<Integer, Prepared> next = records.isEmpty() ? Map.of() : completeGroups(records);
+        final Map<Writer, Prepared> next = records.isEmpty() ? Map.of() : completeGroups(records);
         for (final Writer w : writers) {
-          final Prepared mine = next.get(w.index);
+          final Prepared mine = next.get(w);
           if (mine != null) {
             if (!w.accepts()) {
               // records fetched before its partitions were paused (housekeeping filled its queue)
@@ -220,7 +227,11 @@ public final class TargetSink implements AutoCloseable {
      * Tasks submitted and not yet finished, oldest first (consumer thread only): the batch being written
      * and at most one more, prepared while it is written, so the writer never waits for the consumer.
      */
-    private final java.util.ArrayDeque<Future<Map<TopicPartition, Long>>> pending = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<Task> pending = new java.util.ArrayDeque<>();
+    /** Per partition it holds, how many of its pending tasks have records of it (consumer thread only). */
+    private final Map<TopicPartition, Integer> held = new HashMap<>();
+    /** Records in its pending tasks (consumer thread only): its load, when a partition is given out. */
+    private long queuedRecords;
     final AtomicLong inFlightRecords = new AtomicLong();
 
     Writer(final int index) {
@@ -244,10 +255,16 @@ public final class TargetSink implements AutoCloseable {
      * paused until the first is written. Consumer thread only.
      */
     void submit(final Prepared batch) {
+      final Set<TopicPartition> partitions = batch == null ? Set.of() : batch.next().keySet();
       if (batch != null) {
         inFlightRecords.addAndGet(batch.batch().size());
+        queuedRecords += batch.batch().size();
+        for (final TopicPartition tp : partitions) {
+          held.merge(tp, 1, Integer::sum);
+          holders.put(tp, this);
+        }
       }
-      pending.addLast(executor.submit(() -> {
+      pending.addLast(new Task(partitions, batch == null ? 0 : batch.batch().size(), executor.submit(() -> {
         try {
           if (batch != null) {
             applyBatch(this, batch.batch(), batch.next());
@@ -261,15 +278,15 @@ public final class TargetSink implements AutoCloseable {
         } finally {
           finished.add(this);
         }
-      }));
+      })));
       if (!accepts()) {
-        consumer.pause(partitions());
+        consumer.pause(assigned(held.keySet()));
       }
     }
 
     /** Completes the tasks that are done, in order. */
     void finishDone() {
-      while (!pending.isEmpty() && pending.peekFirst().isDone()) {
+      while (!pending.isEmpty() && pending.peekFirst().result().isDone()) {
         finishOldest();
       }
     }
@@ -281,22 +298,15 @@ public final class TargetSink implements AutoCloseable {
       }
     }
 
-    /** The assigned partitions this writer writes. */
-    private List<TopicPartition> partitions() {
-      final List<TopicPartition> mine = new ArrayList<>();
-      for (final TopicPartition tp : consumer.assignment()) {
-        if (tp.partition() % writers.length == index) {
-          mine.add(tp);
-        }
-      }
-      return mine;
-    }
-
-    /** Waits for the oldest task, then tells Kafka its offsets (only for the usual lag tools). */
+    /**
+     * Waits for the oldest task, then tells Kafka its offsets (only for the usual lag tools). Its
+     * partitions of which this writer has no other task are free again for any writer.
+     */
     void finishOldest() {
+      final Task task = pending.pollFirst();
       final Map<TopicPartition, Long> done;
       try {
-        done = pending.pollFirst().get();
+        done = task.result().get();
       } catch (ExecutionException e) {
         throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
       } catch (InterruptedException e) {
@@ -307,7 +317,14 @@ public final class TargetSink implements AutoCloseable {
         if (pending.isEmpty()) {
           inFlightRecords.set(0);
         }
-        consumer.resume(partitions());
+        queuedRecords -= task.records();
+        for (final TopicPartition tp : task.partitions()) {
+          if (held.merge(tp, -1, Integer::sum) == 0) {
+            held.remove(tp);
+            holders.remove(tp);
+          }
+        }
+        resumeWritable();
       }
       if (!done.isEmpty()) {
         final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
@@ -440,15 +457,75 @@ public final class TargetSink implements AutoCloseable {
   private record Prepared(List<ApplyTopicRecord> batch, Map<TopicPartition, Long> next) {
   }
 
+  /** A writer's task: the partitions it has records of, how many records, and its result (offsets written). */
+  private record Task(Set<TopicPartition> partitions, int records, Future<Map<TopicPartition, Long>> result) {
+  }
+
+  /** Those of {@code partitions} still assigned (pausing or resuming any other is an error). */
+  private List<TopicPartition> assigned(final Collection<TopicPartition> partitions) {
+    final Set<TopicPartition> assignment = consumer.assignment();
+    final List<TopicPartition> out = new ArrayList<>();
+    for (final TopicPartition tp : partitions) {
+      if (assignment.contains(tp)) {
+        out.add(tp);
+      }
+    }
+    return out;
+  }
+
+  /** Resumes every paused partition except those held by a writer that takes no further batch now. */
+  private void resumeWritable() {
+    final Set<TopicPartition> resume = new java.util.HashSet<>(consumer.paused());
+    for (final Writer w : writers) {
+      if (!w.accepts()) {
+        resume.removeAll(w.held.keySet());
+      }
+    }
+    if (!resume.isEmpty()) {
+      consumer.resume(resume);
+    }
+  }
+
   /**
-   * Splits a poll by writer, taking per partition everything up to the end of the last complete group;
-   * the tail of a group still being read waits for the next poll. A group larger than
-   * {@code sink.max-group-rows} is applied in parts (with a warning) rather than held without bound.
+   * The writer for a partition's next batch: the one holding the partition (its earlier batches must be
+   * applied first), else the least loaded of those taking a batch now ({@code routed}: records already
+   * given out from this poll), else the least loaded.
    */
-  private Map<Integer, Prepared> completeGroups(final ConsumerRecords<String, ApplyRecord> records) {
-    final Map<Integer, Prepared> byWriter = new HashMap<>();
+  private Writer writerFor(final TopicPartition tp, final Map<Writer, Prepared> routed) {
+    final Writer holder = holders.get(tp);
+    if (holder != null) {
+      return holder;
+    }
+    Writer best = null;
+    long bestLoad = Long.MAX_VALUE;
+    for (final boolean acceptingOnly : new boolean[] {true, false}) {
+      for (final Writer w : writers) {
+        if (acceptingOnly && !w.accepts()) {
+          continue;
+        }
+        final Prepared already = routed.get(w);
+        final long load = w.queuedRecords + (already == null ? 0 : already.batch().size());
+        if (load < bestLoad) {
+          best = w;
+          bestLoad = load;
+        }
+      }
+      if (best != null) {
+        return best;
+      }
+    }
+    throw new IllegalStateException("no writers");
+  }
+
+  /**
+   * Splits a poll by writer ({@link #writerFor}), taking per partition everything up to the end of the
+   * last complete group; the tail of a group still being read waits for the next poll. A group larger
+   * than {@code sink.max-group-rows} is applied in parts (with a warning) rather than held without bound.
+   */
+  private Map<Writer, Prepared> completeGroups(final ConsumerRecords<String, ApplyRecord> records) {
+    final Map<Writer, Prepared> byWriter = new HashMap<>();
     for (final TopicPartition tp : records.partitions()) {
-      final Prepared prepared = byWriter.computeIfAbsent(tp.partition() % writers.length,
+      final Prepared prepared = byWriter.computeIfAbsent(writerFor(tp, byWriter),
           w -> new Prepared(new ArrayList<>(), new HashMap<>()));
       final List<ApplyTopicRecord> batch = prepared.batch();
       final Map<TopicPartition, Long> next = prepared.next();
