@@ -179,7 +179,7 @@ public final class SinkBenchmark {
     sink.destroy();
     sink.waitFor(60, TimeUnit.SECONDS);
     final Matcher m = PEAK.matcher(Files.readString(log));
-    final String heap = m.find() ? "; peak heap " + m.group(1) + " MB of " + heapOption(jvm) : "; peak heap not reported";
+    final String heap = m.find() ? "; peak heap " + m.group(1) + " MB of " + heapOption(jvm) + (jvm.contains("-XX:+AlwaysPreTouch") ? " pre-touched" : "") : "; peak heap not reported";
     return new Result(name, workload.expectedRows(), timed.seconds(), "; batch.size " + FERRY_BATCH + heap
         + timed.cpuNote());
   }
@@ -242,12 +242,12 @@ public final class SinkBenchmark {
         "batch.size=" + DEBEZIUM_BATCH,
         "use.reduction.buffer=true", ""));
     // the same heap policy as Ferry's sink (fixed and touched at start), at the size the connector had before
-    final Process connect = start(List.of(CONNECT_HEAP, "-Xms1g", "-XX:+AlwaysPreTouch", "-cp", System.getProperty("ferry.bench.classpath"),
+    final Process connect = start(List.of(CONNECT_HEAP, CONNECT_HEAP.replace("-Xmx", "-Xms"), "-XX:+AlwaysPreTouch", "-cp", System.getProperty("ferry.bench.classpath"),
         "org.apache.kafka.connect.cli.ConnectStandalone", worker.toString(), connector.toString()),
         work.resolve("debezium-jdbc-sink-" + run + ".log"));
     try {
       final Timed timed = timeUntilDone(stack.target(), db, workload, connect);
-      return new Result("debezium-jdbc", workload.expectedRows(), timed.seconds(), "; " + CONNECT_HEAP + ", " + PARTITIONS
+      return new Result("debezium-jdbc", workload.expectedRows(), timed.seconds(), "; " + CONNECT_HEAP + " pre-touched, " + PARTITIONS
           + " tasks, batch.size " + DEBEZIUM_BATCH + ", reduction buffer" + timed.cpuNote());
     } finally {
       connect.destroy();

@@ -50,10 +50,9 @@ import org.slf4j.LoggerFactory;
  * each batch, only so that the usual tools show the group's lag.)
  *
  * <p>One consumer thread reads and decodes; {@code sink.writers} writers, each with its own connection,
- * apply batches, each with one batch queued behind the one it writes. A partition's batches go to the
- * writer that still has earlier ones of it (so each partition is applied in order, by one writer at a
- * time); a partition with none goes to the least loaded writer. Fixed shares would not balance: with
- * the default three partitions and two writers, one writer had twice the other's work.
+ * apply batches, each with one batch queued behind the one it writes. {@link PartitionHolders} decides
+ * which: each partition is applied by one writer at a time, in order, and one with nothing in flight goes
+ * to the least loaded writer.
  *
  * <p>Transient database errors are retried with backoff while the partitions are paused; a record
  * the target refuses permanently goes to the dead-letter topic with the database's error, and the rest
@@ -87,11 +86,8 @@ public final class TargetSink implements AutoCloseable {
    * records of one partition only).
    */
   private final Writer[] writers;
-  /**
-   * The writer holding each partition: the one with batches of it submitted and not yet finished
-   * (consumer thread only). A partition no writer holds goes to the least loaded one.
-   */
-  private final Map<TopicPartition, Writer> holders = new HashMap<>();
+  /** Which writer applies each partition's next batch (consumer thread only). */
+  private final PartitionHolders holders;
   /** Writers that finished a task: wakes the consumer thread when every writer was busy. */
   private final java.util.concurrent.BlockingQueue<Writer> finished = new java.util.concurrent.LinkedBlockingQueue<>();
   private volatile Throwable failure;
@@ -128,6 +124,7 @@ public final class TargetSink implements AutoCloseable {
     this.deadLetters = new KafkaProducer<>(p, new StringSerializer(), topics.deadLetter().valueSerde().serializer());
     this.thread = new Thread(this::run, "ferry-sink-" + config.groupId());
     this.writers = new Writer[config.writers()];
+    this.holders = new PartitionHolders(writers.length);
     for (int i = 0; i < writers.length; i++) {
       writers[i] = new Writer(i);
     }
@@ -228,10 +225,6 @@ public final class TargetSink implements AutoCloseable {
      * and at most one more, prepared while it is written, so the writer never waits for the consumer.
      */
     private final java.util.ArrayDeque<Task> pending = new java.util.ArrayDeque<>();
-    /** Per partition it holds, how many of its pending tasks have records of it (consumer thread only). */
-    private final Map<TopicPartition, Integer> held = new HashMap<>();
-    /** Records in its pending tasks (consumer thread only): its load, when a partition is given out. */
-    private long queuedRecords;
     final AtomicLong inFlightRecords = new AtomicLong();
 
     Writer(final int index) {
@@ -258,11 +251,7 @@ public final class TargetSink implements AutoCloseable {
       final Set<TopicPartition> partitions = batch == null ? Set.of() : batch.next().keySet();
       if (batch != null) {
         inFlightRecords.addAndGet(batch.batch().size());
-        queuedRecords += batch.batch().size();
-        for (final TopicPartition tp : partitions) {
-          held.merge(tp, 1, Integer::sum);
-          holders.put(tp, this);
-        }
+        holders.submitted(index, partitions, batch.batch().size());
       }
       pending.addLast(new Task(partitions, batch == null ? 0 : batch.batch().size(), executor.submit(() -> {
         try {
@@ -280,7 +269,7 @@ public final class TargetSink implements AutoCloseable {
         }
       })));
       if (!accepts()) {
-        consumer.pause(assigned(held.keySet()));
+        consumer.pause(assigned(holders.heldBy(index)));
       }
     }
 
@@ -317,13 +306,7 @@ public final class TargetSink implements AutoCloseable {
         if (pending.isEmpty()) {
           inFlightRecords.set(0);
         }
-        queuedRecords -= task.records();
-        for (final TopicPartition tp : task.partitions()) {
-          if (held.merge(tp, -1, Integer::sum) == 0) {
-            held.remove(tp);
-            holders.remove(tp);
-          }
-        }
+        holders.finished(index, task.partitions(), task.records());
         resumeWritable();
       }
       if (!done.isEmpty()) {
@@ -478,7 +461,7 @@ public final class TargetSink implements AutoCloseable {
     final Set<TopicPartition> resume = new java.util.HashSet<>(consumer.paused());
     for (final Writer w : writers) {
       if (!w.accepts()) {
-        resume.removeAll(w.held.keySet());
+        resume.removeAll(holders.heldBy(w.index));
       }
     }
     if (!resume.isEmpty()) {
@@ -486,47 +469,20 @@ public final class TargetSink implements AutoCloseable {
     }
   }
 
-  /**
-   * The writer for a partition's next batch: the one holding the partition (its earlier batches must be
-   * applied first), else the least loaded of those taking a batch now ({@code routed}: records already
-   * given out from this poll), else the least loaded.
-   */
-  private Writer writerFor(final TopicPartition tp, final Map<Writer, Prepared> routed) {
-    final Writer holder = holders.get(tp);
-    if (holder != null) {
-      return holder;
-    }
-    Writer best = null;
-    long bestLoad = Long.MAX_VALUE;
-    for (final boolean acceptingOnly : new boolean[] {true, false}) {
-      for (final Writer w : writers) {
-        if (acceptingOnly && !w.accepts()) {
-          continue;
-        }
-        final Prepared already = routed.get(w);
-        final long load = w.queuedRecords + (already == null ? 0 : already.batch().size());
-        if (load < bestLoad) {
-          best = w;
-          bestLoad = load;
-        }
-      }
-      if (best != null) {
-        return best;
-      }
-    }
-    throw new IllegalStateException("no writers");
-  }
 
   /**
-   * Splits a poll by writer ({@link #writerFor}), taking per partition everything up to the end of the
+   * Splits a poll by writer ({@link PartitionHolders#writerFor}), taking per partition everything up to the end of the
    * last complete group; the tail of a group still being read waits for the next poll. A group larger
    * than {@code sink.max-group-rows} is applied in parts (with a warning) rather than held without bound.
    */
   private Map<Writer, Prepared> completeGroups(final ConsumerRecords<String, ApplyRecord> records) {
     final Map<Writer, Prepared> byWriter = new HashMap<>();
     for (final TopicPartition tp : records.partitions()) {
-      final Prepared prepared = byWriter.computeIfAbsent(writerFor(tp, byWriter),
-          w -> new Prepared(new ArrayList<>(), new HashMap<>()));
+      final Writer writer = writers[holders.writerFor(tp, w -> writers[w].accepts(), w -> {
+        final Prepared already = byWriter.get(writers[w]);
+        return already == null ? 0 : already.batch().size();
+      })];
+      final Prepared prepared = byWriter.computeIfAbsent(writer, w -> new Prepared(new ArrayList<>(), new HashMap<>()));
       final List<ApplyTopicRecord> batch = prepared.batch();
       final Map<TopicPartition, Long> next = prepared.next();
       final List<ApplyTopicRecord> list =
