@@ -37,7 +37,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>Arguments: {@code [events] [--ferry-only | --debezium-only] [--runs N]}; system properties {@code ferry.cli.classpath} and
  * {@code ferry.bench.classpath} name the two JVMs' classpaths (scripts/bench sets them). The environment
- * variable {@code BENCH_SINK_JVM_OPTS} adds options to Ferry's sink JVM (a profiler, say);
+ * variable {@code BENCH_SINK_JVM_OPTS} adds options to Ferry's sink JVM (a profiler, say), {@code
+ * BENCH_CONNECT_JVM_OPTS} to Kafka Connect's;
  * {@code BENCH_FERRY_OTHER_CLASSPATH} names another build of the sink, run in alternation with this one as
  * {@code ferry-other}: on a noisy machine, the way to tell whether a change made the sink faster.
  */
@@ -242,9 +243,15 @@ public final class SinkBenchmark {
         "batch.size=" + DEBEZIUM_BATCH,
         "use.reduction.buffer=true", ""));
     // the same heap policy as Ferry's sink (fixed and touched at start), at the size the connector had before
-    final Process connect = start(List.of(CONNECT_HEAP, CONNECT_HEAP.replace("-Xmx", "-Xms"), "-XX:+AlwaysPreTouch", "-cp", System.getProperty("ferry.bench.classpath"),
-        "org.apache.kafka.connect.cli.ConnectStandalone", worker.toString(), connector.toString()),
-        work.resolve("debezium-jdbc-sink-" + run + ".log"));
+    final List<String> jvm = new ArrayList<>(List.of(CONNECT_HEAP, CONNECT_HEAP.replace("-Xmx", "-Xms"),
+        "-XX:+AlwaysPreTouch"));
+    final String extra = System.getenv("BENCH_CONNECT_JVM_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      jvm.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    jvm.addAll(List.of("-cp", System.getProperty("ferry.bench.classpath"),
+        "org.apache.kafka.connect.cli.ConnectStandalone", worker.toString(), connector.toString()));
+    final Process connect = start(jvm, work.resolve("debezium-jdbc-sink-" + run + ".log"));
     try {
       final Timed timed = timeUntilDone(stack.target(), db, workload, connect);
       return new Result("debezium-jdbc", workload.expectedRows(), timed.seconds(), "; " + CONNECT_HEAP + " pre-touched, " + PARTITIONS
