@@ -18,12 +18,14 @@ final class Workload {
 
   private final Random random;
   private final int keys;
+  private final int events;
   private final Map<Integer, Integer> quantityByKey = new HashMap<>();
   private long version;
 
   Workload(final long seed, final int events) {
     this.random = new Random(seed);
     this.keys = Math.max(4, events / 4);
+    this.events = events;
   }
 
   Change next() {
@@ -38,6 +40,11 @@ final class Workload {
     }
     return new Change(++version, 10_000 + k / 4, 1 + k % 4, delete,
         BigDecimal.valueOf(100 + random.nextInt(10_000), 2), quantity, BigDecimal.valueOf(random.nextInt(5) * 5, 2));
+  }
+
+  /** How many changes the benchmark produces. */
+  int events() {
+    return events;
   }
 
   /** Rows the target must hold at the end. */

@@ -244,8 +244,8 @@ public final class TargetSink implements AutoCloseable {
     }
 
     /**
-     * Queues {@code batch} (null: only the housekeeping); with two batches queued, its partitions are
-     * paused until the first is written. Consumer thread only.
+     * Queues {@code batch} (null: only the housekeeping); with two batches queued, the partitions it holds
+     * are paused until the first is written. Consumer thread only.
      */
     void submit(final Prepared batch) {
       final Set<TopicPartition> partitions = batch == null ? Set.of() : batch.next().keySet();
@@ -469,11 +469,11 @@ public final class TargetSink implements AutoCloseable {
     }
   }
 
-
   /**
-   * Splits a poll by writer ({@link PartitionHolders#writerFor}), taking per partition everything up to the end of the
-   * last complete group; the tail of a group still being read waits for the next poll. A group larger
-   * than {@code sink.max-group-rows} is applied in parts (with a warning) rather than held without bound.
+   * Splits a poll by writer ({@link PartitionHolders#writerFor}), taking per partition everything up to
+   * the end of the last complete group; the tail of a group still being read waits for the next poll. A
+   * group larger than {@code sink.max-group-rows} is applied in parts (with a warning) rather than held
+   * without bound.
    */
   private Map<Writer, Prepared> completeGroups(final ConsumerRecords<String, ApplyRecord> records) {
     final Map<Writer, Prepared> byWriter = new HashMap<>();
