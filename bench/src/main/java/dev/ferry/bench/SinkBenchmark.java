@@ -142,6 +142,9 @@ public final class SinkBenchmark {
     p.put("linger.ms", "50");
     p.put("batch.size", String.valueOf(1024 * 1024));
     p.put("compression.type", "lz4");
+    // one request in flight: avoids the idempotent producer's endless OUT_OF_ORDER_SEQUENCE_NUMBER retries
+    // after a timed-out request on a loaded machine (KAFKA-14359); 1 MB batches keep it fast
+    p.put("max.in.flight.requests.per.connection", "1");
     final Encodings encodings = new Encodings();
     try (KafkaProducer<String, ApplyRecord> ferry = new KafkaProducer<>(p, new StringSerializer(),
         topics.apply().valueSerde().serializer());

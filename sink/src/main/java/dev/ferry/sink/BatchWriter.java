@@ -106,7 +106,7 @@ final class BatchWriter {
       // normal when a row is bad (its dead letter follows); a fast path failing on good rows shows here too
       split.incrementAndGet();
       LOG.info("batch of {} rows refused as a whole ({}: {}); applying it row by row", newest.size(),
-          e.getSQLState(), e.getMessage());
+          e.getSQLState(), TargetError.of(e).message());
     }
     final List<Failure> failures = new ArrayList<>();
     for (final ApplyTopicRecord r : newest) {

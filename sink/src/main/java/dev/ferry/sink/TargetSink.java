@@ -629,7 +629,8 @@ public final class TargetSink implements AutoCloseable {
                   + "into the legacy database or fix the reference, then replay this dead letter"
                   : "fix the row in the source or the target constraint, then replay this dead letter")),
           null);
-      LOG.warn("dead letter: {} key {}: {}", r.value().getTable(), letter.getSourceKey(), f.error().getMessage());
+      // the database's own message: a batched statement's exception text holds the whole statement
+      LOG.warn("dead letter: {} key {}: {}", r.value().getTable(), letter.getSourceKey(), why.message());
       sent.add(deadLetters.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)));
     }
     for (final Future<RecordMetadata> s : sent) {

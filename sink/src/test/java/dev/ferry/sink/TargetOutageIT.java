@@ -59,6 +59,9 @@ class TargetOutageIT {
       final Map<Integer, Integer> expected = new HashMap<>();
       final Properties p = new Properties();
       p.put("bootstrap.servers", stack.kafka().bootstrapServers());
+      // one request in flight: an idempotent producer whose earlier request timed out on a loaded machine
+      // while a later one succeeded retries it forever with OUT_OF_ORDER_SEQUENCE_NUMBER (KAFKA-14359)
+      p.put("max.in.flight.requests.per.connection", "1");
       try (TargetSink sink = new TargetSink(config).start();
           KafkaProducer<String, ApplyRecord> producer = new KafkaProducer<>(p, new StringSerializer(),
               topics.apply().valueSerde().serializer())) {
