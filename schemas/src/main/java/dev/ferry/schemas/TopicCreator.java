@@ -62,9 +62,13 @@ public final class TopicCreator {
   }
 
   /**
-   * Waits up to 30 s until every partition of {@code names} has a leader. Creation returns once the
-   * controller has recorded the topics; a producer writing before the brokers know the leaders has to
-   * retry, and its records wait in its buffer meanwhile.
+   * Waits up to 30 s until every partition of {@code names} has a leader, then until each leader answers
+   * for its partitions. Creation returns once the controller has recorded the topics, and the metadata
+   * names a leader before that broker serves the partition. A producer's first request refused then
+   * with NOT_LEADER_OR_FOLLOWER, while its later requests succeed, is retried forever with
+   * OUT_OF_ORDER_SEQUENCE_NUMBER (an idempotent producer with several requests in flight, KAFKA-14359;
+   * seen in this project's tests). A ListOffsets request goes to the leader itself, and the admin client
+   * retries it until the leader serves the partition.
    */
   private static void awaitLeaders(final Admin admin, final Collection<String> names)
       throws ExecutionException, InterruptedException {
@@ -75,6 +79,16 @@ public final class TopicCreator {
           .filter(p -> p.leader() == null || p.leader().isEmpty())
           .forEach(p -> leaderless.add(name + "-" + p.partition())));
       if (leaderless.isEmpty()) {
+        final Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+            new java.util.HashMap<>();
+        describeWhenVisible(admin, names).forEach((name, d) -> d.partitions().forEach(p -> latest.put(
+            new org.apache.kafka.common.TopicPartition(name, p.partition()),
+            org.apache.kafka.clients.admin.OffsetSpec.latest())));
+        try {
+          admin.listOffsets(latest).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          LOG.warn("partitions not yet served by their leaders 30 s after creation: {}", latest.keySet());
+        }
         return;
       }
       if (System.nanoTime() > deadline) {
