@@ -137,14 +137,10 @@ public final class SinkBenchmark {
 
   private static void produce(final EmbeddedStack stack, final Workload workload, final int events,
       final FerryTopics topics, final String debeziumTopic) {
-    final Properties p = new Properties();
-    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
+    final Properties p = stack.kafka().producerProperties();
     p.put("linger.ms", "50");
     p.put("batch.size", String.valueOf(1024 * 1024));
     p.put("compression.type", "lz4");
-    // one request in flight: avoids the idempotent producer's endless OUT_OF_ORDER_SEQUENCE_NUMBER retries
-    // after a timed-out request on a loaded machine (KAFKA-14359); 1 MB batches keep it fast
-    p.put("max.in.flight.requests.per.connection", "1");
     final Encodings encodings = new Encodings();
     try (KafkaProducer<String, ApplyRecord> ferry = new KafkaProducer<>(p, new StringSerializer(),
         topics.apply().valueSerde().serializer());

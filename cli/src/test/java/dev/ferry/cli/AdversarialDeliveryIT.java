@@ -55,11 +55,7 @@ class AdversarialDeliveryIT {
           + "(2, 'Chang', 0, 0)");
     }
     topics = env.config().processor().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
-    final Properties p = new Properties();
-    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
-    // one request in flight: an idempotent producer whose earlier request timed out on a loaded machine
-    // while a later one succeeded retries it forever with OUT_OF_ORDER_SEQUENCE_NUMBER (KAFKA-14359)
-    p.put("max.in.flight.requests.per.connection", "1");
+    final Properties p = stack.kafka().producerProperties();
     producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     try (StreamProcessor processor = new StreamProcessor(env.config().processor()).start();
         TargetSink sink = new TargetSink(env.config().sink()).start(); Connection target = env.target()) {

@@ -62,11 +62,7 @@ class SinkCrashIT {
     final Map<Integer, Integer> expected = new HashMap<>();
     final Map<Integer, Long> expectedVersion = new HashMap<>();
     final Random random = new Random(11);
-    final Properties p = new Properties();
-    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
-    // one request in flight: an idempotent producer whose earlier request timed out on a loaded machine
-    // while a later one succeeded retries it forever with OUT_OF_ORDER_SEQUENCE_NUMBER (KAFKA-14359)
-    p.put("max.in.flight.requests.per.connection", "1");
+    final Properties p = stack.kafka().producerProperties();
     p.put("linger.ms", "20");
     p.put("batch.size", String.valueOf(512 * 1024));
     try (KafkaProducer<String, ApplyRecord> producer = new KafkaProducer<>(p, new StringSerializer(),

@@ -75,15 +75,16 @@ public final class TopicCreator {
     final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     while (true) {
       final List<String> leaderless = new ArrayList<>();
-      describeWhenVisible(admin, names).forEach((name, d) -> d.partitions().stream()
-          .filter(p -> p.leader() == null || p.leader().isEmpty())
-          .forEach(p -> leaderless.add(name + "-" + p.partition())));
+      final Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+          new java.util.HashMap<>();
+      describeWhenVisible(admin, names).forEach((name, d) -> d.partitions().forEach(p -> {
+        if (p.leader() == null || p.leader().isEmpty()) {
+          leaderless.add(name + "-" + p.partition());
+        }
+        latest.put(new org.apache.kafka.common.TopicPartition(name, p.partition()),
+            org.apache.kafka.clients.admin.OffsetSpec.latest());
+      }));
       if (leaderless.isEmpty()) {
-        final Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
-            new java.util.HashMap<>();
-        describeWhenVisible(admin, names).forEach((name, d) -> d.partitions().forEach(p -> latest.put(
-            new org.apache.kafka.common.TopicPartition(name, p.partition()),
-            org.apache.kafka.clients.admin.OffsetSpec.latest())));
         try {
           admin.listOffsets(latest).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {

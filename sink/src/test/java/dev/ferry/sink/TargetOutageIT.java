@@ -57,11 +57,7 @@ class TargetOutageIT {
       final SinkConfig config = new SinkConfig(kafka, target.jdbcUrl("outage"), EmbeddedDatabase.USER, "",
           "outage-sink", 500, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(2));
       final Map<Integer, Integer> expected = new HashMap<>();
-      final Properties p = new Properties();
-      p.put("bootstrap.servers", stack.kafka().bootstrapServers());
-      // one request in flight: an idempotent producer whose earlier request timed out on a loaded machine
-      // while a later one succeeded retries it forever with OUT_OF_ORDER_SEQUENCE_NUMBER (KAFKA-14359)
-      p.put("max.in.flight.requests.per.connection", "1");
+      final Properties p = stack.kafka().producerProperties();
       try (TargetSink sink = new TargetSink(config).start();
           KafkaProducer<String, ApplyRecord> producer = new KafkaProducer<>(p, new StringSerializer(),
               topics.apply().valueSerde().serializer())) {

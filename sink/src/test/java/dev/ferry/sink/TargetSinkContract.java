@@ -89,11 +89,7 @@ abstract class TargetSinkContract {
   }
 
   protected void send(final Env env, final List<ApplyRecord> records) throws Exception {
-    final Properties p = new Properties();
-    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
-    // one request in flight: an idempotent producer whose earlier request timed out on a loaded machine
-    // while a later one succeeded retries it forever with OUT_OF_ORDER_SEQUENCE_NUMBER (KAFKA-14359)
-    p.put("max.in.flight.requests.per.connection", "1");
+    final Properties p = stack.kafka().producerProperties();
     try (KafkaProducer<String, ApplyRecord> producer = new KafkaProducer<>(p, new StringSerializer(),
         env.topics().apply().valueSerde().serializer())) {
       final List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
