@@ -41,6 +41,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * BENCH_CONNECT_JVM_OPTS} to Kafka Connect's;
  * {@code BENCH_FERRY_OTHER_CLASSPATH} names another build of the sink, run in alternation with this one as
  * {@code ferry-other}: on a noisy machine, the way to tell whether a change made the sink faster.
+ * {@code BENCH_FERRY_OTHER_JVM_OPTS} adds options to the {@code ferry-other} runs only (after
+ * {@code BENCH_SINK_JVM_OPTS}), with this build unless another is named: the way to compare JVM options.
  */
 public final class SinkBenchmark {
   private static final String TABLE = "CREATE TABLE order_line (order_id int NOT NULL, product_id int NOT NULL, "
@@ -76,7 +78,9 @@ public final class SinkBenchmark {
     final boolean ferryOnly = List.of(args).contains("--ferry-only");
     final boolean debeziumOnly = List.of(args).contains("--debezium-only");
     // another build of Ferry's sink to compare with, run in alternation (a classpath like ferry.cli.classpath)
-    final String other = System.getenv("BENCH_FERRY_OTHER_CLASSPATH");
+    final String otherOptions = System.getenv("BENCH_FERRY_OTHER_JVM_OPTS");
+    final String other = System.getenv("BENCH_FERRY_OTHER_CLASSPATH") != null ? System.getenv("BENCH_FERRY_OTHER_CLASSPATH")
+        : otherOptions != null ? System.getProperty("ferry.cli.classpath") : null;
     final int runsAt = List.of(args).indexOf("--runs");
     final int runs = runsAt >= 0 && runsAt + 1 < args.length ? Integer.parseInt(args[runsAt + 1]) : 3;
     final Path work = Files.createTempDirectory("ferry-bench-");
@@ -101,10 +105,11 @@ public final class SinkBenchmark {
       final List<Result> otherRuns = new ArrayList<>();
       for (int run = 1; run <= runs; run++) {
         if (!debeziumOnly) {
-          ferry.add(print(runFerry(stack, work, workload, run, "ferry", System.getProperty("ferry.cli.classpath")),
-              events));
+          ferry.add(print(runFerry(stack, work, workload, run, "ferry", System.getProperty("ferry.cli.classpath"),
+              List.of()), events));
           if (other != null) {
-            otherRuns.add(print(runFerry(stack, work, workload, run + runs, "ferry-other", other), events));
+            otherRuns.add(print(runFerry(stack, work, workload, run + runs, "ferry-other", other,
+                optionsFromEnvironment("BENCH_FERRY_OTHER_JVM_OPTS")), events));
           }
         }
         if (!ferryOnly) {
@@ -156,7 +161,7 @@ public final class SinkBenchmark {
   }
 
   private static Result runFerry(final EmbeddedStack stack, final Path work, final Workload workload, final int run,
-      final String name, final String classpath) throws Exception {
+      final String name, final String classpath, final List<String> moreOptions) throws Exception {
     final String db = "bench_ferry_" + run;
     stack.target().createDatabase(db);
     exec(stack.target(), db, String.format(Locale.ROOT, TABLE, "ferry_version bigint NOT NULL,"));
@@ -172,6 +177,7 @@ public final class SinkBenchmark {
     // started as scripts/ferry starts the sink: with the service JVM options (fixed heap, touched at start)
     final List<String> jvm = new ArrayList<>(serviceJvmOptions());
     jvm.addAll(optionsFromEnvironment("BENCH_SINK_JVM_OPTS"));
+    jvm.addAll(moreOptions);
     jvm.addAll(List.of("-cp", classpath, "dev.ferry.cli.Ferry", "sink", "--config",
         config.toString()));
     final Process sink = start(jvm, log);

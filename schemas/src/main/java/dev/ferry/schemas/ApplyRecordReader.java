@@ -49,6 +49,60 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
         groupIndex);
   }
 
+  /**
+   * Reads the fields {@link PackedApplyRecord} keeps decoded and walks over the rest, checking the
+   * layout as {@link #read} does; the record keeps {@code data} itself, not a copy.
+   */
+  PackedApplyRecord readPacked(final byte[] data, final int offset, final int length) {
+    final Input in = new Input(data, offset, offset + length, IDENTIFIERS.get());
+    final String table = in.identifier();
+    final int op = in.readInt();
+    if (op < 0 || op >= OPS.length) {
+      throw new IllegalArgumentException("ApplyOp index " + op + " out of range");
+    }
+    final List<ColumnValue> key = in.columns(null);
+    List<String> columns = null;
+    int rowStart = -1;
+    int rowEnd = -1;
+    if (in.union(1)) {
+      rowStart = in.pos;
+      columns = in.columnNames();
+      rowEnd = in.pos;
+    }
+    final long version = in.readLong();
+    in.skip(); // sourceTable
+    if (in.union(1)) {
+      in.skip(); // sourceTxId
+    }
+    final long sourceTsMs = in.readLong();
+    final boolean grouped = in.union(1);
+    if (grouped) {
+      in.skip();
+    }
+    final int groupSize = in.readInt();
+    final int groupIndex = in.readInt();
+    if (in.pos != in.end) {
+      throw new IllegalArgumentException((in.end - in.pos) + " bytes left after an ApplyRecord");
+    }
+    return new PackedApplyRecord(data, offset, length, table, OPS[op], key, columns, rowStart, rowEnd, version,
+        sourceTsMs, !grouped || groupIndex >= groupSize - 1);
+  }
+
+  /** Hands the values of the row array at {@code data[start, end)} to {@code out} (see {@link PackedApplyRecord#writeRow}). */
+  void readRow(final byte[] data, final int start, final int end, final PackedApplyRecord.RowValues out) {
+    final Input in = new Input(data, start, end, IDENTIFIERS.get());
+    long count;
+    while ((count = in.readLong()) != 0) {
+      if (count < 0) {
+        count = -count;
+        in.readLong();
+      }
+      for (long i = 0; i < count; i++) {
+        in.value(out);
+      }
+    }
+  }
+
   /** A cursor over Avro binary (zig-zag varints, length-prefixed bytes, little-endian floats). */
   private static final class Input {
     private final byte[] buf;
@@ -154,6 +208,109 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
       return out == null ? new ArrayList<>(0) : out;
     }
 
+    /** Skips a string or bytes value. */
+    void skip() {
+      final int n = length(); // read first: "pos += length()" would add to pos as it was before the length
+      pos += n;
+    }
+
+    /**
+     * Walks an array of columns and returns their names: the thread's list for that sequence of names
+     * when it has one, so records of one shape share a list and reading them allocates nothing.
+     */
+    List<String> columnNames() {
+      final Shapes shapes = identifiers.shapes;
+      int n = 0;
+      long count;
+      while ((count = readLong()) != 0) {
+        if (count < 0) {
+          count = -count;
+          readLong();
+        }
+        if (count > end - pos) {
+          throw new IllegalArgumentException(count + " columns past the end of an ApplyRecord");
+        }
+        for (long i = 0; i < count; i++) {
+          shapes.name(n++, identifier());
+          skipValue();
+        }
+      }
+      return shapes.current(n);
+    }
+
+    private void skipValue() {
+      switch (readInt()) {
+        case 0 -> { }
+        case 1 -> next();
+        case 2, 3 -> readLong();
+        case 4 -> littleEndian(4);
+        case 5 -> littleEndianLong();
+        case 6, 7 -> skip();
+        default -> throw new IllegalArgumentException("ColumnValue value branch out of range");
+      }
+      if (union(1)) {
+        skip();
+      }
+    }
+
+    /** Reads one column and hands its value to {@code out}. */
+    void value(final PackedApplyRecord.RowValues out) {
+      // the name is looked up only for the rare value handed over as a column
+      final int nameLength = length();
+      final int nameStart = pos;
+      pos += nameLength;
+      final int branch = readInt();
+      long number = 0;
+      int textStart = 0;
+      int textLength = 0;
+      Object boxed = null;
+      switch (branch) {
+        case 0 -> { }
+        case 1 -> number = next();
+        case 2 -> number = readInt();
+        case 3 -> number = readLong();
+        case 4 -> boxed = Float.intBitsToFloat(littleEndian(4));
+        case 5 -> boxed = Double.longBitsToDouble(littleEndianLong());
+        case 6, 7 -> {
+          textLength = length();
+          textStart = pos;
+          pos += textLength;
+        }
+        default -> throw new IllegalArgumentException("ColumnValue value branch out of range");
+      }
+      final String logical = union(1) ? identifier() : null;
+      switch (branch) {
+        case 0 -> out.nullValue();
+        case 1 -> {
+          if (logical == null) {
+            out.bool(number != 0);
+          } else {
+            out.other(new ColumnValue(name(nameStart, nameLength), number != 0, logical));
+          }
+        }
+        case 2 -> out.integer(number, logical);
+        case 3 -> out.integer(number, logical);
+        case 6 -> {
+          if (LogicalValues.isTemporal(logical)) {
+            out.other(new ColumnValue(name(nameStart, nameLength),
+                new String(buf, textStart, textLength, StandardCharsets.UTF_8), logical));
+          } else {
+            out.text(buf, textStart, textLength);
+          }
+        }
+        case 7 -> {
+          final byte[] bytes = new byte[textLength];
+          System.arraycopy(buf, textStart, bytes, 0, textLength);
+          out.other(new ColumnValue(name(nameStart, nameLength), ByteBuffer.wrap(bytes), logical));
+        }
+        default -> out.other(new ColumnValue(name(nameStart, nameLength), boxed, logical));
+      }
+    }
+
+    private String name(final int start, final int length) {
+      return identifiers.get(buf, start, length);
+    }
+
     private static ColumnValue sharedOrNew(final ColumnValue c, final List<ColumnValue> shared) {
       if (shared != null) {
         for (final ColumnValue s : shared) {
@@ -213,6 +370,7 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
   static final class Identifiers {
     private final Map<Bytes, String> known = new HashMap<>();
     private final Bytes probe = new Bytes();
+    private final Shapes shapes = new Shapes();
 
     String get(final byte[] buf, final int offset, final int length) {
       probe.set(buf, offset, length);
@@ -233,6 +391,52 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
 
     int size() {
       return known.size();
+    }
+  }
+
+  /**
+   * The column-name lists of rows read by one thread, one list per distinct sequence of names. The
+   * names come from {@link Identifiers}, so a row of the last shape is recognised by identity without
+   * a lookup. Bounded: past {@link #MAX_IDENTIFIERS} shapes, further ones get lists of their own.
+   */
+  static final class Shapes {
+    private final Map<List<String>, List<String>> known = new HashMap<>();
+    private String[] names = new String[16];
+    private List<String> last = List.of();
+    /** True while every name so far is the one at the same place in {@link #last}. */
+    private boolean sameAsLast = true;
+
+    /** Name {@code i} of the row being read (called with 0, 1, 2... in order). */
+    void name(final int i, final String name) {
+      if (i == 0) {
+        sameAsLast = true;
+      }
+      if (i == names.length) {
+        names = java.util.Arrays.copyOf(names, i * 2);
+      }
+      names[i] = name;
+      sameAsLast = sameAsLast && i < last.size() && last.get(i) == name;
+    }
+
+    /** The list of the {@code n} names just given. */
+    List<String> current(final int n) {
+      if (n == 0) {
+        return List.of();
+      }
+      if (sameAsLast && n == last.size()) {
+        return last;
+      }
+      final List<String> shape = List.of(java.util.Arrays.copyOf(names, n));
+      final List<String> shared = known.get(shape);
+      if (shared != null) {
+        last = shared;
+        return shared;
+      }
+      if (known.size() < MAX_IDENTIFIERS) {
+        known.put(shape, shape);
+      }
+      last = shape;
+      return shape;
     }
   }
 

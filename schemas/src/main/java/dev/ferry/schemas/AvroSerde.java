@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
@@ -110,6 +111,23 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
   /** {@link #decode(String, byte[])} of {@code length} bytes of {@code data} from {@code offset}. */
   private T decode(final String topic, final byte[] data, final int offset, final int length) {
+    return decode(topic, data, offset, length, null, null);
+  }
+
+  /**
+   * Decodes Confluent wire-format bytes (not null) with {@code sameSchema} when they were written with
+   * exactly this serde's schema (the Avro binary is then in this serde's own layout), else into {@code T}
+   * through schema resolution and then {@code otherwise}.
+   *
+   * @throws SerializationException as {@link #decode(String, byte[])}
+   */
+  <R> R decode(final String topic, final byte[] data, final DirectReader<R> sameSchema, final Function<T, R> otherwise) {
+    return decode(topic, data, 0, data.length, sameSchema, otherwise);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <R> R decode(final String topic, final byte[] data, final int offset, final int length,
+      final DirectReader<R> sameSchema, final Function<T, R> otherwise) {
     if (length < 5 || data[offset] != MAGIC) {
       throw new SerializationException("record on " + topic + " is not in the Confluent Avro wire format "
           + "(magic byte 0 + 4-byte schema id)");
@@ -117,7 +135,11 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     final int writerId = ByteBuffer.wrap(data, offset + 1, 4).getInt();
     final DirectReader<T> reader = readersByWriterId.computeIfAbsent(writerId, id -> readerFor(registry.byId(id)));
     try {
-      return reader.read(data, offset + 5, length - 5);
+      if (sameSchema == null) {
+        return (R) reader.read(data, offset + 5, length - 5);
+      }
+      return reader == sameSchemaReader ? sameSchema.read(data, offset + 5, length - 5)
+          : otherwise.apply(reader.read(data, offset + 5, length - 5));
     } catch (IOException | RuntimeException e) {
       throw new SerializationException("cannot decode " + schema.getFullName() + " from " + topic
           + " (writer schema id " + writerId + ")", e);

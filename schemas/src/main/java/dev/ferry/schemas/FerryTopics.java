@@ -45,6 +45,11 @@ public final class FerryTopics {
     return new Topic<>(prefix + ".dead-letter", Serdes.String(), deadLetterSerde);
   }
 
+  /** The serde of apply records (also {@link #apply()}'s). */
+  AvroSerde<ApplyRecord> applySerde() {
+    return applySerde;
+  }
+
   /** The serde of change events, shared by every CDC topic. */
   public AvroSerde<ChangeEvent> changeSerde() {
     return changeSerde;

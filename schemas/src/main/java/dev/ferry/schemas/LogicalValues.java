@@ -33,14 +33,27 @@ public final class LogicalValues {
    * the value is NULL).
    */
   public static Object temporal(final ColumnValue v) {
-    if (v.getValue() == null || v.getLogical() == null) {
+    return temporal(v.getLogical(), v.getValue());
+  }
+
+  /** {@link #temporal(ColumnValue)} of a value and its logical type (either may be null). */
+  public static Object temporal(final String logical, final Object value) {
+    if (value == null || logical == null) {
       return null;
     }
-    return switch (v.getLogical()) {
-      case "date" -> date(v.getValue());
-      case "timestamp-micros" -> timestamp(v.getValue());
-      case "time-micros" -> time(v.getValue());
+    return switch (logical) {
+      case "date" -> date(value);
+      case "timestamp-micros" -> timestamp(value);
+      case "time-micros" -> time(value);
       default -> null;
+    };
+  }
+
+  /** True when values of logical type {@code logical} (may be null) stand for a date, timestamp or time. */
+  public static boolean isTemporal(final String logical) {
+    return logical != null && switch (logical) {
+      case "date", "timestamp-micros", "time-micros" -> true;
+      default -> false;
     };
   }
 }

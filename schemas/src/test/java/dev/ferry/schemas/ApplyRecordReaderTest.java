@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class ApplyRecordReaderTest {
   private final ApplyRecordReader reader = new ApplyRecordReader();
 
-  private static byte[] avro(final ApplyRecord r) throws IOException {
+  static byte[] avro(final ApplyRecord r) throws IOException {
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
     final BinaryEncoder e = EncoderFactory.get().binaryEncoder(out, null);
     new SpecificDatumWriter<>(ApplyRecord.getClassSchema()).write(r, e);
@@ -55,7 +55,7 @@ class ApplyRecordReaderTest {
     };
   }
 
-  private static ApplyRecord random(final Random random) {
+  static ApplyRecord random(final Random random) {
     final List<ColumnValue> key = List.of(Columns.of("order_id", random.nextInt()),
         Columns.of("line_no", random.nextInt(5)));
     final List<ColumnValue> row = new ArrayList<>(key);

@@ -1,13 +1,24 @@
 package dev.ferry.sink;
 
 import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.PackedApplyRecord;
 
 /**
  * One record of the apply topic as the sink holds it from the poll until its batch commits: where it came
- * from (for offsets, parking and dead letters) and the change it carries. Kept instead of Kafka's
- * {@code ConsumerRecord}, which also holds headers, sizes, a timestamp and a leader epoch per record:
- * with tens of thousands of records in flight per writer, the smaller record is less for the collector
- * to copy.
+ * from (for offsets, parking and dead letters) and the change it carries, packed ({@link PackedApplyRecord}:
+ * its row stays bytes until it is written). Kept instead of Kafka's {@code ConsumerRecord}, which also
+ * holds headers, sizes, a timestamp and a leader epoch per record: with tens of thousands of records in
+ * flight per writer, the smaller record is less for the collector to copy.
  */
-record ApplyTopicRecord(String topic, int partition, long offset, String key, ApplyRecord value) {
+record ApplyTopicRecord(String topic, int partition, long offset, String key, PackedApplyRecord packed) {
+  /** A record of {@code value} (tests, parked rows). */
+  static ApplyTopicRecord of(final String topic, final int partition, final long offset, final String key,
+      final ApplyRecord value) {
+    return new ApplyTopicRecord(topic, partition, offset, key, PackedApplyRecord.pack(value));
+  }
+
+  /** The change, decoded in full: for the slower paths (row by row, dead letters), not per record of a batch. */
+  ApplyRecord value() {
+    return packed.unpack();
+  }
 }

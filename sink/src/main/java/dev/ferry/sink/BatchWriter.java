@@ -4,6 +4,7 @@ import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.PackedApplyRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -142,13 +143,13 @@ final class BatchWriter {
       this.hash = 31 * table.hashCode() + java.util.Arrays.hashCode(values);
     }
 
-    static RowKey of(final ApplyRecord a) {
-      final List<ColumnValue> key = a.getKey();
+    static RowKey of(final PackedApplyRecord a) {
+      final List<ColumnValue> key = a.key();
       final Object[] values = new Object[key.size()];
       for (int i = 0; i < values.length; i++) {
         values[i] = key.get(i).getValue();
       }
-      return new RowKey(a.getTable(), values);
+      return new RowKey(a.table(), values);
     }
 
     @Override
@@ -166,10 +167,10 @@ final class BatchWriter {
   static List<ApplyTopicRecord> collapse(final List<ApplyTopicRecord> batch) {
     final Map<RowKey, ApplyTopicRecord> byKey = new LinkedHashMap<>(batch.size() * 2);
     for (final ApplyTopicRecord r : batch) {
-      final ApplyRecord a = r.value();
+      final PackedApplyRecord a = r.packed();
       final RowKey key = RowKey.of(a);
       final ApplyTopicRecord old = byKey.putIfAbsent(key, r);
-      if (old != null && a.getVersion() >= old.value().getVersion()) {
+      if (old != null && a.version() >= old.packed().version()) {
         byKey.put(key, r);
       }
     }
@@ -184,61 +185,41 @@ final class BatchWriter {
    */
   private void writeAll(final Connection c, final List<ApplyTopicRecord> records)
       throws SQLException {
-    final Map<String, List<ApplyRecord>> upsertsByTable = new LinkedHashMap<>();
-    final Map<String, List<ApplyRecord>> deletes = new LinkedHashMap<>();
+    final Map<String, List<PackedApplyRecord>> upsertsByTable = new LinkedHashMap<>();
+    final Map<String, List<PackedApplyRecord>> deletes = new LinkedHashMap<>();
     for (final ApplyTopicRecord r : records) {
-      final ApplyRecord a = r.value();
-      (a.getOp() == ApplyOp.DELETE ? deletes : upsertsByTable)
-          .computeIfAbsent(a.getTable(), t -> new ArrayList<>()).add(a);
+      final PackedApplyRecord a = r.packed();
+      (a.op() == ApplyOp.DELETE ? deletes : upsertsByTable)
+          .computeIfAbsent(a.table(), t -> new ArrayList<>()).add(a);
     }
     for (final String name : byRank(c, upsertsByTable.keySet(), false)) {
-      final List<ApplyRecord> rows = upsertsByTable.get(name);
-      final Map<List<String>, List<ApplyRecord>> byShape = new LinkedHashMap<>();
+      final List<PackedApplyRecord> rows = upsertsByTable.get(name);
+      final Map<List<String>, List<PackedApplyRecord>> byShape = new LinkedHashMap<>();
       List<String> lastShape = null;
-      List<ApplyRecord> lastGroup = null;
-      for (final ApplyRecord a : rows) {
-        if (lastShape == null || !sameColumns(a.getRow(), lastShape)) {
-          lastShape = columnNames(a.getRow());
+      List<PackedApplyRecord> lastGroup = null;
+      for (final PackedApplyRecord a : rows) {
+        // rows of one shape usually share one list (PackedApplyRecord#columns): identity first
+        if (lastShape == null || a.columns() != lastShape && !a.columns().equals(lastShape)) {
+          lastShape = a.columns();
           lastGroup = byShape.computeIfAbsent(lastShape, t -> new ArrayList<>());
         }
         lastGroup.add(a);
       }
-      for (final List<ApplyRecord> sameShape : byShape.values()) {
+      for (final List<PackedApplyRecord> sameShape : byShape.values()) {
         upsert(c, sameShape);
       }
     }
     for (final String name : byRank(c, deletes.keySet(), true)) {
-      final List<ApplyRecord> rows = deletes.get(name);
+      final List<PackedApplyRecord> rows = deletes.get(name);
       if (copy != null && rows.size() >= copyThreshold) {
         copy.delete(c, name, table(c, name), rows);
         continue;
       }
       delete(c, table(c, name), rows);
       final Map<String, Long> versions = new LinkedHashMap<>();
-      rows.forEach(a -> versions.merge(Columns.keyText(a.getKey()), a.getVersion(), Math::max));
+      rows.forEach(a -> versions.merge(Columns.keyText(a.key()), a.version(), Math::max));
       tombstones.record(c, name, versions);
     }
-  }
-
-  private static List<String> columnNames(final List<ColumnValue> row) {
-    final List<String> names = new ArrayList<>(row.size());
-    for (final ColumnValue c : row) {
-      names.add(c.getName());
-    }
-    return names;
-  }
-
-  /** True when {@code row} has exactly the columns {@code names}, in order; allocates nothing. */
-  private static boolean sameColumns(final List<ColumnValue> row, final List<String> names) {
-    if (row.size() != names.size()) {
-      return false;
-    }
-    for (int i = 0; i < names.size(); i++) {
-      if (!row.get(i).getName().equals(names.get(i))) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private List<String> byRank(final Connection c, final java.util.Set<String> names, final boolean childrenFirst)
@@ -274,16 +255,23 @@ final class BatchWriter {
     return out;
   }
 
-  /** Upserts rows of one table with the same columns, skipping those a newer delete removed. */
-  private void upsert(final Connection c, final List<ApplyRecord> sameShape) throws SQLException {
-    final ApplyRecord first = sameShape.get(0);
-    final TargetTable table = table(c, first.getTable());
-    final List<String> columns = first.getRow().stream().map(ColumnValue::getName).toList();
+  /**
+   * Upserts rows of one table with the same columns, skipping those a newer delete removed: through
+   * {@link CopyMerge} from their bytes, or decoded and bound to batched statements.
+   */
+  private void upsert(final Connection c, final List<PackedApplyRecord> sameShape) throws SQLException {
+    final PackedApplyRecord first = sameShape.get(0);
+    final TargetTable table = table(c, first.table());
+    final List<String> columns = first.columns();
     if (copy != null && sameShape.size() >= copyThreshold) {
-      copy.upsert(c, first.getTable(), table, columns, sameShape);
+      copy.upsert(c, first.table(), table, columns, sameShape);
       return;
     }
-    final List<ApplyRecord> rows = notDeletedLater(c, first.getTable(), sameShape);
+    final List<ApplyRecord> decoded = new ArrayList<>(sameShape.size());
+    for (final PackedApplyRecord a : sameShape) {
+      decoded.add(a.unpack());
+    }
+    final List<ApplyRecord> rows = notDeletedLater(c, first.table(), decoded);
     for (final TargetDialect.WriteStatement statement : dialect.upsert(table, columns, versionColumn)) {
       final int[] source = new int[statement.parameters().size()];
       final int[] types = new int[source.length];
@@ -308,15 +296,16 @@ final class BatchWriter {
     }
   }
 
-  private void delete(final Connection c, final TargetTable table, final List<ApplyRecord> rows) throws SQLException {
+  private void delete(final Connection c, final TargetTable table, final List<PackedApplyRecord> rows)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(dialect.delete(table, versionColumn).sql())) {
-      for (final ApplyRecord a : rows) {
+      for (final PackedApplyRecord a : rows) {
         int i = 1;
         for (final String keyColumn : table.primaryKey()) {
-          final ColumnValue v = keyValue(table, a, keyColumn);
+          final ColumnValue v = keyValue(table, a.key(), keyColumn);
           ColumnBinder.bind(ps, i++, v, table.columnTypes().getOrDefault(keyColumn, Types.OTHER), dialect);
         }
-        ps.setLong(i, a.getVersion());
+        ps.setLong(i, a.version());
         ps.addBatch();
       }
       ps.executeBatch();
@@ -324,16 +313,16 @@ final class BatchWriter {
   }
 
   /**
-   * The value of the target's key column {@code keyColumn} in the delete {@code a}.
+   * The value of the target's key column {@code keyColumn} in the mapped {@code key} of a delete.
    *
    * @throws SQLException (a data error, so the delete is dead-lettered) when the mapped key lacks it
    */
-  static ColumnValue keyValue(final TargetTable table, final ApplyRecord a, final String keyColumn)
+  static ColumnValue keyValue(final TargetTable table, final List<ColumnValue> key, final String keyColumn)
       throws SQLException {
-    final ColumnValue v = Columns.find(a.getKey(), keyColumn);
+    final ColumnValue v = Columns.find(key, keyColumn);
     if (v == null) {
       throw new SQLException("delete for " + table.name() + " lacks key column " + keyColumn + " (mapped key: "
-          + a.getKey() + ")", "22023");
+          + key + ")", "22023");
     }
     return v;
   }

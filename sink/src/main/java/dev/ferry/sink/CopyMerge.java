@@ -1,7 +1,6 @@
 package dev.ferry.sink;
 
-import dev.ferry.schemas.ApplyRecord;
-import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.PackedApplyRecord;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -56,18 +55,15 @@ final class CopyMerge {
    * apply records, skipping those a newer delete removed.
    */
   void upsert(final Connection c, final String name, final TargetTable table, final List<String> columns,
-      final List<ApplyRecord> rows) throws SQLException {
+      final List<PackedApplyRecord> rows) throws SQLException {
     final String names = sql.quotedList(columns);
     final String version = sql.quote(versionColumn);
     final String stage = stage(c, "upsert", name, table, columns, names);
     copy(c, stage, names + ", " + version + ", " + ROW_KEY, rows, (out, a) -> {
-      for (final ColumnValue v : a.getRow()) {
-        out.value(v);
-        out.separator('\t');
-      }
-      out.number(a.getVersion());
+      out.rowValues(a);
+      out.number(a.version());
       out.separator('\t');
-      out.keyText(a.getKey());
+      out.keyText(a.key());
     });
     // planned freely: a hash of the table's tombstones is the cheaper plan while they are few
     tombstones.dropDeletedLater(c, name, stage, ROW_KEY, version);
@@ -82,7 +78,7 @@ final class CopyMerge {
    * Deletes the rows of {@code deletes} older than their delete from {@code table}, named {@code name} in
    * the apply records, and records a tombstone for each.
    */
-  void delete(final Connection c, final String name, final TargetTable table, final List<ApplyRecord> deletes)
+  void delete(final Connection c, final String name, final TargetTable table, final List<PackedApplyRecord> deletes)
       throws SQLException {
     final List<String> key = table.primaryKey();
     final String names = sql.quotedList(key);
@@ -90,12 +86,12 @@ final class CopyMerge {
     final String stage = stage(c, "delete", name, table, key, names);
     copy(c, stage, names + ", " + version + ", " + ROW_KEY, deletes, (out, a) -> {
       for (final String k : key) {
-        out.value(BatchWriter.keyValue(table, a, k));
+        out.value(BatchWriter.keyValue(table, a.key(), k));
         out.separator('\t');
       }
-      out.number(a.getVersion());
+      out.number(a.version());
       out.separator('\t');
-      out.keyText(a.getKey());
+      out.keyText(a.key());
     });
     byKeyLookups(c, () -> {
       try (Statement s = c.createStatement()) {
@@ -149,18 +145,18 @@ final class CopyMerge {
   /** How one record becomes one line of COPY text (without the line break). */
   @FunctionalInterface
   private interface RowText {
-    void write(CopyText out, ApplyRecord a) throws SQLException;
+    void write(CopyText out, PackedApplyRecord a) throws SQLException;
   }
 
   private static void copy(final Connection c, final String stage, final String columns,
-      final List<ApplyRecord> rows, final RowText row) throws SQLException {
+      final List<PackedApplyRecord> rows, final RowText row) throws SQLException {
     final CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + stage + " (" + columns
         + ") FROM STDIN");
     try {
       // streamed in chunks of bytes written in place: one text of the whole batch would be megabytes,
       // copied twice, and a string per value was most of this path's garbage
       final CopyText chunk = new CopyText(CHUNK + 1024);
-      for (final ApplyRecord a : rows) {
+      for (final PackedApplyRecord a : rows) {
         row.write(chunk, a);
         chunk.separator('\n');
         if (chunk.length() >= CHUNK) {

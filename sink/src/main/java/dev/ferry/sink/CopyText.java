@@ -3,6 +3,7 @@ package dev.ferry.sink;
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.LogicalValues;
+import dev.ferry.schemas.PackedApplyRecord;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -17,6 +18,47 @@ final class CopyText {
   private static final byte[] NULL = {'\\', 'N'};
   private byte[] buf;
   private int len;
+  /** Writes each value of a packed row followed by a tab. */
+  private final PackedApplyRecord.RowValues columns = new PackedApplyRecord.RowValues() {
+    @Override
+    public void nullValue() {
+      nul();
+      separator('\t');
+    }
+
+    @Override
+    public void integer(final long value, final String logical) {
+      final Object temporal = LogicalValues.temporal(logical, value);
+      if (temporal == null) {
+        number(value);
+      } else {
+        escaped(temporal.toString());
+      }
+      separator('\t');
+    }
+
+    @Override
+    public void bool(final boolean value) {
+      separator(value ? 't' : 'f');
+      separator('\t');
+    }
+
+    @Override
+    public void text(final byte[] utf8, final int offset, final int length) {
+      // UTF-8 as written: bytes of multi-byte characters are all 0x80 or above, none of them one COPY escapes
+      room(length * 2);
+      for (int i = offset; i < offset + length; i++) {
+        put(utf8[i]);
+      }
+      separator('\t');
+    }
+
+    @Override
+    public void other(final ColumnValue value) {
+      value(value);
+      separator('\t');
+    }
+  };
 
   CopyText(final int capacity) {
     buf = new byte[capacity];
@@ -40,13 +82,19 @@ final class CopyText {
     buf[len++] = (byte) c;
   }
 
+  /**
+   * The values of {@code a}'s row read from its bytes, each followed by a tab: the same text as
+   * {@link #value} of each decoded column, without decoding them.
+   */
+  void rowValues(final PackedApplyRecord a) {
+    a.writeRow(columns);
+  }
+
   /** {@code v} in COPY's text format. */
   void value(final ColumnValue v) {
     final Object value = v.getValue();
     if (value == null) {
-      room(2);
-      System.arraycopy(NULL, 0, buf, len, 2);
-      len += 2;
+      nul();
       return;
     }
     if (v.getLogical() == null) {
@@ -94,6 +142,12 @@ final class CopyText {
         escaped(Columns.keyPart(key, i));
       }
     }
+  }
+
+  private void nul() {
+    room(2);
+    System.arraycopy(NULL, 0, buf, len, 2);
+    len += 2;
   }
 
   /** A whole number as decimal digits. */

@@ -5,6 +5,7 @@ import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.PackedApplyRecord;
 import dev.ferry.schemas.Stage;
 import dev.ferry.schemas.TopicCreator;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -72,7 +75,8 @@ public final class TargetSink implements AutoCloseable {
   /** Records read but not yet applied: per partition, the tail of a group still being read. */
   private final Map<TopicPartition, List<ApplyTopicRecord>> unfinished = new HashMap<>();
   private long lastPurgeNanos;
-  private final KafkaConsumer<String, ApplyRecord> consumer;
+  /** Values as bytes: each is read into a {@link PackedApplyRecord}, without decoding its row. */
+  private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, DeadLetter> deadLetters;
   private final Thread thread;
   private final AtomicLong applied = new AtomicLong();
@@ -116,7 +120,7 @@ public final class TargetSink implements AutoCloseable {
     // fetch enough to fill a batch in one round trip: large batches are what make COPY pay
     c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024));
     c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
-    this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), topics.apply().valueSerde().deserializer());
+    this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     final Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -168,7 +172,7 @@ public final class TargetSink implements AutoCloseable {
           finished.poll(500, TimeUnit.MILLISECONDS);
           continue;
         }
-        final ConsumerRecords<String, ApplyRecord> records = consumer.poll(Duration.ofMillis(200));
+        final ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
         final Map<Writer, Prepared> next = records.isEmpty() ? Map.of() : completeGroups(records);
         for (final Writer w : writers) {
           final Prepared mine = next.get(w);
@@ -475,7 +479,7 @@ public final class TargetSink implements AutoCloseable {
    * group larger than {@code sink.max-group-rows} is applied in parts (with a warning) rather than held
    * without bound.
    */
-  private Map<Writer, Prepared> completeGroups(final ConsumerRecords<String, ApplyRecord> records) {
+  private Map<Writer, Prepared> completeGroups(final ConsumerRecords<String, byte[]> records) {
     final Map<Writer, Prepared> byWriter = new HashMap<>();
     for (final TopicPartition tp : records.partitions()) {
       final Writer writer = writers[holders.writerFor(tp, w -> writers[w].accepts(), w -> {
@@ -487,11 +491,11 @@ public final class TargetSink implements AutoCloseable {
       final Map<TopicPartition, Long> next = prepared.next();
       final List<ApplyTopicRecord> list =
           new ArrayList<>(unfinished.getOrDefault(tp, List.of()));
-      for (final ConsumerRecord<String, ApplyRecord> r : records.records(tp)) {
-        list.add(new ApplyTopicRecord(tp.topic(), r.partition(), r.offset(), r.key(), r.value()));
+      for (final ConsumerRecord<String, byte[]> r : records.records(tp)) {
+        list.add(new ApplyTopicRecord(tp.topic(), r.partition(), r.offset(), r.key(), packed(r)));
       }
       int complete = list.size();
-      while (complete > 0 && !endsGroup(list.get(complete - 1).value())) {
+      while (complete > 0 && !list.get(complete - 1).packed().endsGroup()) {
         complete--;
       }
       if (complete == 0 && list.size() >= config.maxGroupRows()) {
@@ -513,8 +517,23 @@ public final class TargetSink implements AutoCloseable {
     return byWriter;
   }
 
-  private static boolean endsGroup(final ApplyRecord a) {
-    return a.getGroup() == null || a.getGroupIndex() >= a.getGroupSize() - 1;
+  /**
+   * The value of {@code r}, packed.
+   *
+   * @throws SerializationException naming the record, when its value is not an apply record (as the
+   *     consumer's own deserializer would have thrown from the poll)
+   */
+  private PackedApplyRecord packed(final ConsumerRecord<String, byte[]> r) {
+    if (r.value() == null) {
+      throw new SerializationException("apply record at " + r.topic() + "-" + r.partition() + " offset " + r.offset()
+          + " has no value");
+    }
+    try {
+      return PackedApplyRecord.read(topics, r.topic(), r.value());
+    } catch (SerializationException e) {
+      throw new SerializationException("cannot read the apply record at " + r.topic() + "-" + r.partition()
+          + " offset " + r.offset() + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -533,7 +552,7 @@ public final class TargetSink implements AutoCloseable {
       final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord = new java.util.IdentityHashMap<>();
       for (final ParkedRows.Parked p : rows) {
         final ApplyTopicRecord r = new ApplyTopicRecord(p.topic(), p.partition(), p.offset(),
-            p.key(), topics.apply().valueSerde().deserializer().deserialize(p.topic(), p.record()));
+            p.key(), PackedApplyRecord.read(topics, p.topic(), p.record()));
         records.add(r);
         byRecord.put(r, p);
       }
@@ -610,27 +629,28 @@ public final class TargetSink implements AutoCloseable {
     });
     applied.addAndGet(batch.size() - failures.size() - parkedInBatch[0]);
     failed.addAndGet(failures.size());
-    lastSourceTsMs.set(batch.get(batch.size() - 1).value().getSourceTsMs());
+    lastSourceTsMs.set(batch.get(batch.size() - 1).packed().sourceTsMs());
   }
 
   private void sendDeadLetters(final List<BatchWriter.Failure> failures) {
     final List<Future<RecordMetadata>> sent = new ArrayList<>();
     for (final BatchWriter.Failure f : failures) {
       final ApplyTopicRecord r = f.record();
+      final ApplyRecord value = r.value();
       final TargetError why = TargetError.of(f.error());
       final String rule = "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
       final DeadLetter letter = DeadLetters.of(Stage.WRITE, r.topic(), r.partition(), r.offset(),
           r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8),
-          topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), r.value().getSourceTable(),
-          dev.ferry.schemas.Columns.keyText(r.value().getKey()), null,
-          List.of(DeadLetters.error(rule, why.field(), why.value() != null ? why.value() : valueOf(r.value(), why.field()),
-              "the target refused the row for " + r.value().getTable() + ": " + why.message(),
+          topics.apply().valueSerde().serializer().serialize(r.topic(), value), value.getSourceTable(),
+          dev.ferry.schemas.Columns.keyText(value.getKey()), null,
+          List.of(DeadLetters.error(rule, why.field(), why.value() != null ? why.value() : valueOf(value, why.field()),
+              "the target refused the row for " + value.getTable() + ": " + why.message(),
               f.waitsForReferencedRow() ? "the row it references never arrived within sink.parked-timeout; load it "
                   + "into the legacy database or fix the reference, then replay this dead letter"
                   : "fix the row in the source or the target constraint, then replay this dead letter")),
           null);
       // the database's own message: a batched statement's exception text holds the whole statement
-      LOG.warn("dead letter: {} key {}: {}", r.value().getTable(), letter.getSourceKey(), why.message());
+      LOG.warn("dead letter: {} key {}: {}", value.getTable(), letter.getSourceKey(), why.message());
       sent.add(deadLetters.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)));
     }
     for (final Future<RecordMetadata> s : sent) {

@@ -16,7 +16,7 @@ class BatchWriterTest {
     final ApplyRecord a = ApplyRecord.newBuilder().setTable(table).setOp(op).setKey(List.of(Columns.of("id", id)))
         .setRow(op == ApplyOp.DELETE ? null : List.of(Columns.of("id", id))).setVersion(version)
         .setSourceTable("public." + table).setSourceTsMs(0L).build();
-    return new ApplyTopicRecord("apply", 0, offset++, String.valueOf(id), a);
+    return ApplyTopicRecord.of("apply", 0, offset++, String.valueOf(id), a);
   }
 
   @Test
