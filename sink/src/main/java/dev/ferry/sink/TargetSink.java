@@ -491,8 +491,14 @@ public final class TargetSink implements AutoCloseable {
       final Map<TopicPartition, Long> next = prepared.next();
       final List<ApplyTopicRecord> list =
           new ArrayList<>(unfinished.getOrDefault(tp, List.of()));
+      long deadLettered = -1;
       for (final ConsumerRecord<String, byte[]> r : records.records(tp)) {
-        list.add(new ApplyTopicRecord(tp.topic(), r.partition(), r.offset(), r.key(), packed(r)));
+        final PackedApplyRecord packed = readOrDeadLetter(r);
+        if (packed == null) {
+          deadLettered = r.offset();
+        } else {
+          list.add(new ApplyTopicRecord(tp.topic(), r.partition(), r.offset(), r.key(), packed));
+        }
       }
       int complete = list.size();
       while (complete > 0 && !list.get(complete - 1).packed().endsGroup()) {
@@ -510,7 +516,8 @@ public final class TargetSink implements AutoCloseable {
         unfinished.remove(tp);
       }
       if (complete > 0) {
-        next.put(tp, list.get(complete - 1).offset() + 1);
+        // past a dead-lettered record too when nothing of the partition waits before it
+        next.put(tp, Math.max(list.get(complete - 1).offset(), complete == list.size() ? deadLettered : -1) + 1);
       }
     }
     byWriter.values().removeIf(p -> p.batch().isEmpty());
@@ -518,22 +525,42 @@ public final class TargetSink implements AutoCloseable {
   }
 
   /**
-   * The value of {@code r}, packed.
+   * The value of {@code r}, packed; null when it is not an apply record (no value, not the wire format,
+   * bytes that do not decode), which then goes to the dead-letter topic with its bytes and the reason,
+   * and the sink goes on. A schema registry that does not answer is not the record's fault: that error
+   * stops the sink instead, and a restart reads the record again. A dead-lettered record's offset is
+   * stored with the next batch of its partition; a restart before that sends its dead letter again.
    *
-   * @throws SerializationException naming the record, when its value is not an apply record (as the
-   *     consumer's own deserializer would have thrown from the poll)
+   * @throws DeadLetterTopicUnavailable when the dead-letter topic does not take the dead letter
    */
-  private PackedApplyRecord packed(final ConsumerRecord<String, byte[]> r) {
+  private PackedApplyRecord readOrDeadLetter(final ConsumerRecord<String, byte[]> r) {
+    final String why;
     if (r.value() == null) {
-      throw new SerializationException("apply record at " + r.topic() + "-" + r.partition() + " offset " + r.offset()
-          + " has no value");
+      why = "it has no value (a Kafka tombstone; deletes travel as apply records with op DELETE)";
+    } else {
+      try {
+        return PackedApplyRecord.read(topics, r.topic(), r.value());
+      } catch (SerializationException e) {
+        why = e.getCause() == null ? e.getMessage() : e.getMessage() + ": " + e.getCause().getMessage();
+      }
     }
+    final DeadLetter letter = DeadLetters.of(Stage.READ, r.topic(), r.partition(), r.offset(),
+        r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8), r.value(), null, null, null,
+        List.of(DeadLetters.error("sink.unreadable", null, null, "the sink cannot read this apply record: " + why,
+            "write apply records in Ferry's ApplyRecord schema (or a compatible one, registered in the schema "
+                + "registry), then replay this dead letter")),
+        null);
+    LOG.warn("dead letter: unreadable record at {}-{} offset {}: {}", r.topic(), r.partition(), r.offset(), why);
     try {
-      return PackedApplyRecord.read(topics, r.topic(), r.value());
-    } catch (SerializationException e) {
-      throw new SerializationException("cannot read the apply record at " + r.topic() + "-" + r.partition()
-          + " offset " + r.offset() + ": " + e.getMessage(), e);
+      deadLetters.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)).get();
+    } catch (ExecutionException e) {
+      throw new DeadLetterTopicUnavailable(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while writing a dead letter", e);
     }
+    failed.incrementAndGet();
+    return null;
   }
 
   /**

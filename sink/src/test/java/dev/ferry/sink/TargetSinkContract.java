@@ -147,6 +147,51 @@ abstract class TargetSinkContract {
   }
 
   @Test
+  void anUnreadableRecordIsDeadLetteredWithItsBytesAndTheSinkGoesOn() throws Exception {
+    final Env env = env("sink_unreadable");
+    final byte[] valid = env.topics().apply().valueSerde().serializer().serialize(env.topics().apply().name(),
+        item(3, 30, 102));
+    final byte[] truncated = java.util.Arrays.copyOf(valid, valid.length - 3);
+    final byte[] notAvro = "{\"id\": 4}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    send(env, List.of(item(1, 10, 100), item(2, 20, 101)));
+    sendBytes(env, "3", truncated);
+    sendBytes(env, "4", notAvro);
+    send(env, List.of(item(5, 50, 104)));
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      SinkWait.until(sink, "3 applied and 2 dead letters", () -> sink.applied() >= 3 && sink.failed() >= 2);
+      // still running: what comes later is applied too
+      send(env, List.of(item(6, 60, 105)));
+      SinkWait.until(sink, "4 applied", () -> sink.applied() >= 4);
+      assertThat(sink.failed()).isEqualTo(2);
+    }
+    assertThat(count(env, "true")).isEqualTo(4);
+    assertThat(count(env, "id IN (3, 4)")).isZero();
+    final List<DeadLetter> letters = readDeadLetters(env, 2);
+    assertThat(letters).hasSize(2);
+    assertThat(letters).extracting(DeadLetter::getStage).containsOnly(Stage.READ);
+    assertThat(letters).extracting(d -> d.getErrors().get(0).getRule()).containsOnly("sink.unreadable");
+    assertThat(letters).extracting(d -> {
+      final java.nio.ByteBuffer b = d.getOriginalValue().duplicate();
+      final byte[] bytes = new byte[b.remaining()];
+      b.get(bytes);
+      return new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }).containsExactlyInAnyOrder(new String(truncated, java.nio.charset.StandardCharsets.ISO_8859_1),
+        new String(notAvro, java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertThat(letters).extracting(d -> d.getErrors().get(0).getMessage())
+        .anySatisfy(m -> assertThat(m).contains("not in the Confluent Avro wire format"))
+        .anySatisfy(m -> assertThat(m).contains("ends early"));
+  }
+
+  /** Sends {@code value} as it is, as a producer that does not write Ferry's format would. */
+  protected void sendBytes(final Env env, final String key, final byte[] value) throws Exception {
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
+        new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(env.topics().apply().name(), key, value)).get(1,
+          java.util.concurrent.TimeUnit.MINUTES);
+    }
+  }
+
+  @Test
   void olderVersionsNeverOverwriteNewerOnesAndADeleteRemovesTheRow() throws Exception {
     final Env env = env("sink_versions");
     send(env, List.of(item(1, 10, 100), item(1, 5, 50), item(2, 20, 200), item(2, null, 300)));
