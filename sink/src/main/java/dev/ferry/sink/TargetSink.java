@@ -82,6 +82,8 @@ public final class TargetSink implements AutoCloseable {
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong lastSourceTsMs = new AtomicLong();
+  /** Its figures over JMX while it runs; null before the start or where the name was taken. */
+  private volatile SinkMetrics metrics;
   private final AtomicLong lag = new AtomicLong(-1);
   private volatile boolean running = true;
   /**
@@ -139,6 +141,7 @@ public final class TargetSink implements AutoCloseable {
     TopicCreator.ensure(config.kafka(), List.of(topics.apply().name(), topics.deadLetter().name()),
         config.kafka().partitions(), Set.of());
     thread.start();
+    metrics = SinkMetrics.register(this, config.groupId());
     LOG.info("sink {} started: {} -> {}", config.groupId(), topics.apply().name(), config.jdbcUrl());
     return this;
   }
@@ -785,7 +788,7 @@ public final class TargetSink implements AutoCloseable {
     return n;
   }
 
-  /** Rows dead-lettered by the target so far. */
+  /** Records dead-lettered so far: refused by the target, or unreadable. */
   public long failed() {
     return failed.get();
   }
@@ -814,5 +817,8 @@ public final class TargetSink implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     deadLetters.close(Duration.ofSeconds(10));
+    if (metrics != null) {
+      metrics.unregister();
+    }
   }
 }

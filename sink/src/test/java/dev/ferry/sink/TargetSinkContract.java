@@ -131,10 +131,18 @@ abstract class TargetSinkContract {
       batch.add(item(i, i == 500 ? -1 : i, 1000 + i));
     }
     send(env, batch);
+    final javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+    final javax.management.ObjectName metrics = SinkMetrics.nameFor(env.config().groupId());
     try (TargetSink sink = new TargetSink(env.config()).start()) {
       SinkWait.until(sink, "applied + failed >= 1000", () -> sink.applied() + sink.failed() >= 1000);
       assertThat(sink.failed()).isEqualTo(1);
+      // the same figures over JMX, as a monitoring system reads them
+      assertThat(jmx.getAttribute(metrics, "RowsApplied")).isEqualTo(999L);
+      assertThat(jmx.getAttribute(metrics, "DeadLetters")).isEqualTo(1L);
+      assertThat((Long) jmx.getAttribute(metrics, "ReplicationDelayMs")).isBetween(0L, 600_000L);
+      assertThat(jmx.getAttribute(metrics, "Running")).isEqualTo(true);
     }
+    assertThat(jmx.isRegistered(metrics)).isFalse();
     assertThat(count(env, "true")).isEqualTo(999);
     assertThat(count(env, "id = 500")).isZero();
     final List<DeadLetter> letters = readDeadLetters(env, 1);
