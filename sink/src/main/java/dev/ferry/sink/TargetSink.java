@@ -1,14 +1,9 @@
 package dev.ferry.sink;
 
-import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ConfluentRegistryClient;
-import dev.ferry.schemas.DeadLetter;
-import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.PackedApplyRecord;
-import dev.ferry.schemas.Stage;
 import dev.ferry.schemas.TopicCreator;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -32,16 +27,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +67,7 @@ public final class TargetSink implements AutoCloseable {
   private long lastPurgeNanos;
   /** Values as bytes: each is read into a {@link PackedApplyRecord}, without decoding its row. */
   private final KafkaConsumer<String, byte[]> consumer;
-  private final KafkaProducer<String, DeadLetter> deadLetters;
+  private final SinkDeadLetters deadLetters;
   private final Thread thread;
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -123,11 +113,7 @@ public final class TargetSink implements AutoCloseable {
     c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024));
     c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
     this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-    final Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    this.deadLetters = new KafkaProducer<>(p, new StringSerializer(), topics.deadLetter().valueSerde().serializer());
+    this.deadLetters = new SinkDeadLetters(config.kafka(), topics);
     this.thread = new Thread(this::run, "ferry-sink-" + config.groupId());
     this.writers = new Writer[config.writers()];
     this.holders = new PartitionHolders(writers.length);
@@ -341,7 +327,7 @@ public final class TargetSink implements AutoCloseable {
       while (true) {
         try {
           return work.run();
-        } catch (SQLException | DeadLetterTopicUnavailable e) {
+        } catch (SQLException | SinkDeadLetters.DeadLetterTopicUnavailable e) {
           if (e instanceof SQLException sql && !DatabaseErrors.isTransient(sql)) {
             throw new IllegalStateException("target database error that is not about a single record: "
                 + e.getMessage(), e);
@@ -534,7 +520,7 @@ public final class TargetSink implements AutoCloseable {
    * stops the sink instead, and a restart reads the record again. A dead-lettered record's offset is
    * stored with the next batch of its partition; a restart before that sends its dead letter again.
    *
-   * @throws DeadLetterTopicUnavailable when the dead-letter topic does not take the dead letter
+   * @throws SinkDeadLetters.DeadLetterTopicUnavailable when the dead-letter topic does not take the dead letter
    */
   private PackedApplyRecord readOrDeadLetter(final ConsumerRecord<String, byte[]> r) {
     final String why;
@@ -547,21 +533,7 @@ public final class TargetSink implements AutoCloseable {
         why = e.getCause() == null ? e.getMessage() : e.getMessage() + ": " + e.getCause().getMessage();
       }
     }
-    final DeadLetter letter = DeadLetters.of(Stage.READ, r.topic(), r.partition(), r.offset(),
-        r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8), r.value(), null, null, null,
-        List.of(DeadLetters.error("sink.unreadable", null, null, "the sink cannot read this apply record: " + why,
-            "write apply records in Ferry's ApplyRecord schema (or a compatible one, registered in the schema "
-                + "registry), then replay this dead letter")),
-        null);
-    LOG.warn("dead letter: unreadable record at {}-{} offset {}: {}", r.topic(), r.partition(), r.offset(), why);
-    try {
-      deadLetters.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)).get();
-    } catch (ExecutionException e) {
-      throw new DeadLetterTopicUnavailable(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while writing a dead letter", e);
-    }
+    deadLetters.unreadable(r, why);
     failed.incrementAndGet();
     return null;
   }
@@ -604,7 +576,7 @@ public final class TargetSink implements AutoCloseable {
         }
       }
       if (!expired.isEmpty()) {
-        sendDeadLetters(expired);
+        deadLetters.refused(expired);
       }
       final long remaining = parked.count(connection);
       connection.commit();
@@ -650,7 +622,7 @@ public final class TargetSink implements AutoCloseable {
         }
       }
       if (!refused.isEmpty()) {
-        sendDeadLetters(refused);
+        deadLetters.refused(refused);
       }
       connection.commit();
       parkedNow.addAndGet(newlyParked);
@@ -660,59 +632,6 @@ public final class TargetSink implements AutoCloseable {
     applied.addAndGet(batch.size() - failures.size() - parkedInBatch[0]);
     failed.addAndGet(failures.size());
     lastSourceTsMs.set(batch.get(batch.size() - 1).packed().sourceTsMs());
-  }
-
-  private void sendDeadLetters(final List<BatchWriter.Failure> failures) {
-    final List<Future<RecordMetadata>> sent = new ArrayList<>();
-    for (final BatchWriter.Failure f : failures) {
-      final ApplyTopicRecord r = f.record();
-      final ApplyRecord value = r.value();
-      final TargetError why = TargetError.of(f.error());
-      final String rule = "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
-      final DeadLetter letter = DeadLetters.of(Stage.WRITE, r.topic(), r.partition(), r.offset(),
-          r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8),
-          topics.apply().valueSerde().serializer().serialize(r.topic(), value), value.getSourceTable(),
-          dev.ferry.schemas.Columns.keyText(value.getKey()), null,
-          List.of(DeadLetters.error(rule, why.field(), why.value() != null ? why.value() : valueOf(value, why.field()),
-              "the target refused the row for " + value.getTable() + ": " + why.message(),
-              f.waitsForReferencedRow() ? "the row it references never arrived within sink.parked-timeout; load it "
-                  + "into the legacy database or fix the reference, then replay this dead letter"
-                  : "fix the row in the source or the target constraint, then replay this dead letter")),
-          null);
-      // the database's own message: a batched statement's exception text holds the whole statement
-      LOG.warn("dead letter: {} key {}: {}", value.getTable(), letter.getSourceKey(), why.message());
-      sent.add(deadLetters.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)));
-    }
-    for (final Future<RecordMetadata> s : sent) {
-      try {
-        s.get();
-      } catch (ExecutionException e) {
-        throw new DeadLetterTopicUnavailable(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while writing dead letters", e);
-      }
-    }
-  }
-
-  /**
-   * The dead-letter topic did not take a dead letter (after the producer's own retries): like a target
-   * outage, the batch is rolled back and retried while the partition waits, since applying the rest of
-   * the batch without its dead letters would lose the refused records.
-   */
-  private static final class DeadLetterTopicUnavailable extends RuntimeException {
-    DeadLetterTopicUnavailable(final Throwable cause) {
-      super("cannot write to the dead-letter topic: " + cause.getMessage(), cause);
-    }
-  }
-
-  /** The record's value of {@code column} as text, when the database named the column but not the value. */
-  private static String valueOf(final ApplyRecord record, final String column) {
-    if (column == null || record.getRow() == null) {
-      return null;
-    }
-    final dev.ferry.schemas.ColumnValue v = dev.ferry.schemas.Columns.find(record.getRow(), column);
-    return v == null || v.getValue() == null ? null : v.getValue().toString();
   }
 
   /** A unit of work against the target that may fail transiently. */
@@ -816,7 +735,7 @@ public final class TargetSink implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    deadLetters.close(Duration.ofSeconds(10));
+    deadLetters.close();
     if (metrics != null) {
       metrics.unregister();
     }

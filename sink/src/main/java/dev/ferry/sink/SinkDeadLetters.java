@@ -1,0 +1,134 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.DeadLetters;
+import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.Stage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sink's dead letters: records the target refused for good, and records of the apply topic the sink
+ * cannot read. Each is sent, and acknowledged by the broker, before the sink moves past the record:
+ * a record is never dropped silently. Thread-safe (one Kafka producer, shared by the writers).
+ */
+final class SinkDeadLetters implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SinkDeadLetters.class);
+  private final FerryTopics topics;
+  private final KafkaProducer<String, DeadLetter> producer;
+
+  SinkDeadLetters(final KafkaSettings kafka, final FerryTopics topics) {
+    this.topics = topics;
+    final Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    this.producer = new KafkaProducer<>(p, new StringSerializer(), topics.deadLetter().valueSerde().serializer());
+  }
+
+  /**
+   * The dead-letter topic did not take a dead letter (after the producer's own retries): like a target
+   * outage, the batch is rolled back and retried while the partition waits, since applying the rest of
+   * the batch without its dead letters would lose the refused records.
+   */
+  static final class DeadLetterTopicUnavailable extends RuntimeException {
+    DeadLetterTopicUnavailable(final Throwable cause) {
+      super("cannot write to the dead-letter topic: " + cause.getMessage(), cause);
+    }
+  }
+
+  /**
+   * Sends a dead letter (stage WRITE) for each record the target refused, with the database's error
+   * code, message, column and value, and waits until the broker has them all.
+   *
+   * @throws DeadLetterTopicUnavailable when the topic does not take one
+   */
+  void refused(final List<BatchWriter.Failure> failures) {
+    final List<Future<RecordMetadata>> sent = new ArrayList<>();
+    for (final BatchWriter.Failure f : failures) {
+      final ApplyTopicRecord r = f.record();
+      final ApplyRecord value = r.value();
+      final TargetError why = TargetError.of(f.error());
+      final String rule = "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
+      final DeadLetter letter = DeadLetters.of(Stage.WRITE, r.topic(), r.partition(), r.offset(), keyBytes(r.key()),
+          topics.apply().valueSerde().serializer().serialize(r.topic(), value), value.getSourceTable(),
+          Columns.keyText(value.getKey()), null,
+          List.of(DeadLetters.error(rule, why.field(), why.value() != null ? why.value() : valueOf(value, why.field()),
+              "the target refused the row for " + value.getTable() + ": " + why.message(),
+              f.waitsForReferencedRow() ? "the row it references never arrived within sink.parked-timeout; load it "
+                  + "into the legacy database or fix the reference, then replay this dead letter"
+                  : "fix the row in the source or the target constraint, then replay this dead letter")),
+          null);
+      // the database's own message: a batched statement's exception text holds the whole statement
+      LOG.warn("dead letter: {} key {}: {}", value.getTable(), letter.getSourceKey(), why.message());
+      sent.add(producer.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)));
+    }
+    for (final Future<RecordMetadata> s : sent) {
+      acknowledged(s);
+    }
+  }
+
+  /**
+   * Sends a dead letter (stage READ, rule {@code sink.unreadable}) for a record of the apply topic that is
+   * not an apply record, with its bytes as read, and waits until the broker has it.
+   *
+   * @param why what is wrong with it
+   * @throws DeadLetterTopicUnavailable when the topic does not take it
+   */
+  void unreadable(final ConsumerRecord<String, byte[]> r, final String why) {
+    final DeadLetter letter = DeadLetters.of(Stage.READ, r.topic(), r.partition(), r.offset(), keyBytes(r.key()),
+        r.value(), null, null, null,
+        List.of(DeadLetters.error("sink.unreadable", null, null, "the sink cannot read this apply record: " + why,
+            "write apply records in Ferry's ApplyRecord schema (or a compatible one, registered in the schema "
+                + "registry), then replay this dead letter")),
+        null);
+    LOG.warn("dead letter: unreadable record at {}-{} offset {}: {}", r.topic(), r.partition(), r.offset(), why);
+    acknowledged(producer.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)));
+  }
+
+  private static void acknowledged(final Future<RecordMetadata> sent) {
+    try {
+      sent.get();
+    } catch (ExecutionException e) {
+      throw new DeadLetterTopicUnavailable(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while writing dead letters", e);
+    }
+  }
+
+  private static byte[] keyBytes(final String key) {
+    return key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The record's value of {@code column} as text, when the database named the column but not the value. */
+  private static String valueOf(final ApplyRecord record, final String column) {
+    if (column == null || record.getRow() == null) {
+      return null;
+    }
+    final ColumnValue v = Columns.find(record.getRow(), column);
+    return v == null || v.getValue() == null ? null : v.getValue().toString();
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(10));
+  }
+}
