@@ -40,6 +40,9 @@ final class SinkDeadLetters implements AutoCloseable {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
+    // one request at a time: dead letters are few, and an idempotent producer whose first request to a
+    // partition was refused while later ones succeeded can retry it forever (KAFKA-14359)
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
     this.producer = new KafkaProducer<>(p, new StringSerializer(), topics.deadLetter().valueSerde().serializer());
   }
 
