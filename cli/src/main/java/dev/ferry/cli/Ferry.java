@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
     description = "Keeps a new system's database in step with a legacy one.",
     subcommands = {Ferry.Demo.class, Ferry.SandboxCommand.class, Ferry.Connector.class, Ferry.Processor.class, Ferry.Sink.class,
-        Ferry.Check.class, Ferry.ConfigDocsCommand.class})
+        Ferry.Replay.class, Ferry.Check.class, Ferry.ConfigDocsCommand.class})
 public final class Ferry implements Callable<Integer> {
 
   public static void main(final String[] args) {
@@ -163,6 +163,31 @@ public final class Ferry implements Callable<Integer> {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
       final TargetSink sink = new TargetSink(c.sink()).start();
       return runUntilStopped(sink, whenDead(sink::isRunning));
+    }
+  }
+
+  @Command(name = "replay", description = "Send the sink's dead letters back to the apply topic once their cause "
+      + "is fixed; one pass over those written so far, resuming after the last pass.")
+  static final class Replay extends Service {
+    @Option(names = "--rule", description = "Only dead letters with this rule (repeatable), e.g. sink.23514.")
+    java.util.List<String> rules = new java.util.ArrayList<>();
+
+    @Option(names = "--table", description = "Only dead letters of this source table, schema.table (repeatable).")
+    java.util.List<String> tables = new java.util.ArrayList<>();
+
+    @Option(names = "--dry-run", description = "Count what would be replayed; send and remember nothing.")
+    boolean dryRun;
+
+    @Option(names = "--from-beginning", description = "Consider every dead letter, not only those after the last "
+        + "pass.")
+    boolean fromBeginning;
+
+    @Override
+    public Integer call() {
+      final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
+      new dev.ferry.sink.DeadLetterReplay(c.sink()).run(new dev.ferry.sink.DeadLetterReplay.Options(
+          java.util.Set.copyOf(rules), java.util.Set.copyOf(tables), dryRun, fromBeginning), System.out);
+      return 0;
     }
   }
 

@@ -190,6 +190,48 @@ abstract class TargetSinkContract {
         .anySatisfy(m -> assertThat(m).contains("ends early"));
   }
 
+  @Test
+  void aDeadLetterReplayedOnceItsCauseIsFixedIsApplied() throws Exception {
+    final Env env = env("sink_replay");
+    send(env, List.of(item(1, 1, 100), item(2, -2, 101), item(3, 3, 102)));
+    final DeadLetterReplay replay = new DeadLetterReplay(env.config());
+    final java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    final java.io.PrintStream out = new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8);
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      SinkWait.until(sink, "3 records applied or dead-lettered", () -> sink.applied() + sink.failed() >= 3);
+      assertThat(sink.failed()).isEqualTo(1);
+      // a dead letter of the processor's stages, which replay leaves alone
+      try (KafkaProducer<String, DeadLetter> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
+          new StringSerializer(), env.topics().deadLetter().valueSerde().serializer())) {
+        producer.send(new ProducerRecord<>(env.topics().deadLetter().name(), "9", dev.ferry.schemas.DeadLetters.of(
+            Stage.MAP, env.topics().cdc("public.item").name(), 0, 7L, null, new byte[] {0}, "public.item", "9", 5L,
+            List.of(dev.ferry.schemas.DeadLetters.error("map.required", "qty", null, "no qty", "map qty")), null)))
+            .get(1, java.util.concurrent.TimeUnit.MINUTES);
+      }
+
+      // before the fix: a dry run counts, sends nothing and remembers nothing
+      final DeadLetterReplay.Summary dry = replay.run(new DeadLetterReplay.Options(Set.of(), Set.of(), true, false), out);
+      assertThat(dry.read()).isEqualTo(2);
+      assertThat(dry.replayed()).isEqualTo(1);
+      assertThat(dry.notReplayable()).isEqualTo(1);
+      assertThat(dry.replayedByRule()).containsEntry("sink." + checkViolationState(), 1L);
+      assertThat(replay.run(new DeadLetterReplay.Options(Set.of("sink.other"), Set.of(), true, false), out)
+          .notMatching()).isEqualTo(1);
+
+      execute(env.db(), "ALTER TABLE item DROP CONSTRAINT item_qty_check");
+      final DeadLetterReplay.Summary done = replay.run(new DeadLetterReplay.Options(Set.of(), Set.of("public.item"),
+          false, false), out);
+      assertThat(done.replayed()).isEqualTo(1);
+      assertThat(done.notReplayable()).isEqualTo(1);
+      SinkWait.until(sink, "the replayed row applied", () -> count(env, "id = 2 AND qty = -2") == 1);
+      assertThat(sink.failed()).isEqualTo(1);
+      // the next pass starts after this one
+      assertThat(replay.run(new DeadLetterReplay.Options(Set.of(), Set.of(), false, false), out).read()).isZero();
+    }
+    assertThat(count(env, "true")).isEqualTo(3);
+    assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("2 dead letters read: 1 replayed");
+  }
+
   /** Sends {@code value} as it is, as a producer that does not write Ferry's format would. */
   protected void sendBytes(final Env env, final String key, final byte[] value) throws Exception {
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(stack.kafka().producerProperties(),

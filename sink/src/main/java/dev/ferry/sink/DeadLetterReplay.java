@@ -1,0 +1,219 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.FerryTopics;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Sends the sink's dead letters back to the apply topic once their cause is fixed (the target row or
+ * constraint, the referenced row that never came): each replayed record is the original key and value,
+ * byte for byte, so the sink applies it as if it came for the first time. Re-applying is safe: the
+ * version guard keeps a replayed row from overwriting a newer one, and a row refused again becomes a new
+ * dead letter.
+ *
+ * <p>One pass over the dead letters written before it started, as consumer group
+ * {@code <sink.group-id>-replay}: it commits how far it got, so the next pass starts after it
+ * ({@code fromBeginning} starts over). Letters not matching the filters are passed over (and not
+ * reconsidered by the next pass). Dead letters of the processor's stages (read from a CDC topic) are
+ * counted and left alone: replaying them needs the processor to take a change outside its transaction,
+ * which it does not yet. At least once: the replayed records are acknowledged before the position is
+ * committed, so a crash in between replays some twice, which the version guard makes harmless.
+ */
+public final class DeadLetterReplay {
+  /** Header on each replayed record naming the dead letter it came from ({@code topic/partition/offset}). */
+  public static final String REPLAYED_FROM = "ferry.replayed-from";
+  private static final Duration READ_LIMIT = Duration.ofMinutes(10);
+  private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+
+  private final SinkConfig config;
+  private final FerryTopics topics;
+
+  /**
+   * What to replay.
+   *
+   * @param rules only dead letters whose first error has one of these rules (e.g. {@code sink.23514}); empty: any
+   * @param tables only these source tables ({@code schema.table}); empty: any
+   * @param dryRun count what would be replayed; send and commit nothing
+   * @param fromBeginning start at the first dead letter rather than after the last pass
+   */
+  public record Options(Set<String> rules, Set<String> tables, boolean dryRun, boolean fromBeginning) {
+  }
+
+  /** What one pass did; {@code replayedByRule} counts the replayed (or, dry, replayable) letters per rule. */
+  public record Summary(long read, long replayed, long notMatching, long notReplayable,
+      Map<String, Long> replayedByRule) {
+  }
+
+  public DeadLetterReplay(final SinkConfig config) {
+    this.config = config;
+    this.topics = config.kafka().topics(new ConfluentRegistryClient(config.kafka().registryUrl()));
+  }
+
+  /** The consumer group that keeps the replay's position. */
+  public String groupId() {
+    return config.groupId() + "-replay";
+  }
+
+  /** Runs one pass, printing progress and the summary to {@code out}. */
+  public Summary run(final Options options, final PrintStream out) {
+    final Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    final Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+    final String dlq = topics.deadLetter().name();
+    try (KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+        topics.deadLetter().valueSerde().deserializer());
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      final List<TopicPartition> partitions = new ArrayList<>();
+      for (final PartitionInfo info : consumer.partitionsFor(dlq, Duration.ofSeconds(30))) {
+        partitions.add(new TopicPartition(dlq, info.partition()));
+      }
+      consumer.assign(partitions);
+      if (options.fromBeginning()) {
+        consumer.seekToBeginning(partitions);
+      }
+      // the dead letters written before the pass started; later ones (a replayed row refused again) wait
+      final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      out.printf(Locale.ROOT, "replaying dead letters of %s from %s (%s)%n", config.groupId(), dlq,
+          options.dryRun() ? "dry run: nothing is sent" : "to " + topics.apply().name());
+      long read = 0;
+      long replayed = 0;
+      long notMatching = 0;
+      long notReplayable = 0;
+      final Map<String, Long> byRule = new TreeMap<>();
+      final Map<String, Long> unreplayableByTopic = new TreeMap<>();
+      final long deadline = System.nanoTime() + READ_LIMIT.toNanos();
+      long lastReport = System.nanoTime();
+      while (!reached(consumer, end) && System.nanoTime() < deadline) {
+        final List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (final ConsumerRecord<String, DeadLetter> r : consumer.poll(Duration.ofMillis(500))) {
+          if (r.offset() >= end.getOrDefault(new TopicPartition(r.topic(), r.partition()), 0L)) {
+            continue;
+          }
+          read++;
+          final DeadLetter d = r.value();
+          final String rule = d.getErrors().isEmpty() ? "" : d.getErrors().get(0).getRule();
+          if (!topics.apply().name().equals(d.getTopic())) {
+            notReplayable++;
+            unreplayableByTopic.merge(d.getStage() + " from " + d.getTopic(), 1L, Long::sum);
+          } else if (!matches(d, rule, options)) {
+            notMatching++;
+          } else {
+            replayed++;
+            byRule.merge(rule, 1L, Long::sum);
+            if (!options.dryRun()) {
+              final ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(d.getTopic(), bytes(d.getOriginalKey()),
+                  bytes(d.getOriginalValue()));
+              again.headers().add(REPLAYED_FROM, (r.topic() + "/" + r.partition() + "/" + r.offset())
+                  .getBytes(StandardCharsets.UTF_8));
+              sent.add(producer.send(again));
+            }
+          }
+        }
+        for (final Future<RecordMetadata> f : sent) {
+          acknowledged(f);
+        }
+        if (!options.dryRun()) {
+          commit(consumer, end);
+        }
+        if (System.nanoTime() - lastReport > PROGRESS_EVERY.toNanos()) {
+          out.printf(Locale.ROOT, "  %,d dead letters read, %,d replayed%n", read, replayed);
+          lastReport = System.nanoTime();
+        }
+      }
+      if (!reached(consumer, end)) {
+        throw new IllegalStateException("the dead-letter topic was not read to its end within " + READ_LIMIT
+            + "; what was replayed so far is committed, run again to go on");
+      }
+      final Summary summary = new Summary(read, replayed, notMatching, notReplayable, byRule);
+      out.printf(Locale.ROOT, "%,d dead letters read: %,d %s, %,d not matching the filters, %,d of the "
+          + "processor's stages (not replayable yet)%n", read, replayed, options.dryRun() ? "to replay" : "replayed",
+          notMatching, notReplayable);
+      byRule.forEach((rule, n) -> out.printf(Locale.ROOT, "  %s: %,d%n", rule, n));
+      unreplayableByTopic.forEach((what, n) -> out.printf(Locale.ROOT, "  left alone, %s: %,d%n", what, n));
+      return summary;
+    }
+  }
+
+  private static boolean matches(final DeadLetter d, final String rule, final Options options) {
+    if (!options.rules().isEmpty() && !options.rules().contains(rule)) {
+      return false;
+    }
+    return options.tables().isEmpty() || d.getSourceTable() != null && options.tables().contains(d.getSourceTable());
+  }
+
+  /** True when the consumer's position is at {@code end} on every partition. */
+  private static boolean reached(final KafkaConsumer<?, ?> consumer, final Map<TopicPartition, Long> end) {
+    for (final Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+      if (consumer.position(e.getKey()) < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Commits the position, never past {@code end} (letters after it belong to the next pass). */
+  private static void commit(final KafkaConsumer<?, ?> consumer, final Map<TopicPartition, Long> end) {
+    final Map<TopicPartition, OffsetAndMetadata> position = new HashMap<>();
+    for (final TopicPartition tp : consumer.assignment()) {
+      position.put(tp, new OffsetAndMetadata(Math.min(consumer.position(tp), end.getOrDefault(tp, 0L))));
+    }
+    consumer.commitSync(position);
+  }
+
+  private static void acknowledged(final Future<RecordMetadata> sent) {
+    try {
+      sent.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the apply topic did not take a replayed record; nothing of this poll is "
+          + "committed, run again: " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while replaying", e);
+    }
+  }
+
+  private static byte[] bytes(final ByteBuffer b) {
+    if (b == null) {
+      return null;
+    }
+    final ByteBuffer copy = b.duplicate();
+    final byte[] out = new byte[copy.remaining()];
+    copy.get(out);
+    return out;
+  }
+}
