@@ -166,7 +166,7 @@ public final class Ferry implements Callable<Integer> {
     }
   }
 
-  @Command(name = "replay", description = "Send the sink's dead letters back to the apply topic once their cause "
+  @Command(name = "replay", description = "Send dead letters back to the topic each was read from once their cause "
       + "is fixed; one pass over those written so far, resuming after the last pass.")
   static final class Replay extends Service {
     @Option(names = "--rule", description = "Only dead letters with this rule (repeatable), e.g. sink.23514.")

@@ -5,7 +5,20 @@ import java.util.List;
 
 /** Builds {@link DeadLetter}s; every stage that rejects a record uses this, so all dead letters look alike. */
 public final class DeadLetters {
+  /**
+   * Kafka header on a record sent again from a dead letter ({@code ferry replay}), naming the dead letter
+   * ({@code topic/partition/offset}). The stages take such a record as new: deduplication does not drop it
+   * as a redelivery, and transaction assembly does not wait for its transaction's commit markers, which
+   * passed long ago.
+   */
+  public static final String REPLAYED_FROM = "ferry.replayed-from";
+
   private DeadLetters() {
+  }
+
+  /** True when a record with these headers was sent again from a dead letter. */
+  public static boolean replayed(final org.apache.kafka.common.header.Headers headers) {
+    return headers != null && headers.lastHeader(REPLAYED_FROM) != null;
   }
 
   /**

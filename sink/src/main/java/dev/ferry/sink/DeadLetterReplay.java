@@ -2,6 +2,7 @@ package dev.ferry.sink;
 
 import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -31,23 +32,22 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Sends the sink's dead letters back to the apply topic once their cause is fixed (the target row or
- * constraint, the referenced row that never came): each replayed record is the original key and value,
- * byte for byte, so the sink applies it as if it came for the first time. Re-applying is safe: the
- * version guard keeps a replayed row from overwriting a newer one, and a row refused again becomes a new
- * dead letter.
+ * Sends dead letters back to the topic they were read from once their cause is fixed: the sink's (a
+ * target row or constraint, a referenced row that never came) to the apply topic, the processor's (a
+ * mapping, a header that came too late) to their CDC topic. Each replayed record is the original key and
+ * value, byte for byte, with header {@link DeadLetters#REPLAYED_FROM}: the processor then neither drops it
+ * as a redelivery nor waits for its transaction's commit markers, which passed long ago. Re-applying is
+ * safe: the version guard keeps a replayed row from overwriting a newer one, and a record refused again
+ * becomes a new dead letter.
  *
  * <p>One pass over the dead letters written before it started, as consumer group
  * {@code <sink.group-id>-replay}: it commits how far it got, so the next pass starts after it
  * ({@code fromBeginning} starts over). Letters not matching the filters are passed over (and not
- * reconsidered by the next pass). Dead letters of the processor's stages (read from a CDC topic) are
- * counted and left alone: replaying them needs the processor to take a change outside its transaction,
- * which it does not yet. At least once: the replayed records are acknowledged before the position is
- * committed, so a crash in between replays some twice, which the version guard makes harmless.
+ * reconsidered by the next pass). At least once: the replayed records are acknowledged before the
+ * position is committed, so a crash in between replays some twice, which the version guard makes
+ * harmless.
  */
 public final class DeadLetterReplay {
-  /** Header on each replayed record naming the dead letter it came from ({@code topic/partition/offset}). */
-  public static final String REPLAYED_FROM = "ferry.replayed-from";
   private static final Duration READ_LIMIT = Duration.ofMinutes(10);
   private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
 
@@ -65,9 +65,12 @@ public final class DeadLetterReplay {
   public record Options(Set<String> rules, Set<String> tables, boolean dryRun, boolean fromBeginning) {
   }
 
-  /** What one pass did; {@code replayedByRule} counts the replayed (or, dry, replayable) letters per rule. */
-  public record Summary(long read, long replayed, long notMatching, long notReplayable,
-      Map<String, Long> replayedByRule) {
+  /**
+   * What one pass did; {@code replayedByRule} and {@code replayedByTopic} count the replayed (or, in a dry
+   * run, the matching) letters per rule of their first error and per topic they go to.
+   */
+  public record Summary(long read, long replayed, long notMatching, Map<String, Long> replayedByRule,
+      Map<String, Long> replayedByTopic) {
   }
 
   public DeadLetterReplay(final SinkConfig config) {
@@ -109,13 +112,12 @@ public final class DeadLetterReplay {
       // the dead letters written before the pass started; later ones (a replayed row refused again) wait
       final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       out.printf(Locale.ROOT, "replaying dead letters of %s from %s (%s)%n", config.groupId(), dlq,
-          options.dryRun() ? "dry run: nothing is sent" : "to " + topics.apply().name());
+          options.dryRun() ? "dry run: nothing is sent" : "each to the topic it was read from");
       long read = 0;
       long replayed = 0;
       long notMatching = 0;
-      long notReplayable = 0;
       final Map<String, Long> byRule = new TreeMap<>();
-      final Map<String, Long> unreplayableByTopic = new TreeMap<>();
+      final Map<String, Long> byTopic = new TreeMap<>();
       final long deadline = System.nanoTime() + READ_LIMIT.toNanos();
       long lastReport = System.nanoTime();
       while (!reached(consumer, end) && System.nanoTime() < deadline) {
@@ -127,18 +129,16 @@ public final class DeadLetterReplay {
           read++;
           final DeadLetter d = r.value();
           final String rule = d.getErrors().isEmpty() ? "" : d.getErrors().get(0).getRule();
-          if (!topics.apply().name().equals(d.getTopic())) {
-            notReplayable++;
-            unreplayableByTopic.merge(d.getStage() + " from " + d.getTopic(), 1L, Long::sum);
-          } else if (!matches(d, rule, options)) {
+          if (!matches(d, rule, options)) {
             notMatching++;
           } else {
             replayed++;
             byRule.merge(rule, 1L, Long::sum);
+            byTopic.merge(d.getTopic(), 1L, Long::sum);
             if (!options.dryRun()) {
               final ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(d.getTopic(), bytes(d.getOriginalKey()),
                   bytes(d.getOriginalValue()));
-              again.headers().add(REPLAYED_FROM, (r.topic() + "/" + r.partition() + "/" + r.offset())
+              again.headers().add(DeadLetters.REPLAYED_FROM, (r.topic() + "/" + r.partition() + "/" + r.offset())
                   .getBytes(StandardCharsets.UTF_8));
               sent.add(producer.send(again));
             }
@@ -159,12 +159,11 @@ public final class DeadLetterReplay {
         throw new IllegalStateException("the dead-letter topic was not read to its end within " + READ_LIMIT
             + "; what was replayed so far is committed, run again to go on");
       }
-      final Summary summary = new Summary(read, replayed, notMatching, notReplayable, byRule);
-      out.printf(Locale.ROOT, "%,d dead letters read: %,d %s, %,d not matching the filters, %,d of the "
-          + "processor's stages (not replayable yet)%n", read, replayed, options.dryRun() ? "to replay" : "replayed",
-          notMatching, notReplayable);
-      byRule.forEach((rule, n) -> out.printf(Locale.ROOT, "  %s: %,d%n", rule, n));
-      unreplayableByTopic.forEach((what, n) -> out.printf(Locale.ROOT, "  left alone, %s: %,d%n", what, n));
+      final Summary summary = new Summary(read, replayed, notMatching, byRule, byTopic);
+      out.printf(Locale.ROOT, "%,d dead letters read: %,d %s, %,d not matching the filters%n", read, replayed,
+          options.dryRun() ? "to replay" : "replayed", notMatching);
+      byRule.forEach((rule, n) -> out.printf(Locale.ROOT, "  rule %s: %,d%n", rule, n));
+      byTopic.forEach((topic, n) -> out.printf(Locale.ROOT, "  to %s: %,d%n", topic, n));
       return summary;
     }
   }

@@ -191,7 +191,7 @@ abstract class TargetSinkContract {
   }
 
   @Test
-  void aDeadLetterReplayedOnceItsCauseIsFixedIsApplied() throws Exception {
+  void deadLettersReplayedOnceTheirCauseIsFixedGoBackWhereTheyCameFrom() throws Exception {
     final Env env = env("sink_replay");
     send(env, List.of(item(1, 1, 100), item(2, -2, 101), item(3, 3, 102)));
     final DeadLetterReplay replay = new DeadLetterReplay(env.config());
@@ -200,11 +200,14 @@ abstract class TargetSinkContract {
     try (TargetSink sink = new TargetSink(env.config()).start()) {
       SinkWait.until(sink, "3 records applied or dead-lettered", () -> sink.applied() + sink.failed() >= 3);
       assertThat(sink.failed()).isEqualTo(1);
-      // a dead letter of the processor's stages, which replay leaves alone
+      // and a dead letter of the processor's, which goes back to its CDC topic
+      final String cdc = env.topics().cdc("public.item").name();
+      TopicCreator.ensure(env.config().kafka(), List.of(cdc), 3, Set.of());
       try (KafkaProducer<String, DeadLetter> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
           new StringSerializer(), env.topics().deadLetter().valueSerde().serializer())) {
         producer.send(new ProducerRecord<>(env.topics().deadLetter().name(), "9", dev.ferry.schemas.DeadLetters.of(
-            Stage.MAP, env.topics().cdc("public.item").name(), 0, 7L, null, new byte[] {0}, "public.item", "9", 5L,
+            Stage.MAP, cdc, -1, -1L, "9".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[] {0, 1, 2},
+            "public.item", "9", 5L,
             List.of(dev.ferry.schemas.DeadLetters.error("map.required", "qty", null, "no qty", "map qty")), null)))
             .get(1, java.util.concurrent.TimeUnit.MINUTES);
       }
@@ -212,24 +215,44 @@ abstract class TargetSinkContract {
       // before the fix: a dry run counts, sends nothing and remembers nothing
       final DeadLetterReplay.Summary dry = replay.run(new DeadLetterReplay.Options(Set.of(), Set.of(), true, false), out);
       assertThat(dry.read()).isEqualTo(2);
-      assertThat(dry.replayed()).isEqualTo(1);
-      assertThat(dry.notReplayable()).isEqualTo(1);
-      assertThat(dry.replayedByRule()).containsEntry("sink." + checkViolationState(), 1L);
+      assertThat(dry.replayed()).isEqualTo(2);
+      assertThat(dry.replayedByRule()).containsOnly(java.util.Map.entry("sink." + checkViolationState(), 1L),
+          java.util.Map.entry("map.required", 1L));
       assertThat(replay.run(new DeadLetterReplay.Options(Set.of("sink.other"), Set.of(), true, false), out)
-          .notMatching()).isEqualTo(1);
+          .notMatching()).isEqualTo(2);
 
       execute(env.db(), "ALTER TABLE item DROP CONSTRAINT item_qty_check");
       final DeadLetterReplay.Summary done = replay.run(new DeadLetterReplay.Options(Set.of(), Set.of("public.item"),
           false, false), out);
-      assertThat(done.replayed()).isEqualTo(1);
-      assertThat(done.notReplayable()).isEqualTo(1);
+      assertThat(done.replayed()).isEqualTo(2);
+      assertThat(done.replayedByTopic()).containsOnly(java.util.Map.entry(env.topics().apply().name(), 1L),
+          java.util.Map.entry(cdc, 1L));
       SinkWait.until(sink, "the replayed row applied", () -> count(env, "id = 2 AND qty = -2") == 1);
       assertThat(sink.failed()).isEqualTo(1);
       // the next pass starts after this one
       assertThat(replay.run(new DeadLetterReplay.Options(Set.of(), Set.of(), false, false), out).read()).isZero();
     }
     assertThat(count(env, "true")).isEqualTo(3);
-    assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("2 dead letters read: 1 replayed");
+    assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("2 dead letters read: 2 replayed");
+    // the processor's letter is on its CDC topic again, byte for byte, marked as replayed
+    final Properties p = new Properties();
+    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
+    p.put("group.id", env.db() + "-cdc-reader");
+    p.put("auto.offset.reset", "earliest");
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p,
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      c.subscribe(List.of(env.topics().cdc("public.item").name()));
+      final List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+      final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (got.isEmpty() && System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(got::add);
+      }
+      assertThat(got).hasSize(1);
+      assertThat(got.get(0).value()).containsExactly(0, 1, 2);
+      assertThat(new String(got.get(0).key(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("9");
+      assertThat(got.get(0).headers().lastHeader(dev.ferry.schemas.DeadLetters.REPLAYED_FROM)).isNotNull();
+    }
   }
 
   /** Sends {@code value} as it is, as a producer that does not write Ferry's format would. */

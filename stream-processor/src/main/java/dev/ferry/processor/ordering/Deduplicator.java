@@ -3,6 +3,7 @@ package dev.ferry.processor.ordering;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.DeadLetters;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -23,6 +24,8 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  *   t2    orders 10249 UPDATE lsn=510        orders 10249 UPDATE lsn=510
  *   t3    orders 10248 UPDATE lsn=500 (again) -            (dropped: seen at t1)
  *   t4    orders 10248 UPDATE lsn=520        orders 10248 UPDATE lsn=520
+ *   t5    orders 10248 UPDATE lsn=500        orders 10248 UPDATE lsn=500   (header ferry.replayed-from:
+ *                                                                           sent again from a dead letter)
  * </pre>
  *
  * <p>The store is a window store: entries older than {@code retention} are dropped by RocksDB segment
@@ -45,6 +48,11 @@ public final class Deduplicator implements Processor<String, ChangeEvent, String
 
   @Override
   public void process(final Record<String, ChangeEvent> record) {
+    if (DeadLetters.replayed(record.headers())) {
+      // sent again on purpose from a dead letter: it was seen before, and must pass
+      context.forward(record);
+      return;
+    }
     final String id = identity(record.value(), context.recordMetadata().map(m -> m.topic()).orElse(""));
     final long now = record.timestamp();
     try (WindowStoreIterator<Long> hits = seen.fetch(id, Instant.ofEpochMilli(now - retention.toMillis()),

@@ -3,6 +3,7 @@ package dev.ferry.processor.ordering;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeGroup;
 import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.PendingTransaction;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
  *   t5    orders 10249 UPDATE            tx 772          -           (held: 772 open)
  *   t6    COMMIT tx 771 from orders (of 2 topics)        group 771/10250: orders 10250, lines 41, 42
  *   t7    COMMIT tx 772 from orders (of 1 topic)         group 772/10249: orders 10249
+ *   t8    order_details 10250|41 CREATE  tx 771          group 771/10250: line 41   (replayed from a dead
+ *                                                        letter: its markers passed long ago, so it goes alone)
  * </pre>
  *
  * <p>Events are kept in RocksDB, not in memory, so a large transaction spills to disk. A transaction
@@ -73,7 +76,8 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   public void process(final Record<String, ChangeEvent> record) {
     final ChangeEvent e = record.value();
     final String txId = e.getSource().getTxId();
-    if (txId == null) {
+    // a change replayed from a dead letter comes alone, long after its transaction's markers: a group of its own
+    if (txId == null || e.getOp() != ChangeOp.COMMIT && DeadLetters.replayed(record.headers())) {
       context.forward(record.withKey(order.headerKey(e)).withValue(order.single(e)));
       return;
     }

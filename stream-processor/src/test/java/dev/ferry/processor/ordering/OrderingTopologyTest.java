@@ -7,6 +7,7 @@ import dev.ferry.processor.TopologyFixtureAccess;
 import dev.ferry.schemas.ChangeGroup;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.Stage;
 import java.time.Duration;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -84,6 +85,48 @@ class OrderingTopologyTest {
       assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v")))
           .containsExactly("sales_order 10301 UPSERT");
     }
+  }
+
+  /**
+   * <pre>
+   *   time        in                                        out
+   *   t1          order_details 10302|11 CREATE tx 950, COMMIT   -   (held: order 10302 not seen)
+   *   t1+timeout  -                                         dead letter ORDER
+   *   t2          orders 10302 READ                         sales_order 10302
+   *   t3          the dead letter's bytes again             -   (a redelivery: dropped)
+   *   t4          the same, replayed (ferry.replayed-from)  sales_order_line 10302|11
+   * </pre>
+   */
+  @Test
+  void aDeadLetteredDetailReplayedAfterItsHeaderArrivedIsApplied() {
+    try (var f = fixture(Duration.ofSeconds(30), 1000)) {
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10302, 11, 7, 120, "950", 1L));
+      f.commit("order_details", "950", 130, 1);
+      f.driver.advanceWallClockTime(Duration.ofSeconds(31));
+      final DeadLetter d = f.deadLetters.readValue();
+      assertThat(d.getStage()).isEqualTo(Stage.ORDER);
+      f.send(TopologyFixtureAccess.order(ChangeOp.READ, 10302, 90, null, null));
+      assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v"))).containsExactly("sales_order 10302 UPSERT");
+
+      final String key = new String(bytes(d.getOriginalKey()), java.nio.charset.StandardCharsets.UTF_8);
+      final var topic = f.driver.createInputTopic(d.getTopic(), new org.apache.kafka.common.serialization.StringSerializer(),
+          new org.apache.kafka.common.serialization.ByteArraySerializer());
+      topic.pipeInput(key, bytes(d.getOriginalValue()));
+      assertThat(f.applied()).isEmpty();
+      final var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+      headers.add(DeadLetters.REPLAYED_FROM, "t.dead-letter/0/0".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      topic.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(key, bytes(d.getOriginalValue()), headers));
+      assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v")))
+          .containsExactly("sales_order_line 10302|11 UPSERT");
+      assertThat(f.deadLetters.isEmpty()).isTrue();
+    }
+  }
+
+  private static byte[] bytes(final java.nio.ByteBuffer b) {
+    final java.nio.ByteBuffer copy = b.duplicate();
+    final byte[] out = new byte[copy.remaining()];
+    copy.get(out);
+    return out;
   }
 
   /**
