@@ -1,0 +1,132 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.cli.demo.RowCounts;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SharedStack;
+import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.DeadLetter;
+import dev.ferry.sink.DeadLetterReplay;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline on Northwind: a change the mapping cannot convert is dead-lettered; the mapping is
+ * fixed and the services restarted; {@code ferry replay} sends the dead letter back to its CDC topic,
+ * and the row reaches the target.
+ */
+class ReplayIT {
+  private static final String ANCHOR =
+      "      ship_country_code: {from: ship_country, lookup: countries, on-missing: \"null\"}\n";
+  private final EmbeddedStack stack = SharedStack.get();
+
+  @TempDir
+  Path work;
+
+  @Test
+  void aChangeTheMappingRefusedIsAppliedWhenReplayedAfterTheMappingIsFixed() throws Exception {
+    final DemoEnvironment base = DemoEnvironment.create(stack, work, "it_replay");
+    try (Connection legacy = base.legacy(); Statement s = legacy.createStatement()) {
+      s.execute("ALTER TABLE orders ADD COLUMN promised_text varchar(12)");
+    }
+    try (Connection target = base.target(); Statement s = target.createStatement()) {
+      s.execute("ALTER TABLE sales_order ADD COLUMN promised_date date");
+    }
+    final Path mapping = work.resolve("it_replay").resolve("mapping.yaml");
+    final String original = Files.readString(mapping);
+    Files.writeString(mapping, original.replace(ANCHOR,
+        ANCHOR + "      promised_date: {from: promised_text, type: date, formats: [\"dd.MM.yyyy\"]}\n"));
+    final FerryConfig config = FerryConfig.resolve(base.source(), EnumSet.allOf(Role.class), work);
+
+    try (Pipeline pipeline = new Pipeline(config).start(); Connection legacy = base.legacy();
+        Connection target = base.target(); Statement s = legacy.createStatement()) {
+      await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
+      s.execute("INSERT INTO orders (order_id, customer_id, promised_text, ship_country) "
+          + "VALUES (20200, 'ALFKI', '2026-03-31', 'Germany')");
+      s.execute("INSERT INTO orders (order_id, customer_id, promised_text, ship_country) "
+          + "VALUES (20201, 'ALFKI', '01.04.2026', 'Germany')");
+      await().atMost(Duration.ofMinutes(2)).until(() -> count(target, "id = 20201") == 1);
+      final List<DeadLetter> letters = deadLetters(config, 1);
+      assertThat(letters).extracting(d -> d.getSourceKey() + " " + d.getErrors().get(0).getRule())
+          .containsExactly("20200 map.date");
+      assertThat(count(target, "id = 20200")).isZero();
+    }
+
+    // the fix: the mapping also reads ISO dates; the services restart with it
+    Files.writeString(mapping, original.replace(ANCHOR, ANCHOR
+        + "      promised_date: {from: promised_text, type: date, formats: [\"dd.MM.yyyy\", \"yyyy-MM-dd\"]}\n"));
+    final FerryConfig fixed = FerryConfig.resolve(base.source(), EnumSet.allOf(Role.class), work);
+    final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    final PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+    try (Pipeline pipeline = new Pipeline(fixed).start(); Connection target = base.target()) {
+      final DeadLetterReplay replay = new DeadLetterReplay(fixed.sink());
+      final DeadLetterReplay.Summary dry = replay.run(new DeadLetterReplay.Options(Set.of("map.date"), Set.of(),
+          true, false), out);
+      assertThat(dry.replayed()).isEqualTo(1);
+      assertThat(count(target, "id = 20200")).isZero();
+
+      final DeadLetterReplay.Summary done = replay.run(new DeadLetterReplay.Options(Set.of("map.date"), Set.of(),
+          false, false), out);
+      assertThat(done.replayed()).isEqualTo(1);
+      assertThat(done.replayedByTopic()).containsOnlyKeys(fixed.sink().kafka().topics(
+          new ConfluentRegistryClient(stack.registry().url())).cdc("public.orders").name());
+      await().atMost(Duration.ofMinutes(2)).until(() -> count(target, "id = 20200") == 1);
+      try (Statement s = target.createStatement();
+          ResultSet rs = s.executeQuery("SELECT promised_date::text FROM sales_order WHERE id = 20200")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo("2026-03-31");
+      }
+    }
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("1 replayed").contains("rule map.date: 1");
+  }
+
+  private static long count(final Connection target, final String where) throws Exception {
+    try (Statement s = target.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM sales_order WHERE " + where)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** The dead letters with errors (not warnings), waiting up to a minute for {@code expected} of them. */
+  private List<DeadLetter> deadLetters(final FerryConfig config, final int expected) {
+    final var topics = config.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
+    final Properties p = new Properties();
+    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
+    p.put("group.id", "replay-it-reader");
+    p.put("auto.offset.reset", "earliest");
+    final List<DeadLetter> out = new ArrayList<>();
+    try (KafkaConsumer<String, DeadLetter> c = new KafkaConsumer<>(p, new StringDeserializer(),
+        topics.deadLetter().valueSerde().deserializer())) {
+      c.subscribe(List.of(topics.deadLetter().name()));
+      final long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+      while (out.size() < expected && System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(r -> {
+          if (r.value().getErrors().stream().anyMatch(e -> e.getSeverity() == dev.ferry.schemas.Severity.ERROR)) {
+            out.add(r.value());
+          }
+        });
+      }
+    }
+    return out;
+  }
+}
