@@ -13,7 +13,26 @@ public final class DeadLetters {
    */
   public static final String REPLAYED_FROM = "ferry.replayed-from";
 
+  /**
+   * Kafka header on a replayed record: which try of the record this is (decimal text; the dead letter's
+   * {@code attempt} plus one). A stage that refuses it again writes that number into the new dead letter.
+   */
+  public static final String ATTEMPT = "ferry.attempt";
+
   private DeadLetters() {
+  }
+
+  /** The try a record with these headers is: its {@link #ATTEMPT} header, else 1. */
+  public static int attempt(final org.apache.kafka.common.header.Headers headers) {
+    final org.apache.kafka.common.header.Header h = headers == null ? null : headers.lastHeader(ATTEMPT);
+    if (h == null || h.value() == null) {
+      return 1;
+    }
+    try {
+      return Math.max(1, Integer.parseInt(new String(h.value(), java.nio.charset.StandardCharsets.UTF_8).strip()));
+    } catch (NumberFormatException e) {
+      return 1;
+    }
   }
 
   /** True when a record with these headers was sent again from a dead letter. */

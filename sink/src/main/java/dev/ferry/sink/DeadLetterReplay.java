@@ -140,6 +140,8 @@ public final class DeadLetterReplay {
                   bytes(d.getOriginalValue()));
               again.headers().add(DeadLetters.REPLAYED_FROM, (r.topic() + "/" + r.partition() + "/" + r.offset())
                   .getBytes(StandardCharsets.UTF_8));
+              again.headers().add(DeadLetters.ATTEMPT, String.valueOf(d.getAttempt() + 1)
+                  .getBytes(StandardCharsets.UTF_8));
               sent.add(producer.send(again));
             }
           }
@@ -160,7 +162,7 @@ public final class DeadLetterReplay {
             + "; what was replayed so far is committed, run again to go on");
       }
       final Summary summary = new Summary(read, replayed, notMatching, byRule, byTopic);
-      out.printf(Locale.ROOT, "%,d dead letters read: %,d %s, %,d not matching the filters%n", read, replayed,
+      out.printf(Locale.ROOT, "%,d dead letter(s) read: %,d %s, %,d not matching the filters%n", read, replayed,
           options.dryRun() ? "to replay" : "replayed", notMatching);
       byRule.forEach((rule, n) -> out.printf(Locale.ROOT, "  rule %s: %,d%n", rule, n));
       byTopic.forEach((topic, n) -> out.printf(Locale.ROOT, "  to %s: %,d%n", topic, n));

@@ -79,6 +79,7 @@ final class SinkDeadLetters implements AutoCloseable {
                   + "into the legacy database or fix the reference, then replay this dead letter"
                   : "fix the row in the source or the target constraint, then replay this dead letter")),
           null);
+      letter.setAttempt(r.attempt());
       // the database's own message: a batched statement's exception text holds the whole statement
       LOG.warn("dead letter: {} key {}: {}", value.getTable(), letter.getSourceKey(), why.message());
       sent.add(producer.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)));
@@ -102,6 +103,7 @@ final class SinkDeadLetters implements AutoCloseable {
             "write apply records in Ferry's ApplyRecord schema (or a compatible one, registered in the schema "
                 + "registry), then replay this dead letter")),
         null);
+    letter.setAttempt(DeadLetters.attempt(r.headers()));
     LOG.warn("dead letter: unreadable record at {}-{} offset {}: {}", r.topic(), r.partition(), r.offset(), why);
     acknowledged(producer.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)));
   }

@@ -1,6 +1,7 @@
 package dev.ferry.sink;
 
 import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.PackedApplyRecord;
 import dev.ferry.schemas.TopicCreator;
@@ -486,7 +487,8 @@ public final class TargetSink implements AutoCloseable {
         if (packed == null) {
           deadLettered = r.offset();
         } else {
-          list.add(new ApplyTopicRecord(tp.topic(), r.partition(), r.offset(), r.key(), packed));
+          list.add(new ApplyTopicRecord(tp.topic(), r.partition(), r.offset(), r.key(), packed,
+              DeadLetters.attempt(r.headers())));
         }
       }
       int complete = list.size();
@@ -554,7 +556,7 @@ public final class TargetSink implements AutoCloseable {
       final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord = new java.util.IdentityHashMap<>();
       for (final ParkedRows.Parked p : rows) {
         final ApplyTopicRecord r = new ApplyTopicRecord(p.topic(), p.partition(), p.offset(),
-            p.key(), PackedApplyRecord.read(topics, p.topic(), p.record()));
+            p.key(), PackedApplyRecord.read(topics, p.topic(), p.record()), 1);
         records.add(r);
         byRecord.put(r, p);
       }

@@ -221,19 +221,30 @@ abstract class TargetSinkContract {
       assertThat(replay.run(new DeadLetterReplay.Options(Set.of("sink.other"), Set.of(), true, false), out)
           .notMatching()).isEqualTo(2);
 
+      // replayed before the fix: refused again, a second dead letter that says it was the second try
+      final DeadLetterReplay.Summary early = replay.run(new DeadLetterReplay.Options(
+          Set.of("sink." + checkViolationState()), Set.of(), false, false), out);
+      assertThat(early.replayed()).isEqualTo(1);
+      SinkWait.until(sink, "the replayed row refused again", () -> sink.failed() >= 2);
+      final List<DeadLetter> all = readDeadLetters(env, 3);
+      assertThat(all).extracting(d -> d.getSourceKey() + " " + d.getAttempt())
+          .containsExactlyInAnyOrder("2 1", "9 1", "2 2");
+
       execute(env.db(), "ALTER TABLE item DROP CONSTRAINT item_qty_check");
+      // the next pass sees only the letter written since; --from-beginning brings back the processor's
       final DeadLetterReplay.Summary done = replay.run(new DeadLetterReplay.Options(Set.of(), Set.of("public.item"),
           false, false), out);
-      assertThat(done.replayed()).isEqualTo(2);
-      assertThat(done.replayedByTopic()).containsOnly(java.util.Map.entry(env.topics().apply().name(), 1L),
-          java.util.Map.entry(cdc, 1L));
+      assertThat(done.read()).isEqualTo(1);
+      assertThat(done.replayedByTopic()).containsOnly(java.util.Map.entry(env.topics().apply().name(), 1L));
       SinkWait.until(sink, "the replayed row applied", () -> count(env, "id = 2 AND qty = -2") == 1);
-      assertThat(sink.failed()).isEqualTo(1);
+      assertThat(sink.failed()).isEqualTo(2);
+      assertThat(replay.run(new DeadLetterReplay.Options(Set.of("map.required"), Set.of(), false, true), out)
+          .replayedByTopic()).containsOnly(java.util.Map.entry(cdc, 1L));
       // the next pass starts after this one
       assertThat(replay.run(new DeadLetterReplay.Options(Set.of(), Set.of(), false, false), out).read()).isZero();
     }
     assertThat(count(env, "true")).isEqualTo(3);
-    assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("2 dead letters read: 2 replayed");
+    assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("1 dead letter(s) read: 1 replayed");
     // the processor's letter is on its CDC topic again, byte for byte, marked as replayed
     final Properties p = new Properties();
     p.put("bootstrap.servers", stack.kafka().bootstrapServers());
@@ -252,6 +263,7 @@ abstract class TargetSinkContract {
       assertThat(got.get(0).value()).containsExactly(0, 1, 2);
       assertThat(new String(got.get(0).key(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("9");
       assertThat(got.get(0).headers().lastHeader(dev.ferry.schemas.DeadLetters.REPLAYED_FROM)).isNotNull();
+      assertThat(dev.ferry.schemas.DeadLetters.attempt(got.get(0).headers())).isEqualTo(2);
     }
   }
 

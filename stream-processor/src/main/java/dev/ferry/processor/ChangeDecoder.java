@@ -49,6 +49,7 @@ final class ChangeDecoder implements Processor<String, byte[], String, Object> {
           record.value(), null, List.of(DeadLetters.error("read.avro", null, null,
               "the record cannot be read as a Ferry change event: " + e.getMessage(),
               "check what wrote to " + topic + "; only the Ferry connector should")), mappingVersion);
+      letter.setAttempt(DeadLetters.attempt(record.headers()));
       LOG.warn("dead letter from {}[{}]@{}: unreadable record", letter.getTopic(), letter.getPartition(),
           letter.getOffset());
       context.forward(record.withValue((Object) letter), ProcessorTopology.DEAD_LETTER_SINK);

@@ -107,6 +107,7 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
     final DeadLetter letter = DeadLetters.of(stage, topic, -1, -1L,
         record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
         topics.changeSerde().encode(topic, e), e, errors, mappingVersion);
+    letter.setAttempt(DeadLetters.attempt(record.headers()));
     LOG.warn("{} ({}) {} key {}: {}", errors.stream().allMatch(x -> x.getSeverity() == Severity.WARNING)
         ? "warning" : "dead letter", errors.get(0).getRule(), letter.getSourceTable(), letter.getSourceKey(),
         errors.get(0).getMessage());

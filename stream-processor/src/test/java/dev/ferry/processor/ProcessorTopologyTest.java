@@ -10,6 +10,7 @@ import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.Stage;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +60,20 @@ class ProcessorTopologyTest {
     assertThat(d.getMappingVersion()).isEqualTo("t1");
     final var replay = f.topics.changeSerde().decode("t.cdc.public.order_details", d.getOriginalValue().array());
     assertThat(replay.getSource().getLsn()).isEqualTo(510L);
+    assertThat(d.getAttempt()).isEqualTo(1);
+
+    // replayed as it is (the mapping not fixed): refused again, and the new dead letter says which try it was
+    final var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+    headers.add(dev.ferry.schemas.DeadLetters.REPLAYED_FROM, "t.dead-letter/0/0".getBytes(StandardCharsets.UTF_8));
+    headers.add(dev.ferry.schemas.DeadLetters.ATTEMPT, "2".getBytes(StandardCharsets.UTF_8));
+    f.driver.createInputTopic(d.getTopic(), new org.apache.kafka.common.serialization.StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer()).pipeInput(new org.apache.kafka.streams.test
+        .TestRecord<>(new String(d.getOriginalKey().array(), StandardCharsets.UTF_8), d.getOriginalValue().array(),
+        headers));
+    final DeadLetter again = f.deadLetters.readValue();
+    assertThat(again.getSourceKey()).isEqualTo("10250|41");
+    assertThat(again.getAttempt()).isEqualTo(2);
+    assertThat(f.applied()).isEmpty();
   }
 
   /**
