@@ -26,7 +26,9 @@ public record ConnectorConfig(
     List<String> tables,
     String slotName,
     String publicationName,
+    OffsetStorage offsetStorage,
     Path offsetFile,
+    String offsetTopic,
     Duration offsetFlushInterval,
     SnapshotMode snapshotMode,
     Map<String, String> passThrough) {
@@ -54,24 +56,34 @@ public record ConnectorConfig(
       "PostgreSQL logical replication slot; one per capture.");
   public static final Setting<String> PUBLICATION = Setting.string("connector.publication-name", CONNECTOR, "ferry",
       "PostgreSQL publication, created for the captured tables if missing.");
+  public static final Setting<OffsetStorage> OFFSET_STORAGE = Setting.option("connector.offset-storage", CONNECTOR,
+      OffsetStorage.FILE, OffsetStorage.class, "Where the capture's source position is kept across restarts: file "
+          + "(connector.offset-file, lost with the connector's disk) or kafka (connector.offset-topic, a compacted "
+          + "topic, so the connector can move to another machine). Either is written only after Kafka acknowledged "
+          + "the events up to that position.");
   public static final Setting<String> OFFSET_FILE = Setting.string("connector.offset-file", CONNECTOR,
       ".ferry/connector-offsets.dat",
-      "File where the capture's source position is kept across restarts (written only after Kafka acknowledged "
-          + "the events up to it).");
+      "File where the capture's source position is kept, with connector.offset-storage file.");
+  public static final Setting<String> OFFSET_TOPIC = new Setting<>("connector.offset-topic", CONNECTOR,
+      "Compacted topic where the capture's source position is kept, with connector.offset-storage kafka; created "
+          + "if missing. Empty: topics.prefix followed by .connector-offsets.", "", String::trim,
+      "a Kafka topic name, or empty");
   public static final Setting<Duration> OFFSET_FLUSH = Setting.duration("connector.offset-flush-interval",
       CONNECTOR, Duration.ofSeconds(1), Duration.ZERO,
-      "How often the acknowledged source position is written to the offset file and confirmed to PostgreSQL. "
+      "How often the acknowledged source position is written to the offset store and confirmed to PostgreSQL. "
           + "Shorter means fewer events resent after a crash.");
   public static final Setting<SnapshotMode> SNAPSHOT_MODE = Setting.option("connector.snapshot-mode", CONNECTOR,
       SnapshotMode.INITIAL, SnapshotMode.class, "When to read the tables' existing rows before streaming.");
 
   public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DATABASE, USER, PASSWORD, TABLES, NAME, SLOT,
-      PUBLICATION, OFFSET_FILE, OFFSET_FLUSH, SNAPSHOT_MODE);
+      PUBLICATION, OFFSET_STORAGE, OFFSET_FILE, OFFSET_TOPIC, OFFSET_FLUSH, SNAPSHOT_MODE);
 
   public static ConnectorConfig from(final Config config, final Map<String, String> passThrough) {
     return new ConnectorConfig(KafkaSettings.from(config), config.get(NAME), config.get(HOST), config.get(PORT),
         config.get(DATABASE), config.get(USER), config.get(PASSWORD), config.get(TABLES), config.get(SLOT),
-        config.get(PUBLICATION), Path.of(config.get(OFFSET_FILE)), config.get(OFFSET_FLUSH),
+        config.get(PUBLICATION), config.get(OFFSET_STORAGE), Path.of(config.get(OFFSET_FILE)),
+        config.get(OFFSET_TOPIC).isEmpty() ? KafkaSettings.from(config).topicPrefix() + ".connector-offsets"
+            : config.get(OFFSET_TOPIC), config.get(OFFSET_FLUSH),
         config.get(SNAPSHOT_MODE), Map.copyOf(passThrough));
   }
 
@@ -102,8 +114,16 @@ public record ConnectorConfig(
     p.put("time.precision.mode", "adaptive_time_microseconds");
     p.put("column.propagate.source.type", ".*");
     p.put("tombstones.on.delete", "false");
-    p.put("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
-    p.put("offset.storage.file.filename", offsetFile.toAbsolutePath().toString());
+    p.put("offset.storage", offsetStorage.backingStore());
+    if (offsetStorage == OffsetStorage.FILE) {
+      p.put("offset.storage.file.filename", offsetFile.toAbsolutePath().toString());
+    } else {
+      p.put("bootstrap.servers", kafka.bootstrapServers());
+      p.put("offset.storage.topic", offsetTopic);
+      // one partition: a single capture writes it, and its records are read back in order at start
+      p.put("offset.storage.partitions", "1");
+      p.put("offset.storage.replication.factor", String.valueOf(kafka.replicationFactor()));
+    }
     p.put("offset.flush.interval.ms", String.valueOf(offsetFlushInterval.toMillis()));
     p.put("errors.max.retries", "-1");
     passThrough.forEach(p::put);

@@ -65,14 +65,16 @@ public final class LegacyCapture implements AutoCloseable {
     config.tables().forEach(t -> names.add(topics.cdc(t).name()));
     names.add(topics.transactions().name());
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of(topics.transactions().name()));
-    try {
-      final var parent = config.offsetFile().toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
+    if (config.offsetStorage() == OffsetStorage.FILE) {
+      try {
+        final var parent = config.offsetFile().toAbsolutePath().getParent();
+        if (parent != null) {
+          Files.createDirectories(parent);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create the directory of connector.offset-file "
+            + config.offsetFile(), e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the directory of connector.offset-file "
-          + config.offsetFile(), e);
     }
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
         .using(config.debeziumProperties())
@@ -87,8 +89,10 @@ public final class LegacyCapture implements AutoCloseable {
         .notifying(publisher)
         .build();
     executor.execute(engine);
-    LOG.info("capture {} started: {}:{}/{} tables {} -> topics {}.cdc.*", config.name(), config.host(),
-        config.port(), config.database(), config.tables(), topics.prefix());
+    LOG.info("capture {} started: {}:{}/{} tables {} -> topics {}.cdc.*; source position kept in {}", config.name(),
+        config.host(), config.port(), config.database(), config.tables(), topics.prefix(),
+        config.offsetStorage() == OffsetStorage.FILE ? "file " + config.offsetFile().toAbsolutePath()
+            : "topic " + config.offsetTopic());
     return this;
   }
 

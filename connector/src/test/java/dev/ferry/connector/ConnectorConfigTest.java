@@ -32,5 +32,32 @@ class ConnectorConfigTest {
     assertThat(p.getProperty("snapshot.mode")).isEqualTo("no_data");
     assertThat(p.getProperty("database.port")).isEqualTo("5432");
     assertThat(p.getProperty("heartbeat.interval.ms")).isEqualTo("5000");
+    assertThat(p.getProperty("offset.storage")).isEqualTo("org.apache.kafka.connect.storage.FileOffsetBackingStore");
+    assertThat(p.getProperty("offset.storage.topic")).isNull();
+  }
+
+  @Test
+  void offsetsInKafkaGoToACompactedTopicNamedAfterThePrefixUnlessNamed() {
+    final List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
+    all.addAll(ConnectorConfig.SETTINGS);
+    final String yaml = """
+        kafka: {bootstrap-servers: "k1:9092,k2:9092"}
+        registry: {url: "http://r"}
+        topics: {prefix: shop, replication-factor: 3}
+        legacy: {host: db, database: northwind, tables: [public.orders]}
+        connector: {offset-storage: kafka}
+        """;
+    final Properties p = ConnectorConfig.from(Config.resolve(ConfigSource.fromYaml(yaml, "f.yaml"), all, List.of()),
+        Map.of()).debeziumProperties();
+    assertThat(p.getProperty("offset.storage")).isEqualTo("org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+    assertThat(p.getProperty("offset.storage.topic")).isEqualTo("shop.connector-offsets");
+    assertThat(p.getProperty("offset.storage.replication.factor")).isEqualTo("3");
+    assertThat(p.getProperty("bootstrap.servers")).isEqualTo("k1:9092,k2:9092");
+    assertThat(p.getProperty("offset.storage.file.filename")).isNull();
+
+    final Properties named = ConnectorConfig.from(Config.resolve(ConfigSource.fromYaml(
+        yaml.replace("offset-storage: kafka", "offset-storage: kafka, offset-topic: legacy-offsets"), "f.yaml"), all,
+        List.of()), Map.of()).debeziumProperties();
+    assertThat(named.getProperty("offset.storage.topic")).isEqualTo("legacy-offsets");
   }
 }
