@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
     description = "Keeps a new system's database in step with a legacy one.",
     subcommands = {Ferry.Demo.class, Ferry.SandboxCommand.class, Ferry.Connector.class, Ferry.Processor.class, Ferry.Sink.class,
-        Ferry.Replay.class, Ferry.Check.class, Ferry.ConfigDocsCommand.class})
+        Ferry.Replay.class, Ferry.DeadLettersCommand.class, Ferry.Check.class, Ferry.ConfigDocsCommand.class})
 public final class Ferry implements Callable<Integer> {
 
   public static void main(final String[] args) {
@@ -187,6 +187,29 @@ public final class Ferry implements Callable<Integer> {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
       new dev.ferry.sink.DeadLetterReplay(c.sink()).run(new dev.ferry.sink.DeadLetterReplay.Options(
           java.util.Set.copyOf(rules), java.util.Set.copyOf(tables), dryRun, fromBeginning), System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "dead-letters", description = "Print every dead letter written so far as a JSON line (Avro fields "
+      + "by name, bytes as base64), then a count per stage and rule on standard error.")
+  static final class DeadLettersCommand extends Service {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
+      final var kafka = c.sink().kafka();
+      final var topics = kafka.topics(new dev.ferry.schemas.ConfluentRegistryClient(kafka.registryUrl()));
+      final java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+      final java.io.PrintWriter out = spec.commandLine().getOut();
+      final long n = DeadLetterExport.write(kafka.bootstrapServers(), topics.deadLetter(), out, counts);
+      out.flush();
+      final java.io.PrintWriter err = spec.commandLine().getErr();
+      err.printf(java.util.Locale.ROOT, "%,d dead letter(s) on %s%n", n, topics.deadLetter().name());
+      counts.forEach((what, k) -> err.printf(java.util.Locale.ROOT, "  %s: %,d%n", what, k));
+      err.flush();
       return 0;
     }
   }

@@ -97,6 +97,21 @@ class ReplayIT {
       }
     }
     assertThat(printed.toString(StandardCharsets.UTF_8)).contains("1 replayed").contains("rule map.date: 1");
+
+    // what an operator sees first: ferry dead-letters with the same configuration, as a file
+    final StringBuilder yaml = new StringBuilder();
+    new java.util.TreeMap<>(base.source().values()).forEach((k, v) ->
+        yaml.append(k).append(": \"").append(v.text()).append("\"\n"));
+    final Path file = work.resolve("ferry.yaml");
+    Files.writeString(file, yaml.toString());
+    final java.io.StringWriter listed = new java.io.StringWriter();
+    final java.io.StringWriter counted = new java.io.StringWriter();
+    final int exit = new picocli.CommandLine(new Ferry()).setOut(new java.io.PrintWriter(listed))
+        .setErr(new java.io.PrintWriter(counted)).execute("dead-letters", "--config", file.toString());
+    assertThat(exit).isZero();
+    assertThat(listed.toString().lines().toList()).hasSize(1).first().asString()
+        .contains("\"stage\":\"MAP\"").contains("\"rule\":\"map.date\"").contains("\"sourceKey\":\"20200\"");
+    assertThat(counted.toString()).contains("1 dead letter(s)").contains("MAP map.date: 1");
   }
 
   private static long count(final Connection target, final String where) throws Exception {

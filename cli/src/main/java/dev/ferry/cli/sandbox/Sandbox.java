@@ -1,5 +1,6 @@
 package dev.ferry.cli.sandbox;
 
+import dev.ferry.cli.DeadLetterExport;
 import dev.ferry.cli.FerryConfig;
 import dev.ferry.cli.Pipeline;
 import dev.ferry.cli.PipelineDrain;

@@ -1,4 +1,4 @@
-package dev.ferry.cli.sandbox;
+package dev.ferry.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,23 +25,35 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Writes every record of a dead-letter topic, from the beginning to its current end, as one JSON
- * object a line: the Avro fields by name, bytes as base64, enums as their names.
+ * object a line: the Avro fields by name, bytes as base64, enums as their names. Used by
+ * {@code ferry dead-letters} and the sandbox's export.
  */
-final class DeadLetterExport {
+public final class DeadLetterExport {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private DeadLetterExport() {
   }
 
-  /** Returns the number of dead letters written. */
-  static long write(final String bootstrapServers, final Topic<String, DeadLetter> topic, final Path file)
+  /** Writes them to {@code file}; returns the number of dead letters written. */
+  public static long write(final String bootstrapServers, final Topic<String, DeadLetter> topic, final Path file)
       throws IOException {
+    try (Writer out = Files.newBufferedWriter(file)) {
+      return write(bootstrapServers, topic, out, null);
+    }
+  }
+
+  /**
+   * Writes them to {@code out} (left open), counting them per stage and rule of the first error into
+   * {@code counts} unless it is null; returns the number written.
+   */
+  public static long write(final String bootstrapServers, final Topic<String, DeadLetter> topic, final Writer out,
+      final Map<String, Long> counts) throws IOException {
     final Properties p = new Properties();
     p.put("bootstrap.servers", bootstrapServers);
     p.put("enable.auto.commit", "false");
     long written = 0;
     try (KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-        topic.valueSerde().deserializer()); Writer out = Files.newBufferedWriter(file)) {
+        topic.valueSerde().deserializer())) {
       final List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
           .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
       consumer.assign(partitions);
@@ -53,6 +65,12 @@ final class DeadLetterExport {
           out.write(JSON.writeValueAsString(json(r.value())));
           out.write('\n');
           written++;
+          if (counts == null) {
+            continue;
+          }
+          final DeadLetter d = r.value();
+          counts.merge(d.getStage() + " " + (d.getErrors().isEmpty() ? "?" : d.getErrors().get(0).getRule()), 1L,
+              Long::sum);
         }
       }
     }
