@@ -29,10 +29,7 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
   public ApplyRecord read(final byte[] data, final int offset, final int length) {
     final Input in = new Input(data, offset, offset + length, IDENTIFIERS.get());
     final String table = in.identifier();
-    final int op = in.readInt();
-    if (op < 0 || op >= OPS.length) {
-      throw new IllegalArgumentException("ApplyOp index " + op + " out of range");
-    }
+    final int op = in.op();
     final List<ColumnValue> key = in.columns(null);
     final List<ColumnValue> row = in.union(1) ? in.columns(key) : null;
     final long version = in.readLong();
@@ -56,10 +53,7 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
   PackedApplyRecord readPacked(final byte[] data, final int offset, final int length) {
     final Input in = new Input(data, offset, offset + length, IDENTIFIERS.get());
     final String table = in.identifier();
-    final int op = in.readInt();
-    if (op < 0 || op >= OPS.length) {
-      throw new IllegalArgumentException("ApplyOp index " + op + " out of range");
-    }
+    final int op = in.op();
     final List<ColumnValue> key = in.columns(null);
     List<String> columns = null;
     int rowStart = -1;
@@ -206,6 +200,15 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
         }
       }
       return out == null ? new ArrayList<>(0) : out;
+    }
+
+    /** An {@link ApplyOp}'s index, checked. */
+    int op() {
+      final int op = readInt();
+      if (op < 0 || op >= OPS.length) {
+        throw new IllegalArgumentException("ApplyOp index " + op + " out of range");
+      }
+      return op;
     }
 
     /** Skips a string or bytes value. */

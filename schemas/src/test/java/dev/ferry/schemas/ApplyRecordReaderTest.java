@@ -26,6 +26,15 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
 class ApplyRecordReaderTest {
+  /** An ApplyRecord schema without the group fields, as an older producer may have registered it. */
+  static final Schema OLDER_SCHEMA = SchemaBuilder.record("ApplyRecord").namespace("dev.ferry.schemas").fields()
+      .requiredString("table")
+      .name("op").type(ApplyOp.getClassSchema()).noDefault()
+      .name("key").type().array().items(ColumnValue.getClassSchema()).noDefault()
+      .name("row").type().optional().array().items(ColumnValue.getClassSchema())
+      .requiredLong("version").requiredString("sourceTable").optionalString("sourceTxId").requiredLong("sourceTsMs")
+      .endRecord();
+
   private final ApplyRecordReader reader = new ApplyRecordReader();
 
   static byte[] avro(final ApplyRecord r) throws IOException {
@@ -151,14 +160,7 @@ class ApplyRecordReaderTest {
 
   @Test
   void theSerdeStillResolvesRecordsWrittenWithAnOlderSchema() throws IOException {
-    // an ApplyRecord schema without the group fields, as an older producer may have registered it
-    final Schema older = SchemaBuilder.record("ApplyRecord").namespace("dev.ferry.schemas").fields()
-        .requiredString("table")
-        .name("op").type(ApplyOp.getClassSchema()).noDefault()
-        .name("key").type().array().items(ColumnValue.getClassSchema()).noDefault()
-        .name("row").type().optional().array().items(ColumnValue.getClassSchema())
-        .requiredLong("version").requiredString("sourceTable").optionalString("sourceTxId").requiredLong("sourceTsMs")
-        .endRecord();
+    final Schema older = OLDER_SCHEMA;
     final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     final int id = registry.register("t-value", older);
     final GenericRecord g = new GenericData.Record(older);

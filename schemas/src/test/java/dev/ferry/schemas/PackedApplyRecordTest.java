@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
@@ -123,14 +122,7 @@ class PackedApplyRecordTest {
     final PackedApplyRecord own = PackedApplyRecord.read(topics, "p.apply", wire);
     assertThat(own.unpack()).isEqualTo(r);
 
-    // an ApplyRecord schema without the group fields, as an older producer may have registered it
-    final Schema older = SchemaBuilder.record("ApplyRecord").namespace("dev.ferry.schemas").fields()
-        .requiredString("table")
-        .name("op").type(ApplyOp.getClassSchema()).noDefault()
-        .name("key").type().array().items(ColumnValue.getClassSchema()).noDefault()
-        .name("row").type().optional().array().items(ColumnValue.getClassSchema())
-        .requiredLong("version").requiredString("sourceTable").optionalString("sourceTxId").requiredLong("sourceTsMs")
-        .endRecord();
+    final Schema older = ApplyRecordReaderTest.OLDER_SCHEMA;
     final int id = registry.register("p.apply-value", older);
     final GenericRecord g = new GenericData.Record(older);
     g.put("table", "item");
