@@ -521,8 +521,8 @@ public final class TargetSink implements AutoCloseable {
    * and the sink goes on. A schema registry that does not answer is not the record's fault: that error
    * stops the sink instead, and a restart reads the record again. A dead-lettered record's offset is
    * stored with the next batch of its partition; a restart before that sends its dead letter again.
-   *
-   * @throws SinkDeadLetters.DeadLetterTopicUnavailable when the dead-letter topic does not take the dead letter
+   * While the dead-letter topic does not take the dead letter, the sink waits and retries, as for an
+   * unavailable target.
    */
   private PackedApplyRecord readOrDeadLetter(final ConsumerRecord<String, byte[]> r) {
     final String why;
@@ -535,9 +535,27 @@ public final class TargetSink implements AutoCloseable {
         why = e.getCause() == null ? e.getMessage() : e.getMessage() + ": " + e.getCause().getMessage();
       }
     }
-    deadLetters.unreadable(r, why);
-    failed.incrementAndGet();
-    return null;
+    long backoffMs = 100;
+    while (true) {
+      try {
+        deadLetters.unreadable(r, why);
+        failed.incrementAndGet();
+        return null;
+      } catch (SinkDeadLetters.DeadLetterTopicUnavailable e) {
+        // as the writers do for the target: wait and try again, the record is not passed over meanwhile
+        LOG.warn("dead-letter topic unavailable ({}); retrying in {} ms", e.getMessage(), backoffMs);
+        try {
+          Thread.sleep(backoffMs);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for the dead-letter topic", ie);
+        }
+        backoffMs = Math.min(backoffMs * 2, config.maxRetryBackoff().toMillis());
+        if (!running) {
+          throw new IllegalStateException("sink stopping while the dead-letter topic is unavailable", e);
+        }
+      }
+    }
   }
 
   /**
