@@ -4,16 +4,27 @@ import dev.ferry.cli.demo.NorthwindDemo;
 import dev.ferry.config.ConfigException;
 import dev.ferry.connector.LegacyCapture;
 import dev.ferry.processor.StreamProcessor;
+import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.sink.DeadLetterReplay;
 import dev.ferry.sink.TargetSink;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The {@code ferry} command. */
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
@@ -110,7 +121,7 @@ public final class Ferry implements Callable<Integer> {
         stop.await();
       } finally {
         service.close();
-        System.out.printf(java.util.Locale.ROOT, "stopped; peak heap used %d MB%n", HeapPeak.megabytes());
+        System.out.printf(Locale.ROOT, "stopped; peak heap used %d MB%n", HeapPeak.megabytes());
         stop.done();
       }
       return died.isDone() ? 1 : 0;
@@ -170,10 +181,10 @@ public final class Ferry implements Callable<Integer> {
       + "is fixed; one pass over those written so far, resuming after the last pass.")
   static final class Replay extends Service {
     @Option(names = "--rule", description = "Only dead letters with this rule (repeatable), e.g. sink.23514.")
-    java.util.List<String> rules = new java.util.ArrayList<>();
+    List<String> rules = new ArrayList<>();
 
     @Option(names = "--table", description = "Only dead letters of this source table, schema.table (repeatable).")
-    java.util.List<String> tables = new java.util.ArrayList<>();
+    List<String> tables = new ArrayList<>();
 
     @Option(names = "--dry-run", description = "Count what would be replayed; send and remember nothing.")
     boolean dryRun;
@@ -185,8 +196,8 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
-      new dev.ferry.sink.DeadLetterReplay(c.sink()).run(new dev.ferry.sink.DeadLetterReplay.Options(
-          java.util.Set.copyOf(rules), java.util.Set.copyOf(tables), dryRun, fromBeginning), System.out);
+      new DeadLetterReplay(c.sink()).run(new DeadLetterReplay.Options(
+          Set.copyOf(rules), Set.copyOf(tables), dryRun, fromBeginning), System.out);
       return 0;
     }
   }
@@ -194,21 +205,21 @@ public final class Ferry implements Callable<Integer> {
   @Command(name = "dead-letters", description = "Print every dead letter written so far as a JSON line (Avro fields "
       + "by name, bytes as base64), then a count per stage and rule on standard error.")
   static final class DeadLettersCommand extends Service {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
       final var kafka = c.sink().kafka();
-      final var topics = kafka.topics(new dev.ferry.schemas.ConfluentRegistryClient(kafka.registryUrl()));
-      final java.util.Map<String, Long> counts = new java.util.TreeMap<>();
-      final java.io.PrintWriter out = spec.commandLine().getOut();
+      final var topics = kafka.topics(new ConfluentRegistryClient(kafka.registryUrl()));
+      final Map<String, Long> counts = new TreeMap<>();
+      final PrintWriter out = spec.commandLine().getOut();
       final long n = DeadLetterExport.write(kafka.bootstrapServers(), topics.deadLetter(), out, counts);
       out.flush();
-      final java.io.PrintWriter err = spec.commandLine().getErr();
-      err.printf(java.util.Locale.ROOT, "%,d dead letter(s) on %s%n", n, topics.deadLetter().name());
-      counts.forEach((what, k) -> err.printf(java.util.Locale.ROOT, "  %s: %,d%n", what, k));
+      final PrintWriter err = spec.commandLine().getErr();
+      err.printf(Locale.ROOT, "%,d dead letter(s) on %s%n", n, topics.deadLetter().name());
+      counts.forEach((what, k) -> err.printf(Locale.ROOT, "  %s: %,d%n", what, k));
       err.flush();
       return 0;
     }
