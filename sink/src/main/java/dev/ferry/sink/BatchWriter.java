@@ -8,6 +8,7 @@ import dev.ferry.schemas.PackedApplyRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.SQLTransientException;
 import java.sql.Savepoint;
 import java.sql.Types;
 import java.util.ArrayList;
@@ -103,7 +104,7 @@ final class BatchWriter {
         c.rollback();
         throw e;
       }
-      c.rollback(whole);
+      rollBackTo(c, whole, e);
       // normal when a row is bad (its dead letter follows); a fast path failing on good rows shows here too
       split.incrementAndGet();
       LOG.info("batch of {} rows refused as a whole ({}: {}); applying it row by row", newest.size(),
@@ -120,11 +121,31 @@ final class BatchWriter {
           c.rollback();
           throw e;
         }
-        c.rollback(sp);
+        rollBackTo(c, sp, e);
         failures.add(new Failure(r, e));
       }
     }
     return failures;
+  }
+
+  /**
+   * Undoes the statements after {@code savepoint}, which failed with {@code cause}. When the savepoint is
+   * gone, the server rolled the whole transaction back on that error (MariaDB does on a deadlock, whatever
+   * the driver reports it as): that is transient, and the batch is applied again from the start.
+   *
+   * @throws SQLTransientException when the transaction is gone; it is rolled back
+   */
+  private static void rollBackTo(final Connection c, final Savepoint savepoint, final SQLException cause)
+      throws SQLException {
+    try {
+      c.rollback(savepoint);
+    } catch (SQLException gone) {
+      c.rollback();
+      final SQLTransientException retry = new SQLTransientException("the target rolled the transaction back after "
+          + cause.getSQLState() + " " + TargetError.of(cause).message() + " (" + gone.getMessage() + ")", cause);
+      retry.addSuppressed(gone);
+      throw retry;
+    }
   }
 
   /**

@@ -31,6 +31,10 @@ final class DatabaseErrors {
 
   static boolean isTransient(final SQLException e) {
     for (SQLException x = e; x != null; x = x.getNextException()) {
+      // a driver may wrap the server's error (MariaDB's batch exceptions hold a deadlock as their cause)
+      if (x.getCause() instanceof SQLException cause && cause != x && isTransient(cause)) {
+        return true;
+      }
       if (x instanceof SQLTransientException || x instanceof SQLRecoverableException) {
         return true;
       }

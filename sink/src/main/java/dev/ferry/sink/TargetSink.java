@@ -506,12 +506,15 @@ public final class TargetSink implements AutoCloseable {
       } else {
         unfinished.remove(tp);
       }
-      if (complete > 0) {
-        // past a dead-lettered record too when nothing of the partition waits before it
-        next.put(tp, Math.max(list.get(complete - 1).offset(), complete == list.size() ? deadLettered : -1) + 1);
+      // past a dead-lettered record too when nothing of the partition waits before it: a batch of no rows
+      // then still stores the offset after it, so that a restart does not send its dead letter again
+      final long last = Math.max(complete > 0 ? list.get(complete - 1).offset() : -1,
+          complete == list.size() ? deadLettered : -1);
+      if (last >= 0) {
+        next.put(tp, last + 1);
       }
     }
-    byWriter.values().removeIf(p -> p.batch().isEmpty());
+    byWriter.values().removeIf(p -> p.batch().isEmpty() && p.next().isEmpty());
     return byWriter;
   }
 
@@ -520,7 +523,7 @@ public final class TargetSink implements AutoCloseable {
    * bytes that do not decode), which then goes to the dead-letter topic with its bytes and the reason,
    * and the sink goes on. A schema registry that does not answer is not the record's fault: that error
    * stops the sink instead, and a restart reads the record again. A dead-lettered record's offset is
-   * stored with the next batch of its partition; a restart before that sends its dead letter again.
+   * stored with its partition's next batch, one of no rows when nothing else came with it.
    * While the dead-letter topic does not take the dead letter, the sink waits and retries, as for an
    * unavailable target.
    */
@@ -651,7 +654,9 @@ public final class TargetSink implements AutoCloseable {
     });
     applied.addAndGet(batch.size() - failures.size() - parkedInBatch[0]);
     failed.addAndGet(failures.size());
-    lastSourceTsMs.set(batch.get(batch.size() - 1).packed().sourceTsMs());
+    if (!batch.isEmpty()) {
+      lastSourceTsMs.set(batch.get(batch.size() - 1).packed().sourceTsMs());
+    }
   }
 
   /** A unit of work against the target that may fail transiently. */

@@ -15,6 +15,17 @@ class DatabaseErrorsTest {
   }
 
   @Test
+  void aDeadlockWrappedByTheDriverIsStillTransient() {
+    // MariaDB Connector/J: a batch exception in the generic state, the server's deadlock (1213) as its cause
+    final java.sql.BatchUpdateException batch = new java.sql.BatchUpdateException("batch failed", "HY000", 0,
+        new int[0], new SQLException("Deadlock found when trying to get lock", "40001", 1213));
+    assertThat(DatabaseErrors.isTransient(batch)).isTrue();
+    final java.sql.BatchUpdateException check = new java.sql.BatchUpdateException("batch failed", "HY000", 0,
+        new int[0], new SQLException("CONSTRAINT `item_qty_check` failed", "23000", 4025));
+    assertThat(DatabaseErrors.isTransient(check)).isFalse();
+  }
+
+  @Test
   void constraintAndDataErrorsArePermanent() {
     assertThat(DatabaseErrors.isTransient(new SQLException("check", "23514"))).isFalse();
     assertThat(DatabaseErrors.isTransient(new SQLException("unique", "23505"))).isFalse();

@@ -164,15 +164,19 @@ abstract class TargetSinkContract {
     send(env, List.of(item(1, 10, 100), item(2, 20, 101)));
     sendBytes(env, "3", truncated);
     sendBytes(env, "4", notAvro);
-    send(env, List.of(item(5, 50, 104)));
+    // later rows go to a partition of neither, so nothing after them stores an offset past them
+    int later = 5;
+    while (partition(String.valueOf(later)) == partition("3") || partition(String.valueOf(later)) == partition("4")) {
+      later++;
+    }
     try (TargetSink sink = new TargetSink(env.config()).start()) {
-      SinkWait.until(sink, "3 applied and 2 dead letters", () -> sink.applied() >= 3 && sink.failed() >= 2);
+      SinkWait.until(sink, "2 applied and 2 dead letters", () -> sink.applied() >= 2 && sink.failed() >= 2);
       // still running: what comes later is applied too
-      send(env, List.of(item(6, 60, 105)));
-      SinkWait.until(sink, "4 applied", () -> sink.applied() >= 4);
+      send(env, List.of(item(later, 60, 105)));
+      SinkWait.until(sink, "3 applied", () -> sink.applied() >= 3);
       assertThat(sink.failed()).isEqualTo(2);
     }
-    assertThat(count(env, "true")).isEqualTo(4);
+    assertThat(count(env, "true")).isEqualTo(3);
     assertThat(count(env, "id IN (3, 4)")).isZero();
     final List<DeadLetter> letters = readDeadLetters(env, 2);
     assertThat(letters).hasSize(2);
@@ -188,6 +192,13 @@ abstract class TargetSinkContract {
     assertThat(letters).extracting(d -> d.getErrors().get(0).getMessage())
         .anySatisfy(m -> assertThat(m).contains("not in the Confluent Avro wire format"))
         .anySatisfy(m -> assertThat(m).contains("ends early"));
+
+    // the target's offsets lie past the dead letters: a restarted sink does not send them again
+    try (TargetSink again = new TargetSink(env.config()).start()) {
+      send(env, List.of(item(later, 70, 106)));
+      SinkWait.until(again, "caught up", () -> again.applied() >= 1 && again.lag() == 0);
+      assertThat(again.failed()).isZero();
+    }
   }
 
   @Test
@@ -265,6 +276,12 @@ abstract class TargetSinkContract {
       assertThat(got.get(0).headers().lastHeader(dev.ferry.schemas.DeadLetters.REPLAYED_FROM)).isNotNull();
       assertThat(dev.ferry.schemas.DeadLetters.attempt(got.get(0).headers())).isEqualTo(2);
     }
+  }
+
+  /** The partition the default partitioner gives {@code key} on the 3-partition test topics. */
+  private static int partition(final String key) {
+    return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+        key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % 3;
   }
 
   /** Sends {@code value} as it is, as a producer that does not write Ferry's format would. */
