@@ -67,11 +67,15 @@ class ConnectorOffsetsInKafkaIT {
         new StringDeserializer(), topics.changeSerde().deserializer())) {
       check.subscribe(List.of(orders));
       long read = 0;
+      long seen = 0;
       long idleSince = System.nanoTime();
       final long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-      while (System.nanoTime() < deadline && System.nanoTime() - idleSince < Duration.ofSeconds(3).toNanos()) {
+      // until the topic has been read to its end: records came, then none for 3 s
+      final long quiet = Duration.ofSeconds(3).toNanos();
+      while (System.nanoTime() < deadline && (seen == 0 || System.nanoTime() - idleSince < quiet)) {
         for (final ConsumerRecord<String, ChangeEvent> r : check.poll(Duration.ofMillis(200))) {
           idleSince = System.nanoTime();
+          seen++;
           if (r.value().getOp() == ChangeOp.READ) {
             read++;
           }
