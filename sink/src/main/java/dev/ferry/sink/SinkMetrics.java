@@ -95,7 +95,11 @@ final class SinkMetrics implements SinkMetricsMBean {
   @Override
   public long getReplicationDelayMs() {
     final long last = sink.lastSourceTsMs();
-    return last == 0 ? -1 : Math.max(0, System.currentTimeMillis() - last);
+    if (last == 0) {
+      return -1;
+    }
+    // caught up: a quiet source is not a delay, and an alert on this figure must not fire at night
+    return sink.lag() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - last);
   }
 
   @Override

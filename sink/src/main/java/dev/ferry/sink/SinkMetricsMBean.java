@@ -24,7 +24,10 @@ public interface SinkMetricsMBean {
   /** Source time of the last applied change, epoch milliseconds; 0 before the first. */
   long getLastSourceTimestampMs();
 
-  /** Milliseconds between the source making the last applied change and now; -1 before the first. */
+  /**
+   * Milliseconds between the source making the last applied change and now while records wait (lag above
+   * 0); 0 when the sink has caught up, however long the source has been quiet; -1 before the first change.
+   */
   long getReplicationDelayMs();
 
   /** False once the sink stopped, after an error or a clean stop. */

@@ -139,7 +139,11 @@ abstract class TargetSinkContract {
       // the same figures over JMX, as a monitoring system reads them
       assertThat(jmx.getAttribute(metrics, "RowsApplied")).isEqualTo(999L);
       assertThat(jmx.getAttribute(metrics, "DeadLetters")).isEqualTo(1L);
-      assertThat((Long) jmx.getAttribute(metrics, "ReplicationDelayMs")).isBetween(0L, 600_000L);
+      SinkWait.until(sink, "caught up", () -> sink.lag() == 0);
+      assertThat(jmx.getAttribute(metrics, "Lag")).isEqualTo(0L);
+      // caught up: no delay, however long ago the last change was made
+      assertThat(jmx.getAttribute(metrics, "ReplicationDelayMs")).isEqualTo(0L);
+      assertThat((Long) jmx.getAttribute(metrics, "LastSourceTimestampMs")).isPositive();
       assertThat(jmx.getAttribute(metrics, "Running")).isEqualTo(true);
     }
     assertThat(jmx.isRegistered(metrics)).isFalse();
