@@ -79,10 +79,11 @@ public record ConnectorConfig(
       PUBLICATION, OFFSET_STORAGE, OFFSET_FILE, OFFSET_TOPIC, OFFSET_FLUSH, SNAPSHOT_MODE);
 
   public static ConnectorConfig from(final Config config, final Map<String, String> passThrough) {
-    return new ConnectorConfig(KafkaSettings.from(config), config.get(NAME), config.get(HOST), config.get(PORT),
+    final KafkaSettings kafka = KafkaSettings.from(config);
+    return new ConnectorConfig(kafka, config.get(NAME), config.get(HOST), config.get(PORT),
         config.get(DATABASE), config.get(USER), config.get(PASSWORD), config.get(TABLES), config.get(SLOT),
         config.get(PUBLICATION), config.get(OFFSET_STORAGE), Path.of(config.get(OFFSET_FILE)),
-        config.get(OFFSET_TOPIC).isEmpty() ? KafkaSettings.from(config).topicPrefix() + ".connector-offsets"
+        config.get(OFFSET_TOPIC).isEmpty() ? kafka.topicPrefix() + ".connector-offsets"
             : config.get(OFFSET_TOPIC), config.get(OFFSET_FLUSH),
         config.get(SNAPSHOT_MODE), Map.copyOf(passThrough));
   }

@@ -28,7 +28,8 @@ final class CopyText {
 
     @Override
     public void integer(final long value, final String logical) {
-      final Object temporal = LogicalValues.temporal(logical, value);
+      // most integers have no logical type: no boxed value for them on this path
+      final Object temporal = logical == null ? null : LogicalValues.temporal(logical, value);
       if (temporal == null) {
         number(value);
       } else {

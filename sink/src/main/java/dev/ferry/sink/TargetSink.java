@@ -339,16 +339,7 @@ public final class TargetSink implements AutoCloseable {
               e instanceof SQLException ? "target database" : "dead-letter topic", e.getMessage(), attempt,
               backoffMs);
           closeConnection();
-          try {
-            Thread.sleep(backoffMs);
-          } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the target", ie);
-          }
-          backoffMs = Math.min(backoffMs * 2, config.maxRetryBackoff().toMillis());
-          if (!running) {
-            throw new IllegalStateException("sink stopping while the target is unavailable");
-          }
+          backoffMs = waitBeforeRetry(backoffMs, "the target");
         }
       }
     }
@@ -547,18 +538,28 @@ public final class TargetSink implements AutoCloseable {
       } catch (SinkDeadLetters.DeadLetterTopicUnavailable e) {
         // as the writers do for the target: wait and try again, the record is not passed over meanwhile
         LOG.warn("dead-letter topic unavailable ({}); retrying in {} ms", e.getMessage(), backoffMs);
-        try {
-          Thread.sleep(backoffMs);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while waiting for the dead-letter topic", ie);
-        }
-        backoffMs = Math.min(backoffMs * 2, config.maxRetryBackoff().toMillis());
-        if (!running) {
-          throw new IllegalStateException("sink stopping while the dead-letter topic is unavailable", e);
-        }
+        backoffMs = waitBeforeRetry(backoffMs, "the dead-letter topic");
       }
     }
+  }
+
+  /**
+   * Sleeps {@code backoffMs} before a retry of work on {@code what} that is unavailable.
+   *
+   * @return the next wait: doubled, at most {@code sink.max-retry-backoff}
+   * @throws IllegalStateException when interrupted, or when the sink is stopping
+   */
+  private long waitBeforeRetry(final long backoffMs, final String what) {
+    try {
+      Thread.sleep(backoffMs);
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + what, ie);
+    }
+    if (!running) {
+      throw new IllegalStateException("sink stopping while " + what + " is unavailable");
+    }
+    return Math.min(backoffMs * 2, config.maxRetryBackoff().toMillis());
   }
 
   /**
