@@ -2,6 +2,8 @@ package dev.ferry.cli;
 
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
+import dev.ferry.connector.ReplicaIdentity;
+import dev.ferry.connector.ReplicaIdentityPolicy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -34,6 +36,12 @@ public final class DatabaseCheck {
         Connection target = connect(config.sink().jdbcUrl(), config.sink().user(), config.sink().password())) {
       problems.addAll(MappingSchemaCheck.check(config.processor().mapping(), legacy, target,
           config.sink().versionColumn()));
+      if (config.connector() != null && config.connector().replicaIdentity() == ReplicaIdentityPolicy.CHECK) {
+        // with set-full the connector closes these gaps itself when it starts
+        for (final ReplicaIdentity.Gap g : ReplicaIdentity.gaps(legacy, config.connector().kafka().relations())) {
+          problems.add(new ConfigProblem("legacy.relations", g.relation().child(), null, g.describe()));
+        }
+      }
     } catch (SQLException e) {
       problems.add(new ConfigProblem("(database)", null, null, "cannot check the mapping against the databases: "
           + e.getMessage()));

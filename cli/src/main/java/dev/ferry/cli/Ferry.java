@@ -120,9 +120,15 @@ public final class Ferry implements Callable<Integer> {
       try {
         stop.await();
       } finally {
-        service.close();
-        System.out.printf(Locale.ROOT, "stopped; peak heap used %d MB%n", HeapPeak.megabytes());
-        stop.done();
+        try {
+          service.close();
+        } catch (Exception | Error e) {
+          // a service that failed may fail again while stopping: it must still exit, and non-zero
+          System.err.println("error while stopping: " + e);
+        } finally {
+          System.out.printf(Locale.ROOT, "stopped; peak heap used %d MB%n", HeapPeak.megabytes());
+          stop.done();
+        }
       }
       return died.isDone() ? 1 : 0;
     }

@@ -165,8 +165,7 @@ public final class FerryConfig {
     if (connector == null) {
       return false;
     }
-    return DatabaseCheck.run(this, "jdbc:postgresql://" + connector.host() + ":" + connector.port() + "/"
-        + connector.database(), connector.user(), connector.password());
+    return DatabaseCheck.run(this, connector.jdbcUrl(), connector.user(), connector.password());
   }
 
   public Set<Role> roles() {

@@ -7,6 +7,8 @@ import java.util.concurrent.CountDownLatch;
  * stopped cleanly and said {@link #done()}, instead of tearing it down mid-way.
  */
 public final class StopSignal {
+  /** Longest the JVM's shutdown waits for the work to stop; within a supervisor's usual 30-90 s grace period. */
+  private static final long STOP_TIMEOUT_SECONDS = 75;
   private final CountDownLatch requested = new CountDownLatch(1);
   private final CountDownLatch done = new CountDownLatch(1);
 
@@ -19,7 +21,10 @@ public final class StopSignal {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       s.requested.countDown();
       try {
-        s.done.await();
+        // bounded: a stop that hangs must not keep the process alive past what a supervisor waits
+        if (!s.done.await(STOP_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+          System.err.println("did not stop within " + STOP_TIMEOUT_SECONDS + " s; exiting anyway");
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -210,7 +210,21 @@ public final class ChangeEventConverter {
       case BYTES -> raw instanceof ByteBuffer bb ? bb : ByteBuffer.wrap((byte[]) raw);
       default -> raw.toString();
     };
-    return new ColumnValue(name, value, logical(logicalName, schema));
+    final String logical = logical(logicalName, schema);
+    if ("decimal".equals(logical) && value instanceof String text) {
+      return new ColumnValue(name, specialDecimal(text), logical);
+    }
+    return new ColumnValue(name, value, logical);
+  }
+
+  /** Debezium's names of numeric's special values, spelled as PostgreSQL spells them (other text unchanged). */
+  static String specialDecimal(final String text) {
+    return switch (text) {
+      case "NAN" -> "NaN";
+      case "POSITIVE_INFINITY" -> "Infinity";
+      case "NEGATIVE_INFINITY" -> "-Infinity";
+      default -> text;
+    };
   }
 
   private static String logical(final String logicalName, final Schema schema) {

@@ -31,6 +31,7 @@ public record ConnectorConfig(
     String offsetTopic,
     Duration offsetFlushInterval,
     SnapshotMode snapshotMode,
+    ReplicaIdentityPolicy replicaIdentity,
     Map<String, String> passThrough) {
 
   private static final String LEGACY = "legacy";
@@ -75,8 +76,16 @@ public record ConnectorConfig(
   public static final Setting<SnapshotMode> SNAPSHOT_MODE = Setting.option("connector.snapshot-mode", CONNECTOR,
       SnapshotMode.INITIAL, SnapshotMode.class, "When to read the tables' existing rows before streaming.");
 
+  public static final Setting<ReplicaIdentityPolicy> REPLICA_IDENTITY = Setting.option("connector.replica-identity",
+      CONNECTOR, ReplicaIdentityPolicy.CHECK, ReplicaIdentityPolicy.class, "A delete is captured with the old row's "
+          + "replica identity only (by default its primary key). A detail table of legacy.relations whose key lacks "
+          + "the header columns (a line with its own serial id) would send deletes that cannot be kept with their "
+          + "header. check: refuse to start, naming each such table and the statement that fixes it; set-full: run "
+          + "ALTER TABLE .. REPLICA IDENTITY FULL on each at start (needs the table's owner; more WAL per update and "
+          + "delete of those tables).");
+
   public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DATABASE, USER, PASSWORD, TABLES, NAME, SLOT,
-      PUBLICATION, OFFSET_STORAGE, OFFSET_FILE, OFFSET_TOPIC, OFFSET_FLUSH, SNAPSHOT_MODE);
+      PUBLICATION, OFFSET_STORAGE, OFFSET_FILE, OFFSET_TOPIC, OFFSET_FLUSH, SNAPSHOT_MODE, REPLICA_IDENTITY);
 
   public static ConnectorConfig from(final Config config, final Map<String, String> passThrough) {
     final KafkaSettings kafka = KafkaSettings.from(config);
@@ -85,7 +94,12 @@ public record ConnectorConfig(
         config.get(PUBLICATION), config.get(OFFSET_STORAGE), Path.of(config.get(OFFSET_FILE)),
         config.get(OFFSET_TOPIC).isEmpty() ? kafka.topicPrefix() + ".connector-offsets"
             : config.get(OFFSET_TOPIC), config.get(OFFSET_FLUSH),
-        config.get(SNAPSHOT_MODE), Map.copyOf(passThrough));
+        config.get(SNAPSHOT_MODE), config.get(REPLICA_IDENTITY), Map.copyOf(passThrough));
+  }
+
+  /** JDBC URL of the legacy database (for catalog checks; capture itself goes through Debezium). */
+  public String jdbcUrl() {
+    return "jdbc:postgresql://" + host + ":" + port + "/" + database;
   }
 
   /**

@@ -7,9 +7,14 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigProblem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -59,8 +64,15 @@ public final class LegacyCapture implements AutoCloseable {
     this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-capture-" + config.name()));
   }
 
-  /** Creates missing topics, then starts the engine in the background. */
+  /**
+   * Checks that every detail table's deletes name their header ({@link ReplicaIdentity}), creates missing
+   * topics, then starts the engine in the background.
+   *
+   * @throws ConfigException when a detail table's deletes would lack header columns and
+   *     {@code connector.replica-identity} is {@code check}; nothing is started
+   */
   public LegacyCapture start() {
+    checkReplicaIdentity();
     final List<String> names = new ArrayList<>();
     config.tables().forEach(t -> names.add(topics.cdc(t).name()));
     names.add(topics.transactions().name());
@@ -96,6 +108,27 @@ public final class LegacyCapture implements AutoCloseable {
     return this;
   }
 
+  private void checkReplicaIdentity() {
+    if (config.kafka().relations().isEmpty()) {
+      return;
+    }
+    final Properties p = new Properties();
+    p.put("user", config.user());
+    p.put("password", config.password());
+    p.put("connectTimeout", "10");
+    final List<ReplicaIdentity.Gap> gaps;
+    try (Connection legacy = DriverManager.getConnection(config.jdbcUrl(), p)) {
+      gaps = ReplicaIdentity.apply(legacy, config.kafka().relations(), config.replicaIdentity());
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the replica identity of the detail tables from "
+          + config.jdbcUrl() + ": " + e.getMessage(), e);
+    }
+    if (!gaps.isEmpty()) {
+      throw new ConfigException(gaps.stream().map(g -> new ConfigProblem("legacy.relations",
+          g.relation().child(), null, g.describe())).toList());
+    }
+  }
+
   /** Completes when the engine stops: normally after {@link #close()}, exceptionally on failure. */
   public CompletableFuture<Void> finished() {
     return finished;
@@ -113,7 +146,8 @@ public final class LegacyCapture implements AutoCloseable {
       if (engine != null) {
         engine.close();
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // Debezium refuses to close an engine that already stopped on a failure ("already shut down")
       LOG.warn("error while stopping capture {}: {}", config.name(), e.toString());
     }
     executor.shutdown();

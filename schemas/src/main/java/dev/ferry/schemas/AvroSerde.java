@@ -102,8 +102,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   /**
    * Decodes Confluent wire-format bytes; null stays null.
    *
-   * @throws SerializationException when the bytes are not in the wire format or do not match a
-   *     schema compatible with this serde's type
+   * @throws SerializationException when the bytes are not in the wire format, name a schema id the
+   *     registry does not know (404), or do not match a schema compatible with this serde's type
+   * @throws RegistryException when the registry cannot answer (not the record's fault: retry later)
    */
   public T decode(final String topic, final byte[] data) {
     return data == null ? null : decode(topic, data, 0, data.length);
@@ -133,7 +134,20 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
           + "(magic byte 0 + 4-byte schema id)");
     }
     final int writerId = ByteBuffer.wrap(data, offset + 1, 4).getInt();
-    final DirectReader<T> reader = readersByWriterId.computeIfAbsent(writerId, id -> readerFor(registry.byId(id)));
+    final DirectReader<T> reader;
+    try {
+      reader = readersByWriterId.computeIfAbsent(writerId, id -> readerFor(registry.byId(id)));
+    } catch (RegistryException e) {
+      if (e.status() == 404) {
+        // the record names a schema nobody registered: the record's fault, not the registry's
+        throw new SerializationException("record on " + topic + " names writer schema id " + writerId
+            + ", which the schema registry does not know", e);
+      }
+      throw e;
+    } catch (org.apache.avro.SchemaParseException e) {
+      throw new SerializationException("record on " + topic + " names writer schema id " + writerId
+          + ", which is not an Avro schema", e);
+    }
     try {
       if (sameSchema == null) {
         return (R) reader.read(data, offset + 5, length - 5);

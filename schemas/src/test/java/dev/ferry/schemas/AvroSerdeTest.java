@@ -40,6 +40,32 @@ class AvroSerdeTest {
   }
 
   @Test
+  void aSchemaIdTheRegistryDoesNotKnowIsTheRecordsFault() {
+    final byte[] poison = {0, 0x7f, 0x12, 0x34, 0x56, 2, 4, 6};
+    assertThatThrownBy(() -> serde.decode("cdc", poison))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("writer schema id 2131899478, which the schema registry does not know");
+  }
+
+  @Test
+  void aRegistryThatDoesNotAnswerIsNotTheRecordsFault() {
+    final SchemaRegistry down = new SchemaRegistry() {
+      @Override
+      public int register(final String subject, final org.apache.avro.Schema schema) {
+        throw new RegistryException("schema registry cannot be reached", 503);
+      }
+
+      @Override
+      public org.apache.avro.Schema byId(final int id) {
+        throw new RegistryException("schema registry cannot be reached", 503);
+      }
+    };
+    final byte[] good = serde.encode("t", record());
+    assertThatThrownBy(() -> new AvroSerde<>(down, ApplyRecord.getClassSchema()).decode("t", good))
+        .isInstanceOf(RegistryException.class);
+  }
+
+  @Test
   void nullStaysNullForTombstones() {
     assertThat(serde.encode("t", null)).isNull();
     assertThat(serde.decode("t", null)).isNull();

@@ -25,7 +25,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistry {
   @Override
   public Schema byId(final int id) {
     if (id < 1 || id > schemas.size()) {
-      throw new RegistryException("unknown schema id " + id);
+      throw new RegistryException("unknown schema id " + id, 404);
     }
     return schemas.get(id - 1);
   }

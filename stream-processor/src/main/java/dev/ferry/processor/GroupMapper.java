@@ -15,6 +15,7 @@ import dev.ferry.schemas.Stage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -70,6 +71,14 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
       } catch (ConversionException ex) {
         deadLetter(record, e, Stage.MAP, List.of(DeadLetters.error(ex.rule(), null, null, ex.getMessage(),
             ex.resolution())));
+        continue;
+      } catch (StreamsException ex) {
+        throw ex; // a state store's failure is not the row's: the task restarts and reads the row again
+      } catch (RuntimeException ex) {
+        // a value nobody foresaw must cost one dead letter, never the stream thread (which would fail on it forever)
+        LOG.error("mapping {} key {} failed unexpectedly", e.getSource().getTable(), e.getKey(), ex);
+        deadLetter(record, e, Stage.MAP, List.of(DeadLetters.error("map.failed", null, null,
+            "mapping failed: " + ex, "report this with the dead letter; replay it once Ferry is fixed")));
         continue;
       }
       if (mapped == null) {

@@ -113,6 +113,26 @@ class ProcessorTopologyTest {
     });
   }
 
+  /** PostgreSQL's numeric holds NaN and infinities; Debezium names them NAN, POSITIVE_INFINITY, NEGATIVE_INFINITY. */
+  @Test
+  void aNumericNanOrInfinityCostsOneDeadLetterAndTheNextRowsApply() {
+    final java.util.Map<String, String> shown = java.util.Map.of("NAN", "NaN", "POSITIVE_INFINITY", "Infinity",
+        "-Infinity", "-Infinity");
+    int id = 1;
+    for (final String special : java.util.List.of("NAN", "POSITIVE_INFINITY", "-Infinity")) {
+      id++;
+      f.send(TopologyFixture.change("orders", ChangeOp.READ, id, null, null, java.util.List.of(Columns.of("order_id", id)),
+          java.util.List.of(Columns.of("order_id", id), Columns.of("freight", special, "decimal"))));
+      final DeadLetter d = f.deadLetters.readValue();
+      assertThat(d.getStage()).isEqualTo(Stage.MAP);
+      assertThat(d.getErrors().get(0).getRule()).isEqualTo("map.decimal");
+      assertThat(d.getErrors().get(0).getMessage()).contains("not a finite number");
+      assertThat(d.getErrors().get(0).getValue()).isEqualTo(shown.get(special));
+    }
+    f.send(order(ChangeOp.READ, 10300, 7, null, null));
+    assertThat(f.applied()).containsExactly("sales_order 10300 UPSERT v0 [public.orders/10300/7 0/1] key=10300");
+  }
+
   @Test
   void unreadableBytesBecomeAReadDeadLetterKeptByteForByte() {
     final byte[] garbage = {42, 1, 2, 3};

@@ -73,7 +73,9 @@ public final class Sandbox {
       final Path dir = workDir.resolve(name);
       Files.createDirectories(dir);
       final ConfigSource source = DemoEnvironment.configSource(stack, name, name + "_legacy", name + "_target",
-          tables, o.relations() == null ? "" : o.relations(), o.mapping().toAbsolutePath(), dir);
+          tables, o.relations() == null ? "" : o.relations(), o.mapping().toAbsolutePath(), dir)
+          // the legacy database here is a throwaway copy: let detail deletes name their header without asking
+          .with("connector.replica-identity", "set-full", "sandbox");
       final FerryConfig config = FerryConfig.resolve(source, EnumSet.allOf(Role.class), dir);
       out.println("Legacy database : " + stack.legacy().jdbcUrl(name + "_legacy") + "  (user postgres, no password)");
       out.println("Target database : " + stack.target().jdbcUrl(name + "_target") + "  (user postgres, no password)");

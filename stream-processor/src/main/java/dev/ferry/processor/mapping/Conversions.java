@@ -47,7 +47,8 @@ public final class Conversions {
           exact = new BigDecimal(v.toString().trim());
         }
       } catch (NumberFormatException e) {
-        throw new ConversionException("map.decimal", "'" + v + "' in " + in.getName() + " is not a number",
+        throw new ConversionException("map.decimal", "'" + v + "' in " + in.getName() + " is not a "
+            + (RowValues.isSpecialNumber(v) ? "finite number: a decimal cannot hold it" : "number"),
             "correct the source value or map the column with a default");
       }
       return new ColumnValue(name, exact.setScale(scale, rounding).toPlainString(), "decimal");

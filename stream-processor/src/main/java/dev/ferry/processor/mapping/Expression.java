@@ -1,11 +1,13 @@
 package dev.ferry.processor.mapping;
 
 import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.extensions.CelExtensions;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
@@ -18,9 +20,15 @@ import java.util.Map;
  * Compiled once when the mapping is loaded; thread-safe.
  */
 public final class Expression {
+  private static final CelOptions OPTIONS = CelOptions.current().build();
+  /** CEL's string and math extensions: {@code trim()}, {@code lowerAscii()}, {@code math.round()}, ... */
   private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
+      .setOptions(OPTIONS)
+      .addLibraries(CelExtensions.strings(), CelExtensions.math(OPTIONS))
       .addVar("row", MapType.create(SimpleType.STRING, SimpleType.DYN)).build();
-  private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+  private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
+      .setOptions(OPTIONS)
+      .addLibraries(CelExtensions.strings(), CelExtensions.math(OPTIONS)).build();
 
   private final String text;
   private final CelRuntime.Program program;

@@ -33,7 +33,7 @@ final class RowValues {
       return temporal.toString();
     }
     if ("decimal".equals(c.getLogical())) {
-      return Double.parseDouble(v.toString());
+      return decimal(c.getName(), v.toString());
     }
     if (v instanceof Integer || v instanceof Long) {
       return ((Number) v).longValue();
@@ -48,6 +48,49 @@ final class RowValues {
       return i.toString();
     }
     return v;
+  }
+
+  /**
+   * A legacy decimal as a CEL double. PostgreSQL's {@code numeric} also holds {@code NaN} and
+   * {@code ±Infinity} (Debezium writes them {@code NAN}, {@code POSITIVE_INFINITY}, {@code NEGATIVE_INFINITY}):
+   * they become the double of the same meaning, so an expression can test them ({@code math.isNaN()}).
+   *
+   * @throws ConversionException when the text is no number at all
+   */
+  static double decimal(final String column, final String text) {
+    switch (text) {
+      case "NaN", "NAN" -> {
+        return Double.NaN;
+      }
+      case "Infinity", "POSITIVE_INFINITY" -> {
+        return Double.POSITIVE_INFINITY;
+      }
+      case "-Infinity", "NEGATIVE_INFINITY" -> {
+        return Double.NEGATIVE_INFINITY;
+      }
+      default -> {
+        try {
+          return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+          throw new ConversionException("map.decimal", "'" + text + "' in " + column + " is not a number",
+              "correct the source value");
+        }
+      }
+    }
+  }
+
+  /** True for NaN and infinities, in any of the spellings {@link #decimal} reads, and as Java doubles/floats. */
+  static boolean isSpecialNumber(final Object v) {
+    if (v instanceof Double d) {
+      return d.isNaN() || d.isInfinite();
+    }
+    if (v instanceof Float f) {
+      return f.isNaN() || f.isInfinite();
+    }
+    return v != null && switch (v.toString()) {
+      case "NaN", "NAN", "Infinity", "POSITIVE_INFINITY", "-Infinity", "NEGATIVE_INFINITY" -> true;
+      default -> false;
+    };
   }
 
   /** Text of a value for messages: what the user would see in the source. */

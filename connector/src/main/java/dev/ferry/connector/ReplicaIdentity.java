@@ -1,0 +1,114 @@
+package dev.ferry.connector;
+
+import dev.ferry.schemas.Relation;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes sure every detail table's deletes carry its header columns. A delete is captured with the old
+ * row's <em>replica identity</em> only: by default the primary key. A detail row whose primary key does not
+ * contain the columns that name its header (an invoice line with its own serial id) is then deleted
+ * without saying which invoice it belonged to, so it cannot be keyed, partitioned and grouped with its
+ * header: the header's delete would reach the target apart from its lines' deletes (a reader sees an
+ * invoice without its lines; a foreign key refuses the header's delete). {@code REPLICA IDENTITY FULL}
+ * (or an identity index holding the header columns) fixes it.
+ */
+public final class ReplicaIdentity {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicaIdentity.class);
+
+  private ReplicaIdentity() {
+  }
+
+  /** A detail table whose deletes would lack header columns. */
+  public record Gap(Relation relation, String identity, List<String> missing) {
+    /** The statement that closes the gap. */
+    public String fix() {
+      return "ALTER TABLE " + quoted(relation.child()) + " REPLICA IDENTITY FULL";
+    }
+
+    /** One sentence for the user: what is wrong, why it matters, what to do. */
+    public String describe() {
+      return "deletes of detail table " + relation.child() + " carry only its " + identity + ", without "
+          + String.join(", ", missing) + ", so a deleted row could not be kept with its " + relation.parent()
+          + " row; run " + fix() + " on the legacy database (or set connector.replica-identity: set-full)";
+    }
+  }
+
+  /** The relations whose detail table's deletes would lack header columns, as found in {@code legacy}'s catalog. */
+  public static List<Gap> gaps(final Connection legacy, final List<Relation> relations) throws SQLException {
+    final List<Gap> out = new ArrayList<>();
+    for (final Relation r : relations) {
+      final String[] parts = r.child().split("\\.", 2);
+      try (PreparedStatement ps = legacy.prepareStatement("""
+          SELECT c.relreplident,
+                 ARRAY(SELECT a.attname::text FROM pg_index i
+                       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                       WHERE i.indrelid = c.oid
+                         AND ((c.relreplident = 'd' AND i.indisprimary) OR (c.relreplident = 'i' AND i.indisreplident)))
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ? AND c.relname = ?""")) {
+        ps.setString(1, parts[0]);
+        ps.setString(2, parts[1]);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            continue; // an unknown table is the mapping check's to report
+          }
+          final String kind = rs.getString(1);
+          if ("f".equals(kind)) {
+            continue;
+          }
+          final Array array = rs.getArray(2);
+          final List<String> identity = Arrays.asList((String[]) array.getArray());
+          final List<String> missing = r.childColumns().stream().filter(col -> !identity.contains(col)).toList();
+          if (!missing.isEmpty()) {
+            out.add(new Gap(r, switch (kind) {
+              case "d" -> identity.isEmpty() ? "nothing (no primary key)" : "primary key " + identity;
+              case "i" -> "replica identity index " + identity;
+              default -> "nothing (REPLICA IDENTITY NOTHING)";
+            }, missing));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Applies {@code policy} to the gaps found: sets {@code REPLICA IDENTITY FULL} on each, or returns them
+   * untouched for the caller to refuse.
+   *
+   * @return the gaps left (empty when none, or all were closed)
+   */
+  public static List<Gap> apply(final Connection legacy, final List<Relation> relations,
+      final ReplicaIdentityPolicy policy) throws SQLException {
+    final List<Gap> gaps = gaps(legacy, relations);
+    if (policy != ReplicaIdentityPolicy.SET_FULL || gaps.isEmpty()) {
+      return gaps;
+    }
+    for (final Gap g : gaps) {
+      try (Statement s = legacy.createStatement()) {
+        s.execute(g.fix());
+      }
+      LOG.info("{}: deletes carried only its {}; set REPLICA IDENTITY FULL so that they name their {} row",
+          g.relation().child(), g.identity(), g.relation().parent());
+    }
+    if (!legacy.getAutoCommit()) {
+      legacy.commit();
+    }
+    return List.of();
+  }
+
+  private static String quoted(final String table) {
+    final String[] parts = table.split("\\.", 2);
+    return "\"" + parts[0].replace("\"", "\"\"") + "\".\"" + parts[1].replace("\"", "\"\"") + "\"";
+  }
+}

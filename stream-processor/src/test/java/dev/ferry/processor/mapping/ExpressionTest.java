@@ -1,0 +1,54 @@
+package dev.ferry.processor.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ExpressionTest {
+
+  private static Object eval(final String expr, final Map<String, Object> row) {
+    return Expression.compile(expr).eval(row);
+  }
+
+  @Test
+  void theStringExtensionsThatDocsMappingMdListsAreThere() {
+    final Map<String, Object> row = Map.of("email", "  Ann.Lee@Example.ORG ", "code", "a-b-c");
+    assertThat(eval("row.email.trim().lowerAscii()", row)).isEqualTo("ann.lee@example.org");
+    assertThat(eval("row.email.trim().upperAscii()", row)).isEqualTo("ANN.LEE@EXAMPLE.ORG");
+    assertThat(eval("row.code.replace('-', '')", row)).isEqualTo("abc");
+    assertThat(eval("row.code.split('-').size()", row)).isEqualTo(3L);
+    assertThat(eval("row.code.substring(2)", row)).isEqualTo("b-c");
+    assertThat(eval("row.code.indexOf('c')", row)).isEqualTo(4L);
+    assertThat(eval("['x', 'y'].join('/')", row)).isEqualTo("x/y");
+    assertThat(eval("row.code.startsWith('a') && row.code.endsWith('c') && row.code.contains('b')", row))
+        .isEqualTo(true);
+    assertThat(eval("row.code.matches('^[a-c-]+$')", row)).isEqualTo(true);
+  }
+
+  @Test
+  void mathExtensionsRoundMoneyToCents() {
+    final Map<String, Object> row = Map.of("total", 0.29, "n", -3L);
+    // 0.29 * 100.0 is 28.999999999999996 as a double: int() truncates, math.round() does not
+    assertThat(eval("int(row.total * 100.0)", row)).isEqualTo(28L);
+    assertThat(eval("int(math.round(row.total * 100.0))", row)).isEqualTo(29L);
+    assertThat(eval("math.abs(row.n)", row)).isEqualTo(3L);
+    assertThat(eval("math.greatest(1, 5, 3)", row)).isEqualTo(5L);
+  }
+
+  @Test
+  void anUnknownFunctionIsACompileErrorNamingIt() {
+    assertThatThrownBy(() -> Expression.compile("row.email.toLowerCase()"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("toLowerCase");
+  }
+
+  @Test
+  void aMissingColumnFailsAtEvaluationAsAConversionError() {
+    final Map<String, Object> row = new HashMap<>();
+    row.put("a", null);
+    assertThatThrownBy(() -> eval("row.b + 'x'", row)).isInstanceOf(ConversionException.class)
+        .hasMessageContaining("row.b");
+  }
+}
