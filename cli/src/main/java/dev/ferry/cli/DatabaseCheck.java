@@ -2,6 +2,7 @@ package dev.ferry.cli;
 
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
+import dev.ferry.config.Secrets;
 import dev.ferry.connector.ReplicaIdentity;
 import dev.ferry.connector.ReplicaIdentityPolicy;
 import java.sql.Connection;
@@ -44,7 +45,7 @@ public final class DatabaseCheck {
       }
     } catch (SQLException e) {
       problems.add(new ConfigProblem("(database)", null, null, "cannot check the mapping against the databases: "
-          + e.getMessage()));
+          + Secrets.redactUrl(e.getMessage())));
     }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);

@@ -51,6 +51,9 @@ public final class DeadLetterExport {
     final Properties p = new Properties();
     p.put("bootstrap.servers", bootstrapServers);
     p.put("enable.auto.commit", "false");
+    // the processor writes dead letters in transactions: an aborted one was never a dead letter (it is written
+    // again when the task retries), so only committed ones count
+    p.put("isolation.level", "read_committed");
     long written = 0;
     try (KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
         topic.valueSerde().deserializer())) {

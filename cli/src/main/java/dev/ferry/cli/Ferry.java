@@ -78,11 +78,18 @@ public final class Ferry implements Callable<Integer> {
     @Option(names = "--target", required = true, description = "Target schema (SQL DDL).")
     Path target;
 
-    @Option(names = "--mapping", required = true, description = "Mapping file (YAML, see docs/mapping.md).")
+    @Option(names = "--mapping", description = "Mapping file (YAML, see docs/mapping.md); default: the "
+        + "configuration's processor.mapping-file.")
     Path mapping;
 
+    @Option(names = {"-c", "--config"}, description = "Your Ferry configuration file (as the services read it, "
+        + "FERRY_* overrides included): its settings apply, its connection settings are replaced by the embedded "
+        + "stack's.")
+    Path config;
+
     @Option(names = "--relations", defaultValue = "", description = "Header/detail relations, comma-separated, e.g. "
-        + "'public.order_details(order_id) -> public.orders(order_id)'.")
+        + "'public.order_details(order_id) -> public.orders(order_id)'; default: the configuration's "
+        + "legacy.relations.")
     String relations;
 
     @Option(names = "--once", description = "Sync, wait until drained, then stop.")
@@ -100,7 +107,7 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final Path dir = workDir != null ? workDir : Files.createTempDirectory("ferry-sandbox-");
       return new dev.ferry.cli.sandbox.Sandbox(System.out, dir).run(new dev.ferry.cli.sandbox.Sandbox.Options(legacy,
-          target, mapping, relations, once, export)) ? 0 : 1;
+          target, mapping, relations, once, export, config)) ? 0 : 1;
     }
   }
 

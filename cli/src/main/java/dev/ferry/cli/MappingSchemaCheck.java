@@ -69,7 +69,8 @@ public final class MappingSchemaCheck {
           } else if (!fits(f.type(), type)) {
             out.add(problem(f.origin(), f.description() + ".type", f.type(), "a " + f.type()
                 + " value does not fit target column " + t.targetTable() + "." + f.target() + " ("
-                + jdbcTypeName(type) + ")"));
+                + jdbcTypeName(type) + ")" + ("timestamp".equals(f.type()) && type == Types.DATE
+                ? "; use type: date, which takes a timestamp's date and drops its time of day" : "")));
           }
         }
       }

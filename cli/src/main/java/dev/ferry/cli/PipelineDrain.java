@@ -6,9 +6,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * Tells when a running pipeline has drained: the capture has published nothing new for a while, the
- * processor has committed everything on the CDC topics, and the sink has applied (or parked) nothing
- * pending. An extra condition (row counts, say) can be required as well.
+ * Tells when a running pipeline has drained: the capture has finished its snapshot and streams, has
+ * published nothing new for a while, the processor has committed everything on the CDC topics, and the
+ * sink has applied (or parked) nothing pending. An extra condition (row counts, say) can be required as well.
  */
 public final class PipelineDrain {
   private static final int STABLE_ROUNDS = 4;
@@ -36,7 +36,9 @@ public final class PipelineDrain {
     try (PipelineLag lag = new PipelineLag(processor.kafka().bootstrapServers())) {
       while (System.nanoTime() < deadline && !stop.getAsBoolean()) {
         final long published = pipeline.capture().published();
-        final boolean drained = published == lastPublished && lag.behind(processor.applicationId(), cdc) == 0
+        // streaming: the snapshot is over; before that, nothing published yet is not "drained"
+        final boolean drained = pipeline.capture().streaming() && published == lastPublished
+            && lag.behind(processor.applicationId(), cdc) == 0
             && pipeline.sink().lag() == 0 && extra.getAsBoolean();
         lastPublished = published;
         stable = drained ? stable + 1 : 0;

@@ -61,8 +61,9 @@ public final class Config {
       try {
         resolved.put(s.key(), s.parser().apply(raw.text()));
       } catch (IllegalArgumentException e) {
-        problems.add(new ConfigProblem(s.key(), raw.text(), raw.origin(),
-            e.getMessage() + "; expected " + s.allowed()));
+        problems.add(new ConfigProblem(s.key(), Secrets.printable(s.key(), raw.text()), raw.origin(),
+            Secrets.isSecretKey(s.key()) ? "not an allowed value; expected " + s.allowed()
+                : e.getMessage() + "; expected " + s.allowed()));
       }
     }
     for (final Map.Entry<String, RawValue> e : source.values().entrySet()) {
@@ -70,8 +71,11 @@ public final class Config {
       if (known.contains(key) || ignoredPrefixes.stream().anyMatch(key::startsWith)) {
         continue;
       }
-      problems.add(new ConfigProblem(key, e.getValue().text(), e.getValue().origin(),
-          "unknown key" + suggestion(key, known)));
+      final String suggestion = suggestion(key, known);
+      // a mistyped password key is still a password: neither it nor a URL's password is echoed
+      final String value = Secrets.isSecretKey(key) || Secrets.isSecretKey(suggestion.replace("'?", ""))
+          ? Secrets.HIDDEN : Secrets.redactUrl(e.getValue().text());
+      problems.add(new ConfigProblem(key, value, e.getValue().origin(), "unknown key" + suggestion));
     }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);

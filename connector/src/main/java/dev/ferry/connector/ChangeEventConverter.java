@@ -169,16 +169,20 @@ public final class ChangeEventConverter {
         case "io.debezium.time.Date", "org.apache.kafka.connect.data.Date" -> {
           final int days = raw instanceof java.util.Date d
               ? (int) Math.floorDiv(d.getTime(), 86_400_000L) : ((Number) raw).intValue();
-          return new ColumnValue(name, days, "date");
+          final String infinity = Infinity.ofDate(days);
+          return infinity != null ? Infinity.value(name, infinity) : new ColumnValue(name, days, "date");
         }
-        case "io.debezium.time.MicroTimestamp" -> {
-          return new ColumnValue(name, ((Number) raw).longValue(), "timestamp-micros");
-        }
-        case "io.debezium.time.Timestamp" -> {
-          return new ColumnValue(name, ((Number) raw).longValue() * 1000L, "timestamp-micros");
-        }
-        case "io.debezium.time.NanoTimestamp" -> {
-          return new ColumnValue(name, ((Number) raw).longValue() / 1000L, "timestamp-micros");
+        case "io.debezium.time.MicroTimestamp", "io.debezium.time.Timestamp", "io.debezium.time.NanoTimestamp" -> {
+          final long value = ((Number) raw).longValue();
+          final String infinity = Infinity.ofTimestamp(value);
+          if (infinity != null) {
+            return Infinity.value(name, infinity);
+          }
+          return new ColumnValue(name, switch (logicalName) {
+            case "io.debezium.time.Timestamp" -> value * 1000L;
+            case "io.debezium.time.NanoTimestamp" -> value / 1000L;
+            default -> value;
+          }, "timestamp-micros");
         }
         case "io.debezium.time.MicroTime" -> {
           return new ColumnValue(name, ((Number) raw).longValue(), "time-micros");
@@ -187,7 +191,14 @@ public final class ChangeEventConverter {
           return new ColumnValue(name, ((Number) raw).longValue() * 1000L, "time-micros");
         }
         case "io.debezium.time.ZonedTimestamp" -> {
-          return new ColumnValue(name, raw.toString(), "timestamp-tz");
+          final String text = raw.toString();
+          return Infinity.isText(text) ? Infinity.value(name, text) : new ColumnValue(name, text, "timestamp-tz");
+        }
+        case "io.debezium.time.ZonedTime" -> {
+          return new ColumnValue(name, raw.toString(), "time-tz");
+        }
+        case "io.debezium.time.Interval" -> {
+          return new ColumnValue(name, raw.toString(), "interval");
         }
         case "io.debezium.data.Uuid" -> {
           return new ColumnValue(name, raw.toString(), "uuid");

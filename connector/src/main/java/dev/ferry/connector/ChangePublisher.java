@@ -2,11 +2,15 @@ package dev.ferry.connector;
 
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.CommitMarker;
+import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.HeaderKeys;
 import dev.ferry.schemas.SourcePosition;
+import dev.ferry.schemas.Stage;
 import dev.ferry.schemas.TransactionMarker;
 import dev.ferry.schemas.TransactionStatus;
 import io.debezium.engine.DebeziumEngine;
@@ -25,6 +29,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -50,6 +55,9 @@ import org.slf4j.LoggerFactory;
 final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
   private static final Logger LOG = LoggerFactory.getLogger(ChangePublisher.class);
 
+  /** A change event larger than this is dead-lettered: room is left for the key and the record batch's framing. */
+  private static final int LARGEST_CHANGE = FerryTopics.MAX_MESSAGE_BYTES - 64 * 1024;
+
   private final Producer<byte[], byte[]> producer;
   private final FerryTopics topics;
   private final String debeziumTransactionTopic;
@@ -69,8 +77,9 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     this.cdcTopics = List.copyOf(cdcTopics);
   }
 
-  /** What one Debezium record became. */
-  private record Outgoing(ProducerRecord<byte[], byte[]> record, String txId, TransactionMarker marker) {
+  /** What one Debezium record became: the record to send, and the change it carries (null for a marker). */
+  private record Outgoing(ProducerRecord<byte[], byte[]> record, String txId, TransactionMarker marker,
+      ChangeEvent change) {
   }
 
   @Override
@@ -86,7 +95,11 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     for (int i = 0; i < records.size(); i++) {
       final Future<RecordMetadata> f = sent.get(i);
       if (f != null) {
-        final RecordMetadata meta = await(f);
+        final RecordMetadata meta = awaitOrDeadLetter(f, outgoing.get(i));
+        if (meta == null) {
+          committer.markProcessed(records.get(i));
+          continue;
+        }
         published.incrementAndGet();
         final Outgoing out = outgoing.get(i);
         if (out.marker() != null) {
@@ -141,6 +154,25 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     }
   }
 
+  /**
+   * Waits for Kafka's acknowledgement of {@code out}. A change Kafka refuses as too large (a topic made with a
+   * lower limit than {@link FerryTopics#MAX_MESSAGE_BYTES}) is dead-lettered instead, and null returned.
+   */
+  private RecordMetadata awaitOrDeadLetter(final Future<RecordMetadata> f, final Outgoing out)
+      throws InterruptedException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RecordTooLargeException && out.change() != null) {
+        deadLetterTooLarge(out.change(), out.record().value().length, out.record().topic(),
+            "Kafka refused it: " + e.getCause().getMessage());
+        return null;
+      }
+      throw new IllegalStateException("Kafka did not accept a change event; the capture stops without "
+          + "advancing its position, so nothing is lost: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
   private static RecordMetadata await(final Future<RecordMetadata> f) throws InterruptedException {
     try {
       return f.get();
@@ -150,7 +182,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     }
   }
 
-  private Outgoing toKafka(final SourceRecord record) {
+  private Outgoing toKafka(final SourceRecord record) throws InterruptedException {
     if (!(record.value() instanceof Struct value)) {
       return null;
     }
@@ -158,7 +190,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       final TransactionMarker marker = converter.transaction(value);
       final String topic = topics.transactions().name();
       return new Outgoing(new ProducerRecord<>(topic, bytes(marker.getTxId()),
-          topics.transactions().valueSerde().serializer().serialize(topic, marker)), marker.getTxId(), marker);
+          topics.transactions().valueSerde().serializer().serialize(topic, marker)), marker.getTxId(), marker, null);
     }
     final ChangeEvent change = converter.change((Struct) record.key(), value);
     if (change == null) {
@@ -173,8 +205,62 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
           + "keyed by its primary key instead", table, key);
     }
     final String topic = topics.cdc(table).name();
-    return new Outgoing(new ProducerRecord<>(topic, bytes(key), topics.changeSerde().encode(topic, change)),
-        change.getSource().getTxId(), null);
+    final byte[] encoded = topics.changeSerde().encode(topic, change);
+    if (encoded.length > LARGEST_CHANGE) {
+      deadLetterTooLarge(change, encoded.length, topic, "larger than the " + FerryTopics.MAX_MESSAGE_BYTES
+          + " bytes Ferry's topics take");
+      return null;
+    }
+    return new Outgoing(new ProducerRecord<>(topic, bytes(key), encoded), change.getSource().getTxId(), null, change);
+  }
+
+  /**
+   * Sends a dead letter (stage CAPTURE) for a change too large to publish, naming its largest column and the
+   * sizes, and waits for Kafka to take it: the change is then passed over, never silently. It carries no
+   * original bytes (they would not fit either); the resolution says how to send the row again.
+   */
+  private void deadLetterTooLarge(final ChangeEvent change, final int bytes, final String topic, final String why)
+      throws InterruptedException {
+    final ColumnValue largest = largestColumn(change);
+    final String size = largest == null ? "?" : String.format(java.util.Locale.ROOT, "%,d", sizeOf(largest));
+    final DeadLetter letter = DeadLetters.of(Stage.CAPTURE, topic, -1, -1L, null, null, change,
+        List.of(DeadLetters.error("capture.too-large", largest == null ? null : largest.getName(),
+            largest == null ? null : size + " bytes",
+            String.format(java.util.Locale.ROOT, "the change is %,d bytes, %s; its largest column %s holds %s bytes",
+                bytes, why, largest == null ? "?" : largest.getName(), size),
+            "raise max.message.bytes of " + topic + " and the producers' max.request.size, or leave the column out "
+                + "of legacy.tables' capture; then touch the row (UPDATE .. SET col = col) to send it again")), null);
+    LOG.warn("dead letter: {} change of {} key {} is {} bytes ({}); capture goes on without it", change.getOp(),
+        letter.getSourceTable(), letter.getSourceKey(), bytes, why);
+    final String deadLetterTopic = topics.deadLetter().name();
+    await(producer.send(new ProducerRecord<>(deadLetterTopic, letter.getSourceKey() == null ? null : bytes(letter.getSourceKey()),
+        topics.deadLetter().valueSerde().serializer().serialize(deadLetterTopic, letter))));
+  }
+
+  private static ColumnValue largestColumn(final ChangeEvent change) {
+    ColumnValue largest = null;
+    for (final List<ColumnValue> row : java.util.Arrays.asList(change.getAfter(), change.getBefore())) {
+      if (row == null) {
+        continue;
+      }
+      for (final ColumnValue c : row) {
+        if (largest == null || sizeOf(c) > sizeOf(largest)) {
+          largest = c;
+        }
+      }
+    }
+    return largest;
+  }
+
+  private static long sizeOf(final ColumnValue c) {
+    final Object v = c.getValue();
+    if (v instanceof CharSequence text) {
+      return text.toString().getBytes(StandardCharsets.UTF_8).length;
+    }
+    if (v instanceof java.nio.ByteBuffer b) {
+      return b.remaining();
+    }
+    return v == null ? 0 : 8;
   }
 
   private static byte[] bytes(final String s) {

@@ -127,6 +127,8 @@ public record ConnectorConfig(
     p.put("provide.transaction.metadata", "true");
     p.put("decimal.handling.mode", "string");
     p.put("time.precision.mode", "adaptive_time_microseconds");
+    // ISO-8601 text (P1Y2M3DT4H5M6.5S), which PostgreSQL reads back exactly; the numeric mode counts a month as 30 days
+    p.put("interval.handling.mode", "string");
     p.put("column.propagate.source.type", ".*");
     p.put("tombstones.on.delete", "false");
     p.put("offset.storage", offsetStorage.backingStore());

@@ -10,6 +10,7 @@ import io.debezium.engine.format.ChangeEventFormat;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -23,6 +24,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -56,6 +60,7 @@ public final class LegacyCapture implements AutoCloseable {
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(FerryTopics.MAX_MESSAGE_BYTES + 1024 * 1024));
     p.put(ProducerConfig.CLIENT_ID_CONFIG, config.name() + "-capture");
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     this.publisher = new ChangePublisher(producer, topics, config.debeziumTransactionTopic(),
@@ -76,6 +81,7 @@ public final class LegacyCapture implements AutoCloseable {
     final List<String> names = new ArrayList<>();
     config.tables().forEach(t -> names.add(topics.cdc(t).name()));
     names.add(topics.transactions().name());
+    names.add(topics.deadLetter().name());
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of(topics.transactions().name()));
     if (config.offsetStorage() == OffsetStorage.FILE) {
       try {
@@ -132,6 +138,27 @@ public final class LegacyCapture implements AutoCloseable {
   /** Completes when the engine stops: normally after {@link #close()}, exceptionally on failure. */
   public CompletableFuture<Void> finished() {
     return finished;
+  }
+
+  /**
+   * True once Debezium streams changes: the snapshot, if any, is over (streaming starts only after it). Read
+   * from Debezium's own metrics; false before the engine has started, so that "nothing published yet" is never
+   * taken for "drained".
+   */
+  public boolean streaming() {
+    try {
+      final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+      for (final ObjectName n : server.queryNames(new ObjectName(
+          "debezium.postgres:type=connector-metrics,context=streaming,*"), null)) {
+        if (config.name().equals(n.getKeyProperty("server")) && Boolean.TRUE.equals(server.getAttribute(n, "Connected"))) {
+          return true;
+        }
+      }
+      return false;
+    } catch (JMException e) {
+      LOG.debug("cannot read Debezium's streaming metrics: {}", e.toString());
+      return false;
+    }
   }
 
   /** Events Kafka has acknowledged so far. */

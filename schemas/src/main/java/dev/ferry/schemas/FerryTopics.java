@@ -9,6 +9,13 @@ import org.apache.kafka.common.serialization.Serdes;
  * {@link Columns#keyText}); values are Avro in the Confluent wire format.
  */
 public final class FerryTopics {
+  /**
+   * The largest record Ferry writes: topics it creates accept it ({@code max.message.bytes}) and its producers
+   * send it ({@code max.request.size}). Kafka's default is 1 MB, less than one legacy row with a large text or
+   * document; a change larger than this is dead-lettered by the connector with its column and size, and
+   * capture goes on.
+   */
+  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   private final String prefix;
   private final AvroSerde<ChangeEvent> changeSerde;
   private final AvroSerde<TransactionMarker> transactionSerde;

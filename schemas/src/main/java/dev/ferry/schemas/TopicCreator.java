@@ -114,7 +114,8 @@ public final class TopicCreator {
       for (final String name : names) {
         if (!existing.contains(name)) {
           missing.add(new NewTopic(name, singlePartition.contains(name) ? 1 : partitions,
-              kafka.replicationFactor()));
+              kafka.replicationFactor()).configs(Map.of("max.message.bytes",
+              String.valueOf(FerryTopics.MAX_MESSAGE_BYTES))));
         }
       }
       if (missing.isEmpty()) {

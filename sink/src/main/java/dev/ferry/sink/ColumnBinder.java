@@ -5,6 +5,7 @@ import dev.ferry.schemas.LogicalValues;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.sql.PreparedStatement;
+import java.sql.SQLDataException;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.UUID;
@@ -14,8 +15,30 @@ final class ColumnBinder {
   private ColumnBinder() {
   }
 
+  static boolean isSpecialNumber(final String text) {
+    return switch (text) {
+      case "NaN", "Infinity", "-Infinity" -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Binds {@code column}. A value that cannot be bound (text that is no number for a decimal, say) is the row's
+   * fault: it is reported as a data exception (SQLState 22000), so the row is dead-lettered like one the
+   * database refused, and never stops the sink.
+   */
   static void bind(final PreparedStatement ps, final int index, final ColumnValue column, final int sqlType,
       final TargetDialect dialect) throws SQLException {
+    try {
+      bindValue(ps, index, column, sqlType, dialect);
+    } catch (RuntimeException e) {
+      throw new SQLDataException("cannot write '" + column.getValue() + "' of logical type " + column.getLogical()
+          + " into " + column.getName() + ": " + e.getMessage(), "22000", e);
+    }
+  }
+
+  private static void bindValue(final PreparedStatement ps, final int index, final ColumnValue column,
+      final int sqlType, final TargetDialect dialect) throws SQLException {
     final Object v = column.getValue();
     if (v == null) {
       ps.setNull(index, sqlType);
@@ -24,7 +47,14 @@ final class ColumnBinder {
     final String logical = column.getLogical();
     if (logical != null) {
       switch (logical) {
-        case "decimal" -> ps.setBigDecimal(index, new BigDecimal(v.toString()));
+        case "decimal" -> {
+          if (isSpecialNumber(v.toString())) {
+            // NaN and infinities: no BigDecimal holds them; PostgreSQL's numeric does, MariaDB refuses them
+            dialect.bindOther(ps, index, v.toString());
+          } else {
+            ps.setBigDecimal(index, new BigDecimal(v.toString()));
+          }
+        }
         case "date", "timestamp-micros", "time-micros" -> ps.setObject(index, LogicalValues.temporal(column));
         case "timestamp-tz" -> ps.setObject(index, OffsetDateTime.parse(v.toString()));
         case "uuid" -> dialect.bindUuid(ps, index, UUID.fromString(v.toString()));

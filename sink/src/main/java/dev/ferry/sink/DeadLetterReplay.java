@@ -96,6 +96,7 @@ public final class DeadLetterReplay {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(FerryTopics.MAX_MESSAGE_BYTES + 1024 * 1024));
     final String dlq = topics.deadLetter().name();
     try (KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
         topics.deadLetter().valueSerde().deserializer());
@@ -116,6 +117,7 @@ public final class DeadLetterReplay {
       long read = 0;
       long replayed = 0;
       long notMatching = 0;
+      long unreplayable = 0;
       final Map<String, Long> byRule = new TreeMap<>();
       final Map<String, Long> byTopic = new TreeMap<>();
       final long deadline = System.nanoTime() + READ_LIMIT.toNanos();
@@ -131,6 +133,9 @@ public final class DeadLetterReplay {
           final String rule = d.getErrors().isEmpty() ? "" : d.getErrors().get(0).getRule();
           if (!matches(d, rule, options)) {
             notMatching++;
+          } else if (d.getOriginalValue() == null) {
+            // a change the connector could not publish (too large): nothing to send; its resolution says what to do
+            unreplayable++;
           } else {
             replayed++;
             byRule.merge(rule, 1L, Long::sum);
@@ -164,6 +169,10 @@ public final class DeadLetterReplay {
       final Summary summary = new Summary(read, replayed, notMatching, byRule, byTopic);
       out.printf(Locale.ROOT, "%,d dead letter(s) read: %,d %s, %,d not matching the filters%n", read, replayed,
           options.dryRun() ? "to replay" : "replayed", notMatching);
+      if (unreplayable > 0) {
+        out.printf(Locale.ROOT, "%,d dead letter(s) carry no record to send again (stage CAPTURE: too large); "
+            + "see their resolution%n", unreplayable);
+      }
       byRule.forEach((rule, n) -> out.printf(Locale.ROOT, "  rule %s: %,d%n", rule, n));
       byTopic.forEach((topic, n) -> out.printf(Locale.ROOT, "  to %s: %,d%n", topic, n));
       return summary;

@@ -51,6 +51,8 @@ final class MariaDbDialect implements TargetDialect {
     try (Statement s = c.createStatement()) {
       s.execute("SET SESSION sql_mode = IF(@@SESSION.sql_mode = '', 'STRICT_ALL_TABLES', "
           + "CONCAT(@@SESSION.sql_mode, ',STRICT_ALL_TABLES'))");
+      // Ferry's timestamps are UTC; a TIMESTAMP column converts from the session's zone
+      s.execute("SET time_zone = '+00:00'");
     }
   }
 

@@ -5,6 +5,7 @@ import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,18 @@ final class PostgresDialect implements TargetDialect {
   @Override
   public String quote(final String name) {
     return '"' + name.replace("\"", "\"\"") + '"';
+  }
+
+  /**
+   * Sessions run in UTC: Ferry's timestamps without zone are UTC (the mapping normalised them), and a
+   * {@code timestamptz} column reads such a value in the session's zone, which pgjdbc would otherwise take
+   * from the JVM's default.
+   */
+  @Override
+  public void onConnect(final Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SET TIME ZONE 'UTC'");
+    }
   }
 
   @Override

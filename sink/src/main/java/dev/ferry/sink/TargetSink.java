@@ -1,5 +1,6 @@
 package dev.ferry.sink;
 
+import dev.ferry.config.Secrets;
 import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
@@ -129,7 +130,7 @@ public final class TargetSink implements AutoCloseable {
         config.kafka().partitions(), Set.of());
     thread.start();
     metrics = SinkMetrics.register(this, config.groupId());
-    LOG.info("sink {} started: {} -> {}", config.groupId(), topics.apply().name(), config.jdbcUrl());
+    LOG.info("sink {} started: {} -> {}", config.groupId(), topics.apply().name(), Secrets.redactUrl(config.jdbcUrl()));
     return this;
   }
 

@@ -67,7 +67,21 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
    */
   public static ConfigSource configSource(final EmbeddedStack stack, final String name, final String legacyDb,
       final String targetDb, final String tables, final String relations, final Path mapping, final Path dir) {
-    ConfigSource source = ConfigSource.empty()
+    return configSource(ConfigSource.empty(), stack, name, legacyDb, targetDb, tables, relations, mapping, dir);
+  }
+
+  /**
+   * {@code base} (a user's own configuration) with everything that says where things are replaced by the
+   * stack's: Kafka, registry, both databases with their users and passwords, names, state and offsets. Its
+   * other settings (relations, tuning, timeouts) stay.
+   */
+  public static ConfigSource configSource(final ConfigSource base, final EmbeddedStack stack, final String name,
+      final String legacyDb, final String targetDb, final String tables, final String relations, final Path mapping,
+      final Path dir) {
+    ConfigSource source = base
+        .with("legacy.password", "", "embedded")
+        .with("target.password", "", "embedded")
+        .with("connector.offset-topic", "", "embedded")
         .with("kafka.bootstrap-servers", stack.kafka().bootstrapServers(), "embedded")
         .with("registry.url", stack.registry().url(), "embedded")
         .with("topics.prefix", name, "embedded")

@@ -7,6 +7,8 @@ import dev.ferry.cli.PipelineDrain;
 import dev.ferry.cli.Role;
 import dev.ferry.cli.StopSignal;
 import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.ConfigSource;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SqlScript;
@@ -21,6 +23,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -42,8 +45,15 @@ public final class Sandbox {
    * @param relations header/detail relations, comma-separated; may be empty
    * @param once sync, wait until drained, stop
    * @param export where to write tables and dead letters, or null
+   * @param config the user's Ferry configuration file, or null; its settings apply (with {@code FERRY_*}
+   *     overrides from the environment) except where things are, which the embedded stack decides
    */
-  public record Options(Path legacyDump, Path targetDdl, Path mapping, String relations, boolean once, Path export) {
+  public record Options(Path legacyDump, Path targetDdl, Path mapping, String relations, boolean once, Path export,
+      Path config) {
+    public Options(final Path legacyDump, final Path targetDdl, final Path mapping, final String relations,
+        final boolean once, final Path export) {
+      this(legacyDump, targetDdl, mapping, relations, once, export, null);
+    }
   }
 
   private final PrintStream out;
@@ -56,7 +66,10 @@ public final class Sandbox {
 
   /** Runs; true when it synced (and exported) as asked. */
   public boolean run(final Options o) throws Exception {
-    final Mapping mapping = MappingFile.load(o.mapping().toAbsolutePath());
+    final ConfigSource base = o.config() == null ? ConfigSource.empty()
+        : ConfigSource.fromYaml(o.config()).withEnvironment(System.getenv(), FerryConfig.ALL);
+    final Path mappingFile = mappingFile(o, base);
+    final Mapping mapping = MappingFile.load(mappingFile);
     out.println("Starting the embedded stack ...");
     try (EmbeddedStack stack = EmbeddedStack.start(workDir)) {
       final String name = "sandbox";
@@ -69,11 +82,14 @@ public final class Sandbox {
         SqlScript.of(o.targetDdl()).run(target, out::println);
         out.println("Created the target schema from " + o.targetDdl());
       }
-      final String tables = mapping.tables().stream().map(TableMapping::sourceTable).collect(Collectors.joining(","));
+      final String tables = base.values().containsKey("legacy.tables") ? base.values().get("legacy.tables").text()
+          : mapping.tables().stream().map(TableMapping::sourceTable).collect(Collectors.joining(","));
+      final String relations = o.relations() != null && !o.relations().isBlank() ? o.relations()
+          : base.values().containsKey("legacy.relations") ? base.values().get("legacy.relations").text() : "";
       final Path dir = workDir.resolve(name);
       Files.createDirectories(dir);
-      final ConfigSource source = DemoEnvironment.configSource(stack, name, name + "_legacy", name + "_target",
-          tables, o.relations() == null ? "" : o.relations(), o.mapping().toAbsolutePath(), dir)
+      final ConfigSource source = DemoEnvironment.configSource(base, stack, name, name + "_legacy", name + "_target",
+          tables, relations, mappingFile, dir)
           // the legacy database here is a throwaway copy: let detail deletes name their header without asking
           .with("connector.replica-identity", "set-full", "sandbox");
       final FerryConfig config = FerryConfig.resolve(source, EnumSet.allOf(Role.class), dir);
@@ -104,6 +120,21 @@ public final class Sandbox {
         stop.done();
       }
     }
+  }
+
+  /** {@code --mapping}, else the configuration's {@code processor.mapping-file} (relative to the file). */
+  private static Path mappingFile(final Options o, final ConfigSource base) {
+    if (o.mapping() != null) {
+      return o.mapping().toAbsolutePath();
+    }
+    final var named = base.values().get("processor.mapping-file");
+    if (named == null || named.text().isBlank()) {
+      throw new ConfigException(List.of(new ConfigProblem("processor.mapping-file", null,
+          o.config() == null ? null : o.config().toString(),
+          "the sandbox needs a mapping: give --mapping, or set processor.mapping-file in the configuration")));
+    }
+    final Path dir = o.config().toAbsolutePath().getParent();
+    return dir.resolve(named.text()).toAbsolutePath();
   }
 
   private void progress(final Pipeline pipeline) {

@@ -90,78 +90,17 @@ public final class Conversions {
     };
   }
 
-  /**
-   * To a date. A date stays a date; text is parsed with the first of {@code formats} that fits (ISO
-   * {@code yyyy-MM-dd} when none are given); anything else is an error naming the value and the formats.
-   */
-  public static Conversion date(final List<String> formats) {
-    final List<DateTimeFormatter> parsers = formatters(formats, DateTimeFormatter.ISO_LOCAL_DATE);
-    return (in, name) -> {
-      final Object v = in.getValue();
-      if (v == null || "date".equals(in.getLogical())) {
-        return new ColumnValue(name, v, "date");
-      }
-      final String text = v.toString().trim();
-      for (final DateTimeFormatter f : parsers) {
-        try {
-          return new ColumnValue(name, (int) LocalDate.parse(text, f).toEpochDay(), "date");
-        } catch (DateTimeParseException e) {
-          // try the next format
-        }
-      }
-      throw new ConversionException("map.date", "'" + v + "' in " + in.getName() + " is not a date in "
-          + (formats.isEmpty() ? "yyyy-MM-dd" : String.join(" or ", formats)),
-          "correct the source value, or add its format to the field's formats");
-    };
+  /** To a date, from any date, timestamp or text ({@link Temporals}); {@code zone} places a timestamp with zone. */
+  public static Conversion date(final List<String> formats, final ZoneId zone) {
+    return Temporals.date(formats, zone);
   }
 
   /**
-   * To a timestamp without zone, normalised to UTC from the declared {@code zone} of the source value
-   * (a legacy system's naive local time). Text is parsed with the first of {@code formats} that fits.
+   * To a timestamp without zone, normalised to UTC from the declared {@code zone} of a naive source value
+   * (a legacy system's local time); a timestamp with zone keeps its instant ({@link Temporals}).
    */
   public static Conversion timestamp(final List<String> formats, final ZoneId zone) {
-    final List<DateTimeFormatter> parsers = formatters(formats, DateTimeFormatter.ISO_LOCAL_DATE_TIME);
-    return (in, name) -> {
-      final Object v = in.getValue();
-      if (v == null) {
-        return new ColumnValue(name, null, "timestamp-micros");
-      }
-      final LocalDateTime local;
-      if ("timestamp-micros".equals(in.getLogical())) {
-        local = LogicalValues.timestamp(v);
-      } else if ("date".equals(in.getLogical())) {
-        local = LogicalValues.date(v).atStartOfDay();
-      } else {
-        local = parseLocal(v.toString().trim(), parsers, in.getName(), formats);
-      }
-      final var instant = local.atZone(zone).toInstant();
-      return new ColumnValue(name, instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1000,
-          "timestamp-micros");
-    };
-  }
-
-  private static LocalDateTime parseLocal(final String text, final List<DateTimeFormatter> parsers,
-      final String column, final List<String> formats) {
-    for (final DateTimeFormatter f : parsers) {
-      try {
-        return LocalDateTime.parse(text, f);
-      } catch (DateTimeParseException e) {
-        // try the next format
-      }
-    }
-    throw new ConversionException("map.timestamp", "'" + text + "' in " + column + " is not a timestamp in "
-        + (formats.isEmpty() ? "ISO-8601" : String.join(" or ", formats)),
-        "correct the source value, or add its format to the field's formats");
-  }
-
-  /**
-   * Strict formatters: {@code 31.02.1996} is an error, not silently the 29th (Java's default resolver
-   * would "correct" it). Year letters {@code y} are read as proleptic years, as strict resolution needs.
-   */
-  private static List<DateTimeFormatter> formatters(final List<String> formats, final DateTimeFormatter iso) {
-    return formats.isEmpty() ? List.of(iso)
-        : formats.stream().map(f -> DateTimeFormatter.ofPattern(f.replace('y', 'u'), Locale.ROOT)
-            .withResolverStyle(java.time.format.ResolverStyle.STRICT)).toList();
+    return Temporals.timestamp(formats, zone);
   }
 
   private static final Set<String> TRUE = Set.of("true", "t", "yes", "y", "1", "on");

@@ -312,18 +312,10 @@ public final class MappingFile {
         return Conversions.integer();
       }
       case DATE -> {
-        return Conversions.date(formats(node.get("formats")));
+        return Conversions.date(formats(node.get("formats")), zone(node));
       }
       case TIMESTAMP -> {
-        ZoneId zone = ZoneId.of("UTC");
-        if (!node.get("zone").missing()) {
-          try {
-            zone = ZoneId.of(node.get("zone").text());
-          } catch (DateTimeException e) {
-            problems.add(node.get("zone").problem("not a time zone; use a region such as Europe/Berlin or UTC"));
-          }
-        }
-        return Conversions.timestamp(formats(node.get("formats")), zone);
+        return Conversions.timestamp(formats(node.get("formats")), zone(node));
       }
       case BOOLEAN -> {
         return Conversions.bool();
@@ -332,6 +324,18 @@ public final class MappingFile {
         return null;
       }
     }
+  }
+
+  /** The field's {@code zone} (default UTC); a bad one is a problem, and UTC stands in meanwhile. */
+  private ZoneId zone(final YamlNode node) {
+    if (!node.get("zone").missing()) {
+      try {
+        return ZoneId.of(node.get("zone").text());
+      } catch (DateTimeException e) {
+        problems.add(node.get("zone").problem("not a time zone; use a region such as Europe/Berlin or UTC"));
+      }
+    }
+    return ZoneId.of("UTC");
   }
 
   private List<String> formats(final YamlNode node) {

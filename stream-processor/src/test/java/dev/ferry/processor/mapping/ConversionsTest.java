@@ -59,7 +59,7 @@ class ConversionsTest {
 
   @Test
   void datesAreStrict() {
-    final Conversion c = Conversions.date(java.util.List.of("dd.MM.yyyy"));
+    final Conversion c = Conversions.date(java.util.List.of("dd.MM.yyyy"), java.time.ZoneOffset.UTC);
     assertThat(c.apply(in("29.02.2024"), "x").getValue()).isEqualTo((int) java.time.LocalDate.of(2024, 2, 29)
         .toEpochDay());
     assertThatThrownBy(() -> c.apply(in("29.02.2026"), "x")).isInstanceOf(ConversionException.class);
