@@ -85,7 +85,9 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
         continue;
       }
       if (!mapped.errors().isEmpty()) {
-        final boolean conversion = mapped.errors().stream().anyMatch(x -> x.getRule().startsWith("map."));
+        // a value that could not be converted or looked up is the mapping's (MAP); a rule that failed is VALIDATE
+        final boolean conversion = mapped.errors().stream()
+            .anyMatch(x -> x.getRule().startsWith("map.") || x.getRule().startsWith("lookup."));
         final List<RecordError> all = new ArrayList<>(mapped.errors());
         all.addAll(mapped.warnings());
         deadLetter(record, e, conversion ? Stage.MAP : Stage.VALIDATE, all);

@@ -1,5 +1,6 @@
 package dev.ferry.processor.mapping;
 
+import com.google.protobuf.NullValue;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
@@ -11,6 +12,8 @@ import dev.cel.extensions.CelExtensions;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import dev.cel.runtime.CelUnknownSet;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -48,10 +51,25 @@ public final class Expression {
     }
   }
 
-  /** Evaluates over {@code row}; @throws ConversionException when evaluation fails (a missing column, a type mismatch) */
+  /**
+   * Evaluates over {@code row}; CEL's {@code null} comes back as Java's null.
+   *
+   * @throws ConversionException when evaluation fails (a missing column, a type mismatch)
+   */
   public Object eval(final Map<String, Object> row) {
     try {
-      return program.eval(Map.of("row", row));
+      // CEL's null is a value of its own: a Java null in the row would read as "unknown", not as null
+      final Map<String, Object> celRow = new HashMap<>(row.size() * 2);
+      row.forEach((k, v) -> celRow.put(k, v == null ? NullValue.NULL_VALUE : v));
+      final Object result = program.eval(Map.of("row", celRow));
+      if (result instanceof NullValue || result instanceof dev.cel.common.values.NullValue) {
+        return null;
+      }
+      if (result instanceof CelUnknownSet) {
+        throw new ConversionException("map.expression", "expression '" + text + "' has no value for this row",
+            "check the expression against this row's values");
+      }
+      return result;
     } catch (CelEvaluationException e) {
       throw new ConversionException("map.expression", "expression '" + text + "' failed: " + e.getMessage(),
           "check the expression against this row's values");

@@ -39,6 +39,19 @@ class ExpressionTest {
   }
 
   @Test
+  void celsNullIsJavasNull() {
+    final Map<String, Object> row = new HashMap<>();
+    row.put("email", null);
+    assertThat(eval("row.email == null ? row.email : row.email.trim()", row)).isNull();
+    assertThat(eval("null", row)).isNull();
+    // a NULL column is null, not "unknown": a filter or rule over it decides, instead of dropping the row
+    assertThat(Expression.compile("row.email != null").test(row)).isFalse();
+    assertThat(Expression.compile("row.email == null").test(row)).isTrue();
+    row.put("active", true);
+    assertThat(Expression.compile("!row.active || row.email != null").test(row)).isFalse();
+  }
+
+  @Test
   void anUnknownFunctionIsACompileErrorNamingIt() {
     assertThatThrownBy(() -> Expression.compile("row.email.toLowerCase()"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("toLowerCase");
