@@ -62,7 +62,13 @@ class SandboxIT {
     assertThat(ok).as(printed).isTrue();
     assertThat(printed).contains("skipped psql meta-command \\connect shop")
         .containsPattern("Legacy database : jdbc:postgresql://127\\.0\\.0\\.1:\\d+/sandbox_legacy")
-        .containsPattern("Target database : jdbc:postgresql://127\\.0\\.0\\.1:\\d+/sandbox_target");
+        .containsPattern("Target database : jdbc:postgresql://127\\.0\\.0\\.1:\\d+/sandbox_target")
+        .contains("Dead letters    : scripts/ferry dead-letters -c " + dir.resolve("work/sandbox/sandbox-ferry.yaml"));
+    // the file it names is a configuration the dead-letters and replay commands accept
+    final FerryConfig reader = FerryConfig.load(dir.resolve("work/sandbox/sandbox-ferry.yaml"),
+        java.util.EnumSet.of(Role.SINK));
+    assertThat(reader.sink().kafka().topicPrefix()).isEqualTo("sandbox");
+    assertThat(reader.sink().jdbcUrl()).endsWith("/sandbox_target");
 
     assertThat(Files.readAllLines(export.resolve("customer.csv"))).containsExactly(
         "id,name,country,since",

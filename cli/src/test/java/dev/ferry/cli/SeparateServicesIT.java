@@ -8,10 +8,13 @@ import dev.ferry.cli.demo.RowCounts;
 import dev.ferry.config.RawValue;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
+import dev.ferry.schemas.ConfluentRegistryClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +62,46 @@ class SeparateServicesIT {
           assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy)));
       assertThat(NorthwindRows.actualLines(target).get("10250|41").get(1)).isEqualTo("77");
       services.forEach(p -> assertThat(p.isAlive()).as("service pid %d still running", p.pid()).isTrue());
+
+      // poison pills, where they used to stop a service for good
+      // 1. a legacy value larger than Kafka takes: one dead letter, and the connector goes on, also after a restart
+      try (Statement s = legacy.createStatement()) {
+        s.execute("ALTER TABLE orders ALTER COLUMN ship_name TYPE text");
+      }
+      try (PreparedStatement ps = legacy.prepareStatement("UPDATE orders SET ship_name = ? WHERE order_id = 10248")) {
+        ps.setString(1, "x".repeat(1024) + incompressible(20 * 1024 * 1024));
+        ps.executeUpdate();
+      }
+      try (Statement s = legacy.createStatement()) {
+        s.execute("UPDATE order_details SET quantity = 78 WHERE order_id = 10250");
+      }
+      await().atMost(Duration.ofMinutes(2)).until(() -> "78".equals(NorthwindRows.actualLines(target)
+          .get("10250|41").get(1)));
+      restart(services, 2, "connector", file, targetUrl);
+      try (Statement s = legacy.createStatement()) {
+        s.execute("UPDATE order_details SET quantity = 79 WHERE order_id = 10250");
+      }
+      await().atMost(Duration.ofMinutes(2)).until(() -> "79".equals(NorthwindRows.actualLines(target)
+          .get("10250|41").get(1)));
+
+      // 2. a record on the apply topic naming a schema the registry does not know: a dead letter, and the sink
+      //    goes on, also after a restart (it used to die 0.3 s after every start)
+      final var topics = env.config().sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
+          new ByteArraySerializer(), new ByteArraySerializer())) {
+        producer.send(new ProducerRecord<>(topics.apply().name(), "10250".getBytes(StandardCharsets.UTF_8),
+            new byte[] {0, 0x7f, 0x12, 0x34, 0x56, 1, 2, 3})).get();
+      }
+      restart(services, 0, "sink", file, targetUrl);
+      try (Statement s = legacy.createStatement()) {
+        s.execute("UPDATE order_details SET quantity = 80 WHERE order_id = 10250");
+      }
+      await().atMost(Duration.ofMinutes(2)).until(() -> "80".equals(NorthwindRows.actualLines(target)
+          .get("10250|41").get(1)));
+      services.forEach(p -> assertThat(p.isAlive()).as("service pid %d still running", p.pid()).isTrue());
+      assertThat(DeadLetterReader.all(stack, env.config())).extracting(l -> l.getStage() + " "
+          + l.getErrors().get(0).getRule() + " " + l.getErrors().get(0).getField())
+          .containsExactlyInAnyOrder("CAPTURE capture.too-large ship_name", "READ sink.unreadable null");
     } finally {
       for (final Process p : services) {
         p.destroy();
@@ -68,12 +114,50 @@ class SeparateServicesIT {
     }
   }
 
+  /** A service that fails (here: a replication slot name PostgreSQL refuses) exits non-zero, and promptly. */
+  @Test
+  void aConnectorThatFailsExitsNonZeroPromptly() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_services_fail");
+    final Map<String, RawValue> values = new TreeMap<>(env.source().values());
+    final StringBuilder yaml = new StringBuilder();
+    values.forEach((k, v) -> yaml.append(k).append(": \"").append(v.text()).append("\"\n"));
+    final Path file = work.resolve("failing.yaml");
+    Files.writeString(file, yaml.toString());
+    final Process p = start("connector", file, Map.of("FERRY_CONNECTOR_SLOT_NAME", "Not-A-Valid-Slot"));
+    try {
+      assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("exited within 90 s: " + Files.readString(
+          work.resolve("connector.log"))).isTrue();
+      assertThat(p.exitValue()).isEqualTo(1);
+    } finally {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  private void restart(final List<Process> services, final int index, final String role, final Path config,
+      final String targetUrl) throws Exception {
+    final Process old = services.get(index);
+    old.destroy();
+    assertThat(old.waitFor(90, TimeUnit.SECONDS)).as(role + " stopped on SIGTERM").isTrue();
+    services.set(index, start(role, config, Map.of("FERRY_TARGET_JDBC_URL", targetUrl)));
+  }
+
+  private static String incompressible(final int length) {
+    final java.util.Random random = new java.util.Random(7);
+    final StringBuilder sb = new StringBuilder(length);
+    for (int i = 0; i < length; i++) {
+      sb.append((char) ('!' + random.nextInt(90)));
+    }
+    return sb.toString();
+  }
+
   private Process start(final String role, final Path config, final Map<String, String> env) throws Exception {
     final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     final ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
         "dev.ferry.cli.Ferry", role, "--config", config.toString())
         .redirectErrorStream(true)
-        .redirectOutput(work.resolve(role + ".log").toFile());
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(role + ".log").toFile()));
     pb.environment().putAll(env);
     return pb.start();
   }

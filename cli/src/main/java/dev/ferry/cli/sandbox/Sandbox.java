@@ -96,6 +96,8 @@ public final class Sandbox {
       out.println("Legacy database : " + stack.legacy().jdbcUrl(name + "_legacy") + "  (user postgres, no password)");
       out.println("Target database : " + stack.target().jdbcUrl(name + "_target") + "  (user postgres, no password)");
       out.println("Kafka           : " + stack.kafka().bootstrapServers() + "   registry: " + stack.registry().url());
+      out.println("Dead letters    : scripts/ferry dead-letters -c " + readerConfig(dir, stack, name, config)
+          + "   (any time, from another terminal)");
       final StopSignal stop = o.once() ? StopSignal.none() : StopSignal.install("ferry-sandbox-stop");
       try (Pipeline pipeline = new Pipeline(config).start()) {
         out.println("Syncing " + tables + " ...");
@@ -120,6 +122,24 @@ public final class Sandbox {
         stop.done();
       }
     }
+  }
+
+  /**
+   * Writes a configuration that reaches this sandbox's Kafka, registry and target, for {@code ferry dead-letters}
+   * and {@code ferry replay} run beside it; returns its path.
+   */
+  private static Path readerConfig(final Path dir, final EmbeddedStack stack, final String name,
+      final FerryConfig config) throws java.io.IOException {
+    final Path file = dir.resolve("sandbox-ferry.yaml");
+    Files.writeString(file, String.join("\n",
+        "# the running sandbox, for ferry dead-letters and ferry replay; valid while it runs",
+        "kafka:", "  bootstrap-servers: \"" + stack.kafka().bootstrapServers() + "\"",
+        "registry:", "  url: \"" + stack.registry().url() + "\"",
+        "topics:", "  prefix: \"" + config.sink().kafka().topicPrefix() + "\"",
+        "target:", "  jdbc-url: \"" + stack.target().jdbcUrl(name + "_target") + "\"",
+        "  user: \"" + config.sink().user() + "\"",
+        "sink:", "  group-id: \"" + config.sink().groupId() + "\"", ""));
+    return file;
   }
 
   /** {@code --mapping}, else the configuration's {@code processor.mapping-file} (relative to the file). */

@@ -9,6 +9,7 @@ import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.extensions.CelExtensions;
+import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
@@ -24,9 +25,10 @@ import java.util.Map;
  */
 public final class Expression {
   private static final CelOptions OPTIONS = CelOptions.current().build();
-  /** CEL's string and math extensions: {@code trim()}, {@code lowerAscii()}, {@code math.round()}, ... */
+  /** CEL's macros ({@code has}, {@code exists}, ...) and its string and math extensions ({@code trim()}, {@code math.round()}, ...). */
   private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
       .setOptions(OPTIONS)
+      .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
       .addLibraries(CelExtensions.strings(), CelExtensions.math(OPTIONS))
       .addVar("row", MapType.create(SimpleType.STRING, SimpleType.DYN)).build();
   private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()

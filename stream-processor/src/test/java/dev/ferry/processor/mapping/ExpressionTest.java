@@ -28,6 +28,22 @@ class ExpressionTest {
     assertThat(eval("row.code.matches('^[a-c-]+$')", row)).isEqualTo(true);
   }
 
+  /** Every function docs/mapping.md lists is there. */
+  @Test
+  void everyDocumentedFunctionCompilesAndRuns() {
+    final Map<String, Object> row = Map.of("s", "abcab", "x", 2.5, "n", -4L);
+    assertThat(eval("row.s.charAt(1) + row.s.reverse()", row)).isEqualTo("bbacba");
+    assertThat(eval("row.s.lastIndexOf('ab')", row)).isEqualTo(3L);
+    assertThat(eval("strings.quote(row.s)", row)).isEqualTo("\"abcab\"");
+    assertThat(eval("[math.ceil(row.x), math.floor(row.x), math.trunc(row.x), math.sqrt(6.25)]", row))
+        .isEqualTo(java.util.List.of(3.0, 2.0, 2.0, 2.5));
+    assertThat(eval("[math.sign(row.n), math.least(3, 1, 2), math.abs(row.n)]", row))
+        .isEqualTo(java.util.List.of(-1L, 1L, 4L));
+    assertThat(eval("math.isNaN(0.0 / 0.0) && math.isInf(1.0 / 0.0) && math.isFinite(row.x)", row)).isEqualTo(true);
+    assertThat(eval("has(row.s) && bool('true') && uint(3) == 3u && string(row.n) == '-4' && int('7') == 7", row))
+        .isEqualTo(true);
+  }
+
   @Test
   void mathExtensionsRoundMoneyToCents() {
     final Map<String, Object> row = Map.of("total", 0.29, "n", -3L);
