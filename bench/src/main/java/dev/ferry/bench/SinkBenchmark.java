@@ -109,7 +109,7 @@ public final class SinkBenchmark {
               List.of()), events));
           if (other != null) {
             otherRuns.add(print(runFerry(stack, work, workload, run + runs, "ferry-other", other,
-                optionsFromEnvironment("BENCH_FERRY_OTHER_JVM_OPTS")), events));
+                ServiceProcesses.optionsFromEnvironment("BENCH_FERRY_OTHER_JVM_OPTS")), events));
           }
         }
         if (!ferryOnly) {
@@ -175,53 +175,23 @@ public final class SinkBenchmark {
         "sink.batch-size: " + FERRY_BATCH, ""));
     final Path log = work.resolve("ferry-sink-" + run + ".log");
     // started as scripts/ferry starts the sink: with the service JVM options (fixed heap, touched at start)
-    final List<String> jvm = new ArrayList<>(serviceJvmOptions());
-    jvm.addAll(optionsFromEnvironment("BENCH_SINK_JVM_OPTS"));
+    final List<String> jvm = new ArrayList<>(ServiceProcesses.serviceJvmOptions());
+    jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_SINK_JVM_OPTS"));
     jvm.addAll(moreOptions);
     jvm.addAll(List.of("-cp", classpath, "dev.ferry.cli.Ferry", "sink", "--config",
         config.toString()));
-    final Process sink = start(jvm, log);
+    final Process sink = ServiceProcesses.start(jvm, log);
     // the sink writes its offsets in the same transaction as the rows: their sum is the events applied
     final Timed timed = timeUntilDone(stack.target(), db, workload, sink,
         "SELECT coalesce(sum(next_offset), 0) FROM ferry_sink_offsets");
     sink.destroy();
     sink.waitFor(60, TimeUnit.SECONDS);
     final Matcher m = PEAK.matcher(Files.readString(log));
-    final String heap = m.find() ? "; peak heap " + m.group(1) + " MB of " + heapOption(jvm)
+    final String heap = m.find() ? "; peak heap " + m.group(1) + " MB of " + ServiceProcesses.heapOption(jvm)
         + (jvm.contains("-XX:+AlwaysPreTouch") ? " pre-touched" : "") : "; peak heap not reported";
     return new Result(name, workload.expectedRows(), timed.seconds(), timed.timedEvents(), "; batch.size "
         + FERRY_BATCH + heap
         + timed.cpuNote());
-  }
-
-  /**
-   * The options Ferry's services start with, from {@code scripts/jvm.options} (system property
-   * {@code ferry.jvm.options} names it; scripts/bench sets it): comment and blank lines left out.
-   */
-  private static List<String> serviceJvmOptions() throws IOException {
-    final String file = System.getProperty("ferry.jvm.options");
-    if (file == null) {
-      throw new IllegalStateException("system property ferry.jvm.options is not set: run the benchmark with scripts/bench");
-    }
-    return Files.readAllLines(Path.of(file)).stream().map(String::strip)
-        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-  }
-
-  /** JVM options in environment variable {@code name}, separated by white space; none when it is unset. */
-  private static List<String> optionsFromEnvironment(final String name) {
-    final String value = System.getenv(name);
-    return value == null || value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
-  }
-
-  /** The last {@code -Xmx} in {@code jvm}, the one the JVM uses. */
-  private static String heapOption(final List<String> jvm) {
-    String heap = "the JVM's default heap";
-    for (final String o : jvm) {
-      if (o.startsWith("-Xmx")) {
-        heap = o;
-      }
-    }
-    return heap;
   }
 
   private static Result runDebezium(final EmbeddedStack stack, final Path work, final Workload workload,
@@ -260,10 +230,10 @@ public final class SinkBenchmark {
     // the same heap policy as Ferry's sink (fixed and touched at start), at the size the connector had before
     final List<String> jvm = new ArrayList<>(List.of(CONNECT_HEAP, CONNECT_HEAP.replace("-Xmx", "-Xms"),
         "-XX:+AlwaysPreTouch"));
-    jvm.addAll(optionsFromEnvironment("BENCH_CONNECT_JVM_OPTS"));
+    jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_CONNECT_JVM_OPTS"));
     jvm.addAll(List.of("-cp", System.getProperty("ferry.bench.classpath"),
         "org.apache.kafka.connect.cli.ConnectStandalone", worker.toString(), connector.toString()));
-    final Process connect = start(jvm, work.resolve("debezium-jdbc-sink-" + run + ".log"));
+    final Process connect = ServiceProcesses.start(jvm, work.resolve("debezium-jdbc-sink-" + run + ".log"));
     try {
       // the connector keeps no offsets in the target; each row took at least one event, so the rows are a
       // lower bound of the events its first commits held (its rate here is, if anything, too high)
@@ -380,13 +350,6 @@ public final class SinkBenchmark {
     } catch (IOException | RuntimeException e) {
       return Double.NaN;
     }
-  }
-
-  private static Process start(final List<String> args, final Path log) throws IOException {
-    final List<String> command = new ArrayList<>();
-    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(args);
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
   private static void exec(final EmbeddedDatabase server, final String db, final String sql) throws SQLException {

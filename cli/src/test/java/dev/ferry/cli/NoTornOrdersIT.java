@@ -88,7 +88,7 @@ class NoTornOrdersIT {
   }
 
   /** Orders violating the invariant in the reader's snapshot, described. */
-  private static List<String> tornOrders(final Connection c) throws SQLException {
+  static List<String> tornOrders(final Connection c) throws SQLException {
     final List<String> out = new ArrayList<>();
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
         SELECT o.id, o.ship_name, o.freight, count(l.product_id) AS lines,
@@ -115,7 +115,7 @@ class NoTornOrdersIT {
     return out;
   }
 
-  private static void write(final DemoEnvironment env, final int base, final long seed, final AtomicInteger done) {
+  static void write(final DemoEnvironment env, final int base, final long seed, final AtomicInteger done) {
     final Random random = new Random(seed);
     final List<Integer> live = new ArrayList<>();
     int next = base;

@@ -2,15 +2,12 @@ package dev.ferry.connector;
 
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeOp;
-import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.CommitMarker;
 import dev.ferry.schemas.DeadLetter;
-import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.HeaderKeys;
 import dev.ferry.schemas.SourcePosition;
-import dev.ferry.schemas.Stage;
 import dev.ferry.schemas.TransactionMarker;
 import dev.ferry.schemas.TransactionStatus;
 import io.debezium.engine.DebeziumEngine;
@@ -28,35 +25,51 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Receives Debezium's batches and publishes them to Ferry's topics.
+ * Receives Debezium's batches and publishes them to Ferry's topics, one Kafka transaction per batch.
  *
- * <p><b>Nothing lost.</b> A record is marked processed only after Kafka acknowledged it (and every
- * record before it), so the position Debezium stores never runs ahead of what Kafka holds: after a
- * crash events may be sent again, never lost. Downstream stages deduplicate.
+ * <p><b>Nothing lost, nothing torn.</b> A batch's change events, commit markers and dead letters are written in
+ * one Kafka transaction, and its records are marked processed only after the transaction committed, so the
+ * position Debezium stores never runs ahead of what Kafka holds: after a crash events may be sent again, never
+ * lost, and downstream stages deduplicate. Readers take committed records only, so a commit marker is never
+ * seen without the events before it.
+ *
+ * <p><b>No round trip per source transaction.</b> Each record's partition is computed here, as Kafka's default
+ * partitioner would (murmur2 of the key), so a transaction's commit markers can be sent right behind its
+ * events, in the same Kafka transaction; per partition Kafka keeps them in order. The only wait is the commit
+ * of each batch: small transactions are no longer capped at one acknowledgement each.
  *
  * <p><b>Keys.</b> A change is keyed by its header key ({@link HeaderKeys}), so an order and its lines
  * go to the same partition number of their topics.
  *
- * <p><b>Commit markers.</b> When a transaction ends, and after Kafka acknowledged its events, a
- * {@link ChangeOp#COMMIT} marker is written into every topic partition that received events of the
- * transaction, behind them. It tells the stream processor that the transaction's events in that
- * partition are complete, and how many topics of that partition number carry a marker. A transaction
- * that began before this process started (Debezium resumed inside it) is marked in every partition of
- * every CDC topic, because the partitions of its earlier events are not known here.
+ * <p><b>Commit markers.</b> When a transaction ends, a {@link ChangeOp#COMMIT} marker is written into every
+ * topic partition that received events of the transaction, behind them. It tells the stream processor that
+ * the transaction's events in that partition are complete, and how many topics of that partition number carry
+ * a marker. A transaction that began before this process started (Debezium resumed inside it) is marked in
+ * every partition of every CDC topic, because the partitions of its earlier events are not known here.
+ *
+ * <p><b>Too large.</b> A change larger than Ferry's topics take is written as a dead letter instead
+ * ({@link OversizedChange}); one Kafka refuses as too large (a topic created elsewhere with a lower limit)
+ * aborts the batch, which is written again with that change as a dead letter.
  */
 final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
   private static final Logger LOG = LoggerFactory.getLogger(ChangePublisher.class);
-
   /** A change event larger than this is dead-lettered: room is left for the key and the record batch's framing. */
   private static final int LARGEST_CHANGE = FerryTopics.MAX_MESSAGE_BYTES - 64 * 1024;
+  /** Tries of one batch before the capture stops (each abort is a transient error or a too-large change). */
+  private static final int ATTEMPTS = 10;
 
   private final Producer<byte[], byte[]> producer;
   private final FerryTopics topics;
@@ -65,9 +78,11 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private final List<String> cdcTopics;
   private final ChangeEventConverter converter = new ChangeEventConverter();
   /** Partitions that received events of each open transaction begun in this process. */
-  private final Map<String, Set<TopicPartition>> openTransactions = new HashMap<>();
+  private Map<String, Set<TopicPartition>> openTransactions = new HashMap<>();
+  private final Map<String, Integer> partitionCounts = new HashMap<>();
   private final AtomicLong published = new AtomicLong();
 
+  /** @param producer a transactional producer, its transactions initialised */
   ChangePublisher(final Producer<byte[], byte[]> producer, final FerryTopics topics,
       final String debeziumTransactionTopic, final HeaderKeys headerKeys, final List<String> cdcTopics) {
     this.producer = producer;
@@ -77,44 +92,99 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     this.cdcTopics = List.copyOf(cdcTopics);
   }
 
-  /** What one Debezium record became: the record to send, and the change it carries (null for a marker). */
-  private record Outgoing(ProducerRecord<byte[], byte[]> record, String txId, TransactionMarker marker,
-      ChangeEvent change) {
+  /** What was sent for one Debezium record: its index in the batch and Kafka's answer. */
+  private record Sent(int index, Future<RecordMetadata> result, int bytes, ChangeEvent change) {
   }
 
   @Override
   public void handleBatch(final List<RecordChangeEvent<SourceRecord>> records,
       final DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
-    final List<Outgoing> outgoing = new ArrayList<>(records.size());
-    final List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
-    for (final RecordChangeEvent<SourceRecord> r : records) {
-      final Outgoing out = toKafka(r.record());
-      outgoing.add(out);
-      sent.add(out == null ? null : producer.send(out.record()));
-    }
-    for (int i = 0; i < records.size(); i++) {
-      final Future<RecordMetadata> f = sent.get(i);
-      if (f != null) {
-        final RecordMetadata meta = awaitOrDeadLetter(f, outgoing.get(i));
-        if (meta == null) {
-          committer.markProcessed(records.get(i));
-          continue;
+    final Map<Integer, String> deadLettered = new HashMap<>();
+    for (int attempt = 1; ; attempt++) {
+      final Map<String, Set<TopicPartition>> before = copy(openTransactions);
+      final List<Sent> sent = new ArrayList<>(records.size());
+      try {
+        producer.beginTransaction();
+        for (int i = 0; i < records.size(); i++) {
+          publish(records.get(i).record(), i, deadLettered.get(i), sent);
         }
-        published.incrementAndGet();
-        final Outgoing out = outgoing.get(i);
-        if (out.marker() != null) {
-          onTransactionMarker(out.marker());
-        } else if (out.txId() != null) {
-          openTransactions.computeIfAbsent(out.txId(), t -> new HashSet<>())
-              .add(new TopicPartition(meta.topic(), meta.partition()));
+        producer.flush();
+        final Sent refused = firstTooLarge(sent);
+        if (refused == null) {
+          producer.commitTransaction();
+          published.addAndGet(sent.size());
+          break;
         }
+        producer.abortTransaction();
+        openTransactions = before;
+        deadLettered.put(refused.index(), "Kafka refused it as too large");
+      } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
+        throw new IllegalStateException("Kafka refused the capture's transaction (" + e + "); the capture stops "
+            + "without advancing its position, so nothing is lost", e);
+      } catch (KafkaException e) {
+        abortQuietly();
+        openTransactions = before;
+        if (attempt >= ATTEMPTS) {
+          throw new IllegalStateException("Kafka did not take a batch of change events after " + attempt
+              + " tries; the capture stops without advancing its position, so nothing is lost: " + e, e);
+        }
+        LOG.warn("Kafka did not take a batch of {} change events ({}); writing it again", records.size(), e.toString());
+        Thread.sleep(Math.min(5_000, 100L << Math.min(attempt, 6)));
       }
-      committer.markProcessed(records.get(i));
+    }
+    for (final RecordChangeEvent<SourceRecord> r : records) {
+      committer.markProcessed(r);
     }
     committer.markBatchFinished();
   }
 
-  private void onTransactionMarker(final TransactionMarker marker) throws InterruptedException {
+  /**
+   * Sends what {@code record} becomes: a change event, a transaction marker (and, at its end, the commit
+   * markers), or a dead letter when {@code deadLetterReason} is set or the change is too large.
+   */
+  private void publish(final SourceRecord record, final int index, final String deadLetterReason,
+      final List<Sent> sent) {
+    if (!(record.value() instanceof Struct value)) {
+      return;
+    }
+    if (record.topic().equals(debeziumTransactionTopic)) {
+      final TransactionMarker marker = converter.transaction(value);
+      final String topic = topics.transactions().name();
+      sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, bytes(marker.getTxId()),
+          topics.transactions().valueSerde().serializer().serialize(topic, marker))), 0, null));
+      onTransactionMarker(marker, index, sent);
+      return;
+    }
+    final ChangeEvent change = converter.change((Struct) record.key(), value);
+    if (change == null) {
+      LOG.debug("ignoring non-change record on {}", record.topic());
+      return;
+    }
+    final String table = change.getSource().getSchema$() + "." + change.getSource().getTable();
+    String key = headerKeys.of(change);
+    if (key == null) {
+      key = Columns.keyText(change.getKey());
+      LOG.warn("{} change with key {} carries no header key columns (a delete without REPLICA IDENTITY FULL?); "
+          + "keyed by its primary key instead", table, key);
+    }
+    final String topic = topics.cdc(table).name();
+    final byte[] encoded = topics.changeSerde().encode(topic, change);
+    if (deadLetterReason != null || encoded.length > LARGEST_CHANGE) {
+      deadLetter(change, encoded.length, topic, deadLetterReason != null ? deadLetterReason
+          : "larger than the " + FerryTopics.MAX_MESSAGE_BYTES + " bytes Ferry's topics take", index, sent);
+      return;
+    }
+    final byte[] keyBytes = bytes(key);
+    final int partition = partitionOf(topic, keyBytes);
+    sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, partition, keyBytes, encoded)), encoded.length,
+        change));
+    final String txId = change.getSource().getTxId();
+    if (txId != null) {
+      openTransactions.computeIfAbsent(txId, t -> new HashSet<>()).add(new TopicPartition(topic, partition));
+    }
+  }
+
+  private void onTransactionMarker(final TransactionMarker marker, final int index, final List<Sent> sent) {
     if (marker.getStatus() == TransactionStatus.BEGIN) {
       openTransactions.put(marker.getTxId(), new HashSet<>());
       return;
@@ -128,15 +198,13 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
           marker.getTxId());
       targets = new HashSet<>();
       for (final String topic : cdcTopics) {
-        final int count = producer.partitionsFor(topic).size();
-        for (int p = 0; p < count; p++) {
+        for (int p = 0; p < partitionCount(topic); p++) {
           targets.add(new TopicPartition(topic, p));
         }
       }
     }
     final Map<Integer, Integer> topicsPerPartition = new HashMap<>();
     targets.forEach(tp -> topicsPerPartition.merge(tp.partition(), 1, Integer::sum));
-    final List<Future<RecordMetadata>> markers = new ArrayList<>(targets.size());
     for (final TopicPartition tp : targets) {
       final ChangeEvent commit = ChangeEvent.newBuilder()
           .setOp(ChangeOp.COMMIT)
@@ -146,130 +214,66 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
           .setKey(List.of())
           .setCommit(new CommitMarker(marker.getCommitLsn(), topicsPerPartition.get(tp.partition())))
           .build();
-      markers.add(producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), bytes("commit:" + marker.getTxId()),
-          topics.changeSerde().encode(tp.topic(), commit))));
-    }
-    for (final Future<RecordMetadata> m : markers) {
-      await(m);
+      sent.add(new Sent(index, producer.send(new ProducerRecord<>(tp.topic(), tp.partition(),
+          bytes("commit:" + marker.getTxId()), topics.changeSerde().encode(tp.topic(), commit))), 0, null));
     }
   }
 
-  /**
-   * Waits for Kafka's acknowledgement of {@code out}. A change Kafka refuses as too large (a topic made with a
-   * lower limit than {@link FerryTopics#MAX_MESSAGE_BYTES}) is dead-lettered instead, and null returned.
-   */
-  private RecordMetadata awaitOrDeadLetter(final Future<RecordMetadata> f, final Outgoing out)
-      throws InterruptedException {
-    try {
-      return f.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RecordTooLargeException && out.change() != null) {
-        deadLetterTooLarge(out.change(), out.record().value().length, out.record().topic(),
-            "Kafka refused it: " + e.getCause().getMessage());
-        return null;
-      }
-      throw new IllegalStateException("Kafka did not accept a change event; the capture stops without "
-          + "advancing its position, so nothing is lost: " + e.getCause().getMessage(), e.getCause());
-    }
-  }
-
-  private static RecordMetadata await(final Future<RecordMetadata> f) throws InterruptedException {
-    try {
-      return f.get();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("Kafka did not accept a change event; the capture stops without "
-          + "advancing its position, so nothing is lost: " + e.getCause().getMessage(), e.getCause());
-    }
-  }
-
-  private Outgoing toKafka(final SourceRecord record) throws InterruptedException {
-    if (!(record.value() instanceof Struct value)) {
-      return null;
-    }
-    if (record.topic().equals(debeziumTransactionTopic)) {
-      final TransactionMarker marker = converter.transaction(value);
-      final String topic = topics.transactions().name();
-      return new Outgoing(new ProducerRecord<>(topic, bytes(marker.getTxId()),
-          topics.transactions().valueSerde().serializer().serialize(topic, marker)), marker.getTxId(), marker, null);
-    }
-    final ChangeEvent change = converter.change((Struct) record.key(), value);
-    if (change == null) {
-      LOG.debug("ignoring non-change record on {}", record.topic());
-      return null;
-    }
-    final String table = change.getSource().getSchema$() + "." + change.getSource().getTable();
-    String key = headerKeys.of(change);
-    if (key == null) {
-      key = Columns.keyText(change.getKey());
-      LOG.warn("{} change with key {} carries no header key columns (a delete without REPLICA IDENTITY FULL?); "
-          + "keyed by its primary key instead", table, key);
-    }
-    final String topic = topics.cdc(table).name();
-    final byte[] encoded = topics.changeSerde().encode(topic, change);
-    if (encoded.length > LARGEST_CHANGE) {
-      deadLetterTooLarge(change, encoded.length, topic, "larger than the " + FerryTopics.MAX_MESSAGE_BYTES
-          + " bytes Ferry's topics take");
-      return null;
-    }
-    return new Outgoing(new ProducerRecord<>(topic, bytes(key), encoded), change.getSource().getTxId(), null, change);
-  }
-
-  /**
-   * Sends a dead letter (stage CAPTURE) for a change too large to publish, naming its largest column and the
-   * sizes, and waits for Kafka to take it: the change is then passed over, never silently. It carries no
-   * original bytes (they would not fit either); the resolution says how to send the row again.
-   */
-  private void deadLetterTooLarge(final ChangeEvent change, final int bytes, final String topic, final String why)
-      throws InterruptedException {
-    final ColumnValue largest = largestColumn(change);
-    final String size = largest == null ? "?" : String.format(java.util.Locale.ROOT, "%,d", sizeOf(largest));
-    final DeadLetter letter = DeadLetters.of(Stage.CAPTURE, topic, -1, -1L, null, null, change,
-        List.of(DeadLetters.error("capture.too-large", largest == null ? null : largest.getName(),
-            largest == null ? null : size + " bytes",
-            String.format(java.util.Locale.ROOT, "the change is %,d bytes, %s; its largest column %s holds %s bytes",
-                bytes, why, largest == null ? "?" : largest.getName(), size),
-            "raise max.message.bytes of " + topic + " and the producers' max.request.size, or leave the column out "
-                + "of legacy.tables' capture; then touch the row (UPDATE .. SET col = col) to send it again")), null);
+  private void deadLetter(final ChangeEvent change, final int bytes, final String topic, final String why,
+      final int index, final List<Sent> sent) {
+    final DeadLetter letter = OversizedChange.deadLetter(change, bytes, topic, why);
     LOG.warn("dead letter: {} change of {} key {} is {} bytes ({}); capture goes on without it", change.getOp(),
         letter.getSourceTable(), letter.getSourceKey(), bytes, why);
     final String deadLetterTopic = topics.deadLetter().name();
-    await(producer.send(new ProducerRecord<>(deadLetterTopic, letter.getSourceKey() == null ? null : bytes(letter.getSourceKey()),
-        topics.deadLetter().valueSerde().serializer().serialize(deadLetterTopic, letter))));
+    sent.add(new Sent(index, producer.send(new ProducerRecord<>(deadLetterTopic,
+        letter.getSourceKey() == null ? null : bytes(letter.getSourceKey()),
+        topics.deadLetter().valueSerde().serializer().serialize(deadLetterTopic, letter))), 0, null));
   }
 
-  private static ColumnValue largestColumn(final ChangeEvent change) {
-    ColumnValue largest = null;
-    for (final List<ColumnValue> row : java.util.Arrays.asList(change.getAfter(), change.getBefore())) {
-      if (row == null) {
-        continue;
-      }
-      for (final ColumnValue c : row) {
-        if (largest == null || sizeOf(c) > sizeOf(largest)) {
-          largest = c;
+  /** The first change Kafka refused as too large, or null; every send has completed (after a flush). */
+  private static Sent firstTooLarge(final List<Sent> sent) throws InterruptedException {
+    for (final Sent s : sent) {
+      try {
+        s.result().get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RecordTooLargeException && s.change() != null) {
+          return s;
         }
+        throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
       }
     }
-    return largest;
+    return null;
   }
 
-  private static long sizeOf(final ColumnValue c) {
-    final Object v = c.getValue();
-    if (v instanceof CharSequence text) {
-      return text.toString().getBytes(StandardCharsets.UTF_8).length;
+  /** The partition Kafka's default partitioner gives a keyed record, so that it is known before Kafka answers. */
+  private int partitionOf(final String topic, final byte[] key) {
+    return Utils.toPositive(Utils.murmur2(key)) % partitionCount(topic);
+  }
+
+  private int partitionCount(final String topic) {
+    return partitionCounts.computeIfAbsent(topic, t -> producer.partitionsFor(t).size());
+  }
+
+  private void abortQuietly() {
+    try {
+      producer.abortTransaction();
+    } catch (KafkaException e) {
+      LOG.debug("abort after a failed batch: {}", e.toString());
     }
-    if (v instanceof java.nio.ByteBuffer b) {
-      return b.remaining();
-    }
-    return v == null ? 0 : 8;
+  }
+
+  private static Map<String, Set<TopicPartition>> copy(final Map<String, Set<TopicPartition>> open) {
+    final Map<String, Set<TopicPartition>> out = new HashMap<>();
+    open.forEach((k, v) -> out.put(k, new HashSet<>(v)));
+    return out;
   }
 
   private static byte[] bytes(final String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Events acknowledged by Kafka so far (changes and transaction markers). */
+  /** Events Kafka has taken so far (changes, transaction and commit markers, dead letters). */
   long published() {
     return published.get();
   }
-
 }

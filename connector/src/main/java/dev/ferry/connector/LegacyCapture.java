@@ -62,6 +62,9 @@ public final class LegacyCapture implements AutoCloseable {
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(FerryTopics.MAX_MESSAGE_BYTES + 1024 * 1024));
     p.put(ProducerConfig.CLIENT_ID_CONFIG, config.name() + "-capture");
+    // one Kafka transaction per Debezium batch (ChangePublisher): a capture of the same name that still runs
+    // somewhere is fenced off, and readers never see a commit marker without the events before it
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.kafka().topicPrefix() + "." + config.name() + ".capture");
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     this.publisher = new ChangePublisher(producer, topics, config.debeziumTransactionTopic(),
         new dev.ferry.schemas.HeaderKeys(config.kafka().relations()),
@@ -83,6 +86,7 @@ public final class LegacyCapture implements AutoCloseable {
     names.add(topics.transactions().name());
     names.add(topics.deadLetter().name());
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of(topics.transactions().name()));
+    producer.initTransactions();
     if (config.offsetStorage() == OffsetStorage.FILE) {
       try {
         final var parent = config.offsetFile().toAbsolutePath().getParent();

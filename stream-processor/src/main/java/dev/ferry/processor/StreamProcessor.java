@@ -59,6 +59,8 @@ public final class StreamProcessor implements AutoCloseable {
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(config.threads()));
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, String.valueOf(config.kafka().replicationFactor()));
     p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    // the connector writes in Kafka transactions: a commit marker is only read with the events before it
+    p.put(StreamsConfig.consumerPrefix("isolation.level"), "read_committed");
     // a change with a large value: its apply record, dead letter and state changelog must fit (FerryTopics.MAX_MESSAGE_BYTES)
     p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(FerryTopics.MAX_MESSAGE_BYTES + 1024 * 1024));
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(FerryTopics.MAX_MESSAGE_BYTES + 1024 * 1024));

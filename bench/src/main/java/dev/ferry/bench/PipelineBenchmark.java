@@ -1,0 +1,304 @@
+package dev.ferry.bench;
+
+import dev.ferry.embedded.EmbeddedDatabase;
+import dev.ferry.embedded.EmbeddedStack;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code scripts/bench pipeline}: the whole pipeline in streaming, as production runs it: the embedded stack,
+ * and Ferry's connector, processor and sink each in its own JVM (started as scripts/ferry starts them). Writers
+ * commit order transactions (an order and 3 lines, 4 rows) on the legacy database at a set rate, open loop;
+ * a reader of the target notes when each order becomes visible there (its lines come in the same target
+ * transaction). Per rate it prints {@code rate=N rows/s p50=.. p95=.. p99=.. max=..} of the latency from
+ * legacy commit to visible in the target, and whether the lag stayed bounded (everything arrived within
+ * {@link #CATCH_UP} after the writers stopped).
+ *
+ * <p>Arguments: {@code [--rates 500,2000,10000] [--seconds 60]}. The latency is measured by one JVM (this
+ * one) on one clock; the reader polls every {@value #POLL_MS} ms, which bounds its resolution.
+ */
+public final class PipelineBenchmark {
+  private static final int LINES = 3;
+  private static final int WRITERS = 4;
+  private static final int POLL_MS = 10;
+  private static final Duration CATCH_UP = Duration.ofSeconds(60);
+  private static final String LEGACY = """
+      CREATE TABLE orders (order_id bigint PRIMARY KEY, customer text NOT NULL, total numeric(12,2) NOT NULL);
+      CREATE TABLE order_lines (order_id bigint NOT NULL REFERENCES orders, line_no int NOT NULL,
+        quantity int NOT NULL, price numeric(12,2) NOT NULL, PRIMARY KEY (order_id, line_no));
+      """;
+  private static final String TARGET = """
+      CREATE TABLE sales_order (id bigint PRIMARY KEY, customer text NOT NULL, total numeric(12,2) NOT NULL,
+        ferry_version bigint NOT NULL);
+      CREATE TABLE sales_order_line (order_id bigint NOT NULL REFERENCES sales_order, line_no int NOT NULL,
+        quantity int NOT NULL, price numeric(12,2) NOT NULL, ferry_version bigint NOT NULL,
+        PRIMARY KEY (order_id, line_no));
+      """;
+  private static final String MAPPING = """
+      tables:
+        - source: public.orders
+          target: sales_order
+          fields: {id: order_id, customer: customer, total: {from: total, type: decimal, scale: 2}}
+        - source: public.order_lines
+          target: sales_order_line
+          fields: {order_id: order_id, line_no: line_no, quantity: quantity, price: {from: price, type: decimal, scale: 2}}
+      """;
+
+  private PipelineBenchmark() {
+  }
+
+  public static void main(final String[] args) throws Exception {
+    List<Integer> rates = List.of(500, 2000, 10_000);
+    int seconds = 60;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--rates" -> rates = Arrays.stream(args[++i].split(",")).map(String::trim).map(Integer::parseInt).toList();
+        case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]
+            + "; usage: scripts/bench pipeline [--rates 500,2000,10000] [--seconds 60]");
+      }
+    }
+    final Path work = Files.createTempDirectory("ferry-bench-pipeline-");
+    try (EmbeddedStack stack = EmbeddedStack.start(work)) {
+      final String legacyDb = "bench_legacy";
+      final String targetDb = "bench_target";
+      stack.legacy().createDatabase(legacyDb);
+      stack.target().createDatabase(targetDb);
+      exec(stack.legacy(), legacyDb, LEGACY);
+      exec(stack.target(), targetDb, TARGET);
+      final Path config = writeConfig(stack, work, legacyDb, targetDb);
+      final List<String> jvm = new ArrayList<>(ServiceProcesses.serviceJvmOptions());
+      jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_SERVICE_JVM_OPTS"));
+      final Map<String, Process> services = new java.util.LinkedHashMap<>();
+      for (final String role : List.of("sink", "processor", "connector")) {
+        final List<String> command = new ArrayList<>(jvm);
+        command.addAll(List.of("-cp", System.getProperty("ferry.cli.classpath"), "dev.ferry.cli.Ferry", role,
+            "--config", config.toString()));
+        services.put(role, ServiceProcesses.start(command, work.resolve(role + ".log")));
+      }
+      try {
+        warmUp(stack, legacyDb, targetDb);
+        long nextId = 1_000_000;
+        for (final int rate : rates) {
+          final Phase phase = new Phase(stack, legacyDb, targetDb, rate, seconds, nextId);
+          phase.run();
+          nextId += 10_000_000;
+        }
+      } finally {
+        for (final Process p : services.values()) {
+          p.destroy();
+        }
+        for (final var e : services.entrySet()) {
+          if (!e.getValue().waitFor(90, TimeUnit.SECONDS)) {
+            e.getValue().destroyForcibly();
+          }
+          System.out.printf(Locale.ROOT, "%s: peak heap %d MB of %s%n", e.getKey(),
+              ServiceProcesses.peakHeapMb(work.resolve(e.getKey() + ".log")), ServiceProcesses.heapOption(jvm));
+        }
+        System.out.println("logs in " + work);
+      }
+    }
+  }
+
+  private static Path writeConfig(final EmbeddedStack stack, final Path work, final String legacyDb,
+      final String targetDb) throws Exception {
+    Files.writeString(work.resolve("mapping.yaml"), MAPPING);
+    final Path config = work.resolve("ferry.yaml");
+    Files.writeString(config, String.join("\n",
+        "kafka.bootstrap-servers: \"" + stack.kafka().bootstrapServers() + "\"",
+        "registry.url: \"" + stack.registry().url() + "\"",
+        "topics.prefix: bench",
+        "legacy.host: \"" + stack.legacy().host() + "\"",
+        "legacy.port: " + stack.legacy().port(),
+        "legacy.database: " + legacyDb,
+        "legacy.user: " + EmbeddedDatabase.USER,
+        "legacy.tables: public.orders,public.order_lines",
+        "legacy.relations: \"public.order_lines(order_id) -> public.orders(order_id)\"",
+        "connector.offset-file: \"" + work.resolve("offsets.dat") + "\"",
+        "processor.state-dir: \"" + work.resolve("streams") + "\"",
+        "processor.mapping-file: \"" + work.resolve("mapping.yaml") + "\"",
+        "target.jdbc-url: \"" + stack.target().jdbcUrl(targetDb) + "\"",
+        "target.user: " + EmbeddedDatabase.USER, ""));
+    return config;
+  }
+
+  /** One order through the whole pipeline, so that every service is up before the clock runs. */
+  private static void warmUp(final EmbeddedStack stack, final String legacyDb, final String targetDb)
+      throws Exception {
+    try (Connection legacy = stack.legacy().connect(legacyDb)) {
+      legacy.setAutoCommit(false);
+      insertOrder(legacy, 1);
+      legacy.commit();
+    }
+    final long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    try (Connection target = stack.target().connect(targetDb)) {
+      while (!visible(target, 1) && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      if (!visible(target, 1)) {
+        throw new IllegalStateException("the pipeline did not apply a first order within 3 minutes; see the logs");
+      }
+    }
+  }
+
+  private static boolean visible(final Connection target, final long id) throws SQLException {
+    try (PreparedStatement ps = target.prepareStatement("SELECT 1 FROM sales_order WHERE id = ?")) {
+      ps.setLong(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  static void insertOrder(final Connection c, final long id) throws SQLException {
+    try (PreparedStatement o = c.prepareStatement("INSERT INTO orders VALUES (?, ?, ?)");
+        PreparedStatement l = c.prepareStatement("INSERT INTO order_lines VALUES (?, ?, ?, ?)")) {
+      o.setLong(1, id);
+      o.setString(2, "customer " + id % 1000);
+      o.setBigDecimal(3, java.math.BigDecimal.valueOf(LINES * 250, 2));
+      o.executeUpdate();
+      for (int n = 1; n <= LINES; n++) {
+        l.setLong(1, id);
+        l.setInt(2, n);
+        l.setInt(3, n);
+        l.setBigDecimal(4, java.math.BigDecimal.valueOf(250, 2));
+        l.addBatch();
+      }
+      l.executeBatch();
+    }
+  }
+
+  /** One rate for a while: writers, a reader, the latencies. */
+  private static final class Phase {
+    private final EmbeddedStack stack;
+    private final String legacyDb;
+    private final String targetDb;
+    private final int rate;
+    private final int seconds;
+    private final long firstId;
+    /** order id -> nanoTime of its legacy commit; removed when seen in the target. */
+    private final Map<Long, Long> pending = new ConcurrentHashMap<>();
+    private final List<Long> latenciesNanos = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLong committed = new AtomicLong();
+    private final AtomicBoolean writing = new AtomicBoolean(true);
+
+    Phase(final EmbeddedStack stack, final String legacyDb, final String targetDb, final int rate, final int seconds,
+        final long firstId) {
+      this.stack = stack;
+      this.legacyDb = legacyDb;
+      this.targetDb = targetDb;
+      this.rate = rate;
+      this.seconds = seconds;
+      this.firstId = firstId;
+    }
+
+    void run() throws Exception {
+      final double ordersPerSecond = rate / (double) (LINES + 1);
+      final long total = Math.round(ordersPerSecond * seconds);
+      final long start = System.nanoTime();
+      final List<Thread> writers = new ArrayList<>();
+      for (int w = 0; w < WRITERS; w++) {
+        final int writer = w;
+        writers.add(new Thread(() -> write(writer, total, ordersPerSecond, start), "writer-" + w));
+      }
+      final Thread reader = new Thread(this::read, "reader");
+      reader.start();
+      writers.forEach(Thread::start);
+      for (final Thread t : writers) {
+        t.join();
+      }
+      final double wroteSeconds = (System.nanoTime() - start) / 1e9;
+      writing.set(false);
+      reader.join(CATCH_UP.toMillis() + 10_000);
+      final List<Long> sorted;
+      synchronized (latenciesNanos) {
+        sorted = new ArrayList<>(latenciesNanos);
+      }
+      sorted.sort(Long::compare);
+      final boolean bounded = pending.isEmpty();
+      System.out.printf(Locale.ROOT, "rate=%d rows/s (achieved %.0f rows/s, %,d transactions in %.1f s) p50=%s p95=%s "
+          + "p99=%s max=%s n=%,d lag %s%n", rate, committed.get() * (LINES + 1) / wroteSeconds, committed.get(),
+          wroteSeconds, ms(sorted, 0.50), ms(sorted, 0.95), ms(sorted, 0.99), ms(sorted, 1.0), sorted.size(),
+          bounded ? "bounded (all applied)" : "NOT bounded: " + pending.size() + " orders not applied "
+              + CATCH_UP.toSeconds() + " s after the writers stopped");
+    }
+
+    /** Open loop: transaction k of this writer is due at start + (k * WRITERS + writer) / ordersPerSecond. */
+    private void write(final int writer, final long total, final double ordersPerSecond, final long start) {
+      try (Connection c = stack.legacy().connect(legacyDb)) {
+        c.setAutoCommit(false);
+        for (long k = writer; k < total; k += WRITERS) {
+          final long due = start + (long) (k / ordersPerSecond * 1e9);
+          final long wait = due - System.nanoTime();
+          if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+          }
+          final long id = firstId + k;
+          insertOrder(c, id);
+          c.commit();
+          pending.put(id, System.nanoTime());
+          committed.incrementAndGet();
+        }
+      } catch (SQLException | InterruptedException e) {
+        throw new IllegalStateException("writer " + writer + " failed", e);
+      }
+    }
+
+    /** Polls the target for the pending orders' ids, noting when each appears. */
+    private void read() {
+      final long stopBy = System.nanoTime() + Duration.ofSeconds(seconds).plus(CATCH_UP).toNanos();
+      try (Connection c = stack.target().connect(targetDb);
+          PreparedStatement ps = c.prepareStatement("SELECT id FROM sales_order WHERE id BETWEEN ? AND ?")) {
+        while ((writing.get() || !pending.isEmpty()) && System.nanoTime() < stopBy) {
+          if (!pending.isEmpty()) {
+            final long min = pending.keySet().stream().mapToLong(Long::longValue).min().orElse(firstId);
+            final long max = pending.keySet().stream().mapToLong(Long::longValue).max().orElse(firstId);
+            ps.setLong(1, min);
+            ps.setLong(2, max);
+            try (ResultSet rs = ps.executeQuery()) {
+              final long now = System.nanoTime();
+              while (rs.next()) {
+                final Long committedAt = pending.remove(rs.getLong(1));
+                if (committedAt != null) {
+                  latenciesNanos.add(now - committedAt);
+                }
+              }
+            }
+          }
+          Thread.sleep(POLL_MS);
+        }
+      } catch (SQLException | InterruptedException e) {
+        throw new IllegalStateException("reader failed", e);
+      }
+    }
+
+    private static String ms(final List<Long> sorted, final double quantile) {
+      if (sorted.isEmpty()) {
+        return "-";
+      }
+      final int i = (int) Math.min(sorted.size() - 1, Math.ceil(quantile * sorted.size()) - 1);
+      return String.format(Locale.ROOT, "%.0fms", sorted.get(Math.max(0, i)) / 1e6);
+    }
+  }
+
+  private static void exec(final EmbeddedDatabase server, final String db, final String sql) throws SQLException {
+    try (Connection c = server.connect(db); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+}

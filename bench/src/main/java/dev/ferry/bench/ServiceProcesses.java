@@ -1,0 +1,62 @@
+package dev.ferry.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Ferry's services as the benchmarks start them: their own JVMs, with the options scripts/ferry gives them. */
+final class ServiceProcesses {
+  private static final Pattern PEAK = Pattern.compile("peak heap used (\\d+) MB");
+
+  private ServiceProcesses() {
+  }
+
+  /**
+   * The options Ferry's services start with, from {@code scripts/jvm.options} (system property
+   * {@code ferry.jvm.options} names it; scripts/bench sets it): comment and blank lines left out.
+   */
+  static List<String> serviceJvmOptions() throws IOException {
+    final String file = System.getProperty("ferry.jvm.options");
+    if (file == null) {
+      throw new IllegalStateException("system property ferry.jvm.options is not set: run the benchmark with scripts/bench");
+    }
+    return Files.readAllLines(Path.of(file)).stream().map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+  }
+
+  /** JVM options in environment variable {@code name}, separated by white space; none when it is unset. */
+  static List<String> optionsFromEnvironment(final String name) {
+    final String value = System.getenv(name);
+    return value == null || value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
+  }
+
+  /** The last {@code -Xmx} in {@code jvm}, the one the JVM uses. */
+  static String heapOption(final List<String> jvm) {
+    String heap = "the JVM's default heap";
+    for (final String o : jvm) {
+      if (o.startsWith("-Xmx")) {
+        heap = o;
+      }
+    }
+    return heap;
+  }
+
+  /** Starts {@code java args...}, its output to {@code log}. */
+  static Process start(final List<String> args, final Path log) throws IOException {
+    final List<String> command = new ArrayList<>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(args);
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** The peak heap a stopped Ferry service reported in {@code log}, in MB, or -1. */
+  static int peakHeapMb(final Path log) throws IOException {
+    final Matcher m = PEAK.matcher(Files.readString(log));
+    return m.find() ? Integer.parseInt(m.group(1)) : -1;
+  }
+}

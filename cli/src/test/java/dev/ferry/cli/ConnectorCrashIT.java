@@ -1,0 +1,125 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.cli.demo.RowCounts;
+import dev.ferry.config.RawValue;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SharedStack;
+import dev.ferry.processor.StreamProcessor;
+import dev.ferry.sink.TargetSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The connector publishes a batch of source transactions, their commit markers included, in one Kafka
+ * transaction with no round trip per source transaction. Killed with SIGKILL (its own PID) three times while
+ * two writers commit orders with their lines: nothing is lost (the target ends equal to the legacy
+ * database), nothing is torn (a reader polling the target never sees an order without the lines its
+ * transaction wrote), although a killed batch's events were already sent.
+ */
+class ConnectorCrashIT {
+  private final EmbeddedStack stack = SharedStack.get();
+
+  @TempDir
+  Path work;
+
+  @Test
+  void threeKillNinesOfTheConnectorDuringAWorkloadLoseNothingAndTearNothing() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_connector_crash");
+    final Map<String, RawValue> values = new TreeMap<>(env.source().values());
+    final StringBuilder yaml = new StringBuilder();
+    values.forEach((k, v) -> yaml.append(k).append(": \"").append(v.text()).append("\"\n"));
+    final Path file = work.resolve("connector.yaml");
+    Files.writeString(file, yaml.toString());
+    final Random random = new Random(11);
+    try (TargetSink sink = new TargetSink(env.config().sink()).start();
+        StreamProcessor processor = new StreamProcessor(env.config().processor()).start();
+        Connection legacy = env.legacy(); Connection target = env.target()) {
+      Process connector = start(file);
+      try {
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+            .until(() -> RowCounts.of(legacy, target).match());
+        final AtomicBoolean writing = new AtomicBoolean(true);
+        final ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
+        final AtomicInteger reads = new AtomicInteger();
+        final AtomicInteger transactions = new AtomicInteger();
+        final Thread reader = new Thread(() -> read(env, writing, torn, reads));
+        final List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+          final int base = 20_000 + w * 1_000;
+          final long seed = 20 + w;
+          writers.add(new Thread(() -> NoTornOrdersIT.write(env, base, seed, transactions)));
+        }
+        reader.start();
+        writers.forEach(Thread::start);
+        for (int kill = 0; kill < 3; kill++) {
+          Thread.sleep(1_500 + random.nextInt(2_500));
+          connector.destroyForcibly();
+          assertThat(connector.waitFor(30, TimeUnit.SECONDS)).isTrue();
+          connector = start(file);
+        }
+        for (final Thread t : writers) {
+          t.join(Duration.ofMinutes(3).toMillis());
+        }
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+          assertThat(NorthwindRows.actualOrders(target)).isEqualTo(NorthwindRows.expectedOrders(legacy));
+          assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy));
+        });
+        writing.set(false);
+        reader.join(Duration.ofMinutes(1).toMillis());
+        assertThat(transactions.get()).as("writer transactions").isGreaterThanOrEqualTo(300);
+        assertThat(reads.get()).as("consistent reads of the target").isGreaterThan(50);
+        assertThat(torn).as("torn orders seen by the reader").isEmpty();
+        assertThat(sink.failed()).isZero();
+      } finally {
+        connector.destroy();
+        if (!connector.waitFor(60, TimeUnit.SECONDS)) {
+          connector.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  private static void read(final DemoEnvironment env, final AtomicBoolean writing,
+      final ConcurrentLinkedQueue<String> torn, final AtomicInteger reads) {
+    final long until = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+    try (Connection c = env.target()) {
+      c.setAutoCommit(false);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      while ((writing.get() || reads.get() < 10) && System.nanoTime() < until) {
+        torn.addAll(NoTornOrdersIT.tornOrders(c));
+        c.commit();
+        reads.incrementAndGet();
+      }
+    } catch (SQLException e) {
+      torn.add("reader failed: " + e);
+    }
+  }
+
+  private Process start(final Path config) throws Exception {
+    final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    return new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.ferry.cli.Ferry",
+        "connector", "--config", config.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("connector.log").toFile()))
+        .start();
+  }
+}
