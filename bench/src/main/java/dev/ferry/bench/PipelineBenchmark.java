@@ -29,8 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * legacy commit to visible in the target, and whether the lag stayed bounded (everything arrived within
  * {@link #CATCH_UP} after the writers stopped).
  *
- * <p>Arguments: {@code [--rates 500,2000,10000] [--seconds 60]}. The latency is measured by one JVM (this
- * one) on one clock; the reader polls every {@value #POLL_MS} ms, which bounds its resolution.
+ * <p>Arguments: {@code [--rates 500,2000,10000] [--seconds 60] [--warm-up 20]} (a first phase at the first rate,
+ * printed but not meant to be counted: the services compile their hot paths then). The latency is measured by
+ * one JVM (this one) on one clock; the reader polls every {@value #POLL_MS} ms, which bounds its resolution.
+ * Every 10 s a line shows how far each stage has come ({@link StageProgress}), to tell which one falls behind.
  */
 public final class PipelineBenchmark {
   private static final int LINES = 3;
@@ -65,12 +67,14 @@ public final class PipelineBenchmark {
   public static void main(final String[] args) throws Exception {
     List<Integer> rates = List.of(500, 2000, 10_000);
     int seconds = 60;
+    int warmUpSeconds = 20;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rates" -> rates = Arrays.stream(args[++i].split(",")).map(String::trim).map(Integer::parseInt).toList();
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+        case "--warm-up" -> warmUpSeconds = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: scripts/bench pipeline [--rates 500,2000,10000] [--seconds 60]");
+            + "; usage: scripts/bench pipeline [--rates 500,2000,10000] [--seconds 60] [--warm-up 20]");
       }
     }
     final Path work = Files.createTempDirectory("ferry-bench-pipeline-");
@@ -82,10 +86,12 @@ public final class PipelineBenchmark {
       exec(stack.legacy(), legacyDb, LEGACY);
       exec(stack.target(), targetDb, TARGET);
       final Path config = writeConfig(stack, work, legacyDb, targetDb);
-      final List<String> jvm = new ArrayList<>(ServiceProcesses.serviceJvmOptions());
-      jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_SERVICE_JVM_OPTS"));
       final Map<String, Process> services = new java.util.LinkedHashMap<>();
+      final Map<String, List<String>> jvms = new java.util.HashMap<>();
       for (final String role : List.of("sink", "processor", "connector")) {
+        final List<String> jvm = new ArrayList<>(ServiceProcesses.serviceJvmOptions(role));
+        jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_SERVICE_JVM_OPTS"));
+        jvms.put(role, jvm);
         final List<String> command = new ArrayList<>(jvm);
         command.addAll(List.of("-cp", System.getProperty("ferry.cli.classpath"), "dev.ferry.cli.Ferry", role,
             "--config", config.toString()));
@@ -94,10 +100,19 @@ public final class PipelineBenchmark {
       try {
         warmUp(stack, legacyDb, targetDb);
         long nextId = 1_000_000;
-        for (final int rate : rates) {
-          final Phase phase = new Phase(stack, legacyDb, targetDb, rate, seconds, nextId);
-          phase.run();
-          nextId += 10_000_000;
+        try (StageProgress progress = new StageProgress(stack.kafka().bootstrapServers(), stack.target(), targetDb)) {
+          progress.start();
+          if (warmUpSeconds > 0) {
+            // the services' JIT (one compiler, scripts/jvm.options) runs slow for the first seconds: not measured
+            System.out.print("warm-up, not counted: ");
+            new Phase(stack, legacyDb, targetDb, rates.get(0), warmUpSeconds, nextId).run();
+            nextId += 10_000_000;
+          }
+          for (final int rate : rates) {
+            final Phase phase = new Phase(stack, legacyDb, targetDb, rate, seconds, nextId);
+            phase.run();
+            nextId += 10_000_000;
+          }
         }
       } finally {
         for (final Process p : services.values()) {
@@ -108,7 +123,7 @@ public final class PipelineBenchmark {
             e.getValue().destroyForcibly();
           }
           System.out.printf(Locale.ROOT, "%s: peak heap %d MB of %s%n", e.getKey(),
-              ServiceProcesses.peakHeapMb(work.resolve(e.getKey() + ".log")), ServiceProcesses.heapOption(jvm));
+              ServiceProcesses.peakHeapMb(work.resolve(e.getKey() + ".log")), ServiceProcesses.heapOption(jvms.get(e.getKey())));
         }
         System.out.println("logs in " + work);
       }

@@ -17,16 +17,26 @@ final class ServiceProcesses {
   }
 
   /**
-   * The options Ferry's services start with, from {@code scripts/jvm.options} (system property
-   * {@code ferry.jvm.options} names it; scripts/bench sets it): comment and blank lines left out.
+   * The options Ferry's service {@code role} starts with, from {@code scripts/jvm.options} (system property
+   * {@code ferry.jvm.options} names it; scripts/bench sets it) and, for the sink, {@code jvm.sink.options} beside
+   * it: comment and blank lines left out.
    */
-  static List<String> serviceJvmOptions() throws IOException {
+  static List<String> serviceJvmOptions(final String role) throws IOException {
     final String file = System.getProperty("ferry.jvm.options");
     if (file == null) {
       throw new IllegalStateException("system property ferry.jvm.options is not set: run the benchmark with scripts/bench");
     }
-    return Files.readAllLines(Path.of(file)).stream().map(String::strip)
-        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    final List<String> options = new ArrayList<>(options(Path.of(file)));
+    if ("sink".equals(role)) {
+      // as scripts/ferry starts the sink
+      options.addAll(options(Path.of(file).resolveSibling("jvm.sink.options")));
+    }
+    return options;
+  }
+
+  private static List<String> options(final Path file) throws IOException {
+    return Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+        .toList();
   }
 
   /** JVM options in environment variable {@code name}, separated by white space; none when it is unset. */

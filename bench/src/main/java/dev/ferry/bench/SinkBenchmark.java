@@ -175,7 +175,7 @@ public final class SinkBenchmark {
         "sink.batch-size: " + FERRY_BATCH, ""));
     final Path log = work.resolve("ferry-sink-" + run + ".log");
     // started as scripts/ferry starts the sink: with the service JVM options (fixed heap, touched at start)
-    final List<String> jvm = new ArrayList<>(ServiceProcesses.serviceJvmOptions());
+    final List<String> jvm = new ArrayList<>(ServiceProcesses.serviceJvmOptions("sink"));
     jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_SINK_JVM_OPTS"));
     jvm.addAll(moreOptions);
     jvm.addAll(List.of("-cp", classpath, "dev.ferry.cli.Ferry", "sink", "--config",
