@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,11 +43,7 @@ class ConnectorCrashIT {
   @Test
   void threeKillNinesOfTheConnectorDuringAWorkloadLoseNothingAndTearNothing() throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_connector_crash");
-    final Map<String, RawValue> values = new TreeMap<>(env.source().values());
-    final StringBuilder yaml = new StringBuilder();
-    values.forEach((k, v) -> yaml.append(k).append(": \"").append(v.text()).append("\"\n"));
-    final Path file = work.resolve("connector.yaml");
-    Files.writeString(file, yaml.toString());
+    final Path file = ServiceProcess.writeConfig(env, work.resolve("connector.yaml"), java.util.Set.of());
     final Random random = new Random(11);
     try (TargetSink sink = new TargetSink(env.config().sink()).start();
         StreamProcessor processor = new StreamProcessor(env.config().processor()).start();
@@ -61,7 +56,7 @@ class ConnectorCrashIT {
         final ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
         final AtomicInteger reads = new AtomicInteger();
         final AtomicInteger transactions = new AtomicInteger();
-        final Thread reader = new Thread(() -> read(env, writing, torn, reads));
+        final Thread reader = new Thread(() -> NoTornOrdersIT.read(env, writing, torn, reads));
         final List<Thread> writers = new ArrayList<>();
         for (int w = 0; w < 2; w++) {
           final int base = 20_000 + w * 1_000;
@@ -98,28 +93,7 @@ class ConnectorCrashIT {
     }
   }
 
-  private static void read(final DemoEnvironment env, final AtomicBoolean writing,
-      final ConcurrentLinkedQueue<String> torn, final AtomicInteger reads) {
-    final long until = System.nanoTime() + Duration.ofMinutes(8).toNanos();
-    try (Connection c = env.target()) {
-      c.setAutoCommit(false);
-      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      while ((writing.get() || reads.get() < 10) && System.nanoTime() < until) {
-        torn.addAll(NoTornOrdersIT.tornOrders(c));
-        c.commit();
-        reads.incrementAndGet();
-      }
-    } catch (SQLException e) {
-      torn.add("reader failed: " + e);
-    }
-  }
-
   private Process start(final Path config) throws Exception {
-    final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    return new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.ferry.cli.Ferry",
-        "connector", "--config", config.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("connector.log").toFile()))
-        .start();
+    return ServiceProcess.start("connector", config, Map.of(), work.resolve("connector.log"));
   }
 }

@@ -97,14 +97,7 @@ class InvoiceWorkloadIT {
   @Test
   void aReaderNeverSeesABillWhoseTotalDiffersFromItsItemsAndTheEndStateIsExact() throws Exception {
     final String name = "it_invoices";
-    stack.legacy().createDatabase(name + "_legacy");
-    stack.target().createDatabase(name + "_target");
-    try (Connection legacy = stack.legacy().connect(name + "_legacy"); Statement s = legacy.createStatement()) {
-      s.execute(LEGACY);
-    }
-    try (Connection target = stack.target().connect(name + "_target"); Statement s = target.createStatement()) {
-      s.execute(TARGET);
-    }
+    TestDatabases.create(stack, name, LEGACY, TARGET);
     final Path mapping = work.resolve("mapping.yaml");
     Files.writeString(mapping, MAPPING);
     final ConfigSource source = DemoEnvironment.configSource(stack, name, name + "_legacy", name + "_target",
@@ -118,16 +111,11 @@ class InvoiceWorkloadIT {
         .hasMessageContaining("ALTER TABLE \"public\".\"invoice_line\" REPLICA IDENTITY FULL");
     final FerryConfig config = FerryConfig.resolve(source.with("connector.replica-identity", "set-full", "test"),
         EnumSet.allOf(Role.class), work);
-    final AtomicBoolean busy = new AtomicBoolean(true);
-    final List<Thread> burners = new ArrayList<>();
-    for (int i = 0; i < 2; i++) {
-      burners.add(new Thread(() -> burn(busy), "cpu-burner-" + i));
-    }
     try (Pipeline pipeline = new Pipeline(config).start();
         Connection legacy = stack.legacy().connect(name + "_legacy");
         Connection target = stack.target().connect(name + "_target")) {
       await().atMost(Duration.ofMinutes(2)).until(() -> count(target, "client") == 20);
-      burners.forEach(Thread::start);
+      final BusyMachine busy = BusyMachine.start(2);
 
       final AtomicBoolean writing = new AtomicBoolean(true);
       final ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
@@ -156,17 +144,12 @@ class InvoiceWorkloadIT {
           assertThat(targetState(target)).isEqualTo(expectedState(legacy)));
       writing.set(false);
       reader.join(Duration.ofMinutes(1).toMillis());
-      busy.set(false);
+      busy.close();
 
       assertThat(done.get()).as("writer transactions").isEqualTo(WRITERS * TRANSACTIONS_PER_WRITER);
       assertThat(polls.get()).as("consistent reads of the target during the run").isGreaterThan(50);
       assertThat(torn).as("bills whose total differs from their items, seen by the reader").isEmpty();
       assertThat(pipeline.sink().failed()).as("dead letters of the sink").isZero();
-    } finally {
-      busy.set(false);
-      for (final Thread t : burners) {
-        t.join(Duration.ofSeconds(10).toMillis());
-      }
     }
   }
 
@@ -296,20 +279,6 @@ class InvoiceWorkloadIT {
   private static void exec(final Connection c, final String sql) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.executeUpdate(sql);
-    }
-  }
-
-  /** Keeps a core busy until {@code busy} is cleared (at most 10 minutes): races hide on an idle machine. */
-  private static void burn(final AtomicBoolean busy) {
-    final long until = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-    long x = 0;
-    while (busy.get() && System.nanoTime() < until) {
-      for (int i = 0; i < 1_000_000; i++) {
-        x += i ^ (x >>> 3);
-      }
-    }
-    if (x == 42) {
-      System.out.print("");
     }
   }
 }

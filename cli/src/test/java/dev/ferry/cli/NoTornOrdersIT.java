@@ -49,19 +49,7 @@ class NoTornOrdersIT {
       final ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
       final AtomicInteger reads = new AtomicInteger();
       final AtomicInteger transactions = new AtomicInteger();
-      final Thread reader = new Thread(() -> {
-        try (Connection c = env.target()) {
-          c.setAutoCommit(false);
-          c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-          while (writing.get() || reads.get() < 10) {
-            torn.addAll(tornOrders(c));
-            c.commit();
-            reads.incrementAndGet();
-          }
-        } catch (SQLException e) {
-          torn.add("reader failed: " + e);
-        }
-      });
+      final Thread reader = new Thread(() -> read(env, writing, torn, reads));
       final List<Thread> writers = new ArrayList<>();
       for (int w = 0; w < 2; w++) {
         final int base = 30_000 + w * 1_000;
@@ -84,6 +72,26 @@ class NoTornOrdersIT {
       assertThat(reads.get()).as("consistent reads of the target during the run").isGreaterThan(100);
       assertThat(torn).as("torn orders seen by the reader").isEmpty();
       assertThat(pipeline.sink().failed()).isZero();
+    }
+  }
+
+  /**
+   * Reads the target in consistent snapshots while {@code writing} (at least 10 times, at most 8 minutes),
+   * adding every torn order it sees to {@code torn}.
+   */
+  static void read(final DemoEnvironment env, final AtomicBoolean writing, final ConcurrentLinkedQueue<String> torn,
+      final AtomicInteger reads) {
+    final long until = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+    try (Connection c = env.target()) {
+      c.setAutoCommit(false);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      while ((writing.get() || reads.get() < 10) && System.nanoTime() < until) {
+        torn.addAll(tornOrders(c));
+        c.commit();
+        reads.incrementAndGet();
+      }
+    } catch (SQLException e) {
+      torn.add("reader failed: " + e);
     }
   }
 

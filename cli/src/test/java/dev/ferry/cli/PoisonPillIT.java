@@ -75,16 +75,11 @@ class PoisonPillIT {
   @Test
   void everyTimeTypeArrivesAndEachBadValueCostsOneDeadLetter() throws Exception {
     final String name = "it_poison";
-    stack.legacy().createDatabase(name + "_legacy");
-    stack.target().createDatabase(name + "_target");
+    TestDatabases.create(stack, name, LEGACY, TARGET);
     try (Connection legacy = stack.legacy().connect(name + "_legacy"); Statement s = legacy.createStatement()) {
-      s.execute(LEGACY);
       s.execute("SET TIME ZONE 'UTC'");
       s.execute("INSERT INTO odd VALUES (1, 12.34, 'snapshot', '2026-02-28', '13:45:56.789', '13:45:56+02', "
           + "'2026-02-28 13:45:56.123456', '2026-02-28 13:45:56.123456+01', '1 year 2 mons 3 days 04:05:06.5')");
-    }
-    try (Connection target = stack.target().connect(name + "_target"); Statement s = target.createStatement()) {
-      s.execute(TARGET);
     }
     final Path mapping = work.resolve("mapping.yaml");
     Files.writeString(mapping, MAPPING);

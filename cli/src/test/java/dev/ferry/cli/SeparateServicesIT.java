@@ -19,6 +19,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -41,12 +42,8 @@ class SeparateServicesIT {
   @Test
   void threeServicesFromOneConfigFileSyncTheLegacyDatabase() throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_services");
-    final Map<String, RawValue> values = new TreeMap<>(env.source().values());
-    final String targetUrl = values.remove("target.jdbc-url").text();
-    final StringBuilder yaml = new StringBuilder("# written by SeparateServicesIT\n");
-    values.forEach((k, v) -> yaml.append(k).append(": \"").append(v.text()).append("\"\n"));
-    final Path file = work.resolve("ferry.yaml");
-    Files.writeString(file, yaml.toString());
+    final String targetUrl = env.source().values().get("target.jdbc-url").text();
+    final Path file = ServiceProcess.writeConfig(env, work.resolve("ferry.yaml"), Set.of("target.jdbc-url"));
 
     final List<Process> services = new ArrayList<>();
     try (Connection legacy = env.legacy(); Connection target = env.target()) {
@@ -118,11 +115,7 @@ class SeparateServicesIT {
   @Test
   void aConnectorThatFailsExitsNonZeroPromptly() throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_services_fail");
-    final Map<String, RawValue> values = new TreeMap<>(env.source().values());
-    final StringBuilder yaml = new StringBuilder();
-    values.forEach((k, v) -> yaml.append(k).append(": \"").append(v.text()).append("\"\n"));
-    final Path file = work.resolve("failing.yaml");
-    Files.writeString(file, yaml.toString());
+    final Path file = ServiceProcess.writeConfig(env, work.resolve("failing.yaml"), Set.of());
     final Process p = start("connector", file, Map.of("FERRY_CONNECTOR_SLOT_NAME", "Not-A-Valid-Slot"));
     try {
       assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("exited within 90 s: " + Files.readString(
@@ -153,12 +146,7 @@ class SeparateServicesIT {
   }
 
   private Process start(final String role, final Path config, final Map<String, String> env) throws Exception {
-    final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    final ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-        "dev.ferry.cli.Ferry", role, "--config", config.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(role + ".log").toFile()));
-    pb.environment().putAll(env);
-    return pb.start();
+    return ServiceProcess.start(role, config, env, work.resolve(role + ".log"));
   }
+
 }
