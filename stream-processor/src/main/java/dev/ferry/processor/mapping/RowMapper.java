@@ -173,7 +173,21 @@ public final class RowMapper {
 
   private static void check(final TableMapping table, final List<ColumnValue> row, final List<RecordError> errors,
       final List<RecordError> warnings) {
-    final Map<String, Object> plain = RowValues.of(row);
+    if (table.rules().isEmpty()) {
+      return;
+    }
+    // only expression rules read the whole row: build it (every value parsed) when one asks, not per row
+    final Map<String, Object> plain = new java.util.AbstractMap<>() {
+      private Map<String, Object> values;
+
+      @Override
+      public java.util.Set<Map.Entry<String, Object>> entrySet() {
+        if (values == null) {
+          values = RowValues.of(row);
+        }
+        return values.entrySet();
+      }
+    };
     for (final Rule rule : table.rules()) {
       if (!rule.unique().isEmpty() || rule.field() != null && Columns.find(row, rule.field()) == null) {
         continue;
