@@ -14,7 +14,10 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,6 +128,15 @@ class NorthwindSyncIT {
       await().atMost(SYNC).until(() -> done.get() >= 100);
       pipeline.restartConnector();
       await().atMost(SYNC).until(() -> done.get() >= 200);
+      // a stopped processor leaves its group, so that the restarted one gets its partitions at once instead of
+      // after the old member's session timeout
+      pipeline.processor().close();
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+          stack.kafka().bootstrapServers()))) {
+        final String appId = pipeline.config().processor().applicationId();
+        assertThat(admin.describeConsumerGroups(List.of(appId)).all().get().get(appId).members())
+            .as("members of %s after the processor stopped", appId).isEmpty();
+      }
       pipeline.restartProcessor();
       await().atMost(SYNC).until(() -> done.get() >= 300);
       pipeline.restartSink();
