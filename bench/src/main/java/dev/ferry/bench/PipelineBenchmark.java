@@ -35,31 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Every 10 s a line shows how far each stage has come ({@link StageProgress}), to tell which one falls behind.
  */
 public final class PipelineBenchmark {
-  private static final int LINES = 3;
+  private static final int LINES = BenchPipeline.LINES;
   private static final int WRITERS = 4;
   private static final int POLL_MS = 10;
   private static final Duration CATCH_UP = Duration.ofSeconds(60);
-  private static final String LEGACY = """
-      CREATE TABLE orders (order_id bigint PRIMARY KEY, customer text NOT NULL, total numeric(12,2) NOT NULL);
-      CREATE TABLE order_lines (order_id bigint NOT NULL REFERENCES orders, line_no int NOT NULL,
-        quantity int NOT NULL, price numeric(12,2) NOT NULL, PRIMARY KEY (order_id, line_no));
-      """;
-  private static final String TARGET = """
-      CREATE TABLE sales_order (id bigint PRIMARY KEY, customer text NOT NULL, total numeric(12,2) NOT NULL,
-        ferry_version bigint NOT NULL);
-      CREATE TABLE sales_order_line (order_id bigint NOT NULL REFERENCES sales_order, line_no int NOT NULL,
-        quantity int NOT NULL, price numeric(12,2) NOT NULL, ferry_version bigint NOT NULL,
-        PRIMARY KEY (order_id, line_no));
-      """;
-  private static final String MAPPING = """
-      tables:
-        - source: public.orders
-          target: sales_order
-          fields: {id: order_id, customer: customer, total: {from: total, type: decimal, scale: 2}}
-        - source: public.order_lines
-          target: sales_order_line
-          fields: {order_id: order_id, line_no: line_no, quantity: quantity, price: {from: price, type: decimal, scale: 2}}
-      """;
 
   private PipelineBenchmark() {
   }
@@ -83,27 +62,17 @@ public final class PipelineBenchmark {
       final String targetDb = "bench_target";
       stack.legacy().createDatabase(legacyDb);
       stack.target().createDatabase(targetDb);
-      exec(stack.legacy(), legacyDb, LEGACY);
-      exec(stack.target(), targetDb, TARGET);
-      final Path config = writeConfig(stack, work, legacyDb, targetDb);
-      final Map<String, Process> services = new java.util.LinkedHashMap<>();
-      final Map<String, List<String>> jvms = new java.util.HashMap<>();
-      for (final String role : List.of("sink", "processor", "connector")) {
-        final List<String> jvm = new ArrayList<>(ServiceProcesses.serviceJvmOptions(role));
-        jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_SERVICE_JVM_OPTS"));
-        jvms.put(role, jvm);
-        final List<String> command = new ArrayList<>(jvm);
-        command.addAll(List.of("-cp", System.getProperty("ferry.cli.classpath"), "dev.ferry.cli.Ferry", role,
-            "--config", config.toString()));
-        services.put(role, ServiceProcesses.start(command, work.resolve(role + ".log")));
-      }
-      try {
+      BenchPipeline.exec(stack.legacy(), legacyDb, BenchPipeline.LEGACY);
+      BenchPipeline.exec(stack.target(), targetDb, BenchPipeline.TARGET);
+      try (BenchPipeline pipeline = new BenchPipeline(stack, work, "bench", legacyDb, targetDb)
+          .start("sink", "processor", "connector")) {
         warmUp(stack, legacyDb, targetDb);
         long nextId = 1_000_000;
-        try (StageProgress progress = new StageProgress(stack.kafka().bootstrapServers(), stack.target(), targetDb)) {
+        try (StageProgress progress = new StageProgress(stack.kafka().bootstrapServers(), "bench", stack.target(),
+            targetDb)) {
           progress.start();
           if (warmUpSeconds > 0) {
-            // the services' JIT (one compiler, scripts/jvm.options) runs slow for the first seconds: not measured
+            // the services' code runs interpreted, then compiled, in the first seconds: not measured
             System.out.print("warm-up, not counted: ");
             new Phase(stack, legacyDb, targetDb, rates.get(0), warmUpSeconds, nextId).run();
             nextId += 10_000_000;
@@ -115,41 +84,9 @@ public final class PipelineBenchmark {
           }
         }
       } finally {
-        for (final Process p : services.values()) {
-          p.destroy();
-        }
-        for (final var e : services.entrySet()) {
-          if (!e.getValue().waitFor(90, TimeUnit.SECONDS)) {
-            e.getValue().destroyForcibly();
-          }
-          System.out.printf(Locale.ROOT, "%s: peak heap %d MB of %s%n", e.getKey(),
-              ServiceProcesses.peakHeapMb(work.resolve(e.getKey() + ".log")), ServiceProcesses.heapOption(jvms.get(e.getKey())));
-        }
         System.out.println("logs in " + work);
       }
     }
-  }
-
-  private static Path writeConfig(final EmbeddedStack stack, final Path work, final String legacyDb,
-      final String targetDb) throws Exception {
-    Files.writeString(work.resolve("mapping.yaml"), MAPPING);
-    final Path config = work.resolve("ferry.yaml");
-    Files.writeString(config, String.join("\n",
-        "kafka.bootstrap-servers: \"" + stack.kafka().bootstrapServers() + "\"",
-        "registry.url: \"" + stack.registry().url() + "\"",
-        "topics.prefix: bench",
-        "legacy.host: \"" + stack.legacy().host() + "\"",
-        "legacy.port: " + stack.legacy().port(),
-        "legacy.database: " + legacyDb,
-        "legacy.user: " + EmbeddedDatabase.USER,
-        "legacy.tables: public.orders,public.order_lines",
-        "legacy.relations: \"public.order_lines(order_id) -> public.orders(order_id)\"",
-        "connector.offset-file: \"" + work.resolve("offsets.dat") + "\"",
-        "processor.state-dir: \"" + work.resolve("streams") + "\"",
-        "processor.mapping-file: \"" + work.resolve("mapping.yaml") + "\"",
-        "target.jdbc-url: \"" + stack.target().jdbcUrl(targetDb) + "\"",
-        "target.user: " + EmbeddedDatabase.USER, ""));
-    return config;
   }
 
   /** One order through the whole pipeline, so that every service is up before the clock runs. */
@@ -308,12 +245,6 @@ public final class PipelineBenchmark {
       }
       final int i = (int) Math.min(sorted.size() - 1, Math.ceil(quantile * sorted.size()) - 1);
       return String.format(Locale.ROOT, "%.0fms", sorted.get(Math.max(0, i)) / 1e6);
-    }
-  }
-
-  private static void exec(final EmbeddedDatabase server, final String db, final String sql) throws SQLException {
-    try (Connection c = server.connect(db); Statement s = c.createStatement()) {
-      s.execute(sql);
     }
   }
 }

@@ -22,9 +22,9 @@ import org.apache.kafka.common.TopicPartition;
  * bottleneck.
  */
 final class StageProgress implements AutoCloseable {
-  private static final List<String> CDC = List.of("bench.cdc.public.orders", "bench.cdc.public.order_lines");
-  private static final String APPLY = "bench.apply";
-  private static final String PROCESSOR_GROUP = "ferry-processor";
+  private final List<String> cdc;
+  private final String apply;
+  private final String processorGroup;
 
   private final Admin admin;
   private final EmbeddedDatabase target;
@@ -32,7 +32,12 @@ final class StageProgress implements AutoCloseable {
   private final Thread thread = new Thread(this::run, "stage-progress");
   private volatile boolean running = true;
 
-  StageProgress(final String bootstrapServers, final EmbeddedDatabase target, final String targetDb) {
+  /** @param prefix the run's topic prefix; its processor's application id is {@code <prefix>-processor} */
+  StageProgress(final String bootstrapServers, final String prefix, final EmbeddedDatabase target,
+      final String targetDb) {
+    this.cdc = List.of(prefix + ".cdc.public.orders", prefix + ".cdc.public.order_lines");
+    this.apply = prefix + ".apply";
+    this.processorGroup = prefix + "-processor";
     this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     this.target = target;
     this.targetDb = targetDb;
@@ -48,9 +53,9 @@ final class StageProgress implements AutoCloseable {
     try (Connection c = target.connect(targetDb)) {
       while (running) {
         Thread.sleep(10_000);
-        final long captured = endOffsets(CDC);
-        final long processed = committed(PROCESSOR_GROUP, CDC);
-        final long mapped = endOffsets(List.of(APPLY));
+        final long captured = endOffsets(cdc);
+        final long processed = committed(processorGroup, cdc);
+        final long mapped = endOffsets(List.of(apply));
         final long applied;
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM sales_order")) {
           rs.next();

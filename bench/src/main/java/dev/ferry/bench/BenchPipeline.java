@@ -1,0 +1,120 @@
+package dev.ferry.bench;
+
+import dev.ferry.embedded.EmbeddedDatabase;
+import dev.ferry.embedded.EmbeddedStack;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pipeline the pipeline benchmarks run: an orders/lines legacy schema, the target schema and mapping, a
+ * configuration per run ({@code name} names its topics, slot, groups and state), and Ferry's services in their
+ * own JVMs, started as scripts/ferry starts them.
+ */
+final class BenchPipeline implements AutoCloseable {
+  static final int LINES = 3;
+  static final String LEGACY = """
+      CREATE TABLE orders (order_id bigint PRIMARY KEY, customer text NOT NULL, total numeric(12,2) NOT NULL);
+      CREATE TABLE order_lines (order_id bigint NOT NULL REFERENCES orders, line_no int NOT NULL,
+        quantity int NOT NULL, price numeric(12,2) NOT NULL, PRIMARY KEY (order_id, line_no));
+      """;
+  static final String TARGET = """
+      CREATE TABLE sales_order (id bigint PRIMARY KEY, customer text NOT NULL, total numeric(12,2) NOT NULL,
+        ferry_version bigint NOT NULL);
+      CREATE TABLE sales_order_line (order_id bigint NOT NULL REFERENCES sales_order, line_no int NOT NULL,
+        quantity int NOT NULL, price numeric(12,2) NOT NULL, ferry_version bigint NOT NULL,
+        PRIMARY KEY (order_id, line_no));
+      """;
+  private static final String MAPPING = """
+      tables:
+        - source: public.orders
+          target: sales_order
+          fields: {id: order_id, customer: customer, total: {from: total, type: decimal, scale: 2}}
+        - source: public.order_lines
+          target: sales_order_line
+          fields: {order_id: order_id, line_no: line_no, quantity: quantity, price: {from: price, type: decimal, scale: 2}}
+      """;
+
+  private final Path work;
+  private final String name;
+  private final Path config;
+  private final Map<String, Process> services = new LinkedHashMap<>();
+  private final Map<String, List<String>> jvms = new HashMap<>();
+
+  /** Writes the configuration of run {@code name} under {@code work}; starts nothing yet. */
+  BenchPipeline(final EmbeddedStack stack, final Path work, final String name, final String legacyDb,
+      final String targetDb) throws Exception {
+    this.work = work;
+    this.name = name;
+    Files.writeString(work.resolve("mapping.yaml"), MAPPING);
+    this.config = work.resolve(name + ".yaml");
+    Files.writeString(config, String.join("\n",
+        "kafka.bootstrap-servers: \"" + stack.kafka().bootstrapServers() + "\"",
+        "registry.url: \"" + stack.registry().url() + "\"",
+        "topics.prefix: " + name,
+        "legacy.host: \"" + stack.legacy().host() + "\"",
+        "legacy.port: " + stack.legacy().port(),
+        "legacy.database: " + legacyDb,
+        "legacy.user: " + EmbeddedDatabase.USER,
+        "legacy.tables: public.orders,public.order_lines",
+        "legacy.relations: \"public.order_lines(order_id) -> public.orders(order_id)\"",
+        "connector.name: " + name,
+        "connector.slot-name: " + name,
+        "connector.publication-name: " + name,
+        "connector.offset-file: \"" + work.resolve(name + "-offsets.dat") + "\"",
+        "processor.application-id: " + name + "-processor",
+        "processor.state-dir: \"" + work.resolve(name + "-streams") + "\"",
+        "processor.mapping-file: \"" + work.resolve("mapping.yaml") + "\"",
+        "target.jdbc-url: \"" + stack.target().jdbcUrl(targetDb) + "\"",
+        "target.user: " + EmbeddedDatabase.USER,
+        "sink.group-id: " + name + "-sink", ""));
+  }
+
+  /** Starts {@code roles} in this order, each in its own JVM. */
+  BenchPipeline start(final String... roles) throws Exception {
+    for (final String role : roles) {
+      final List<String> jvm = new ArrayList<>(ServiceProcesses.serviceJvmOptions(role));
+      jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_SERVICE_JVM_OPTS"));
+      jvms.put(role, jvm);
+      final List<String> command = new ArrayList<>(jvm);
+      command.addAll(List.of("-cp", System.getProperty("ferry.cli.classpath"), "dev.ferry.cli.Ferry", role,
+          "--config", config.toString()));
+      services.put(role, ServiceProcesses.start(command, log(role)));
+    }
+    return this;
+  }
+
+  private Path log(final String role) {
+    return work.resolve(name + "-" + role + ".log");
+  }
+
+  /** Stops every service started (SIGTERM, then at most 90 s) and prints its peak heap. */
+  @Override
+  public void close() throws Exception {
+    for (final Process p : services.values()) {
+      p.destroy();
+    }
+    for (final var e : services.entrySet()) {
+      if (!e.getValue().waitFor(90, TimeUnit.SECONDS)) {
+        e.getValue().destroyForcibly();
+      }
+      System.out.printf(Locale.ROOT, "%s %s: peak heap %d MB of %s%n", name, e.getKey(),
+          ServiceProcesses.peakHeapMb(log(e.getKey())), ServiceProcesses.heapOption(jvms.get(e.getKey())));
+    }
+  }
+
+  static void exec(final EmbeddedDatabase server, final String db, final String sql) throws SQLException {
+    try (Connection c = server.connect(db); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.ferry.bench;
+
+import dev.ferry.embedded.EmbeddedStack;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * {@code scripts/bench snapshot}: a one-time migration of a legacy database of {@code --rows} header/detail
+ * rows (an order and 3 lines each), measured twice on the same data: (a) capture only, the connector alone
+ * putting the snapshot on Kafka, until the CDC topics hold every row; (b) end to end, connector, processor and
+ * sink each in its own JVM, until the target holds every row. Both clocks start when the services are started
+ * (JVM start and Debezium's start included in both). Prints {@code ratio end-to-end/capture-only = X}, the
+ * goal being at least 0.8.
+ */
+public final class SnapshotBenchmark {
+  private static final Duration LIMIT = Duration.ofMinutes(15);
+
+  private SnapshotBenchmark() {
+  }
+
+  public static void main(final String[] args) throws Exception {
+    int rows = 1_000_000;
+    for (int i = 0; i < args.length; i++) {
+      if ("--rows".equals(args[i])) {
+        rows = Integer.parseInt(args[++i]);
+      } else {
+        throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: scripts/bench snapshot [--rows N]");
+      }
+    }
+    final int orders = rows / (BenchPipeline.LINES + 1);
+    final long expected = (long) orders * (BenchPipeline.LINES + 1);
+    final Path work = Files.createTempDirectory("ferry-bench-snapshot-");
+    try (EmbeddedStack stack = EmbeddedStack.start(work)) {
+      final String legacyDb = "snap_legacy";
+      stack.legacy().createDatabase(legacyDb);
+      BenchPipeline.exec(stack.legacy(), legacyDb, BenchPipeline.LEGACY);
+      BenchPipeline.exec(stack.legacy(), legacyDb, "INSERT INTO orders SELECT g, 'customer ' || (g % 1000), 7.50 "
+          + "FROM generate_series(1, " + orders + ") g; INSERT INTO order_lines SELECT g, l, l, 2.50 FROM "
+          + "generate_series(1, " + orders + ") g, generate_series(1, " + BenchPipeline.LINES + ") l; ANALYZE");
+      System.out.printf(Locale.ROOT, "legacy database: %,d orders and %,d lines%n", orders,
+          (long) orders * BenchPipeline.LINES);
+
+      final double capture;
+      try (BenchPipeline pipeline = new BenchPipeline(stack, work, "capture", legacyDb, "unused");
+          Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+              stack.kafka().bootstrapServers()))) {
+        final long start = System.nanoTime();
+        pipeline.start("connector");
+        waitUntil(() -> endOffsets(admin, List.of("capture.cdc.public.orders", "capture.cdc.public.order_lines"))
+            >= expected, "the CDC topics to hold every row");
+        capture = (System.nanoTime() - start) / 1e9;
+      }
+      System.out.printf(Locale.ROOT, "capture-only: %,d rows in %.1f s (%,.0f rows/s)%n", expected, capture,
+          expected / capture);
+
+      final String targetDb = "snap_target";
+      stack.target().createDatabase(targetDb);
+      BenchPipeline.exec(stack.target(), targetDb, BenchPipeline.TARGET);
+      final double endToEnd;
+      try (BenchPipeline pipeline = new BenchPipeline(stack, work, "e2e", legacyDb, targetDb);
+          Connection target = stack.target().connect(targetDb)) {
+        final long start = System.nanoTime();
+        pipeline.start("sink", "processor", "connector");
+        waitUntil(() -> count(target) >= expected, "the target to hold every row");
+        endToEnd = (System.nanoTime() - start) / 1e9;
+      }
+      System.out.printf(Locale.ROOT, "end-to-end: %,d rows in %.1f s (%,.0f rows/s)%n", expected, endToEnd,
+          expected / endToEnd);
+      System.out.printf(Locale.ROOT, "ratio end-to-end/capture-only = %.2f%n", capture / endToEnd);
+      System.out.println("logs in " + work);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Check {
+    boolean done() throws Exception;
+  }
+
+  private static void waitUntil(final Check check, final String what) throws Exception {
+    final long deadline = System.nanoTime() + LIMIT.toNanos();
+    while (!check.done()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("gave up waiting for " + what + " after " + LIMIT.toMinutes() + " minutes");
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private static long count(final Connection target) throws Exception {
+    try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery(
+        "SELECT (SELECT count(*) FROM sales_order) + (SELECT count(*) FROM sales_order_line)")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static long endOffsets(final Admin admin, final List<String> topics) throws Exception {
+    final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    try {
+      admin.describeTopics(topics).allTopicNames().get().forEach((name, d) ->
+          d.partitions().forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+    } catch (java.util.concurrent.ExecutionException e) {
+      return 0; // not created yet
+    }
+    long sum = 0;
+    for (final var e : admin.listOffsets(latest).all().get().values()) {
+      sum += e.offset();
+    }
+    return sum;
+  }
+}
