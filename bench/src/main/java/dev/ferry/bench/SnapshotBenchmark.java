@@ -7,14 +7,11 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * {@code scripts/bench snapshot}: a one-time migration of a legacy database of {@code --rows} header/detail
@@ -58,7 +55,7 @@ public final class SnapshotBenchmark {
               stack.kafka().bootstrapServers()))) {
         final long start = System.nanoTime();
         pipeline.start("connector");
-        waitUntil(() -> endOffsets(admin, List.of("capture.cdc.public.orders", "capture.cdc.public.order_lines"))
+        waitUntil(() -> StageProgress.endOffsets(admin, List.of("capture.cdc.public.orders", "capture.cdc.public.order_lines"))
             >= expected, "the CDC topics to hold every row");
         capture = (System.nanoTime() - start) / 1e9;
       }
@@ -104,20 +101,5 @@ public final class SnapshotBenchmark {
       rs.next();
       return rs.getLong(1);
     }
-  }
-
-  private static long endOffsets(final Admin admin, final List<String> topics) throws Exception {
-    final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    try {
-      admin.describeTopics(topics).allTopicNames().get().forEach((name, d) ->
-          d.partitions().forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
-    } catch (java.util.concurrent.ExecutionException e) {
-      return 0; // not created yet
-    }
-    long sum = 0;
-    for (final var e : admin.listOffsets(latest).all().get().values()) {
-      sum += e.offset();
-    }
-    return sum;
   }
 }

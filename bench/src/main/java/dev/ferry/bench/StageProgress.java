@@ -53,9 +53,9 @@ final class StageProgress implements AutoCloseable {
     try (Connection c = target.connect(targetDb)) {
       while (running) {
         Thread.sleep(10_000);
-        final long captured = endOffsets(cdc);
+        final long captured = endOffsets(admin, cdc);
         final long processed = committed(processorGroup, cdc);
-        final long mapped = endOffsets(List.of(apply));
+        final long mapped = endOffsets(admin, List.of(apply));
         final long applied;
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM sales_order")) {
           rs.next();
@@ -77,10 +77,16 @@ final class StageProgress implements AutoCloseable {
     }
   }
 
-  private long endOffsets(final List<String> topics) throws InterruptedException, ExecutionException {
+  /** The sum of the end offsets of {@code topics}; 0 while they do not exist yet. */
+  static long endOffsets(final Admin admin, final List<String> topics) throws InterruptedException,
+      ExecutionException {
     final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    admin.describeTopics(topics).allTopicNames().get().forEach((name, d) ->
-        d.partitions().forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+    try {
+      admin.describeTopics(topics).allTopicNames().get().forEach((name, d) ->
+          d.partitions().forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+    } catch (ExecutionException e) {
+      return 0;
+    }
     long sum = 0;
     for (final var e : admin.listOffsets(latest).all().get().values()) {
       sum += e.offset();

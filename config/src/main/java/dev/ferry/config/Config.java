@@ -73,8 +73,8 @@ public final class Config {
       }
       final String suggestion = suggestion(key, known);
       // a mistyped password key is still a password: neither it nor a URL's password is echoed
-      final String value = Secrets.isSecretKey(key) || Secrets.isSecretKey(suggestion.replace("'?", ""))
-          ? Secrets.HIDDEN : Secrets.redactUrl(e.getValue().text());
+      final String value = Secrets.isSecretKey(suggestion.replace("'?", "")) ? Secrets.HIDDEN
+          : Secrets.printable(key, e.getValue().text());
       problems.add(new ConfigProblem(key, value, e.getValue().origin(), "unknown key" + suggestion));
     }
     if (!problems.isEmpty()) {

@@ -3,6 +3,7 @@ package dev.ferry.connector;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.SpecialNumbers;
 import dev.ferry.schemas.SourcePosition;
 import dev.ferry.schemas.TransactionMarker;
 import dev.ferry.schemas.TransactionStatus;
@@ -222,21 +223,12 @@ public final class ChangeEventConverter {
       default -> raw.toString();
     };
     final String logical = logical(logicalName, schema);
-    if ("decimal".equals(logical) && value instanceof String text) {
-      return new ColumnValue(name, specialDecimal(text), logical);
+    if ("decimal".equals(logical) && value instanceof String text && SpecialNumbers.canonical(text) != null) {
+      return new ColumnValue(name, SpecialNumbers.canonical(text), logical);
     }
     return new ColumnValue(name, value, logical);
   }
 
-  /** Debezium's names of numeric's special values, spelled as PostgreSQL spells them (other text unchanged). */
-  static String specialDecimal(final String text) {
-    return switch (text) {
-      case "NAN" -> "NaN";
-      case "POSITIVE_INFINITY" -> "Infinity";
-      case "NEGATIVE_INFINITY" -> "-Infinity";
-      default -> text;
-    };
-  }
 
   private static String logical(final String logicalName, final Schema schema) {
     if (Decimal.LOGICAL_NAME.equals(logicalName)) {

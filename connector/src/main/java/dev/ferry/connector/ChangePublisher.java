@@ -92,8 +92,11 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     this.cdcTopics = List.copyOf(cdcTopics);
   }
 
-  /** What was sent for one Debezium record: its index in the batch and Kafka's answer. */
-  private record Sent(int index, Future<RecordMetadata> result, int bytes, ChangeEvent change) {
+  /**
+   * What was sent for one Debezium record: its index in the batch, Kafka's answer, and whether it is a change
+   * event (which can be dead-lettered instead when Kafka refuses it as too large).
+   */
+  private record Sent(int index, Future<RecordMetadata> result, boolean change) {
   }
 
   @Override
@@ -151,7 +154,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       final TransactionMarker marker = converter.transaction(value);
       final String topic = topics.transactions().name();
       sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, bytes(marker.getTxId()),
-          topics.transactions().valueSerde().serializer().serialize(topic, marker))), 0, null));
+          topics.transactions().valueSerde().serializer().serialize(topic, marker))), false));
       onTransactionMarker(marker, index, sent);
       return;
     }
@@ -176,8 +179,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     }
     final byte[] keyBytes = bytes(key);
     final int partition = partitionOf(topic, keyBytes);
-    sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, partition, keyBytes, encoded)), encoded.length,
-        change));
+    sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, partition, keyBytes, encoded)), true));
     final String txId = change.getSource().getTxId();
     if (txId != null) {
       openTransactions.computeIfAbsent(txId, t -> new HashSet<>()).add(new TopicPartition(topic, partition));
@@ -215,7 +217,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
           .setCommit(new CommitMarker(marker.getCommitLsn(), topicsPerPartition.get(tp.partition())))
           .build();
       sent.add(new Sent(index, producer.send(new ProducerRecord<>(tp.topic(), tp.partition(),
-          bytes("commit:" + marker.getTxId()), topics.changeSerde().encode(tp.topic(), commit))), 0, null));
+          bytes("commit:" + marker.getTxId()), topics.changeSerde().encode(tp.topic(), commit))), false));
     }
   }
 
@@ -227,7 +229,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     final String deadLetterTopic = topics.deadLetter().name();
     sent.add(new Sent(index, producer.send(new ProducerRecord<>(deadLetterTopic,
         letter.getSourceKey() == null ? null : bytes(letter.getSourceKey()),
-        topics.deadLetter().valueSerde().serializer().serialize(deadLetterTopic, letter))), 0, null));
+        topics.deadLetter().valueSerde().serializer().serialize(deadLetterTopic, letter))), false));
   }
 
   /** The first change Kafka refused as too large, or null; every send has completed (after a flush). */
@@ -236,7 +238,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       try {
         s.result().get();
       } catch (ExecutionException e) {
-        if (e.getCause() instanceof RecordTooLargeException && s.change() != null) {
+        if (e.getCause() instanceof RecordTooLargeException && s.change()) {
           return s;
         }
         throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());

@@ -16,6 +16,7 @@ final class Infinity {
   /** pgjdbc's PGStatement.DATE_POSITIVE_INFINITY / DATE_NEGATIVE_INFINITY, milliseconds. */
   private static final long POSITIVE_MILLIS = 9223372036825200000L;
   private static final long NEGATIVE_MILLIS = -9223372036832400000L;
+  private static final int DAYS_1970_TO_2000 = 10_957;
 
   private Infinity() {
   }
@@ -41,14 +42,16 @@ final class Infinity {
   }
 
   /**
-   * The infinity a Debezium date value stands for, or null for a real one. Debezium turns the driver's sentinel
-   * milliseconds into days and then into an {@code int}, which overflows: the two results are fixed numbers.
+   * The infinity a Debezium date value stands for, or null for a real date. PostgreSQL stores a date as days since
+   * 2000-01-01 with {@code INT_MAX} and {@code INT_MIN} as {@code infinity} and {@code -infinity}; Debezium adds the
+   * 10,957 days from 1970 to 2000 in 32-bit arithmetic, so they arrive as these two overflowed numbers (seen in
+   * PoisonPillIT), neither of them a date PostgreSQL can hold.
    */
   static String ofDate(final int days) {
-    if (days == (int) Math.floorDiv(POSITIVE_MILLIS, 86_400_000L) || days == -2147472692) {
+    if (days == Integer.MAX_VALUE + DAYS_1970_TO_2000) {
       return "infinity";
     }
-    if (days == (int) Math.floorDiv(NEGATIVE_MILLIS, 86_400_000L) || days == Integer.MIN_VALUE + 10_957) {
+    if (days == Integer.MIN_VALUE + DAYS_1970_TO_2000) {
       return "-infinity";
     }
     return null;

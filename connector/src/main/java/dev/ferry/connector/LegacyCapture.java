@@ -60,7 +60,7 @@ public final class LegacyCapture implements AutoCloseable {
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(FerryTopics.MAX_MESSAGE_BYTES + 1024 * 1024));
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(FerryTopics.MAX_REQUEST_BYTES));
     p.put(ProducerConfig.CLIENT_ID_CONFIG, config.name() + "-capture");
     // one Kafka transaction per Debezium batch (ChangePublisher): a capture of the same name that still runs
     // somewhere is fenced off, and readers never see a commit marker without the events before it

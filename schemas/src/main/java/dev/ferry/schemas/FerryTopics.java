@@ -16,6 +16,8 @@ public final class FerryTopics {
    * capture goes on.
    */
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  /** The {@code max.request.size} of producers that write such records: one of them, and its request's framing. */
+  public static final int MAX_REQUEST_BYTES = MAX_MESSAGE_BYTES + 1024 * 1024;
   private final String prefix;
   private final AvroSerde<ChangeEvent> changeSerde;
   private final AvroSerde<TransactionMarker> transactionSerde;

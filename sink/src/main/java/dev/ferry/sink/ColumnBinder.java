@@ -2,6 +2,7 @@ package dev.ferry.sink;
 
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.LogicalValues;
+import dev.ferry.schemas.SpecialNumbers;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.sql.PreparedStatement;
@@ -15,12 +16,7 @@ final class ColumnBinder {
   private ColumnBinder() {
   }
 
-  static boolean isSpecialNumber(final String text) {
-    return switch (text) {
-      case "NaN", "Infinity", "-Infinity" -> true;
-      default -> false;
-    };
-  }
+
 
   /**
    * Binds {@code column}. A value that cannot be bound (text that is no number for a decimal, say) is the row's
@@ -48,7 +44,7 @@ final class ColumnBinder {
     if (logical != null) {
       switch (logical) {
         case "decimal" -> {
-          if (isSpecialNumber(v.toString())) {
+          if (SpecialNumbers.isSpecial(v)) {
             // NaN and infinities: no BigDecimal holds them; PostgreSQL's numeric does, MariaDB refuses them
             dialect.bindOther(ps, index, v.toString());
           } else {

@@ -43,7 +43,7 @@ final class SinkDeadLetters implements AutoCloseable {
     // one request at a time: dead letters are few, and an idempotent producer whose first request to a
     // partition was refused while later ones succeeded can retry it forever (KAFKA-14359)
     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
-    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(FerryTopics.MAX_MESSAGE_BYTES + 1024 * 1024));
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(FerryTopics.MAX_REQUEST_BYTES));
     this.producer = new KafkaProducer<>(p, new StringSerializer(), topics.deadLetter().valueSerde().serializer());
   }
 

@@ -66,8 +66,8 @@ public final class StreamProcessor implements AutoCloseable {
     p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), "10000");
     p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), "3000");
     // a change with a large value: its apply record, dead letter and state changelog must fit (FerryTopics.MAX_MESSAGE_BYTES)
-    p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(FerryTopics.MAX_MESSAGE_BYTES + 1024 * 1024));
-    p.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(FerryTopics.MAX_MESSAGE_BYTES + 1024 * 1024));
+    p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(FerryTopics.MAX_REQUEST_BYTES));
+    p.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(FerryTopics.MAX_REQUEST_BYTES));
     return p;
   }
 

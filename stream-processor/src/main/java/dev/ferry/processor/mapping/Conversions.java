@@ -2,6 +2,7 @@ package dev.ferry.processor.mapping;
 
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.LogicalValues;
+import dev.ferry.schemas.SpecialNumbers;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +49,7 @@ public final class Conversions {
         }
       } catch (NumberFormatException e) {
         throw new ConversionException("map.decimal", "'" + v + "' in " + in.getName() + " is not a "
-            + (RowValues.isSpecialNumber(v) ? "finite number: a decimal cannot hold it" : "number"),
+            + (SpecialNumbers.isSpecial(v) ? "finite number: a decimal cannot hold it" : "number"),
             "correct the source value or map the column with a default");
       }
       return new ColumnValue(name, exact.setScale(scale, rounding).toPlainString(), "decimal");

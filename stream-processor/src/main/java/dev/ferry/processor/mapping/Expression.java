@@ -61,8 +61,13 @@ public final class Expression {
   public Object eval(final Map<String, Object> row) {
     try {
       // CEL's null is a value of its own: a Java null in the row would read as "unknown", not as null
-      final Map<String, Object> celRow = new HashMap<>(row.size() * 2);
-      row.forEach((k, v) -> celRow.put(k, v == null ? NullValue.NULL_VALUE : v));
+      Map<String, Object> celRow = row;
+      if (row.values().stream().anyMatch(java.util.Objects::isNull)) {
+        celRow = new HashMap<>(row.size() * 2);
+        for (final Map.Entry<String, Object> e : row.entrySet()) {
+          celRow.put(e.getKey(), e.getValue() == null ? NullValue.NULL_VALUE : e.getValue());
+        }
+      }
       final Object result = program.eval(Map.of("row", celRow));
       if (result instanceof NullValue || result instanceof dev.cel.common.values.NullValue) {
         return null;

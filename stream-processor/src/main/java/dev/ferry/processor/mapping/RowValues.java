@@ -2,6 +2,7 @@ package dev.ferry.processor.mapping;
 
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.LogicalValues;
+import dev.ferry.schemas.SpecialNumbers;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.HashMap;
@@ -51,46 +52,26 @@ final class RowValues {
   }
 
   /**
-   * A legacy decimal as a CEL double. PostgreSQL's {@code numeric} also holds {@code NaN} and
-   * {@code ±Infinity} (Debezium writes them {@code NAN}, {@code POSITIVE_INFINITY}, {@code NEGATIVE_INFINITY}):
-   * they become the double of the same meaning, so an expression can test them ({@code math.isNaN()}).
+   * A legacy decimal as a CEL double. {@code numeric}'s NaN and infinities ({@link SpecialNumbers}) become the
+   * double of the same meaning, so an expression can test them ({@code math.isNaN()}).
    *
    * @throws ConversionException when the text is no number at all
    */
   static double decimal(final String column, final String text) {
-    switch (text) {
-      case "NaN", "NAN" -> {
-        return Double.NaN;
-      }
-      case "Infinity", "POSITIVE_INFINITY" -> {
-        return Double.POSITIVE_INFINITY;
-      }
-      case "-Infinity", "NEGATIVE_INFINITY" -> {
-        return Double.NEGATIVE_INFINITY;
-      }
-      default -> {
-        try {
-          return Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-          throw new ConversionException("map.decimal", "'" + text + "' in " + column + " is not a number",
-              "correct the source value");
-        }
-      }
+    final String special = SpecialNumbers.canonical(text);
+    if (special != null) {
+      return switch (special) {
+        case "NaN" -> Double.NaN;
+        case "Infinity" -> Double.POSITIVE_INFINITY;
+        default -> Double.NEGATIVE_INFINITY;
+      };
     }
-  }
-
-  /** True for NaN and infinities, in any of the spellings {@link #decimal} reads, and as Java doubles/floats. */
-  static boolean isSpecialNumber(final Object v) {
-    if (v instanceof Double d) {
-      return d.isNaN() || d.isInfinite();
+    try {
+      return Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      throw new ConversionException("map.decimal", "'" + text + "' in " + column + " is not a number",
+          "correct the source value");
     }
-    if (v instanceof Float f) {
-      return f.isNaN() || f.isInfinite();
-    }
-    return v != null && switch (v.toString()) {
-      case "NaN", "NAN", "Infinity", "POSITIVE_INFINITY", "-Infinity", "NEGATIVE_INFINITY" -> true;
-      default -> false;
-    };
   }
 
   /** Text of a value for messages: what the user would see in the source. */
