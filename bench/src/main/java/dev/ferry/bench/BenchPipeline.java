@@ -84,6 +84,7 @@ final class BenchPipeline implements AutoCloseable {
     for (final String role : roles) {
       final List<String> jvm = new ArrayList<>(ServiceProcesses.serviceJvmOptions(role));
       jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_SERVICE_JVM_OPTS"));
+      jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_" + role.toUpperCase(Locale.ROOT) + "_JVM_OPTS"));
       jvms.put(role, jvm);
       final List<String> command = new ArrayList<>(jvm);
       command.addAll(List.of("-cp", System.getProperty("ferry.cli.classpath"), "dev.ferry.cli.Ferry", role,
@@ -95,6 +96,21 @@ final class BenchPipeline implements AutoCloseable {
 
   private Path log(final String role) {
     return work.resolve(name + "-" + role + ".log");
+  }
+
+  /** Prints the CPU seconds each service has used so far and the machine's since {@code machineBusyAtStart}. */
+  void printCpu(final double machineBusyAtStart) {
+    final StringBuilder line = new StringBuilder(name).append(" cpu seconds:");
+    double services = 0;
+    for (final var e : this.services.entrySet()) {
+      final double s = CpuTime.process(e.getValue().pid());
+      services += s;
+      line.append(String.format(Locale.ROOT, " %s %.1f,", e.getKey(), s));
+    }
+    final double machine = CpuTime.machineBusy() - machineBusyAtStart;
+    line.append(String.format(Locale.ROOT, " the rest (broker, registry, databases, benchmark) %.1f; machine %.1f",
+        machine - services, machine));
+    System.out.println(line);
   }
 
   /** Stops every service started (SIGTERM, then at most 90 s) and prints its peak heap. */

@@ -7,10 +7,8 @@ import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.TopicCreator;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -274,7 +272,7 @@ public final class SinkBenchmark {
           if (applied >= 0) {
             first = now;
             appliedAtFirst = applied;
-            cpuAtFirst = busyCpuSeconds();
+            cpuAtFirst = CpuTime.machineBusy();
           }
         } else {
           final String wal;
@@ -288,7 +286,7 @@ public final class SinkBenchmark {
             try (ResultSet rs = s.executeQuery("SELECT count(*), coalesce(sum(quantity), 0) FROM order_line")) {
               rs.next();
               if (rs.getLong(1) == workload.expectedRows() && rs.getLong(2) == workload.expectedQuantity()) {
-                return new Timed((System.nanoTime() - first) / 1e9, busyCpuSeconds() - cpuAtFirst,
+                return new Timed((System.nanoTime() - first) / 1e9, CpuTime.machineBusy() - cpuAtFirst,
                     workload.events() - appliedAtFirst);
               }
             }
@@ -336,22 +334,6 @@ public final class SinkBenchmark {
    * CPU seconds all cores of this machine have spent busy since boot (from /proc/stat; NaN elsewhere). On a
    * machine the sink saturates, CPU per event varies less from run to run than the wall time does.
    */
-  private static double busyCpuSeconds() {
-    try {
-      final String[] f = Files.readAllLines(Paths.get("/proc/stat")).get(0).trim().split("\\s+");
-      // cpu user nice system idle iowait irq softirq ...: busy is all but idle and iowait, in USER_HZ (100/s)
-      long busy = 0;
-      for (int i = 1; i < Math.min(f.length, 8); i++) {
-        if (i != 4 && i != 5) {
-          busy += Long.parseLong(f[i]);
-        }
-      }
-      return busy / 100.0;
-    } catch (IOException | RuntimeException e) {
-      return Double.NaN;
-    }
-  }
-
   private static void exec(final EmbeddedDatabase server, final String db, final String sql) throws SQLException {
     try (Connection c = server.connect(db); Statement s = c.createStatement()) {
       s.execute(sql);

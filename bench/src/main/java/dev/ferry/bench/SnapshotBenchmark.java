@@ -54,10 +54,12 @@ public final class SnapshotBenchmark {
           Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
               stack.kafka().bootstrapServers()))) {
         final long start = System.nanoTime();
+        final double cpu = CpuTime.machineBusy();
         pipeline.start("connector");
         waitUntil(() -> StageProgress.endOffsets(admin, List.of("capture.cdc.public.orders", "capture.cdc.public.order_lines"))
             >= expected, "the CDC topics to hold every row");
         capture = (System.nanoTime() - start) / 1e9;
+        pipeline.printCpu(cpu);
       }
       System.out.printf(Locale.ROOT, "capture-only: %,d rows in %.1f s (%,.0f rows/s)%n", expected, capture,
           expected / capture);
@@ -69,9 +71,11 @@ public final class SnapshotBenchmark {
       try (BenchPipeline pipeline = new BenchPipeline(stack, work, "e2e", legacyDb, targetDb);
           Connection target = stack.target().connect(targetDb)) {
         final long start = System.nanoTime();
+        final double cpu = CpuTime.machineBusy();
         pipeline.start("sink", "processor", "connector");
         waitUntil(() -> count(target) >= expected, "the target to hold every row");
         endToEnd = (System.nanoTime() - start) / 1e9;
+        pipeline.printCpu(cpu);
       }
       System.out.printf(Locale.ROOT, "end-to-end: %,d rows in %.1f s (%,.0f rows/s)%n", expected, endToEnd,
           expected / endToEnd);

@@ -25,10 +25,18 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  *   t4    orders 10248 UPDATE lsn=520        orders 10248 UPDATE lsn=520
  *   t5    orders 10248 UPDATE lsn=500        orders 10248 UPDATE lsn=500   (header ferry.replayed-from:
  *                                                                           sent again from a dead letter)
+ *   t6    orders 10250 READ (snapshot)       orders 10250 READ
+ *   t7    orders 10250 READ (snapshot again) orders 10250 READ             (not checked: see below)
  * </pre>
  *
  * <p>The store is a window store: entries older than {@code retention} are dropped by RocksDB segment
  * expiry, so its size is bounded by the changes of one retention period.
+ *
+ * <p>Snapshot rows ({@code READ}) pass unchecked. A repeat of one (the connector restarting an unfinished
+ * snapshot) is harmless downstream: it carries the same version, which the sink does not apply twice, and it
+ * belongs to no transaction, so it cannot reopen one. Checking them would cost a store read, a store write and
+ * a changelog record for every row of the largest bulk Ferry sees, the initial sync, where it was a third of
+ * the processor's time per row (docs/benchmarks.md).
  */
 public final class Deduplicator implements Processor<String, ChangeEvent, String, ChangeEvent> {
   private final Duration retention;
@@ -47,8 +55,8 @@ public final class Deduplicator implements Processor<String, ChangeEvent, String
 
   @Override
   public void process(final Record<String, ChangeEvent> record) {
-    if (DeadLetters.replayed(record.headers())) {
-      // sent again on purpose from a dead letter: it was seen before, and must pass
+    if (record.value().getOp() == ChangeOp.READ || DeadLetters.replayed(record.headers())) {
+      // a snapshot row (see above), or sent again on purpose from a dead letter: it was seen before, and must pass
       context.forward(record);
       return;
     }
