@@ -94,6 +94,23 @@ final class BenchPipeline implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Stops service {@code role}, as an operator would ({@code kill}: SIGTERM, a clean stop) or as a crash does
+   * ({@code kill -9}), and waits until its process is gone.
+   */
+  void stop(final String role, final boolean crash) throws InterruptedException {
+    final Process p = services.remove(role);
+    if (crash) {
+      p.destroyForcibly();
+    } else {
+      p.destroy();
+    }
+    if (!p.waitFor(90, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
   private Path log(final String role) {
     return work.resolve(name + "-" + role + ".log");
   }

@@ -56,12 +56,13 @@ final class ServiceProcesses {
     return heap;
   }
 
-  /** Starts {@code java args...}, its output to {@code log}. */
+  /** Starts {@code java args...}, its output appended to {@code log} (a restarted service keeps one log). */
   static Process start(final List<String> args, final Path log) throws IOException {
     final List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(args);
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
   }
 
   /** The peak heap a stopped Ferry service reported in {@code log}, in MB, or -1. */

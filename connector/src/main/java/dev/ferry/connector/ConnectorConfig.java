@@ -109,6 +109,14 @@ public record ConnectorConfig(
    * source column types are propagated so numeric text is known to be a decimal.
    */
   public Properties debeziumProperties() {
+    return debeziumProperties(tables);
+  }
+
+  /**
+   * {@link #debeziumProperties()} with the tables in {@code snapshotOrder} (the same tables): Debezium snapshots
+   * them in the order of its {@code table.include.list} ({@link SnapshotOrder}).
+   */
+  Properties debeziumProperties(final List<String> snapshotOrder) {
     final Properties p = new Properties();
     p.put("name", name);
     p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -119,7 +127,7 @@ public record ConnectorConfig(
     p.put("database.user", user);
     p.put("database.password", password);
     p.put("topic.prefix", name);
-    p.put("table.include.list", String.join(",", escapedTables()));
+    p.put("table.include.list", String.join(",", escaped(snapshotOrder)));
     p.put("slot.name", slotName);
     p.put("publication.name", publicationName);
     p.put("publication.autocreate.mode", "filtered");
@@ -150,7 +158,7 @@ public record ConnectorConfig(
     return p;
   }
 
-  private List<String> escapedTables() {
+  private static List<String> escaped(final List<String> tables) {
     final List<String> out = new ArrayList<>();
     for (final String t : tables) {
       out.add("^" + t.replace(".", "\\.") + "$");

@@ -80,7 +80,7 @@ public final class LegacyCapture implements AutoCloseable {
    *     {@code connector.replica-identity} is {@code check}; nothing is started
    */
   public LegacyCapture start() {
-    checkReplicaIdentity();
+    final List<String> snapshotOrder = checkTables();
     final List<String> names = new ArrayList<>();
     config.tables().forEach(t -> names.add(topics.cdc(t).name()));
     names.add(topics.transactions().name());
@@ -99,7 +99,7 @@ public final class LegacyCapture implements AutoCloseable {
       }
     }
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-        .using(config.debeziumProperties())
+        .using(config.debeziumProperties(snapshotOrder))
         .using((success, message, error) -> {
           if (success) {
             finished.complete(null);
@@ -118,25 +118,34 @@ public final class LegacyCapture implements AutoCloseable {
     return this;
   }
 
-  private void checkReplicaIdentity() {
-    if (config.kafka().relations().isEmpty()) {
-      return;
-    }
+  /**
+   * Reads what capture needs from the legacy catalog: the detail tables' replica identity (refused, or fixed,
+   * per {@code connector.replica-identity}) and the order to snapshot the tables in ({@link SnapshotOrder}).
+   *
+   * @return the captured tables, parents first
+   */
+  private List<String> checkTables() {
     final Properties p = new Properties();
     p.put("user", config.user());
     p.put("password", config.password());
     p.put("connectTimeout", "10");
     final List<ReplicaIdentity.Gap> gaps;
+    final List<String> order;
     try (Connection legacy = DriverManager.getConnection(config.jdbcUrl(), p)) {
       gaps = ReplicaIdentity.apply(legacy, config.kafka().relations(), config.replicaIdentity());
+      order = SnapshotOrder.parentsFirst(legacy, config.tables(), config.kafka().relations());
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the replica identity of the detail tables from "
+      throw new IllegalStateException("cannot read the detail tables' replica identity and the foreign keys from "
           + config.jdbcUrl() + ": " + e.getMessage(), e);
     }
     if (!gaps.isEmpty()) {
       throw new ConfigException(gaps.stream().map(g -> new ConfigProblem("legacy.relations",
           g.relation().child(), null, g.describe())).toList());
     }
+    if (!order.equals(config.tables())) {
+      LOG.info("capture {}: tables snapshotted referenced ones first: {}", config.name(), order);
+    }
+    return order;
   }
 
   /** Completes when the engine stops: normally after {@link #close()}, exceptionally on failure. */

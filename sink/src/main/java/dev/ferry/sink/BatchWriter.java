@@ -44,7 +44,7 @@ final class BatchWriter {
   private final Tombstones tombstones;
   private final TableOrder order;
   private final Map<String, TargetTable> tables = new HashMap<>();
-  /** Batches the target refused as a whole, so that they were applied row by row. */
+  /** Batches the target refused as a whole, so that they were applied in parts to isolate the refused rows. */
   private final AtomicLong split = new AtomicLong();
 
   BatchWriter(final TargetDialect dialect, final String versionColumn, final OffsetStore offsets,
@@ -58,7 +58,7 @@ final class BatchWriter {
     this.copy = dialect instanceof PostgresDialect pg ? new CopyMerge(pg, versionColumn, tombstones) : null;
   }
 
-  /** Batches the target refused as a whole so far (each then applied row by row). */
+  /** Batches the target refused as a whole so far (each then applied in parts, {@link #isolate}). */
   long splitBatches() {
     return split.get();
   }
@@ -86,7 +86,8 @@ final class BatchWriter {
 
   /**
    * Writes {@code batch} without committing and without offsets: at once if the target accepts it
-   * whole, else record by record in savepoints. The transaction is left open either way.
+   * whole, else in halves, each in a savepoint, down to the records the target refuses ({@link #isolate}).
+   * The transaction is left open either way.
    *
    * @return records the target refused permanently
    * @throws SQLException a transient error; the transaction is rolled back
@@ -105,27 +106,84 @@ final class BatchWriter {
         throw e;
       }
       rollBackTo(c, whole, e);
-      // normal when a row is bad (its dead letter follows); a fast path failing on good rows shows here too
+      // normal when a row is bad (its dead letter follows), or during an initial sync when a row it references
+      // is on another partition (it is parked); a fast path failing on good rows shows here too
       split.incrementAndGet();
-      LOG.info("batch of {} rows refused as a whole ({}: {}); applying it row by row", newest.size(),
+      LOG.info("batch of {} rows refused as a whole ({}: {}); isolating the refused rows", newest.size(),
           e.getSQLState(), TargetError.of(e).message());
     }
     final List<Failure> failures = new ArrayList<>();
-    for (final ApplyTopicRecord r : newest) {
-      final Savepoint sp = c.setSavepoint();
-      try {
-        writeAll(c, List.of(r));
-        c.releaseSavepoint(sp);
-      } catch (SQLException e) {
-        if (DatabaseErrors.isTransient(e)) {
-          c.rollback();
-          throw e;
+    isolate(c, inWriteOrder(c, newest), failures);
+    return failures;
+  }
+
+  /** Below this many records a refused part is applied record by record rather than halved again. */
+  private static final int ONE_BY_ONE = 8;
+
+  /**
+   * Applies {@code records} (in write order) in halves, each in a savepoint: a half the target accepts is done
+   * in one go, a refused half is halved again, and below {@value #ONE_BY_ONE} records each is tried alone; what
+   * is refused alone goes to {@code failures}. So a batch of n rows with k refused (an order whose customer is on
+   * another partition, during an initial sync) costs about k log(n/k) statements, not n (each in its own
+   * savepoint, which had made a refused batch of 1,000 rows cost a thousand round trips). The halves keep the
+   * write order, so a row's parent in the same batch is written before it, as in the whole batch.
+   */
+  private void isolate(final Connection c, final List<ApplyTopicRecord> records, final List<Failure> failures)
+      throws SQLException {
+    if (records.size() < ONE_BY_ONE) {
+      for (final ApplyTopicRecord r : records) {
+        final SQLException refused = tryWrite(c, List.of(r));
+        if (refused != null) {
+          failures.add(new Failure(r, refused));
         }
-        rollBackTo(c, sp, e);
-        failures.add(new Failure(r, e));
+      }
+      return;
+    }
+    final int half = records.size() / 2;
+    for (final List<ApplyTopicRecord> part : List.of(records.subList(0, half), records.subList(half, records.size()))) {
+      if (tryWrite(c, part) != null) {
+        isolate(c, part, failures);
       }
     }
-    return failures;
+  }
+
+  /**
+   * Writes {@code records} in a savepoint: null when the target took them, else the refusal, undone.
+   *
+   * @throws SQLException a transient error; the transaction is rolled back
+   */
+  private SQLException tryWrite(final Connection c, final List<ApplyTopicRecord> records) throws SQLException {
+    final Savepoint sp = c.setSavepoint();
+    try {
+      writeAll(c, records);
+      c.releaseSavepoint(sp);
+      return null;
+    } catch (SQLException e) {
+      if (DatabaseErrors.isTransient(e)) {
+        c.rollback();
+        throw e;
+      }
+      rollBackTo(c, sp, e);
+      return e;
+    }
+  }
+
+  /** {@code records} in the order {@link #writeAll} writes them: upserts parents first, then deletes children first. */
+  private List<ApplyTopicRecord> inWriteOrder(final Connection c, final List<ApplyTopicRecord> records)
+      throws SQLException {
+    final Map<String, Integer> rank = new HashMap<>();
+    for (final ApplyTopicRecord r : records) {
+      final String t = r.packed().table();
+      if (!rank.containsKey(t)) {
+        rank.put(t, order.rank(c, table(c, t)));
+      }
+    }
+    final List<ApplyTopicRecord> sorted = new ArrayList<>(records);
+    // stable: records of one table keep their order
+    sorted.sort(java.util.Comparator.comparingInt((ApplyTopicRecord r) -> r.packed().op() == ApplyOp.DELETE ? 1 : 0)
+        .thenComparingInt(r -> r.packed().op() == ApplyOp.DELETE ? -rank.get(r.packed().table())
+            : rank.get(r.packed().table())));
+    return sorted;
   }
 
   /**

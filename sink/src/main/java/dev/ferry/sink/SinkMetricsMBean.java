@@ -18,7 +18,7 @@ public interface SinkMetricsMBean {
   /** Records of the apply topic not yet applied; -1 before the sink has its partitions. */
   long getLag();
 
-  /** Batches the target refused as a whole, each then applied row by row; growing without dead letters is a fault. */
+  /** Batches the target refused as a whole, each then applied in halves to isolate the refused rows; growing without dead letters is a fault. */
   long getBatchesSplit();
 
   /** Source time of the last applied change, epoch milliseconds; 0 before the first. */

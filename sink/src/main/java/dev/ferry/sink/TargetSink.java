@@ -385,7 +385,7 @@ public final class TargetSink implements AutoCloseable {
 
   /**
    * A progress line every 30 s while the sink runs (consumer thread only): what an operator watching a
-   * long catch-up wants to see without a metrics system, including batches that fell back to row by row.
+   * long catch-up wants to see without a metrics system, including batches the target refused as a whole.
    */
   private final class Progress {
     private static final long EVERY_NANOS = 30_000_000_000L;
@@ -727,7 +727,7 @@ public final class TargetSink implements AutoCloseable {
   }
 
   /**
-   * Batches the target refused as a whole, each then applied row by row to isolate the refused rows.
+   * Batches the target refused as a whole, each then applied in halves to isolate the refused rows.
    * Expected where rows are bad; on good rows it means a fast path fails, and the sink runs slowly.
    */
   public long splitBatches() {

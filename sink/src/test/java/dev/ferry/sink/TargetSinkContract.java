@@ -158,6 +158,27 @@ abstract class TargetSinkContract {
     assertThat(d.getErrors().get(0).getMessage()).contains("item_qty_check");
   }
 
+  /** The batch is halved down to the refused rows: neighbours, both ends and the middle must all be found. */
+  @Test
+  void refusedRowsScatteredThroughABatchAreEachDeadLetteredAndEveryOtherRowApplies() throws Exception {
+    final Env env = env("sink_scattered");
+    final java.util.Set<Integer> bad = java.util.Set.of(1, 2, 333, 334, 500, 999, 1000);
+    final List<ApplyRecord> batch = new ArrayList<>();
+    for (int i = 1; i <= 1000; i++) {
+      batch.add(item(i, bad.contains(i) ? -1 : i, 1000 + i));
+    }
+    send(env, batch);
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      SinkWait.until(sink, "applied + failed >= 1000", () -> sink.applied() + sink.failed() >= 1000);
+      assertThat(sink.failed()).isEqualTo(bad.size());
+      assertThat(sink.applied()).isEqualTo(1000 - bad.size());
+    }
+    assertThat(count(env, "true")).isEqualTo(1000 - bad.size());
+    assertThat(count(env, "qty < 0")).isZero();
+    assertThat(readDeadLetters(env, bad.size())).extracting(DeadLetter::getSourceKey)
+        .containsExactlyInAnyOrderElementsOf(bad.stream().map(String::valueOf).toList());
+  }
+
   @Test
   void anUnreadableRecordIsDeadLetteredWithItsBytesAndTheSinkGoesOn() throws Exception {
     final Env env = env("sink_unreadable");
