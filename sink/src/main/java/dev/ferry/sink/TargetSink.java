@@ -110,10 +110,11 @@ public final class TargetSink implements AutoCloseable {
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     // the consumer waits while the target is down (the writer retries); heartbeats still show it alive
     c.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, String.valueOf(30 * 60 * 1000));
-    // a sink that died (kill -9, a lost machine) gives its partitions up after 10 s, not Kafka's default 45 s;
-    // heartbeats come from the consumer's own thread, so a slow target does not count against it
-    c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
-    c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "3000");
+    // a sink that died (kill -9, a lost machine) gives its partitions up after 6 s (the least a broker allows by
+    // default, group.min.session.timeout.ms), not Kafka's default 45 s; heartbeats come from the consumer's own
+    // thread, so a slow target does not count against it. sink.instance-id makes even that wait go away.
+    c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
+    c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "2000");
     c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
     // fetch enough to fill a batch in one round trip: large batches are what make COPY pay
     c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024));

@@ -65,10 +65,37 @@ public final class StreamProcessor implements AutoCloseable {
     // a processor that died gives its tasks up after 10 s, not Kafka's default 45 s (a clean stop leaves at once)
     p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), "10000");
     p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), "3000");
+    // static membership: a processor restarted after a crash takes its tasks back at once, instead of waiting
+    // for the group to time the dead member out (10 s); Kafka Streams adds the thread's number
+    p.put(StreamsConfig.mainConsumerPrefix("group.instance.id"), instanceId(config));
     // a change with a large value: its apply record, dead letter and state changelog must fit (FerryTopics.MAX_MESSAGE_BYTES)
     p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(FerryTopics.MAX_REQUEST_BYTES));
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(FerryTopics.MAX_REQUEST_BYTES));
     return p;
+  }
+
+  /**
+   * This instance's name in the consumer group: the application id and a random id kept in the state directory.
+   * The state directory is one instance's own (Kafka Streams locks it), so the name is unique per instance and
+   * survives a restart, which is what static membership asks for.
+   */
+  static String instanceId(final ProcessorConfig config) {
+    final java.nio.file.Path file = config.stateDir().resolve("ferry-instance-id");
+    try {
+      if (java.nio.file.Files.isRegularFile(file)) {
+        final String kept = java.nio.file.Files.readString(file).trim();
+        if (!kept.isEmpty()) {
+          return kept;
+        }
+      }
+      java.nio.file.Files.createDirectories(config.stateDir());
+      final String id = config.applicationId() + "-" + java.util.UUID.randomUUID();
+      java.nio.file.Files.writeString(file, id + "\n");
+      return id;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot keep this processor's instance id in " + file
+          + " (processor.state-dir must be writable)", e);
+    }
   }
 
   public KafkaStreams.State state() {
