@@ -19,7 +19,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * putting the snapshot on Kafka, until the CDC topics hold every row; (b) end to end, connector, processor and
  * sink each in its own JVM, until the target holds every row. Both clocks start when the services are started
  * (JVM start and Debezium's start included in both). Prints {@code ratio end-to-end/capture-only = X}, the
- * goal being at least 0.8.
+ * goal being at least 0.8. Then (c), unless {@code --no-kafka-connect}: the same migration through the pipeline
+ * a team would otherwise assemble ({@link KafkaConnectPipeline}), timed the same way, and
+ * {@code ratio ferry/kafka-connect = X} (its time over Ferry's end to end: how many times faster Ferry is).
  */
 public final class SnapshotBenchmark {
   private static final Duration LIMIT = Duration.ofMinutes(15);
@@ -29,11 +31,15 @@ public final class SnapshotBenchmark {
 
   public static void main(final String[] args) throws Exception {
     int rows = 1_000_000;
+    boolean kafkaConnect = true;
     for (int i = 0; i < args.length; i++) {
       if ("--rows".equals(args[i])) {
         rows = Integer.parseInt(args[++i]);
+      } else if ("--no-kafka-connect".equals(args[i])) {
+        kafkaConnect = false;
       } else {
-        throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: scripts/bench snapshot [--rows N]");
+        throw new IllegalArgumentException("unknown argument " + args[i]
+            + "; usage: scripts/bench snapshot [--rows N] [--no-kafka-connect]");
       }
     }
     final int orders = rows / (BenchPipeline.LINES + 1);
@@ -73,13 +79,37 @@ public final class SnapshotBenchmark {
         final long start = System.nanoTime();
         final double cpu = CpuTime.machineBusy();
         pipeline.start("sink", "processor", "connector");
-        waitUntil(() -> count(target) >= expected, "the target to hold every row");
+        waitUntil(() -> count(target, "sales_order", "sales_order_line") >= expected, "the target to hold every row");
         endToEnd = (System.nanoTime() - start) / 1e9;
         pipeline.printCpu(cpu);
       }
       System.out.printf(Locale.ROOT, "end-to-end: %,d rows in %.1f s (%,.0f rows/s)%n", expected, endToEnd,
           expected / endToEnd);
       System.out.printf(Locale.ROOT, "ratio end-to-end/capture-only = %.2f%n", capture / endToEnd);
+      if (kafkaConnect) {
+        final String kcDb = "snap_kafka_connect";
+        stack.target().createDatabase(kcDb);
+        BenchPipeline.exec(stack.target(), kcDb, KafkaConnectPipeline.TARGET);
+        final double connect;
+        try (Connection target = stack.target().connect(kcDb)) {
+          final long start = System.nanoTime();
+          final double cpu = CpuTime.machineBusy();
+          try (KafkaConnectPipeline pipeline = new KafkaConnectPipeline(stack, work, legacyDb, kcDb)) {
+            waitUntil(() -> {
+              if (!pipeline.alive()) {
+                throw new IllegalStateException("a Kafka Connect worker exited; see kc-*.log in " + work);
+              }
+              return count(target, "orders", "order_lines") >= expected;
+            }, "the Kafka Connect target to hold every row");
+            connect = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "kafka-connect cpu seconds: workers %.1f; machine %.1f%n",
+                pipeline.cpuSeconds(), CpuTime.machineBusy() - cpu);
+          }
+        }
+        System.out.printf(Locale.ROOT, "kafka-connect (Debezium PostgreSQL source + JDBC sink): %,d rows in %.1f s "
+            + "(%,.0f rows/s)%n", expected, connect, expected / connect);
+        System.out.printf(Locale.ROOT, "ratio ferry/kafka-connect = %.2f%n", connect / endToEnd);
+      }
       System.out.println("logs in " + work);
     }
   }
@@ -99,9 +129,9 @@ public final class SnapshotBenchmark {
     }
   }
 
-  private static long count(final Connection target) throws Exception {
+  private static long count(final Connection target, final String header, final String detail) throws Exception {
     try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery(
-        "SELECT (SELECT count(*) FROM sales_order) + (SELECT count(*) FROM sales_order_line)")) {
+        "SELECT (SELECT count(*) FROM " + header + ") + (SELECT count(*) FROM " + detail + ")")) {
       rs.next();
       return rs.getLong(1);
     }
