@@ -2,25 +2,30 @@ package dev.ferry.bench;
 
 import dev.ferry.embedded.EmbeddedDatabase;
 import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.TopicCreator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline a team would otherwise assemble for the same migration: Debezium's PostgreSQL source connector
  * and Debezium's JDBC sink connector, each on a Kafka Connect standalone worker in its own JVM (the source on
- * the Debezium 3.6.3 that Ferry embeds, the sink on 3.5.0, the JDBC sink that resolves here), JSON with schemas
- * on the topics (Confluent's Avro converter is not on Maven Central), upserts by the record key into tables of
- * the legacy shape ({@link #TARGET}). Heaps as Ferry's services have them: 512 MB, fixed, touched at start.
+ * the Debezium 3.6.3 that Ferry embeds, the sink on 3.5.0, the JDBC sink that resolves here; {@link
+ * KafkaConnectWorker}), upserts by the record key into tables of the legacy shape ({@link #TARGET}). Heaps as
+ * Ferry's services have them: 512 MB.
  * The target has no foreign key from lines to orders here (Ferry's has): the JDBC sink writes each topic on
  * its own and would be refused lines whose order is on another topic not yet written; that is in its favour.
  */
 final class KafkaConnectPipeline implements AutoCloseable {
   /** The legacy tables' shape, in the target: the JDBC sink maps columns by name and does not rename. */
   static final String TARGET = BenchPipeline.LEGACY.replace(" REFERENCES orders", "");
-  private static final List<String> HEAP = List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch");
+  private static final String HEAP = "-Xmx512m";
+  private static final int PARTITIONS = 3;
+  private static final int BATCH = 5000;
 
   private final List<Process> workers = new ArrayList<>();
 
@@ -28,13 +33,9 @@ final class KafkaConnectPipeline implements AutoCloseable {
   KafkaConnectPipeline(final EmbeddedStack stack, final Path work, final String legacyDb, final String targetDb)
       throws Exception {
     final String bootstrap = stack.kafka().bootstrapServers();
-    // the broker creates no topic on first use; 3 partitions each, as Ferry's topics have by default
-    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of(
-        org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("kc.public.orders", 3, (short) 1),
-          new org.apache.kafka.clients.admin.NewTopic("kc.public.order_lines", 3, (short) 1))).all().get();
-    }
-    final Path sourceWorker = worker(work, "source", bootstrap);
+    // the broker creates no topic on first use; as many partitions as Ferry's topics have by default
+    TopicCreator.ensure(new KafkaSettings(bootstrap, stack.registry().url(), "kc", PARTITIONS, (short) 1),
+        List.of("kc.public.orders", "kc.public.order_lines"), PARTITIONS, Set.of());
     final Path source = work.resolve("kc-source.properties");
     Files.writeString(source, String.join("\n",
         "name=kc-source",
@@ -52,13 +53,12 @@ final class KafkaConnectPipeline implements AutoCloseable {
         "publication.name=kc",
         "publication.autocreate.mode=filtered",
         "snapshot.mode=initial", ""));
-    final Path sinkWorker = worker(work, "sink", bootstrap);
     final Path sink = work.resolve("kc-sink.properties");
     Files.writeString(sink, String.join("\n",
         "name=kc-sink",
         "connector.class=io.debezium.connector.jdbc.JdbcSinkConnector",
         // one task per partition, as in scripts/bench sink: Kafka Connect's own way to run a sink in parallel
-        "tasks.max=" + 3,
+        "tasks.max=" + PARTITIONS,
         "topics=kc.public.orders,kc.public.order_lines",
         "connection.url=" + stack.target().jdbcUrl(targetDb),
         "connection.username=" + EmbeddedDatabase.USER,
@@ -67,39 +67,17 @@ final class KafkaConnectPipeline implements AutoCloseable {
         "delete.enabled=true",
         "primary.key.mode=record_key",
         "schema.evolution=none",
-        "batch.size=5000",
+        "batch.size=" + BATCH,
         "use.reduction.buffer=true",
         // kc.public.orders -> orders
         "transforms=route",
         "transforms.route.type=org.apache.kafka.connect.transforms.RegexRouter",
         "transforms.route.regex=kc\\\\.public\\\\.(.*)",
         "transforms.route.replacement=$1", ""));
-    workers.add(start(work, "source", sourceWorker, source, System.getProperty("ferry.cli.classpath")));
-    workers.add(start(work, "sink", sinkWorker, sink, System.getProperty("ferry.bench.classpath")));
-  }
-
-  private static Path worker(final Path work, final String role, final String bootstrap) throws Exception {
-    final Path worker = work.resolve("kc-" + role + "-worker.properties");
-    Files.writeString(worker, String.join("\n",
-        "bootstrap.servers=" + bootstrap,
-        "key.converter=org.apache.kafka.connect.json.JsonConverter",
-        "value.converter=org.apache.kafka.connect.json.JsonConverter",
-        "key.converter.schemas.enable=true",
-        "value.converter.schemas.enable=true",
-        "offset.storage.file.filename=" + work.resolve("kc-" + role + ".offsets"),
-        "offset.flush.interval.ms=1000",
-        "listeners=http://127.0.0.1:0",
-        "consumer.max.poll.records=5000",
-        "consumer.auto.offset.reset=earliest", ""));
-    return worker;
-  }
-
-  private static Process start(final Path work, final String role, final Path worker, final Path connector,
-      final String classpath) throws Exception {
-    final List<String> command = new ArrayList<>(HEAP);
-    command.addAll(List.of("-cp", classpath, "org.apache.kafka.connect.cli.ConnectStandalone", worker.toString(),
-        connector.toString()));
-    return ServiceProcesses.start(command, work.resolve("kc-" + role + ".log"));
+    workers.add(KafkaConnectWorker.start(HEAP, System.getProperty("ferry.cli.classpath"),
+        KafkaConnectWorker.properties(work, "kc-source", bootstrap, BATCH), source, work.resolve("kc-source.log")));
+    workers.add(KafkaConnectWorker.start(HEAP, System.getProperty("ferry.bench.classpath"),
+        KafkaConnectWorker.properties(work, "kc-sink", bootstrap, BATCH), sink, work.resolve("kc-sink.log")));
   }
 
   /** True while both workers run; a worker that exited has failed (its log says why). */

@@ -197,17 +197,8 @@ public final class SinkBenchmark {
     final String db = "bench_debezium_" + run;
     stack.target().createDatabase(db);
     exec(stack.target(), db, String.format(Locale.ROOT, TABLE, ""));
-    final Path worker = work.resolve("connect-worker-" + run + ".properties");
-    Files.writeString(worker, String.join("\n",
-        "bootstrap.servers=" + stack.kafka().bootstrapServers(),
-        "key.converter=org.apache.kafka.connect.json.JsonConverter",
-        "value.converter=org.apache.kafka.connect.json.JsonConverter",
-        "key.converter.schemas.enable=true",
-        "value.converter.schemas.enable=true",
-        "offset.storage.file.filename=" + work.resolve("connect-" + run + ".offsets"),
-        "listeners=http://127.0.0.1:0",
-        "consumer.max.poll.records=" + DEBEZIUM_BATCH,
-        "consumer.auto.offset.reset=earliest", ""));
+    final Path worker = KafkaConnectWorker.properties(work, "connect-" + run, stack.kafka().bootstrapServers(),
+        DEBEZIUM_BATCH);
     final Path connector = work.resolve("jdbc-sink-" + run + ".properties");
     Files.writeString(connector, String.join("\n",
         "name=bench-jdbc-sink-" + run,
@@ -226,12 +217,8 @@ public final class SinkBenchmark {
         "batch.size=" + DEBEZIUM_BATCH,
         "use.reduction.buffer=true", ""));
     // the same heap policy as Ferry's sink (fixed and touched at start), at the size the connector had before
-    final List<String> jvm = new ArrayList<>(List.of(CONNECT_HEAP, CONNECT_HEAP.replace("-Xmx", "-Xms"),
-        "-XX:+AlwaysPreTouch"));
-    jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_CONNECT_JVM_OPTS"));
-    jvm.addAll(List.of("-cp", System.getProperty("ferry.bench.classpath"),
-        "org.apache.kafka.connect.cli.ConnectStandalone", worker.toString(), connector.toString()));
-    final Process connect = ServiceProcesses.start(jvm, work.resolve("debezium-jdbc-sink-" + run + ".log"));
+    final Process connect = KafkaConnectWorker.start(CONNECT_HEAP, System.getProperty("ferry.bench.classpath"), worker,
+        connector, work.resolve("debezium-jdbc-sink-" + run + ".log"));
     try {
       // the connector keeps no offsets in the target; each row took at least one event, so the rows are a
       // lower bound of the events its first commits held (its rate here is, if anything, too high)

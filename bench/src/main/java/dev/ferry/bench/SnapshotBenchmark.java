@@ -87,30 +87,36 @@ public final class SnapshotBenchmark {
           expected / endToEnd);
       System.out.printf(Locale.ROOT, "ratio end-to-end/capture-only = %.2f%n", capture / endToEnd);
       if (kafkaConnect) {
-        final String kcDb = "snap_kafka_connect";
-        stack.target().createDatabase(kcDb);
-        BenchPipeline.exec(stack.target(), kcDb, KafkaConnectPipeline.TARGET);
-        final double connect;
-        try (Connection target = stack.target().connect(kcDb)) {
-          final long start = System.nanoTime();
-          final double cpu = CpuTime.machineBusy();
-          try (KafkaConnectPipeline pipeline = new KafkaConnectPipeline(stack, work, legacyDb, kcDb)) {
-            waitUntil(() -> {
-              if (!pipeline.alive()) {
-                throw new IllegalStateException("a Kafka Connect worker exited; see kc-*.log in " + work);
-              }
-              return count(target, "orders", "order_lines") >= expected;
-            }, "the Kafka Connect target to hold every row");
-            connect = (System.nanoTime() - start) / 1e9;
-            System.out.printf(Locale.ROOT, "kafka-connect cpu seconds: workers %.1f; machine %.1f%n",
-                pipeline.cpuSeconds(), CpuTime.machineBusy() - cpu);
-          }
-        }
+        final double connect = kafkaConnect(stack, work, legacyDb, expected);
         System.out.printf(Locale.ROOT, "kafka-connect (Debezium PostgreSQL source + JDBC sink): %,d rows in %.1f s "
             + "(%,.0f rows/s)%n", expected, connect, expected / connect);
         System.out.printf(Locale.ROOT, "ratio ferry/kafka-connect = %.2f%n", connect / endToEnd);
       }
       System.out.println("logs in " + work);
+    }
+  }
+
+  /** (c): seconds from launching the Kafka Connect workers until the target holds all {@code expected} rows. */
+  private static double kafkaConnect(final EmbeddedStack stack, final Path work, final String legacyDb,
+      final long expected) throws Exception {
+    final String kcDb = "snap_kafka_connect";
+    stack.target().createDatabase(kcDb);
+    BenchPipeline.exec(stack.target(), kcDb, KafkaConnectPipeline.TARGET);
+    try (Connection target = stack.target().connect(kcDb)) {
+      final long start = System.nanoTime();
+      final double cpu = CpuTime.machineBusy();
+      try (KafkaConnectPipeline pipeline = new KafkaConnectPipeline(stack, work, legacyDb, kcDb)) {
+        waitUntil(() -> {
+          if (!pipeline.alive()) {
+            throw new IllegalStateException("a Kafka Connect worker exited; see kc-*.log in " + work);
+          }
+          return count(target, "orders", "order_lines") >= expected;
+        }, "the Kafka Connect target to hold every row");
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf(Locale.ROOT, "kafka-connect cpu seconds: workers %.1f; machine %.1f%n",
+            pipeline.cpuSeconds(), CpuTime.machineBusy() - cpu);
+        return seconds;
+      }
     }
   }
 

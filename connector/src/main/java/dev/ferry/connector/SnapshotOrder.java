@@ -7,7 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,7 +58,7 @@ public final class SnapshotOrder {
   static List<String> sort(final List<String> tables, final List<Edge> edges) {
     final Map<String, Set<String>> parents = new HashMap<>();
     for (final String t : tables) {
-      parents.put(t, new LinkedHashSet<>());
+      parents.put(t, new HashSet<>());
     }
     for (final Edge e : edges) {
       if (parents.containsKey(e.child()) && parents.containsKey(e.parent()) && !e.child().equals(e.parent())) {
@@ -68,16 +68,10 @@ public final class SnapshotOrder {
     final List<String> out = new ArrayList<>(tables.size());
     final List<String> left = new ArrayList<>(tables);
     while (!left.isEmpty()) {
-      String next = null;
-      for (final String t : left) {
-        if (out.containsAll(parents.get(t))) {
-          next = t;
-          break;
-        }
-      }
-      // only a cycle is left: its first table in the user's order goes next
-      out.add(next != null ? next : left.get(0));
-      left.remove(out.get(out.size() - 1));
+      // the first table whose parents are all out; when only a cycle is left, its first in the user's order
+      final String next = left.stream().filter(t -> out.containsAll(parents.get(t))).findFirst().orElse(left.get(0));
+      out.add(next);
+      left.remove(next);
     }
     return out;
   }

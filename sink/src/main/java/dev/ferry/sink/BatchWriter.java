@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 final class BatchWriter {
   private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
+  /** Below this many records a refused part of a batch is applied record by record rather than halved again. */
+  private static final int ONE_BY_ONE = 8;
   private final TargetDialect dialect;
   private final String versionColumn;
   /** Upserts of at least this many rows of one shape, or deletes of one table, go through {@link CopyMerge}. */
@@ -117,9 +119,6 @@ final class BatchWriter {
     return failures;
   }
 
-  /** Below this many records a refused part is applied record by record rather than halved again. */
-  private static final int ONE_BY_ONE = 8;
-
   /**
    * Applies {@code records} (in write order) in halves, each in a savepoint: a half the target accepts is done
    * in one go, a refused half is halved again, and below {@value #ONE_BY_ONE} records each is tried alone; what
@@ -171,20 +170,22 @@ final class BatchWriter {
   /** {@code records} in the order {@link #writeAll} writes them: upserts parents first, then deletes children first. */
   private List<ApplyTopicRecord> inWriteOrder(final Connection c, final List<ApplyTopicRecord> records)
       throws SQLException {
-    final Map<String, Integer> rank = new HashMap<>();
+    final Map<String, List<ApplyTopicRecord>> upserts = new LinkedHashMap<>();
+    final Map<String, List<ApplyTopicRecord>> deletes = new LinkedHashMap<>();
     for (final ApplyTopicRecord r : records) {
-      final String t = r.packed().table();
-      if (!rank.containsKey(t)) {
-        rank.put(t, order.rank(c, table(c, t)));
-      }
+      (r.packed().op() == ApplyOp.DELETE ? deletes : upserts)
+          .computeIfAbsent(r.packed().table(), t -> new ArrayList<>()).add(r);
     }
-    final List<ApplyTopicRecord> sorted = new ArrayList<>(records);
-    // stable: records of one table keep their order
-    sorted.sort(java.util.Comparator.comparingInt((ApplyTopicRecord r) -> r.packed().op() == ApplyOp.DELETE ? 1 : 0)
-        .thenComparingInt(r -> r.packed().op() == ApplyOp.DELETE ? -rank.get(r.packed().table())
-            : rank.get(r.packed().table())));
-    return sorted;
+    final List<ApplyTopicRecord> out = new ArrayList<>(records.size());
+    for (final String name : byRank(c, upserts.keySet(), false)) {
+      out.addAll(upserts.get(name));
+    }
+    for (final String name : byRank(c, deletes.keySet(), true)) {
+      out.addAll(deletes.get(name));
+    }
+    return out;
   }
+
 
   /**
    * Undoes the statements after {@code savepoint}, which failed with {@code cause}. When the savepoint is

@@ -3,11 +3,16 @@ package dev.ferry.processor;
 import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.TopicCreator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.UUID;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -80,20 +85,20 @@ public final class StreamProcessor implements AutoCloseable {
    * survives a restart, which is what static membership asks for.
    */
   static String instanceId(final ProcessorConfig config) {
-    final java.nio.file.Path file = config.stateDir().resolve("ferry-instance-id");
+    final Path file = config.stateDir().resolve("ferry-instance-id");
     try {
-      if (java.nio.file.Files.isRegularFile(file)) {
-        final String kept = java.nio.file.Files.readString(file).trim();
+      if (Files.isRegularFile(file)) {
+        final String kept = Files.readString(file).trim();
         if (!kept.isEmpty()) {
           return kept;
         }
       }
-      java.nio.file.Files.createDirectories(config.stateDir());
-      final String id = config.applicationId() + "-" + java.util.UUID.randomUUID();
-      java.nio.file.Files.writeString(file, id + "\n");
+      Files.createDirectories(config.stateDir());
+      final String id = config.applicationId() + "-" + UUID.randomUUID();
+      Files.writeString(file, id + "\n");
       return id;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot keep this processor's instance id in " + file
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep this processor's instance id in " + file
           + " (processor.state-dir must be writable)", e);
     }
   }

@@ -35,8 +35,8 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * <p>Snapshot rows ({@code READ}) pass unchecked. A repeat of one (the connector restarting an unfinished
  * snapshot) is harmless downstream: it carries the same version, which the sink does not apply twice, and it
  * belongs to no transaction, so it cannot reopen one. Checking them would cost a store read, a store write and
- * a changelog record for every row of the largest bulk Ferry sees, the initial sync, where it was a third of
- * the processor's time per row (docs/benchmarks.md).
+ * a changelog record for every row of the largest bulk Ferry sees, the initial sync, where it was a quarter of
+ * the processor's CPU per row (docs/benchmarks.md).
  */
 public final class Deduplicator implements Processor<String, ChangeEvent, String, ChangeEvent> {
   private final Duration retention;
