@@ -43,6 +43,15 @@ public final class Pipeline implements AutoCloseable {
     processor = new StreamProcessor(config.processor()).start();
   }
 
+  /** Stops the processor alone, as an operator stopping its process would; {@link #startProcessor} starts it again. */
+  public void stopProcessor() {
+    processor.close();
+  }
+
+  public void startProcessor() {
+    processor = new StreamProcessor(config.processor()).start();
+  }
+
   public void restartSink() {
     sink.close();
     sink = new TargetSink(config.sink()).start();

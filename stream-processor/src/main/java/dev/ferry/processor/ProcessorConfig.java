@@ -61,7 +61,9 @@ public record ProcessorConfig(
   public static final Setting<Duration> ORPHAN_TIMEOUT = Setting.duration("processor.orphan-timeout", GROUP,
       Duration.ofMinutes(10), Duration.ofSeconds(1),
       "How long a detail row waits for its header row before it goes to the dead-letter topic as a "
-          + "referential-integrity failure. Must exceed the initial snapshot of the header table.");
+          + "referential-integrity failure. Counted in input time (changes committed that much later have been "
+          + "read), never on the wall clock, so a stopped or lagging processor orphans nothing. Must exceed the "
+          + "initial snapshot of the header table.");
   public static final Setting<Integer> ORPHAN_BUFFER_MAX = Setting.integer("processor.orphan-buffer-max", GROUP,
       100_000, 1, 100_000_000,
       "Most changes held waiting for their header, per stream task. Past it the longest-waiting are "
@@ -69,7 +71,9 @@ public record ProcessorConfig(
   public static final Setting<Duration> TRANSACTION_TIMEOUT = Setting.duration("processor.transaction-timeout",
       GROUP, Duration.ofMinutes(10), Duration.ofSeconds(1),
       "How long the events of a source transaction are held waiting for its commit markers. Past it they are "
-          + "released as they are, with a warning: availability over atomicity when a marker is lost.");
+          + "released as they are, with a warning: availability over atomicity when a marker is lost. Counted in "
+          + "input time (changes committed that much later have been read), never on the wall clock, so a stopped "
+          + "or lagging processor tears nothing.");
 
   public static final Setting<PiiMode> PII = Setting.option("processor.pii", GROUP, PiiMode.KEEP, PiiMode.class,
       "What happens to fields the mapping marks 'pii': keep the real values (production), or protect them "

@@ -5,6 +5,7 @@ import dev.ferry.processor.ordering.ApplyOrder;
 import dev.ferry.processor.ordering.Deduplicator;
 import dev.ferry.processor.ordering.HeaderDetailBuffer;
 import dev.ferry.processor.ordering.ProcessorStores;
+import dev.ferry.processor.ordering.StreamTime;
 import dev.ferry.processor.ordering.TransactionAssembler;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeGroup;
@@ -56,15 +57,16 @@ public final class ProcessorTopology {
     final ApplyOrder order = new ApplyOrder(headerKeys);
     final RowMapper mapper = new RowMapper(config.mapping());
     final String version = config.mapping().version();
+    final StreamTime time = new StreamTime();
     final StoreSerde<ChangeEvent> changeSerde = new StoreSerde<>(ChangeEvent.getClassSchema());
 
     final Topology t = new Topology();
     t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), sources.toArray(String[]::new));
     t.addProcessor(DECODE, () -> new ChangeDecoder(topics.changeSerde(), version), SOURCE);
     t.addProcessor(DEDUP, () -> new Deduplicator(config.dedupRetention()), DECODE);
-    t.addProcessor(TRANSACTIONS, () -> new TransactionAssembler(order, config.transactionTimeout()), DEDUP);
+    t.addProcessor(TRANSACTIONS, () -> new TransactionAssembler(order, config.transactionTimeout(), time), DEDUP);
     t.addProcessor(HEADER_DETAIL, () -> new HeaderDetailBuffer(headerKeys, config.orphanTimeout(),
-        config.orphanBufferMax()), TRANSACTIONS);
+        config.orphanBufferMax(), time), TRANSACTIONS);
     t.addProcessor(MAP, () -> new GroupMapper(mapper, topics, version), HEADER_DETAIL);
     t.addSink(APPLY_SINK, topics.apply().name(), new StringSerializer(), topics.apply().valueSerde().serializer(), MAP);
     t.addSink(DEAD_LETTER_SINK, topics.deadLetter().name(), new StringSerializer(),

@@ -66,12 +66,14 @@ final class TopologyFixture implements AutoCloseable {
   final TestOutputTopic<String, ApplyRecord> apply;
   final TestOutputTopic<String, DeadLetter> deadLetters;
   private final HeaderKeys headerKeys = new HeaderKeys(List.of(LINES));
+  /** The source commit time {@link #send} and {@link #commit} stamp on what they write, epoch ms. */
+  private long sourceTimeMs = 1_700_000_000_000L;
 
-  TopologyFixture(final Duration orphanTimeout, final int orphanMax) {
+  TopologyFixture(final Duration orphanTimeout, final int orphanMax, final Duration transactionTimeout) {
     final ProcessorConfig config = new ProcessorConfig(
         new KafkaSettings("k:9092", "http://r", "t", 1, (short) 1, List.of(LINES)), "app", Path.of("unused"),
         MappingFile.parse(MAPPING, "m.yaml"), ProcessingGuarantee.AT_LEAST_ONCE, Duration.ofMillis(100), 1,
-        Duration.ofHours(1), orphanTimeout, orphanMax, Duration.ofMinutes(10));
+        Duration.ofHours(1), orphanTimeout, orphanMax, transactionTimeout);
     final Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
@@ -85,8 +87,17 @@ final class TopologyFixture implements AutoCloseable {
         topics.deadLetter().valueSerde().deserializer());
   }
 
+  TopologyFixture(final Duration orphanTimeout, final int orphanMax) {
+    this(orphanTimeout, orphanMax, Duration.ofMinutes(10));
+  }
+
   TopologyFixture() {
     this(Duration.ofMinutes(10), 100_000);
+  }
+
+  /** Later writes carry a source commit time {@code d} later: the processor's input time advances. */
+  void sourceTimePasses(final Duration d) {
+    sourceTimeMs += d.toMillis();
   }
 
   private TestInputTopic<String, byte[]> input(final String table) {
@@ -108,6 +119,12 @@ final class TopologyFixture implements AutoCloseable {
         List.of(Columns.of("order_id", id), Columns.of("freight", 1.5f)));
   }
 
+  static ChangeEvent customer(final ChangeOp op, final String code, final long lsn, final String txId,
+      final Long txOrder) {
+    final List<ColumnValue> key = List.of(Columns.of("customer_id", code));
+    return change("customers", op, lsn, txId, txOrder, key, key);
+  }
+
   static ChangeEvent line(final ChangeOp op, final int orderId, final int productId, final Object quantity,
       final long lsn, final String txId, final Long txOrder) {
     final List<ColumnValue> key = List.of(Columns.of("order_id", orderId), Columns.of("product_id", productId));
@@ -115,8 +132,9 @@ final class TopologyFixture implements AutoCloseable {
         Columns.of("product_id", productId), Columns.of("quantity", quantity)));
   }
 
-  /** Writes {@code e} where the connector would: its table's topic, keyed by header key. */
+  /** Writes {@code e} where the connector would: its table's topic, keyed by header key, at the current source time. */
   void send(final ChangeEvent e) {
+    e.getSource().setTsMs(sourceTimeMs);
     final String table = e.getSource().getSchema$() + "." + e.getSource().getTable();
     final String topic = topics.cdc(table).name();
     input(table).pipeInput(headerKeys.of(e), topics.changeSerde().encode(topic, e));
@@ -127,7 +145,7 @@ final class TopologyFixture implements AutoCloseable {
     final String topic = topics.cdc("public." + table).name();
     final ChangeEvent marker = ChangeEvent.newBuilder().setOp(ChangeOp.COMMIT)
         .setSource(SourcePosition.newBuilder().setDatabase("").setSchema$("").setTable("").setLsn(commitLsn)
-            .setTxId(txId).setSnapshot(false).setTsMs(1L).build())
+            .setTxId(txId).setSnapshot(false).setTsMs(sourceTimeMs).build())
         .setKey(List.of()).setCommit(new CommitMarker(commitLsn, topicsInPartition)).build();
     input("public." + table).pipeInput("commit:" + txId, topics.changeSerde().encode(topic, marker));
   }

@@ -31,6 +31,16 @@ public final class TopologyFixtureAccess implements AutoCloseable {
     return new TopologyFixtureAccess(new TopologyFixture(orphanTimeout, orphanMax));
   }
 
+  public static TopologyFixtureAccess fixture(final Duration orphanTimeout, final int orphanMax,
+      final Duration transactionTimeout) {
+    return new TopologyFixtureAccess(new TopologyFixture(orphanTimeout, orphanMax, transactionTimeout));
+  }
+
+  public static ChangeEvent customer(final ChangeOp op, final String code, final long lsn, final String txId,
+      final Long txOrder) {
+    return TopologyFixture.customer(op, code, lsn, txId, txOrder);
+  }
+
   public static ChangeEvent order(final ChangeOp op, final int id, final long lsn, final String txId,
       final Long txOrder) {
     return TopologyFixture.order(op, id, lsn, txId, txOrder);
@@ -47,6 +57,10 @@ public final class TopologyFixtureAccess implements AutoCloseable {
 
   public void commit(final String table, final String txId, final long commitLsn, final int topics) {
     f.commit(table, txId, commitLsn, topics);
+  }
+
+  public void sourceTimePasses(final Duration d) {
+    f.sourceTimePasses(d);
   }
 
   public List<String> applied() {

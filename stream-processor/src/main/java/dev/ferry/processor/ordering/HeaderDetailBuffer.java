@@ -20,8 +20,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Keeps details behind their header. A group that writes detail rows whose header row does not exist
  * (never seen, or deleted) is held, keyed by the header, and released right after the header arrives,
- * in the order the held groups came in. A group held longer than {@code timeout} is sent on as an
- * {@link Orphan}, for the dead-letter topic. Deletes are never held: removing a detail needs no
+ * in the order the held groups came in. A group held longer than {@code timeout} of input time
+ * ({@link StreamTime}: changes committed that much after the group's have been read) is sent on as an
+ * {@link Orphan}, for the dead-letter topic. The wall clock never expires one: a header still unread in a
+ * backlog, or behind a processor that was stopped, is still coming. Deletes are never held: removing a detail needs no
  * header.
  *
  * <pre>
@@ -45,6 +47,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   private final HeaderKeys headerKeys;
   private final Duration timeout;
   private final int maxHeld;
+  private final StreamTime time;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, Long> headers;
   private KeyValueStore<String, ChangeGroup> orphans;
@@ -55,10 +58,12 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   public record Orphan(ChangeGroup group, String reason) {
   }
 
-  public HeaderDetailBuffer(final HeaderKeys headerKeys, final Duration timeout, final int maxHeld) {
+  public HeaderDetailBuffer(final HeaderKeys headerKeys, final Duration timeout, final int maxHeld,
+      final StreamTime time) {
     this.headerKeys = headerKeys;
     this.timeout = timeout;
     this.maxHeld = maxHeld;
+    this.time = time;
   }
 
   @Override
@@ -75,6 +80,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
     }
     final Duration every = timeout.dividedBy(4).compareTo(Duration.ofSeconds(5)) < 0
         ? timeout.dividedBy(4) : Duration.ofSeconds(5);
+    // the wall clock only says how often to look; whether a group waited too long is counted in input time
     context.schedule(every.isZero() ? Duration.ofMillis(100) : every, PunctuationType.WALL_CLOCK_TIME,
         this::expire);
   }
@@ -110,7 +116,11 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   }
 
   private void hold(final ChangeGroup group) {
-    group.setHeldSinceMs(context.currentSystemTimeMs());
+    long since = 0;
+    for (final ChangeEvent e : group.getChanges()) {
+      since = Math.max(since, e.getSource().getTsMs());
+    }
+    group.setHeldSinceMs(time.since(context.taskId(), since));
     orphans.put(indexKey(group.getHeaderTable(), group.getHeaderKey()) + "/"
         + String.format(Locale.ROOT, "%019d", sequence++), group);
     held += group.getChanges().size();
@@ -141,7 +151,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
     try (KeyValueIterator<String, ChangeGroup> it = orphans.all()) {
       while (it.hasNext()) {
         final KeyValue<String, ChangeGroup> kv = it.next();
-        if (now - kv.value.getHeldSinceMs() >= timeout.toMillis()) {
+        if (time.hasPassed(context.taskId(), kv.value.getHeldSinceMs(), timeout)) {
           expired.add(kv);
         }
       }
@@ -149,7 +159,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
     for (final KeyValue<String, ChangeGroup> kv : expired) {
       sendOrphan(kv, "no " + kv.value.getHeaderTable() + " row with key " + kv.value.getHeaderKey()
           + " arrived within " + timeout.toString().substring(2).toLowerCase(Locale.ROOT)
-          + " (processor.orphan-timeout)");
+          + " of input time (processor.orphan-timeout: changes committed that much later have been read)");
     }
   }
 

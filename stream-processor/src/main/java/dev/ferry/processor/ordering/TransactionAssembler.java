@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>Events are kept in RocksDB, not in memory, so a large transaction spills to disk. A transaction
- * whose markers do not all arrive within {@code timeout} is released as collected, with a warning:
- * a lost marker must not stall the pipeline.
+ * whose markers do not all arrive within {@code timeout} of input time ({@link StreamTime}: changes committed
+ * that much later have been read) is released as collected, with a warning: a lost marker must not stall the
+ * pipeline. Wall-clock time never releases one, so a processor stopped or behind does not tear transactions.
  */
 public final class TransactionAssembler implements Processor<String, ChangeEvent, String, ChangeGroup> {
   private static final Logger LOG = LoggerFactory.getLogger(TransactionAssembler.class);
@@ -52,13 +53,15 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
 
   private final ApplyOrder order;
   private final Duration timeout;
+  private final StreamTime time;
   private ProcessorContext<String, ChangeGroup> context;
   private KeyValueStore<String, ChangeEvent> events;
   private KeyValueStore<String, PendingTransaction> pending;
 
-  public TransactionAssembler(final ApplyOrder order, final Duration timeout) {
+  public TransactionAssembler(final ApplyOrder order, final Duration timeout, final StreamTime time) {
     this.order = order;
     this.timeout = timeout;
+    this.time = time;
   }
 
   @Override
@@ -68,6 +71,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     this.pending = context.getStateStore(ProcessorStores.TX_STATE);
     final Duration every = timeout.dividedBy(4).compareTo(Duration.ofSeconds(5)) < 0
         ? timeout.dividedBy(4) : Duration.ofSeconds(5);
+    // the wall clock only says how often to look; whether a transaction timed out is counted in input time
     context.schedule(every.isZero() ? Duration.ofMillis(100) : every, PunctuationType.WALL_CLOCK_TIME,
         this::releaseTimedOut);
   }
@@ -75,6 +79,9 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   @Override
   public void process(final Record<String, ChangeEvent> record) {
     final ChangeEvent e = record.value();
+    if (e.getOp() != ChangeOp.COMMIT) {
+      time.advance(context.taskId(), e.getSource().getTsMs());
+    }
     final String txId = e.getSource().getTxId();
     // a change replayed from a dead letter comes alone, long after its transaction's markers: a group of its own
     if (txId == null || e.getOp() != ChangeOp.COMMIT && DeadLetters.replayed(record.headers())) {
@@ -83,7 +90,10 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     }
     PendingTransaction tx = pending.get(txId);
     if (tx == null) {
-      tx = new PendingTransaction(txId, new ArrayList<>(), 0, -1L, 0, context.currentSystemTimeMs());
+      tx = new PendingTransaction(txId, new ArrayList<>(), 0, -1L, 0,
+          time.since(context.taskId(), e.getSource().getTsMs()));
+    } else if (tx.getFirstSeenMs() == StreamTime.UNKNOWN) {
+      tx.setFirstSeenMs(time.since(context.taskId(), e.getSource().getTsMs()));
     }
     if (e.getOp() == ChangeOp.COMMIT) {
       final String topic = context.recordMetadata().map(m -> m.topic()).orElse("?");
@@ -125,18 +135,21 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   }
 
   private void releaseTimedOut(final long now) {
+    if (time.now(context.taskId()) == StreamTime.UNKNOWN) {
+      return;
+    }
     final List<PendingTransaction> expired = new ArrayList<>();
     try (KeyValueIterator<String, PendingTransaction> it = pending.all()) {
       while (it.hasNext()) {
         final PendingTransaction tx = it.next().value;
-        if (now - tx.getFirstSeenMs() >= timeout.toMillis()) {
+        if (time.hasPassed(context.taskId(), tx.getFirstSeenMs(), timeout)) {
           expired.add(tx);
         }
       }
     }
     for (final PendingTransaction tx : expired) {
-      LOG.warn("source transaction {} incomplete after {} ({} of {} commit markers, {} events); releasing it as is",
-          tx.getTxId(), timeout, tx.getMarkerTopics().size(), tx.getExpectedMarkers(), tx.getEvents());
+      LOG.warn("source transaction {} incomplete after {} of input time ({} of {} commit markers, {} events); "
+          + "releasing it as is", tx.getTxId(), timeout, tx.getMarkerTopics().size(), tx.getExpectedMarkers(), tx.getEvents());
       release(tx, new Record<>(tx.getTxId(), null, now));
     }
   }

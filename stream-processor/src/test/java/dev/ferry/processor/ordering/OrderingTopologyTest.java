@@ -87,7 +87,8 @@ class OrderingTopologyTest {
    * <pre>
    *   time        in                                 out
    *   t1          order_details 10301|11 READ        -   (held)
-   *   t1+timeout  -                                  dead letter ORDER: no public.orders row 10301
+   *   t1+31s      customers ALFKI READ               customer ALFKI; dead letter ORDER: no public.orders row 10301
+   *                                                  (the input has moved on past the orphan timeout)
    *   t2          orders 10301 READ                  sales_order 10301   (the line stays dead-lettered)
    * </pre>
    */
@@ -95,7 +96,7 @@ class OrderingTopologyTest {
   void aHeaderArrivingAfterTheOrphanTimeoutFindsItsDetailAlreadyDeadLettered() {
     try (var f = fixture(Duration.ofSeconds(30), 1000)) {
       f.send(TopologyFixtureAccess.line(ChangeOp.READ, 10301, 11, 1, 90, null, null));
-      f.driver.advanceWallClockTime(Duration.ofSeconds(31));
+      inputAdvances(f, Duration.ofSeconds(31));
       final DeadLetter d = f.deadLetters.readValue();
       assertThat(d.getStage()).isEqualTo(Stage.ORDER);
       assertThat(d.getSourceTable()).isEqualTo("public.order_details");
@@ -105,7 +106,7 @@ class OrderingTopologyTest {
       assertThat(d.getErrors().get(0).getMessage()).contains("no public.orders row with key 10301 arrived within 30s");
       f.send(TopologyFixtureAccess.order(ChangeOp.READ, 10301, 90, null, null));
       assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v")))
-          .containsExactly("sales_order 10301 UPSERT");
+          .containsExactly("customer ALFKI UPSERT", "sales_order 10301 UPSERT");
     }
   }
 
@@ -113,7 +114,7 @@ class OrderingTopologyTest {
    * <pre>
    *   time        in                                        out
    *   t1          order_details 10302|11 CREATE tx 950, COMMIT   -   (held: order 10302 not seen)
-   *   t1+timeout  -                                         dead letter ORDER
+   *   t1+31s      customers ALFKI READ                      customer ALFKI; dead letter ORDER
    *   t2          orders 10302 READ                         sales_order 10302
    *   t3          the dead letter's bytes again             -   (a redelivery: dropped)
    *   t4          the same, replayed (ferry.replayed-from)  sales_order_line 10302|11
@@ -124,11 +125,12 @@ class OrderingTopologyTest {
     try (var f = fixture(Duration.ofSeconds(30), 1000)) {
       f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10302, 11, 7, 120, "950", 1L));
       f.commit("order_details", "950", 130, 1);
-      f.driver.advanceWallClockTime(Duration.ofSeconds(31));
+      inputAdvances(f, Duration.ofSeconds(31));
       final DeadLetter d = f.deadLetters.readValue();
       assertThat(d.getStage()).isEqualTo(Stage.ORDER);
       f.send(TopologyFixtureAccess.order(ChangeOp.READ, 10302, 90, null, null));
-      assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v"))).containsExactly("sales_order 10302 UPSERT");
+      assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v")))
+          .containsExactly("customer ALFKI UPSERT", "sales_order 10302 UPSERT");
 
       final String key = new String(bytes(d.getOriginalKey()), java.nio.charset.StandardCharsets.UTF_8);
       final var topic = f.driver.createInputTopic(d.getTopic(), new org.apache.kafka.common.serialization.StringSerializer(),
@@ -246,7 +248,7 @@ class OrderingTopologyTest {
    * <pre>
    *   time  in                                             out
    *   t1    1,000 order_details rows for 1,000 missing orders   at most 50 held; the rest dead-lettered
-   *   t2    +timeout                                        the 50 held dead-lettered too; nothing held
+   *   t2    the input moves on past the timeout              the 50 held dead-lettered too; nothing held
    * </pre>
    */
   @Test
@@ -259,10 +261,92 @@ class OrderingTopologyTest {
       assertThat(f.deadLetters.readValuesToList()).hasSize(950)
           .allSatisfy(d -> assertThat(d.getErrors().get(0).getMessage()).contains("orphan-buffer-max = 50"));
       f.driver.advanceWallClockTime(Duration.ofMinutes(2));
+      assertThat(f.deadLetters.isEmpty()).as("nothing expires while the input stands still").isTrue();
+      inputAdvances(f, Duration.ofMinutes(2));
       assertThat(f.deadLetters.readValuesToList()).hasSize(50);
       assertThat(count(f.driver.getKeyValueStore(ProcessorStores.ORPHANS))).isZero();
-      assertThat(f.apply.isEmpty()).isTrue();
+      assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v"))).containsExactly("customer ALFKI UPSERT");
     }
+  }
+
+  /**
+   * <pre>
+   *   time   in                                               out
+   *   t1     order_details 10400|11 CREATE tx 960             -   (held: tx 960 spans orders and order_details)
+   *   t2     COMMIT 960 (order_details, of 2 topics)          -   (1 of 2 markers)
+   *          the processor stops for 5 minutes (wall clock), far past the 30 s transaction timeout
+   *   t3     orders 10400 CREATE tx 960                       -
+   *   t4     COMMIT 960 (orders, of 2 topics)                 sales_order 10400, then its line, one group
+   * </pre>
+   * Before input time, t3 found the transaction released torn: the line alone, as an orphan.
+   */
+  @Test
+  void aProcessorStoppedLongerThanTheTransactionTimeoutDoesNotTearTheTransactionItHeld() {
+    try (var f = fixture(Duration.ofSeconds(30), 1000, Duration.ofSeconds(30))) {
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10400, 11, 3, 2001, "960", 2L));
+      f.commit("order_details", "960", 2010, 2);
+      f.driver.advanceWallClockTime(Duration.ofMinutes(5));
+      assertThat(f.apply.isEmpty()).isTrue();
+      assertThat(f.deadLetters.isEmpty()).isTrue();
+      f.send(TopologyFixtureAccess.order(ChangeOp.CREATE, 10400, 2000, "960", 1L));
+      f.commit("orders", "960", 2010, 2);
+      assertThat(f.applied()).containsExactly(
+          "sales_order 10400 UPSERT v2000 [960/10400 0/2] key=10400",
+          "sales_order_line 10400|11 UPSERT v2001 [960/10400 1/2] key=10400");
+      assertThat(f.deadLetters.isEmpty()).isTrue();
+    }
+  }
+
+  /**
+   * <pre>
+   *   time     in                                           out
+   *   t1       orders 10401 CREATE tx 961                   -
+   *   t2       COMMIT 961 (orders, of 2 topics)             -   (the other marker is lost)
+   *            5 minutes pass on the wall clock             -   (the input has not moved: still held)
+   *   t2+31s   customers ALFKI UPDATE tx 962, its COMMIT    customer ALFKI; sales_order 10401 (released as collected)
+   * </pre>
+   */
+  @Test
+  void aTransactionMissingAMarkerIsReleasedOnceTheInputHasMovedPastTheTimeout() {
+    try (var f = fixture(Duration.ofSeconds(30), 1000, Duration.ofSeconds(30))) {
+      f.send(TopologyFixtureAccess.order(ChangeOp.CREATE, 10401, 2100, "961", 1L));
+      f.commit("orders", "961", 2110, 2);
+      f.driver.advanceWallClockTime(Duration.ofMinutes(5));
+      assertThat(f.apply.isEmpty()).isTrue();
+      f.sourceTimePasses(Duration.ofSeconds(31));
+      f.send(TopologyFixtureAccess.customer(ChangeOp.UPDATE, "ALFKI", 2200, "962", 1L));
+      f.commit("customers", "962", 2210, 1);
+      f.driver.advanceWallClockTime(Duration.ofSeconds(10));
+      assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" ["))).containsExactly(
+          "customer ALFKI UPSERT v2200", "sales_order 10401 UPSERT v2100");
+    }
+  }
+
+  /**
+   * <pre>
+   *   time  in                                          out
+   *   t1    order_details 10402|11 READ                 -   (held: no order 10402 yet)
+   *         5 minutes pass on the wall clock            -   (the orphan timeout is 30 s of input time: still held)
+   *   t2    orders 10402 READ                           sales_order 10402, then sales_order_line 10402|11
+   * </pre>
+   */
+  @Test
+  void aDetailWaitingForItsHeaderIsNotOrphanedWhileTheInputStandsStill() {
+    try (var f = fixture(Duration.ofSeconds(30), 1000)) {
+      f.send(TopologyFixtureAccess.line(ChangeOp.READ, 10402, 11, 1, 90, null, null));
+      f.driver.advanceWallClockTime(Duration.ofMinutes(5));
+      assertThat(f.deadLetters.isEmpty()).isTrue();
+      f.send(TopologyFixtureAccess.order(ChangeOp.READ, 10402, 90, null, null));
+      assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v")))
+          .containsExactly("sales_order 10402 UPSERT", "sales_order_line 10402|11 UPSERT");
+    }
+  }
+
+  /** Changes committed {@code d} later arrive (a customer snapshot row), and the processor's timers run. */
+  private static void inputAdvances(final TopologyFixtureAccess f, final Duration d) {
+    f.sourceTimePasses(d);
+    f.send(TopologyFixtureAccess.customer(ChangeOp.READ, "ALFKI", 1, null, null));
+    f.driver.advanceWallClockTime(Duration.ofSeconds(10));
   }
 
   private static long count(final KeyValueStore<String, ChangeGroup> store) {
