@@ -1,5 +1,6 @@
 package dev.ferry.schemas;
 
+import java.util.regex.Pattern;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
@@ -39,6 +40,14 @@ public final class FerryTopics {
 
   static String cdcTopic(final String prefix, final String qualifiedTable) {
     return prefix + ".cdc." + qualifiedTable;
+  }
+
+  /**
+   * Every CDC topic of a captured table ({@code <prefix>.cdc.<schema>.<table>}), whether it exists yet or not,
+   * and not the transaction topic ({@code <prefix>.cdc.transactions}).
+   */
+  public Pattern cdcTopics() {
+    return Pattern.compile(Pattern.quote(prefix + ".cdc.") + "[^.]+\\.[^.]+");
   }
 
   public Topic<String, TransactionMarker> transactions() {

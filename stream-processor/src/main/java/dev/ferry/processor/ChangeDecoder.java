@@ -2,11 +2,14 @@ package dev.ferry.processor;
 
 import dev.ferry.schemas.AvroSerde;
 import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.Stage;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -18,17 +21,25 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads change events from their raw bytes, so that a record that cannot be read is kept byte for
  * byte: it goes to the dead-letter sink (stage READ) and the pipeline goes on.
+ *
+ * <p>The processor reads every captured table's topic, mapped or not: the connector's commit markers count
+ * every captured table a transaction touched, so a transaction over a mapped and a captured-but-unmapped table
+ * (normal in a phased rollout, where tables are captured before they are mapped) is complete only with the
+ * unmapped topic's marker. Rows of unmapped tables are dropped here, after decoding; their markers go on.
  */
 final class ChangeDecoder implements Processor<String, byte[], String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(ChangeDecoder.class);
 
   private final AvroSerde<ChangeEvent> changes;
   private final String mappingVersion;
+  private final Set<String> mappedTopics;
+  private final Set<String> unmappedSeen = new HashSet<>();
   private ProcessorContext<String, Object> context;
 
-  ChangeDecoder(final AvroSerde<ChangeEvent> changes, final String mappingVersion) {
+  ChangeDecoder(final AvroSerde<ChangeEvent> changes, final String mappingVersion, final Set<String> mappedTopics) {
     this.changes = changes;
     this.mappingVersion = mappingVersion;
+    this.mappedTopics = mappedTopics;
   }
 
   @Override
@@ -55,8 +66,15 @@ final class ChangeDecoder implements Processor<String, byte[], String, Object> {
       context.forward(record.withValue((Object) letter), ProcessorTopology.DEAD_LETTER_SINK);
       return;
     }
-    if (change != null) {
-      context.forward(record.withValue((Object) change), ProcessorTopology.DEDUP);
+    if (change == null) {
+      return;
     }
+    if (change.getOp() != ChangeOp.COMMIT && !mappedTopics.contains(topic)) {
+      if (unmappedSeen.add(topic)) {
+        LOG.info("{} is captured but not mapped: its rows are dropped, its commit markers complete transactions", topic);
+      }
+      return;
+    }
+    context.forward(record.withValue((Object) change), ProcessorTopology.DEDUP);
   }
 }

@@ -14,7 +14,8 @@ import dev.ferry.schemas.HeaderKeys;
 import dev.ferry.schemas.PendingTransaction;
 import dev.ferry.schemas.StoreSerde;
 import java.time.Duration;
-import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -28,8 +29,8 @@ import org.apache.kafka.streams.state.Stores;
  * topic is processed by one task, which sees an order and all its lines.
  *
  * <pre>
- *   &lt;prefix&gt;.cdc.&lt;schema&gt;.&lt;table&gt; (every mapped table)
- *     -&gt; decode                 unreadable -&gt; dead letter (READ)
+ *   &lt;prefix&gt;.cdc.&lt;schema&gt;.&lt;table&gt; (every captured table)
+ *     -&gt; decode                 unreadable -&gt; dead letter (READ); rows of unmapped tables dropped
  *     -&gt; dedup                  redeliveries dropped
  *     -&gt; transactions           events held until their source transaction is complete, then grouped by header
  *     -&gt; header-detail          groups whose header is missing held; too long -&gt; dead letter (ORDER)
@@ -52,7 +53,8 @@ public final class ProcessorTopology {
   }
 
   public static Topology build(final ProcessorConfig config, final FerryTopics topics) {
-    final List<String> sources = config.mapping().sourceTables().stream().map(t -> topics.cdc(t).name()).toList();
+    final Set<String> mapped = config.mapping().sourceTables().stream().map(t -> topics.cdc(t).name())
+        .collect(Collectors.toSet());
     final HeaderKeys headerKeys = new HeaderKeys(config.kafka().relations());
     final ApplyOrder order = new ApplyOrder(headerKeys);
     final RowMapper mapper = new RowMapper(config.mapping());
@@ -61,8 +63,8 @@ public final class ProcessorTopology {
     final StoreSerde<ChangeEvent> changeSerde = new StoreSerde<>(ChangeEvent.getClassSchema());
 
     final Topology t = new Topology();
-    t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), sources.toArray(String[]::new));
-    t.addProcessor(DECODE, () -> new ChangeDecoder(topics.changeSerde(), version), SOURCE);
+    t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.cdcTopics());
+    t.addProcessor(DECODE, () -> new ChangeDecoder(topics.changeSerde(), version, mapped), SOURCE);
     t.addProcessor(DEDUP, () -> new Deduplicator(config.dedupRetention()), DECODE);
     t.addProcessor(TRANSACTIONS, () -> new TransactionAssembler(order, config.transactionTimeout(), time), DEDUP);
     t.addProcessor(HEADER_DETAIL, () -> new HeaderDetailBuffer(headerKeys, config.orphanTimeout(),

@@ -125,6 +125,12 @@ final class TopologyFixture implements AutoCloseable {
     return change("customers", op, lsn, txId, txOrder, key, key);
   }
 
+  /** A row of {@code public.shippers}, a table the mapping leaves out (captured, not mapped). */
+  static ChangeEvent shipper(final ChangeOp op, final int id, final long lsn, final String txId, final Long txOrder) {
+    final List<ColumnValue> key = List.of(Columns.of("shipper_id", id));
+    return change("shippers", op, lsn, txId, txOrder, key, key);
+  }
+
   static ChangeEvent line(final ChangeOp op, final int orderId, final int productId, final Object quantity,
       final long lsn, final String txId, final Long txOrder) {
     final List<ColumnValue> key = List.of(Columns.of("order_id", orderId), Columns.of("product_id", productId));

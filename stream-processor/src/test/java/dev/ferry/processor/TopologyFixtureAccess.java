@@ -41,6 +41,11 @@ public final class TopologyFixtureAccess implements AutoCloseable {
     return TopologyFixture.customer(op, code, lsn, txId, txOrder);
   }
 
+  public static ChangeEvent shipper(final ChangeOp op, final int id, final long lsn, final String txId,
+      final Long txOrder) {
+    return TopologyFixture.shipper(op, id, lsn, txId, txOrder);
+  }
+
   public static ChangeEvent order(final ChangeOp op, final int id, final long lsn, final String txId,
       final Long txOrder) {
     return TopologyFixture.order(op, id, lsn, txId, txOrder);
