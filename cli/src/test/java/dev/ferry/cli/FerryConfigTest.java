@@ -79,6 +79,29 @@ class FerryConfigTest {
             .containsExactlyInAnyOrder("processor.processing-guarantee", "tables[0].fields.freight.scale"));
   }
 
+  /** At-least-once could drop a redelivered change as a duplicate after a crash (issue 14, item 4): refused. */
+  @Test
+  void atLeastOnceProcessingIsRefusedWithWhy() throws Exception {
+    Files.writeString(dir.resolve("mapping.yaml"), """
+        tables:
+          - source: public.orders
+            target: sales_order
+            fields: {id: order_id}
+        """);
+    final ConfigSource source = ConfigSource.fromYaml("""
+        kafka: {bootstrap-servers: "k:9092"}
+        registry: {url: "http://r"}
+        processor: {mapping-file: mapping.yaml, processing-guarantee: at-least-once}
+        """, "ferry.yaml");
+    assertThatThrownBy(() -> FerryConfig.resolve(source, EnumSet.of(Role.PROCESSOR), dir))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+            .satisfies(p -> {
+              assertThat(p.key()).isEqualTo("processor.processing-guarantee");
+              assertThat(p.value()).isEqualTo("at-least-once");
+              assertThat(p.message()).contains("no longer offered", "duplicate", "expected exactly-once");
+            }));
+  }
+
   @Test
   void theExampleConfigurationIsValidForAllRoles() {
     final FerryConfig c = FerryConfig.load(Path.of("../ferry.example.yaml"), EnumSet.allOf(Role.class));

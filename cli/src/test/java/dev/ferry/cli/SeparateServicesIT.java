@@ -8,7 +8,12 @@ import dev.ferry.cli.demo.RowCounts;
 import dev.ferry.config.RawValue;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.SourcePosition;
+import dev.ferry.schemas.TopicCreator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +24,14 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -121,6 +127,40 @@ class SeparateServicesIT {
       assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("exited within 90 s: " + Files.readString(
           work.resolve("connector.log"))).isTrue();
       assertThat(p.exitValue()).isEqualTo(1);
+    } finally {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  /**
+   * An exception nothing in the processor expects (here: a commit marker without its commit position, which
+   * only a broken writer produces) stops the service with exit code 1, instead of replacing its stream thread,
+   * which met the same record again, forever, with the pipeline stalled behind it.
+   */
+  @Test
+  void aProcessorHittingAnUnexpectedErrorExitsNonZeroInsteadOfRetryingForever() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_services_bug");
+    final Path file = ServiceProcess.writeConfig(env, work.resolve("bug.yaml"), Set.of());
+    final Process p = start("processor", file, Map.of());
+    try {
+      final var kafka = env.config().processor().kafka();
+      final FerryTopics topics = kafka.topics(new ConfluentRegistryClient(kafka.registryUrl()));
+      final String topic = topics.cdc("public.orders").name();
+      TopicCreator.ensure(kafka, List.of(topic), kafka.partitions(), Set.of());
+      final ChangeEvent broken = ChangeEvent.newBuilder().setOp(ChangeOp.COMMIT)
+          .setSource(SourcePosition.newBuilder().setDatabase("nw").setSchema$("public").setTable("orders")
+              .setLsn(1L).setTxId("4711").setTsMs(1L).build())
+          .setKey(List.of()).setCommit(null).build();
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
+          new StringSerializer(), new ByteArraySerializer())) {
+        producer.send(new ProducerRecord<>(topic, "commit:4711", topics.changeSerde().encode(topic, broken))).get();
+      }
+      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("exited within 120 s: " + Files.readString(
+          work.resolve("processor.log"))).isTrue();
+      assertThat(p.exitValue()).isEqualTo(1);
+      assertThat(Files.readString(work.resolve("processor.log"))).contains("stream processor failed; stopping it");
     } finally {
       if (p.isAlive()) {
         p.destroyForcibly();

@@ -103,7 +103,8 @@ final class BatchWriter {
       c.releaseSavepoint(whole);
       return List.of();
     } catch (SQLException e) {
-      if (DatabaseErrors.isTransient(e)) {
+      if (DatabaseErrors.isRetried(e)) {
+        forgetTablesIfBroken(e);
         c.rollback();
         throw e;
       }
@@ -158,7 +159,8 @@ final class BatchWriter {
       c.releaseSavepoint(sp);
       return null;
     } catch (SQLException e) {
-      if (DatabaseErrors.isTransient(e)) {
+      if (DatabaseErrors.isRetried(e)) {
+        forgetTablesIfBroken(e);
         c.rollback();
         throw e;
       }
@@ -405,6 +407,13 @@ final class BatchWriter {
           + key + ")", "22023");
     }
     return v;
+  }
+
+  /** After a broken deployment the target is being changed: its tables are read again when next written. */
+  private void forgetTablesIfBroken(final SQLException e) {
+    if (DatabaseErrors.isBrokenDeployment(e)) {
+      tables.clear();
+    }
   }
 
   private TargetTable table(final Connection c, final String name) throws SQLException {

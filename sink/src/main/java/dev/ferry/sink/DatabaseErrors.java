@@ -8,7 +8,8 @@ import java.util.Set;
 /**
  * Sorts database errors by kind. Transient ones (the connection, the server restarting, a deadlock or
  * serialization failure, a lock wait timeout, running out of resources) go away by themselves and are
- * retried, never dead-lettered; everything else is a property of the record (a constraint, bad data) and
+ * retried, never dead-lettered; so is a target that does not fit (a broken deployment, see
+ * {@link #isBrokenDeployment}); everything else is a property of the record (a constraint, bad data) and
  * is isolated to that record. PostgreSQL is read by SQLSTATE; MariaDB, whose SQLSTATE is often the
  * generic {@code HY000}, also by its error number.
  */
@@ -26,7 +27,37 @@ final class DatabaseErrors {
    */
   private static final Set<Integer> MISSING_REFERENCE_MARIADB = Set.of(1452, 1216, 1451, 1217);
 
+  /**
+   * MariaDB error numbers of a target that does not fit: 1146 no such table, 1054 no such column, 1142/1143 a
+   * command or column denied, 1044 no access to the database.
+   */
+  private static final Set<Integer> BROKEN_DEPLOYMENT_MARIADB = Set.of(1146, 1054, 1142, 1143, 1044);
+
   private DatabaseErrors() {
+  }
+
+  /** Whether the sink waits and retries instead of isolating the record: transient, or a broken deployment. */
+  static boolean isRetried(final SQLException e) {
+    return isTransient(e) || isBrokenDeployment(e);
+  }
+
+  /**
+   * The target does not fit what the sink writes: a table or column missing, a privilege not granted, a table
+   * without a primary key (SQLSTATE class 42; MariaDB by number as well). That is a broken deployment, not a bad
+   * record: every record of the table would be refused alike, and dead-lettering them would empty a whole table
+   * into the dead-letter topic. The sink pauses and retries, loudly, until an operator fixes the target.
+   */
+  static boolean isBrokenDeployment(final SQLException e) {
+    for (SQLException x = e; x != null; x = x.getNextException()) {
+      if (x.getCause() instanceof SQLException cause && cause != x && isBrokenDeployment(cause)) {
+        return true;
+      }
+      if (x.getSQLState() != null && x.getSQLState().startsWith("42")
+          || isMariaDb(x) && BROKEN_DEPLOYMENT_MARIADB.contains(x.getErrorCode())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean isTransient(final SQLException e) {

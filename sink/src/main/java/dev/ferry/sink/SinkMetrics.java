@@ -88,6 +88,11 @@ final class SinkMetrics implements SinkMetricsMBean {
   }
 
   @Override
+  public long getBrokenTargetRetries() {
+    return sink.brokenTargetRetries();
+  }
+
+  @Override
   public long getLastSourceTimestampMs() {
     return sink.lastSourceTsMs();
   }

@@ -21,6 +21,9 @@ public interface SinkMetricsMBean {
   /** Batches the target refused as a whole, each then applied in halves to isolate the refused rows; growing without dead letters is a fault. */
   long getBatchesSplit();
 
+  /** Retries because the target does not fit what the sink writes (a table or column missing, no privilege); alert on any. */
+  long getBrokenTargetRetries();
+
   /** Source time of the last applied change, epoch milliseconds; 0 before the first. */
   long getLastSourceTimestampMs();
 

@@ -74,6 +74,7 @@ public final class TargetSink implements AutoCloseable {
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong lastSourceTsMs = new AtomicLong();
+  private final AtomicLong brokenTargetRetries = new AtomicLong();
   /** Its figures over JMX while it runs; null before the start or where the name was taken. */
   private volatile SinkMetrics metrics;
   private final AtomicLong lag = new AtomicLong(-1);
@@ -335,15 +336,23 @@ public final class TargetSink implements AutoCloseable {
         try {
           return work.run();
         } catch (SQLException | SinkDeadLetters.DeadLetterTopicUnavailable e) {
-          if (e instanceof SQLException sql && !DatabaseErrors.isTransient(sql)) {
+          if (e instanceof SQLException sql && !DatabaseErrors.isRetried(sql)) {
             throw new IllegalStateException("target database error that is not about a single record: "
                 + e.getMessage(), e);
           }
           attempt++;
           // closing the connection rolls the batch back: its rows and offsets go in again with its dead letters
-          LOG.warn("{} unavailable ({}), attempt {}; retrying in {} ms",
-              e instanceof SQLException ? "target database" : "dead-letter topic", e.getMessage(), attempt,
-              backoffMs);
+          if (e instanceof SQLException sql && DatabaseErrors.isBrokenDeployment(sql)) {
+            brokenTargetRetries.incrementAndGet();
+            LOG.error("the target does not fit what the sink writes (SQLSTATE {}: {}): a table or column missing, "
+                + "a privilege not granted, or a table without a primary key. Nothing is dead-lettered; the sink "
+                + "waits and retries (attempt {}, next in {} ms) until the target is fixed (check the mapping "
+                + "against it: ferry check)", sql.getSQLState(), e.getMessage(), attempt, backoffMs);
+          } else {
+            LOG.warn("{} unavailable ({}), attempt {}; retrying in {} ms",
+                e instanceof SQLException ? "target database" : "dead-letter topic", e.getMessage(), attempt,
+                backoffMs);
+          }
           closeConnection();
           backoffMs = waitBeforeRetry(backoffMs, "the target");
         }
@@ -745,6 +754,11 @@ public final class TargetSink implements AutoCloseable {
   }
 
   /** Source time of the last applied change, epoch ms (0 before the first). */
+  /** Retries because the target did not fit what the sink writes (see {@link DatabaseErrors#isBrokenDeployment}). */
+  public long brokenTargetRetries() {
+    return brokenTargetRetries.get();
+  }
+
   public long lastSourceTsMs() {
     return lastSourceTsMs.get();
   }

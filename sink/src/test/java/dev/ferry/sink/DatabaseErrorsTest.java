@@ -31,4 +31,18 @@ class DatabaseErrorsTest {
     assertThat(DatabaseErrors.isTransient(new SQLException("unique", "23505"))).isFalse();
     assertThat(DatabaseErrors.isTransient(new SQLException("bad number", "22P02"))).isFalse();
   }
+
+  @Test
+  void aMissingTableColumnOrPrivilegeIsABrokenDeploymentRetriedNotARecordToDeadLetter() {
+    assertThat(DatabaseErrors.isBrokenDeployment(new SQLException("no column note", "42703"))).isTrue();
+    assertThat(DatabaseErrors.isBrokenDeployment(new SQLException("no table", "42P01"))).isTrue();
+    assertThat(DatabaseErrors.isBrokenDeployment(new SQLException("permission denied", "42501"))).isTrue();
+    // MariaDB: unknown column, by number, inside a batch exception in the generic state
+    final java.sql.BatchUpdateException batch = new java.sql.BatchUpdateException("batch failed", "HY000", 0,
+        new int[0], new SQLException("Unknown column 'note' in 'field list'", "42S22", 1054));
+    assertThat(DatabaseErrors.isBrokenDeployment(batch)).isTrue();
+    assertThat(DatabaseErrors.isRetried(batch)).isTrue();
+    assertThat(DatabaseErrors.isBrokenDeployment(new SQLException("unique", "23505"))).isFalse();
+    assertThat(DatabaseErrors.isRetried(new SQLException("bad number", "22P02"))).isFalse();
+  }
 }

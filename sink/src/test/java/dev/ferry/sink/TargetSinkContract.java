@@ -1,6 +1,7 @@
 package dev.ferry.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.ferry.embedded.EmbeddedDatabase;
 import dev.ferry.embedded.EmbeddedStack;
@@ -177,6 +178,35 @@ abstract class TargetSinkContract {
     assertThat(count(env, "qty < 0")).isZero();
     assertThat(readDeadLetters(env, bad.size())).extracting(DeadLetter::getSourceKey)
         .containsExactlyInAnyOrderElementsOf(bad.stream().map(String::valueOf).toList());
+  }
+
+  /**
+   * The target lacks a column the records carry: a deployment that does not fit the mapping (SQLSTATE class 42
+   * on PostgreSQL, error 1054 on MariaDB), not bad rows. The sink applies nothing, dead-letters nothing, keeps
+   * retrying, and applies every row once the column is there. Before, every row went to the dead-letter topic:
+   * a whole table lost to one missing column.
+   */
+  @Test
+  void aTargetThatDoesNotFitTheRecordsPausesTheSinkAndDeadLettersNothing() throws Exception {
+    final Env env = env("sink_broken_target");
+    final List<ApplyRecord> rows = new ArrayList<>();
+    for (int i = 1; i <= 50; i++) {
+      final ApplyRecord r = item(i, i, 100 + i);
+      r.setRow(List.of(Columns.of("id", i), Columns.of("qty", i), Columns.of("note", "n" + i)));
+      rows.add(r);
+    }
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      send(env, rows);
+      await().atMost(Duration.ofMinutes(1)).until(() -> sink.brokenTargetRetries() >= 2);
+      assertThat(sink.isRunning()).isTrue();
+      assertThat(sink.failed()).isZero();
+      assertThat(count(env, "true")).isZero();
+      execute(env.db(), "ALTER TABLE item ADD COLUMN note varchar(20)");
+      await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(250))
+          .until(() -> count(env, "note = concat('n', id)") == 50);
+      assertThat(sink.failed()).isZero();
+    }
+    assertThat(readDeadLetters(env, 0)).isEmpty();
   }
 
   @Test

@@ -44,9 +44,18 @@ public record ProcessorConfig(
       "Directory for the processor's local state stores.");
   public static final Setting<String> MAPPING_FILE = Setting.string("processor.mapping-file", GROUP, null,
       "Mapping file (YAML): which source tables and columns become which target tables and columns.");
-  public static final Setting<ProcessingGuarantee> GUARANTEE = Setting.option("processor.processing-guarantee",
-      GROUP, ProcessingGuarantee.EXACTLY_ONCE, ProcessingGuarantee.class,
-      "Kafka Streams processing guarantee.");
+  public static final Setting<ProcessingGuarantee> GUARANTEE = new Setting<>("processor.processing-guarantee",
+      GROUP, "Kafka Streams processing guarantee. Only exactly-once: under at-least-once a crash between a state "
+          + "store's write and the offset commit dropped a redelivered change as a duplicate.",
+      ProcessingGuarantee.EXACTLY_ONCE, raw -> {
+        if (raw.trim().replace('_', '-').equalsIgnoreCase("at-least-once")) {
+          throw new IllegalArgumentException("at-least-once is no longer offered: a crash between the processor's "
+              + "state stores and its offsets could drop a redelivered change as a duplicate, losing it; remove "
+              + "the key or set exactly-once");
+        }
+        return Setting.option("processor.processing-guarantee", GROUP, ProcessingGuarantee.EXACTLY_ONCE,
+            ProcessingGuarantee.class, "").parser().apply(raw);
+      }, "exactly-once");
   public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("processor.commit-interval", GROUP,
       Duration.ofMillis(200), Duration.ofMillis(10),
       "How often the processor commits; with exactly-once this bounds the latency to the sink.");

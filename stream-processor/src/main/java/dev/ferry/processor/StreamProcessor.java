@@ -16,6 +16,7 @@ import java.util.UUID;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +45,12 @@ public final class StreamProcessor implements AutoCloseable {
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of());
     TopicCreator.requireCoPartitioned(config.kafka(), names.subList(0, names.size() - 1));
     streams = new KafkaStreams(ProcessorTopology.build(config, topics), streamsProperties());
+    // an exception nothing expected (a bad record is a dead letter, not an exception) stops the processor: the
+    // service exits non-zero, so that a supervisor restarts it and an operator sees it. Replacing the thread
+    // instead retried the same record forever, quietly, with the pipeline stalled behind it
     streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("stream processor thread failed; replacing it", e);
-      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
-          .REPLACE_THREAD;
+      LOG.error("stream processor failed; stopping it (a restart resumes from the last commit)", e);
+      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     });
     streams.start();
     LOG.info("processor {} started: {} tables -> {}", config.applicationId(), config.mapping().tables().size(),

@@ -72,7 +72,7 @@ final class TopologyFixture implements AutoCloseable {
   TopologyFixture(final Duration orphanTimeout, final int orphanMax, final Duration transactionTimeout) {
     final ProcessorConfig config = new ProcessorConfig(
         new KafkaSettings("k:9092", "http://r", "t", 1, (short) 1, List.of(LINES)), "app", Path.of("unused"),
-        MappingFile.parse(MAPPING, "m.yaml"), ProcessingGuarantee.AT_LEAST_ONCE, Duration.ofMillis(100), 1,
+        MappingFile.parse(MAPPING, "m.yaml"), ProcessingGuarantee.EXACTLY_ONCE, Duration.ofMillis(100), 1,
         Duration.ofHours(1), orphanTimeout, orphanMax, transactionTimeout);
     final Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
