@@ -20,8 +20,9 @@ import java.util.TreeSet;
 
 /**
  * Checks a mapping against the two databases it connects, before anything starts: every source table
- * and column exists in the legacy database; every target table and field exists in the target; every
- * target key column is mapped; the version column is there; declared types fit the target columns.
+ * and column exists in the legacy database, with a primary key; every target table and field exists in the
+ * target; every target key column is mapped, from the legacy key alone; the version column is there; declared
+ * types fit the target columns.
  * Every problem names the mapping file and line.
  */
 public final class MappingSchemaCheck {
@@ -74,11 +75,19 @@ public final class MappingSchemaCheck {
           }
         }
       }
+      final List<String> legacyKey = source.isEmpty() ? List.of() : primaryKey(legacy, t.sourceTable());
+      if (!source.isEmpty() && legacyKey.isEmpty()) {
+        out.add(problem(t.origin(), "source", t.sourceTable(), "legacy table " + t.sourceTable() + " has no primary "
+            + "key, so its changes do not say which row they change and Ferry cannot key the target row; declare a "
+            + "primary key on it (REPLICA IDENTITY FULL alone does not give its changes a key)"));
+      }
       if (!targetColumns.isEmpty()) {
         for (final String key : targetKey) {
           if (!mapped.contains(key)) {
             out.add(problem(t.origin(), "fields", key, "target key column " + t.targetTable() + "." + key
                 + " is not mapped; every key column needs a field"));
+          } else if (!legacyKey.isEmpty()) {
+            keyProblem(t, key, legacyKey, out);
           }
         }
         if (!targetColumns.containsKey(versionColumn)) {
@@ -88,6 +97,41 @@ public final class MappingSchemaCheck {
       }
     }
     return out;
+  }
+
+  /**
+   * A target key column must be computed from the legacy key alone: the key is what a delete carries, and what
+   * tells an update of a row from a new row. One read from any other column leaves deletes without it, and a
+   * change of that column would write a second row beside the first.
+   */
+  private static void keyProblem(final TableMapping t, final String key, final List<String> legacyKey,
+      final List<ConfigProblem> out) {
+    for (final ColumnMapping f : t.columns()) {
+      if (!f.target().equals(key)) {
+        continue;
+      }
+      final List<String> reads = f.source().columns();
+      if (reads.isEmpty() || !legacyKey.containsAll(reads)) {
+        out.add(problem(f.origin(), f.description(), key, "target key column " + t.targetTable() + "." + key
+            + (reads.isEmpty() ? " reads no legacy column" : " reads " + reads)
+            + ", not only the legacy key " + legacyKey + " of " + t.sourceTable() + ": deletes would lack it, and a "
+            + "change of it would write a second row. Compute every target key column from the legacy key, or key "
+            + "the target table by columns that are"));
+      }
+    }
+  }
+
+  private static List<String> primaryKey(final Connection c, final String qualified) throws SQLException {
+    final int dot = qualified.indexOf('.');
+    final String schema = dot < 0 ? c.getSchema() : qualified.substring(0, dot);
+    final String table = dot < 0 ? qualified : qualified.substring(dot + 1);
+    final Map<Short, String> bySeq = new java.util.TreeMap<>();
+    try (ResultSet rs = c.getMetaData().getPrimaryKeys(null, schema, table)) {
+      while (rs.next()) {
+        bySeq.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
+      }
+    }
+    return new ArrayList<>(bySeq.values());
   }
 
   private static boolean fits(final String declared, final int jdbcType) {

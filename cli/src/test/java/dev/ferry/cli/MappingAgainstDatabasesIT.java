@@ -10,6 +10,8 @@ import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.EnumSet;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -67,5 +69,43 @@ class MappingAgainstDatabasesIT {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafka().bootstrapServers()))) {
       assertThat(admin.listTopics().names().get()).noneMatch(t -> t.startsWith("it_schema."));
     }
+  }
+
+  /**
+   * Keys that would lose rows silently: a target keyed by a column the legacy key does not give (deletes would
+   * lack it; a change of it would write a second row), and a legacy table without a primary key. Both refused,
+   * with what to do.
+   */
+  @Test
+  void aTargetKeyNotFromTheLegacyKeyAndALegacyTableWithoutAKeyAreRefused() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_keys");
+    try (Connection legacy = env.legacy(); Statement s = legacy.createStatement()) {
+      s.execute("CREATE TABLE notes (body text NOT NULL, written date)");
+    }
+    try (Connection target = env.target(); Statement s = target.createStatement()) {
+      s.execute("CREATE TABLE note (body text PRIMARY KEY, written date, ferry_version bigint NOT NULL)");
+    }
+    final Path mapping = work.resolve("it_keys").resolve("mapping.yaml");
+    Files.writeString(mapping, """
+        tables:
+          - source: public.customers
+            target: customer
+            fields:
+              code: company_name
+              company_name: company_name
+          - source: public.notes
+            target: note
+            fields: {body: body, written: written}
+        """);
+    final FerryConfig config = FerryConfig.resolve(env.source().with("legacy.relations", "", "test")
+        .with("legacy.tables", "public.customers,public.notes", "test"), EnumSet.allOf(Role.class), work);
+    assertThatThrownBy(config::checkAgainstDatabases)
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+            .extracting(ConfigProblem::toString).satisfiesExactlyInAnyOrder(
+                p -> assertThat(p).startsWith("mapping.yaml:5: tables[0].fields.code = 'code': target key column "
+                    + "customer.code reads [company_name], not only the legacy key [customer_id] of "
+                    + "public.customers"),
+                p -> assertThat(p).startsWith("mapping.yaml:7: source = 'public.notes': legacy table public.notes "
+                    + "has no primary key").contains("declare a primary key")));
   }
 }

@@ -96,12 +96,22 @@ final class BatchWriter {
    */
   List<Failure> apply(final Connection c, final List<ApplyTopicRecord> batch)
       throws SQLException {
-    final List<ApplyTopicRecord> newest = collapse(batch);
+    final List<Failure> failures = new ArrayList<>();
+    final List<ApplyTopicRecord> keyed = new ArrayList<>(batch.size());
+    for (final ApplyTopicRecord r : batch) {
+      final IncompleteKey incomplete = IncompleteKey.of(r.packed(), table(c, r.packed().table()));
+      if (incomplete == null) {
+        keyed.add(r);
+      } else {
+        failures.add(new Failure(r, incomplete));
+      }
+    }
+    final List<ApplyTopicRecord> newest = collapse(keyed);
     final Savepoint whole = c.setSavepoint();
     try {
       writeAll(c, newest);
       c.releaseSavepoint(whole);
-      return List.of();
+      return failures;
     } catch (SQLException e) {
       if (DatabaseErrors.isRetried(e)) {
         forgetTablesIfBroken(e);
@@ -115,7 +125,6 @@ final class BatchWriter {
       LOG.info("batch of {} rows refused as a whole ({}: {}); isolating the refused rows", newest.size(),
           e.getSQLState(), TargetError.of(e).message());
     }
-    final List<Failure> failures = new ArrayList<>();
     isolate(c, inWriteOrder(c, newest), failures);
     return failures;
   }

@@ -70,14 +70,18 @@ final class SinkDeadLetters implements AutoCloseable {
       final ApplyTopicRecord r = f.record();
       final ApplyRecord value = r.value();
       final TargetError why = TargetError.of(f.error());
-      final String rule = "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
+      final String rule = f.error() instanceof IncompleteKey ? "sink.key"
+          : "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
       final DeadLetter letter = DeadLetters.of(Stage.WRITE, r.topic(), r.partition(), r.offset(), keyBytes(r.key()),
           topics.apply().valueSerde().serializer().serialize(r.topic(), value), value.getSourceTable(),
           Columns.keyText(value.getKey()), null,
           List.of(DeadLetters.error(rule, why.field(), why.value() != null ? why.value() : valueOf(value, why.field()),
-              "the target refused the row for " + value.getTable() + ": " + why.message(),
+              (f.error() instanceof IncompleteKey ? "the sink refused" : "the target refused") + " the row for "
+                  + value.getTable() + ": " + why.message(),
               f.waitsForReferencedRow() ? "the row it references never arrived within sink.parked-timeout; load it "
                   + "into the legacy database or fix the reference, then replay this dead letter"
+                  : f.error() instanceof IncompleteKey ? "map every column of the target's primary key from the "
+                  + "legacy key (ferry check names them), then replay this dead letter"
                   : "fix the row in the source or the target constraint, then replay this dead letter")),
           null);
       letter.setAttempt(r.attempt());

@@ -209,6 +209,32 @@ abstract class TargetSinkContract {
     assertThat(readDeadLetters(env, 0)).isEmpty();
   }
 
+  /**
+   * Rows whose key is empty (a mapping that takes no target key column from the legacy key) are dead-lettered
+   * one by one (rule sink.key), never merged: before, the batch collapsed them by their (equal, empty) key and
+   * wrote only the newest, and the others vanished without a dead letter.
+   */
+  @Test
+  void rowsWithoutAKeyAreDeadLetteredEachNeverMergedIntoOne() throws Exception {
+    final Env env = env("sink_keyless");
+    final List<ApplyRecord> rows = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      final ApplyRecord r = item(i, 10 * i, 200 + i);
+      if (i < 3) {
+        r.setKey(List.of());
+      }
+      rows.add(r);
+    }
+    send(env, rows);
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      await().atMost(Duration.ofMinutes(1)).until(() -> sink.lag() == 0 && sink.failed() + sink.applied() >= 3);
+      assertThat(count(env, "true")).isEqualTo(1);
+      assertThat(count(env, "id = 3 AND qty = 30")).isEqualTo(1);
+    }
+    assertThat(readDeadLetters(env, 2)).extracting(d -> d.getErrors().get(0).getRule() + " "
+        + d.getErrors().get(0).getMessage().contains("has no key")).containsExactly("sink.key true", "sink.key true");
+  }
+
   @Test
   void anUnreadableRecordIsDeadLetteredWithItsBytesAndTheSinkGoesOn() throws Exception {
     final Env env = env("sink_unreadable");

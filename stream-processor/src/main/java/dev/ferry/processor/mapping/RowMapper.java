@@ -60,6 +60,16 @@ public final class RowMapper {
     final List<RecordError> errors = new ArrayList<>();
     final List<RecordError> warnings = new ArrayList<>();
     final List<ColumnValue> key = keyOf(table, change.getKey(), errors);
+    if (key.isEmpty() && errors.isEmpty()) {
+      // without a key the sink cannot tell this row from any other of its table: refused, never written keyless
+      errors.add(new RecordError("map.key", null, Columns.keyText(change.getKey()), change.getKey().isEmpty()
+          ? "the change of " + sourceTable + " carries no key: the legacy table has no primary key"
+          : "no target field of " + table.targetTable() + " is computed from the legacy key "
+              + Columns.keyText(change.getKey()) + " alone, so the target row has no key",
+          change.getKey().isEmpty() ? "declare a primary key on the legacy table, then replay this dead letter"
+              : "map the target's key columns from the legacy key (ferry check names them), then replay",
+          Severity.ERROR));
+    }
     boolean delete = change.getOp() == ChangeOp.DELETE;
     if (!delete && table.filter() != null && !table.filter().test(RowValues.of(change.getAfter()))) {
       delete = true;

@@ -61,6 +61,20 @@ class RowMapperTest {
         .build();
   }
 
+  /** A change without a key (a legacy table without a primary key) is refused, never written with an empty key. */
+  @Test
+  void aChangeWithoutAKeyIsRefusedNotMappedToAnEmptyKey() {
+    final ChangeEvent keyless = customer("ALFKI", "Maria de la Cruz", "Germany", "04.07.1996", 12.5f);
+    keyless.setKey(List.of());
+    final RowMapper.Mapped m = mapper.map(keyless);
+    assertThat(m.record()).isNull();
+    assertThat(m.errors()).singleElement().satisfies(e -> {
+      assertThat(e.getRule()).isEqualTo("map.key");
+      assertThat(e.getMessage()).contains("carries no key", "no primary key");
+      assertThat(e.getResolution()).contains("declare a primary key");
+    });
+  }
+
   @Test
   void everyOperationGivesTheTargetValue() {
     final RowMapper.Mapped m = mapper.map(customer("ALFKI ", "Maria de la Cruz", "Germany", "04.07.1996", 12.5f));

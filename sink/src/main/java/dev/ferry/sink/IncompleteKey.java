@@ -1,0 +1,40 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.PackedApplyRecord;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A record whose key does not give every column of the target table's primary key a value. The sink never
+ * writes one: rows are told apart, collapsed within a batch and deleted by their key, so an empty key would
+ * merge every such row of a batch into one, and a partial one would merge rows that differ only in the missing
+ * column, with no trace. It goes to the dead-letter topic (rule {@code sink.key}) instead.
+ * {@code ferry check} refuses the mappings that lead here; this is the last line.
+ */
+final class IncompleteKey extends SQLException {
+  private static final long serialVersionUID = 1L;
+
+  private IncompleteKey(final String message) {
+    super(message);
+  }
+
+  /** Why {@code a}'s key is not a full key of {@code table}, or null when it is. */
+  static IncompleteKey of(final PackedApplyRecord a, final TargetTable table) {
+    final List<String> missing = new ArrayList<>();
+    for (final String column : table.primaryKey()) {
+      final ColumnValue v = Columns.find(a.key(), column);
+      if (v == null || v.getValue() == null) {
+        missing.add(column);
+      }
+    }
+    if (missing.isEmpty()) {
+      return null;
+    }
+    return new IncompleteKey((a.key().isEmpty() ? "the row has no key" : "the row's key "
+        + Columns.keyText(a.key()) + " has no value for " + missing) + ", and " + table.name() + "'s primary key is "
+        + table.primaryKey() + ": rows without a full key cannot be told apart, so it is not written");
+  }
+}
