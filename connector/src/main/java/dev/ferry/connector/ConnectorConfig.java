@@ -32,8 +32,11 @@ public record ConnectorConfig(
     Duration offsetFlushInterval,
     SnapshotMode snapshotMode,
     ReplicaIdentityPolicy replicaIdentity,
+    Duration heartbeatInterval,
     Map<String, String> passThrough) {
 
+  /** Prefix of the logical decoding messages the heartbeat writes. */
+  static final String HEARTBEAT_PREFIX = "ferry-heartbeat";
   private static final String LEGACY = "legacy";
   private static final String CONNECTOR = "connector";
   public static final String PASS_THROUGH_PREFIX = "debezium.";
@@ -84,8 +87,15 @@ public record ConnectorConfig(
           + "ALTER TABLE .. REPLICA IDENTITY FULL on each at start (needs the table's owner; more WAL per update and "
           + "delete of those tables).");
 
+  public static final Setting<Duration> HEARTBEAT = Setting.duration("connector.heartbeat-interval", CONNECTOR,
+      Duration.ofSeconds(10), Duration.ofSeconds(1),
+      "How often the capture confirms its position to PostgreSQL while the captured tables are quiet. It writes a "
+          + "logical decoding message (pg_logical_emit_message, no table needed) that the capture reads and drops: "
+          + "without it, a slot whose tables are quiet keeps every WAL segment the rest of a busy database writes.");
+
   public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DATABASE, USER, PASSWORD, TABLES, NAME, SLOT,
-      PUBLICATION, OFFSET_STORAGE, OFFSET_FILE, OFFSET_TOPIC, OFFSET_FLUSH, SNAPSHOT_MODE, REPLICA_IDENTITY);
+      PUBLICATION, OFFSET_STORAGE, OFFSET_FILE, OFFSET_TOPIC, OFFSET_FLUSH, SNAPSHOT_MODE, REPLICA_IDENTITY,
+      HEARTBEAT);
 
   public static ConnectorConfig from(final Config config, final Map<String, String> passThrough) {
     final KafkaSettings kafka = KafkaSettings.from(config);
@@ -94,7 +104,7 @@ public record ConnectorConfig(
         config.get(PUBLICATION), config.get(OFFSET_STORAGE), Path.of(config.get(OFFSET_FILE)),
         config.get(OFFSET_TOPIC).isEmpty() ? kafka.topicPrefix() + ".connector-offsets"
             : config.get(OFFSET_TOPIC), config.get(OFFSET_FLUSH),
-        config.get(SNAPSHOT_MODE), config.get(REPLICA_IDENTITY), Map.copyOf(passThrough));
+        config.get(SNAPSHOT_MODE), config.get(REPLICA_IDENTITY), config.get(HEARTBEAT), Map.copyOf(passThrough));
   }
 
   /** JDBC URL of the legacy database (for catalog checks; capture itself goes through Debezium). */
@@ -154,6 +164,12 @@ public record ConnectorConfig(
     }
     p.put("offset.flush.interval.ms", String.valueOf(offsetFlushInterval.toMillis()));
     p.put("errors.max.retries", "-1");
+    // quiet captured tables in a busy database: Debezium confirms a position only for what it reads, so a
+    // heartbeat writes something it reads (a non-transactional logical decoding message, which needs no table in
+    // the legacy schema) and then drops (excluded by prefix), and the slot moves on
+    p.put("heartbeat.interval.ms", String.valueOf(heartbeatInterval.toMillis()));
+    p.put("heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', '')");
+    p.put("message.prefix.exclude.list", HEARTBEAT_PREFIX);
     passThrough.forEach(p::put);
     return p;
   }

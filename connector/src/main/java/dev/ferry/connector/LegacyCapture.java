@@ -48,6 +48,7 @@ public final class LegacyCapture implements AutoCloseable {
   private final ChangePublisher publisher;
   private final ExecutorService executor;
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
+  private final SlotWatch slot;
   private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
 
   public LegacyCapture(final ConnectorConfig config) {
@@ -69,6 +70,7 @@ public final class LegacyCapture implements AutoCloseable {
     this.publisher = new ChangePublisher(producer, topics, config.debeziumTransactionTopic(),
         new dev.ferry.schemas.HeaderKeys(config.kafka().relations()),
         config.tables().stream().map(t -> topics.cdc(t).name()).toList());
+    this.slot = new SlotWatch(config);
     this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-capture-" + config.name()));
   }
 
@@ -111,6 +113,7 @@ public final class LegacyCapture implements AutoCloseable {
         .notifying(publisher)
         .build();
     executor.execute(engine);
+    slot.start();
     LOG.info("capture {} started: {}:{}/{} tables {} -> topics {}.cdc.*; source position kept in {}", config.name(),
         config.host(), config.port(), config.database(), config.tables(), topics.prefix(),
         config.offsetStorage() == OffsetStorage.FILE ? "file " + config.offsetFile().toAbsolutePath()
@@ -174,6 +177,14 @@ public final class LegacyCapture implements AutoCloseable {
     }
   }
 
+  /**
+   * WAL bytes the replication slot keeps on the legacy server beyond the position this capture confirmed; -1
+   * before the slot exists.
+   */
+  public long retainedWalBytes() throws SQLException {
+    return slot.retainedBytes();
+  }
+
   /** Events Kafka has acknowledged so far. */
   public long published() {
     return publisher.published();
@@ -182,6 +193,7 @@ public final class LegacyCapture implements AutoCloseable {
   /** Stops the engine (flushing its acknowledged position) and the producer. Idempotent. */
   @Override
   public void close() {
+    slot.close();
     try {
       if (engine != null) {
         engine.close();
