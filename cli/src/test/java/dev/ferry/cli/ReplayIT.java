@@ -64,11 +64,23 @@ class ReplayIT {
           + "VALUES (20200, 'ALFKI', '2026-03-31', 'Germany')");
       s.execute("INSERT INTO orders (order_id, customer_id, promised_text, ship_country) "
           + "VALUES (20201, 'ALFKI', '01.04.2026', 'Germany')");
+      // an order refused with its lines: the group goes to the dead-letter topic whole, and comes back whole
+      legacy.setAutoCommit(false);
+      s.execute("INSERT INTO orders (order_id, customer_id, promised_text, ship_country) "
+          + "VALUES (20202, 'ALFKI', '2026-04-02', 'Germany')");
+      s.execute("INSERT INTO order_details VALUES (20202, 11, 14, 3, 0), (20202, 42, 9.8, 5, 0)");
+      legacy.commit();
+      legacy.setAutoCommit(true);
       await().atMost(Duration.ofMinutes(2)).until(() -> count(target, "id = 20201") == 1);
-      final List<DeadLetter> letters = deadLetters(config, 1);
-      assertThat(letters).extracting(d -> d.getSourceKey() + " " + d.getErrors().get(0).getRule())
-          .containsExactly("20200 map.date");
-      assertThat(count(target, "id = 20200")).isZero();
+      final List<DeadLetter> letters = deadLetters(config, 4);
+      final String group = letters.stream().map(DeadLetter::getGroup).filter(g -> g != null).findFirst().orElse("none");
+      assertThat(group).endsWith("/20202");
+      assertThat(letters).extracting(d -> d.getSourceKey() + " " + d.getErrors().get(0).getRule() + " "
+          + d.getGroup() + "/" + d.getGroupSize()).containsExactlyInAnyOrder("20200 map.date null/null",
+              "20202 map.date " + group + "/3", "20202|11 group.refused " + group + "/3",
+              "20202|42 group.refused " + group + "/3");
+      assertThat(count(target, "id IN (20200, 20202)")).isZero();
+      assertThat(countLines(target, 20202)).isZero();
     }
 
     // the fix: the mapping also reads ISO dates; the services restart with it
@@ -81,22 +93,28 @@ class ReplayIT {
       final DeadLetterReplay replay = new DeadLetterReplay(fixed.sink());
       final DeadLetterReplay.Summary dry = replay.run(new DeadLetterReplay.Options(Set.of("map.date"), Set.of(),
           true, false), out);
-      assertThat(dry.replayed()).isEqualTo(1);
+      assertThat(dry.replayed()).as("map.date letters, and the letters of the group one of them refused")
+          .isEqualTo(4);
       assertThat(count(target, "id = 20200")).isZero();
 
       final DeadLetterReplay.Summary done = replay.run(new DeadLetterReplay.Options(Set.of("map.date"), Set.of(),
           false, false), out);
-      assertThat(done.replayed()).isEqualTo(1);
-      assertThat(done.replayedByTopic()).containsOnlyKeys(fixed.sink().kafka().topics(
-          new ConfluentRegistryClient(stack.registry().url())).cdc("public.orders").name());
+      assertThat(done.replayed()).isEqualTo(4);
+      final var replayedTopics = fixed.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
+      assertThat(done.replayedByTopic()).containsOnlyKeys(replayedTopics.cdc("public.orders").name(),
+          replayedTopics.cdc("public.order_details").name());
       await().atMost(Duration.ofMinutes(2)).until(() -> count(target, "id = 20200") == 1);
+      // the group: the order with both its lines, applied together
+      await().atMost(Duration.ofMinutes(2)).until(() -> count(target, "id = 20202") == 1);
+      assertThat(countLines(target, 20202)).isEqualTo(2);
       try (Statement s = target.createStatement();
           ResultSet rs = s.executeQuery("SELECT promised_date::text FROM sales_order WHERE id = 20200")) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getString(1)).isEqualTo("2026-03-31");
       }
     }
-    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("1 replayed").contains("rule map.date: 1");
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("4 replayed").contains("rule map.date: 2")
+        .contains("rule group.refused: 2");
 
     // what an operator sees first: ferry dead-letters with the same configuration, as a file
     final StringBuilder yaml = new StringBuilder();
@@ -109,14 +127,23 @@ class ReplayIT {
     final int exit = new picocli.CommandLine(new Ferry()).setOut(new java.io.PrintWriter(listed))
         .setErr(new java.io.PrintWriter(counted)).execute("dead-letters", "--config", file.toString());
     assertThat(exit).isZero();
-    assertThat(listed.toString().lines().toList()).hasSize(1).first().asString()
+    assertThat(listed.toString().lines().toList()).hasSize(4).first().asString()
         .contains("\"stage\":\"MAP\"").contains("\"rule\":\"map.date\"").contains("\"sourceKey\":\"20200\"");
-    assertThat(counted.toString()).contains("1 dead letter(s)").contains("MAP map.date: 1");
+    assertThat(counted.toString()).contains("4 dead letter(s)").contains("MAP map.date: 2")
+        .contains("MAP group.refused: 2");
   }
 
   private static long count(final Connection target, final String where) throws Exception {
     try (Statement s = target.createStatement();
         ResultSet rs = s.executeQuery("SELECT count(*) FROM sales_order WHERE " + where)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static long countLines(final Connection target, final int order) throws Exception {
+    try (Statement s = target.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM sales_order_line WHERE order_id = " + order)) {
       rs.next();
       return rs.getLong(1);
     }

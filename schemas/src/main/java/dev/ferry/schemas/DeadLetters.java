@@ -19,6 +19,26 @@ public final class DeadLetters {
    */
   public static final String ATTEMPT = "ferry.attempt";
 
+  /**
+   * Kafka headers on a replayed record refused with its group ({@link DeadLetter#getGroup()}): the group's id
+   * and size, so that the processor holds the replayed changes until the whole group is back and applies it
+   * together.
+   */
+  public static final String REPLAY_GROUP = "ferry.replay-group";
+  public static final String REPLAY_GROUP_SIZE = "ferry.replay-group-size";
+
+  /** The group a replayed record belongs to, or null. */
+  public static String replayGroup(final org.apache.kafka.common.header.Headers headers) {
+    final org.apache.kafka.common.header.Header h = headers == null ? null : headers.lastHeader(REPLAY_GROUP);
+    return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** The size of the group a replayed record belongs to; 1 when it has none. */
+  public static int replayGroupSize(final org.apache.kafka.common.header.Headers headers) {
+    final org.apache.kafka.common.header.Header h = headers == null ? null : headers.lastHeader(REPLAY_GROUP_SIZE);
+    return h == null ? 1 : Integer.parseInt(new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   private DeadLetters() {
   }
 

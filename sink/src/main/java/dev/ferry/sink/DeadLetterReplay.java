@@ -147,6 +147,11 @@ public final class DeadLetterReplay {
                   .getBytes(StandardCharsets.UTF_8));
               again.headers().add(DeadLetters.ATTEMPT, String.valueOf(d.getAttempt() + 1)
                   .getBytes(StandardCharsets.UTF_8));
+              if (d.getGroup() != null && d.getGroupSize() != null) {
+                again.headers().add(DeadLetters.REPLAY_GROUP, d.getGroup().getBytes(StandardCharsets.UTF_8));
+                again.headers().add(DeadLetters.REPLAY_GROUP_SIZE, String.valueOf(d.getGroupSize())
+                    .getBytes(StandardCharsets.UTF_8));
+              }
               sent.add(producer.send(again));
             }
           }
@@ -179,11 +184,20 @@ public final class DeadLetterReplay {
     }
   }
 
+  /**
+   * Whether {@code d} is selected. A letter of a group refused whole goes back with its whole group: each of them
+   * carries the failed rows' errors after its own ({@code group.refused}, whose field names the failed row's
+   * table), so a rule or table selects every letter of the group, not just the failed row's.
+   */
   private static boolean matches(final DeadLetter d, final String rule, final Options options) {
-    if (!options.rules().isEmpty() && !options.rules().contains(rule)) {
+    final boolean grouped = d.getGroup() != null;
+    if (!options.rules().isEmpty() && !options.rules().contains(rule)
+        && !(grouped && d.getErrors().stream().anyMatch(e -> options.rules().contains(e.getRule())))) {
       return false;
     }
-    return options.tables().isEmpty() || d.getSourceTable() != null && options.tables().contains(d.getSourceTable());
+    return options.tables().isEmpty() || d.getSourceTable() != null && options.tables().contains(d.getSourceTable())
+        || grouped && d.getErrors().stream().anyMatch(e -> "group.refused".equals(e.getRule())
+            && options.tables().contains(e.getField()));
   }
 
   /** True when the consumer's position is at {@code end} on every partition. */

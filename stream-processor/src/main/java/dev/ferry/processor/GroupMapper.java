@@ -2,10 +2,12 @@ package dev.ferry.processor;
 
 import dev.ferry.processor.mapping.ConversionException;
 import dev.ferry.processor.mapping.RowMapper;
+import dev.ferry.processor.mapping.StagedNaturalKeys;
 import dev.ferry.processor.ordering.HeaderDetailBuffer;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeGroup;
+import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
@@ -15,6 +17,7 @@ import dev.ferry.schemas.Stage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -26,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * Maps each change of a group to its target row and forwards the rows consecutively, keyed by the
  * group's header key and numbered within the group, so the sink can apply the group in one target
  * transaction. A change that cannot be mapped, and every change of an {@link HeaderDetailBuffer.Orphan},
- * goes to the dead-letter sink with its reason; the rest of its group still applies. A row that breaks
+ * goes to the dead-letter sink with its reason. A group under a relation (an order with its lines) is all or
+ * nothing: when one of its changes is refused, every change of it goes to the dead-letter topic, each letter
+ * naming the group and the refused row, and none reaches the target; a group of unrelated rows (or of one)
+ * applies what it can. A row that breaks
  * only warning rules is applied, and also recorded on the dead-letter topic with severity WARNING and
  * the assumption made.
  */
@@ -58,44 +64,35 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
       for (final ChangeEvent e : orphan.group().getChanges()) {
         deadLetter(record, e, Stage.ORDER, List.of(DeadLetters.error("order.orphan", null,
             orphan.group().getHeaderKey(), orphan.reason(), "load the missing " + orphan.group().getHeaderTable()
-                + " row into the legacy database, or replay this dead letter once it exists")));
+                + " row into the legacy database, or replay this dead letter once it exists")), null, 0);
       }
       return;
     }
     final ChangeGroup group = (ChangeGroup) record.value();
-    final List<ApplyRecord> rows = new ArrayList<>(group.getChanges().size());
+    final StagedNaturalKeys keys = new StagedNaturalKeys(naturalKeys);
+    final List<Outcome> outcomes = new ArrayList<>(group.getChanges().size());
     for (final ChangeEvent e : group.getChanges()) {
-      final RowMapper.Mapped mapped;
-      try {
-        mapped = mapper.map(e, naturalKeys);
-      } catch (ConversionException ex) {
-        deadLetter(record, e, Stage.MAP, List.of(DeadLetters.error(ex.rule(), null, null, ex.getMessage(),
-            ex.resolution())));
-        continue;
-      } catch (StreamsException ex) {
-        throw ex; // a state store's failure is not the row's: the task restarts and reads the row again
-      } catch (RuntimeException ex) {
-        // a value nobody foresaw must cost one dead letter, never the stream thread (which would fail on it forever)
-        LOG.error("mapping {} key {} failed unexpectedly", e.getSource().getTable(), e.getKey(), ex);
-        deadLetter(record, e, Stage.MAP, List.of(DeadLetters.error("map.failed", null, null,
-            "mapping failed: " + ex, "report this with the dead letter; replay it once Ferry is fixed")));
-        continue;
+      final Outcome o = map(e, keys);
+      if (o != null) {
+        outcomes.add(o);
       }
-      if (mapped == null) {
-        continue;
-      }
-      if (!mapped.errors().isEmpty()) {
-        // a value that could not be converted or looked up is the mapping's (MAP); a rule that failed is VALIDATE
-        final boolean conversion = mapped.errors().stream()
-            .anyMatch(x -> x.getRule().startsWith("map.") || x.getRule().startsWith("lookup."));
-        final List<RecordError> all = new ArrayList<>(mapped.errors());
-        all.addAll(mapped.warnings());
-        deadLetter(record, e, conversion ? Stage.MAP : Stage.VALIDATE, all);
+    }
+    final List<Outcome> refused = outcomes.stream().filter(o -> o.row() == null).toList();
+    // under a relation a group is all or nothing: one refused row sends the whole group to the dead-letter topic
+    if (!refused.isEmpty() && group.getHeaderTable() != null && outcomes.size() > 1) {
+      refuseWhole(record, group, outcomes, refused);
+      return;
+    }
+    keys.commit();
+    final List<ApplyRecord> rows = new ArrayList<>(outcomes.size());
+    for (final Outcome o : outcomes) {
+      if (o.row() == null) {
+        deadLetter(record, o.change(), o.stage(), o.errors(), null, 0);
       } else {
-        if (!mapped.warnings().isEmpty()) {
-          deadLetter(record, e, Stage.VALIDATE, mapped.warnings());
+        if (!o.errors().isEmpty()) {
+          deadLetter(record, o.change(), Stage.VALIDATE, o.errors(), null, 0);
         }
-        rows.add(mapped.record());
+        rows.add(o.row());
       }
     }
     for (int i = 0; i < rows.size(); i++) {
@@ -109,16 +106,88 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
   }
 
   /**
-   * Sends a dead letter for {@code e}. Warnings-only letters record a row that was applied; any ERROR
-   * means it was not.
+   * What mapping one change gave: a row to apply (with the warnings it drew, if any), or a refusal (row null) with
+   * its stage and errors.
+   */
+  private record Outcome(ChangeEvent change, ApplyRecord row, Stage stage, List<RecordError> errors) {
+  }
+
+  /** Maps {@code e}; null when its table is not mapped. */
+  private Outcome map(final ChangeEvent e, final StagedNaturalKeys keys) {
+    final RowMapper.Mapped mapped;
+    try {
+      mapped = mapper.map(e, keys);
+    } catch (ConversionException ex) {
+      return new Outcome(e, null, Stage.MAP, List.of(DeadLetters.error(ex.rule(), null, null, ex.getMessage(),
+          ex.resolution())));
+    } catch (StreamsException ex) {
+      throw ex; // a state store's failure is not the row's: the task restarts and reads the row again
+    } catch (RuntimeException ex) {
+      // a value nobody foresaw must cost one dead letter, never the stream thread (which would fail on it forever)
+      LOG.error("mapping {} key {} failed unexpectedly", e.getSource().getTable(), e.getKey(), ex);
+      return new Outcome(e, null, Stage.MAP, List.of(DeadLetters.error("map.failed", null, null,
+          "mapping failed: " + ex, "report this with the dead letter; replay it once Ferry is fixed")));
+    }
+    if (mapped == null) {
+      return null;
+    }
+    if (mapped.errors().isEmpty()) {
+      return new Outcome(e, mapped.record(), Stage.VALIDATE, mapped.warnings());
+    }
+    // a value that could not be converted or looked up is the mapping's (MAP); a rule that failed is VALIDATE
+    final boolean conversion = mapped.errors().stream()
+        .anyMatch(x -> x.getRule().startsWith("map.") || x.getRule().startsWith("lookup."));
+    final List<RecordError> all = new ArrayList<>(mapped.errors());
+    all.addAll(mapped.warnings());
+    return new Outcome(e, null, conversion ? Stage.MAP : Stage.VALIDATE, all);
+  }
+
+  /**
+   * Sends every change of {@code group} to the dead-letter topic, none to the target: the refused ones with their
+   * errors, the others with a {@code group.refused} error naming the refused rows, followed by those rows' errors
+   * (so that a replay selecting them by rule or table sends the whole group back). Each letter names the group
+   * and its size; a replay applies the group together once all of it is back.
+   */
+  private void refuseWhole(final Record<String, Object> record, final ChangeGroup group, final List<Outcome> outcomes,
+      final List<Outcome> refused) {
+    final Outcome first = refused.get(0);
+    final String failed = refused.stream().map(o -> o.change().getSource().getSchema$() + "."
+        + o.change().getSource().getTable() + " " + Columns.keyText(o.change().getKey()) + " ("
+        + o.errors().get(0).getRule() + ")").collect(Collectors.joining(", "));
+    final List<RecordError> failures = new ArrayList<>();
+    refused.forEach(o -> o.errors().stream().filter(x -> x.getSeverity() == Severity.ERROR).forEach(failures::add));
+    for (final Outcome o : outcomes) {
+      if (o.row() == null) {
+        deadLetter(record, o.change(), o.stage(), o.errors(), group.getId(), outcomes.size());
+        continue;
+      }
+      final List<RecordError> errors = new ArrayList<>();
+      errors.add(new RecordError("group.refused", first.change().getSource().getSchema$() + "."
+          + first.change().getSource().getTable(), Columns.keyText(first.change().getKey()),
+          "not applied: it belongs to a group (source transaction " + group.getId() + ", " + outcomes.size()
+              + " rows) applied whole or not at all, and " + failed + " was refused",
+          "fix the refused row, then replay the group's dead letters: they are applied together", Severity.ERROR));
+      errors.addAll(failures);
+      errors.addAll(o.errors());
+      deadLetter(record, o.change(), first.stage(), errors, group.getId(), outcomes.size());
+    }
+  }
+
+  /**
+   * Sends a dead letter for {@code e}, of group {@code groupId} of {@code groupSize} letters when it was refused with
+   * its group. Warnings-only letters record a row that was applied; any ERROR means it was not.
    */
   private void deadLetter(final Record<String, Object> record, final ChangeEvent e, final Stage stage,
-      final List<RecordError> errors) {
+      final List<RecordError> errors, final String groupId, final int groupSize) {
     final String topic = topics.cdc(e.getSource().getSchema$() + "." + e.getSource().getTable()).name();
     final DeadLetter letter = DeadLetters.of(stage, topic, -1, -1L,
         record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
         topics.changeSerde().encode(topic, e), e, errors, mappingVersion);
     letter.setAttempt(DeadLetters.attempt(record.headers()));
+    if (groupId != null) {
+      letter.setGroup(groupId);
+      letter.setGroupSize(groupSize);
+    }
     LOG.warn("{} ({}) {} key {}: {}", errors.stream().allMatch(x -> x.getSeverity() == Severity.WARNING)
         ? "warning" : "dead letter", errors.get(0).getRule(), letter.getSourceTable(), letter.getSourceKey(),
         errors.get(0).getMessage());

@@ -64,6 +64,12 @@ public final class TopologyFixtureAccess implements AutoCloseable {
     f.commit(table, txId, commitLsn, topics);
   }
 
+  /** {@code e} as the connector writes it to its table's topic. */
+  public byte[] encode(final ChangeEvent e) {
+    final String table = e.getSource().getSchema$() + "." + e.getSource().getTable();
+    return f.topics.changeSerde().encode(f.topics.cdc(table).name(), e);
+  }
+
   public void sourceTimePasses(final Duration d) {
     f.sourceTimePasses(d);
   }

@@ -83,8 +83,14 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       time.advance(context.taskId(), e.getSource().getTsMs());
     }
     final String txId = e.getSource().getTxId();
+    final boolean replayed = e.getOp() != ChangeOp.COMMIT && DeadLetters.replayed(record.headers());
+    final String replayGroup = replayed ? DeadLetters.replayGroup(record.headers()) : null;
+    if (replayGroup != null) {
+      holdReplayed(record, e, replayGroup, DeadLetters.replayGroupSize(record.headers()));
+      return;
+    }
     // a change replayed from a dead letter comes alone, long after its transaction's markers: a group of its own
-    if (txId == null || e.getOp() != ChangeOp.COMMIT && DeadLetters.replayed(record.headers())) {
+    if (txId == null || replayed) {
       context.forward(record.withKey(order.headerKey(e)).withValue(order.single(e)));
       return;
     }
@@ -113,6 +119,30 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       tx.setEvents(tx.getEvents() + 1);
     }
     pending.put(txId, tx);
+  }
+
+  /**
+   * A change of a group that was refused whole, replayed: held like a transaction's events until all
+   * {@code size} changes of the group are back, then released as one group, so that it applies together.
+   */
+  private void holdReplayed(final Record<String, ChangeEvent> record, final ChangeEvent e, final String group,
+      final int size) {
+    final String id = "replay:" + group;
+    PendingTransaction tx = pending.get(id);
+    if (tx == null) {
+      tx = new PendingTransaction(id, new ArrayList<>(), 0, -1L, 0, time.since(context.taskId(),
+          e.getSource().getTsMs()));
+    }
+    final String key = eventKey(id, e);
+    if (events.get(key) == null) {
+      events.put(key, e);
+      tx.setEvents(tx.getEvents() + 1);
+    }
+    if (tx.getEvents() >= size) {
+      release(tx, record);
+    } else {
+      pending.put(id, tx);
+    }
   }
 
   private void release(final PendingTransaction tx, final Record<String, ChangeEvent> trigger) {

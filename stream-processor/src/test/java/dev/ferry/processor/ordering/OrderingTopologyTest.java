@@ -145,6 +145,72 @@ class OrderingTopologyTest {
     }
   }
 
+  /**
+   * A group under a relation is all or nothing, and a replay applies it together.
+   * <pre>
+   *   time  in                                                  out
+   *   t1    tx 970: order 10410, line 11 (qty 5), line 12 (qty -1), both markers
+   *                                                             3 dead letters, nothing applied: line 12
+   *                                                             quantity-positive; order and line 11 group.refused
+   *                                                             naming line 12; each with group 970/10410 of 3
+   *   t2    the order's and line 11's letters replayed          -   (held: 2 of the group's 3)
+   *   t3    line 12 replayed, corrected to qty 3                order, line 11, line 12: one group of 3
+   * </pre>
+   * Before, the order and line 11 were applied without line 12, and a replay sent line 12 alone.
+   */
+  @Test
+  void aGroupWithARefusedLineIsDeadLetteredWholeAndAReplayAppliesItTogether() {
+    try (var f = fixture()) {
+      f.send(TopologyFixtureAccess.order(ChangeOp.CREATE, 10410, 3000, "970", 1L));
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10410, 11, 5, 3001, "970", 2L));
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10410, 12, -1, 3002, "970", 3L));
+      f.commit("orders", "970", 3010, 2);
+      f.commit("order_details", "970", 3010, 2);
+      assertThat(f.apply.isEmpty()).as("nothing of the group applied").isTrue();
+      final java.util.List<DeadLetter> letters = f.deadLetters.readValuesToList();
+      assertThat(letters).extracting(d -> d.getSourceTable() + " " + d.getSourceKey() + " "
+          + d.getErrors().get(0).getRule() + " " + d.getGroup() + "/" + d.getGroupSize()).containsExactlyInAnyOrder(
+              "public.orders 10410 group.refused 970/10410/3",
+              "public.order_details 10410|11 group.refused 970/10410/3",
+              "public.order_details 10410|12 quantity-positive 970/10410/3");
+      assertThat(letters).filteredOn(d -> d.getErrors().get(0).getRule().equals("group.refused"))
+          .allSatisfy(d -> {
+            assertThat(d.getErrors().get(0).getMessage()).contains("public.order_details 10410|12 (quantity-positive)");
+            assertThat(d.getErrors()).extracting(x -> x.getRule()).contains("quantity-positive");
+          });
+
+      for (final DeadLetter d : letters) {
+        if (d.getSourceKey().equals("10410|12")) {
+          continue;
+        }
+        replay(f, d, bytes(d.getOriginalValue()));
+      }
+      assertThat(f.apply.isEmpty()).as("held until the whole group is back").isTrue();
+      final DeadLetter line12 = letters.stream().filter(d -> d.getSourceKey().equals("10410|12")).findFirst()
+          .orElseThrow();
+      final var fixed = TopologyFixtureAccess.line(ChangeOp.CREATE, 10410, 12, 3, 3002, "970", 3L);
+      fixed.getSource().setTsMs(1_700_000_000_000L);
+      replay(f, line12, f.encode(fixed));
+      assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v")) + s.substring(s.lastIndexOf('/') - 1,
+          s.indexOf(']'))).containsExactly(
+              "sales_order 10410 UPSERT0/3", "sales_order_line 10410|11 UPSERT1/3", "sales_order_line 10410|12 UPSERT2/3");
+      assertThat(f.deadLetters.isEmpty()).isTrue();
+    }
+  }
+
+  /** Sends {@code value} back to {@code d}'s topic as scripts/ferry replay does, with its group headers. */
+  private static void replay(final TopologyFixtureAccess f, final DeadLetter d, final byte[] value) {
+    final var topic = f.driver.createInputTopic(d.getTopic(), new org.apache.kafka.common.serialization.StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer());
+    final var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+    headers.add(DeadLetters.REPLAYED_FROM, "t.dead-letter/0/0".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    headers.add(DeadLetters.REPLAY_GROUP, d.getGroup().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    headers.add(DeadLetters.REPLAY_GROUP_SIZE, String.valueOf(d.getGroupSize())
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    topic.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(
+        new String(bytes(d.getOriginalKey()), java.nio.charset.StandardCharsets.UTF_8), value, headers));
+  }
+
   private static byte[] bytes(final java.nio.ByteBuffer b) {
     final java.nio.ByteBuffer copy = b.duplicate();
     final byte[] out = new byte[copy.remaining()];
