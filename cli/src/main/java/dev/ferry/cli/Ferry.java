@@ -206,11 +206,15 @@ public final class Ferry implements Callable<Integer> {
         + "pass.")
     boolean fromBeginning;
 
+    @Option(names = "--accept-old", description = "Replay dead letters older than sink.tombstone-retention too: a "
+        + "delete of their row since may be forgotten, so only when none can have been deleted.")
+    boolean acceptOld;
+
     @Override
     public Integer call() {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
       new DeadLetterReplay(c.sink()).run(new DeadLetterReplay.Options(
-          Set.copyOf(rules), Set.copyOf(tables), dryRun, fromBeginning), System.out);
+          Set.copyOf(rules), Set.copyOf(tables), dryRun, fromBeginning, acceptOld), System.out);
       return 0;
     }
   }

@@ -4,6 +4,7 @@ import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.Severity;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -61,16 +62,24 @@ public final class DeadLetterReplay {
    * @param tables only these source tables ({@code schema.table}); empty: any
    * @param dryRun count what would be replayed; send and commit nothing
    * @param fromBeginning start at the first dead letter rather than after the last pass
+   * @param acceptOld replay letters older than {@code sink.tombstone-retention} too (see {@link #run})
    */
-  public record Options(Set<String> rules, Set<String> tables, boolean dryRun, boolean fromBeginning) {
+  public record Options(Set<String> rules, Set<String> tables, boolean dryRun, boolean fromBeginning,
+      boolean acceptOld) {
+    public Options(final Set<String> rules, final Set<String> tables, final boolean dryRun,
+        final boolean fromBeginning) {
+      this(rules, tables, dryRun, fromBeginning, false);
+    }
   }
 
   /**
    * What one pass did; {@code replayedByRule} and {@code replayedByTopic} count the replayed (or, in a dry
-   * run, the matching) letters per rule of their first error and per topic they go to.
+   * run, the matching) letters per rule of their first error and per topic they go to. {@code applied} counts
+   * letters left alone because their row was applied (warnings only); {@code tooOld} those left alone because
+   * they are older than {@code sink.tombstone-retention}.
    */
   public record Summary(long read, long replayed, long notMatching, Map<String, Long> replayedByRule,
-      Map<String, Long> replayedByTopic) {
+      Map<String, Long> replayedByTopic, long applied, long tooOld) {
   }
 
   public DeadLetterReplay(final SinkConfig config) {
@@ -118,6 +127,9 @@ public final class DeadLetterReplay {
       long replayed = 0;
       long notMatching = 0;
       long unreplayable = 0;
+      long applied = 0;
+      long tooOld = 0;
+      final long oldest = System.currentTimeMillis() - config.tombstoneRetention().toMillis();
       final Map<String, Long> byRule = new TreeMap<>();
       final Map<String, Long> byTopic = new TreeMap<>();
       final long deadline = System.nanoTime() + READ_LIMIT.toNanos();
@@ -133,6 +145,14 @@ public final class DeadLetterReplay {
           final String rule = d.getErrors().isEmpty() ? "" : d.getErrors().get(0).getRule();
           if (!matches(d, rule, options)) {
             notMatching++;
+          } else if (d.getErrors().stream().noneMatch(e -> e.getSeverity() == Severity.ERROR)) {
+            // warnings only: the row was applied (with the assumption the warning states); sending it again
+            // would apply it twice, or over a newer change that has no letter
+            applied++;
+          } else if (!options.acceptOld() && d.getTsMs() < oldest) {
+            // a delete of the row after this change may be forgotten by now (tombstones are kept for
+            // sink.tombstone-retention): sent again, the old change could bring a deleted row back
+            tooOld++;
           } else if (d.getOriginalValue() == null) {
             // a change the connector could not publish (too large): nothing to send; its resolution says what to do
             unreplayable++;
@@ -171,9 +191,18 @@ public final class DeadLetterReplay {
         throw new IllegalStateException("the dead-letter topic was not read to its end within " + READ_LIMIT
             + "; what was replayed so far is committed, run again to go on");
       }
-      final Summary summary = new Summary(read, replayed, notMatching, byRule, byTopic);
+      final Summary summary = new Summary(read, replayed, notMatching, byRule, byTopic, applied, tooOld);
       out.printf(Locale.ROOT, "%,d dead letter(s) read: %,d %s, %,d not matching the filters%n", read, replayed,
           options.dryRun() ? "to replay" : "replayed", notMatching);
+      if (applied > 0) {
+        out.printf(Locale.ROOT, "%,d warning(s) left alone: their rows were applied%n", applied);
+      }
+      if (tooOld > 0) {
+        out.printf(Locale.ROOT, "%,d dead letter(s) left alone: older than sink.tombstone-retention (%s), so a later "
+            + "delete of their row may be forgotten and a replay could bring it back; re-snapshot the table, or "
+            + "pass --accept-old if no row of theirs can have been deleted since%n", tooOld,
+            config.tombstoneRetention());
+      }
       if (unreplayable > 0) {
         out.printf(Locale.ROOT, "%,d dead letter(s) carry no record to send again (stage CAPTURE: too large); "
             + "see their resolution%n", unreplayable);

@@ -475,6 +475,15 @@ public final class TargetSink implements AutoCloseable {
    * group larger than {@code sink.max-group-rows} is applied in parts (with a warning) rather than held
    * without bound.
    */
+  /**
+   * Whether {@code r} closes what the sink must apply together. A record replayed from a dead letter (a second
+   * try or later) comes alone, so it is a group of its own whatever group it was written in: waiting for the rest
+   * of that group, long applied, would hold its partition forever.
+   */
+  private static boolean endsGroup(final ApplyTopicRecord r) {
+    return r.packed().endsGroup() || r.attempt() > 1;
+  }
+
   private Map<Writer, Prepared> completeGroups(final ConsumerRecords<String, byte[]> records) {
     final Map<Writer, Prepared> byWriter = new HashMap<>();
     for (final TopicPartition tp : records.partitions()) {
@@ -498,7 +507,7 @@ public final class TargetSink implements AutoCloseable {
         }
       }
       int complete = list.size();
-      while (complete > 0 && !list.get(complete - 1).packed().endsGroup()) {
+      while (complete > 0 && !endsGroup(list.get(complete - 1))) {
         complete--;
       }
       if (complete == 0 && list.size() >= config.maxGroupRows()) {

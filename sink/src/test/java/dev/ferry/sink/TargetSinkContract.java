@@ -359,6 +359,53 @@ abstract class TargetSinkContract {
     }
   }
 
+  /**
+   * What a replay must leave alone, and a grouped row it must not strand:
+   * <pre>
+   *   letter                                         replay
+   *   WRITE item 5 (check), written in group g1 0/2  sent back; applied alone (before: waited for g1's end forever)
+   *   VALIDATE warning only (its row was applied)    left alone (before: sent again)
+   *   MAP error, written 30 days ago                 left alone: older than sink.tombstone-retention (before: sent)
+   * </pre>
+   */
+  @Test
+  void aReplayLeavesWarningsAndTooOldLettersAloneAndAppliesAGroupedRowByItself() throws Exception {
+    final Env env = env("sink_replay_edges");
+    send(env, List.of(grouped(item(5, -5, 300), "g1", 0, 2), grouped(item(6, 6, 301), "g1", 1, 2)));
+    final String cdc = env.topics().cdc("public.item").name();
+    TopicCreator.ensure(env.config().kafka(), List.of(cdc), 3, Set.of());
+    final dev.ferry.schemas.DeadLetter warning = dev.ferry.schemas.DeadLetters.of(Stage.VALIDATE, cdc, -1, -1L,
+        "7".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[] {0, 1, 2}, "public.item", "7", 5L,
+        List.of(new dev.ferry.schemas.RecordError("qty-usual", "qty", "5000", "unusual", "none",
+            dev.ferry.schemas.Severity.WARNING)), null);
+    final dev.ferry.schemas.DeadLetter old = dev.ferry.schemas.DeadLetters.of(Stage.MAP, cdc, -1, -1L,
+        "8".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[] {0, 1, 2}, "public.item", "8", 6L,
+        List.of(dev.ferry.schemas.DeadLetters.error("map.required", "qty", null, "no qty", "map qty")), null);
+    old.setTsMs(System.currentTimeMillis() - Duration.ofDays(30).toMillis());
+    final java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    final java.io.PrintStream out = new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8);
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      SinkWait.until(sink, "the group applied or dead-lettered", () -> sink.applied() + sink.failed() >= 2);
+      try (KafkaProducer<String, DeadLetter> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
+          new StringSerializer(), env.topics().deadLetter().valueSerde().serializer())) {
+        producer.send(new ProducerRecord<>(env.topics().deadLetter().name(), "7", warning)).get(1,
+            java.util.concurrent.TimeUnit.MINUTES);
+        producer.send(new ProducerRecord<>(env.topics().deadLetter().name(), "8", old)).get(1,
+            java.util.concurrent.TimeUnit.MINUTES);
+      }
+      execute(env.db(), "ALTER TABLE item DROP CONSTRAINT item_qty_check");
+      final DeadLetterReplay.Summary done = new DeadLetterReplay(env.config()).run(
+          new DeadLetterReplay.Options(Set.of(), Set.of(), false, true), out);
+      assertThat(done.replayed()).isEqualTo(1);
+      assertThat(done.applied()).isEqualTo(1);
+      assertThat(done.tooOld()).isEqualTo(1);
+      SinkWait.until(sink, "the replayed grouped row applied", () -> count(env, "id = 5 AND qty = -5") == 1);
+    }
+    assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("1 warning(s) left alone: their rows were applied")
+        .contains("1 dead letter(s) left alone: older than sink.tombstone-retention");
+  }
+
   /** The partition the default partitioner gives {@code key} on the 3-partition test topics. */
   private static int partition(final String key) {
     return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
