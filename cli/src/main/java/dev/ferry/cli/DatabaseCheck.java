@@ -36,7 +36,7 @@ public final class DatabaseCheck {
     try (Connection legacy = connect(legacyUrl, legacyUser, legacyPassword);
         Connection target = connect(config.sink().jdbcUrl(), config.sink().user(), config.sink().password())) {
       problems.addAll(MappingSchemaCheck.check(config.processor().mapping(), legacy, target,
-          config.sink().versionColumn()));
+          config.sink().versionColumn(), config.processor().kafka().partitions()));
       if (config.connector() != null && config.connector().replicaIdentity() == ReplicaIdentityPolicy.CHECK) {
         // with set-full the connector closes these gaps itself when it starts
         for (final ReplicaIdentity.Gap g : ReplicaIdentity.gaps(legacy, config.connector().kafka().relations())) {

@@ -3,6 +3,7 @@ package dev.ferry.cli;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.processor.mapping.ColumnMapping;
 import dev.ferry.processor.mapping.Mapping;
+import dev.ferry.processor.mapping.Rule;
 import dev.ferry.processor.mapping.TableMapping;
 import dev.ferry.sink.TargetTable;
 import java.sql.Connection;
@@ -32,6 +33,15 @@ public final class MappingSchemaCheck {
   /** Problems found; empty when the mapping fits both databases. */
   public static List<ConfigProblem> check(final Mapping mapping, final Connection legacy, final Connection target,
       final String versionColumn) throws SQLException {
+    return check(mapping, legacy, target, versionColumn, 1);
+  }
+
+  /**
+   * As above, for topics of {@code partitions} partitions: with more than one, a {@code unique} rule needs a unique
+   * index in the target to hold across the whole table.
+   */
+  public static List<ConfigProblem> check(final Mapping mapping, final Connection legacy, final Connection target,
+      final String versionColumn, final int partitions) throws SQLException {
     final List<ConfigProblem> out = new ArrayList<>();
     for (final TableMapping t : mapping.tables()) {
       final Map<String, Integer> source = columns(legacy, t.sourceTable());
@@ -90,6 +100,9 @@ public final class MappingSchemaCheck {
             keyProblem(t, key, legacyKey, out);
           }
         }
+        if (partitions > 1) {
+          uniqueScopeProblems(t, target, partitions, out);
+        }
         if (!targetColumns.containsKey(versionColumn)) {
           out.add(problem(t.origin(), "target", t.targetTable(), "target table lacks the version column "
               + versionColumn + " (bigint NOT NULL), which keeps rows from going back in time"));
@@ -119,6 +132,41 @@ public final class MappingSchemaCheck {
             + "the target table by columns that are"));
       }
     }
+  }
+
+  /**
+   * A {@code unique} rule is checked by the processor task that sees the row, and rows are spread over the
+   * partitions by their header key: two rows with the same natural key on different partitions both pass. So with
+   * more than one partition the rule holds across the table only with a unique index in the target (the database
+   * then refuses the second row: a WRITE dead letter naming the index).
+   */
+  private static void uniqueScopeProblems(final TableMapping t, final Connection target, final int partitions,
+      final List<ConfigProblem> out) throws SQLException {
+    final List<Set<String>> indexes = uniqueIndexes(target, t.targetTable());
+    for (final Rule rule : t.rules()) {
+      if (rule.unique().isEmpty() || indexes.stream().anyMatch(ix -> rule.unique().containsAll(ix))) {
+        continue;
+      }
+      out.add(problem(t.origin(), "rules", rule.id(), "unique rule " + rule.id() + " is checked within one of the "
+          + partitions + " partitions only: two rows with the same " + rule.unique() + " on different partitions "
+          + "would both pass. Add a unique index on " + t.targetTable() + rule.unique() + " in the target (the "
+          + "database then refuses the second row, a dead letter naming it), or set topics.partitions: 1"));
+    }
+  }
+
+  private static List<Set<String>> uniqueIndexes(final Connection c, final String qualified) throws SQLException {
+    final int dot = qualified.indexOf('.');
+    final String schema = dot < 0 ? c.getSchema() : qualified.substring(0, dot);
+    final String table = dot < 0 ? qualified : qualified.substring(dot + 1);
+    final Map<String, Set<String>> byIndex = new LinkedHashMap<>();
+    try (ResultSet rs = c.getMetaData().getIndexInfo(c.getCatalog(), schema, table, true, false)) {
+      while (rs.next()) {
+        if (rs.getString("INDEX_NAME") != null && rs.getString("COLUMN_NAME") != null) {
+          byIndex.computeIfAbsent(rs.getString("INDEX_NAME"), k -> new HashSet<>()).add(rs.getString("COLUMN_NAME"));
+        }
+      }
+    }
+    return new ArrayList<>(byIndex.values());
   }
 
   private static List<String> primaryKey(final Connection c, final String qualified) throws SQLException {

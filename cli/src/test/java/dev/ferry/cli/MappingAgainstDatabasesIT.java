@@ -73,8 +73,8 @@ class MappingAgainstDatabasesIT {
 
   /**
    * Keys that would lose rows silently: a target keyed by a column the legacy key does not give (deletes would
-   * lack it; a change of it would write a second row), and a legacy table without a primary key. Both refused,
-   * with what to do.
+   * lack it; a change of it would write a second row), a legacy table without a primary key, and a unique rule
+   * that would hold within one partition only. Each refused, with what to do.
    */
   @Test
   void aTargetKeyNotFromTheLegacyKeyAndALegacyTableWithoutAKeyAreRefused() throws Exception {
@@ -93,6 +93,8 @@ class MappingAgainstDatabasesIT {
             fields:
               code: company_name
               company_name: company_name
+            rules:
+              - {id: name-unique, field: company_name, unique: true}
           - source: public.notes
             target: note
             fields: {body: body, written: written}
@@ -105,7 +107,9 @@ class MappingAgainstDatabasesIT {
                 p -> assertThat(p).startsWith("mapping.yaml:5: tables[0].fields.code = 'code': target key column "
                     + "customer.code reads [company_name], not only the legacy key [customer_id] of "
                     + "public.customers"),
-                p -> assertThat(p).startsWith("mapping.yaml:7: source = 'public.notes': legacy table public.notes "
+                p -> assertThat(p).startsWith("mapping.yaml:2: rules = 'name-unique': unique rule name-unique is "
+                    + "checked within one of the 3 partitions only").contains("Add a unique index on customer"),
+                p -> assertThat(p).startsWith("mapping.yaml:9: source = 'public.notes': legacy table public.notes "
                     + "has no primary key").contains("declare a primary key")));
   }
 }
