@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.KafkaClients;
+import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.Topic;
 import java.io.IOException;
 import java.io.Writer;
@@ -35,10 +37,10 @@ public final class DeadLetterExport {
   }
 
   /** Writes them to {@code file}; returns the number of dead letters written. */
-  public static long write(final String bootstrapServers, final Topic<String, DeadLetter> topic, final Path file)
+  public static long write(final KafkaSettings kafka, final Topic<String, DeadLetter> topic, final Path file)
       throws IOException {
     try (Writer out = Files.newBufferedWriter(file)) {
-      return write(bootstrapServers, topic, out, null);
+      return write(kafka, topic, out, null);
     }
   }
 
@@ -46,10 +48,9 @@ public final class DeadLetterExport {
    * Writes them to {@code out} (left open), counting them per stage and rule of the first error into
    * {@code counts} unless it is null; returns the number written.
    */
-  public static long write(final String bootstrapServers, final Topic<String, DeadLetter> topic, final Writer out,
+  public static long write(final KafkaSettings kafka, final Topic<String, DeadLetter> topic, final Writer out,
       final Map<String, Long> counts) throws IOException {
-    final Properties p = new Properties();
-    p.put("bootstrap.servers", bootstrapServers);
+    final Properties p = KafkaClients.properties(kafka);
     p.put("enable.auto.commit", "false");
     // the processor writes dead letters in transactions: an aborted one was never a dead letter (it is written
     // again when the task retries), so only committed ones count

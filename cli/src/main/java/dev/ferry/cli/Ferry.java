@@ -20,11 +20,11 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.streams.KafkaStreams;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** The {@code ferry} command. */
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
@@ -229,10 +229,10 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
       final var kafka = c.sink().kafka();
-      final var topics = kafka.topics(new ConfluentRegistryClient(kafka.registryUrl()));
+      final var topics = kafka.topics(kafka.registry());
       final Map<String, Long> counts = new TreeMap<>();
       final PrintWriter out = spec.commandLine().getOut();
-      final long n = DeadLetterExport.write(kafka.bootstrapServers(), topics.deadLetter(), out, counts);
+      final long n = DeadLetterExport.write(kafka, topics.deadLetter(), out, counts);
       out.flush();
       final PrintWriter err = spec.commandLine().getErr();
       err.printf(Locale.ROOT, "%,d dead letter(s) on %s%n", n, topics.deadLetter().name());

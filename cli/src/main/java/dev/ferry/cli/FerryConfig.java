@@ -79,7 +79,8 @@ public final class FerryConfig {
     final List<ConfigProblem> problems = new ArrayList<>();
     Config config = null;
     try {
-      config = Config.resolve(source, ALL, notRequired, List.of(ConnectorConfig.PASS_THROUGH_PREFIX));
+      config = Config.resolve(source, ALL, notRequired, List.of(ConnectorConfig.PASS_THROUGH_PREFIX,
+          KafkaSettings.CLIENT_PREFIX));
     } catch (ConfigException e) {
       problems.addAll(e.problems());
     }

@@ -33,7 +33,7 @@ public final class PipelineDrain {
     long lastProgress = 0;
     long lastPublished = -1;
     int stable = 0;
-    try (PipelineLag lag = new PipelineLag(processor.kafka().bootstrapServers())) {
+    try (PipelineLag lag = new PipelineLag(processor.kafka())) {
       while (System.nanoTime() < deadline && !stop.getAsBoolean()) {
         final long published = pipeline.capture().published();
         // streaming: the snapshot is over; before that, nothing published yet is not "drained"

@@ -1,11 +1,12 @@
 package dev.ferry.cli;
 
+import dev.ferry.schemas.KafkaClients;
+import dev.ferry.schemas.KafkaSettings;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -17,8 +18,8 @@ import org.apache.kafka.common.TopicPartition;
 public final class PipelineLag implements AutoCloseable {
   private final Admin admin;
 
-  public PipelineLag(final String bootstrapServers) {
-    this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+  public PipelineLag(final KafkaSettings kafka) {
+    this.admin = KafkaClients.admin(kafka);
   }
 
   /**

@@ -70,7 +70,7 @@ class AdversarialDeliveryIT {
       final var processorConfig = env.config().processor();
       final List<String> cdc = processorConfig.mapping().sourceTables().stream()
           .map(processorConfig.kafka()::cdcTopic).toList();
-      try (PipelineLag lag = new PipelineLag(stack.kafka().bootstrapServers())) {
+      try (PipelineLag lag = new PipelineLag(processorConfig.kafka())) {
         await().atMost(Duration.ofMinutes(2)).until(() -> lag.behind(processorConfig.applicationId(), cdc) == 0
             && sink.lag() == 0);
       }

@@ -48,7 +48,8 @@ class DeadLetterExportIT {
     }
     final StringWriter out = new StringWriter();
     final Map<String, Long> counts = new TreeMap<>();
-    final long n = DeadLetterExport.write(stack.kafka().bootstrapServers(), topics.deadLetter(), out, counts);
+    final long n = DeadLetterExport.write(new dev.ferry.schemas.KafkaSettings(stack.kafka().bootstrapServers(),
+        stack.registry().url(), "unused", 1, (short) 1), topics.deadLetter(), out, counts);
     assertThat(n).isEqualTo(1);
     assertThat(out.toString()).contains("\"sourceKey\":\"committed\"").doesNotContain("aborted");
     assertThat(counts).containsExactly(Map.entry("MAP map.decimal", 1L));

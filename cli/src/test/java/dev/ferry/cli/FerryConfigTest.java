@@ -82,12 +82,7 @@ class FerryConfigTest {
   /** At-least-once could drop a redelivered change as a duplicate after a crash (issue 14, item 4): refused. */
   @Test
   void atLeastOnceProcessingIsRefusedWithWhy() throws Exception {
-    Files.writeString(dir.resolve("mapping.yaml"), """
-        tables:
-          - source: public.orders
-            target: sales_order
-            fields: {id: order_id}
-        """);
+    writeOrdersMapping();
     final ConfigSource source = ConfigSource.fromYaml("""
         kafka: {bootstrap-servers: "k:9092"}
         registry: {url: "http://r"}
@@ -102,10 +97,39 @@ class FerryConfigTest {
             }));
   }
 
+  /** Kafka client properties pass through from kafka.client.*; a JAAS configuration is never echoed. */
+  @Test
+  void kafkaClientPropertiesPassThroughAndAJaasConfigurationStaysSecret() throws Exception {
+    writeOrdersMapping();
+    final ConfigSource source = ConfigSource.fromYaml("""
+        kafka:
+          bootstrap-servers: "k:9093"
+          client.security.protocol: SASL_SSL
+          client.sasl.jaas.config: "ScramLoginModule required username=ferry password=hunter2;"
+        registry: {url: "https://r", user: ferry, password: pw}
+        processor: {mapping-file: mapping.yaml}
+        """, "ferry.yaml");
+    final FerryConfig c = FerryConfig.resolve(source, EnumSet.of(Role.PROCESSOR), dir);
+    assertThat(c.processor().kafka().clientProperties()).containsOnly(
+        java.util.Map.entry("security.protocol", "SASL_SSL"),
+        java.util.Map.entry("sasl.jaas.config", "ScramLoginModule required username=ferry password=hunter2;"));
+    assertThat(c.processor().kafka().registryUser()).isEqualTo("ferry");
+    assertThat(dev.ferry.config.Secrets.isSecretKey("kafka.client.sasl.jaas.config")).isTrue();
+  }
+
   @Test
   void theExampleConfigurationIsValidForAllRoles() {
     final FerryConfig c = FerryConfig.load(Path.of("../ferry.example.yaml"), EnumSet.allOf(Role.class));
     assertThat(c.connector().tables()).contains("public.orders", "public.order_details");
     assertThat(c.processor().mapping().tables()).hasSize(4);
+  }
+
+  private void writeOrdersMapping() throws java.io.IOException {
+    Files.writeString(dir.resolve("mapping.yaml"), """
+        tables:
+          - source: public.orders
+            target: sales_order
+            fields: {id: order_id}
+        """);
   }
 }

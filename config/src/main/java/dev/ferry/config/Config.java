@@ -19,9 +19,12 @@ import java.util.Set;
  */
 public final class Config {
   private final Map<String, Object> values;
+  /** Keys under an ignored prefix, with their text, for the component that owns the prefix. */
+  private final Map<String, String> passThrough;
 
-  private Config(final Map<String, Object> values) {
+  private Config(final Map<String, Object> values, final Map<String, String> passThrough) {
     this.values = values;
+    this.passThrough = passThrough;
   }
 
   /**
@@ -66,9 +69,14 @@ public final class Config {
                 : e.getMessage() + "; expected " + s.allowed()));
       }
     }
+    final Map<String, String> passThrough = new LinkedHashMap<>();
     for (final Map.Entry<String, RawValue> e : source.values().entrySet()) {
       final String key = e.getKey();
-      if (known.contains(key) || ignoredPrefixes.stream().anyMatch(key::startsWith)) {
+      if (known.contains(key)) {
+        continue;
+      }
+      if (ignoredPrefixes.stream().anyMatch(key::startsWith)) {
+        passThrough.put(key, e.getValue().text());
         continue;
       }
       final String suggestion = suggestion(key, known);
@@ -80,7 +88,7 @@ public final class Config {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new Config(resolved);
+    return new Config(resolved, passThrough);
   }
 
   private static String suggestion(final String key, final Set<String> known) {
@@ -120,6 +128,20 @@ public final class Config {
       throw new IllegalArgumentException("setting not part of this configuration: " + setting.key());
     }
     return (T) values.get(setting.key());
+  }
+
+  /**
+   * The keys under {@code prefix} (one of the ignored prefixes this configuration was resolved with), without it,
+   * with their text: client properties passed through as they are.
+   */
+  public Map<String, String> passThrough(final String prefix) {
+    final Map<String, String> out = new LinkedHashMap<>();
+    passThrough.forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        out.put(k.substring(prefix.length()), v);
+      }
+    });
+    return out;
   }
 
   /** All resolved values by key, for logging at start-up (secrets masked by the caller). */

@@ -27,7 +27,8 @@ public final class Secrets {
       return false;
     }
     final String last = key.substring(key.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
-    return SECRET_KEY.matcher(last).matches();
+    // a JAAS configuration (kafka.client.sasl.jaas.config) holds the SASL password
+    return SECRET_KEY.matcher(last).matches() || key.toLowerCase(Locale.ROOT).contains("jaas");
   }
 
   /** {@code url} with passwords in its parameters and user info replaced by {@link #HIDDEN}. */

@@ -157,6 +157,8 @@ public record ConnectorConfig(
       p.put("offset.storage.file.filename", offsetFile.toAbsolutePath().toString());
     } else {
       p.put("bootstrap.servers", kafka.bootstrapServers());
+      // the offset store's clients read the engine's own properties: the pass-through security settings too
+      kafka.clientProperties().forEach(p::put);
       p.put("offset.storage.topic", offsetTopic);
       // one partition: a single capture writes it, and its records are read back in order at start
       p.put("offset.storage.partitions", "1");

@@ -1,17 +1,18 @@
 package dev.ferry.connector;
 
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigProblem;
 import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.TopicCreator;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
-import dev.ferry.config.ConfigException;
-import dev.ferry.config.ConfigProblem;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -53,9 +54,8 @@ public final class LegacyCapture implements AutoCloseable {
 
   public LegacyCapture(final ConnectorConfig config) {
     this.config = config;
-    this.topics = config.kafka().topics(new ConfluentRegistryClient(config.kafka().registryUrl()));
-    final Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    this.topics = config.kafka().topics(config.kafka().registry());
+    final Properties p = KafkaClients.properties(config.kafka());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");

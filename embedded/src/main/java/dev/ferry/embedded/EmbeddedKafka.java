@@ -22,13 +22,20 @@ import org.apache.kafka.server.common.MetadataVersion;
  * rebalance delay, no topic auto-creation (Ferry creates its topics explicitly).
  */
 public final class EmbeddedKafka implements AutoCloseable {
+  /** The user the SASL listener ({@link #saslBootstrapServers}) knows, with {@link #SASL_PASSWORD}. */
+  public static final String SASL_USER = "ferry";
+  public static final String SASL_PASSWORD = "ferry-secret";
+
   private final KafkaRaftServer server;
   private final String bootstrapServers;
+  private final String saslBootstrapServers;
   private final Path logDir;
 
-  private EmbeddedKafka(final KafkaRaftServer server, final String bootstrapServers, final Path logDir) {
+  private EmbeddedKafka(final KafkaRaftServer server, final String bootstrapServers, final String saslBootstrapServers,
+      final Path logDir) {
     this.server = server;
     this.bootstrapServers = bootstrapServers;
+    this.saslBootstrapServers = saslBootstrapServers;
     this.logDir = logDir;
   }
 
@@ -36,6 +43,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   public static EmbeddedKafka start(final Path workDir) {
     final int brokerPort = FreePort.pick();
     final int controllerPort = FreePort.pick();
+    final int saslPort = FreePort.pick();
     final Path logDir = workDir.resolve("kafka-logs");
     try {
       Files.createDirectories(logDir);
@@ -46,11 +54,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");
     props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+    props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort
+        + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
     props.put("controller.listener.names", "CONTROLLER");
     props.put("inter.broker.listener.name", "PLAINTEXT");
-    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
+    // a second listener that wants a user and password (SASL/PLAIN), so that tests can show a client that is not
+    // configured for it refused and one that is served
+    props.put("sasl.enabled.mechanisms", "PLAIN");
+    props.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + SASL_USER + "\" password=\""
+            + SASL_PASSWORD + "\" user_" + SASL_USER + "=\"" + SASL_PASSWORD + "\";");
     props.put("log.dirs", logDir.toString());
     props.put("offsets.topic.replication.factor", "1");
     props.put("offsets.topic.num.partitions", "3");
@@ -81,7 +96,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     final KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     server.startup();
-    return new EmbeddedKafka(server, "127.0.0.1:" + brokerPort, logDir);
+    return new EmbeddedKafka(server, "127.0.0.1:" + brokerPort, "127.0.0.1:" + saslPort, logDir);
+  }
+
+  /** {@code host:port} of the listener that wants SASL/PLAIN as {@link #SASL_USER}. */
+  public String saslBootstrapServers() {
+    return saslBootstrapServers;
   }
 
   /** {@code host:port} for clients. */

@@ -31,13 +31,25 @@ public final class ConfluentRegistryClient implements SchemaRegistry {
 
   private final String baseUrl;
   private final HttpClient http;
+  /** The Authorization header's value, or null. */
+  private final String authorization;
   private final Map<String, Integer> idsBySubjectAndSchema = new ConcurrentHashMap<>();
   private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
 
   /** @param baseUrl e.g. {@code http://localhost:8081} or {@code http://localhost:8080/apis/ccompat/v7} */
   public ConfluentRegistryClient(final String baseUrl) {
+    this(baseUrl, "", "");
+  }
+
+  /**
+   * A client authenticating with HTTP basic authentication as {@code user} (none when empty). TLS is the JDK's:
+   * an https URL, checked against the JVM's trust store.
+   */
+  public ConfluentRegistryClient(final String baseUrl, final String user, final String password) {
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    this.authorization = user == null || user.isEmpty() ? null : "Basic " + java.util.Base64.getEncoder()
+        .encodeToString((user + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
   }
 
   @Override
@@ -111,6 +123,9 @@ public final class ConfluentRegistryClient implements SchemaRegistry {
    * 5xx) with backoff for up to {@link #RETRY_FOR}; a 4xx answer is final.
    */
   private JsonNode send(final HttpRequest.Builder request) {
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
     final HttpRequest built = request.timeout(Duration.ofSeconds(30)).header("Accept", CONTENT_TYPE).build();
     final long deadline = System.nanoTime() + RETRY_FOR.toNanos();
     long backoffMs = 100;

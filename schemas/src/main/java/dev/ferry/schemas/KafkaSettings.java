@@ -3,6 +3,7 @@ package dev.ferry.schemas;
 import dev.ferry.config.Config;
 import dev.ferry.config.Setting;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Settings every Ferry service shares: where Kafka and the schema registry are, and how Ferry's
@@ -15,10 +16,21 @@ import java.util.List;
  * @param replicationFactor replication factor of the topics Ferry creates
  */
 public record KafkaSettings(String bootstrapServers, String registryUrl, String topicPrefix, int partitions,
-    short replicationFactor, List<Relation> relations) {
+    short replicationFactor, List<Relation> relations, Map<String, String> clientProperties, String registryUser,
+    String registryPassword) {
+
+  /** Keys under this prefix are Kafka client properties, passed to every client Ferry builds without it. */
+  public static final String CLIENT_PREFIX = "kafka.client.";
 
   public KafkaSettings {
     relations = List.copyOf(relations);
+    clientProperties = Map.copyOf(clientProperties);
+  }
+
+  /** Settings of a plain, unauthenticated Kafka and registry. */
+  public KafkaSettings(final String bootstrapServers, final String registryUrl, final String topicPrefix,
+      final int partitions, final short replicationFactor, final List<Relation> relations) {
+    this(bootstrapServers, registryUrl, topicPrefix, partitions, replicationFactor, relations, Map.of(), "", "");
   }
 
   /** Settings without header/detail relations. */
@@ -48,12 +60,32 @@ public record KafkaSettings(String bootstrapServers, String registryUrl, String 
           + "and the rows one source transaction changed under one header reach the target in one transaction.",
       List.of(), KafkaSettings::relations, "a list of child(columns) -> parent(columns)");
 
-  public static final List<Setting<?>> SETTINGS =
-      List.of(BOOTSTRAP_SERVERS, REGISTRY_URL, TOPIC_PREFIX, PARTITIONS, REPLICATION_FACTOR, RELATIONS);
+  public static final Setting<String> REGISTRY_USER = new Setting<>("registry.user", GROUP,
+      "User for the schema registry's HTTP basic authentication; empty: none. TLS: an https registry.url, its CA in "
+          + "the JVM's trust store (FERRY_JAVA_OPTS=-Djavax.net.ssl.trustStore=...).", "", String::trim,
+      "a user name, or empty");
+  public static final Setting<String> REGISTRY_PASSWORD = new Setting<>("registry.password", GROUP,
+      "Password of registry.user; prefer the environment variable FERRY_REGISTRY_PASSWORD.", "", raw -> raw,
+      "any text");
 
+  public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP_SERVERS, REGISTRY_URL, REGISTRY_USER,
+      REGISTRY_PASSWORD, TOPIC_PREFIX, PARTITIONS, REPLICATION_FACTOR, RELATIONS);
+
+  /**
+   * The shared settings of {@code config}, with the Kafka client properties given as {@code kafka.client.*} keys
+   * (resolve it with {@link #CLIENT_PREFIX} among the ignored prefixes): {@code kafka.client.security.protocol:
+   * SASL_SSL} becomes {@code security.protocol=SASL_SSL} on every producer, consumer, admin client and Kafka
+   * Streams instance Ferry builds ({@link KafkaClients}).
+   */
   public static KafkaSettings from(final Config config) {
     return new KafkaSettings(config.get(BOOTSTRAP_SERVERS), config.get(REGISTRY_URL), config.get(TOPIC_PREFIX),
-        config.get(PARTITIONS), config.get(REPLICATION_FACTOR).shortValue(), config.get(RELATIONS));
+        config.get(PARTITIONS), config.get(REPLICATION_FACTOR).shortValue(), config.get(RELATIONS),
+        config.passThrough(CLIENT_PREFIX), config.get(REGISTRY_USER), config.get(REGISTRY_PASSWORD));
+  }
+
+  /** A client of this pipeline's schema registry, authenticated when {@code registry.user} is set. */
+  public ConfluentRegistryClient registry() {
+    return new ConfluentRegistryClient(registryUrl, registryUser, registryPassword);
   }
 
   private static List<Relation> relations(final String raw) {

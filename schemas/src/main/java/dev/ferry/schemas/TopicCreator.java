@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -27,7 +26,7 @@ public final class TopicCreator {
    * @throws IllegalStateException naming each topic's partition count when they differ
    */
   public static void requireCoPartitioned(final KafkaSettings kafka, final Collection<String> names) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+    try (Admin admin = KafkaClients.admin(kafka)) {
       final Map<String, Integer> counts = new java.util.TreeMap<>();
       describeWhenVisible(admin, names).forEach((name, d) -> counts.put(name, d.partitions().size()));
       if (counts.values().stream().distinct().count() > 1) {
@@ -108,7 +107,7 @@ public final class TopicCreator {
    */
   public static void ensure(final KafkaSettings kafka, final Collection<String> names, final int partitions,
       final Set<String> singlePartition) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+    try (Admin admin = KafkaClients.admin(kafka)) {
       final Set<String> existing = admin.listTopics().names().get();
       final List<NewTopic> missing = new ArrayList<>();
       for (final String name : names) {

@@ -4,6 +4,7 @@ import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.Severity;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -84,7 +85,7 @@ public final class DeadLetterReplay {
 
   public DeadLetterReplay(final SinkConfig config) {
     this.config = config;
-    this.topics = config.kafka().topics(new ConfluentRegistryClient(config.kafka().registryUrl()));
+    this.topics = config.kafka().topics(config.kafka().registry());
   }
 
   /** The consumer group that keeps the replay's position. */
@@ -94,14 +95,12 @@ public final class DeadLetterReplay {
 
   /** Runs one pass, printing progress and the summary to {@code out}. */
   public Summary run(final Options options, final PrintStream out) {
-    final Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    final Properties c = KafkaClients.properties(config.kafka());
     c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    final Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    final Properties p = KafkaClients.properties(config.kafka());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");

@@ -6,6 +6,7 @@ import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.Stage;
 import java.nio.charset.StandardCharsets;
@@ -36,8 +37,7 @@ final class SinkDeadLetters implements AutoCloseable {
 
   SinkDeadLetters(final KafkaSettings kafka, final FerryTopics topics) {
     this.topics = topics;
-    final Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    final Properties p = KafkaClients.properties(kafka);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     // one request at a time: dead letters are few, and an idempotent producer whose first request to a

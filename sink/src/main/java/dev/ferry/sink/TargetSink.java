@@ -4,6 +4,7 @@ import dev.ferry.config.Secrets;
 import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.PackedApplyRecord;
 import dev.ferry.schemas.TopicCreator;
 import java.sql.Connection;
@@ -94,13 +95,12 @@ public final class TargetSink implements AutoCloseable {
 
   public TargetSink(final SinkConfig config) {
     this.config = config;
-    this.topics = config.kafka().topics(new ConfluentRegistryClient(config.kafka().registryUrl()));
+    this.topics = config.kafka().topics(config.kafka().registry());
     this.dialect = TargetDialect.of(config.jdbcUrl());
     this.offsets = new OffsetStore(dialect, config.offsetsTable(), config.groupId());
     this.tombstones = new Tombstones(dialect, config.tombstonesTable());
     this.parked = new ParkedRows(dialect, config.parkedTable());
-    final Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    final Properties c = KafkaClients.properties(config.kafka());
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     if (!config.instanceId().isEmpty()) {
       c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.instanceId());

@@ -2,6 +2,7 @@ package dev.ferry.processor;
 
 import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.TopicCreator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,7 +34,7 @@ public final class StreamProcessor implements AutoCloseable {
 
   public StreamProcessor(final ProcessorConfig config) {
     this.config = config;
-    this.topics = config.kafka().topics(new ConfluentRegistryClient(config.kafka().registryUrl()));
+    this.topics = config.kafka().topics(config.kafka().registry());
   }
 
   /** Creates missing topics and starts processing in the background. */
@@ -59,9 +60,9 @@ public final class StreamProcessor implements AutoCloseable {
   }
 
   Properties streamsProperties() {
-    final Properties p = new Properties();
+    // top-level client properties reach every client Kafka Streams builds (consumers, producers, admin)
+    final Properties p = KafkaClients.properties(config.kafka());
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.guarantee().streamsValue());
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(config.commitInterval().toMillis()));

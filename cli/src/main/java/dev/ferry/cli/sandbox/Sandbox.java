@@ -176,7 +176,7 @@ public final class Sandbox {
     }
     final var topics = config.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
     final Path letters = dir.resolve("dead-letters.jsonl");
-    final long n = DeadLetterExport.write(stack.kafka().bootstrapServers(), topics.deadLetter(), letters);
+    final long n = DeadLetterExport.write(config.sink().kafka(), topics.deadLetter(), letters);
     out.printf(Locale.ROOT, "Exported %,d dead letters -> %s%n", n, letters);
   }
 }
