@@ -26,7 +26,8 @@ import org.apache.kafka.connect.data.Struct;
  * <p>Values keep their exact meaning: Debezium's time types become days or microseconds with a
  * {@code logical} tag, decimals stay text, and a column whose value PostgreSQL did not send (an
  * unchanged TOAST value, which Debezium fills with {@value #UNAVAILABLE}) is left out of the row so
- * it can never be written to the target.
+ * it can never be written to the target, and named in {@code unchanged}: a column the mapping reads that is
+ * missing from a row without being named there is gone from the legacy table.
  */
 public final class ChangeEventConverter {
   /** Debezium's placeholder for an unchanged TOASTed column. */
@@ -60,7 +61,22 @@ public final class ChangeEventConverter {
         .setKey(key == null ? List.of() : columns(key))
         .setBefore(value.getStruct("before") == null ? null : columns(value.getStruct("before")))
         .setAfter(value.getStruct("after") == null ? null : columns(value.getStruct("after")))
+        .setUnchanged(value.getStruct("after") == null ? List.of() : unavailable(value.getStruct("after")))
         .build();
+  }
+
+  /** The columns of a row struct whose value the source did not send (unchanged TOAST values). */
+  static List<String> unavailable(final Struct row) {
+    List<String> out = List.of();
+    for (final Field f : row.schema().fields()) {
+      if (isUnavailable(row.get(f))) {
+        if (out.isEmpty()) {
+          out = new ArrayList<>();
+        }
+        out.add(f.name());
+      }
+    }
+    return out;
   }
 
   /** A transaction BEGIN or END from Debezium's transaction topic. */

@@ -71,6 +71,7 @@ class ChangeEventConverterTest {
         new ColumnValue("freight", 32.38f, null),
         new ColumnValue("total", "440.00", "decimal"),
         new ColumnValue("created", 1_700_000_000_123_456L, "timestamp-micros"));
+    assertThat(e.getUnchanged()).as("left out because unchanged, not gone").containsExactly("notes");
     assertThat(e.getBefore()).isNull();
   }
 

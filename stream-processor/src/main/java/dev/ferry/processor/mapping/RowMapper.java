@@ -80,9 +80,18 @@ public final class RowMapper {
       change.getAfter().forEach(c -> present.add(c.getName()));
       row = new ArrayList<>(table.columns().size());
       for (final ColumnMapping field : table.columns()) {
-        // a column the source did not send (an unchanged TOASTed value) leaves its fields out: the target
-        // keeps what it has, rather than getting NULL
         if (!present.containsAll(field.source().columns())) {
+          final String gone = missingColumn(field, present, change.getUnchanged());
+          if (gone != null) {
+            errors.add(new RecordError("ddl.column-missing", field.target(), gone, "column " + gone + ", which "
+                + field.description() + " reads, is not in this change of " + sourceTable + ": it was dropped or "
+                + "renamed in the legacy database, and writing the row without it would leave "
+                + table.targetTable() + "." + field.target() + " wrong", "make the mapping follow the legacy "
+                + "schema (or restore the column), restart the processor, then replay this dead letter",
+                Severity.ERROR));
+          }
+          // a column the source did not send because it did not change (an unchanged TOASTed value) leaves its
+          // fields out: the target keeps what it has, rather than getting NULL
           continue;
         }
         final ColumnValue v = field(field, change.getAfter(), errors);
@@ -119,6 +128,20 @@ public final class RowMapper {
         .setSourceTsMs(src.getTsMs())
         .build();
     return new Mapped(record, errors, warnings);
+  }
+
+  /**
+   * The first column {@code field} reads that the change lacks without saying it is unchanged (a dropped or renamed
+   * legacy column), or null when every missing one is an unchanged value the source did not send.
+   */
+  private static String missingColumn(final ColumnMapping field, final Set<String> present,
+      final List<String> unchanged) {
+    for (final String c : field.source().columns()) {
+      if (!present.contains(c) && !unchanged.contains(c)) {
+        return c;
+      }
+    }
+    return null;
   }
 
   /** The fields computable from the source key alone: the target key, the same for upserts and deletes. */

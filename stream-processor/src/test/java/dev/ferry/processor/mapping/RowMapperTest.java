@@ -192,10 +192,19 @@ class RowMapperTest {
         "    rules:",
         "      - {id: notes-required, field: notes, required: true}"), "m.yaml"));
     final ChangeEvent unchangedNotes = ChangeEvent.newBuilder(customer("ALFKI", "A B", "Germany", "1996-07-04", 1))
-        .setAfter(List.of(Columns.of("customer_id", "ALFKI"))).build();
+        .setAfter(List.of(Columns.of("customer_id", "ALFKI"))).setUnchanged(List.of("notes")).build();
     final RowMapper.Mapped mapped = m.map(unchangedNotes);
     assertThat(mapped.errors()).isEmpty();
     assertThat(mapped.record().getRow()).containsExactly(Columns.of("code", "ALFKI"));
+
+    // the same change without saying notes is unchanged: notes is gone from the legacy table (dropped or renamed),
+    // so the row is refused, naming the column, instead of written with the target's notes left as they were
+    final ChangeEvent notesGone = ChangeEvent.newBuilder(unchangedNotes).setUnchanged(List.of()).build();
+    final RowMapper.Mapped refused = m.map(notesGone);
+    assertThat(refused.record()).isNull();
+    assertThat(refused.errors()).extracting(e -> e.getRule() + " " + e.getField() + " " + e.getValue())
+        .containsExactly("ddl.column-missing notes notes", "ddl.column-missing label notes");
+    assertThat(refused.errors().get(0).getMessage()).contains("dropped or renamed in the legacy database");
   }
 
   @Test
