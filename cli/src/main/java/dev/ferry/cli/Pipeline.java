@@ -27,9 +27,14 @@ public final class Pipeline implements AutoCloseable {
    */
   public Pipeline start() {
     config.checkAgainstDatabases();
-    sink = new TargetSink(config.sink()).start();
-    processor = new StreamProcessor(config.processor()).start();
-    capture = new LegacyCapture(config.connector()).start();
+    // each is kept before it starts, so that close() stops what a failed start leaves behind (a producer that
+    // would otherwise retry a refused broker for as long as the JVM runs)
+    sink = new TargetSink(config.sink());
+    sink.start();
+    processor = new StreamProcessor(config.processor());
+    processor.start();
+    capture = new LegacyCapture(config.connector());
+    capture.start();
     return this;
   }
 
