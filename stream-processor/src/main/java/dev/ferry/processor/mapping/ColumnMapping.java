@@ -31,6 +31,22 @@ public record ColumnMapping(String target, FieldSource source, List<Conversion> 
     return new ColumnValue(target, v.getValue(), v.getLogical());
   }
 
+  /**
+   * What may be shown of {@code raw}, a source value of this field, in a dead letter or a log line: the value
+   * itself, or, for a field whose personal data is protected in this run, the value as that protection turns it.
+   */
+  public String shown(final ColumnValue raw) {
+    if (raw == null) {
+      return null;
+    }
+    for (final Conversion step : steps) {
+      if (step instanceof Conversion.Protecting p) {
+        return RowValues.text(p.apply(raw, target));
+      }
+    }
+    return RowValues.text(raw);
+  }
+
   /** The single source column this field copies, or null when it derives its value otherwise. */
   public String sourceColumn() {
     return source instanceof FieldSource.FromColumn f ? f.column() : null;

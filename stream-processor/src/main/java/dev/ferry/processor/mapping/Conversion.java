@@ -13,4 +13,11 @@ public interface Conversion {
 
   /** Copies the value unchanged under the target name. */
   Conversion AS_IS = (in, name) -> new ColumnValue(name, in.getValue(), in.getLogical());
+
+  /**
+   * A step that protects personal data ({@code pii: mask} or {@code pseudonymize} in a non-production run): what
+   * may be shown of the field's value anywhere else (a dead letter, a log line) goes through it too.
+   */
+  interface Protecting extends Conversion {
+  }
 }

@@ -159,7 +159,7 @@ public final class Conversions {
 
   /** Masks text, keeping the last {@code keepLast} characters: {@code +49 30 1234} -> {@code *********34}. */
   public static Conversion mask(final int keepLast) {
-    return (in, name) -> {
+    return (Conversion.Protecting) (in, name) -> {
       if (in.getValue() == null) {
         return new ColumnValue(name, null, null);
       }
@@ -175,7 +175,7 @@ public final class Conversions {
    */
   public static Conversion pseudonymize(final String key) {
     final byte[] secret = key.getBytes(StandardCharsets.UTF_8);
-    return (in, name) -> {
+    return (Conversion.Protecting) (in, name) -> {
       if (in.getValue() == null) {
         return new ColumnValue(name, null, null);
       }

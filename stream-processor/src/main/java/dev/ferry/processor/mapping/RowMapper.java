@@ -168,8 +168,12 @@ public final class RowMapper {
       return field.apply(row);
     } catch (ConversionException e) {
       final ColumnValue raw = field.sourceColumn() == null ? null : Columns.find(row, field.sourceColumn());
-      errors.add(new RecordError(e.rule(), field.target(), RowValues.text(raw), e.getMessage(), e.resolution(),
-          Severity.ERROR));
+      // a field whose personal data this run protects shows it protected in the letter and its message too
+      final String text = RowValues.text(raw);
+      final String shown = field.shown(raw);
+      final String message = text != null && !text.equals(shown) && !text.isEmpty()
+          ? e.getMessage().replace(text, String.valueOf(shown)) : e.getMessage();
+      errors.add(new RecordError(e.rule(), field.target(), shown, message, e.resolution(), Severity.ERROR));
       return null;
     }
   }

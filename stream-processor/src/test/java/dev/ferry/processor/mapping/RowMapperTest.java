@@ -75,6 +75,28 @@ class RowMapperTest {
     });
   }
 
+  /**
+   * In a run that protects personal data, a value of a pii field that fails its conversion shows in the dead letter
+   * (its value and its message) as the protection turns it, never as it is.
+   */
+  @Test
+  void aPiiValueThatFailsItsConversionIsShownProtectedInTheDeadLetter() {
+    final RowMapper m = new RowMapper(MappingFile.parse(String.join("\n",
+        "tables:",
+        "  - source: public.customers",
+        "    target: customer",
+        "    fields:",
+        "      code: customer_id",
+        "      phone: {from: phone, type: integer, pii: mask, keep-last: 2}"), "m.yaml",
+        new MappingOptions(Path.of("."), true, "secret")));
+    final RowMapper.Mapped mapped = m.map(customer("ALFKI", "A B", "Germany", "1996-07-04", 1));
+    assertThat(mapped.errors()).singleElement().satisfies(e -> {
+      assertThat(e.getField()).isEqualTo("phone");
+      assertThat(e.getValue()).isEqualTo("*********21");
+      assertThat(e.getMessage()).doesNotContain("030-0074321");
+    });
+  }
+
   @Test
   void everyOperationGivesTheTargetValue() {
     final RowMapper.Mapped m = mapper.map(customer("ALFKI ", "Maria de la Cruz", "Germany", "04.07.1996", 12.5f));
