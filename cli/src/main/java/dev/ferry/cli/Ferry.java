@@ -4,7 +4,6 @@ import dev.ferry.cli.demo.NorthwindDemo;
 import dev.ferry.config.ConfigException;
 import dev.ferry.connector.LegacyCapture;
 import dev.ferry.processor.StreamProcessor;
-import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.sink.DeadLetterReplay;
 import dev.ferry.sink.TargetSink;
 import java.io.PrintWriter;

@@ -2,7 +2,6 @@ package dev.ferry.connector;
 
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
-import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.TopicCreator;

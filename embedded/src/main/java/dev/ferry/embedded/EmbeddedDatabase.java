@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EmbeddedDatabase implements AutoCloseable {
   public static final String USER = "postgres";
   private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static final String RUN = Long.toString(ProcessHandle.current().pid(), 36);
 
   private final EmbeddedPostgres postgres;
   private final String name;
@@ -81,9 +82,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
     return jdbcUrl(database);
   }
 
-  /** A database name unique within this JVM, starting with {@code prefix}. */
+  /** A database name unique on this machine (this JVM's counter and process id), starting with {@code prefix}. */
   public static String uniqueName(final String prefix) {
-    return prefix + "_" + COUNTER.incrementAndGet();
+    // the process id too: a database server shared by two test runs at once (the MariaDB target tests use the
+    // machine's), or one left with a killed run's databases, must not see the same name twice
+    return prefix + "_" + COUNTER.incrementAndGet() + "_" + RUN;
   }
 
   public String jdbcUrl(final String database) {

@@ -1,14 +1,12 @@
 package dev.ferry.sink;
 
 import dev.ferry.config.Secrets;
-import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.PackedApplyRecord;
 import dev.ferry.schemas.TopicCreator;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,13 +62,13 @@ public final class TargetSink implements AutoCloseable {
   private final Tombstones tombstones;
   private final ParkedRows parked;
   private final AtomicLong parkedNow = new AtomicLong();
-  private long lastParkedRetryNanos;
   /** Records read but not yet applied: per partition, the tail of a group still being read. */
   private final Map<TopicPartition, List<ApplyTopicRecord>> unfinished = new HashMap<>();
-  private long lastPurgeNanos;
   /** Values as bytes: each is read into a {@link PackedApplyRecord}, without decoding its row. */
   private final KafkaConsumer<String, byte[]> consumer;
   private final SinkDeadLetters deadLetters;
+  private final Backoff backoff;
+  private final Housekeeping housekeeping;
   private final Thread thread;
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -122,6 +120,8 @@ public final class TargetSink implements AutoCloseable {
     c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
     this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     this.deadLetters = new SinkDeadLetters(config.kafka(), topics);
+    this.backoff = new Backoff(config.maxRetryBackoff(), () -> running);
+    this.housekeeping = new Housekeeping(config, topics, parked, tombstones, deadLetters, applied, failed, parkedNow);
     this.thread = new Thread(this::run, "ferry-sink-" + config.groupId());
     this.writers = new Writer[config.writers()];
     this.holders = new PartitionHolders(writers.length);
@@ -220,7 +220,7 @@ public final class TargetSink implements AutoCloseable {
     /** Every action on this writer's connection runs here, one at a time, in order. */
     private final ExecutorService executor;
     private final BatchWriter batches;
-    private Connection connection;
+    private final RetryingConnection target;
     /**
      * Tasks submitted and not yet finished, oldest first (consumer thread only): the batch being written
      * and at most one more, prepared while it is written, so the writer never waits for the consumer.
@@ -233,6 +233,7 @@ public final class TargetSink implements AutoCloseable {
       this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-sink-db-" + index + "-"
           + config.groupId()));
       this.batches = new BatchWriter(dialect, config.versionColumn(), offsets, tombstones, config.copyThreshold());
+      this.target = new RetryingConnection(config, dialect, backoff, brokenTargetRetries);
     }
 
     /** True when this writer takes another batch now. */
@@ -261,8 +262,7 @@ public final class TargetSink implements AutoCloseable {
             inFlightRecords.addAndGet(-batch.batch().size());
           }
           if (index == 0) {
-            retryParkedNowAndThen(this);
-            purgeTombstonesNowAndThen(this);
+            housekeeping.runDue(target, batches);
           }
           return batch == null ? Map.<TopicPartition, Long>of() : batch.next();
         } finally {
@@ -330,60 +330,15 @@ public final class TargetSink implements AutoCloseable {
     }
 
     <T> T withRetries(final TargetWork<T> work) {
-      long backoffMs = 100;
-      int attempt = 0;
-      while (true) {
-        try {
-          return work.run();
-        } catch (SQLException | SinkDeadLetters.DeadLetterTopicUnavailable e) {
-          if (e instanceof SQLException sql && !DatabaseErrors.isRetried(sql)) {
-            throw new IllegalStateException("target database error that is not about a single record: "
-                + e.getMessage(), e);
-          }
-          attempt++;
-          // closing the connection rolls the batch back: its rows and offsets go in again with its dead letters
-          if (e instanceof SQLException sql && DatabaseErrors.isBrokenDeployment(sql)) {
-            brokenTargetRetries.incrementAndGet();
-            LOG.error("the target does not fit what the sink writes (SQLSTATE {}: {}): a table or column missing, "
-                + "a privilege not granted, or a table without a primary key. Nothing is dead-lettered; the sink "
-                + "waits and retries (attempt {}, next in {} ms) until the target is fixed (check the mapping "
-                + "against it: ferry check)", sql.getSQLState(), e.getMessage(), attempt, backoffMs);
-          } else {
-            LOG.warn("{} unavailable ({}), attempt {}; retrying in {} ms",
-                e instanceof SQLException ? "target database" : "dead-letter topic", e.getMessage(), attempt,
-                backoffMs);
-          }
-          closeConnection();
-          backoffMs = waitBeforeRetry(backoffMs, "the target");
-        }
-      }
+      return target.withRetries(work);
     }
 
     Connection connection() throws SQLException {
-      if (connection == null || connection.isClosed()) {
-        final Properties p = dialect.connectionProperties();
-        p.put("user", config.user());
-        p.put("password", config.password());
-        connection = DriverManager.getConnection(config.jdbcUrl(), p);
-        dialect.onConnect(connection);
-        connection.setAutoCommit(false);
-      }
-      return connection;
-    }
-
-    void closeConnection() {
-      if (connection != null) {
-        try {
-          connection.close();
-        } catch (SQLException e) {
-          LOG.debug("closing the target connection: {}", e.toString());
-        }
-        connection = null;
-      }
+      return target.connection();
     }
 
     void shutdown() {
-      executor.submit(this::closeConnection);
+      executor.submit(target::close);
       executor.shutdown();
       try {
         executor.awaitTermination(30, TimeUnit.SECONDS);
@@ -562,92 +517,8 @@ public final class TargetSink implements AutoCloseable {
       } catch (SinkDeadLetters.DeadLetterTopicUnavailable e) {
         // as the writers do for the target: wait and try again, the record is not passed over meanwhile
         LOG.warn("dead-letter topic unavailable ({}); retrying in {} ms", e.getMessage(), backoffMs);
-        backoffMs = waitBeforeRetry(backoffMs, "the dead-letter topic");
+        backoffMs = backoff.waitBeforeRetry(backoffMs, "the dead-letter topic");
       }
-    }
-  }
-
-  /**
-   * Sleeps {@code backoffMs} before a retry of work on {@code what} that is unavailable.
-   *
-   * @return the next wait: doubled, at most {@code sink.max-retry-backoff}
-   * @throws IllegalStateException when interrupted, or when the sink is stopping
-   */
-  private long waitBeforeRetry(final long backoffMs, final String what) {
-    try {
-      Thread.sleep(backoffMs);
-    } catch (InterruptedException ie) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for " + what, ie);
-    }
-    if (!running) {
-      throw new IllegalStateException("sink stopping while " + what + " is unavailable");
-    }
-    return Math.min(backoffMs * 2, config.maxRetryBackoff().toMillis());
-  }
-
-  /**
-   * Retries parked rows about once a second, oldest first, in one transaction: applied ones leave the
-   * parking table; those refused past {@code sink.parked-timeout} go to the dead-letter topic.
-   */
-  private void retryParkedNowAndThen(final Writer w) {
-    if (parkedNow.get() == 0 || System.nanoTime() - lastParkedRetryNanos < Duration.ofSeconds(1).toNanos()) {
-      return;
-    }
-    lastParkedRetryNanos = System.nanoTime();
-    w.withRetries(() -> {
-      final Connection connection = w.connection();
-      final List<ParkedRows.Parked> rows = parked.oldest(connection, 1000, config.parkedTimeout());
-      final List<ApplyTopicRecord> records = new ArrayList<>(rows.size());
-      final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord = new java.util.IdentityHashMap<>();
-      for (final ParkedRows.Parked p : rows) {
-        final ApplyTopicRecord r = new ApplyTopicRecord(p.topic(), p.partition(), p.offset(),
-            p.key(), PackedApplyRecord.read(topics, p.topic(), p.record()), 1);
-        records.add(r);
-        byRecord.put(r, p);
-      }
-      final List<BatchWriter.Failure> failures = w.batches.apply(connection, records);
-      final Map<ApplyTopicRecord, BatchWriter.Failure> refusedNow =
-          new java.util.IdentityHashMap<>();
-      failures.forEach(f -> refusedNow.put(f.record(), f));
-      final List<BatchWriter.Failure> expired = new ArrayList<>();
-      for (final ApplyTopicRecord r : records) {
-        final ParkedRows.Parked p = byRecord.get(r);
-        final BatchWriter.Failure f = refusedNow.get(r);
-        if (f == null) {
-          parked.remove(connection, p.id());
-        } else if (p.expired() || !f.waitsForReferencedRow()) {
-          expired.add(f);
-          parked.remove(connection, p.id());
-        } else {
-          parked.attempted(connection, p.id(), f.error().getMessage());
-        }
-      }
-      if (!expired.isEmpty()) {
-        deadLetters.refused(expired);
-      }
-      final long remaining = parked.count(connection);
-      connection.commit();
-      applied.addAndGet(records.size() - failures.size());
-      failed.addAndGet(expired.size());
-      // rows still parked were counted neither as applied nor as failed
-      parkedNow.set(remaining);
-      return null;
-    });
-  }
-
-  private void purgeTombstonesNowAndThen(final Writer w) {
-    if (System.nanoTime() - lastPurgeNanos < Duration.ofMinutes(10).toNanos()) {
-      return;
-    }
-    lastPurgeNanos = System.nanoTime();
-    final int purged = w.withRetries(() -> {
-      final int n = tombstones.purge(w.connection(), config.tombstoneRetention());
-      w.connection().commit();
-      return n;
-    });
-    if (purged > 0) {
-      LOG.info("purged {} tombstones older than {}", purged, config.tombstoneRetention());
     }
   }
 
@@ -682,12 +553,6 @@ public final class TargetSink implements AutoCloseable {
     if (!batch.isEmpty()) {
       lastSourceTsMs.set(batch.get(batch.size() - 1).packed().sourceTsMs());
     }
-  }
-
-  /** A unit of work against the target that may fail transiently. */
-  @FunctionalInterface
-  private interface TargetWork<T> {
-    T run() throws SQLException;
   }
 
   /** On assignment, continue exactly after what the target has committed. */

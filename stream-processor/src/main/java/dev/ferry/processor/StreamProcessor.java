@@ -1,6 +1,5 @@
 package dev.ferry.processor;
 
-import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.TopicCreator;

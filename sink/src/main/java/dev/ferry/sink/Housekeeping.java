@@ -1,0 +1,117 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.PackedApplyRecord;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sink's upkeep of its own tables in the target, run by its first writer between batches: parked rows (rows
+ * whose referenced row had not arrived) retried about once a second, and tombstones older than
+ * {@code sink.tombstone-retention} purged every ten minutes.
+ */
+final class Housekeeping {
+  private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
+
+  private final SinkConfig config;
+  private final FerryTopics topics;
+  private final ParkedRows parked;
+  private final Tombstones tombstones;
+  private final SinkDeadLetters deadLetters;
+  private final AtomicLong applied;
+  private final AtomicLong failed;
+  private final AtomicLong parkedNow;
+  private long lastParkedRetryNanos;
+  private long lastPurgeNanos;
+
+  /** {@code applied}, {@code failed} and {@code parkedNow} are the sink's counters, which its upkeep moves too. */
+  Housekeeping(final SinkConfig config, final FerryTopics topics, final ParkedRows parked, final Tombstones tombstones,
+      final SinkDeadLetters deadLetters, final AtomicLong applied, final AtomicLong failed,
+      final AtomicLong parkedNow) {
+    this.config = config;
+    this.topics = topics;
+    this.parked = parked;
+    this.tombstones = tombstones;
+    this.deadLetters = deadLetters;
+    this.applied = applied;
+    this.failed = failed;
+    this.parkedNow = parkedNow;
+  }
+
+  /** Does what is due, on {@code target} through {@code batches}. */
+  void runDue(final RetryingConnection target, final BatchWriter batches) {
+    retryParkedNowAndThen(target, batches);
+    purgeTombstonesNowAndThen(target);
+  }
+
+  /**
+   * Retries parked rows about once a second, oldest first, in one transaction: applied ones leave the
+   * parking table; those refused past {@code sink.parked-timeout} go to the dead-letter topic.
+   */
+  private void retryParkedNowAndThen(final RetryingConnection target, final BatchWriter batches) {
+    if (parkedNow.get() == 0 || System.nanoTime() - lastParkedRetryNanos < Duration.ofSeconds(1).toNanos()) {
+      return;
+    }
+    lastParkedRetryNanos = System.nanoTime();
+    target.withRetries(() -> {
+      final Connection connection = target.connection();
+      final List<ParkedRows.Parked> rows = parked.oldest(connection, 1000, config.parkedTimeout());
+      final List<ApplyTopicRecord> records = new ArrayList<>(rows.size());
+      final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord = new IdentityHashMap<>();
+      for (final ParkedRows.Parked p : rows) {
+        final ApplyTopicRecord r = new ApplyTopicRecord(p.topic(), p.partition(), p.offset(),
+            p.key(), PackedApplyRecord.read(topics, p.topic(), p.record()), 1);
+        records.add(r);
+        byRecord.put(r, p);
+      }
+      final List<BatchWriter.Failure> failures = batches.apply(connection, records);
+      final Map<ApplyTopicRecord, BatchWriter.Failure> refusedNow = new IdentityHashMap<>();
+      failures.forEach(f -> refusedNow.put(f.record(), f));
+      final List<BatchWriter.Failure> expired = new ArrayList<>();
+      for (final ApplyTopicRecord r : records) {
+        final ParkedRows.Parked p = byRecord.get(r);
+        final BatchWriter.Failure f = refusedNow.get(r);
+        if (f == null) {
+          parked.remove(connection, p.id());
+        } else if (p.expired() || !f.waitsForReferencedRow()) {
+          expired.add(f);
+          parked.remove(connection, p.id());
+        } else {
+          parked.attempted(connection, p.id(), f.error().getMessage());
+        }
+      }
+      if (!expired.isEmpty()) {
+        deadLetters.refused(expired);
+      }
+      final long remaining = parked.count(connection);
+      connection.commit();
+      applied.addAndGet(records.size() - failures.size());
+      failed.addAndGet(expired.size());
+      // rows still parked were counted neither as applied nor as failed
+      parkedNow.set(remaining);
+      return null;
+    });
+  }
+
+  private void purgeTombstonesNowAndThen(final RetryingConnection target) {
+    if (System.nanoTime() - lastPurgeNanos < Duration.ofMinutes(10).toNanos()) {
+      return;
+    }
+    lastPurgeNanos = System.nanoTime();
+    final int purged = target.withRetries(() -> {
+      final int n = tombstones.purge(target.connection(), config.tombstoneRetention());
+      target.connection().commit();
+      return n;
+    });
+    if (purged > 0) {
+      LOG.info("purged {} tombstones older than {}", purged, config.tombstoneRetention());
+    }
+  }
+}

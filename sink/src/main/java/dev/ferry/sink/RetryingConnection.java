@@ -1,0 +1,89 @@
+package dev.ferry.sink;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection to the target and how work on it is retried. A transient error (the connection lost, the server
+ * restarting, a deadlock) and a target that does not fit what the sink writes (a table or column missing, a
+ * privilege not granted: {@link DatabaseErrors#isBrokenDeployment}) are waited out with a growing backoff, the
+ * connection closed (which rolls the work back) and opened again; nothing is dead-lettered for them. Any other
+ * error ends the work. Used by one thread at a time, its writer's.
+ */
+final class RetryingConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(RetryingConnection.class);
+
+  private final SinkConfig config;
+  private final TargetDialect dialect;
+  private final Backoff backoff;
+  private final AtomicLong brokenTargetRetries;
+  private Connection connection;
+
+  RetryingConnection(final SinkConfig config, final TargetDialect dialect, final Backoff backoff,
+      final AtomicLong brokenTargetRetries) {
+    this.config = config;
+    this.dialect = dialect;
+    this.backoff = backoff;
+    this.brokenTargetRetries = brokenTargetRetries;
+  }
+
+  /** Runs {@code work} until it succeeds or fails for a reason retrying does not cure. */
+  <T> T withRetries(final TargetWork<T> work) {
+    long backoffMs = 100;
+    int attempt = 0;
+    while (true) {
+      try {
+        return work.run();
+      } catch (SQLException | SinkDeadLetters.DeadLetterTopicUnavailable e) {
+        if (e instanceof SQLException sql && !DatabaseErrors.isRetried(sql)) {
+          throw new IllegalStateException("target database error that is not about a single record: "
+              + e.getMessage(), e);
+        }
+        attempt++;
+        // closing the connection rolls the batch back: its rows and offsets go in again with its dead letters
+        if (e instanceof SQLException sql && DatabaseErrors.isBrokenDeployment(sql)) {
+          brokenTargetRetries.incrementAndGet();
+          LOG.error("the target does not fit what the sink writes (SQLSTATE {}: {}): a table or column missing, "
+              + "a privilege not granted, or a table without a primary key. Nothing is dead-lettered; the sink "
+              + "waits and retries (attempt {}, next in {} ms) until the target is fixed (check the mapping "
+              + "against it: ferry check)", sql.getSQLState(), e.getMessage(), attempt, backoffMs);
+        } else {
+          LOG.warn("{} unavailable ({}), attempt {}; retrying in {} ms",
+              e instanceof SQLException ? "target database" : "dead-letter topic", e.getMessage(), attempt,
+              backoffMs);
+        }
+        close();
+        backoffMs = backoff.waitBeforeRetry(backoffMs, "the target");
+      }
+    }
+  }
+
+  /** The open connection, opened (in the dialect's session settings, without auto-commit) when there is none. */
+  Connection connection() throws SQLException {
+    if (connection == null || connection.isClosed()) {
+      final Properties p = dialect.connectionProperties();
+      p.put("user", config.user());
+      p.put("password", config.password());
+      connection = DriverManager.getConnection(config.jdbcUrl(), p);
+      dialect.onConnect(connection);
+      connection.setAutoCommit(false);
+    }
+    return connection;
+  }
+
+  void close() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        LOG.debug("closing the target connection: {}", e.toString());
+      }
+      connection = null;
+    }
+  }
+}
