@@ -3,7 +3,7 @@ package dev.ferry.processor;
 import dev.ferry.processor.mapping.ConversionException;
 import dev.ferry.processor.mapping.RowMapper;
 import dev.ferry.processor.mapping.StagedNaturalKeys;
-import dev.ferry.processor.ordering.HeaderDetailBuffer;
+import dev.ferry.processor.ordering.Ordered;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeGroup;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Maps each change of a group to its target row and forwards the rows consecutively, keyed by the
  * group's header key and numbered within the group, so the sink can apply the group in one target
- * transaction. A change that cannot be mapped, and every change of an {@link HeaderDetailBuffer.Orphan},
+ * transaction. A change that cannot be mapped, and every change of an {@link Ordered.Orphan},
  * goes to the dead-letter sink with its reason. A group under a relation (an order with its lines) is all or
  * nothing: when one of its changes is refused, every change of it goes to the dead-letter topic, each letter
  * naming the group and the refused row, and none reaches the target; a group of unrelated rows (or of one)
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * only warning rules is applied, and also recorded on the dead-letter topic with severity WARNING and
  * the assumption made.
  */
-final class GroupMapper implements Processor<String, Object, String, Object> {
+final class GroupMapper implements Processor<String, Ordered, String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(GroupMapper.class);
 
   private final RowMapper mapper;
@@ -59,8 +59,8 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
   }
 
   @Override
-  public void process(final Record<String, Object> record) {
-    if (record.value() instanceof HeaderDetailBuffer.Orphan orphan) {
+  public void process(final Record<String, Ordered> record) {
+    if (record.value() instanceof Ordered.Orphan orphan) {
       for (final ChangeEvent e : orphan.group().getChanges()) {
         deadLetter(record, e, Stage.ORDER, List.of(DeadLetters.error("order.orphan", null,
             orphan.group().getHeaderKey(), orphan.reason(), "load the missing " + orphan.group().getHeaderTable()
@@ -68,7 +68,7 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
       }
       return;
     }
-    final ChangeGroup group = (ChangeGroup) record.value();
+    final ChangeGroup group = record.value().group();
     final StagedNaturalKeys keys = new StagedNaturalKeys(naturalKeys);
     final List<Outcome> outcomes = new ArrayList<>(group.getChanges().size());
     for (final ChangeEvent e : group.getChanges()) {
@@ -148,7 +148,7 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
    * (so that a replay selecting them by rule or table sends the whole group back). Each letter names the group
    * and its size; a replay applies the group together once all of it is back.
    */
-  private void refuseWhole(final Record<String, Object> record, final ChangeGroup group, final List<Outcome> outcomes,
+  private void refuseWhole(final Record<String, Ordered> record, final ChangeGroup group, final List<Outcome> outcomes,
       final List<Outcome> refused) {
     final Outcome first = refused.get(0);
     final String failed = refused.stream().map(o -> o.change().getSource().getSchema$() + "."
@@ -177,7 +177,7 @@ final class GroupMapper implements Processor<String, Object, String, Object> {
    * Sends a dead letter for {@code e}, of group {@code groupId} of {@code groupSize} letters when it was refused with
    * its group. Warnings-only letters record a row that was applied; any ERROR means it was not.
    */
-  private void deadLetter(final Record<String, Object> record, final ChangeEvent e, final Stage stage,
+  private void deadLetter(final Record<String, Ordered> record, final ChangeEvent e, final Stage stage,
       final List<RecordError> errors, final String groupId, final int groupSize) {
     final String topic = topics.cdc(e.getSource().getSchema$() + "." + e.getSource().getTable()).name();
     final DeadLetter letter = DeadLetters.of(stage, topic, -1, -1L,

@@ -22,7 +22,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * (never seen, or deleted) is held, keyed by the header, and released right after the header arrives,
  * in the order the held groups came in. A group held longer than {@code timeout} of input time
  * ({@link StreamTime}: changes committed that much after the group's have been read) is sent on as an
- * {@link Orphan}, for the dead-letter topic. The wall clock never expires one: a header still unread in a
+ * {@link Ordered.Orphan}, for the dead-letter topic. The wall clock never expires one: a header still unread in a
  * backlog, or behind a processor that was stopped, is still coming. Deletes are never held: removing a detail needs no
  * header.
  *
@@ -41,22 +41,18 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * longest-waiting groups are sent on as orphans at once. The header index holds one small entry per
  * existing header row.
  */
-public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, String, Object> {
+public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, String, Ordered> {
   private static final StringSerializer KEYS = new StringSerializer();
 
   private final HeaderKeys headerKeys;
   private final Duration timeout;
   private final int maxHeld;
   private final StreamTime time;
-  private ProcessorContext<String, Object> context;
+  private ProcessorContext<String, Ordered> context;
   private KeyValueStore<String, Long> headers;
   private KeyValueStore<String, ChangeGroup> orphans;
   private long held;
   private long sequence;
-
-  /** A group whose header did not arrive in time, with the reason. */
-  public record Orphan(ChangeGroup group, String reason) {
-  }
 
   public HeaderDetailBuffer(final HeaderKeys headerKeys, final Duration timeout, final int maxHeld,
       final StreamTime time) {
@@ -67,7 +63,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   }
 
   @Override
-  public void init(final ProcessorContext<String, Object> context) {
+  public void init(final ProcessorContext<String, Ordered> context) {
     this.context = context;
     this.headers = context.getStateStore(ProcessorStores.HEADERS);
     this.orphans = context.getStateStore(ProcessorStores.ORPHANS);
@@ -99,7 +95,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
 
   private void pass(final Record<String, ChangeGroup> record) {
     final ChangeGroup group = record.value();
-    context.forward(record.withValue((Object) group));
+    context.forward(record.withValue((Ordered) new Ordered.Ready(group)));
     for (final ChangeEvent e : group.getChanges()) {
       final String table = ApplyOrder.table(e);
       if (!headerKeys.isHeader(table)) {
@@ -184,7 +180,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   private void sendOrphan(final KeyValue<String, ChangeGroup> kv, final String reason) {
     orphans.delete(kv.key);
     held -= kv.value.getChanges().size();
-    context.forward(new Record<>(kv.value.getHeaderKey(), (Object) new Orphan(kv.value, reason),
+    context.forward(new Record<>(kv.value.getHeaderKey(), (Ordered) new Ordered.Orphan(kv.value, reason),
         context.currentSystemTimeMs()));
   }
 
