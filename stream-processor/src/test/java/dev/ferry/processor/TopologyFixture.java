@@ -66,6 +66,7 @@ final class TopologyFixture implements AutoCloseable {
   final TestOutputTopic<String, ApplyRecord> apply;
   final TestOutputTopic<String, DeadLetter> deadLetters;
   private final HeaderKeys headerKeys = new HeaderKeys(List.of(LINES));
+  private final Path stateDir;
   /** The source commit time {@link #send} and {@link #commit} stamp on what they write, epoch ms. */
   private long sourceTimeMs = 1_700_000_000_000L;
 
@@ -77,6 +78,13 @@ final class TopologyFixture implements AutoCloseable {
     final Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
+    // a state directory of its own: two test runs on one machine must not share Kafka Streams' default one
+    try {
+      stateDir = java.nio.file.Files.createTempDirectory("ferry-topology-test");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     driver = new TopologyTestDriver(ProcessorTopology.build(config, topics), props);
     orders = input("public.orders");
     lines = input("public.order_details");
@@ -171,5 +179,10 @@ final class TopologyFixture implements AutoCloseable {
   @Override
   public void close() {
     driver.close();
+    try (var paths = java.nio.file.Files.walk(stateDir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      // a temporary directory left behind is harmless
+    }
   }
 }
