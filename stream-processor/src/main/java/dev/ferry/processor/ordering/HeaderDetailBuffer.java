@@ -18,7 +18,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Keeps details behind their header. A group that writes detail rows whose header row does not exist
+ * Keeps details behind their header. A group that adds detail rows whose header row does not exist
  * (never seen, or deleted) is held, keyed by the header, and released right after the header arrives,
  * in the order the held groups came in. A group held longer than {@code timeout} of input time
  * ({@link StreamTime}: changes committed that much after the group's have been read) is sent on as an
@@ -184,9 +184,16 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
         context.currentSystemTimeMs()));
   }
 
+  /**
+   * Whether the group adds detail rows (an insert, or a snapshot row): only those can come before their header.
+   * An update of a detail says the detail, and so its header, exists already; holding it for a header this
+   * processor never saw (it started with {@code snapshot-mode: no-data}, or its index was lost) would only
+   * dead-letter it as an orphan.
+   */
   private boolean writesDetails(final ChangeGroup group) {
     return group.getChanges().stream()
-        .anyMatch(e -> e.getOp() != ChangeOp.DELETE && headerKeys.relationOf(ApplyOrder.table(e)) != null);
+        .anyMatch(e -> (e.getOp() == ChangeOp.CREATE || e.getOp() == ChangeOp.READ)
+            && headerKeys.relationOf(ApplyOrder.table(e)) != null);
   }
 
   private static boolean writesHeader(final ChangeGroup group, final String parent) {

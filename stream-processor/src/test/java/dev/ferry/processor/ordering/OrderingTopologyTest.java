@@ -432,6 +432,26 @@ class OrderingTopologyTest {
     }
   }
 
+  /**
+   * A processor that never saw an order (it started with {@code snapshot-mode: no-data}, so its header index is
+   * empty) passes an update of one of the order's lines at once: an update says the line, and so its order,
+   * exists.
+   * <pre>
+   *   time  in                                            out
+   *   t1    order_details 10500|11 UPDATE tx 980, COMMIT  sales_order_line 10500|11   (before: held, then orphaned)
+   * </pre>
+   */
+  @Test
+  void aLineUpdatedUnderAnOrderTheProcessorNeverSawIsNotHeldAsAnOrphan() {
+    try (var f = fixture(Duration.ofSeconds(30), 1000)) {
+      f.send(TopologyFixtureAccess.line(ChangeOp.UPDATE, 10500, 11, 4, 4000, "980", 1L));
+      f.commit("order_details", "980", 4010, 1);
+      assertThat(f.applied()).containsExactly("sales_order_line 10500|11 UPSERT v4000 [980/10500 0/1] key=10500");
+      inputAdvances(f, Duration.ofMinutes(1));
+      assertThat(f.deadLetters.isEmpty()).isTrue();
+    }
+  }
+
   /** Changes committed {@code d} later arrive (a customer snapshot row), and the processor's timers run. */
   private static void inputAdvances(final TopologyFixtureAccess f, final Duration d) {
     f.sourceTimePasses(d);
