@@ -45,6 +45,7 @@ public final class MappingSchemaCheck {
     final List<ConfigProblem> out = new ArrayList<>();
     for (final TableMapping t : mapping.tables()) {
       final Map<String, Integer> source = columns(legacy, t.sourceTable());
+      final Set<String> generated = generatedColumns(legacy, t.sourceTable());
       if (source.isEmpty()) {
         out.add(problem(t.origin(), "source", t.sourceTable(), "no such table in the legacy database"));
       }
@@ -69,6 +70,10 @@ public final class MappingSchemaCheck {
             if (!source.containsKey(c)) {
               out.add(problem(f.origin(), f.description(), c, "no column " + c + " in legacy table "
                   + t.sourceTable() + "; its columns: " + new TreeSet<>(source.keySet())));
+            } else if (generated.contains(c)) {
+              out.add(problem(f.origin(), f.description(), c, "legacy column " + t.sourceTable() + "." + c
+                  + " is generated, and PostgreSQL's logical replication does not send generated columns: every "
+                  + "change would lack it. Compute the field from the columns it is generated from (expr)"));
             }
           }
         }
@@ -225,6 +230,21 @@ public final class MappingSchemaCheck {
     try (ResultSet rs = c.getMetaData().getColumns(null, schema, table, null)) {
       while (rs.next()) {
         out.put(rs.getString("COLUMN_NAME"), rs.getInt("DATA_TYPE"));
+      }
+    }
+    return out;
+  }
+
+  private static Set<String> generatedColumns(final Connection c, final String qualified) throws SQLException {
+    final int dot = qualified.indexOf('.');
+    final String schema = dot < 0 ? c.getSchema() : qualified.substring(0, dot);
+    final String table = dot < 0 ? qualified : qualified.substring(dot + 1);
+    final Set<String> out = new HashSet<>();
+    try (ResultSet rs = c.getMetaData().getColumns(null, schema, table, null)) {
+      while (rs.next()) {
+        if ("YES".equals(rs.getString("IS_GENERATEDCOLUMN"))) {
+          out.add(rs.getString("COLUMN_NAME"));
+        }
       }
     }
     return out;

@@ -73,17 +73,19 @@ class MappingAgainstDatabasesIT {
 
   /**
    * Keys that would lose rows silently: a target keyed by a column the legacy key does not give (deletes would
-   * lack it; a change of it would write a second row), a legacy table without a primary key, and a unique rule
-   * that would hold within one partition only. Each refused, with what to do.
+   * lack it; a change of it would write a second row), a legacy table without a primary key, a unique rule
+   * that would hold within one partition only, and a generated column (logical replication does not send it).
+   * Each refused, with what to do.
    */
   @Test
   void aTargetKeyNotFromTheLegacyKeyAndALegacyTableWithoutAKeyAreRefused() throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_keys");
     try (Connection legacy = env.legacy(); Statement s = legacy.createStatement()) {
-      s.execute("CREATE TABLE notes (body text NOT NULL, written date)");
+      s.execute("CREATE TABLE notes (body text NOT NULL, written date, size int GENERATED ALWAYS AS (length(body)) "
+          + "STORED)");
     }
     try (Connection target = env.target(); Statement s = target.createStatement()) {
-      s.execute("CREATE TABLE note (body text PRIMARY KEY, written date, ferry_version bigint NOT NULL)");
+      s.execute("CREATE TABLE note (body text PRIMARY KEY, written date, size int, ferry_version bigint NOT NULL)");
     }
     final Path mapping = work.resolve("it_keys").resolve("mapping.yaml");
     Files.writeString(mapping, """
@@ -97,7 +99,7 @@ class MappingAgainstDatabasesIT {
               - {id: name-unique, field: company_name, unique: true}
           - source: public.notes
             target: note
-            fields: {body: body, written: written}
+            fields: {body: body, written: written, size: size}
         """);
     final FerryConfig config = FerryConfig.resolve(env.source().with("legacy.relations", "", "test")
         .with("legacy.tables", "public.customers,public.notes", "test"), EnumSet.allOf(Role.class), work);
@@ -110,6 +112,8 @@ class MappingAgainstDatabasesIT {
                 p -> assertThat(p).startsWith("mapping.yaml:2: rules = 'name-unique': unique rule name-unique is "
                     + "checked within one of the 3 partitions only").contains("Add a unique index on customer"),
                 p -> assertThat(p).startsWith("mapping.yaml:9: source = 'public.notes': legacy table public.notes "
-                    + "has no primary key").contains("declare a primary key")));
+                    + "has no primary key").contains("declare a primary key"),
+                p -> assertThat(p).startsWith("mapping.yaml:11: tables[1].fields.size = 'size': legacy column "
+                    + "public.notes.size is generated")));
   }
 }
