@@ -32,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The processor stopped for three times its transaction and orphan timeouts while writers change orders with
  * their lines on the legacy database, then started again with the backlog: no reader of the target ever sees a
  * torn order, nothing is dead-lettered, and the target ends equal to the source. The timeouts count input time,
- * so the downtime itself times nothing out.
+ * so the downtime itself times nothing out. They are 5 s here (10 minutes by default): short enough for a test,
+ * long enough that one partition of a task running ahead of another on a loaded machine does not matter (input
+ * time is the latest commit time the task has read in any of its partitions).
  */
 class ProcessorDowntimeIT {
   private final EmbeddedStack stack = SharedStack.get();
@@ -44,8 +46,8 @@ class ProcessorDowntimeIT {
   void aProcessorDownLongerThanItsTimeoutsTearsNoOrderAndOrphansNoLine() throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_downtime");
     final FerryConfig config = FerryConfig.resolve(env.source()
-        .with("processor.transaction-timeout", "2s", "test")
-        .with("processor.orphan-timeout", "2s", "test"), EnumSet.allOf(Role.class), work.resolve("it_downtime"));
+        .with("processor.transaction-timeout", "5s", "test")
+        .with("processor.orphan-timeout", "5s", "test"), EnumSet.allOf(Role.class), work.resolve("it_downtime"));
     try (Pipeline pipeline = new Pipeline(config).start(); Connection legacy = env.legacy();
         Connection target = env.target()) {
       await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
@@ -60,7 +62,7 @@ class ProcessorDowntimeIT {
         final int base = 20_000 + w * 5_000;
         final long seed = 100 + w;
         writers.add(new Thread(() -> {
-          for (int round = 0; round < 8; round++) {
+          for (int round = 0; round < 12; round++) {
             NoTornOrdersIT.write(env, base + round * 300, seed + round, transactions);
           }
         }));
@@ -73,7 +75,7 @@ class ProcessorDowntimeIT {
       await().atMost(Duration.ofMinutes(1)).until(() -> transactions.get() >= 150);
       pipeline.stopProcessor();
       final int writtenAtStop = transactions.get();
-      Thread.sleep(Duration.ofSeconds(6).toMillis());
+      Thread.sleep(Duration.ofSeconds(16).toMillis());
       assertThat(transactions.get()).as("transactions written while the processor was down")
           .isGreaterThan(writtenAtStop);
       pipeline.startProcessor();

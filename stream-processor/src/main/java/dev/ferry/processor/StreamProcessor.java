@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -70,6 +71,10 @@ public final class StreamProcessor implements AutoCloseable {
     p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
     // the connector writes in Kafka transactions: a commit marker is only read with the events before it
     p.put(StreamsConfig.consumerPrefix("isolation.level"), "read_committed");
+    // the processor reads every captured table's topic by pattern (FerryTopics.cdcTopics); a topic the connector
+    // creates after the processor started is seen at the consumer's next metadata refresh: every 10 s, not Kafka's
+    // 5 minutes, during which transactions over that table would wait for its commit markers
+    p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.METADATA_MAX_AGE_CONFIG), "10000");
     // a processor that died gives its tasks up after 10 s, not Kafka's default 45 s (a clean stop leaves at once)
     p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), "10000");
     p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), "3000");
