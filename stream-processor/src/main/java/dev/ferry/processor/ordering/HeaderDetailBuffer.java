@@ -131,6 +131,10 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   }
 
   private void releaseHeldFor(final String indexKey, final Record<String, ChangeGroup> trigger) {
+    if (held == 0) {
+      // nothing waits: no scan, which would walk over every held group deleted and not yet compacted away
+      return;
+    }
     final List<KeyValue<String, ChangeGroup>> waiting = new ArrayList<>();
     try (KeyValueIterator<String, ChangeGroup> it = orphans.prefixScan(indexKey + "/", KEYS)) {
       it.forEachRemaining(waiting::add);
@@ -143,6 +147,9 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   }
 
   private void expire(final long now) {
+    if (held == 0) {
+      return;
+    }
     final List<KeyValue<String, ChangeGroup>> expired = new ArrayList<>();
     try (KeyValueIterator<String, ChangeGroup> it = orphans.all()) {
       while (it.hasNext()) {

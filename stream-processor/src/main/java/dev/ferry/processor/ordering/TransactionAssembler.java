@@ -57,6 +57,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   private ProcessorContext<String, ChangeGroup> context;
   private KeyValueStore<String, ChangeEvent> events;
   private KeyValueStore<String, PendingTransaction> pending;
+  private final HeldTransactions held = new HeldTransactions();
 
   public TransactionAssembler(final ApplyOrder order, final Duration timeout, final StreamTime time) {
     this.order = order;
@@ -69,6 +70,10 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     this.context = context;
     this.events = context.getStateStore(ProcessorStores.TX_EVENTS);
     this.pending = context.getStateStore(ProcessorStores.TX_STATE);
+    // the one scan of the store: the transactions held before this start
+    try (KeyValueIterator<String, PendingTransaction> it = pending.all()) {
+      it.forEachRemaining(kv -> held.seen(kv.key, kv.value.getFirstSeenMs()));
+    }
     final Duration every = timeout.dividedBy(4).compareTo(Duration.ofSeconds(5)) < 0
         ? timeout.dividedBy(4) : Duration.ofSeconds(5);
     // the wall clock only says how often to look; whether a transaction timed out is counted in input time
@@ -98,8 +103,10 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     if (tx == null) {
       tx = new PendingTransaction(txId, new ArrayList<>(), 0, -1L, 0,
           time.since(context.taskId(), e.getSource().getTsMs()));
+      held.started(txId, tx.getFirstSeenMs());
     } else if (tx.getFirstSeenMs() == StreamTime.UNKNOWN) {
       tx.setFirstSeenMs(time.since(context.taskId(), e.getSource().getTsMs()));
+      held.seen(txId, tx.getFirstSeenMs());
     }
     if (e.getOp() == ChangeOp.COMMIT) {
       final String topic = context.recordMetadata().map(m -> m.topic()).orElse("?");
@@ -115,7 +122,9 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
         return;
       }
     } else {
-      events.put(eventKey(txId, e), e);
+      final String key = eventKey(txId, e);
+      events.put(key, e);
+      held.added(txId, key);
       tx.setEvents(tx.getEvents() + 1);
     }
     pending.put(txId, tx);
@@ -132,10 +141,12 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     if (tx == null) {
       tx = new PendingTransaction(id, new ArrayList<>(), 0, -1L, 0, time.since(context.taskId(),
           e.getSource().getTsMs()));
+      held.started(id, tx.getFirstSeenMs());
     }
     final String key = eventKey(id, e);
     if (events.get(key) == null) {
       events.put(key, e);
+      held.added(id, key);
       tx.setEvents(tx.getEvents() + 1);
     }
     if (tx.getEvents() >= size) {
@@ -147,16 +158,27 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
 
   private void release(final PendingTransaction tx, final Record<String, ChangeEvent> trigger) {
     final List<ChangeEvent> changes = new ArrayList<>(tx.getEvents());
-    final List<String> keys = new ArrayList<>(tx.getEvents());
-    try (KeyValueIterator<String, ChangeEvent> it = events.prefixScan(tx.getTxId() + "/", KEYS)) {
-      while (it.hasNext()) {
-        final KeyValue<String, ChangeEvent> kv = it.next();
-        keys.add(kv.key);
-        changes.add(kv.value);
+    List<String> keys = held.keysOf(tx.getTxId());
+    if (keys != null) {
+      for (final String key : keys) {
+        final ChangeEvent e = events.get(key);
+        if (e != null) {
+          changes.add(e);
+        }
+      }
+    } else {
+      keys = new ArrayList<>(tx.getEvents());
+      try (KeyValueIterator<String, ChangeEvent> it = events.prefixScan(tx.getTxId() + "/", KEYS)) {
+        while (it.hasNext()) {
+          final KeyValue<String, ChangeEvent> kv = it.next();
+          keys.add(kv.key);
+          changes.add(kv.value);
+        }
       }
     }
     keys.forEach(events::delete);
     pending.delete(tx.getTxId());
+    held.released(tx.getTxId());
     final long commitLsn = tx.getCommitLsn() >= 0 ? tx.getCommitLsn()
         : changes.stream().mapToLong(c -> c.getSource().getLsn()).max().orElse(0L);
     for (final ChangeGroup g : order.groups(tx.getTxId(), commitLsn, changes)) {
@@ -169,12 +191,12 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       return;
     }
     final List<PendingTransaction> expired = new ArrayList<>();
-    try (KeyValueIterator<String, PendingTransaction> it = pending.all()) {
-      while (it.hasNext()) {
-        final PendingTransaction tx = it.next().value;
-        if (time.hasPassed(context.taskId(), tx.getFirstSeenMs(), timeout)) {
-          expired.add(tx);
-        }
+    for (final String txId : held.firstSeen(since -> time.hasPassed(context.taskId(), since, timeout))) {
+      final PendingTransaction tx = pending.get(txId);
+      if (tx != null) {
+        expired.add(tx);
+      } else {
+        held.released(txId);
       }
     }
     for (final PendingTransaction tx : expired) {
