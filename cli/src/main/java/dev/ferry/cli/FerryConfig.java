@@ -16,7 +16,6 @@ import dev.ferry.sink.SinkConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -105,12 +104,7 @@ public final class FerryConfig {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    final Map<String, String> passThrough = new HashMap<>();
-    source.values().forEach((k, v) -> {
-      if (k.startsWith(ConnectorConfig.PASS_THROUGH_PREFIX)) {
-        passThrough.put(k.substring(ConnectorConfig.PASS_THROUGH_PREFIX.length()), v.text());
-      }
-    });
+    final Map<String, String> passThrough = config.passThrough(ConnectorConfig.PASS_THROUGH_PREFIX);
     return new FerryConfig(EnumSet.copyOf(roles),
         roles.contains(Role.CONNECTOR) ? ConnectorConfig.from(config, passThrough) : null,
         roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping) : null,

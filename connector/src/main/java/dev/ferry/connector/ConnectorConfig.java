@@ -4,6 +4,9 @@ import dev.ferry.config.Config;
 import dev.ferry.config.Setting;
 import dev.ferry.schemas.KafkaSettings;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,6 +108,15 @@ public record ConnectorConfig(
         config.get(OFFSET_TOPIC).isEmpty() ? kafka.topicPrefix() + ".connector-offsets"
             : config.get(OFFSET_TOPIC), config.get(OFFSET_FLUSH),
         config.get(SNAPSHOT_MODE), config.get(REPLICA_IDENTITY), config.get(HEARTBEAT), Map.copyOf(passThrough));
+  }
+
+  /** A JDBC connection to the legacy database, as the capture's user, for its catalog checks and the slot's watch. */
+  public Connection connect() throws SQLException {
+    final Properties p = new Properties();
+    p.put("user", user);
+    p.put("password", password);
+    p.put("connectTimeout", "10");
+    return DriverManager.getConnection(jdbcUrl(), p);
   }
 
   /** JDBC URL of the legacy database (for catalog checks; capture itself goes through Debezium). */

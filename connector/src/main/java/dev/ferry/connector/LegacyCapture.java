@@ -14,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,13 +126,9 @@ public final class LegacyCapture implements AutoCloseable {
    * @return the captured tables, parents first
    */
   private List<String> checkTables() {
-    final Properties p = new Properties();
-    p.put("user", config.user());
-    p.put("password", config.password());
-    p.put("connectTimeout", "10");
     final List<ReplicaIdentity.Gap> gaps;
     final List<String> order;
-    try (Connection legacy = DriverManager.getConnection(config.jdbcUrl(), p)) {
+    try (Connection legacy = config.connect()) {
       gaps = ReplicaIdentity.apply(legacy, config.kafka().relations(), config.replicaIdentity());
       order = SnapshotOrder.parentsFirst(legacy, config.tables(), config.kafka().relations());
     } catch (SQLException e) {

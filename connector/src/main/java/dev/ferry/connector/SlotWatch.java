@@ -1,11 +1,9 @@
 package dev.ferry.connector;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,11 +39,7 @@ final class SlotWatch implements AutoCloseable {
 
   /** WAL bytes the slot keeps beyond its confirmed position; -1 when the slot does not exist (yet). */
   long retainedBytes() throws SQLException {
-    final Properties p = new Properties();
-    p.put("user", config.user());
-    p.put("password", config.password());
-    p.put("connectTimeout", "10");
-    try (Connection c = DriverManager.getConnection(config.jdbcUrl(), p);
+    try (Connection c = config.connect();
         PreparedStatement ps = c.prepareStatement("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)"
             + "::bigint FROM pg_replication_slots WHERE slot_name = ?")) {
       ps.setString(1, config.slotName());

@@ -1,6 +1,7 @@
 package dev.ferry.processor;
 
 import dev.ferry.config.Config;
+import dev.ferry.config.Options;
 import dev.ferry.config.Setting;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.schemas.KafkaSettings;
@@ -53,8 +54,11 @@ public record ProcessorConfig(
               + "state stores and its offsets could drop a redelivered change as a duplicate, losing it; remove "
               + "the key or set exactly-once");
         }
-        return Setting.option("processor.processing-guarantee", GROUP, ProcessingGuarantee.EXACTLY_ONCE,
-            ProcessingGuarantee.class, "").parser().apply(raw);
+        try {
+          return Options.parse(ProcessingGuarantee.class, raw);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("not an allowed value");
+        }
       }, "exactly-once");
   public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("processor.commit-interval", GROUP,
       Duration.ofMillis(200), Duration.ofMillis(10),

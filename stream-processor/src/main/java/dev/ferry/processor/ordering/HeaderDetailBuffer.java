@@ -67,6 +67,9 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
     this.context = context;
     this.headers = context.getStateStore(ProcessorStores.HEADERS);
     this.orphans = context.getStateStore(ProcessorStores.ORPHANS);
+    // counted afresh: a task revived after an aborted commit is initialised again, its store restored
+    held = 0;
+    sequence = 0;
     try (KeyValueIterator<String, ChangeGroup> it = orphans.all()) {
       while (it.hasNext()) {
         final KeyValue<String, ChangeGroup> kv = it.next();

@@ -1,5 +1,6 @@
 package dev.ferry.processor.ordering;
 
+import dev.ferry.schemas.PendingTransaction;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -8,33 +9,39 @@ import java.util.TreeSet;
 import java.util.function.LongPredicate;
 
 /**
- * What the transaction assembler keeps in memory about the transactions it holds, so that it need not iterate its
- * RocksDB stores: the keys of each one's events, in order, and when each was first seen.
+ * The transactions the assembler holds, in memory beside its stores (which stay the durable copy, written
+ * through): each one's state and the keys of its events, in order.
  *
  * <p>Why: the stores' entries are written and deleted by the hundred thousand, and an iterator walks over every
  * deletion RocksDB has not compacted away yet. A release's prefix scan and the timeout check's scan of every held
  * transaction had made a processor that was behind crawl at about 1,000 events/s instead of 15,000
- * (docs/benchmarks.md). With the keys at hand, a release reads its events by key.
+ * (docs/benchmarks.md). With the keys at hand, a release reads its events by key; with the state at hand, an event
+ * costs no store read.
  *
  * <p>Bounded: a transaction of more than {@value #MAX_KEYS} events keeps no key list and is read back with one
- * prefix scan, as are the transactions held before a restart (the index is rebuilt at start with their
- * first-seen times only). One per task, used by its stream thread only.
+ * prefix scan, as are the transactions held before this start (loaded from the store without their keys). One
+ * per task, built afresh at each init from the store, used by its stream thread only.
  */
 final class HeldTransactions {
   static final int MAX_KEYS = 100_000;
 
-  private final Map<String, Long> firstSeen = new HashMap<>();
+  private final Map<String, PendingTransaction> open = new HashMap<>();
   private final Map<String, TreeSet<String>> keys = new HashMap<>();
 
-  /** {@code txId} is held from now on, first seen at {@code firstSeenMs}; its events are recorded as they come. */
-  void started(final String txId, final long firstSeenMs) {
-    firstSeen.put(txId, firstSeenMs);
-    keys.put(txId, new TreeSet<>());
+  /** The held state of {@code txId}, or null. */
+  PendingTransaction get(final String txId) {
+    return open.get(txId);
   }
 
-  /** {@code txId} is held (found at start, or its first-seen time became known); its keys are not recorded. */
-  void seen(final String txId, final long firstSeenMs) {
-    firstSeen.put(txId, firstSeenMs);
+  /** {@code tx} is held from now on; its events are recorded as they come. */
+  void started(final PendingTransaction tx) {
+    open.put(tx.getTxId(), tx);
+    keys.put(tx.getTxId(), new TreeSet<>());
+  }
+
+  /** {@code tx} was held before this start; its events' keys are not known here. */
+  void restored(final PendingTransaction tx) {
+    open.put(tx.getTxId(), tx);
   }
 
   /** {@code txId} holds an event under {@code key}. */
@@ -57,18 +64,12 @@ final class HeldTransactions {
   }
 
   void released(final String txId) {
-    firstSeen.remove(txId);
+    open.remove(txId);
     keys.remove(txId);
   }
 
   /** The held transactions whose first-seen time {@code passed} accepts. */
-  List<String> firstSeen(final LongPredicate passed) {
-    final List<String> out = new ArrayList<>();
-    firstSeen.forEach((txId, since) -> {
-      if (passed.test(since)) {
-        out.add(txId);
-      }
-    });
-    return out;
+  List<PendingTransaction> firstSeen(final LongPredicate passed) {
+    return open.values().stream().filter(tx -> passed.test(tx.getFirstSeenMs())).toList();
   }
 }

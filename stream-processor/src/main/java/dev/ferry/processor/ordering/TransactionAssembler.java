@@ -57,7 +57,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   private ProcessorContext<String, ChangeGroup> context;
   private KeyValueStore<String, ChangeEvent> events;
   private KeyValueStore<String, PendingTransaction> pending;
-  private final HeldTransactions held = new HeldTransactions();
+  private HeldTransactions held;
 
   public TransactionAssembler(final ApplyOrder order, final Duration timeout, final StreamTime time) {
     this.order = order;
@@ -70,9 +70,11 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     this.context = context;
     this.events = context.getStateStore(ProcessorStores.TX_EVENTS);
     this.pending = context.getStateStore(ProcessorStores.TX_STATE);
-    // the one scan of the store: the transactions held before this start
+    // afresh, from the one scan of the store: a task revived after an aborted commit is initialised again, and
+    // what it held in memory before is not what the store was restored to
+    held = new HeldTransactions();
     try (KeyValueIterator<String, PendingTransaction> it = pending.all()) {
-      it.forEachRemaining(kv -> held.seen(kv.key, kv.value.getFirstSeenMs()));
+      it.forEachRemaining(kv -> held.restored(kv.value));
     }
     final Duration every = timeout.dividedBy(4).compareTo(Duration.ofSeconds(5)) < 0
         ? timeout.dividedBy(4) : Duration.ofSeconds(5);
@@ -99,14 +101,13 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       context.forward(record.withKey(order.headerKey(e)).withValue(order.single(e)));
       return;
     }
-    PendingTransaction tx = pending.get(txId);
+    PendingTransaction tx = held.get(txId);
     if (tx == null) {
       tx = new PendingTransaction(txId, new ArrayList<>(), 0, -1L, 0,
           time.since(context.taskId(), e.getSource().getTsMs()));
-      held.started(txId, tx.getFirstSeenMs());
+      held.started(tx);
     } else if (tx.getFirstSeenMs() == StreamTime.UNKNOWN) {
       tx.setFirstSeenMs(time.since(context.taskId(), e.getSource().getTsMs()));
-      held.seen(txId, tx.getFirstSeenMs());
     }
     if (e.getOp() == ChangeOp.COMMIT) {
       final String topic = context.recordMetadata().map(m -> m.topic()).orElse("?");
@@ -137,11 +138,11 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   private void holdReplayed(final Record<String, ChangeEvent> record, final ChangeEvent e, final String group,
       final int size) {
     final String id = "replay:" + group;
-    PendingTransaction tx = pending.get(id);
+    PendingTransaction tx = held.get(id);
     if (tx == null) {
       tx = new PendingTransaction(id, new ArrayList<>(), 0, -1L, 0, time.since(context.taskId(),
           e.getSource().getTsMs()));
-      held.started(id, tx.getFirstSeenMs());
+      held.started(tx);
     }
     final String key = eventKey(id, e);
     if (events.get(key) == null) {
@@ -190,15 +191,8 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     if (time.now(context.taskId()) == StreamTime.UNKNOWN) {
       return;
     }
-    final List<PendingTransaction> expired = new ArrayList<>();
-    for (final String txId : held.firstSeen(since -> time.hasPassed(context.taskId(), since, timeout))) {
-      final PendingTransaction tx = pending.get(txId);
-      if (tx != null) {
-        expired.add(tx);
-      } else {
-        held.released(txId);
-      }
-    }
+    final List<PendingTransaction> expired =
+        held.firstSeen(since -> time.hasPassed(context.taskId(), since, timeout));
     for (final PendingTransaction tx : expired) {
       LOG.warn("source transaction {} incomplete after {} of input time ({} of {} commit markers, {} events); "
           + "releasing it as is", tx.getTxId(), timeout, tx.getMarkerTopics().size(), tx.getExpectedMarkers(), tx.getEvents());
