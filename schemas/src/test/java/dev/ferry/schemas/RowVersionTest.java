@@ -11,13 +11,19 @@ class RowVersionTest {
   }
 
   @Test
-  void aStreamedChangeWithAnLsnBelowTheSnapshotLsnStillWinsOverTheSnapshotRow() {
-    // a transaction that began before the snapshot point and committed after it
-    assertThat(RowVersion.of(at(90, false))).isGreaterThan(RowVersion.of(at(100, true)));
+  void aTransactionThatBeganBeforeTheSnapshotPointAndCommittedAfterItWinsOverTheSnapshotRow() {
+    // its change sits at 90, below the snapshot's 100; its commit at 120 is what counts
+    assertThat(RowVersion.of(at(90, false), 120)).isGreaterThan(RowVersion.of(at(100, true), 100));
   }
 
   @Test
-  void streamedChangesOfOneRowAreOrderedByLsn() {
-    assertThat(RowVersion.of(at(200, false))).isGreaterThan(RowVersion.of(at(150, false)));
+  void aTransactionCommittedAtTheSnapshotPointWinsOverTheSnapshotRow() {
+    assertThat(RowVersion.of(at(95, false), 100)).isGreaterThan(RowVersion.of(at(100, true), 100));
+  }
+
+  @Test
+  void aLaterSnapshotWinsOverEverythingStreamedBeforeIt() {
+    // a re-snapshot at 500 corrects a row last streamed by a transaction committed at 400
+    assertThat(RowVersion.of(at(500, true), 500)).isGreaterThan(RowVersion.of(at(380, false), 400));
   }
 }

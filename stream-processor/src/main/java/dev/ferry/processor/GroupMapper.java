@@ -72,7 +72,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
     final StagedNaturalKeys keys = new StagedNaturalKeys(naturalKeys);
     final List<Outcome> outcomes = new ArrayList<>(group.getChanges().size());
     for (final ChangeEvent e : group.getChanges()) {
-      final Outcome o = map(e, keys);
+      final Outcome o = map(e, keys, group.getCommitLsn());
       if (o != null) {
         outcomes.add(o);
       }
@@ -113,10 +113,10 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
   }
 
   /** Maps {@code e}; null when its table is not mapped. */
-  private Outcome map(final ChangeEvent e, final StagedNaturalKeys keys) {
+  private Outcome map(final ChangeEvent e, final StagedNaturalKeys keys, final long commitPosition) {
     final RowMapper.Mapped mapped;
     try {
-      mapped = mapper.map(e, keys);
+      mapped = mapper.map(e, keys, commitPosition);
     } catch (ConversionException ex) {
       return new Outcome(e, null, Stage.MAP, List.of(DeadLetters.error(ex.rule(), null, null, ex.getMessage(),
           ex.resolution())));

@@ -78,6 +78,11 @@ public final class TopologyFixtureAccess implements AutoCloseable {
     return f.applied();
   }
 
+  /** Everything on the apply topic so far. */
+  public List<dev.ferry.schemas.ApplyRecord> appliedRecords() {
+    return f.apply.readValuesToList();
+  }
+
   @Override
   public void close() {
     f.close();

@@ -51,6 +51,15 @@ public final class RowMapper {
    * rows that are applied; null when the change's table is not in the mapping.
    */
   public Mapped map(final ChangeEvent change, final NaturalKeys naturalKeys) {
+    return map(change, naturalKeys, change.getSource().getLsn());
+  }
+
+  /**
+   * Maps {@code change}, a change of a transaction committed at {@code commitPosition} (which versions the row,
+   * {@link RowVersion}), checking {@code unique} rules against {@code naturalKeys} and updating it for rows that are
+   * applied; null when the change's table is not in the mapping.
+   */
+  public Mapped map(final ChangeEvent change, final NaturalKeys naturalKeys, final long commitPosition) {
     final SourcePosition src = change.getSource();
     final String sourceTable = src.getSchema$() + "." + src.getTable();
     final TableMapping table = mapping.forSource(sourceTable).orElse(null);
@@ -122,7 +131,7 @@ public final class RowMapper {
         .setOp(delete ? ApplyOp.DELETE : ApplyOp.UPSERT)
         .setKey(key)
         .setRow(row)
-        .setVersion(RowVersion.of(src))
+        .setVersion(RowVersion.of(src, commitPosition))
         .setSourceTable(sourceTable)
         .setSourceTxId(src.getTxId())
         .setSourceTsMs(src.getTsMs())

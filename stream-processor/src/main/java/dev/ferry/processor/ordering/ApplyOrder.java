@@ -33,10 +33,13 @@ public final class ApplyOrder {
     this.headerKeys = headerKeys;
   }
 
-  /** Groups of transaction {@code txId}, by header key; {@code changes} in source order. */
+  /**
+   * Groups of transaction {@code txId}, by header key, with each row's final state only ({@link FinalStates});
+   * {@code changes} in source order.
+   */
   public List<ChangeGroup> groups(final String txId, final long commitLsn, final List<ChangeEvent> changes) {
     final Map<String, List<ChangeEvent>> byHeader = new TreeMap<>();
-    for (final ChangeEvent e : changes) {
+    for (final ChangeEvent e : FinalStates.of(changes)) {
       byHeader.computeIfAbsent(headerKey(e), k -> new ArrayList<>()).add(e);
     }
     final List<ChangeGroup> out = new ArrayList<>(byHeader.size());
