@@ -44,8 +44,8 @@ public final class MappingSchemaCheck {
       final String versionColumn, final int partitions) throws SQLException {
     final List<ConfigProblem> out = new ArrayList<>();
     for (final TableMapping t : mapping.tables()) {
-      final Map<String, Integer> source = columns(legacy, t.sourceTable());
-      final Set<String> generated = generatedColumns(legacy, t.sourceTable());
+      final Set<String> generated = new HashSet<>();
+      final Map<String, Integer> source = columns(legacy, t.sourceTable(), generated);
       if (source.isEmpty()) {
         out.add(problem(t.origin(), "source", t.sourceTable(), "no such table in the legacy database"));
       }
@@ -160,11 +160,9 @@ public final class MappingSchemaCheck {
   }
 
   private static List<Set<String>> uniqueIndexes(final Connection c, final String qualified) throws SQLException {
-    final int dot = qualified.indexOf('.');
-    final String schema = dot < 0 ? c.getSchema() : qualified.substring(0, dot);
-    final String table = dot < 0 ? qualified : qualified.substring(dot + 1);
+    final TableName name = split(c, qualified);
     final Map<String, Set<String>> byIndex = new LinkedHashMap<>();
-    try (ResultSet rs = c.getMetaData().getIndexInfo(c.getCatalog(), schema, table, true, false)) {
+    try (ResultSet rs = c.getMetaData().getIndexInfo(c.getCatalog(), name.schema(), name.table(), true, false)) {
       while (rs.next()) {
         if (rs.getString("INDEX_NAME") != null && rs.getString("COLUMN_NAME") != null) {
           byIndex.computeIfAbsent(rs.getString("INDEX_NAME"), k -> new HashSet<>()).add(rs.getString("COLUMN_NAME"));
@@ -175,11 +173,9 @@ public final class MappingSchemaCheck {
   }
 
   private static List<String> primaryKey(final Connection c, final String qualified) throws SQLException {
-    final int dot = qualified.indexOf('.');
-    final String schema = dot < 0 ? c.getSchema() : qualified.substring(0, dot);
-    final String table = dot < 0 ? qualified : qualified.substring(dot + 1);
+    final TableName name = split(c, qualified);
     final Map<Short, String> bySeq = new java.util.TreeMap<>();
-    try (ResultSet rs = c.getMetaData().getPrimaryKeys(null, schema, table)) {
+    try (ResultSet rs = c.getMetaData().getPrimaryKeys(null, name.schema(), name.table())) {
       while (rs.next()) {
         bySeq.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
       }
@@ -222,33 +218,34 @@ public final class MappingSchemaCheck {
     return String.valueOf(t);
   }
 
-  private static Map<String, Integer> columns(final Connection c, final String qualified) throws SQLException {
-    final int dot = qualified.indexOf('.');
-    final String schema = dot < 0 ? c.getSchema() : qualified.substring(0, dot);
-    final String table = dot < 0 ? qualified : qualified.substring(dot + 1);
+  /** The columns of {@code qualified} with their JDBC types, in table order; the generated ones into {@code generated}. */
+  private static Map<String, Integer> columns(final Connection c, final String qualified, final Set<String> generated)
+      throws SQLException {
+    final TableName name = split(c, qualified);
     final Map<String, Integer> out = new LinkedHashMap<>();
-    try (ResultSet rs = c.getMetaData().getColumns(null, schema, table, null)) {
+    try (ResultSet rs = c.getMetaData().getColumns(null, name.schema(), name.table(), null)) {
       while (rs.next()) {
         out.put(rs.getString("COLUMN_NAME"), rs.getInt("DATA_TYPE"));
-      }
-    }
-    return out;
-  }
-
-  private static Set<String> generatedColumns(final Connection c, final String qualified) throws SQLException {
-    final int dot = qualified.indexOf('.');
-    final String schema = dot < 0 ? c.getSchema() : qualified.substring(0, dot);
-    final String table = dot < 0 ? qualified : qualified.substring(dot + 1);
-    final Set<String> out = new HashSet<>();
-    try (ResultSet rs = c.getMetaData().getColumns(null, schema, table, null)) {
-      while (rs.next()) {
         if ("YES".equals(rs.getString("IS_GENERATEDCOLUMN"))) {
-          out.add(rs.getString("COLUMN_NAME"));
+          generated.add(rs.getString("COLUMN_NAME"));
         }
       }
     }
     return out;
   }
+
+  /** A table's schema and name, as the catalog calls take them. */
+  private record TableName(String schema, String table) {
+  }
+
+  /** Schema (the connection's own when {@code qualified} names none) and table of {@code schema.table}. */
+  private static TableName split(final Connection c, final String qualified) throws SQLException {
+    final int dot = qualified.indexOf('.');
+    return dot < 0 ? new TableName(c.getSchema(), qualified)
+        : new TableName(qualified.substring(0, dot), qualified.substring(dot + 1));
+  }
+
+
 
   private static ConfigProblem problem(final String origin, final String key, final String value,
       final String message) {

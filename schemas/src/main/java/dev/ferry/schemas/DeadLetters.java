@@ -1,7 +1,10 @@
 package dev.ferry.schemas;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 
 /** Builds {@link DeadLetter}s; every stage that rejects a record uses this, so all dead letters look alike. */
 public final class DeadLetters {
@@ -27,37 +30,51 @@ public final class DeadLetters {
   public static final String REPLAY_GROUP = "ferry.replay-group";
   public static final String REPLAY_GROUP_SIZE = "ferry.replay-group-size";
 
-  /** The group a replayed record belongs to, or null. */
-  public static String replayGroup(final org.apache.kafka.common.header.Headers headers) {
-    final org.apache.kafka.common.header.Header h = headers == null ? null : headers.lastHeader(REPLAY_GROUP);
-    return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
-  }
-
-  /** The size of the group a replayed record belongs to; 1 when it has none. */
-  public static int replayGroupSize(final org.apache.kafka.common.header.Headers headers) {
-    final org.apache.kafka.common.header.Header h = headers == null ? null : headers.lastHeader(REPLAY_GROUP_SIZE);
-    return h == null ? 1 : Integer.parseInt(new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
-  }
+  /**
+   * Rule of the error a letter carries when its row was refused only because another row of its group was (a group
+   * under a relation is applied whole or not at all); its field names the refused row's table.
+   */
+  public static final String GROUP_REFUSED = "group.refused";
 
   private DeadLetters() {
   }
 
+  /** The group a replayed record belongs to, or null. */
+  public static String replayGroup(final Headers headers) {
+    return text(headers, REPLAY_GROUP);
+  }
+
+  /** The size of the group a replayed record belongs to; 1 when it has none. */
+  public static int replayGroupSize(final Headers headers) {
+    return positive(text(headers, REPLAY_GROUP_SIZE));
+  }
+
   /** The try a record with these headers is: its {@link #ATTEMPT} header, else 1. */
-  public static int attempt(final org.apache.kafka.common.header.Headers headers) {
-    final org.apache.kafka.common.header.Header h = headers == null ? null : headers.lastHeader(ATTEMPT);
-    if (h == null || h.value() == null) {
-      return 1;
-    }
-    try {
-      return Math.max(1, Integer.parseInt(new String(h.value(), java.nio.charset.StandardCharsets.UTF_8).strip()));
-    } catch (NumberFormatException e) {
-      return 1;
-    }
+  public static int attempt(final Headers headers) {
+    return positive(text(headers, ATTEMPT));
   }
 
   /** True when a record with these headers was sent again from a dead letter. */
-  public static boolean replayed(final org.apache.kafka.common.header.Headers headers) {
+  public static boolean replayed(final Headers headers) {
     return headers != null && headers.lastHeader(REPLAYED_FROM) != null;
+  }
+
+  /** The last {@code name} header's value as text, or null. */
+  private static String text(final Headers headers, final String name) {
+    final Header h = headers == null ? null : headers.lastHeader(name);
+    return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  /** {@code text} as a number of at least 1; 1 when it is missing or not a number. */
+  private static int positive(final String text) {
+    if (text == null) {
+      return 1;
+    }
+    try {
+      return Math.max(1, Integer.parseInt(text.strip()));
+    } catch (NumberFormatException e) {
+      return 1;
+    }
   }
 
   /**

@@ -223,7 +223,7 @@ public final class DeadLetterReplay {
       return false;
     }
     return options.tables().isEmpty() || d.getSourceTable() != null && options.tables().contains(d.getSourceTable())
-        || grouped && d.getErrors().stream().anyMatch(e -> "group.refused".equals(e.getRule())
+        || grouped && d.getErrors().stream().anyMatch(e -> DeadLetters.GROUP_REFUSED.equals(e.getRule())
             && options.tables().contains(e.getField()));
   }
 

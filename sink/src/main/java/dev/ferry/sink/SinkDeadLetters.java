@@ -70,19 +70,17 @@ final class SinkDeadLetters implements AutoCloseable {
       final ApplyTopicRecord r = f.record();
       final ApplyRecord value = r.value();
       final TargetError why = TargetError.of(f.error());
-      final String rule = f.error() instanceof IncompleteKey ? "sink.key"
+      // a key the sink would not write is the sink's refusal, not the target's
+      final boolean keyless = f.error() instanceof IncompleteKey;
+      final String rule = keyless ? "sink.key"
           : "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
       final DeadLetter letter = DeadLetters.of(Stage.WRITE, r.topic(), r.partition(), r.offset(), keyBytes(r.key()),
           topics.apply().valueSerde().serializer().serialize(r.topic(), value), value.getSourceTable(),
           Columns.keyText(value.getKey()), null,
           List.of(DeadLetters.error(rule, why.field(), why.value() != null ? why.value() : valueOf(value, why.field()),
-              (f.error() instanceof IncompleteKey ? "the sink refused" : "the target refused") + " the row for "
+              (keyless ? "the sink refused" : "the target refused") + " the row for "
                   + value.getTable() + ": " + why.message(),
-              f.waitsForReferencedRow() ? "the row it references never arrived within sink.parked-timeout; load it "
-                  + "into the legacy database or fix the reference, then replay this dead letter"
-                  : f.error() instanceof IncompleteKey ? "map every column of the target's primary key from the "
-                  + "legacy key (ferry check names them), then replay this dead letter"
-                  : "fix the row in the source or the target constraint, then replay this dead letter")),
+              resolution(f, keyless))),
           null);
       letter.setAttempt(r.attempt());
       // the database's own message: a batched statement's exception text holds the whole statement
@@ -122,6 +120,17 @@ final class SinkDeadLetters implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while writing dead letters", e);
     }
+  }
+
+  /** What to do about {@code f}: load the missing referenced row, key the target fully, or fix the row. */
+  private static String resolution(final BatchWriter.Failure f, final boolean keyless) {
+    if (f.waitsForReferencedRow()) {
+      return "the row it references never arrived within sink.parked-timeout; load it into the legacy database or "
+          + "fix the reference, then replay this dead letter";
+    }
+    return keyless ? "map every column of the target's primary key from the legacy key (ferry check names them), "
+        + "then replay this dead letter" : "fix the row in the source or the target constraint, then replay this "
+        + "dead letter";
   }
 
   private static byte[] keyBytes(final String key) {

@@ -425,12 +425,6 @@ public final class TargetSink implements AutoCloseable {
   }
 
   /**
-   * Splits a poll by writer ({@link PartitionHolders#writerFor}), taking per partition everything up to
-   * the end of the last complete group; the tail of a group still being read waits for the next poll. A
-   * group larger than {@code sink.max-group-rows} is applied in parts (with a warning) rather than held
-   * without bound.
-   */
-  /**
    * Whether {@code r} closes what the sink must apply together. A record replayed from a dead letter (a second
    * try or later) comes alone, so it is a group of its own whatever group it was written in: waiting for the rest
    * of that group, long applied, would hold its partition forever.
@@ -439,6 +433,12 @@ public final class TargetSink implements AutoCloseable {
     return r.packed().endsGroup() || r.attempt() > 1;
   }
 
+  /**
+   * Splits a poll by writer ({@link PartitionHolders#writerFor}), taking per partition everything up to
+   * the end of the last complete group; the tail of a group still being read waits for the next poll. A
+   * group larger than {@code sink.max-group-rows} is applied in parts (with a warning) rather than held
+   * without bound.
+   */
   private Map<Writer, Prepared> completeGroups(final ConsumerRecords<String, byte[]> records) {
     final Map<Writer, Prepared> byWriter = new HashMap<>();
     for (final TopicPartition tp : records.partitions()) {
@@ -627,12 +627,12 @@ public final class TargetSink implements AutoCloseable {
     return failed.get();
   }
 
-  /** Source time of the last applied change, epoch ms (0 before the first). */
   /** Retries because the target did not fit what the sink writes (see {@link DatabaseErrors#isBrokenDeployment}). */
   public long brokenTargetRetries() {
     return brokenTargetRetries.get();
   }
 
+  /** Source time of the last applied change, epoch ms (0 before the first). */
   public long lastSourceTsMs() {
     return lastSourceTsMs.get();
   }

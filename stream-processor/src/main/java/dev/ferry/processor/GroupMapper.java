@@ -162,7 +162,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
         continue;
       }
       final List<RecordError> errors = new ArrayList<>();
-      errors.add(new RecordError("group.refused", first.change().getSource().getSchema$() + "."
+      errors.add(new RecordError(DeadLetters.GROUP_REFUSED, first.change().getSource().getSchema$() + "."
           + first.change().getSource().getTable(), Columns.keyText(first.change().getKey()),
           "not applied: it belongs to a group (source transaction " + group.getId() + ", " + outcomes.size()
               + " rows) applied whole or not at all, and " + failed + " was refused",

@@ -15,7 +15,6 @@ import dev.ferry.embedded.SqlScript;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.MappingFile;
 import dev.ferry.processor.mapping.TableMapping;
-import dev.ferry.schemas.ConfluentRegistryClient;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -174,7 +173,7 @@ public final class Sandbox {
     } catch (SQLException e) {
       throw new IllegalStateException("cannot export the target tables: " + e.getMessage(), e);
     }
-    final var topics = config.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
+    final var topics = config.sink().kafka().topics(config.sink().kafka().registry());
     final Path letters = dir.resolve("dead-letters.jsonl");
     final long n = DeadLetterExport.write(config.sink().kafka(), topics.deadLetter(), letters);
     out.printf(Locale.ROOT, "Exported %,d dead letters -> %s%n", n, letters);

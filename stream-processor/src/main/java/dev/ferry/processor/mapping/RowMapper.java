@@ -41,17 +41,12 @@ public final class RowMapper {
   public record Mapped(ApplyRecord record, List<RecordError> errors, List<RecordError> warnings) {
   }
 
-  /** Maps {@code change} without uniqueness state; null when its table is not in the mapping. */
-  public Mapped map(final ChangeEvent change) {
-    return map(change, NaturalKeys.NONE);
-  }
-
   /**
-   * Maps {@code change}, checking {@code unique} rules against {@code naturalKeys} and updating it for
-   * rows that are applied; null when the change's table is not in the mapping.
+   * Maps {@code change} without uniqueness state, as a change committed at its own position; null when its table is
+   * not in the mapping.
    */
-  public Mapped map(final ChangeEvent change, final NaturalKeys naturalKeys) {
-    return map(change, naturalKeys, change.getSource().getLsn());
+  public Mapped map(final ChangeEvent change) {
+    return map(change, NaturalKeys.NONE, change.getSource().getLsn());
   }
 
   /**

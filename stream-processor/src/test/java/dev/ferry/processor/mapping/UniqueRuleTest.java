@@ -64,7 +64,7 @@ class UniqueRuleTest {
             .setSnapshot(false).setTsMs(0L).build())
         .setKey(key).setAfter(op == ChangeOp.DELETE ? null
             : List.of(Columns.of("customer_id", id), Columns.of("email", email)))
-        .build(), keys);
+        .build(), keys, 1L);
   }
 
   @Test
