@@ -3,6 +3,7 @@ package dev.ferry.cli;
 import dev.ferry.cli.demo.NorthwindDemo;
 import dev.ferry.config.ConfigException;
 import dev.ferry.connector.LegacyCapture;
+import dev.ferry.connector.Resnapshot;
 import dev.ferry.processor.StreamProcessor;
 import dev.ferry.sink.DeadLetterReplay;
 import dev.ferry.sink.TargetSink;
@@ -29,7 +30,7 @@ import picocli.CommandLine;
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
     description = "Keeps a new system's database in step with a legacy one.",
     subcommands = {Ferry.Demo.class, Ferry.SandboxCommand.class, Ferry.Connector.class, Ferry.Processor.class, Ferry.Sink.class,
-        Ferry.Replay.class, Ferry.DeadLettersCommand.class, Ferry.Check.class, Ferry.ConfigDocsCommand.class})
+        Ferry.Replay.class, Ferry.ResnapshotCommand.class, Ferry.DeadLettersCommand.class, Ferry.Check.class, Ferry.ConfigDocsCommand.class})
 public final class Ferry implements Callable<Integer> {
 
   public static void main(final String[] args) {
@@ -214,6 +215,21 @@ public final class Ferry implements Callable<Integer> {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
       new DeadLetterReplay(c.sink()).run(new DeadLetterReplay.Options(
           Set.copyOf(rules), Set.copyOf(tables), dryRun, fromBeginning, acceptOld), System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "resnapshot", description = "Read legacy tables again while the sync goes on (Debezium's incremental "
+      + "snapshot) so that target rows that drifted take the legacy values again; the connector does it when it runs.")
+  static final class ResnapshotCommand extends Service {
+    @Option(names = "--table", required = true, description = "A captured table to read again, schema.table "
+        + "(repeatable).")
+    List<String> tables = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.CONNECTOR));
+      Resnapshot.request(c.connector(), List.copyOf(tables), System.out);
       return 0;
     }
   }

@@ -7,6 +7,10 @@ import dev.ferry.cli.demo.DemoEnvironment;
 import dev.ferry.cli.demo.RowCounts;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
+import dev.ferry.connector.Resnapshot;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,6 +19,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,6 +65,47 @@ class ResnapshotIT {
         assertThat(pipeline.sink().failed()).isZero();
       }
     }
+  }
+
+  /**
+   * {@code ferry resnapshot} repairs drift while the sync goes on: target rows changed behind Ferry's back take the
+   * legacy values again, a target row lost is added again, and rows the legacy application changes meanwhile end in
+   * their latest state.
+   */
+  @Test
+  void aResnapshotOfOneTableRepairsDriftWhileTheStreamGoesOn() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_resnap_drift");
+    final FerryConfig config = env.config();
+    try (Pipeline pipeline = new Pipeline(config).start(); Connection legacy = env.legacy();
+        Connection target = env.target()) {
+      await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
+      exec(target, "UPDATE sales_order SET freight = 999.99 WHERE id BETWEEN 10300 AND 10349");
+      exec(target, "DELETE FROM sales_order_line WHERE order_id = 10350");
+      exec(target, "DELETE FROM sales_order WHERE id = 10350");
+
+      final String id = Resnapshot.request(config.connector(), List.of("public.orders", "public.order_details"),
+          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      assertThat(id).startsWith("ferry-resnapshot-");
+      exec(legacy, "UPDATE orders SET freight = 3.75 WHERE order_id BETWEEN 10340 AND 10344");
+      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+        assertThat(count(target, "SELECT count(*) FROM sales_order WHERE freight = 999.99")).as("drifted orders")
+            .isZero();
+        assertThat(count(target, "SELECT count(*) FROM sales_order WHERE id BETWEEN 10340 AND 10344 "
+            + "AND freight = 3.75")).as("orders changed in the legacy database meanwhile").isEqualTo(5);
+        assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE order_id = 10350"))
+            .as("lines lost from the target").isEqualTo(count(legacy,
+                "SELECT count(*) FROM order_details WHERE order_id = 10350"));
+      });
+      assertThat(sumOfFreight(target, "sales_order", "id")).isEqualTo(sumOfFreight(legacy, "orders", "order_id"));
+      assertThat(RowCounts.of(legacy, target).match()).isTrue();
+      assertThat(pipeline.sink().failed()).isZero();
+    }
+  }
+
+  /** The freight of orders 10300 to 10349 in cents, summed, so both sides compare exactly. */
+  private static long sumOfFreight(final Connection c, final String table, final String key) throws SQLException {
+    return count(c, "SELECT sum(round(freight::numeric * 100)) FROM " + table + " WHERE " + key
+        + " BETWEEN 10300 AND 10349");
   }
 
   /** Drops the capture's slot, waiting (bounded) for the stopped connector's walsender to let go of it. */

@@ -4,15 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SharedStack;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -202,6 +210,79 @@ class ShippedCommandIT {
         "VALIDATE 5 [name-length:WARNING, region-known:WARNING]",
         "MAP 6 [map.date:ERROR]",
         "VALIDATE 8 [email-required:ERROR, active-needs-email:ERROR]");
+  }
+
+  /**
+   * {@code ferry resnapshot} as shipped: it puts one signal for the capture on its signal topic (keyed by the
+   * connector's name, as Debezium reads it), and refuses a table the capture does not read, naming it, before
+   * anything is sent.
+   */
+  @Test
+  void theResnapshotCommandAsShippedSignalsTheCaptureAndRefusesATableItDoesNotRead() throws Exception {
+    final EmbeddedStack stack = SharedStack.get();
+    Files.writeString(dir.resolve("ferry.yaml"), """
+        kafka:
+          bootstrap-servers: %s
+        registry:
+          url: %s
+        topics:
+          prefix: shipped_resnap
+        legacy:
+          host: legacy.example.internal
+          database: club
+          tables: public.members,public.orders
+        connector:
+          name: club-capture
+        """.formatted(stack.kafka().bootstrapServers(), stack.registry().url()));
+
+    final Run refused = ferry("resnapshot", "-c", dir.resolve("ferry.yaml").toString(), "--table", "public.nope");
+    assertThat(refused.exit()).as(refused.output()).isEqualTo(2);
+    assertThat(refused.output()).contains("--table", "public.nope", "public.members, public.orders")
+        .contains("Nothing was started.");
+
+    final Run sent = ferry("resnapshot", "-c", dir.resolve("ferry.yaml").toString(), "--table", "public.orders");
+    assertThat(sent.exit()).as(sent.output()).isZero();
+    assertThat(sent.output()).contains("asked capture club-capture to read public.orders again");
+    final Properties p = new Properties();
+    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
+    final List<ConsumerRecord<String, String>> signals = new ArrayList<>();
+    try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+      final TopicPartition tp = new TopicPartition("shipped_resnap.connector-signals", 0);
+      c.assign(List.of(tp));
+      c.seekToBeginning(List.of(tp));
+      final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (signals.isEmpty() && System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(signals::add);
+      }
+    }
+    assertThat(signals).singleElement().satisfies(r -> {
+      assertThat(r.key()).isEqualTo("club-capture");
+      final JsonNode signal = new ObjectMapper().readTree(r.value());
+      assertThat(signal.get("type").asText()).isEqualTo("execute-snapshot");
+      assertThat(signal.get("data").get("type").asText()).isEqualTo("incremental");
+      assertThat(signal.get("data").get("data-collections").get(0).asText()).isEqualTo("public.orders");
+    });
+  }
+
+  private record Run(int exit, String output) {
+  }
+
+  /** {@code scripts/ferry args}, as built by mvn verify, in {@link #dir}. */
+  private Run ferry(final String... args) throws Exception {
+    final Path root = Path.of("").toAbsolutePath().getParent();
+    final List<String> command = new ArrayList<>(List.of("bash", root.resolve("scripts/ferry").toString()));
+    command.addAll(List.of(args));
+    final Path out = Files.createTempFile(dir, "ferry-", ".txt");
+    final ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(out.toFile());
+    pb.environment().put("FERRY_NO_BUILD", "1");
+    final Process process = pb.start();
+    if (!process.waitFor(2, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new AssertionError("ferry " + String.join(" ", args) + " did not exit within 2 minutes: "
+          + Files.readString(out));
+    }
+    return new Run(process.exitValue(), Files.readString(out));
   }
 
   /** The pseudonym docs/mapping.md promises: HMAC-SHA256 with the key, first 16 hex digits; computed here. */

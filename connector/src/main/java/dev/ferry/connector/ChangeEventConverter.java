@@ -53,6 +53,7 @@ public final class ChangeEventConverter {
         .setTxId(tx == null ? null : xid(source, tx))
         .setTxOrder(tx == null ? null : tx.getInt64("total_order"))
         .setSnapshot(isSnapshot(source))
+        .setIncremental("incremental".equals(String.valueOf(source.get("snapshot"))))
         .setTsMs(source.getInt64("ts_ms"))
         .build();
     return ChangeEvent.newBuilder()

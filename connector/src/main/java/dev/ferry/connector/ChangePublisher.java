@@ -81,6 +81,12 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private Map<String, Set<TopicPartition>> openTransactions = new HashMap<>();
   private final Map<String, Integer> partitionCounts = new HashMap<>();
   private final AtomicLong published = new AtomicLong();
+  /**
+   * How far the stream had come, as far as this capture has seen: the slot's confirmed position at start, then the
+   * position of every snapshot row and the commit of every transaction published. The read-only incremental
+   * snapshot sends its rows without a log position; they are stamped with this one ({@link #stamped}).
+   */
+  private long position;
 
   /** @param producer a transactional producer, its transactions initialised */
   ChangePublisher(final Producer<byte[], byte[]> producer, final FerryTopics topics,
@@ -158,7 +164,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       onTransactionMarker(marker, index, sent);
       return;
     }
-    final ChangeEvent change = converter.change((Struct) record.key(), value);
+    final ChangeEvent change = stamped(converter.change((Struct) record.key(), value));
     if (change == null) {
       LOG.debug("ignoring non-change record on {}", record.topic());
       return;
@@ -186,11 +192,37 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     }
   }
 
+  /** The stream is at least at {@code confirmed} (the slot's confirmed position when the capture starts). */
+  void streamAtLeast(final long confirmed) {
+    position = Math.max(position, confirmed);
+  }
+
+  /**
+   * {@code change} with the position that versions it. A row of an incremental snapshot is sent when the stream
+   * has passed every transaction its chunk saw, and before any it did not (changes in the chunk's window replace
+   * its rows): the position this capture has come to, which Debezium's read-only incremental snapshot does not
+   * give. Without it the row's version would be that of position 0, below the row already in the target, and a
+   * re-snapshot would repair nothing.
+   */
+  private ChangeEvent stamped(final ChangeEvent change) {
+    if (change == null) {
+      return null;
+    }
+    final SourcePosition source = change.getSource();
+    if (source.getIncremental()) {
+      source.setLsn(Math.max(source.getLsn(), position));
+    } else if (source.getSnapshot()) {
+      position = Math.max(position, source.getLsn());
+    }
+    return change;
+  }
+
   private void onTransactionMarker(final TransactionMarker marker, final int index, final List<Sent> sent) {
     if (marker.getStatus() == TransactionStatus.BEGIN) {
       openTransactions.put(marker.getTxId(), new HashSet<>());
       return;
     }
+    position = Math.max(position, marker.getCommitLsn());
     final Set<TopicPartition> touched = openTransactions.remove(marker.getTxId());
     final Set<TopicPartition> targets;
     if (touched != null) {

@@ -179,11 +179,22 @@ public record ConnectorConfig(
     p.put("offset.flush.interval.ms", String.valueOf(offsetFlushInterval.toMillis()));
     p.put("errors.max.retries", "-1");
     // quiet captured tables in a busy database: Debezium confirms a position only for what it reads, so a
-    // heartbeat writes something it reads (a non-transactional logical decoding message, which needs no table in
-    // the legacy schema) and then drops (excluded by prefix), and the slot moves on
+    // heartbeat writes something it reads (a logical decoding message, which needs no table in the legacy schema)
+    // and then drops (excluded by prefix), and the slot moves on. Transactional, so that the position it leaves
+    // carries a transaction id: the read-only incremental snapshot compares that id with its watermarks on every
+    // heartbeat, and fails on one without (a non-transactional message)
     p.put("heartbeat.interval.ms", String.valueOf(heartbeatInterval.toMillis()));
-    p.put("heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', '')");
+    p.put("heartbeat.action.query", "SELECT pg_logical_emit_message(true, '" + HEARTBEAT_PREFIX + "', '')");
     p.put("message.prefix.exclude.list", HEARTBEAT_PREFIX);
+    // a re-snapshot on request (ferry resnapshot) is Debezium's incremental snapshot: started by a signal on a Kafka
+    // topic, read in chunks while the stream goes on, watermarked with pg_current_snapshot() (read.only), so
+    // nothing is written to the legacy database for it
+    p.put("signal.enabled.channels", "kafka");
+    p.put("signal.kafka.topic", signalTopic());
+    p.put("signal.kafka.bootstrap.servers", kafka.bootstrapServers());
+    p.put("signal.kafka.groupId", name + "-signals");
+    kafka.clientProperties().forEach((k, v) -> p.put("signal.consumer." + k, v));
+    p.put("read.only", "true");
     passThrough.forEach(p::put);
     return p;
   }
@@ -194,6 +205,14 @@ public record ConnectorConfig(
       out.add("^" + t.replace(".", "\\.") + "$");
     }
     return out;
+  }
+
+  /**
+   * The topic the capture takes signals from ({@code ferry resnapshot}): one partition, keyed by the connector's
+   * name.
+   */
+  public String signalTopic() {
+    return kafka.topicPrefix() + ".connector-signals";
   }
 
   /** Debezium's name for the transaction-metadata topic of this capture. */

@@ -85,7 +85,9 @@ public final class LegacyCapture implements AutoCloseable {
     config.tables().forEach(t -> names.add(topics.cdc(t).name()));
     names.add(topics.transactions().name());
     names.add(topics.deadLetter().name());
-    TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of(topics.transactions().name()));
+    names.add(config.signalTopic());
+    TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(),
+        Set.of(topics.transactions().name(), config.signalTopic()));
     producer.initTransactions();
     if (config.offsetStorage() == OffsetStorage.FILE) {
       try {
@@ -110,6 +112,12 @@ public final class LegacyCapture implements AutoCloseable {
         })
         .notifying(publisher)
         .build();
+    try {
+      publisher.streamAtLeast(slot.confirmedPosition());
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read replication slot " + config.slotName() + " on " + config.jdbcUrl()
+          + ": " + e.getMessage(), e);
+    }
     executor.execute(engine);
     slot.start();
     LOG.info("capture {} started: {}:{}/{} tables {} -> topics {}.cdc.*; source position kept in {}", config.name(),

@@ -39,12 +39,25 @@ final class SlotWatch implements AutoCloseable {
 
   /** WAL bytes the slot keeps beyond its confirmed position; -1 when the slot does not exist (yet). */
   long retainedBytes() throws SQLException {
+    return ofSlot("pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)", -1);
+  }
+
+  /**
+   * The position the slot has confirmed (PostgreSQL: {@code confirmed_flush_lsn} as a number): every transaction
+   * committed below it was captured before; 0 when the slot does not exist (yet).
+   */
+  long confirmedPosition() throws SQLException {
+    return ofSlot("pg_wal_lsn_diff(confirmed_flush_lsn, '0/0')", 0);
+  }
+
+  /** {@code expression} over the capture's slot as a number, or {@code absent} without a confirmed slot. */
+  private long ofSlot(final String expression, final long absent) throws SQLException {
     try (Connection c = config.connect();
-        PreparedStatement ps = c.prepareStatement("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)"
-            + "::bigint FROM pg_replication_slots WHERE slot_name = ?")) {
+        PreparedStatement ps = c.prepareStatement("SELECT (" + expression + ")::bigint FROM pg_replication_slots "
+            + "WHERE slot_name = ? AND confirmed_flush_lsn IS NOT NULL")) {
       ps.setString(1, config.slotName());
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : -1;
+        return rs.next() ? rs.getLong(1) : absent;
       }
     }
   }

@@ -91,6 +91,18 @@ class ChangeEventConverterTest {
   }
 
   @Test
+  void aRowOfAnIncrementalSnapshotIsASnapshotRowMarkedIncremental() {
+    final Struct chunkRow = new Struct(ENVELOPE).put("after", new Struct(ENVELOPE.field("after").schema())
+        .put("order_id", (short) 1)).put("source", source("incremental")).put("op", "r");
+    final ChangeEvent e = converter.change(null, chunkRow);
+    assertThat(e.getSource().getSnapshot()).isTrue();
+    assertThat(e.getSource().getIncremental()).isTrue();
+    final Struct initial = new Struct(ENVELOPE).put("after", new Struct(ENVELOPE.field("after").schema())
+        .put("order_id", (short) 1)).put("source", source("last")).put("op", "r");
+    assertThat(converter.change(null, initial).getSource().getIncremental()).isFalse();
+  }
+
+  @Test
   void transactionEndCarriesPerTableCounts() {
     final Schema collection = SchemaBuilder.struct().field("data_collection", Schema.STRING_SCHEMA)
         .field("event_count", Schema.INT64_SCHEMA).build();

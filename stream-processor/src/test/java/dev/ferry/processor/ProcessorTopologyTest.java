@@ -35,8 +35,9 @@ class ProcessorTopologyTest {
     final ApplyRecord row = out.get(1).value;
     assertThat(row.getTable()).isEqualTo("sales_order_line");
     assertThat(row.getOp()).isEqualTo(ApplyOp.UPSERT);
-    // just below the snapshot's position (its records' LSN, 100): every transaction streamed from there wins
-    assertThat(row.getVersion()).isEqualTo(99L);
+    // just below the snapshot's position (its records' LSN, 100, counted in halves): every transaction streamed
+    // from there wins
+    assertThat(row.getVersion()).isEqualTo(199L);
     assertThat(row.getRow()).containsExactly(Columns.of("order_id", 10248), Columns.of("product_id", 11),
         Columns.of("quantity", 12));
     assertThat(f.deadLetters.isEmpty()).isTrue();
@@ -98,8 +99,8 @@ class ProcessorTopologyTest {
     f.send(line(ChangeOp.CREATE, 10251, 3, 5000, 530, "774", 1L));
     f.commit("order_details", "774", 531, 1);
     assertThat(f.applied()).containsExactly(
-        "sales_order_line 10251|1 UPSERT v511 [772/10251 0/1] key=10251",
-        "sales_order_line 10251|3 UPSERT v531 [774/10251 0/1] key=10251");
+        "sales_order_line 10251|1 UPSERT v1022 [772/10251 0/1] key=10251",
+        "sales_order_line 10251|3 UPSERT v1062 [774/10251 0/1] key=10251");
     final var letters = f.deadLetters.readValuesToList();
     assertThat(letters).hasSize(2);
     assertThat(letters.get(0).getStage()).isEqualTo(Stage.VALIDATE);
@@ -135,7 +136,7 @@ class ProcessorTopologyTest {
       assertThat(d.getErrors().get(0).getValue()).isEqualTo(shown.get(special));
     }
     f.send(order(ChangeOp.READ, 10300, 7, null, null));
-    assertThat(f.applied()).containsExactly("sales_order 10300 UPSERT v6 [public.orders/10300/7 0/1] key=10300");
+    assertThat(f.applied()).containsExactly("sales_order 10300 UPSERT v13 [public.orders/10300/7 0/1] key=10300");
   }
 
   @Test
@@ -154,6 +155,6 @@ class ProcessorTopologyTest {
   void aTableInNoRelationPassesThroughKeyedByItsOwnKey() {
     f.send(TopologyFixture.change("customers", ChangeOp.READ, 7, null, null,
         java.util.List.of(Columns.of("customer_id", "ALFKI")), java.util.List.of(Columns.of("customer_id", "ALFKI"))));
-    assertThat(f.applied()).containsExactly("customer ALFKI UPSERT v6 [public.customers/ALFKI/7 0/1] key=ALFKI");
+    assertThat(f.applied()).containsExactly("customer ALFKI UPSERT v13 [public.customers/ALFKI/7 0/1] key=ALFKI");
   }
 }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Order and uniqueness through the whole topology. Each test's javadoc is its input and expected output
- * in time order; outputs read {@code table key op version [group index/size]}.
+ * in time order; outputs read {@code table key op version [group index/size]}. Versions count half positions
+ * ({@code RowVersion}): a transaction committed at 550 writes v1100, a snapshot row read at 90 v179.
  */
 class OrderingTopologyTest {
 
@@ -26,7 +27,7 @@ class OrderingTopologyTest {
    * <pre>
    *   time  in                                       out
    *   t1    orders 10248 UPDATE lsn 500 tx 800       -
-   *   t2    COMMIT 800 (orders, 1 topic)             sales_order 10248 v550 [800/10248 0/1]
+   *   t2    COMMIT 800 (orders, 1 topic)             sales_order 10248 v1100 [800/10248 0/1]
    *   t3    orders 10248 UPDATE lsn 500 tx 800       -   (redelivered after a connector restart)
    *   t4    COMMIT 800 (orders, 1 topic)             -   (redelivered)
    * </pre>
@@ -38,7 +39,7 @@ class OrderingTopologyTest {
       f.commit("orders", "800", 550, 1);
       f.send(TopologyFixtureAccess.order(ChangeOp.UPDATE, 10248, 500, "800", 1L));
       f.commit("orders", "800", 550, 1);
-      assertThat(f.applied()).containsExactly("sales_order 10248 UPSERT v550 [800/10248 0/1] key=10248");
+      assertThat(f.applied()).containsExactly("sales_order 10248 UPSERT v1100 [800/10248 0/1] key=10248");
     }
   }
 
@@ -47,8 +48,8 @@ class OrderingTopologyTest {
    * deduplication store: both copies carry the same version, which the sink applies once.
    * <pre>
    *   time  in (initial snapshot)                     out
-   *   t1    orders 10249 READ lsn 90                 sales_order 10249 v89    (a snapshot row's version)
-   *   t2    orders 10249 READ lsn 90 (again)         sales_order 10249 v89    (same version: a no-op in the sink)
+   *   t1    orders 10249 READ lsn 90                 sales_order 10249 v179    (a snapshot row's version)
+   *   t2    orders 10249 READ lsn 90 (again)         sales_order 10249 v179    (same version: a no-op in the sink)
    * </pre>
    */
   @Test
@@ -57,7 +58,7 @@ class OrderingTopologyTest {
       f.send(TopologyFixtureAccess.order(ChangeOp.READ, 10249, 90, null, null));
       f.send(TopologyFixtureAccess.order(ChangeOp.READ, 10249, 90, null, null));
       assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" ["))).containsExactly(
-          "sales_order 10249 UPSERT v89", "sales_order 10249 UPSERT v89");
+          "sales_order 10249 UPSERT v179", "sales_order 10249 UPSERT v179");
       try (var entries = f.driver.<String, Long>getWindowStore(ProcessorStores.DEDUP).all()) {
         assertThat(entries.hasNext()).isFalse();
       }
@@ -246,9 +247,9 @@ class OrderingTopologyTest {
       assertThat(f.applied()).isEmpty();
       f.commit("order_details", "900", 750, 2);
       assertThat(f.applied()).containsExactly(
-          "sales_order_line 10248|11 DELETE v750 [900/10248 0/3] key=10248",
-          "sales_order_line 10248|42 DELETE v750 [900/10248 1/3] key=10248",
-          "sales_order 10248 DELETE v750 [900/10248 2/3] key=10248");
+          "sales_order_line 10248|11 DELETE v1500 [900/10248 0/3] key=10248",
+          "sales_order_line 10248|42 DELETE v1500 [900/10248 1/3] key=10248",
+          "sales_order 10248 DELETE v1500 [900/10248 2/3] key=10248");
       f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10248, 11, 5, 800, "901", 1L));
       f.commit("order_details", "901", 810, 1);
       assertThat(f.applied()).isEmpty();
@@ -258,8 +259,8 @@ class OrderingTopologyTest {
   /**
    * <pre>
    *   time  in                                        out
-   *   t1    orders 10249 UPDATE lsn 600 tx 910, COMMIT  sales_order 10249 v610
-   *   t2    orders 10249 UPDATE lsn 580 tx 905, COMMIT  sales_order 10249 v590 (older: the sink keeps v610)
+   *   t1    orders 10249 UPDATE lsn 600 tx 910, COMMIT  sales_order 10249 v1220
+   *   t2    orders 10249 UPDATE lsn 580 tx 905, COMMIT  sales_order 10249 v1180 (older: the sink keeps v1220)
    * </pre>
    * A late older change is passed on with its own, lower version, never renumbered: the sink's version
    * guard is what refuses it (see the sink's tests).
@@ -272,7 +273,7 @@ class OrderingTopologyTest {
       f.send(TopologyFixtureAccess.order(ChangeOp.UPDATE, 10249, 580, "905", 1L));
       f.commit("orders", "905", 590, 1);
       assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" ["))).containsExactly(
-          "sales_order 10249 UPSERT v610", "sales_order 10249 UPSERT v590");
+          "sales_order 10249 UPSERT v1220", "sales_order 10249 UPSERT v1180");
     }
   }
 
@@ -286,8 +287,8 @@ class OrderingTopologyTest {
    *   t3    order_details 10600|11 UPDATE quantity 3 (3)  -
    *   t4    order_details 10600|42 CREATE quantity 7 (4)  -
    *   t5    order_details 10600|42 DELETE (5)             -
-   *   t6    COMMIT 990 at 1000 (orders, order_details)   sales_order 10600 v1000, line 10600|11 quantity 3 v1000
-   *                                                      (an insert still), line 10600|42 DELETE v1000
+   *   t6    COMMIT 990 at 1000 (orders, order_details)   sales_order 10600 v2000, line 10600|11 quantity 3 v2000
+   *                                                      (an insert still), line 10600|42 DELETE v2000
    * </pre>
    */
   @Test
@@ -302,8 +303,8 @@ class OrderingTopologyTest {
       f.commit("order_details", "990", 1000, 2);
       final List<ApplyRecord> out = f.appliedRecords();
       assertThat(out).extracting(a -> a.getTable() + " " + Columns.keyText(a.getKey()) + " " + a.getOp() + " v"
-          + a.getVersion()).containsExactly("sales_order_line 10600|42 DELETE v1000", "sales_order 10600 UPSERT v1000",
-          "sales_order_line 10600|11 UPSERT v1000");
+          + a.getVersion()).containsExactly("sales_order_line 10600|42 DELETE v2000", "sales_order 10600 UPSERT v2000",
+          "sales_order_line 10600|11 UPSERT v2000");
       assertThat(Columns.find(out.get(2).getRow(), "quantity").getValue()).isEqualTo(3);
     }
   }
@@ -332,15 +333,15 @@ class OrderingTopologyTest {
       f.commit("orders", "B", 2100, 2);
       f.commit("order_details", "B", 2100, 2);
       assertThat(f.applied()).containsExactly(
-          "sales_order 10261 UPSERT v2100 [B/10261 0/2] key=10261",
-          "sales_order_line 10261|1 UPSERT v2100 [B/10261 1/2] key=10261");
+          "sales_order 10261 UPSERT v4200 [B/10261 0/2] key=10261",
+          "sales_order_line 10261|1 UPSERT v4200 [B/10261 1/2] key=10261");
       f.commit("orders", "A", 1100, 2);
       assertThat(f.applied()).isEmpty();
       f.commit("order_details", "A", 1100, 2);
       assertThat(f.applied()).containsExactly(
-          "sales_order 10260 UPSERT v1100 [A/10260 0/3] key=10260",
-          "sales_order_line 10260|1 UPSERT v1100 [A/10260 1/3] key=10260",
-          "sales_order_line 10260|2 UPSERT v1100 [A/10260 2/3] key=10260");
+          "sales_order 10260 UPSERT v2200 [A/10260 0/3] key=10260",
+          "sales_order_line 10260|1 UPSERT v2200 [A/10260 1/3] key=10260",
+          "sales_order_line 10260|2 UPSERT v2200 [A/10260 2/3] key=10260");
     }
   }
 
@@ -391,8 +392,8 @@ class OrderingTopologyTest {
       f.send(TopologyFixtureAccess.order(ChangeOp.CREATE, 10400, 2000, "960", 1L));
       f.commit("orders", "960", 2010, 2);
       assertThat(f.applied()).containsExactly(
-          "sales_order 10400 UPSERT v2010 [960/10400 0/2] key=10400",
-          "sales_order_line 10400|11 UPSERT v2010 [960/10400 1/2] key=10400");
+          "sales_order 10400 UPSERT v4020 [960/10400 0/2] key=10400",
+          "sales_order_line 10400|11 UPSERT v4020 [960/10400 1/2] key=10400");
       assertThat(f.deadLetters.isEmpty()).isTrue();
     }
   }
@@ -418,7 +419,7 @@ class OrderingTopologyTest {
       f.commit("customers", "962", 2210, 1);
       f.driver.advanceWallClockTime(Duration.ofSeconds(10));
       assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" ["))).containsExactly(
-          "customer ALFKI UPSERT v2210", "sales_order 10401 UPSERT v2110");
+          "customer ALFKI UPSERT v4420", "sales_order 10401 UPSERT v4220");
     }
   }
 
@@ -461,7 +462,7 @@ class OrderingTopologyTest {
       f.commit("orders", "963", 2310, 2);
       assertThat(f.apply.isEmpty()).isTrue();
       f.commit("shippers", "963", 2310, 2);
-      assertThat(f.applied()).containsExactly("sales_order 10403 UPSERT v2310 [963/10403 0/1] key=10403");
+      assertThat(f.applied()).containsExactly("sales_order 10403 UPSERT v4620 [963/10403 0/1] key=10403");
       assertThat(f.deadLetters.isEmpty()).isTrue();
       assertThat(count(f.driver.getKeyValueStore(ProcessorStores.TX_STATE))).isZero();
     }
@@ -481,7 +482,7 @@ class OrderingTopologyTest {
     try (var f = fixture(Duration.ofSeconds(30), 1000)) {
       f.send(TopologyFixtureAccess.line(ChangeOp.UPDATE, 10500, 11, 4, 4000, "980", 1L));
       f.commit("order_details", "980", 4010, 1);
-      assertThat(f.applied()).containsExactly("sales_order_line 10500|11 UPSERT v4010 [980/10500 0/1] key=10500");
+      assertThat(f.applied()).containsExactly("sales_order_line 10500|11 UPSERT v8020 [980/10500 0/1] key=10500");
       inputAdvances(f, Duration.ofMinutes(1));
       assertThat(f.deadLetters.isEmpty()).isTrue();
     }
