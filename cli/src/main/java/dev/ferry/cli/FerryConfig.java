@@ -6,6 +6,7 @@ import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.ConfigSource;
 import dev.ferry.config.Setting;
 import dev.ferry.connector.ConnectorConfig;
+import dev.ferry.connector.SnapshotMode;
 import dev.ferry.processor.ProcessorConfig;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.MappingFile;
@@ -107,7 +108,8 @@ public final class FerryConfig {
     final Map<String, String> passThrough = config.passThrough(ConnectorConfig.PASS_THROUGH_PREFIX);
     return new FerryConfig(EnumSet.copyOf(roles),
         roles.contains(Role.CONNECTOR) ? ConnectorConfig.from(config, passThrough) : null,
-        roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping) : null,
+        roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping,
+            config.get(ConnectorConfig.SNAPSHOT_MODE) != SnapshotMode.NO_DATA) : null,
         roles.contains(Role.SINK) ? SinkConfig.from(config) : null);
   }
 

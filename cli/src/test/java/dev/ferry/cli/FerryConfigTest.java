@@ -97,6 +97,30 @@ class FerryConfigTest {
             }));
   }
 
+  /**
+   * A capture without a snapshot (the target loaded by other means) means headers exist that the processor never
+   * saw: by default it then passes details under unseen headers instead of waiting for them; set explicitly, the
+   * setting wins.
+   */
+  @Test
+  void detailsUnderUnseenHeadersWaitUnlessTheCaptureStartsWithoutASnapshot() throws Exception {
+    writeOrdersMapping();
+    final String base = """
+        kafka: {bootstrap-servers: "k:9092"}
+        registry: {url: "http://r"}
+        processor: {mapping-file: mapping.yaml%s}
+        connector: {snapshot-mode: %s}
+        """;
+    assertThat(processor(base.formatted("", "initial")).waitForUnseenHeaders()).isTrue();
+    assertThat(processor(base.formatted("", "no-data")).waitForUnseenHeaders()).isFalse();
+    assertThat(processor(base.formatted(", unseen-headers: wait", "no-data")).waitForUnseenHeaders()).isTrue();
+    assertThat(processor(base.formatted(", unseen-headers: pass", "initial")).waitForUnseenHeaders()).isFalse();
+  }
+
+  private dev.ferry.processor.ProcessorConfig processor(final String yaml) {
+    return FerryConfig.resolve(ConfigSource.fromYaml(yaml, "ferry.yaml"), EnumSet.of(Role.PROCESSOR), dir).processor();
+  }
+
   /** Kafka client properties pass through from kafka.client.*; a JAAS configuration is never echoed. */
   @Test
   void kafkaClientPropertiesPassThroughAndAJaasConfigurationStaysSecret() throws Exception {

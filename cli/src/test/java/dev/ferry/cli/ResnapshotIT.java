@@ -1,5 +1,7 @@
 package dev.ferry.cli;
 
+import static dev.ferry.cli.TestDatabases.count;
+import static dev.ferry.cli.TestDatabases.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,9 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -118,18 +118,5 @@ class ResnapshotIT {
           }
           return true;
         });
-  }
-
-  private static void exec(final Connection c, final String sql) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  private static long count(final Connection c, final String sql) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 }

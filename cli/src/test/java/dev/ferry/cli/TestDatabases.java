@@ -2,6 +2,7 @@ package dev.ferry.cli;
 
 import dev.ferry.embedded.EmbeddedStack;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -20,6 +21,21 @@ final class TestDatabases {
     }
     try (Connection target = stack.target().connect(name + "_target"); Statement s = target.createStatement()) {
       s.execute(targetSql);
+    }
+  }
+
+  /** Runs {@code sql} (one statement) on {@code c}. */
+  static void exec(final Connection c, final String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  /** The number {@code sql} (a query of one number) gives on {@code c}. */
+  static long count(final Connection c, final String sql) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 }

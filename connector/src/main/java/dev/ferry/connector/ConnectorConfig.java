@@ -186,15 +186,17 @@ public record ConnectorConfig(
     p.put("heartbeat.interval.ms", String.valueOf(heartbeatInterval.toMillis()));
     p.put("heartbeat.action.query", "SELECT pg_logical_emit_message(true, '" + HEARTBEAT_PREFIX + "', '')");
     p.put("message.prefix.exclude.list", HEARTBEAT_PREFIX);
-    // a re-snapshot on request (ferry resnapshot) is Debezium's incremental snapshot: started by a signal on a Kafka
-    // topic, read in chunks while the stream goes on, watermarked with pg_current_snapshot() (read.only), so
-    // nothing is written to the legacy database for it
-    p.put("signal.enabled.channels", "kafka");
-    p.put("signal.kafka.topic", signalTopic());
-    p.put("signal.kafka.bootstrap.servers", kafka.bootstrapServers());
-    p.put("signal.kafka.groupId", name + "-signals");
-    kafka.clientProperties().forEach((k, v) -> p.put("signal.consumer." + k, v));
-    p.put("read.only", "true");
+    if (takesResnapshots()) {
+      // a re-snapshot on request (ferry resnapshot) is Debezium's incremental snapshot: started by a signal on a
+      // Kafka topic, read in chunks while the stream goes on, watermarked with pg_current_snapshot() (read.only), so
+      // nothing is written to the legacy database for it
+      p.put("signal.enabled.channels", "kafka");
+      p.put("signal.kafka.topic", signalTopic());
+      p.put("signal.kafka.bootstrap.servers", kafka.bootstrapServers());
+      p.put("signal.kafka.groupId", name + "-signals");
+      kafka.clientProperties().forEach((k, v) -> p.put("signal.consumer." + k, v));
+      p.put("read.only", "true");
+    }
     passThrough.forEach(p::put);
     return p;
   }
@@ -205,6 +207,15 @@ public record ConnectorConfig(
       out.add("^" + t.replace(".", "\\.") + "$");
     }
     return out;
+  }
+
+  /**
+   * Whether the capture takes {@code ferry resnapshot} signals: not when it starts without a snapshot ({@code
+   * no-data}), where Debezium 3.6's read-only incremental snapshot has no context and warns on every empty poll of
+   * the stream (hundreds of lines a second).
+   */
+  public boolean takesResnapshots() {
+    return snapshotMode != SnapshotMode.NO_DATA;
   }
 
   /**

@@ -37,11 +37,16 @@ public final class Resnapshot {
    * Sends the signal for {@code tables} (qualified {@code schema.table}, each one the capture reads) and returns its
    * id.
    *
-   * @throws ConfigException naming {@code --table}, the value and the captured tables, when a table is not captured;
-   *     nothing is sent
+   * @throws ConfigException naming {@code --table}, the value and the captured tables, when a table is not captured,
+   *     or naming {@code connector.snapshot-mode} when the capture takes no signals; nothing is sent
    */
   public static String request(final ConnectorConfig config, final List<String> tables, final PrintStream out) {
     final List<ConfigProblem> problems = new ArrayList<>();
+    if (!config.takesResnapshots()) {
+      problems.add(new ConfigProblem(ConnectorConfig.SNAPSHOT_MODE.key(), "no-data", null, "a capture that starts "
+          + "without a snapshot takes no re-snapshot signals; set connector.snapshot-mode to initial or when-needed "
+          + "(a capture with offsets does not snapshot again for it) and restart the connector"));
+    }
     if (tables.isEmpty()) {
       problems.add(new ConfigProblem("--table", "", "command line", "name at least one table to read again; "
           + "captured: " + String.join(", ", config.tables())));

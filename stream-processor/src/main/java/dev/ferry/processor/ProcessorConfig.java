@@ -35,7 +35,8 @@ public record ProcessorConfig(
     Duration dedupRetention,
     Duration orphanTimeout,
     int orphanBufferMax,
-    Duration transactionTimeout) {
+    Duration transactionTimeout,
+    boolean waitForUnseenHeaders) {
 
   private static final String GROUP = "processor";
 
@@ -88,6 +89,13 @@ public record ProcessorConfig(
           + "input time (changes committed that much later have been read), never on the wall clock, so a stopped "
           + "or lagging processor tears nothing.");
 
+  public static final Setting<UnseenHeaders> UNSEEN_HEADERS = Setting.option("processor.unseen-headers", GROUP,
+      UnseenHeaders.AUTO, UnseenHeaders.class, "A detail row added under a header row the processor has never seen: "
+          + "wait for the header (up to processor.orphan-timeout), or pass it on at once. auto: wait, unless "
+          + "connector.snapshot-mode is no-data (the target was loaded by other means, so its headers exist but the "
+          + "processor never saw them; the target's foreign keys keep the order instead, the sink parking a row "
+          + "whose parent has not arrived).");
+
   public static final Setting<PiiMode> PII = Setting.option("processor.pii", GROUP, PiiMode.KEEP, PiiMode.class,
       "What happens to fields the mapping marks 'pii': keep the real values (production), or protect them "
           + "(mask or pseudonymize, for test and training copies).");
@@ -96,8 +104,18 @@ public record ProcessorConfig(
           + "survive. Set it through FERRY_PROCESSOR_PSEUDONYMIZATION_KEY.", "", raw -> raw, "any text");
 
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, STATE_DIR, MAPPING_FILE, GUARANTEE,
-      COMMIT_INTERVAL, THREADS, DEDUP_RETENTION, ORPHAN_TIMEOUT, ORPHAN_BUFFER_MAX, TRANSACTION_TIMEOUT, PII,
-      PSEUDONYMIZATION_KEY);
+      COMMIT_INTERVAL, THREADS, DEDUP_RETENTION, ORPHAN_TIMEOUT, ORPHAN_BUFFER_MAX, TRANSACTION_TIMEOUT, UNSEEN_HEADERS,
+      PII, PSEUDONYMIZATION_KEY);
+
+  /** What a detail row added under a header the processor has never seen does. */
+  public enum UnseenHeaders {
+    /** Wait, unless the capture started without a snapshot ({@code connector.snapshot-mode: no-data}). */
+    AUTO,
+    /** Wait for the header, up to {@code processor.orphan-timeout}. */
+    WAIT,
+    /** Pass on at once: the header exists in the target already. */
+    PASS
+  }
 
   /** Whether fields marked {@code pii} keep their real values. */
   public enum PiiMode {
@@ -107,10 +125,17 @@ public record ProcessorConfig(
     PROTECT
   }
 
-  public static ProcessorConfig from(final Config config, final Mapping mapping) {
+  /**
+   * The processor's settings in {@code config}.
+   *
+   * @param captureSnapshots whether the capture snapshots the tables before streaming (its {@code
+   *     connector.snapshot-mode} is not {@code no-data}): what {@code processor.unseen-headers: auto} follows
+   */
+  public static ProcessorConfig from(final Config config, final Mapping mapping, final boolean captureSnapshots) {
+    final UnseenHeaders unseen = config.get(UNSEEN_HEADERS);
     return new ProcessorConfig(KafkaSettings.from(config), config.get(APPLICATION_ID),
         Path.of(config.get(STATE_DIR)), mapping, config.get(GUARANTEE), config.get(COMMIT_INTERVAL),
         config.get(THREADS), config.get(DEDUP_RETENTION), config.get(ORPHAN_TIMEOUT), config.get(ORPHAN_BUFFER_MAX),
-        config.get(TRANSACTION_TIMEOUT));
+        config.get(TRANSACTION_TIMEOUT), unseen == UnseenHeaders.WAIT || unseen == UnseenHeaders.AUTO && captureSnapshots);
   }
 }

@@ -71,10 +71,15 @@ final class TopologyFixture implements AutoCloseable {
   private long sourceTimeMs = 1_700_000_000_000L;
 
   TopologyFixture(final Duration orphanTimeout, final int orphanMax, final Duration transactionTimeout) {
+    this(orphanTimeout, orphanMax, transactionTimeout, true);
+  }
+
+  TopologyFixture(final Duration orphanTimeout, final int orphanMax, final Duration transactionTimeout,
+      final boolean waitForUnseenHeaders) {
     final ProcessorConfig config = new ProcessorConfig(
         new KafkaSettings("k:9092", "http://r", "t", 1, (short) 1, List.of(LINES)), "app", Path.of("unused"),
         MappingFile.parse(MAPPING, "m.yaml"), ProcessingGuarantee.EXACTLY_ONCE, Duration.ofMillis(100), 1,
-        Duration.ofHours(1), orphanTimeout, orphanMax, transactionTimeout);
+        Duration.ofHours(1), orphanTimeout, orphanMax, transactionTimeout, waitForUnseenHeaders);
     final Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");

@@ -36,6 +36,11 @@ public final class TopologyFixtureAccess implements AutoCloseable {
     return new TopologyFixtureAccess(new TopologyFixture(orphanTimeout, orphanMax, transactionTimeout));
   }
 
+  /** A processor whose capture started without a snapshot: details under an unseen header pass at once. */
+  public static TopologyFixtureAccess fixtureWithoutSnapshot(final Duration orphanTimeout) {
+    return new TopologyFixtureAccess(new TopologyFixture(orphanTimeout, 100_000, Duration.ofMinutes(10), false));
+  }
+
   public static ChangeEvent customer(final ChangeOp op, final String code, final long lsn, final String txId,
       final Long txOrder) {
     return TopologyFixture.customer(op, code, lsn, txId, txOrder);

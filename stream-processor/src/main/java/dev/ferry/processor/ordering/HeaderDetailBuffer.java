@@ -24,7 +24,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * ({@link StreamTime}: changes committed that much after the group's have been read) is sent on as an
  * {@link Ordered.Orphan}, for the dead-letter topic. The wall clock never expires one: a header still unread in a
  * backlog, or behind a processor that was stopped, is still coming. Deletes are never held: removing a detail needs no
- * header.
+ * header. When the capture started without a snapshot, headers exist that this processor never saw, and nothing is
+ * held ({@code processor.unseen-headers}): the target's foreign keys keep the order then.
  *
  * <pre>
  *   time  in (groups)                                  out
@@ -47,6 +48,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   private final HeaderKeys headerKeys;
   private final Duration timeout;
   private final int maxHeld;
+  private final boolean waitForUnseen;
   private final StreamTime time;
   private ProcessorContext<String, Ordered> context;
   private KeyValueStore<String, Long> headers;
@@ -54,11 +56,17 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   private long held;
   private long sequence;
 
+  /**
+   * @param waitForUnseen whether a group under a header this processor has never seen waits for it; false when
+   *     the capture started without a snapshot, so that the headers exist in the target but were never seen here
+   *     ({@code processor.unseen-headers})
+   */
   public HeaderDetailBuffer(final HeaderKeys headerKeys, final Duration timeout, final int maxHeld,
-      final StreamTime time) {
+      final boolean waitForUnseen, final StreamTime time) {
     this.headerKeys = headerKeys;
     this.timeout = timeout;
     this.maxHeld = maxHeld;
+    this.waitForUnseen = waitForUnseen;
     this.time = time;
   }
 
@@ -88,7 +96,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   public void process(final Record<String, ChangeGroup> record) {
     final ChangeGroup group = record.value();
     final String parent = group.getHeaderTable();
-    if (parent != null && writesDetails(group) && !writesHeader(group, parent)
+    if (waitForUnseen && parent != null && writesDetails(group) && !writesHeader(group, parent)
         && headers.get(indexKey(parent, group.getHeaderKey())) == null) {
       hold(group);
       return;

@@ -469,6 +469,34 @@ class OrderingTopologyTest {
   }
 
   /**
+   * A line <em>added</em> to an order the processor never saw, when the capture started without a snapshot
+   * ({@code snapshot-mode: no-data}: the target was loaded by other means, so the order exists there): it passes at
+   * once, and is never dead-lettered as an orphan. With a snapshot the same line waits for its order.
+   * <pre>
+   *   time        in                                            out
+   *   t1          order_details 10510|11 CREATE tx 985, COMMIT  sales_order_line 10510|11   (waiting: held)
+   *   t1+31s      customers ALFKI READ                          customer ALFKI              (waiting: an orphan)
+   * </pre>
+   */
+  @Test
+  void aLineAddedUnderAnOrderTheProcessorNeverSawPassesWhenTheCaptureStartedWithoutASnapshot() {
+    try (var f = TopologyFixtureAccess.fixtureWithoutSnapshot(Duration.ofSeconds(30))) {
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10510, 11, 4, 5000, "985", 1L));
+      f.commit("order_details", "985", 5010, 1);
+      assertThat(f.applied()).containsExactly("sales_order_line 10510|11 UPSERT v10020 [985/10510 0/1] key=10510");
+      inputAdvances(f, Duration.ofSeconds(31));
+      assertThat(f.deadLetters.isEmpty()).isTrue();
+    }
+    try (var f = fixture(Duration.ofSeconds(30), 1000)) {
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10510, 11, 4, 5000, "985", 1L));
+      f.commit("order_details", "985", 5010, 1);
+      assertThat(f.applied()).isEmpty();
+      inputAdvances(f, Duration.ofSeconds(31));
+      assertThat(f.deadLetters.readValue().getErrors().get(0).getRule()).isEqualTo("order.orphan");
+    }
+  }
+
+  /**
    * A processor that never saw an order (it started with {@code snapshot-mode: no-data}, so its header index is
    * empty) passes an update of one of the order's lines at once: an update says the line, and so its order,
    * exists.
