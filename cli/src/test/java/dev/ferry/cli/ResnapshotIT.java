@@ -51,6 +51,8 @@ class ResnapshotIT {
       // capture down: the rows change again, and the slot that would have kept those changes is lost
       exec(legacy, "UPDATE orders SET freight = 2.50 WHERE order_id BETWEEN 10248 AND 10257");
       exec(legacy, "UPDATE order_details SET quantity = quantity + 100 WHERE order_id = 10260");
+      exec(legacy, "DELETE FROM order_details WHERE order_id = 10270 OR (order_id = 10271 AND product_id = 33)");
+      exec(legacy, "DELETE FROM orders WHERE order_id = 10270");
       dropSlot(legacy, env.name());
 
       try (Pipeline pipeline = new Pipeline(config).start()) {
@@ -60,6 +62,10 @@ class ResnapshotIT {
           assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE order_id = 10260 AND quantity > 100"))
               .as("lines changed while capture was down")
               .isEqualTo(count(legacy, "SELECT count(*) FROM order_details WHERE order_id = 10260"));
+          assertThat(count(target, "SELECT count(*) FROM sales_order WHERE id = 10270"))
+              .as("the order deleted while capture was down").isZero();
+          assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE order_id = 10270 "
+              + "OR (order_id = 10271 AND product_id = 33)")).as("lines deleted while capture was down").isZero();
         });
         assertThat(RowCounts.of(legacy, target).match()).isTrue();
         assertThat(pipeline.sink().failed()).isZero();
@@ -82,6 +88,10 @@ class ResnapshotIT {
       exec(target, "UPDATE sales_order SET freight = 999.99 WHERE id BETWEEN 10300 AND 10349");
       exec(target, "DELETE FROM sales_order_line WHERE order_id = 10350");
       exec(target, "DELETE FROM sales_order WHERE id = 10350");
+      // rows Ferry wrote once (a version below the re-snapshot) that the legacy tables no longer hold
+      exec(target, "INSERT INTO sales_order (id, freight, ferry_version) VALUES (99001, 1.00, 2)");
+      exec(target, "INSERT INTO sales_order_line (order_id, product_id, unit_price, quantity, discount, ferry_version) "
+          + "VALUES (99001, 1, 1.00, 1, 0, 2), (10351, 1, 1.00, 1, 0, 2)");
 
       final String id = Resnapshot.request(config.connector(), List.of("public.orders", "public.order_details"),
           new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
@@ -95,6 +105,10 @@ class ResnapshotIT {
         assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE order_id = 10350"))
             .as("lines lost from the target").isEqualTo(count(legacy,
                 "SELECT count(*) FROM order_details WHERE order_id = 10350"));
+        assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE product_id = 1 AND order_id IN "
+            + "(99001, 10351)")).as("lines the legacy database does not hold").isZero();
+        assertThat(count(target, "SELECT count(*) FROM sales_order WHERE id = 99001"))
+            .as("an order the legacy database does not hold").isZero();
       });
       assertThat(sumOfFreight(target, "sales_order", "id")).isEqualTo(sumOfFreight(legacy, "orders", "order_id"));
       assertThat(RowCounts.of(legacy, target).match()).isTrue();

@@ -7,6 +7,7 @@ import dev.ferry.schemas.CommitMarker;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.HeaderKeys;
+import dev.ferry.schemas.SnapshotSweep;
 import dev.ferry.schemas.SourcePosition;
 import dev.ferry.schemas.TransactionMarker;
 import dev.ferry.schemas.TransactionStatus;
@@ -74,6 +75,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private final Producer<byte[], byte[]> producer;
   private final FerryTopics topics;
   private final String debeziumTransactionTopic;
+  private final String debeziumNotificationTopic;
   private final HeaderKeys headerKeys;
   private final List<String> cdcTopics;
   private final ChangeEventConverter converter = new ChangeEventConverter();
@@ -87,13 +89,18 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
    * snapshot sends its rows without a log position; they are stamped with this one ({@link #stamped}).
    */
   private long position;
+  /** The consistent position of the initial snapshot's rows, once one came; -1 before. */
+  private long snapshotPosition = -1;
+  private SnapshotEnds snapshotEnds = new SnapshotEnds();
 
   /** @param producer a transactional producer, its transactions initialised */
   ChangePublisher(final Producer<byte[], byte[]> producer, final FerryTopics topics,
-      final String debeziumTransactionTopic, final HeaderKeys headerKeys, final List<String> cdcTopics) {
+      final String debeziumTransactionTopic, final String debeziumNotificationTopic, final HeaderKeys headerKeys,
+      final List<String> cdcTopics) {
     this.producer = producer;
     this.topics = topics;
     this.debeziumTransactionTopic = debeziumTransactionTopic;
+    this.debeziumNotificationTopic = debeziumNotificationTopic;
     this.headerKeys = headerKeys;
     this.cdcTopics = List.copyOf(cdcTopics);
   }
@@ -111,6 +118,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     final Map<Integer, String> deadLettered = new HashMap<>();
     for (int attempt = 1; ; attempt++) {
       final Map<String, Set<TopicPartition>> before = copy(openTransactions);
+      final SnapshotEnds endsBefore = snapshotEnds.copy();
       final List<Sent> sent = new ArrayList<>(records.size());
       try {
         producer.beginTransaction();
@@ -126,6 +134,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
         }
         producer.abortTransaction();
         openTransactions = before;
+        snapshotEnds = endsBefore;
         deadLettered.put(refused.index(), "Kafka refused it as too large");
       } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
         throw new IllegalStateException("Kafka refused the capture's transaction (" + e + "); the capture stops "
@@ -133,6 +142,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       } catch (KafkaException e) {
         abortQuietly();
         openTransactions = before;
+        snapshotEnds = endsBefore;
         if (attempt >= ATTEMPTS) {
           throw new IllegalStateException("Kafka did not take a batch of change events after " + attempt
               + " tries; the capture stops without advancing its position, so nothing is lost: " + e, e);
@@ -162,6 +172,13 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, bytes(marker.getTxId()),
           topics.transactions().valueSerde().serializer().serialize(topic, marker))), false));
       onTransactionMarker(marker, index, sent);
+      return;
+    }
+    if (record.topic().equals(debeziumNotificationTopic)) {
+      final SnapshotEnds.Ended ended = snapshotEnds.onNotification(value, position, snapshotPosition);
+      if (ended != null) {
+        markSnapshotEnd(ended, index, sent);
+      }
       return;
     }
     final ChangeEvent change = stamped(converter.change((Struct) record.key(), value));
@@ -213,6 +230,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       source.setLsn(Math.max(source.getLsn(), position));
     } else if (source.getSnapshot()) {
       position = Math.max(position, source.getLsn());
+      snapshotPosition = source.getLsn();
     }
     return change;
   }
@@ -250,6 +268,37 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
           .build();
       sent.add(new Sent(index, producer.send(new ProducerRecord<>(tp.topic(), tp.partition(),
           bytes("commit:" + marker.getTxId()), topics.changeSerde().encode(tp.topic(), commit))), false));
+    }
+  }
+
+  /**
+   * Writes a sweep marker into every partition of the CDC topic of each table the snapshot covered, behind the
+   * snapshot's rows there ({@link SnapshotEnds}). A table this capture does not write (not captured) is skipped.
+   */
+  private void markSnapshotEnd(final SnapshotEnds.Ended ended, final int index, final List<Sent> sent) {
+    final List<String> tables = ended.tables().stream().filter(t -> cdcTopics.contains(topics.cdc(t).name())).toList();
+    if (tables.isEmpty()) {
+      return;
+    }
+    LOG.info("{} of {} ended; rows Ferry wrote below version {} that it did not read again are to be removed "
+        + "from the target (sweep {})", ended.kind().toLowerCase(java.util.Locale.ROOT), tables, ended.version(),
+        ended.id());
+    final long now = System.currentTimeMillis();
+    for (final String table : tables) {
+      final String topic = topics.cdc(table).name();
+      final int partitions = partitionCount(topic);
+      final int dot = table.indexOf('.');
+      for (int p = 0; p < partitions; p++) {
+        final ChangeEvent marker = ChangeEvent.newBuilder()
+            .setOp(ChangeOp.SWEEP)
+            .setSource(SourcePosition.newBuilder().setDatabase("").setSchema$(table.substring(0, dot))
+                .setTable(table.substring(dot + 1)).setLsn(ended.version()).setSnapshot(false).setTsMs(now).build())
+            .setKey(List.of())
+            .setSweep(new SnapshotSweep(ended.id(), tables, ended.version(), p, partitions))
+            .build();
+        sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, p, bytes("sweep:" + ended.id()),
+            topics.changeSerde().encode(topic, marker))), false));
+      }
     }
   }
 

@@ -186,6 +186,11 @@ public record ConnectorConfig(
     p.put("heartbeat.interval.ms", String.valueOf(heartbeatInterval.toMillis()));
     p.put("heartbeat.action.query", "SELECT pg_logical_emit_message(true, '" + HEARTBEAT_PREFIX + "', '')");
     p.put("message.prefix.exclude.list", HEARTBEAT_PREFIX);
+    // snapshot progress comes to the capture in the queue of changes, in stream order (SnapshotEnds): the end of
+    // a snapshot is marked behind its rows, and the sink removes what the snapshot no longer holds. The capture
+    // reads these records and never writes them to Kafka
+    p.put("notification.enabled.channels", "sink");
+    p.put("notification.sink.topic.name", debeziumNotificationTopic());
     if (takesResnapshots()) {
       // a re-snapshot on request (ferry resnapshot) is Debezium's incremental snapshot: started by a signal on a
       // Kafka topic, read in chunks while the stream goes on, watermarked with pg_current_snapshot() (read.only), so
@@ -224,6 +229,11 @@ public record ConnectorConfig(
    */
   public String signalTopic() {
     return kafka.topicPrefix() + ".connector-signals";
+  }
+
+  /** Debezium's name for the topic of its notifications (snapshot progress), read by the capture, never written. */
+  String debeziumNotificationTopic() {
+    return name + ".notifications";
   }
 
   /** Debezium's name for the transaction-metadata topic of this capture. */

@@ -39,11 +39,12 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
     final String group = in.union(1) ? in.string() : null;
     final int groupSize = in.readInt();
     final int groupIndex = in.readInt();
+    final SnapshotSweep sweep = in.union(1) ? in.sweep() : null;
     if (in.pos != in.end) {
       throw new IllegalArgumentException((in.end - in.pos) + " bytes left after an ApplyRecord");
     }
     return new ApplyRecord(table, OPS[op], key, row, version, sourceTable, sourceTxId, sourceTsMs, group, groupSize,
-        groupIndex);
+        groupIndex, sweep);
   }
 
   /**
@@ -75,6 +76,9 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
     }
     final int groupSize = in.readInt();
     final int groupIndex = in.readInt();
+    if (in.union(1)) {
+      in.sweep(); // rare (one per snapshot, table and partition): the sink unpacks such a record
+    }
     if (in.pos != in.end) {
       throw new IllegalArgumentException((in.end - in.pos) + " bytes left after an ApplyRecord");
     }
@@ -181,15 +185,7 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
     List<ColumnValue> columns(final List<ColumnValue> shared) {
       ArrayList<ColumnValue> out = null;
       long count;
-      while ((count = readLong()) != 0) {
-        if (count < 0) {
-          count = -count;
-          readLong(); // the block's size in bytes, for skipping; not needed to read it
-        }
-        if (count > end - pos) {
-          // every column takes at least a byte: a larger count is corrupt, and must not size a list
-          throw new IllegalArgumentException(count + " columns past the end of an ApplyRecord");
-        }
+      while ((count = block("columns")) != 0) {
         if (out == null) {
           out = new ArrayList<>((int) count);
         } else {
@@ -200,6 +196,35 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
         }
       }
       return out == null ? new ArrayList<>(0) : out;
+    }
+
+    /**
+     * The item count of the next block of an array (0 at its end), its byte size skipped where given. Every item
+     * takes at least a byte, so a larger count is corrupt and must not size a list.
+     */
+    private long block(final String items) {
+      long count = readLong();
+      if (count < 0) {
+        count = -count;
+        readLong(); // the block's size in bytes, for skipping; not needed to read it
+      }
+      if (count > end - pos) {
+        throw new IllegalArgumentException(count + " " + items + " past the end of an ApplyRecord");
+      }
+      return count;
+    }
+
+    /** A {@link SnapshotSweep}: id, tables, version, partition, partitions. */
+    SnapshotSweep sweep() {
+      final String id = string();
+      final List<String> tables = new ArrayList<>();
+      long count;
+      while ((count = block("tables")) != 0) {
+        for (long i = 0; i < count; i++) {
+          tables.add(string());
+        }
+      }
+      return new SnapshotSweep(id, tables, readLong(), readInt(), readInt());
     }
 
     /** An {@link ApplyOp}'s index, checked. */
@@ -225,14 +250,7 @@ final class ApplyRecordReader implements AvroSerde.DirectReader<ApplyRecord> {
       final Shapes shapes = identifiers.shapes;
       int n = 0;
       long count;
-      while ((count = readLong()) != 0) {
-        if (count < 0) {
-          count = -count;
-          readLong();
-        }
-        if (count > end - pos) {
-          throw new IllegalArgumentException(count + " columns past the end of an ApplyRecord");
-        }
+      while ((count = block("columns")) != 0) {
         for (long i = 0; i < count; i++) {
           shapes.name(n++, identifier());
           skipValue();

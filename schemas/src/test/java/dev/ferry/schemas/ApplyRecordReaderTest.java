@@ -72,11 +72,15 @@ class ApplyRecordReaderTest {
       row.add(new ColumnValue("col_" + random.nextInt(30), value(random),
           random.nextBoolean() ? null : List.of("decimal", "date", "json").get(random.nextInt(3))));
     }
-    final boolean delete = random.nextInt(5) == 0;
-    return new ApplyRecord("tbl_" + random.nextInt(3), delete ? ApplyOp.DELETE : ApplyOp.UPSERT, key,
-        delete ? null : row, random.nextLong(), "public.src", random.nextBoolean() ? null : "tx" + random.nextInt(),
-        random.nextLong(), random.nextBoolean() ? null : "g/" + random.nextInt(), 1 + random.nextInt(9),
-        random.nextInt(9));
+    final int kind = random.nextInt(10);
+    final boolean delete = kind < 2;
+    final boolean sweep = kind == 2;
+    return new ApplyRecord("tbl_" + random.nextInt(3), sweep ? ApplyOp.SWEEP : delete ? ApplyOp.DELETE : ApplyOp.UPSERT,
+        sweep ? new ArrayList<>() : key, delete || sweep ? null : row, random.nextLong(), "public.src",
+        random.nextBoolean() ? null : "tx" + random.nextInt(), random.nextLong(),
+        random.nextBoolean() ? null : "g/" + random.nextInt(), 1 + random.nextInt(9), random.nextInt(9),
+        sweep ? new SnapshotSweep("s" + random.nextInt(), List.of("tbl_0", "tbl_" + random.nextInt(3)),
+            random.nextLong(), random.nextInt(3), 3) : null);
   }
 
   @Test

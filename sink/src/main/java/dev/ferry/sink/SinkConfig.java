@@ -26,6 +26,8 @@ import java.util.List;
  * @param copyThreshold upserts or deletes of at least this many rows of one table go through COPY and set-based statements
  * @param instanceId this instance's stable name in its consumer group, or empty for none
  * @param writers connections to the target, each writing its share of this instance's partitions
+ * @param sweepsTable table in the target recording where the ends of snapshots have passed
+ * @param snapshotDeletes whether rows a snapshot no longer holds are deleted once it has been applied
  */
 public record SinkConfig(
     KafkaSettings kafka,
@@ -44,7 +46,9 @@ public record SinkConfig(
     Duration parkedTimeout,
     int copyThreshold,
     String instanceId,
-    int writers) {
+    int writers,
+    String sweepsTable,
+    boolean snapshotDeletes) {
 
   /** A configuration with the default tombstone and group settings. */
   public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
@@ -53,7 +57,7 @@ public record SinkConfig(
     this(kafka, jdbcUrl, user, password, groupId, batchSize, versionColumn, offsetsTable, maxRetryBackoff,
         TOMBSTONES_TABLE.defaultValue(), TOMBSTONE_RETENTION.defaultValue(), MAX_GROUP_ROWS.defaultValue(),
         PARKED_TABLE.defaultValue(), PARKED_TIMEOUT.defaultValue(), COPY_THRESHOLD.defaultValue(),
-        INSTANCE_ID.defaultValue(), WRITERS.defaultValue());
+        INSTANCE_ID.defaultValue(), WRITERS.defaultValue(), SWEEPS_TABLE.defaultValue(), SNAPSHOT_DELETES.defaultValue());
   }
 
   private static final String TARGET = "target";
@@ -118,15 +122,25 @@ public record SinkConfig(
           + "with no batch in flight goes to the least loaded writer. Two let the database merge one batch while the "
           + "sink prepares the next; more than the partitions an instance holds is pointless.");
 
+  public static final Setting<String> SWEEPS_TABLE = Setting.string("sink.sweeps-table", SINK, "ferry_sweeps",
+      "Table in the target recording where the end of each snapshot has passed, per partition, so that sink instances "
+          + "agree when all of a snapshot has been applied.");
+  public static final Setting<Boolean> SNAPSHOT_DELETES = Setting.bool("sink.snapshot-deletes", SINK, true,
+      "After a snapshot (the initial one, the one after a lost replication slot, or ferry resnapshot) has been "
+          + "applied, delete the rows of its tables that Ferry wrote before it and it did not hold: rows deleted from "
+          + "the legacy database while nothing captured them. Rows Ferry did not write are never touched. Off: such "
+          + "rows stay, and only a log line says the snapshot is complete.");
+
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
       VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,
-      PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD, INSTANCE_ID, WRITERS);
+      PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD, INSTANCE_ID, WRITERS, SWEEPS_TABLE, SNAPSHOT_DELETES);
 
   public static SinkConfig from(final Config config) {
     return new SinkConfig(KafkaSettings.from(config), config.get(JDBC_URL), config.get(USER), config.get(PASSWORD),
         config.get(GROUP_ID), config.get(BATCH_SIZE), config.get(VERSION_COLUMN), config.get(OFFSETS_TABLE),
         config.get(MAX_RETRY_BACKOFF), config.get(TOMBSTONES_TABLE), config.get(TOMBSTONE_RETENTION),
         config.get(MAX_GROUP_ROWS), config.get(PARKED_TABLE), config.get(PARKED_TIMEOUT),
-        config.get(COPY_THRESHOLD), config.get(INSTANCE_ID), config.get(WRITERS));
+        config.get(COPY_THRESHOLD), config.get(INSTANCE_ID), config.get(WRITERS), config.get(SWEEPS_TABLE),
+        config.get(SNAPSHOT_DELETES));
   }
 }

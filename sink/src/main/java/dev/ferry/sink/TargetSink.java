@@ -1,6 +1,7 @@
 package dev.ferry.sink;
 
 import dev.ferry.config.Secrets;
+import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.KafkaClients;
@@ -61,6 +62,9 @@ public final class TargetSink implements AutoCloseable {
   private final OffsetStore offsets;
   private final Tombstones tombstones;
   private final ParkedRows parked;
+  private final SnapshotSweeps sweeps;
+  /** Partitions of the apply topic, read by the consumer thread at start: a snapshot's end comes through each. */
+  private volatile int applyPartitions;
   private final AtomicLong parkedNow = new AtomicLong();
   /** Records read but not yet applied: per partition, the tail of a group still being read. */
   private final Map<TopicPartition, List<ApplyTopicRecord>> unfinished = new HashMap<>();
@@ -98,6 +102,7 @@ public final class TargetSink implements AutoCloseable {
     this.offsets = new OffsetStore(dialect, config.offsetsTable(), config.groupId());
     this.tombstones = new Tombstones(dialect, config.tombstonesTable());
     this.parked = new ParkedRows(dialect, config.parkedTable());
+    this.sweeps = new SnapshotSweeps(dialect, config.sweepsTable(), config.versionColumn(), config.snapshotDeletes());
     final Properties c = KafkaClients.properties(config.kafka());
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     if (!config.instanceId().isEmpty()) {
@@ -151,10 +156,12 @@ public final class TargetSink implements AutoCloseable {
         offsets.create(house.connection());
         tombstones.create(house.connection());
         parked.create(house.connection());
+        sweeps.create(house.connection());
         parkedNow.set(parked.count(house.connection()));
         house.connection().commit();
         return null;
       });
+      applyPartitions = consumer.partitionsFor(topics.apply().name()).size();
       consumer.subscribe(List.of(topics.apply().name()), new SeekToStoredOffsets());
       while (running) {
         // also while every writer waits for an unavailable target: that is when an operator looks
@@ -522,12 +529,19 @@ public final class TargetSink implements AutoCloseable {
     }
   }
 
-  private void applyBatch(final Writer w, final List<ApplyTopicRecord> batch,
+  private void applyBatch(final Writer w, final List<ApplyTopicRecord> all,
       final Map<TopicPartition, Long> next) {
+    final List<ApplyTopicRecord> snapshotEnds = all.stream().filter(r -> r.packed().op() == ApplyOp.SWEEP).toList();
+    final List<ApplyTopicRecord> batch = snapshotEnds.isEmpty() ? all
+        : all.stream().filter(r -> r.packed().op() != ApplyOp.SWEEP).toList();
     final int[] parkedInBatch = new int[1];
     final List<BatchWriter.Failure> failures = w.withRetries(() -> {
       final Connection connection = w.connection();
       final List<BatchWriter.Failure> f = w.batches.write(connection, batch, next);
+      // a snapshot's end, behind the rows just written: recorded in their transaction (SnapshotSweeps)
+      for (final ApplyTopicRecord r : snapshotEnds) {
+        sweeps.passed(connection, r.packed().unpack(), r.partition(), applyPartitions);
+      }
       final List<BatchWriter.Failure> refused = new ArrayList<>();
       int newlyParked = 0;
       for (final BatchWriter.Failure x : f) {

@@ -554,7 +554,8 @@ abstract class TargetSinkContract {
   private static SinkConfig copyFrom50(final SinkConfig c) {
     return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), c.password(), c.groupId(), c.batchSize(),
         c.versionColumn(), c.offsetsTable(), c.maxRetryBackoff(), c.tombstonesTable(), c.tombstoneRetention(),
-        c.maxGroupRows(), c.parkedTable(), c.parkedTimeout(), 50, c.instanceId(), c.writers());
+        c.maxGroupRows(), c.parkedTable(), c.parkedTimeout(), 50, c.instanceId(), c.writers(), c.sweepsTable(),
+        c.snapshotDeletes());
   }
 
   @Test
@@ -597,7 +598,8 @@ abstract class TargetSinkContract {
     createParts(env);
     final SinkConfig config = new SinkConfig(env.config().kafka(), env.config().jdbcUrl(), env.config().user(), "",
         env.config().groupId(), 1000, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1),
-        "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", Duration.ofSeconds(3), 500, "", 2);
+        "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", Duration.ofSeconds(3), 500, "", 2, "ferry_sweeps",
+        true);
     send(env, List.of(part(1, 10), part(2, 99)));
     try (TargetSink sink = new TargetSink(config).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "parked == 2", () -> sink.parked() == 2);

@@ -1,5 +1,13 @@
 package dev.ferry.processor;
 
+import dev.ferry.processor.mapping.Mapping;
+import dev.ferry.processor.mapping.TableMapping;
+import dev.ferry.schemas.ApplyOp;
+import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.SnapshotSweep;
+import java.util.HashMap;
+import java.util.Map;
+
 import dev.ferry.processor.mapping.ConversionException;
 import dev.ferry.processor.mapping.RowMapper;
 import dev.ferry.processor.mapping.StagedNaturalKeys;
@@ -42,13 +50,26 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
   private final RowMapper mapper;
   private final FerryTopics topics;
   private final String mappingVersion;
+  /** The target table of each legacy table, where no other legacy table writes it too (see {@link #sweep}). */
+  private final Map<String, String> sweepable;
   private ProcessorContext<String, Object> context;
   private dev.ferry.processor.mapping.NaturalKeys naturalKeys;
 
-  GroupMapper(final RowMapper mapper, final FerryTopics topics, final String mappingVersion) {
+  GroupMapper(final RowMapper mapper, final FerryTopics topics, final Mapping mapping) {
     this.mapper = mapper;
     this.topics = topics;
-    this.mappingVersion = mappingVersion;
+    this.mappingVersion = mapping.version();
+    final Map<String, Long> writers = mapping.tables().stream()
+        .collect(Collectors.groupingBy(TableMapping::targetTable, Collectors.counting()));
+    this.sweepable = new HashMap<>();
+    for (final TableMapping t : mapping.tables()) {
+      if (writers.get(t.targetTable()) == 1) {
+        sweepable.put(t.sourceTable(), t.targetTable());
+      } else {
+        LOG.warn("{} is written from {} legacy tables: a snapshot of {} will not remove rows from it (they may be "
+            + "another table's)", t.targetTable(), writers.get(t.targetTable()), t.sourceTable());
+      }
+    }
   }
 
   @Override
@@ -69,6 +90,10 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
       return;
     }
     final ChangeGroup group = record.value().group();
+    if (group.getChanges().size() == 1 && group.getChanges().get(0).getOp() == ChangeOp.SWEEP) {
+      sweep(record, group.getChanges().get(0));
+      return;
+    }
     final StagedNaturalKeys keys = new StagedNaturalKeys(naturalKeys);
     final List<Outcome> outcomes = new ArrayList<>(group.getChanges().size());
     for (final ChangeEvent e : group.getChanges()) {
@@ -103,6 +128,31 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
       context.forward(new Record<>(group.getHeaderKey(), (Object) row, record.timestamp()),
           ProcessorTopology.APPLY_SINK);
     }
+  }
+
+  /**
+   * The end of a snapshot, as it passed this partition: one apply record per target table of the legacy table it
+   * came through, sent to every apply partition (the topology's partitioner), so that each partition of the sink
+   * knows that everything this task sent it before is there. Each carries every target table the snapshot covered,
+   * so the sink knows how many markers make it whole. A target table that several legacy tables write is left
+   * out: rows the snapshot did not write there may be another legacy table's.
+   */
+  private void sweep(final Record<String, Ordered> record, final ChangeEvent e) {
+    final SnapshotSweep marker = e.getSweep();
+    final String target = sweepable.get(e.getSource().getSchema$() + "." + e.getSource().getTable());
+    final List<String> targets = marker.getTables().stream().map(sweepable::get).filter(java.util.Objects::nonNull)
+        .distinct().sorted().toList();
+    if (target == null) {
+      return;
+    }
+    final ApplyRecord r = ApplyRecord.newBuilder().setTable(target).setOp(ApplyOp.SWEEP).setKey(new ArrayList<>())
+        .setVersion(marker.getVersion()).setSourceTable(e.getSource().getSchema$() + "." + e.getSource().getTable())
+        .setSourceTsMs(e.getSource().getTsMs())
+        .setSweep(new SnapshotSweep(marker.getId(), targets, marker.getVersion(), marker.getPartition(),
+            marker.getPartitions()))
+        .build();
+    context.forward(new Record<>("sweep:" + marker.getId(), (Object) r, record.timestamp()),
+        ProcessorTopology.APPLY_SINK);
   }
 
   /**

@@ -69,8 +69,9 @@ public final class ProcessorTopology {
     t.addProcessor(TRANSACTIONS, () -> new TransactionAssembler(order, config.transactionTimeout(), time), DEDUP);
     t.addProcessor(HEADER_DETAIL, () -> new HeaderDetailBuffer(headerKeys, config.orphanTimeout(),
         config.orphanBufferMax(), config.waitForUnseenHeaders(), time), TRANSACTIONS);
-    t.addProcessor(MAP, () -> new GroupMapper(mapper, topics, version), HEADER_DETAIL);
-    t.addSink(APPLY_SINK, topics.apply().name(), new StringSerializer(), topics.apply().valueSerde().serializer(), MAP);
+    t.addProcessor(MAP, () -> new GroupMapper(mapper, topics, config.mapping()), HEADER_DETAIL);
+    t.addSink(APPLY_SINK, topics.apply().name(), new StringSerializer(), topics.apply().valueSerde().serializer(),
+        new SweepToEveryPartition(), MAP);
     t.addSink(DEAD_LETTER_SINK, topics.deadLetter().name(), new StringSerializer(),
         topics.deadLetter().valueSerde().serializer(), DECODE, MAP);
 

@@ -169,6 +169,25 @@ final class TopologyFixture implements AutoCloseable {
     input("public." + table).pipeInput("commit:" + txId, topics.changeSerde().encode(topic, marker));
   }
 
+  /**
+   * The end of a snapshot as the connector writes it into {@code table}'s topic: over {@code tables}, at {@code
+   * version}, written at {@code writtenAtMs} (wall-clock time, not a source commit time).
+   */
+  void sweep(final String table, final String id, final List<String> tables, final long version,
+      final long writtenAtMs) {
+    final String topic = topics.cdc("public." + table).name();
+    final ChangeEvent marker = ChangeEvent.newBuilder().setOp(ChangeOp.SWEEP)
+        .setSource(SourcePosition.newBuilder().setDatabase("").setSchema$("public").setTable(table).setLsn(version)
+            .setSnapshot(false).setTsMs(writtenAtMs).build())
+        .setKey(List.of()).setSweep(new dev.ferry.schemas.SnapshotSweep(id, tables, version, 0, 1)).build();
+    input("public." + table).pipeInput("sweep:" + id, topics.changeSerde().encode(topic, marker));
+  }
+
+  /** The source commit time the next writes carry, epoch ms. */
+  long sourceTimeMs() {
+    return sourceTimeMs;
+  }
+
   /** Everything on the apply topic so far, as compact strings. */
   List<String> applied() {
     final List<String> out = new ArrayList<>();

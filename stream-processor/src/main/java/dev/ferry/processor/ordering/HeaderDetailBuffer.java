@@ -95,6 +95,10 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   @Override
   public void process(final Record<String, ChangeGroup> record) {
     final ChangeGroup group = record.value();
+    if (group.getChanges().size() == 1 && group.getChanges().get(0).getOp() == ChangeOp.SWEEP) {
+      context.forward(record.withValue((Ordered) new Ordered.Ready(group)));
+      return;
+    }
     final String parent = group.getHeaderTable();
     if (waitForUnseen && parent != null && writesDetails(group) && !writesHeader(group, parent)
         && headers.get(indexKey(parent, group.getHeaderKey())) == null) {

@@ -86,6 +86,13 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   @Override
   public void process(final Record<String, ChangeEvent> record) {
     final ChangeEvent e = record.value();
+    if (e.getOp() == ChangeOp.SWEEP) {
+      // the end of a snapshot, behind its rows in this partition: on at once, and not input time (it carries the
+      // wall-clock time it was written at)
+      context.forward(record.withKey("sweep:" + e.getSweep().getId()).withValue(new ChangeGroup("sweep:"
+          + e.getSweep().getId(), "", null, e.getSource().getLsn(), 0L, new ArrayList<>(List.of(e)))));
+      return;
+    }
     if (e.getOp() != ChangeOp.COMMIT) {
       time.advance(context.taskId(), e.getSource().getTsMs());
     }

@@ -1,0 +1,221 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.SnapshotSweep;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes from the target the rows a snapshot no longer holds: rows deleted from the legacy database while
+ * nothing captured them (a lost replication slot), or rows the target has that the legacy table never had.
+ *
+ * <p>A snapshot writes every row its legacy table holds at a version at or above its sweep version, and every
+ * change after it is above too ({@code RowVersion}). So once everything before the snapshot's end marker has been
+ * applied, a row of its tables that Ferry wrote below that version was not in the snapshot: it is gone from the
+ * legacy table and is deleted here. Rows Ferry did not write (no version) are never touched.
+ *
+ * <p><b>Barrier.</b> The marker reaches every apply partition once from each CDC partition, for each target table
+ * the snapshot covered. Each arrival is recorded in the sweeps table, in the transaction that applies the records
+ * before it and stores the partition's offset, so a crash neither loses nor doubles one. The arrival that completes
+ * the set deletes, in the same transaction, children first. Sink instances on other machines meet in the same
+ * table: the sweep's head row is locked while an arrival is recorded, so exactly one of them sees the set complete.
+ *
+ * <p>A row that rows of a table outside the snapshot still reference (a foreign key) is kept and counted in a
+ * warning: the set-based delete is refused, and the rows are then deleted one at a time, each in a savepoint.
+ */
+final class SnapshotSweeps {
+  private static final Logger LOG = LoggerFactory.getLogger(SnapshotSweeps.class);
+  private static final String HEAD = "";
+
+  private final TargetDialect dialect;
+  private final String table;
+  private final String versionColumn;
+  private final boolean enabled;
+  private final TableOrder order;
+
+  SnapshotSweeps(final TargetDialect dialect, final String table, final String versionColumn, final boolean enabled) {
+    this.dialect = dialect;
+    this.table = dialect.quote(table);
+    this.versionColumn = dialect.quote(versionColumn);
+    this.enabled = enabled;
+    this.order = new TableOrder(dialect);
+  }
+
+  void create(final Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS " + table + " (sweep_id " + dialect.keyText(200) + " NOT NULL, table_name "
+          + dialect.keyText(128) + " NOT NULL, from_partition int NOT NULL, apply_partition int NOT NULL, "
+          + "removed bigint, at " + dialect.timestampNow() + ", "
+          + "PRIMARY KEY (sweep_id, table_name, from_partition, apply_partition))");
+    }
+  }
+
+  /**
+   * Records that {@code marker} (an apply record of op SWEEP) passed apply partition {@code applyPartition} of
+   * {@code applyPartitions}, in the caller's transaction; when that completes its snapshot's set, deletes.
+   *
+   * @return rows deleted by this call
+   */
+  long passed(final Connection c, final ApplyRecord marker, final int applyPartition, final int applyPartitions)
+      throws SQLException {
+    final SnapshotSweep sweep = marker.getSweep();
+    if (sweep == null || sweep.getTables().isEmpty()) {
+      return 0;
+    }
+    insertIfAbsent(c, sweep.getId(), HEAD, -1, -1);
+    if (finished(c, sweep.getId())) {
+      return 0;
+    }
+    insertIfAbsent(c, sweep.getId(), marker.getTable(), sweep.getPartition(), applyPartition);
+    final long expected = (long) sweep.getTables().size() * sweep.getPartitions() * applyPartitions;
+    final long arrived = arrivals(c, sweep.getId());
+    if (arrived < expected) {
+      return 0;
+    }
+    long removed = 0;
+    if (enabled) {
+      for (final TargetTable t : childrenFirst(c, sweep.getTables())) {
+        final long n = sweep(c, t, sweep.getVersion());
+        removed += n;
+        LOG.info("sweep {}: {} rows of {} were not in the snapshot (Ferry wrote them below version {}) and are "
+            + "gone from the legacy database; deleted", sweep.getId(), n, t.sqlName(dialect), sweep.getVersion());
+      }
+    } else {
+      LOG.info("sweep {} of {} complete; sink.snapshot-deletes is off, so rows the snapshot did not hold stay",
+          sweep.getId(), sweep.getTables());
+    }
+    try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET removed = ? WHERE sweep_id = ? AND "
+        + "table_name = ? AND from_partition = -1 AND apply_partition = -1")) {
+      ps.setLong(1, removed);
+      ps.setString(2, sweep.getId());
+      ps.setString(3, HEAD);
+      ps.executeUpdate();
+    }
+    return removed;
+  }
+
+  private void insertIfAbsent(final Connection c, final String id, final String tableName, final int from,
+      final int to) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(dialect.insertInto(table) + " (sweep_id, table_name, "
+        + "from_partition, apply_partition) VALUES (?, ?, ?, ?) " + dialect.onKeyConflict(List.of("sweep_id",
+        "table_name", "from_partition", "apply_partition")) + " removed = " + dialect.existing("removed"))) {
+      ps.setString(1, id);
+      ps.setString(2, tableName);
+      ps.setInt(3, from);
+      ps.setInt(4, to);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Locks the sweep's head row (arrivals of one sweep are recorded one at a time) and says whether it is done. */
+  private boolean finished(final Connection c, final String id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT removed FROM " + table + " WHERE sweep_id = ? AND "
+        + "table_name = ? AND from_partition = -1 AND apply_partition = -1 FOR UPDATE")) {
+      ps.setString(1, id);
+      ps.setString(2, HEAD);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return false;
+        }
+        rs.getLong(1);
+        return !rs.wasNull();
+      }
+    }
+  }
+
+  private long arrivals(final Connection c, final String id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table + " WHERE sweep_id = ? AND "
+        + "from_partition >= 0")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private List<TargetTable> childrenFirst(final Connection c, final List<String> names) throws SQLException {
+    final Map<TargetTable, Integer> rank = new HashMap<>();
+    for (final String n : names) {
+      final TargetTable t = TargetTable.read(c, n, dialect);
+      rank.put(t, order.rank(c, t));
+    }
+    final List<TargetTable> out = new ArrayList<>(rank.keySet());
+    out.sort(Comparator.comparing((TargetTable t) -> -rank.get(t)).thenComparing(TargetTable::name));
+    return out;
+  }
+
+  /** Deletes {@code t}'s rows below {@code version}: at once, else (a foreign key refused) one by one. */
+  private long sweep(final Connection c, final TargetTable t, final long version) throws SQLException {
+    final Savepoint sp = c.setSavepoint();
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.sqlName(dialect) + " WHERE " + versionColumn
+        + " < ?")) {
+      ps.setLong(1, version);
+      final long n = ps.executeUpdate();
+      c.releaseSavepoint(sp);
+      return n;
+    } catch (SQLException e) {
+      if (DatabaseErrors.isRetried(e) || !DatabaseErrors.isMissingReference(e)) {
+        throw e;
+      }
+      c.rollback(sp);
+      return oneByOne(c, t, version);
+    }
+  }
+
+  private long oneByOne(final Connection c, final TargetTable t, final long version) throws SQLException {
+    final List<String> key = t.primaryKey();
+    final List<Object[]> rows = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + dialect.quotedList(key) + " FROM " + t.sqlName(dialect)
+        + " WHERE " + versionColumn + " < ?")) {
+      ps.setLong(1, version);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          final Object[] values = new Object[key.size()];
+          for (int i = 0; i < values.length; i++) {
+            values[i] = rs.getObject(i + 1);
+          }
+          rows.add(values);
+        }
+      }
+    }
+    long removed = 0;
+    long kept = 0;
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.sqlName(dialect) + " WHERE "
+        + dialect.keyMatch(key, "") + " AND " + versionColumn + " < ?")) {
+      for (final Object[] values : rows) {
+        for (int i = 0; i < values.length; i++) {
+          ps.setObject(i + 1, values[i]);
+        }
+        ps.setLong(values.length + 1, version);
+        final Savepoint sp = c.setSavepoint();
+        try {
+          removed += ps.executeUpdate();
+          c.releaseSavepoint(sp);
+        } catch (SQLException e) {
+          if (DatabaseErrors.isRetried(e) || !DatabaseErrors.isMissingReference(e)) {
+            throw e;
+          }
+          c.rollback(sp);
+          kept++;
+        }
+      }
+    }
+    if (kept > 0) {
+      LOG.warn("{} rows of {} are gone from the legacy database but kept in the target: rows of a table outside the "
+          + "re-snapshot still reference them (foreign key); re-snapshot that table too", kept, t.sqlName(dialect));
+    }
+    return removed;
+  }
+}
