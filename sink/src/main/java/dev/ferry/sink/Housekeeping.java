@@ -67,7 +67,7 @@ final class Housekeeping {
       final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord = new IdentityHashMap<>();
       for (final ParkedRows.Parked p : rows) {
         final ApplyTopicRecord r = new ApplyTopicRecord(p.topic(), p.partition(), p.offset(),
-            p.key(), PackedApplyRecord.read(topics, p.topic(), p.record()), 1);
+            p.key(), PackedApplyRecord.read(topics, p.topic(), p.record()), 1, false);
         records.add(r);
         byRecord.put(r, p);
       }

@@ -8,14 +8,19 @@ import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.RecordError;
+import dev.ferry.schemas.Severity;
 import dev.ferry.schemas.Stage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -67,29 +72,78 @@ final class SinkDeadLetters implements AutoCloseable {
   void refused(final List<BatchWriter.Failure> failures) {
     final List<Future<RecordMetadata>> sent = new ArrayList<>();
     for (final BatchWriter.Failure f : failures) {
-      final ApplyTopicRecord r = f.record();
-      final ApplyRecord value = r.value();
-      final TargetError why = TargetError.of(f.error());
-      // a key the sink would not write is the sink's refusal, not the target's
-      final boolean keyless = f.error() instanceof IncompleteKey;
-      final String rule = keyless ? "sink.key"
-          : "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
-      final DeadLetter letter = DeadLetters.of(Stage.WRITE, r.topic(), r.partition(), r.offset(), keyBytes(r.key()),
-          topics.apply().valueSerde().serializer().serialize(r.topic(), value), value.getSourceTable(),
-          Columns.keyText(value.getKey()), null,
-          List.of(DeadLetters.error(rule, why.field(), why.value() != null ? why.value() : valueOf(value, why.field()),
-              (keyless ? "the sink refused" : "the target refused") + " the row for "
-                  + value.getTable() + ": " + why.message(),
-              resolution(f, keyless))),
-          null);
-      letter.setAttempt(r.attempt());
-      // the database's own message: a batched statement's exception text holds the whole statement
-      LOG.warn("dead letter: {} key {}: {}", value.getTable(), letter.getSourceKey(), why.message());
-      sent.add(producer.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter)));
+      sent.add(send(f.record(), List.of(error(f)), null, 0));
     }
     for (final Future<RecordMetadata> s : sent) {
       acknowledged(s);
     }
+  }
+
+  /**
+   * Sends a dead letter (stage WRITE) for every record of each group the target refused a row of, none of which
+   * was applied ({@link WholeGroups}): the refused rows with the database's error, the others with a {@code
+   * group.refused} error naming the refused rows, followed by their errors (so that a replay selecting by rule or
+   * table sends the whole group back). Each names the group and its size; replayed, the group applies together.
+   *
+   * @throws DeadLetterTopicUnavailable when the topic does not take one
+   */
+  void refusedWhole(final List<WholeGroups.Torn> groups) {
+    final List<Future<RecordMetadata>> sent = new ArrayList<>();
+    for (final WholeGroups.Torn g : groups) {
+      final Map<ApplyTopicRecord, RecordError> refused = new IdentityHashMap<>();
+      g.refused().forEach(f -> refused.put(f.record(), error(f)));
+      final ApplyRecord first = g.refused().get(0).record().value();
+      final String failed = g.refused().stream().map(f -> f.record().value().getTable() + " "
+          + Columns.keyText(f.record().value().getKey()) + " (" + refused.get(f.record()).getRule() + ")")
+          .collect(Collectors.joining(", "));
+      for (final ApplyTopicRecord m : g.members()) {
+        final RecordError own = refused.get(m);
+        final List<RecordError> errors = new ArrayList<>();
+        if (own != null) {
+          errors.add(own);
+        } else {
+          errors.add(new RecordError(DeadLetters.GROUP_REFUSED, first.getSourceTable(),
+              Columns.keyText(first.getKey()), "not applied: it belongs to a group (" + g.group() + ", "
+                  + g.members().size() + " rows) applied whole or not at all, and the target refused " + failed,
+              "fix the refused row or the target constraint, then replay the group's dead letters: they are applied "
+                  + "together", Severity.ERROR));
+          errors.addAll(refused.values());
+        }
+        sent.add(send(m, errors, g.group(), g.members().size()));
+      }
+    }
+    for (final Future<RecordMetadata> s : sent) {
+      acknowledged(s);
+    }
+  }
+
+  /** The error of a record the target (or the sink, for an incomplete key) refused. */
+  private static RecordError error(final BatchWriter.Failure f) {
+    final ApplyRecord value = f.record().value();
+    final TargetError why = TargetError.of(f.error());
+    // a key the sink would not write is the sink's refusal, not the target's
+    final boolean keyless = f.error() instanceof IncompleteKey;
+    final String rule = keyless ? "sink.key"
+        : "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
+    return DeadLetters.error(rule, why.field(), why.value() != null ? why.value() : valueOf(value, why.field()),
+        (keyless ? "the sink refused" : "the target refused") + " the row for " + value.getTable() + ": "
+            + why.message(), resolution(f, keyless));
+  }
+
+  private Future<RecordMetadata> send(final ApplyTopicRecord r, final List<RecordError> errors, final String group,
+      final int groupSize) {
+    final ApplyRecord value = r.value();
+    final DeadLetter letter = DeadLetters.of(Stage.WRITE, r.topic(), r.partition(), r.offset(), keyBytes(r.key()),
+        topics.apply().valueSerde().serializer().serialize(r.topic(), value), value.getSourceTable(),
+        Columns.keyText(value.getKey()), null, errors, null);
+    letter.setAttempt(r.attempt());
+    if (group != null) {
+      letter.setGroup(group);
+      letter.setGroupSize(groupSize);
+    }
+    // the database's own message: a batched statement's exception text holds the whole statement
+    LOG.warn("dead letter: {} key {}: {}", value.getTable(), letter.getSourceKey(), errors.get(0).getMessage());
+    return producer.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter));
   }
 
   /**

@@ -63,6 +63,7 @@ public final class TargetSink implements AutoCloseable {
   private final Tombstones tombstones;
   private final ParkedRows parked;
   private final SnapshotSweeps sweeps;
+  private final WholeGroups wholeGroups;
   /** Partitions of the apply topic, read by the consumer thread at start: a snapshot's end comes through each. */
   private volatile int applyPartitions;
   private final AtomicLong parkedNow = new AtomicLong();
@@ -102,6 +103,7 @@ public final class TargetSink implements AutoCloseable {
     this.offsets = new OffsetStore(dialect, config.offsetsTable(), config.groupId());
     this.tombstones = new Tombstones(dialect, config.tombstonesTable());
     this.parked = new ParkedRows(dialect, config.parkedTable());
+    this.wholeGroups = new WholeGroups(config.kafka().relations());
     this.sweeps = new SnapshotSweeps(dialect, config.sweepsTable(), config.versionColumn(), config.snapshotDeletes());
     final Properties c = KafkaClients.properties(config.kafka());
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -434,10 +436,11 @@ public final class TargetSink implements AutoCloseable {
   /**
    * Whether {@code r} closes what the sink must apply together. A record replayed from a dead letter (a second
    * try or later) comes alone, so it is a group of its own whatever group it was written in: waiting for the rest
-   * of that group, long applied, would hold its partition forever.
+   * of that group, long applied, would hold its partition forever. Unless it was dead-lettered with its whole group
+   * ({@link WholeGroups}; the replay marks it): the whole group comes back, in order, and applies together.
    */
   private static boolean endsGroup(final ApplyTopicRecord r) {
-    return r.packed().endsGroup() || r.attempt() > 1;
+    return r.packed().endsGroup() || r.attempt() > 1 && !r.replayedWithGroup();
   }
 
   /**
@@ -465,7 +468,7 @@ public final class TargetSink implements AutoCloseable {
           deadLettered = r.offset();
         } else {
           list.add(new ApplyTopicRecord(tp.topic(), r.partition(), r.offset(), r.key(), packed,
-              DeadLetters.attempt(r.headers())));
+              DeadLetters.attempt(r.headers()), DeadLetters.replayGroup(r.headers()) != null));
         }
       }
       int complete = list.size();
@@ -535,9 +538,19 @@ public final class TargetSink implements AutoCloseable {
     final List<ApplyTopicRecord> batch = snapshotEnds.isEmpty() ? all
         : all.stream().filter(r -> r.packed().op() != ApplyOp.SWEEP).toList();
     final int[] parkedInBatch = new int[1];
+    final int[] refusedWithGroup = new int[1];
     final List<BatchWriter.Failure> failures = w.withRetries(() -> {
       final Connection connection = w.connection();
-      final List<BatchWriter.Failure> f = w.batches.write(connection, batch, next);
+      List<BatchWriter.Failure> f = w.batches.write(connection, batch, next);
+      // a group under a relation applies whole or not at all: the batch is written again without a group the
+      // target refused a row of (each round leaves out at least one more group, so this ends)
+      final List<WholeGroups.Torn> torn = new ArrayList<>();
+      for (List<WholeGroups.Torn> more = wholeGroups.torn(batch, permanent(f)); !more.isEmpty();
+          more = wholeGroups.torn(batch, permanent(f))) {
+        torn.addAll(more);
+        connection.rollback();
+        f = w.batches.write(connection, WholeGroups.without(batch, torn), next);
+      }
       // a snapshot's end, behind the rows just written: recorded in their transaction (SnapshotSweeps)
       for (final ApplyTopicRecord r : snapshotEnds) {
         sweeps.passed(connection, r.packed().unpack(), r.partition(), applyPartitions);
@@ -557,16 +570,26 @@ public final class TargetSink implements AutoCloseable {
       if (!refused.isEmpty()) {
         deadLetters.refused(refused);
       }
+      if (!torn.isEmpty()) {
+        deadLetters.refusedWhole(torn);
+      }
       connection.commit();
       parkedNow.addAndGet(newlyParked);
       parkedInBatch[0] = newlyParked;
+      refusedWithGroup[0] = torn.stream().mapToInt(t -> t.members().size()).sum();
       return refused;
     });
-    applied.addAndGet(batch.size() - failures.size() - parkedInBatch[0]);
-    failed.addAndGet(failures.size());
+    final int notApplied = failures.size() + refusedWithGroup[0];
+    applied.addAndGet(batch.size() - notApplied - parkedInBatch[0]);
+    failed.addAndGet(notApplied);
     if (!batch.isEmpty()) {
       lastSourceTsMs.set(batch.get(batch.size() - 1).packed().sourceTsMs());
     }
+  }
+
+  /** The refusals among {@code failures} that are for good: not a row waiting for the row it references. */
+  private static List<BatchWriter.Failure> permanent(final List<BatchWriter.Failure> failures) {
+    return failures.stream().filter(x -> !x.waitsForReferencedRow()).toList();
   }
 
   /** On assignment, continue exactly after what the target has committed. */

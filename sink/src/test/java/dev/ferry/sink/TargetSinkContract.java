@@ -618,6 +618,54 @@ abstract class TargetSinkContract {
     assertThat(d.getErrors().get(0).getMessage()).contains("part_item_id_fkey");
   }
 
+  /**
+   * A group under a relation (an item with its parts, from one transaction) is all or nothing in the target: the
+   * target refuses the item (a check), so neither the item nor its parts are applied, all three go to the
+   * dead-letter topic naming the group, and another group in the same batch applies. Replayed after the fix, the
+   * three come back together and apply. (Before: the item alone was dead-lettered, and its parts were parked
+   * waiting for it and dead-lettered one by one after sink.parked-timeout.)
+   */
+  @Test
+  void aGroupUnderARelationWhoseRowTheTargetRefusesIsDeadLetteredWholeAndReplayedWhole() throws Exception {
+    final Env env = env("sink_whole");
+    createParts(env);
+    final KafkaSettings k = env.config().kafka();
+    final SinkConfig c = env.config();
+    final SinkConfig config = new SinkConfig(new KafkaSettings(k.bootstrapServers(), k.registryUrl(), k.topicPrefix(),
+        k.partitions(), k.replicationFactor(), List.of(dev.ferry.schemas.Relation.parse(
+            "public.part(item_id) -> public.item(id)"))), c.jdbcUrl(), c.user(), "", c.groupId(), 1000,
+        "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000,
+        "ferry_parked", Duration.ofSeconds(3), 500, "", 1, "ferry_sweeps", true);
+    send(env, List.of(grouped(item(20, -1, 50), "tx9/20", 0, 3), grouped(part(21, 20), "tx9/20", 1, 3),
+        grouped(part(22, 20), "tx9/20", 2, 3),
+        grouped(item(30, 3, 50), "tx9/30", 0, 2), grouped(part(31, 30), "tx9/30", 1, 2)));
+    try (TargetSink sink = new TargetSink(config).start()) {
+      SinkWait.until(sink, "5 records applied or dead-lettered", () -> sink.applied() + sink.failed() >= 5);
+      assertThat(count(env, "id = 30")).isEqualTo(1);
+      assertThat(countParts(env)).isEqualTo(1);
+      assertThat(count(env, "id = 20")).isZero();
+      assertThat(sink.failed()).isEqualTo(3);
+      assertThat(sink.parked()).isZero();
+      final List<DeadLetter> letters = readDeadLetters(env, 3);
+      assertThat(letters).hasSize(3).allSatisfy(d -> {
+        assertThat(d.getGroup()).isEqualTo("tx9/20");
+        assertThat(d.getGroupSize()).isEqualTo(3);
+      });
+      assertThat(letters).extracting(d -> d.getSourceTable() + " " + d.getSourceKey() + " "
+          + d.getErrors().get(0).getRule()).containsExactly("public.item 20 sink." + checkViolationState(),
+          "public.part 21 group.refused", "public.part 22 group.refused");
+
+      execute(env.db(), "ALTER TABLE item DROP CONSTRAINT item_qty_check");
+      final DeadLetterReplay.Summary done = new DeadLetterReplay(config).run(new DeadLetterReplay.Options(
+          Set.of("sink." + checkViolationState()), Set.of(), false, false),
+          new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(done.replayed()).isEqualTo(3);
+      SinkWait.until(sink, "the group applied", () -> count(env, "id = 20 AND qty = -1") == 1 && countParts(env) == 3);
+      assertThat(sink.failed()).isEqualTo(3);
+      assertThat(sink.parked()).isZero();
+    }
+  }
+
   private void createParts(final Env env) throws Exception {
     execute(env.db(), "CREATE TABLE part (id int PRIMARY KEY, item_id int NOT NULL, ferry_version bigint NOT NULL, "
         + "CONSTRAINT part_item_id_fkey FOREIGN KEY (item_id) REFERENCES item (id))");

@@ -1,0 +1,81 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.Relation;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A group under a relation (an order with its lines, from one source transaction) reaches the target whole or
+ * not at all, in the sink as in the processor: when the target refuses one of its rows for good (a constraint),
+ * none of its rows is applied, and all of them go to the dead-letter topic together, naming the group
+ * ({@link SinkDeadLetters#refusedWhole}); replayed, they come back as a group and apply together.
+ *
+ * <p>A group is held to this when its records are all in the batch (a group larger than {@code
+ * sink.max-group-rows} is applied in parts anyway) and one of them comes from the child table of a {@code
+ * topics.relations} entry: the rows of one transaction under a header. Other groups apply what the target takes,
+ * as before. A row refused only because a row it references is missing (a foreign key) is parked, not refused,
+ * and does not tear its group.
+ *
+ * <p>Only the refusal path unpacks records, and only those that share the refused record's partition and key (a
+ * group's records share both and are consecutive).
+ */
+final class WholeGroups {
+  private final Set<String> childTables;
+
+  WholeGroups(final List<Relation> relations) {
+    this.childTables = relations.stream().map(Relation::child).collect(Collectors.toSet());
+  }
+
+  /** The records of one group, in batch order, and those of them the target refused. */
+  record Torn(String group, List<ApplyTopicRecord> members, List<BatchWriter.Failure> refused) {
+  }
+
+  /** The groups held whole that {@code refused} (permanent refusals, not parked rows) tore. */
+  List<Torn> torn(final List<ApplyTopicRecord> batch, final List<BatchWriter.Failure> refused) {
+    if (childTables.isEmpty() || refused.isEmpty()) {
+      return List.of();
+    }
+    final Map<String, Torn> torn = new LinkedHashMap<>();
+    for (final BatchWriter.Failure f : refused) {
+      final ApplyRecord value = f.record().value();
+      final String group = value.getGroup();
+      if (group == null || value.getGroupSize() < 2) {
+        continue;
+      }
+      final Torn known = torn.get(group);
+      if (known != null) {
+        known.refused().add(f);
+        continue;
+      }
+      final List<ApplyTopicRecord> members = new ArrayList<>(value.getGroupSize());
+      boolean underRelation = false;
+      for (final ApplyTopicRecord r : batch) {
+        if (r.partition() == f.record().partition() && Objects.equals(r.key(), f.record().key())
+            && r.topic().equals(f.record().topic())) {
+          final ApplyRecord v = r.value();
+          if (group.equals(v.getGroup())) {
+            members.add(r);
+            underRelation |= childTables.contains(v.getSourceTable());
+          }
+        }
+      }
+      if (underRelation && members.size() == value.getGroupSize()) {
+        torn.put(group, new Torn(group, members, new ArrayList<>(List.of(f))));
+      }
+    }
+    return List.copyOf(torn.values());
+  }
+
+  /** {@code batch} without the records of {@code torn}. */
+  static List<ApplyTopicRecord> without(final List<ApplyTopicRecord> batch, final List<Torn> torn) {
+    final Set<ApplyTopicRecord> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    torn.forEach(t -> out.addAll(t.members()));
+    return batch.stream().filter(r -> !out.contains(r)).toList();
+  }
+}
