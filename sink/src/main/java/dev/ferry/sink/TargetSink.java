@@ -1,8 +1,6 @@
 package dev.ferry.sink;
 
 import dev.ferry.config.Secrets;
-import dev.ferry.schemas.ApplyOp;
-import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.PackedApplyRecord;
@@ -25,12 +23,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -63,12 +59,12 @@ public final class TargetSink implements AutoCloseable {
   private final Tombstones tombstones;
   private final ParkedRows parked;
   private final SnapshotSweeps sweeps;
-  private final WholeGroups wholeGroups;
+  private final BatchApply batchApply;
+  private final CompleteGroups groups;
   /** Partitions of the apply topic, read by the consumer thread at start: a snapshot's end comes through each. */
   private volatile int applyPartitions;
   private final AtomicLong parkedNow = new AtomicLong();
   /** Records read but not yet applied: per partition, the tail of a group still being read. */
-  private final Map<TopicPartition, List<ApplyTopicRecord>> unfinished = new HashMap<>();
   /** Values as bytes: each is read into a {@link PackedApplyRecord}, without decoding its row. */
   private final KafkaConsumer<String, byte[]> consumer;
   private final SinkDeadLetters deadLetters;
@@ -77,7 +73,6 @@ public final class TargetSink implements AutoCloseable {
   private final Thread thread;
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
-  private final AtomicLong lastSourceTsMs = new AtomicLong();
   private final AtomicLong brokenTargetRetries = new AtomicLong();
   /** Its figures over JMX while it runs; null before the start or where the name was taken. */
   private volatile SinkMetrics metrics;
@@ -103,7 +98,6 @@ public final class TargetSink implements AutoCloseable {
     this.offsets = new OffsetStore(dialect, config.offsetsTable(), config.groupId());
     this.tombstones = new Tombstones(dialect, config.tombstonesTable());
     this.parked = new ParkedRows(dialect, config.parkedTable());
-    this.wholeGroups = new WholeGroups(config.kafka().relations());
     this.sweeps = new SnapshotSweeps(dialect, config.sweepsTable(), config.versionColumn(), config.snapshotDeletes());
     final Properties c = KafkaClients.properties(config.kafka());
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -128,6 +122,9 @@ public final class TargetSink implements AutoCloseable {
     this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     this.deadLetters = new SinkDeadLetters(config.kafka(), topics);
     this.backoff = new Backoff(config.maxRetryBackoff(), () -> running);
+    this.batchApply = new BatchApply(topics, parked, deadLetters, sweeps, new WholeGroups(config.kafka().relations()),
+        () -> applyPartitions, applied, failed, parkedNow);
+    this.groups = new CompleteGroups(topics, deadLetters, backoff, failed, config.maxGroupRows());
     this.housekeeping = new Housekeeping(config, topics, parked, tombstones, deadLetters, applied, failed, parkedNow);
     this.thread = new Thread(this::run, "ferry-sink-" + config.groupId());
     this.writers = new Writer[config.writers()];
@@ -267,7 +264,7 @@ public final class TargetSink implements AutoCloseable {
       pending.addLast(new Task(partitions, batch == null ? 0 : batch.batch().size(), executor.submit(() -> {
         try {
           if (batch != null) {
-            applyBatch(this, batch.batch(), batch.next());
+            batchApply.apply(target, batches, batch.batch(), batch.next());
             inFlightRecords.addAndGet(-batch.batch().size());
           }
           if (index == 0) {
@@ -394,9 +391,7 @@ public final class TargetSink implements AutoCloseable {
       }
       total += l.getAsLong();
     }
-    for (final List<ApplyTopicRecord> tail : unfinished.values()) {
-      total += tail.size();
-    }
+    total += groups.waiting();
     return total;
   }
 
@@ -434,20 +429,8 @@ public final class TargetSink implements AutoCloseable {
   }
 
   /**
-   * Whether {@code r} closes what the sink must apply together. A record replayed from a dead letter (a second
-   * try or later) comes alone, so it is a group of its own whatever group it was written in: waiting for the rest
-   * of that group, long applied, would hold its partition forever. Unless it was dead-lettered with its whole group
-   * ({@link WholeGroups}; the replay marks it): the whole group comes back, in order, and applies together.
-   */
-  private static boolean endsGroup(final ApplyTopicRecord r) {
-    return r.packed().endsGroup() || r.attempt() > 1 && !r.replayedWithGroup();
-  }
-
-  /**
-   * Splits a poll by writer ({@link PartitionHolders#writerFor}), taking per partition everything up to
-   * the end of the last complete group; the tail of a group still being read waits for the next poll. A
-   * group larger than {@code sink.max-group-rows} is applied in parts (with a warning) rather than held
-   * without bound.
+   * Splits a poll by writer ({@link PartitionHolders#writerFor}), taking per partition everything up to the end of
+   * the last complete group ({@link CompleteGroups}).
    */
   private Map<Writer, Prepared> completeGroups(final ConsumerRecords<String, byte[]> records) {
     final Map<Writer, Prepared> byWriter = new HashMap<>();
@@ -457,139 +440,14 @@ public final class TargetSink implements AutoCloseable {
         return already == null ? 0 : already.batch().size();
       })];
       final Prepared prepared = byWriter.computeIfAbsent(writer, w -> new Prepared(new ArrayList<>(), new HashMap<>()));
-      final List<ApplyTopicRecord> batch = prepared.batch();
-      final Map<TopicPartition, Long> next = prepared.next();
-      final List<ApplyTopicRecord> list =
-          new ArrayList<>(unfinished.getOrDefault(tp, List.of()));
-      long deadLettered = -1;
-      for (final ConsumerRecord<String, byte[]> r : records.records(tp)) {
-        final PackedApplyRecord packed = readOrDeadLetter(r);
-        if (packed == null) {
-          deadLettered = r.offset();
-        } else {
-          list.add(new ApplyTopicRecord(tp.topic(), r.partition(), r.offset(), r.key(), packed,
-              DeadLetters.attempt(r.headers()), DeadLetters.replayGroup(r.headers()) != null));
-        }
-      }
-      int complete = list.size();
-      while (complete > 0 && !endsGroup(list.get(complete - 1))) {
-        complete--;
-      }
-      if (complete == 0 && list.size() >= config.maxGroupRows()) {
-        LOG.warn("group {} on {} exceeds sink.max-group-rows ({}); applying it in more than one transaction",
-            list.get(0).value().getGroup(), tp, config.maxGroupRows());
-        complete = list.size();
-      }
-      batch.addAll(list.subList(0, complete));
-      if (complete < list.size()) {
-        unfinished.put(tp, new ArrayList<>(list.subList(complete, list.size())));
-      } else {
-        unfinished.remove(tp);
-      }
-      // past a dead-lettered record too when nothing of the partition waits before it: a batch of no rows
-      // then still stores the offset after it, so that a restart does not send its dead letter again
-      final long last = Math.max(complete > 0 ? list.get(complete - 1).offset() : -1,
-          complete == list.size() ? deadLettered : -1);
-      if (last >= 0) {
-        next.put(tp, last + 1);
+      final CompleteGroups.Taken taken = groups.take(tp, records.records(tp));
+      prepared.batch().addAll(taken.records());
+      if (taken.next() >= 0) {
+        prepared.next().put(tp, taken.next());
       }
     }
     byWriter.values().removeIf(p -> p.batch().isEmpty() && p.next().isEmpty());
     return byWriter;
-  }
-
-  /**
-   * The value of {@code r}, packed; null when it is not an apply record (no value, not the wire format,
-   * bytes that do not decode), which then goes to the dead-letter topic with its bytes and the reason,
-   * and the sink goes on. A schema registry that does not answer is not the record's fault: that error
-   * stops the sink instead, and a restart reads the record again. A dead-lettered record's offset is
-   * stored with its partition's next batch, one of no rows when nothing else came with it.
-   * While the dead-letter topic does not take the dead letter, the sink waits and retries, as for an
-   * unavailable target.
-   */
-  private PackedApplyRecord readOrDeadLetter(final ConsumerRecord<String, byte[]> r) {
-    final String why;
-    if (r.value() == null) {
-      why = "it has no value (a Kafka tombstone; deletes travel as apply records with op DELETE)";
-    } else {
-      try {
-        return PackedApplyRecord.read(topics, r.topic(), r.value());
-      } catch (SerializationException e) {
-        why = e.getCause() == null ? e.getMessage() : e.getMessage() + ": " + e.getCause().getMessage();
-      }
-    }
-    long backoffMs = 100;
-    while (true) {
-      try {
-        deadLetters.unreadable(r, why);
-        failed.incrementAndGet();
-        return null;
-      } catch (SinkDeadLetters.DeadLetterTopicUnavailable e) {
-        // as the writers do for the target: wait and try again, the record is not passed over meanwhile
-        LOG.warn("dead-letter topic unavailable ({}); retrying in {} ms", e.getMessage(), backoffMs);
-        backoffMs = backoff.waitBeforeRetry(backoffMs, "the dead-letter topic");
-      }
-    }
-  }
-
-  private void applyBatch(final Writer w, final List<ApplyTopicRecord> all,
-      final Map<TopicPartition, Long> next) {
-    final List<ApplyTopicRecord> snapshotEnds = all.stream().filter(r -> r.packed().op() == ApplyOp.SWEEP).toList();
-    final List<ApplyTopicRecord> batch = snapshotEnds.isEmpty() ? all
-        : all.stream().filter(r -> r.packed().op() != ApplyOp.SWEEP).toList();
-    final int[] parkedInBatch = new int[1];
-    final int[] refusedWithGroup = new int[1];
-    final List<BatchWriter.Failure> failures = w.withRetries(() -> {
-      final Connection connection = w.connection();
-      List<BatchWriter.Failure> f = w.batches.write(connection, batch, next);
-      // a group under a relation applies whole or not at all: the batch is written again without a group the
-      // target refused a row of (each round leaves out at least one more group, so this ends)
-      final List<WholeGroups.Torn> torn = new ArrayList<>();
-      for (List<WholeGroups.Torn> more = wholeGroups.torn(batch, permanent(f)); !more.isEmpty();
-          more = wholeGroups.torn(batch, permanent(f))) {
-        torn.addAll(more);
-        connection.rollback();
-        f = w.batches.write(connection, WholeGroups.without(batch, torn), next);
-      }
-      // a snapshot's end, behind the rows just written: recorded in their transaction (SnapshotSweeps)
-      for (final ApplyTopicRecord r : snapshotEnds) {
-        sweeps.passed(connection, r.packed().unpack(), r.partition(), applyPartitions);
-      }
-      final List<BatchWriter.Failure> refused = new ArrayList<>();
-      int newlyParked = 0;
-      for (final BatchWriter.Failure x : f) {
-        if (x.waitsForReferencedRow()) {
-          final ApplyTopicRecord r = x.record();
-          parked.park(connection, r.topic(), r.partition(), r.offset(), r.key(),
-              topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), x.error().getMessage());
-          newlyParked++;
-        } else {
-          refused.add(x);
-        }
-      }
-      if (!refused.isEmpty()) {
-        deadLetters.refused(refused);
-      }
-      if (!torn.isEmpty()) {
-        deadLetters.refusedWhole(torn);
-      }
-      connection.commit();
-      parkedNow.addAndGet(newlyParked);
-      parkedInBatch[0] = newlyParked;
-      refusedWithGroup[0] = torn.stream().mapToInt(t -> t.members().size()).sum();
-      return refused;
-    });
-    final int notApplied = failures.size() + refusedWithGroup[0];
-    applied.addAndGet(batch.size() - notApplied - parkedInBatch[0]);
-    failed.addAndGet(notApplied);
-    if (!batch.isEmpty()) {
-      lastSourceTsMs.set(batch.get(batch.size() - 1).packed().sourceTsMs());
-    }
-  }
-
-  /** The refusals among {@code failures} that are for good: not a row waiting for the row it references. */
-  private static List<BatchWriter.Failure> permanent(final List<BatchWriter.Failure> failures) {
-    return failures.stream().filter(x -> !x.waitsForReferencedRow()).toList();
   }
 
   /** On assignment, continue exactly after what the target has committed. */
@@ -620,7 +478,7 @@ public final class TargetSink implements AutoCloseable {
       for (final Writer w : writers) {
         w.finishAll();
       }
-      partitions.forEach(unfinished::remove);
+      groups.forget(partitions);
     }
   }
 
@@ -671,7 +529,7 @@ public final class TargetSink implements AutoCloseable {
 
   /** Source time of the last applied change, epoch ms (0 before the first). */
   public long lastSourceTsMs() {
-    return lastSourceTsMs.get();
+    return batchApply.lastSourceTsMs();
   }
 
   /** The error that stopped the sink, or null while it runs or after a clean stop. */

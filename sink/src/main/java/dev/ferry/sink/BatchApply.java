@@ -1,0 +1,120 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.ApplyOp;
+import dev.ferry.schemas.FerryTopics;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Applies one batch of apply records in one target transaction, with everything that belongs in it: the rows
+ * ({@link BatchWriter}), and the offsets after them; a group under a relation whose row the target refused left
+ * out whole ({@link WholeGroups}); rows waiting for a row they reference parked ({@link ParkedRows}); the ends of
+ * snapshots recorded ({@link SnapshotSweeps}); and the dead letters of what the target refused, acknowledged by
+ * Kafka before the transaction commits. Counts what it applied, refused and parked. Called by the writers, each
+ * on its own connection.
+ */
+final class BatchApply {
+  private final FerryTopics topics;
+  private final ParkedRows parked;
+  private final SinkDeadLetters deadLetters;
+  private final SnapshotSweeps sweeps;
+  private final WholeGroups wholeGroups;
+  private final IntSupplier applyPartitions;
+  private final AtomicLong applied;
+  private final AtomicLong failed;
+  private final AtomicLong parkedNow;
+  private final AtomicLong lastSourceTsMs = new AtomicLong();
+
+  /**
+   * @param applyPartitions how many partitions the apply topic has (a snapshot's end comes through each)
+   * @param applied rows applied, @param failed rows dead-lettered, @param parkedNow rows parked now: counters shared
+   *     with the rest of the sink
+   */
+  BatchApply(final FerryTopics topics, final ParkedRows parked, final SinkDeadLetters deadLetters,
+      final SnapshotSweeps sweeps, final WholeGroups wholeGroups, final IntSupplier applyPartitions,
+      final AtomicLong applied, final AtomicLong failed, final AtomicLong parkedNow) {
+    this.topics = topics;
+    this.parked = parked;
+    this.deadLetters = deadLetters;
+    this.sweeps = sweeps;
+    this.wholeGroups = wholeGroups;
+    this.applyPartitions = applyPartitions;
+    this.applied = applied;
+    this.failed = failed;
+    this.parkedNow = parkedNow;
+  }
+
+  /** Source time of the last applied change, epoch ms (0 before the first). */
+  long lastSourceTsMs() {
+    return lastSourceTsMs.get();
+  }
+
+  /**
+   * Applies {@code all} (a writer's batch) and the offsets {@code next} on {@code target}, with retries of
+   * transient errors.
+   */
+  void apply(final RetryingConnection target, final BatchWriter batches, final List<ApplyTopicRecord> all,
+      final Map<TopicPartition, Long> next) {
+    final List<ApplyTopicRecord> snapshotEnds = all.stream().filter(r -> r.packed().op() == ApplyOp.SWEEP).toList();
+    final List<ApplyTopicRecord> batch = snapshotEnds.isEmpty() ? all
+        : all.stream().filter(r -> r.packed().op() != ApplyOp.SWEEP).toList();
+    final int[] parkedInBatch = new int[1];
+    final int[] refusedWithGroup = new int[1];
+    final List<BatchWriter.Failure> failures = target.withRetries(() -> {
+      final Connection connection = target.connection();
+      List<BatchWriter.Failure> f = batches.write(connection, batch, next);
+      // a group under a relation applies whole or not at all: the batch is written again without a group the
+      // target refused a row of (each round leaves out at least one more group, so this ends)
+      final List<WholeGroups.Torn> torn = new ArrayList<>();
+      for (List<WholeGroups.Torn> more = wholeGroups.torn(batch, permanent(f)); !more.isEmpty();
+          more = wholeGroups.torn(batch, permanent(f))) {
+        torn.addAll(more);
+        connection.rollback();
+        f = batches.write(connection, WholeGroups.without(batch, torn), next);
+      }
+      // a snapshot's end, behind the rows just written: recorded in their transaction (SnapshotSweeps)
+      for (final ApplyTopicRecord r : snapshotEnds) {
+        sweeps.passed(connection, r.packed().unpack(), r.partition(), applyPartitions.getAsInt());
+      }
+      final List<BatchWriter.Failure> refused = new ArrayList<>();
+      int newlyParked = 0;
+      for (final BatchWriter.Failure x : f) {
+        if (x.waitsForReferencedRow()) {
+          final ApplyTopicRecord r = x.record();
+          parked.park(connection, r.topic(), r.partition(), r.offset(), r.key(),
+              topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), x.error().getMessage());
+          newlyParked++;
+        } else {
+          refused.add(x);
+        }
+      }
+      if (!refused.isEmpty()) {
+        deadLetters.refused(refused);
+      }
+      if (!torn.isEmpty()) {
+        deadLetters.refusedWhole(torn);
+      }
+      connection.commit();
+      parkedNow.addAndGet(newlyParked);
+      parkedInBatch[0] = newlyParked;
+      refusedWithGroup[0] = torn.stream().mapToInt(t -> t.members().size()).sum();
+      return refused;
+    });
+    final int notApplied = failures.size() + refusedWithGroup[0];
+    applied.addAndGet(batch.size() - notApplied - parkedInBatch[0]);
+    failed.addAndGet(notApplied);
+    if (!batch.isEmpty()) {
+      lastSourceTsMs.set(batch.get(batch.size() - 1).packed().sourceTsMs());
+    }
+  }
+
+  /** The refusals among {@code failures} that are for good: not a row waiting for the row it references. */
+  private static List<BatchWriter.Failure> permanent(final List<BatchWriter.Failure> failures) {
+    return failures.stream().filter(x -> !x.waitsForReferencedRow()).toList();
+  }
+}
