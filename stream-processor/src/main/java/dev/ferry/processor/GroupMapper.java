@@ -1,6 +1,7 @@
 package dev.ferry.processor;
 
 import dev.ferry.processor.mapping.Mapping;
+import dev.ferry.processor.mapping.PersonalData;
 import dev.ferry.processor.mapping.TableMapping;
 import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ChangeOp;
@@ -52,6 +53,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
   private final String mappingVersion;
   /** The target table of each legacy table, where no other legacy table writes it too (see {@link #sweep}). */
   private final Map<String, String> sweepable;
+  private final PersonalData personalData;
   private ProcessorContext<String, Object> context;
   private dev.ferry.processor.mapping.NaturalKeys naturalKeys;
 
@@ -59,6 +61,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
     this.mapper = mapper;
     this.topics = topics;
     this.mappingVersion = mapping.version();
+    this.personalData = new PersonalData(mapping);
     final Map<String, Long> writers = mapping.tables().stream()
         .collect(Collectors.groupingBy(TableMapping::targetTable, Collectors.counting()));
     this.sweepable = new HashMap<>();
@@ -232,7 +235,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
     final String topic = topics.cdc(e.getSource().getSchema$() + "." + e.getSource().getTable()).name();
     final DeadLetter letter = DeadLetters.of(stage, topic, -1, -1L,
         record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
-        topics.changeSerde().encode(topic, e), e, errors, mappingVersion);
+        topics.changeSerde().encode(topic, personalData.sealed(e)), e, errors, mappingVersion);
     letter.setAttempt(DeadLetters.attempt(record.headers()));
     if (groupId != null) {
       letter.setGroup(groupId);

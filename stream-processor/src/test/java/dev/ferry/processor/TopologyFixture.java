@@ -76,9 +76,19 @@ final class TopologyFixture implements AutoCloseable {
 
   TopologyFixture(final Duration orphanTimeout, final int orphanMax, final Duration transactionTimeout,
       final boolean waitForUnseenHeaders) {
+    this(orphanTimeout, orphanMax, transactionTimeout, waitForUnseenHeaders, MappingFile.parse(MAPPING, "m.yaml"));
+  }
+
+  /** With {@code mapping} instead of {@link #MAPPING}. */
+  TopologyFixture(final dev.ferry.processor.mapping.Mapping mapping) {
+    this(Duration.ofMinutes(10), 100_000, Duration.ofMinutes(10), true, mapping);
+  }
+
+  TopologyFixture(final Duration orphanTimeout, final int orphanMax, final Duration transactionTimeout,
+      final boolean waitForUnseenHeaders, final dev.ferry.processor.mapping.Mapping mapping) {
     final ProcessorConfig config = new ProcessorConfig(
         new KafkaSettings("k:9092", "http://r", "t", 1, (short) 1, List.of(LINES)), "app", Path.of("unused"),
-        MappingFile.parse(MAPPING, "m.yaml"), ProcessingGuarantee.EXACTLY_ONCE, Duration.ofMillis(100), 1,
+        mapping, ProcessingGuarantee.EXACTLY_ONCE, Duration.ofMillis(100), 1,
         Duration.ofHours(1), orphanTimeout, orphanMax, transactionTimeout, waitForUnseenHeaders);
     final Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");

@@ -24,6 +24,13 @@ public record ColumnMapping(String target, FieldSource source, List<Conversion> 
   /** The target value for {@code row}; @throws ConversionException naming the problem */
   public ColumnValue apply(final List<ColumnValue> row) {
     ColumnValue v = source.read(row);
+    if (PersonalData.PROTECTED.equals(v.getLogical())) {
+      // replayed from a dead letter that carried it protected (PersonalData): it is the target value already
+      if (protecting()) {
+        return new ColumnValue(target, v.getValue(), null);
+      }
+      v = new ColumnValue(v.getName(), v.getValue(), null);
+    }
     final ColumnValue raw = v;
     for (final Conversion step : steps) {
       v = step.apply(v, raw.getName());
@@ -45,6 +52,21 @@ public record ColumnMapping(String target, FieldSource source, List<Conversion> 
       }
     }
     return RowValues.text(raw);
+  }
+
+  /** True when this run protects this field's personal data (a mask or pseudonym step). */
+  public boolean protecting() {
+    return steps.stream().anyMatch(s -> s instanceof Conversion.Protecting);
+  }
+
+  /** {@code raw}, a source value of this field, protected as this run protects the field; its value otherwise. */
+  Object protect(final ColumnValue raw) {
+    for (final Conversion step : steps) {
+      if (step instanceof Conversion.Protecting p) {
+        return p.apply(raw, target).getValue();
+      }
+    }
+    return raw.getValue();
   }
 
   /** The single source column this field copies, or null when it derives its value otherwise. */
