@@ -3,6 +3,7 @@ package dev.ferry.sink;
 import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.FerryTopics;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,8 +72,7 @@ final class BatchApply {
       // a group under a relation applies whole or not at all: the batch is written again without a group the
       // target refused a row of (each round leaves out at least one more group, so this ends)
       final List<WholeGroups.Torn> torn = new ArrayList<>();
-      for (List<WholeGroups.Torn> more = wholeGroups.torn(batch, permanent(f)); !more.isEmpty();
-          more = wholeGroups.torn(batch, permanent(f))) {
+      for (List<WholeGroups.Torn> more = wholeGroups.torn(batch, f); !more.isEmpty(); more = wholeGroups.torn(batch, f)) {
         torn.addAll(more);
         connection.rollback();
         f = batches.write(connection, WholeGroups.without(batch, torn), next);
@@ -82,27 +82,38 @@ final class BatchApply {
         sweeps.passed(connection, r.packed().unpack(), r.partition(), applyPartitions.getAsInt());
       }
       final List<BatchWriter.Failure> refused = new ArrayList<>();
+      final List<WholeGroups.Torn> refusedWhole = new ArrayList<>();
       int newlyParked = 0;
       for (final BatchWriter.Failure x : f) {
         if (x.waitsForReferencedRow()) {
-          final ApplyTopicRecord r = x.record();
-          parked.park(connection, r.topic(), r.partition(), r.offset(), r.key(),
-              topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), x.error().getMessage());
+          park(connection, x.record(), x.error().getMessage());
           newlyParked++;
         } else {
           refused.add(x);
         }
       }
+      for (final WholeGroups.Torn t : torn) {
+        if (t.waitsOnly()) {
+          // the whole group waits for the row one of its rows references, and is retried together
+          final String why = t.refused().get(0).error().getMessage();
+          for (final ApplyTopicRecord m : t.members()) {
+            park(connection, m, why);
+          }
+          newlyParked += t.members().size();
+        } else {
+          refusedWhole.add(t);
+        }
+      }
       if (!refused.isEmpty()) {
         deadLetters.refused(refused);
       }
-      if (!torn.isEmpty()) {
-        deadLetters.refusedWhole(torn);
+      if (!refusedWhole.isEmpty()) {
+        deadLetters.refusedWhole(refusedWhole);
       }
       connection.commit();
       parkedNow.addAndGet(newlyParked);
       parkedInBatch[0] = newlyParked;
-      refusedWithGroup[0] = torn.stream().mapToInt(t -> t.members().size()).sum();
+      refusedWithGroup[0] = refusedWhole.stream().mapToInt(t -> t.members().size()).sum();
       return refused;
     });
     final int notApplied = failures.size() + refusedWithGroup[0];
@@ -113,8 +124,8 @@ final class BatchApply {
     }
   }
 
-  /** The refusals among {@code failures} that are for good: not a row waiting for the row it references. */
-  private static List<BatchWriter.Failure> permanent(final List<BatchWriter.Failure> failures) {
-    return failures.stream().filter(x -> !x.waitsForReferencedRow()).toList();
+  private void park(final Connection connection, final ApplyTopicRecord r, final String why) throws SQLException {
+    parked.park(connection, r.topic(), r.partition(), r.offset(), r.key(),
+        topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), why);
   }
 }

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Housekeeping {
   private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
+  /** Parked rows retried at once, oldest first. */
+  private static final int RETRY_WINDOW = 1000;
 
   private final SinkConfig config;
   private final FerryTopics topics;
@@ -28,13 +30,14 @@ final class Housekeeping {
   private final AtomicLong applied;
   private final AtomicLong failed;
   private final AtomicLong parkedNow;
+  private final WholeGroups wholeGroups;
   private long lastParkedRetryNanos;
   private long lastPurgeNanos;
 
   /** {@code applied}, {@code failed} and {@code parkedNow} are the sink's counters, which its upkeep moves too. */
   Housekeeping(final SinkConfig config, final FerryTopics topics, final ParkedRows parked, final Tombstones tombstones,
       final SinkDeadLetters deadLetters, final AtomicLong applied, final AtomicLong failed,
-      final AtomicLong parkedNow) {
+      final AtomicLong parkedNow, final WholeGroups wholeGroups) {
     this.config = config;
     this.topics = topics;
     this.parked = parked;
@@ -43,6 +46,7 @@ final class Housekeeping {
     this.applied = applied;
     this.failed = failed;
     this.parkedNow = parkedNow;
+    this.wholeGroups = wholeGroups;
   }
 
   /** Does what is due, on {@code target} through {@code batches}. */
@@ -62,7 +66,7 @@ final class Housekeeping {
     lastParkedRetryNanos = System.nanoTime();
     target.withRetries(() -> {
       final Connection connection = target.connection();
-      final List<ParkedRows.Parked> rows = parked.oldest(connection, 1000, config.parkedTimeout());
+      final List<ParkedRows.Parked> rows = parked.oldest(connection, RETRY_WINDOW, config.parkedTimeout());
       final List<ApplyTopicRecord> records = new ArrayList<>(rows.size());
       final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord = new IdentityHashMap<>();
       for (final ParkedRows.Parked p : rows) {
@@ -71,11 +75,20 @@ final class Housekeeping {
         records.add(r);
         byRecord.put(r, p);
       }
-      final List<BatchWriter.Failure> failures = batches.apply(connection, records);
+      // a group held whole is retried only with all of it, and applies together or waits together
+      final List<ApplyTopicRecord> tried = WholeGroups.minus(records, wholeGroups.incomplete(records, RETRY_WINDOW));
+      List<BatchWriter.Failure> failures = batches.apply(connection, tried);
+      final List<WholeGroups.Torn> torn = new ArrayList<>();
+      for (List<WholeGroups.Torn> more = wholeGroups.torn(tried, failures); !more.isEmpty();
+          more = wholeGroups.torn(tried, failures)) {
+        torn.addAll(more);
+        connection.rollback();
+        failures = batches.apply(connection, WholeGroups.without(tried, torn));
+      }
       final Map<ApplyTopicRecord, BatchWriter.Failure> refusedNow = new IdentityHashMap<>();
       failures.forEach(f -> refusedNow.put(f.record(), f));
       final List<BatchWriter.Failure> expired = new ArrayList<>();
-      for (final ApplyTopicRecord r : records) {
+      for (final ApplyTopicRecord r : WholeGroups.without(tried, torn)) {
         final ParkedRows.Parked p = byRecord.get(r);
         final BatchWriter.Failure f = refusedNow.get(r);
         if (f == null) {
@@ -87,13 +100,30 @@ final class Housekeeping {
           parked.attempted(connection, p.id(), f.error().getMessage());
         }
       }
+      final List<WholeGroups.Torn> expiredWhole = new ArrayList<>();
+      for (final WholeGroups.Torn t : torn) {
+        if (!t.waitsOnly() || t.members().stream().anyMatch(m -> byRecord.get(m).expired())) {
+          expiredWhole.add(t);
+          for (final ApplyTopicRecord m : t.members()) {
+            parked.remove(connection, byRecord.get(m).id());
+          }
+        } else {
+          for (final ApplyTopicRecord m : t.members()) {
+            parked.attempted(connection, byRecord.get(m).id(), t.refused().get(0).error().getMessage());
+          }
+        }
+      }
       if (!expired.isEmpty()) {
         deadLetters.refused(expired);
       }
+      if (!expiredWhole.isEmpty()) {
+        deadLetters.refusedWhole(expiredWhole);
+      }
+      final int lettered = expired.size() + expiredWhole.stream().mapToInt(t -> t.members().size()).sum();
       final long remaining = parked.count(connection);
       connection.commit();
-      applied.addAndGet(records.size() - failures.size());
-      failed.addAndGet(expired.size());
+      applied.addAndGet(tried.size() - failures.size() - torn.stream().mapToInt(t -> t.members().size()).sum());
+      failed.addAndGet(lettered);
       // rows still parked were counted neither as applied nor as failed
       parkedNow.set(remaining);
       return null;

@@ -91,9 +91,9 @@ final class SinkDeadLetters implements AutoCloseable {
     final List<Future<RecordMetadata>> sent = new ArrayList<>();
     for (final WholeGroups.Torn g : groups) {
       final Map<ApplyTopicRecord, RecordError> refused = new IdentityHashMap<>();
-      g.refused().forEach(f -> refused.put(f.record(), error(f)));
-      final ApplyRecord first = g.refused().get(0).record().value();
-      final String failed = g.refused().stream().map(f -> f.record().value().getTable() + " "
+      g.causes().forEach(f -> refused.put(f.record(), error(f)));
+      final ApplyRecord first = g.causes().get(0).record().value();
+      final String failed = g.causes().stream().map(f -> f.record().value().getTable() + " "
           + Columns.keyText(f.record().value().getKey()) + " (" + refused.get(f.record()).getRule() + ")")
           .collect(Collectors.joining(", "));
       for (final ApplyTopicRecord m : g.members()) {

@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Transient database errors are retried with backoff while the partitions are paused; a record
  * the target refuses permanently goes to the dead-letter topic with the database's error, and the rest
- * of its batch applies.
+ * of its batch applies, except the rest of its group when the group is under a relation ({@link WholeGroups}).
+ * Parts: {@link CompleteGroups} (what a poll holds back), {@link BatchApply} (one batch, one transaction),
+ * {@link Housekeeping} (parked rows, tombstones), {@link RetryingConnection} (retries).
  */
 public final class TargetSink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TargetSink.class);
@@ -122,10 +124,12 @@ public final class TargetSink implements AutoCloseable {
     this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     this.deadLetters = new SinkDeadLetters(config.kafka(), topics);
     this.backoff = new Backoff(config.maxRetryBackoff(), () -> running);
-    this.batchApply = new BatchApply(topics, parked, deadLetters, sweeps, new WholeGroups(config.kafka().relations()),
-        () -> applyPartitions, applied, failed, parkedNow);
+    final WholeGroups wholeGroups = new WholeGroups(config.kafka().relations());
+    this.batchApply = new BatchApply(topics, parked, deadLetters, sweeps, wholeGroups, () -> applyPartitions, applied,
+        failed, parkedNow);
     this.groups = new CompleteGroups(topics, deadLetters, backoff, failed, config.maxGroupRows());
-    this.housekeeping = new Housekeeping(config, topics, parked, tombstones, deadLetters, applied, failed, parkedNow);
+    this.housekeeping = new Housekeeping(config, topics, parked, tombstones, deadLetters, applied, failed, parkedNow,
+        wholeGroups);
     this.thread = new Thread(this::run, "ferry-sink-" + config.groupId());
     this.writers = new Writer[config.writers()];
     this.holders = new PartitionHolders(writers.length);

@@ -19,8 +19,9 @@ import java.util.stream.Collectors;
  * <p>A group is held to this when its records are all in the batch (a group larger than {@code
  * sink.max-group-rows} is applied in parts anyway) and one of them comes from the child table of a {@code
  * topics.relations} entry: the rows of one transaction under a header. Other groups apply what the target takes,
- * as before. A row refused only because a row it references is missing (a foreign key) is parked, not refused,
- * and does not tear its group.
+ * as before. A row refused only because a row it references has not arrived (a foreign key) parks its whole group
+ * ({@link Torn#waitsOnly}): the group is retried together, applies together once that row is there, and after
+ * {@code sink.parked-timeout} is dead-lettered together.
  *
  * <p>Only the refusal path unpacks records, and only those that share the refused record's partition and key (a
  * group's records share both and are consecutive).
@@ -34,9 +35,23 @@ final class WholeGroups {
 
   /** The records of one group, in batch order, and those of them the target refused. */
   record Torn(String group, List<ApplyTopicRecord> members, List<BatchWriter.Failure> refused) {
+    /** True when every refusal is a row waiting for the row it references: the group waits, parked. */
+    boolean waitsOnly() {
+      return refused.stream().allMatch(BatchWriter.Failure::waitsForReferencedRow);
+    }
+
+    /**
+     * Why the group is not applied: its refusals for good; only when there are none (the group waited past {@code
+     * sink.parked-timeout}), the rows that wait. A row refused because its group's parent row was refused is not a
+     * cause.
+     */
+    List<BatchWriter.Failure> causes() {
+      final List<BatchWriter.Failure> permanent = refused.stream().filter(f -> !f.waitsForReferencedRow()).toList();
+      return permanent.isEmpty() ? refused : permanent;
+    }
   }
 
-  /** The groups held whole that {@code refused} (permanent refusals, not parked rows) tore. */
+  /** The groups held whole that {@code refused} tore (a refusal for good, or a row waiting for its reference). */
   List<Torn> torn(final List<ApplyTopicRecord> batch, final List<BatchWriter.Failure> refused) {
     if (childTables.isEmpty() || refused.isEmpty()) {
       return List.of();
@@ -72,10 +87,49 @@ final class WholeGroups {
     return List.copyOf(torn.values());
   }
 
+  /**
+   * Of {@code records} (parked rows retried, at most {@code window} of them), those of groups held whole that are
+   * not all among them: they wait for a later retry that has the whole group. A group larger than the window could
+   * never be whole in one; its rows are retried as they come.
+   */
+  List<ApplyTopicRecord> incomplete(final List<ApplyTopicRecord> records, final int window) {
+    if (childTables.isEmpty()) {
+      return List.of();
+    }
+    final Map<String, List<ApplyTopicRecord>> byGroup = new LinkedHashMap<>();
+    final Map<String, Integer> sizes = new java.util.HashMap<>();
+    final Set<String> underRelation = new java.util.HashSet<>();
+    for (final ApplyTopicRecord r : records) {
+      final ApplyRecord v = r.value();
+      if (v.getGroup() != null && v.getGroupSize() > 1) {
+        final String id = r.topic() + "/" + r.partition() + "/" + v.getGroup();
+        byGroup.computeIfAbsent(id, g -> new ArrayList<>()).add(r);
+        sizes.put(id, v.getGroupSize());
+        if (childTables.contains(v.getSourceTable())) {
+          underRelation.add(id);
+        }
+      }
+    }
+    final List<ApplyTopicRecord> out = new ArrayList<>();
+    byGroup.forEach((id, members) -> {
+      if (underRelation.contains(id) && members.size() < sizes.get(id) && sizes.get(id) <= window) {
+        out.addAll(members);
+      }
+    });
+    return out;
+  }
+
   /** {@code batch} without the records of {@code torn}. */
   static List<ApplyTopicRecord> without(final List<ApplyTopicRecord> batch, final List<Torn> torn) {
+    final List<ApplyTopicRecord> members = new ArrayList<>();
+    torn.forEach(t -> members.addAll(t.members()));
+    return minus(batch, members);
+  }
+
+  /** {@code records} without {@code left} (compared by identity). */
+  static List<ApplyTopicRecord> minus(final List<ApplyTopicRecord> records, final List<ApplyTopicRecord> left) {
     final Set<ApplyTopicRecord> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    torn.forEach(t -> out.addAll(t.members()));
-    return batch.stream().filter(r -> !out.contains(r)).toList();
+    out.addAll(left);
+    return records.stream().filter(r -> !out.contains(r)).toList();
   }
 }

@@ -666,6 +666,45 @@ abstract class TargetSinkContract {
     }
   }
 
+  /**
+   * A group under a relation waits whole for a row one of its rows references: item 40 with parts 41 (on item 40) and
+   * 42 (on item 99, not there yet) is parked as a whole, none of it in the target, and applies together once item 99
+   * arrives; group tx8/50, whose part references item 98 that never comes, is dead-lettered whole after
+   * sink.parked-timeout. (Before: item 40 and part 41 applied at once, part 42 alone waited, and part 52 alone was
+   * dead-lettered while item 50 and part 51 stayed.)
+   */
+  @Test
+  void aGroupUnderARelationWaitsWholeForARowItReferencesAndIsDeadLetteredWholeWhenItNeverComes() throws Exception {
+    final Env env = env("sink_whole_wait");
+    createParts(env);
+    final KafkaSettings k = env.config().kafka();
+    final SinkConfig c = env.config();
+    final SinkConfig config = new SinkConfig(new KafkaSettings(k.bootstrapServers(), k.registryUrl(), k.topicPrefix(),
+        k.partitions(), k.replicationFactor(), List.of(dev.ferry.schemas.Relation.parse(
+            "public.part(item_id) -> public.item(id)"))), c.jdbcUrl(), c.user(), "", c.groupId(), 1000,
+        "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000,
+        "ferry_parked", Duration.ofSeconds(4), 500, "", 1, "ferry_sweeps", true);
+    send(env, List.of(grouped(item(40, 4, 60), "tx8/40", 0, 3), grouped(part(41, 40), "tx8/40", 1, 3),
+        grouped(part(42, 99), "tx8/40", 2, 3),
+        grouped(item(50, 5, 60), "tx8/50", 0, 3), grouped(part(51, 50), "tx8/50", 1, 3),
+        grouped(part(52, 98), "tx8/50", 2, 3)));
+    try (TargetSink sink = new TargetSink(config).start()) {
+      SinkWait.until(sink, Duration.ofMinutes(1), "parked == 6", () -> sink.parked() == 6);
+      assertThat(count(env, "id IN (40, 50)")).isZero();
+      assertThat(countParts(env)).isZero();
+      send(env, List.of(item(99, 9, 10)));
+      SinkWait.until(sink, Duration.ofMinutes(1), "group tx8/40 applied and tx8/50 dead-lettered",
+          () -> countParts(env) == 2 && sink.failed() == 3);
+      assertThat(count(env, "id = 40")).isEqualTo(1);
+      assertThat(count(env, "id = 50")).isZero();
+      assertThat(sink.parked()).isZero();
+    }
+    final List<DeadLetter> letters = readDeadLetters(env, 3);
+    assertThat(letters).extracting(d -> d.getSourceKey() + " " + d.getGroup() + " " + d.getErrors().get(0).getRule())
+        .containsExactly("50 tx8/50 group.refused", "51 tx8/50 group.refused",
+            "52 tx8/50 sink." + missingReferenceState());
+  }
+
   private void createParts(final Env env) throws Exception {
     execute(env.db(), "CREATE TABLE part (id int PRIMARY KEY, item_id int NOT NULL, ferry_version bigint NOT NULL, "
         + "CONSTRAINT part_item_id_fkey FOREIGN KEY (item_id) REFERENCES item (id))");
