@@ -629,13 +629,7 @@ abstract class TargetSinkContract {
   void aGroupUnderARelationWhoseRowTheTargetRefusesIsDeadLetteredWholeAndReplayedWhole() throws Exception {
     final Env env = env("sink_whole");
     createParts(env);
-    final KafkaSettings k = env.config().kafka();
-    final SinkConfig c = env.config();
-    final SinkConfig config = new SinkConfig(new KafkaSettings(k.bootstrapServers(), k.registryUrl(), k.topicPrefix(),
-        k.partitions(), k.replicationFactor(), List.of(dev.ferry.schemas.Relation.parse(
-            "public.part(item_id) -> public.item(id)"))), c.jdbcUrl(), c.user(), "", c.groupId(), 1000,
-        "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000,
-        "ferry_parked", Duration.ofSeconds(3), 500, "", 1, "ferry_sweeps", true);
+    final SinkConfig config = partsUnderItems(env, Duration.ofSeconds(3));
     send(env, List.of(grouped(item(20, -1, 50), "tx9/20", 0, 3), grouped(part(21, 20), "tx9/20", 1, 3),
         grouped(part(22, 20), "tx9/20", 2, 3),
         grouped(item(30, 3, 50), "tx9/30", 0, 2), grouped(part(31, 30), "tx9/30", 1, 2)));
@@ -677,13 +671,7 @@ abstract class TargetSinkContract {
   void aGroupUnderARelationWaitsWholeForARowItReferencesAndIsDeadLetteredWholeWhenItNeverComes() throws Exception {
     final Env env = env("sink_whole_wait");
     createParts(env);
-    final KafkaSettings k = env.config().kafka();
-    final SinkConfig c = env.config();
-    final SinkConfig config = new SinkConfig(new KafkaSettings(k.bootstrapServers(), k.registryUrl(), k.topicPrefix(),
-        k.partitions(), k.replicationFactor(), List.of(dev.ferry.schemas.Relation.parse(
-            "public.part(item_id) -> public.item(id)"))), c.jdbcUrl(), c.user(), "", c.groupId(), 1000,
-        "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000,
-        "ferry_parked", Duration.ofSeconds(4), 500, "", 1, "ferry_sweeps", true);
+    final SinkConfig config = partsUnderItems(env, Duration.ofSeconds(4));
     send(env, List.of(grouped(item(40, 4, 60), "tx8/40", 0, 3), grouped(part(41, 40), "tx8/40", 1, 3),
         grouped(part(42, 99), "tx8/40", 2, 3),
         grouped(item(50, 5, 60), "tx8/50", 0, 3), grouped(part(51, 50), "tx8/50", 1, 3),
@@ -703,6 +691,16 @@ abstract class TargetSinkContract {
     assertThat(letters).extracting(d -> d.getSourceKey() + " " + d.getGroup() + " " + d.getErrors().get(0).getRule())
         .containsExactly("50 tx8/50 group.refused", "51 tx8/50 group.refused",
             "52 tx8/50 sink." + missingReferenceState());
+  }
+
+  /** {@code env}'s sink, with parts declared details of items ({@code topics.relations}), one writer. */
+  private static SinkConfig partsUnderItems(final Env env, final Duration parkedTimeout) {
+    final KafkaSettings k = env.config().kafka();
+    final SinkConfig c = env.config();
+    return new SinkConfig(new KafkaSettings(k.bootstrapServers(), k.registryUrl(), k.topicPrefix(), k.partitions(),
+        k.replicationFactor(), List.of(dev.ferry.schemas.Relation.parse("public.part(item_id) -> public.item(id)"))),
+        c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1),
+        "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", parkedTimeout, 500, "", 1, "ferry_sweeps", true);
   }
 
   private void createParts(final Env env) throws Exception {
