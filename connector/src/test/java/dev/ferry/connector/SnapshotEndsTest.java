@@ -79,6 +79,14 @@ class SnapshotEndsTest {
   }
 
   @Test
+  void aResnapshotResumedAfterARestartSweepsNothingForItsStartIsNotKnown() {
+    final SnapshotEnds ends = new SnapshotEnds();
+    ends.onNotification(notification(SnapshotEnds.INCREMENTAL, "TABLE_SCAN_COMPLETED",
+        Map.of("scanned_collection", "public.orders", "status", "SUCCEEDED")), 900, -1);
+    assertThat(ends.onNotification(notification(SnapshotEnds.INCREMENTAL, "COMPLETED", Map.of()), 900, -1)).isNull();
+  }
+
+  @Test
   void anIdNamesTheTableOfADebeziumDataCollection() {
     assertThat(SnapshotEnds.table("public.orders")).isEqualTo("public.orders");
     assertThat(SnapshotEnds.table("legacy.public.orders")).isEqualTo("public.orders");

@@ -128,8 +128,9 @@ public record SinkConfig(
   public static final Setting<Boolean> SNAPSHOT_DELETES = Setting.bool("sink.snapshot-deletes", SINK, true,
       "After a snapshot (the initial one, the one after a lost replication slot, or ferry resnapshot) has been "
           + "applied, delete the rows of its tables that Ferry wrote before it and it did not hold: rows deleted from "
-          + "the legacy database while nothing captured them. Rows Ferry did not write are never touched. Off: such "
-          + "rows stay, and only a log line says the snapshot is complete.");
+          + "the legacy database while nothing captured them. Rows Ferry did not write are never touched. Turn it off "
+          + "where another pipeline or legacy database writes the same target tables (their rows would look absent). "
+          + "Off: such rows stay, and only a log line says the snapshot is complete.");
 
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
       VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,

@@ -703,6 +703,54 @@ abstract class TargetSinkContract {
         "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", parkedTimeout, 500, "", 1, "ferry_sweeps", true);
   }
 
+  /**
+   * The end of a snapshot, once it has passed every apply partition, removes the rows Ferry wrote below its version
+   * that the snapshot did not write again: parts first (children), then items. Until the last partition has it,
+   * nothing is deleted; a row written after the snapshot (above its version) stays.
+   */
+  @Test
+  void theEndOfASnapshotRemovesOlderRowsOnceEveryPartitionHasPassedIt() throws Exception {
+    final Env env = env("sink_sweep");
+    createParts(env);
+    // item 1 and its part are gone from the legacy tables; item 2 was read again by the snapshot; item 3 came later
+    send(env, List.of(item(1, 1, 5), item(2, 2, 6), part(11, 1)));
+    final List<String> tables = List.of("item", "part");
+    final ApplyRecord reread = item(2, 2, 21);
+    final ApplyRecord later = item(3, 3, 30);
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      SinkWait.until(sink, "3 rows applied", () -> sink.applied() >= 3);
+      send(env, List.of(reread, later));
+      // the marker from the one CDC partition, for each table, through two of the three apply partitions
+      for (int p = 0; p < 2; p++) {
+        sendTo(env, p, snapshotEnd("item", tables, 20));
+        sendTo(env, p, snapshotEnd("part", tables, 20));
+      }
+      SinkWait.until(sink, "lag == 0", () -> sink.lag() == 0 && count(env, "id = 3") == 1);
+      assertThat(count(env, "true")).as("nothing removed before every partition passed the end").isEqualTo(3);
+      sendTo(env, 2, snapshotEnd("item", tables, 20));
+      sendTo(env, 2, snapshotEnd("part", tables, 20));
+      SinkWait.until(sink, "item 1 removed", () -> count(env, "id = 1") == 0);
+      assertThat(countParts(env)).isZero();
+      assertThat(count(env, "id IN (2, 3)")).isEqualTo(2);
+      assertThat(sink.failed()).isZero();
+    }
+  }
+
+  private static ApplyRecord snapshotEnd(final String table, final List<String> tables, final long version) {
+    return ApplyRecord.newBuilder().setTable(table).setOp(ApplyOp.SWEEP).setKey(List.of()).setVersion(version)
+        .setSourceTable("public." + table).setSourceTsMs(0L)
+        .setSweep(new dev.ferry.schemas.SnapshotSweep("snapshot-" + version, tables, version, 0, 1)).build();
+  }
+
+  /** Sends {@code r} to apply partition {@code partition}. */
+  private void sendTo(final Env env, final int partition, final ApplyRecord r) throws Exception {
+    try (KafkaProducer<String, ApplyRecord> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
+        new StringSerializer(), env.topics().apply().valueSerde().serializer())) {
+      producer.send(new ProducerRecord<>(env.topics().apply().name(), partition, "sweep", r))
+          .get(1, java.util.concurrent.TimeUnit.MINUTES);
+    }
+  }
+
   private void createParts(final Env env) throws Exception {
     execute(env.db(), "CREATE TABLE part (id int PRIMARY KEY, item_id int NOT NULL, ferry_version bigint NOT NULL, "
         + "CONSTRAINT part_item_id_fkey FOREIGN KEY (item_id) REFERENCES item (id))");
