@@ -155,7 +155,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
             marker.getPartitions()))
         .build();
     context.forward(new Record<>("sweep:" + marker.getId(), (Object) r, record.timestamp()),
-        ProcessorTopology.APPLY_SINK);
+        ProcessorTopology.SWEEP_SINK);
   }
 
   /**

@@ -47,6 +47,7 @@ public final class ProcessorTopology {
   static final String HEADER_DETAIL = "header-detail";
   static final String MAP = "map";
   static final String APPLY_SINK = "apply";
+  static final String SWEEP_SINK = "apply-snapshot-ends";
   static final String DEAD_LETTER_SINK = "dead-letter";
 
   private ProcessorTopology() {
@@ -70,7 +71,10 @@ public final class ProcessorTopology {
     t.addProcessor(HEADER_DETAIL, () -> new HeaderDetailBuffer(headerKeys, config.orphanTimeout(),
         config.orphanBufferMax(), config.waitForUnseenHeaders(), time), TRANSACTIONS);
     t.addProcessor(MAP, () -> new GroupMapper(mapper, topics, config.mapping()), HEADER_DETAIL);
-    t.addSink(APPLY_SINK, topics.apply().name(), new StringSerializer(), topics.apply().valueSerde().serializer(),
+    t.addSink(APPLY_SINK, topics.apply().name(), new StringSerializer(), topics.apply().valueSerde().serializer(), MAP);
+    // the end of a snapshot goes to every apply partition; a sink node of its own, so that rows are partitioned as
+    // before, by Kafka's default partitioner, without a partitioner call per row
+    t.addSink(SWEEP_SINK, topics.apply().name(), new StringSerializer(), topics.apply().valueSerde().serializer(),
         new SweepToEveryPartition(), MAP);
     t.addSink(DEAD_LETTER_SINK, topics.deadLetter().name(), new StringSerializer(),
         topics.deadLetter().valueSerde().serializer(), DECODE, MAP);

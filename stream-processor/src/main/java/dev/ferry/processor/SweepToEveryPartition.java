@@ -9,9 +9,9 @@ import java.util.stream.IntStream;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 
 /**
- * Where apply records go: rows by their key, as Kafka's default partitioner puts them (so a header and its details
- * share a partition); the end of a snapshot ({@link ApplyOp#SWEEP}) to every partition, because the rows this task
- * sent before it may be in any of them.
+ * Where the end of a snapshot ({@link ApplyOp#SWEEP}) goes on the apply topic: to every partition, because the rows
+ * this task sent before it may be in any of them. Used by a sink node of its own; anything else it would be given
+ * goes where Kafka's default partitioner puts it.
  */
 final class SweepToEveryPartition implements StreamPartitioner<String, Object> {
   @Override
