@@ -65,8 +65,8 @@ public final class LegacyCapture implements AutoCloseable {
     // somewhere is fenced off, and readers never see a commit marker without the events before it
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.kafka().topicPrefix() + "." + config.name() + ".capture");
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    this.publisher = new ChangePublisher(producer, topics, config.debeziumTransactionTopic(), config.debeziumNotificationTopic(),
-        new dev.ferry.schemas.HeaderKeys(config.kafka().relations()),
+    this.publisher = new ChangePublisher(producer, topics, config.debeziumTransactionTopic(),
+        config.debeziumNotificationTopic(), new dev.ferry.schemas.HeaderKeys(config.kafka().relations()),
         config.tables().stream().map(t -> topics.cdc(t).name()).toList());
     this.slot = new SlotWatch(config);
     this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-capture-" + config.name()));

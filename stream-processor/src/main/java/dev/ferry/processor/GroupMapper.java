@@ -1,31 +1,30 @@
 package dev.ferry.processor;
 
+import dev.ferry.processor.mapping.ConversionException;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.PersonalData;
-import dev.ferry.processor.mapping.TableMapping;
-import dev.ferry.schemas.ApplyOp;
-import dev.ferry.schemas.ChangeOp;
-import dev.ferry.schemas.SnapshotSweep;
-import java.util.HashMap;
-import java.util.Map;
-
-import dev.ferry.processor.mapping.ConversionException;
 import dev.ferry.processor.mapping.RowMapper;
 import dev.ferry.processor.mapping.StagedNaturalKeys;
+import dev.ferry.processor.mapping.TableMapping;
 import dev.ferry.processor.ordering.Ordered;
+import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeGroup;
+import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.RecordError;
 import dev.ferry.schemas.Severity;
+import dev.ferry.schemas.SnapshotSweep;
 import dev.ferry.schemas.Stage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -135,8 +134,8 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
 
   /**
    * The end of a snapshot, as it passed this partition: one apply record per target table of the legacy table it
-   * came through, sent to every apply partition (the topology's partitioner), so that each partition of the sink
-   * knows that everything this task sent it before is there. Each carries every target table the snapshot covered,
+   * came through, sent to every apply partition (through a sink node of its own, {@link SweepToEveryPartition}),
+   * so that each partition of the sink knows that everything this task sent it before is there. Each carries every target table the snapshot covered,
    * so the sink knows how many markers make it whole. A target table that several legacy tables write is left
    * out: rows the snapshot did not write there may be another legacy table's.
    */
