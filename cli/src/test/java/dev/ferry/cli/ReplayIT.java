@@ -19,13 +19,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,7 +68,7 @@ class ReplayIT {
       legacy.commit();
       legacy.setAutoCommit(true);
       await().atMost(Duration.ofMinutes(2)).until(() -> count(target, "id = 20201") == 1);
-      final List<DeadLetter> letters = deadLetters(config, 4);
+      final List<DeadLetter> letters = DeadLettersRead.errors(stack, config, 4, "replay-it-reader");
       final String group = letters.stream().map(DeadLetter::getGroup).filter(g -> g != null).findFirst().orElse("none");
       assertThat(group).endsWith("/20202");
       assertThat(letters).extracting(d -> d.getSourceKey() + " " + d.getErrors().get(0).getRule() + " "
@@ -147,28 +143,5 @@ class ReplayIT {
       rs.next();
       return rs.getLong(1);
     }
-  }
-
-  /** The dead letters with errors (not warnings), waiting up to a minute for {@code expected} of them. */
-  private List<DeadLetter> deadLetters(final FerryConfig config, final int expected) {
-    final var topics = config.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
-    final Properties p = new Properties();
-    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
-    p.put("group.id", "replay-it-reader");
-    p.put("auto.offset.reset", "earliest");
-    final List<DeadLetter> out = new ArrayList<>();
-    try (KafkaConsumer<String, DeadLetter> c = new KafkaConsumer<>(p, new StringDeserializer(),
-        topics.deadLetter().valueSerde().deserializer())) {
-      c.subscribe(List.of(topics.deadLetter().name()));
-      final long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        c.poll(Duration.ofMillis(200)).forEach(r -> {
-          if (r.value().getErrors().stream().anyMatch(e -> e.getSeverity() == dev.ferry.schemas.Severity.ERROR)) {
-            out.add(r.value());
-          }
-        });
-      }
-    }
-    return out;
   }
 }
