@@ -5,8 +5,6 @@ import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.PackedApplyRecord;
 import dev.ferry.schemas.TopicCreator;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,10 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -48,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * <p>Transient database errors are retried with backoff while the partitions are paused; a record
  * the target refuses permanently goes to the dead-letter topic with the database's error, and the rest
  * of its batch applies, except the rest of its group when the group is under a relation ({@link WholeGroups}).
- * Parts: {@link CompleteGroups} (what a poll holds back), {@link BatchApply} (one batch, one transaction),
+ * Parts: {@link CompleteGroups} (what a poll holds back), {@link SinkWriter} (a connection and its thread),
+ * {@link BatchApply} (one batch, one transaction),
  * {@link Housekeeping} (parked rows, tombstones), {@link RetryingConnection} (retries).
  */
 public final class TargetSink implements AutoCloseable {
@@ -66,7 +61,6 @@ public final class TargetSink implements AutoCloseable {
   /** Partitions of the apply topic, read by the consumer thread at start: a snapshot's end comes through each. */
   private volatile int applyPartitions;
   private final AtomicLong parkedNow = new AtomicLong();
-  /** Records read but not yet applied: per partition, the tail of a group still being read. */
   /** Values as bytes: each is read into a {@link PackedApplyRecord}, without decoding its row. */
   private final KafkaConsumer<String, byte[]> consumer;
   private final SinkDeadLetters deadLetters;
@@ -85,11 +79,12 @@ public final class TargetSink implements AutoCloseable {
    * paused, so the consumer keeps reading for the others instead of waiting (one poll usually holds
    * records of one partition only).
    */
-  private final Writer[] writers;
+  private final SinkWriter[] writers;
   /** Which writer applies each partition's next batch (consumer thread only). */
   private final PartitionHolders holders;
   /** Writers that finished a task: wakes the consumer thread when every writer was busy. */
-  private final java.util.concurrent.BlockingQueue<Writer> finished = new java.util.concurrent.LinkedBlockingQueue<>();
+  private final java.util.concurrent.BlockingQueue<SinkWriter> finished =
+      new java.util.concurrent.LinkedBlockingQueue<>();
   private volatile Throwable failure;
   private final Progress progress = new Progress();
 
@@ -131,10 +126,12 @@ public final class TargetSink implements AutoCloseable {
     this.housekeeping = new Housekeeping(config, topics, parked, tombstones, deadLetters, applied, failed, parkedNow,
         wholeGroups);
     this.thread = new Thread(this::run, "ferry-sink-" + config.groupId());
-    this.writers = new Writer[config.writers()];
+    this.writers = new SinkWriter[config.writers()];
     this.holders = new PartitionHolders(writers.length);
     for (int i = 0; i < writers.length; i++) {
-      writers[i] = new Writer(i);
+      writers[i] = new SinkWriter(i, config.groupId(), new BatchWriter(dialect, config.versionColumn(), offsets,
+          tombstones, config.copyThreshold()), new RetryingConnection(config, dialect, backoff, brokenTargetRetries),
+          holders, batchApply, i == 0 ? housekeeping : null, finished, host);
     }
   }
 
@@ -153,7 +150,7 @@ public final class TargetSink implements AutoCloseable {
    * Each writer has at most one batch in flight, so memory holds about two polls' worth of records.
    */
   private void run() {
-    final Writer house = writers[0];
+    final SinkWriter house = writers[0];
     try {
       house.call(() -> {
         offsets.create(house.connection());
@@ -170,7 +167,7 @@ public final class TargetSink implements AutoCloseable {
         // also while every writer waits for an unavailable target: that is when an operator looks
         progress.maybeLog();
         boolean anyAccepts = false;
-        for (final Writer w : writers) {
+        for (final SinkWriter w : writers) {
           w.finishDone();
           anyAccepts |= w.accepts();
         }
@@ -180,9 +177,9 @@ public final class TargetSink implements AutoCloseable {
           continue;
         }
         final ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-        final Map<Writer, Prepared> next = records.isEmpty() ? Map.of() : completeGroups(records);
-        for (final Writer w : writers) {
-          final Prepared mine = next.get(w);
+        final Map<SinkWriter, SinkWriter.Prepared> next = records.isEmpty() ? Map.of() : completeGroups(records);
+        for (final SinkWriter w : writers) {
+          final SinkWriter.Prepared mine = next.get(w);
           if (mine != null) {
             if (!w.accepts()) {
               // records fetched before its partitions were paused (housekeeping filled its queue)
@@ -206,7 +203,7 @@ public final class TargetSink implements AutoCloseable {
       failure = e;
       LOG.error("sink {} stopped", config.groupId(), e);
     } finally {
-      for (final Writer w : writers) {
+      for (final SinkWriter w : writers) {
         try {
           w.finishAll();
         } catch (RuntimeException e) {
@@ -214,146 +211,8 @@ public final class TargetSink implements AutoCloseable {
         }
       }
       consumer.close();
-      for (final Writer w : writers) {
+      for (final SinkWriter w : writers) {
         w.shutdown();
-      }
-    }
-  }
-
-  /**
-   * One connection to the target and the one thread that uses it. It applies, in order, the batches of
-   * the partitions that are its share, each with their offsets in one transaction, so the writers never
-   * touch the same partition and each partition's record of progress stays exact.
-   */
-  private final class Writer {
-    final int index;
-    /** Every action on this writer's connection runs here, one at a time, in order. */
-    private final ExecutorService executor;
-    private final BatchWriter batches;
-    private final RetryingConnection target;
-    /**
-     * Tasks submitted and not yet finished, oldest first (consumer thread only): the batch being written
-     * and at most one more, prepared while it is written, so the writer never waits for the consumer.
-     */
-    private final java.util.ArrayDeque<Task> pending = new java.util.ArrayDeque<>();
-    final AtomicLong inFlightRecords = new AtomicLong();
-
-    Writer(final int index) {
-      this.index = index;
-      this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-sink-db-" + index + "-"
-          + config.groupId()));
-      this.batches = new BatchWriter(dialect, config.versionColumn(), offsets, tombstones, config.copyThreshold());
-      this.target = new RetryingConnection(config, dialect, backoff, brokenTargetRetries);
-    }
-
-    /** True when this writer takes another batch now. */
-    boolean accepts() {
-      return pending.size() < 2;
-    }
-
-    boolean idle() {
-      return pending.isEmpty();
-    }
-
-    /**
-     * Queues {@code batch} (null: only the housekeeping); with two batches queued, the partitions it holds
-     * are paused until the first is written. Consumer thread only.
-     */
-    void submit(final Prepared batch) {
-      final Set<TopicPartition> partitions = batch == null ? Set.of() : batch.next().keySet();
-      if (batch != null) {
-        inFlightRecords.addAndGet(batch.batch().size());
-        holders.submitted(index, partitions, batch.batch().size());
-      }
-      pending.addLast(new Task(partitions, batch == null ? 0 : batch.batch().size(), executor.submit(() -> {
-        try {
-          if (batch != null) {
-            batchApply.apply(target, batches, batch.batch(), batch.next());
-            inFlightRecords.addAndGet(-batch.batch().size());
-          }
-          if (index == 0) {
-            housekeeping.runDue(target, batches);
-          }
-          return batch == null ? Map.<TopicPartition, Long>of() : batch.next();
-        } finally {
-          finished.add(this);
-        }
-      })));
-      if (!accepts()) {
-        consumer.pause(assigned(holders.heldBy(index)));
-      }
-    }
-
-    /** Completes the tasks that are done, in order. */
-    void finishDone() {
-      while (!pending.isEmpty() && pending.peekFirst().result().isDone()) {
-        finishOldest();
-      }
-    }
-
-    /** Waits for every task. */
-    void finishAll() {
-      while (!pending.isEmpty()) {
-        finishOldest();
-      }
-    }
-
-    /**
-     * Waits for the oldest task, then tells Kafka its offsets (only for the usual lag tools). Its
-     * partitions of which this writer has no other task are free again for any writer.
-     */
-    void finishOldest() {
-      final Task task = pending.pollFirst();
-      final Map<TopicPartition, Long> done;
-      try {
-        done = task.result().get();
-      } catch (ExecutionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while writing to the target", e);
-      } finally {
-        finished.remove(this);
-        if (pending.isEmpty()) {
-          inFlightRecords.set(0);
-        }
-        holders.finished(index, task.partitions(), task.records());
-        resumeWritable();
-      }
-      if (!done.isEmpty()) {
-        final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-        done.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
-        consumer.commitAsync(commit, null);
-      }
-    }
-
-    /** Runs {@code work} on this writer, with retries of transient errors, and waits for it. */
-    <T> T call(final TargetWork<T> work) {
-      try {
-        return executor.submit(() -> withRetries(work)).get();
-      } catch (ExecutionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the target", e);
-      }
-    }
-
-    <T> T withRetries(final TargetWork<T> work) {
-      return target.withRetries(work);
-    }
-
-    Connection connection() throws SQLException {
-      return target.connection();
-    }
-
-    void shutdown() {
-      executor.submit(target::close);
-      executor.shutdown();
-      try {
-        executor.awaitTermination(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
       }
     }
   }
@@ -399,13 +258,25 @@ public final class TargetSink implements AutoCloseable {
     return total;
   }
 
-  /** A batch of complete groups and the offsets after it. */
-  private record Prepared(List<ApplyTopicRecord> batch, Map<TopicPartition, Long> next) {
-  }
+  /** What the writers ask of the consumer, on the consumer thread. */
+  private final SinkWriter.Host host = new SinkWriter.Host() {
+    @Override
+    public void pause(final int index) {
+      consumer.pause(assigned(holders.heldBy(index)));
+    }
 
-  /** A writer's task: the partitions it has records of, how many records, and its result (offsets written). */
-  private record Task(Set<TopicPartition> partitions, int records, Future<Map<TopicPartition, Long>> result) {
-  }
+    @Override
+    public void resumeWritable() {
+      TargetSink.this.resumeWritable();
+    }
+
+    @Override
+    public void done(final Map<TopicPartition, Long> offsets) {
+      final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+      offsets.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
+      consumer.commitAsync(commit, null);
+    }
+  };
 
   /** Those of {@code partitions} still assigned (pausing or resuming any other is an error). */
   private List<TopicPartition> assigned(final Collection<TopicPartition> partitions) {
@@ -422,7 +293,7 @@ public final class TargetSink implements AutoCloseable {
   /** Resumes every paused partition except those held by a writer that takes no further batch now. */
   private void resumeWritable() {
     final Set<TopicPartition> resume = new java.util.HashSet<>(consumer.paused());
-    for (final Writer w : writers) {
+    for (final SinkWriter w : writers) {
       if (!w.accepts()) {
         resume.removeAll(holders.heldBy(w.index));
       }
@@ -436,14 +307,14 @@ public final class TargetSink implements AutoCloseable {
    * Splits a poll by writer ({@link PartitionHolders#writerFor}), taking per partition everything up to the end of
    * the last complete group ({@link CompleteGroups}).
    */
-  private Map<Writer, Prepared> completeGroups(final ConsumerRecords<String, byte[]> records) {
-    final Map<Writer, Prepared> byWriter = new HashMap<>();
+  private Map<SinkWriter, SinkWriter.Prepared> completeGroups(final ConsumerRecords<String, byte[]> records) {
+    final Map<SinkWriter, SinkWriter.Prepared> byWriter = new HashMap<>();
     for (final TopicPartition tp : records.partitions()) {
-      final Writer writer = writers[holders.writerFor(tp, w -> writers[w].accepts(), w -> {
-        final Prepared already = byWriter.get(writers[w]);
+      final SinkWriter writer = writers[holders.writerFor(tp, w -> writers[w].accepts(), w -> {
+        final SinkWriter.Prepared already = byWriter.get(writers[w]);
         return already == null ? 0 : already.batch().size();
       })];
-      final Prepared prepared = byWriter.computeIfAbsent(writer, w -> new Prepared(new ArrayList<>(), new HashMap<>()));
+      final SinkWriter.Prepared prepared = byWriter.computeIfAbsent(writer, w -> new SinkWriter.Prepared(new ArrayList<>(), new HashMap<>()));
       final CompleteGroups.Taken taken = groups.take(tp, records.records(tp));
       prepared.batch().addAll(taken.records());
       if (taken.next() >= 0) {
@@ -458,7 +329,7 @@ public final class TargetSink implements AutoCloseable {
   private final class SeekToStoredOffsets implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
-      final Writer house = writers[0];
+      final SinkWriter house = writers[0];
       final Map<TopicPartition, Long> stored = house.call(() -> {
         final Map<TopicPartition, Long> o = offsets.read(house.connection(), partitions);
         house.connection().commit();
@@ -479,7 +350,7 @@ public final class TargetSink implements AutoCloseable {
     public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
       // the batch in flight commits before the partitions go; unfinished group tails are dropped, the next
       // owner re-reads them from the offsets in the target
-      for (final Writer w : writers) {
+      for (final SinkWriter w : writers) {
         w.finishAll();
       }
       groups.forget(partitions);
@@ -493,7 +364,7 @@ public final class TargetSink implements AutoCloseable {
   public long lag() {
     final long read = lag.get();
     long writing = 0;
-    for (final Writer w : writers) {
+    for (final SinkWriter w : writers) {
       writing += w.inFlightRecords.get();
     }
     return read < 0 ? read : read + parkedNow.get() + writing;
@@ -515,7 +386,7 @@ public final class TargetSink implements AutoCloseable {
    */
   public long splitBatches() {
     long n = 0;
-    for (final Writer w : writers) {
+    for (final SinkWriter w : writers) {
       n += w.batches.splitBatches();
     }
     return n;
