@@ -26,8 +26,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>What it repairs: every row is versioned at the chunk's position ({@code RowVersion}), above every change
  * streamed before it, so a target row that drifted (changed in the target, or missed while capture was down) takes
- * the legacy row's mapped values again, and a missing one is added. What it does not: a target row whose legacy row
- * is gone is not deleted by it.
+ * the legacy row's mapped values again, and a missing one is added. When it ends, the capture marks its end behind
+ * its rows ({@link SnapshotEnds}), and once the sink has applied them it deletes the target rows whose legacy row is
+ * gone.
  */
 public final class Resnapshot {
   private Resnapshot() {

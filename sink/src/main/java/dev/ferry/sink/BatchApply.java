@@ -68,15 +68,11 @@ final class BatchApply {
     final int[] refusedWithGroup = new int[1];
     final List<BatchWriter.Failure> failures = target.withRetries(() -> {
       final Connection connection = target.connection();
-      List<BatchWriter.Failure> f = batches.write(connection, batch, next);
-      // a group under a relation applies whole or not at all: the batch is written again without a group the
-      // target refused a row of (each round leaves out at least one more group, so this ends)
-      final List<WholeGroups.Torn> torn = new ArrayList<>();
-      for (List<WholeGroups.Torn> more = wholeGroups.torn(batch, f); !more.isEmpty(); more = wholeGroups.torn(batch, f)) {
-        torn.addAll(more);
-        connection.rollback();
-        f = batches.write(connection, WholeGroups.without(batch, torn), next);
-      }
+      // a group under a relation applies whole or not at all
+      final WholeGroups.Written written = wholeGroups.writeWhole(connection, batch,
+          records -> batches.write(connection, records, next));
+      final List<BatchWriter.Failure> f = written.failures();
+      final List<WholeGroups.Torn> torn = written.torn();
       // a snapshot's end, behind the rows just written: recorded in their transaction (SnapshotSweeps)
       for (final ApplyTopicRecord r : snapshotEnds) {
         sweeps.passed(connection, r.packed().unpack(), r.partition(), applyPartitions.getAsInt());

@@ -315,13 +315,11 @@ final class BatchWriter {
 
   private List<String> byRank(final Connection c, final java.util.Set<String> names, final boolean childrenFirst)
       throws SQLException {
-    final Map<String, Integer> rank = new HashMap<>();
+    final Map<String, TargetTable> byName = new LinkedHashMap<>();
     for (final String n : names) {
-      rank.put(n, order.rank(c, table(c, n)));
+      byName.put(n, table(c, n));
     }
-    final List<String> sorted = new ArrayList<>(names);
-    sorted.sort((a, b) -> childrenFirst ? rank.get(b) - rank.get(a) : rank.get(a) - rank.get(b));
-    return sorted;
+    return order.sorted(c, byName, childrenFirst);
   }
 
   /** {@code rows} without those a delete of a higher or equal version already removed. */

@@ -77,14 +77,10 @@ final class Housekeeping {
       }
       // a group held whole is retried only with all of it, and applies together or waits together
       final List<ApplyTopicRecord> tried = WholeGroups.minus(records, wholeGroups.incomplete(records, RETRY_WINDOW));
-      List<BatchWriter.Failure> failures = batches.apply(connection, tried);
-      final List<WholeGroups.Torn> torn = new ArrayList<>();
-      for (List<WholeGroups.Torn> more = wholeGroups.torn(tried, failures); !more.isEmpty();
-          more = wholeGroups.torn(tried, failures)) {
-        torn.addAll(more);
-        connection.rollback();
-        failures = batches.apply(connection, WholeGroups.without(tried, torn));
-      }
+      final WholeGroups.Written written = wholeGroups.writeWhole(connection, tried,
+          part -> batches.apply(connection, part));
+      final List<BatchWriter.Failure> failures = written.failures();
+      final List<WholeGroups.Torn> torn = written.torn();
       final Map<ApplyTopicRecord, BatchWriter.Failure> refusedNow = new IdentityHashMap<>();
       failures.forEach(f -> refusedNow.put(f.record(), f));
       final List<BatchWriter.Failure> expired = new ArrayList<>();

@@ -9,8 +9,7 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -146,14 +145,12 @@ final class SnapshotSweeps {
   }
 
   private List<TargetTable> childrenFirst(final Connection c, final List<String> names) throws SQLException {
-    final Map<TargetTable, Integer> rank = new HashMap<>();
+    final Map<TargetTable, TargetTable> tables = new LinkedHashMap<>();
     for (final String n : names) {
       final TargetTable t = TargetTable.read(c, n, dialect);
-      rank.put(t, order.rank(c, t));
+      tables.put(t, t);
     }
-    final List<TargetTable> out = new ArrayList<>(rank.keySet());
-    out.sort(Comparator.comparing((TargetTable t) -> -rank.get(t)).thenComparing(TargetTable::name));
-    return out;
+    return order.sorted(c, tables, true);
   }
 
   /** Deletes {@code t}'s rows below {@code version}: at once, else (a foreign key refused) one by one. */

@@ -3,8 +3,10 @@ package dev.ferry.sink;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,6 +21,21 @@ final class TableOrder {
 
   TableOrder(final TargetDialect dialect) {
     this.dialect = dialect;
+  }
+
+  /**
+   * The keys of {@code tables} ordered by their table's rank: parents first, or children first; tables of one rank
+   * in the map's order.
+   */
+  <K> List<K> sorted(final Connection c, final Map<K, TargetTable> tables, final boolean childrenFirst)
+      throws SQLException {
+    final Map<K, Integer> rank = new HashMap<>();
+    for (final Map.Entry<K, TargetTable> e : tables.entrySet()) {
+      rank.put(e.getKey(), rank(c, e.getValue()));
+    }
+    final List<K> out = new ArrayList<>(tables.keySet());
+    out.sort((a, b) -> childrenFirst ? rank.get(b) - rank.get(a) : rank.get(a) - rank.get(b));
+    return out;
   }
 
   /** Rank of {@code table}: 0 for a table that references no other. */

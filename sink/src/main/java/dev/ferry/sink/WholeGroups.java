@@ -2,6 +2,8 @@ package dev.ferry.sink;
 
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.Relation;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,6 +51,33 @@ final class WholeGroups {
       final List<BatchWriter.Failure> permanent = refused.stream().filter(f -> !f.waitsForReferencedRow()).toList();
       return permanent.isEmpty() ? refused : permanent;
     }
+  }
+
+  /** Writes records and gives what the target refused; the transaction stays open. */
+  @FunctionalInterface
+  interface Write {
+    List<BatchWriter.Failure> write(List<ApplyTopicRecord> records) throws SQLException;
+  }
+
+  /** What {@link #writeWhole} wrote: the refusals of the records written, and the groups left out. */
+  record Written(List<BatchWriter.Failure> failures, List<Torn> torn) {
+  }
+
+  /**
+   * Writes {@code records} with {@code write} on {@code c}; while that tears a group held whole, rolls the
+   * transaction back and writes again without the groups torn so far (each round leaves out at least one more
+   * group, so this ends).
+   */
+  Written writeWhole(final Connection c, final List<ApplyTopicRecord> records, final Write write)
+      throws SQLException {
+    List<BatchWriter.Failure> failures = write.write(records);
+    final List<Torn> torn = new ArrayList<>();
+    for (List<Torn> more = torn(records, failures); !more.isEmpty(); more = torn(records, failures)) {
+      torn.addAll(more);
+      c.rollback();
+      failures = write.write(without(records, torn));
+    }
+    return new Written(failures, torn);
   }
 
   /** The groups held whole that {@code refused} tore (a refusal for good, or a row waiting for its reference). */

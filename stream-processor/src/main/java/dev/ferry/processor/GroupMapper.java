@@ -6,12 +6,12 @@ import dev.ferry.processor.mapping.PersonalData;
 import dev.ferry.processor.mapping.RowMapper;
 import dev.ferry.processor.mapping.StagedNaturalKeys;
 import dev.ferry.processor.mapping.TableMapping;
+import dev.ferry.processor.ordering.ApplyOrder;
 import dev.ferry.processor.ordering.Ordered;
 import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeGroup;
-import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
@@ -56,23 +56,38 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
   private ProcessorContext<String, Object> context;
   private dev.ferry.processor.mapping.NaturalKeys naturalKeys;
 
-  GroupMapper(final RowMapper mapper, final FerryTopics topics, final Mapping mapping) {
+  /**
+   * @param sweepable the target table of each legacy table where no other legacy table writes it too ({@link
+   *     #sweepable(Mapping)}, computed once for all tasks)
+   */
+  GroupMapper(final RowMapper mapper, final FerryTopics topics, final Mapping mapping,
+      final Map<String, String> sweepable) {
     this.mapper = mapper;
     this.topics = topics;
     this.mappingVersion = mapping.version();
     this.personalData = new PersonalData(mapping);
+    this.sweepable = sweepable;
+  }
+
+  /**
+   * The target table of each legacy table, where no other legacy table writes it too: the tables the end of a
+   * snapshot may remove rows from. Says once which it leaves out.
+   */
+  static Map<String, String> sweepable(final Mapping mapping) {
     final Map<String, Long> writers = mapping.tables().stream()
         .collect(Collectors.groupingBy(TableMapping::targetTable, Collectors.counting()));
-    this.sweepable = new HashMap<>();
+    final Map<String, String> out = new HashMap<>();
     for (final TableMapping t : mapping.tables()) {
       if (writers.get(t.targetTable()) == 1) {
-        sweepable.put(t.sourceTable(), t.targetTable());
+        out.put(t.sourceTable(), t.targetTable());
       } else {
         LOG.warn("{} is written from {} legacy tables: a snapshot of {} will not remove rows from it (they may be "
             + "another table's)", t.targetTable(), writers.get(t.targetTable()), t.sourceTable());
       }
     }
+    return Map.copyOf(out);
   }
+
 
   @Override
   public void init(final ProcessorContext<String, Object> context) {
@@ -92,7 +107,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
       return;
     }
     final ChangeGroup group = record.value().group();
-    if (group.getChanges().size() == 1 && group.getChanges().get(0).getOp() == ChangeOp.SWEEP) {
+    if (ApplyOrder.isSnapshotEnd(group)) {
       sweep(record, group.getChanges().get(0));
       return;
     }

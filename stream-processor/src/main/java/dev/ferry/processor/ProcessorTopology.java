@@ -61,6 +61,7 @@ public final class ProcessorTopology {
     final RowMapper mapper = new RowMapper(config.mapping());
     final String version = config.mapping().version();
     final StreamTime time = new StreamTime();
+    final java.util.Map<String, String> sweepable = GroupMapper.sweepable(config.mapping());
     final StoreSerde<ChangeEvent> changeSerde = new StoreSerde<>(ChangeEvent.getClassSchema());
 
     final Topology t = new Topology();
@@ -70,7 +71,7 @@ public final class ProcessorTopology {
     t.addProcessor(TRANSACTIONS, () -> new TransactionAssembler(order, config.transactionTimeout(), time), DEDUP);
     t.addProcessor(HEADER_DETAIL, () -> new HeaderDetailBuffer(headerKeys, config.orphanTimeout(),
         config.orphanBufferMax(), config.waitForUnseenHeaders(), time), TRANSACTIONS);
-    t.addProcessor(MAP, () -> new GroupMapper(mapper, topics, config.mapping()), HEADER_DETAIL);
+    t.addProcessor(MAP, () -> new GroupMapper(mapper, topics, config.mapping(), sweepable), HEADER_DETAIL);
     t.addSink(APPLY_SINK, topics.apply().name(), new StringSerializer(), topics.apply().valueSerde().serializer(), MAP);
     // the end of a snapshot goes to every apply partition; a sink node of its own, so that rows are partitioned as
     // before, by Kafka's default partitioner, without a partitioner call per row

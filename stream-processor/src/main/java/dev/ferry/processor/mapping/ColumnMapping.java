@@ -43,15 +43,7 @@ public record ColumnMapping(String target, FieldSource source, List<Conversion> 
    * itself, or, for a field whose personal data is protected in this run, the value as that protection turns it.
    */
   public String shown(final ColumnValue raw) {
-    if (raw == null) {
-      return null;
-    }
-    for (final Conversion step : steps) {
-      if (step instanceof Conversion.Protecting p) {
-        return RowValues.text(p.apply(raw, target));
-      }
-    }
-    return RowValues.text(raw);
+    return raw == null ? null : RowValues.text(protectedForm(raw));
   }
 
   /** True when this run protects this field's personal data (a mask or pseudonym step). */
@@ -61,12 +53,17 @@ public record ColumnMapping(String target, FieldSource source, List<Conversion> 
 
   /** {@code raw}, a source value of this field, protected as this run protects the field; its value otherwise. */
   Object protect(final ColumnValue raw) {
+    return protectedForm(raw).getValue();
+  }
+
+  /** {@code raw} through this field's protection step, or {@code raw} itself when it has none. */
+  private ColumnValue protectedForm(final ColumnValue raw) {
     for (final Conversion step : steps) {
       if (step instanceof Conversion.Protecting p) {
-        return p.apply(raw, target).getValue();
+        return p.apply(raw, target);
       }
     }
-    return raw.getValue();
+    return raw;
   }
 
   /** The single source column this field copies, or null when it derives its value otherwise. */

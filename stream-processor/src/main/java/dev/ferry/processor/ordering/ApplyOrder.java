@@ -54,6 +54,20 @@ public final class ApplyOrder {
         e.getSource().getLsn(), List.of(e));
   }
 
+  /**
+   * The end of a snapshot ({@link ChangeOp#SWEEP}) as a group of its own: it passes the ordering stages at once,
+   * behind what came before it in its partition.
+   */
+  public static ChangeGroup snapshotEnd(final ChangeEvent e) {
+    return new ChangeGroup("sweep:" + e.getSweep().getId(), "", null, e.getSource().getLsn(), 0L,
+        new ArrayList<>(List.of(e)));
+  }
+
+  /** True when {@code group} is the end of a snapshot ({@link #snapshotEnd}), not rows. */
+  public static boolean isSnapshotEnd(final ChangeGroup group) {
+    return group.getChanges().size() == 1 && group.getChanges().get(0).getOp() == ChangeOp.SWEEP;
+  }
+
   private ChangeGroup group(final String id, final String headerKey, final long commitLsn,
       final List<ChangeEvent> events) {
     final List<ChangeEvent> ordered = new ArrayList<>(events);

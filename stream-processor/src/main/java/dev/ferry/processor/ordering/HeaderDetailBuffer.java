@@ -95,7 +95,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   @Override
   public void process(final Record<String, ChangeGroup> record) {
     final ChangeGroup group = record.value();
-    if (group.getChanges().size() == 1 && group.getChanges().get(0).getOp() == ChangeOp.SWEEP) {
+    if (ApplyOrder.isSnapshotEnd(group)) {
       context.forward(record.withValue((Ordered) new Ordered.Ready(group)));
       return;
     }

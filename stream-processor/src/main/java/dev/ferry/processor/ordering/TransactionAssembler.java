@@ -89,8 +89,8 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     if (e.getOp() == ChangeOp.SWEEP) {
       // the end of a snapshot, behind its rows in this partition: on at once, and not input time (it carries the
       // wall-clock time it was written at)
-      context.forward(record.withKey("sweep:" + e.getSweep().getId()).withValue(new ChangeGroup("sweep:"
-          + e.getSweep().getId(), "", null, e.getSource().getLsn(), 0L, new ArrayList<>(List.of(e)))));
+      final ChangeGroup end = ApplyOrder.snapshotEnd(e);
+      context.forward(record.withKey(end.getId()).withValue(end));
       return;
     }
     if (e.getOp() != ChangeOp.COMMIT) {
