@@ -60,6 +60,8 @@ class NoSnapshotCaptureIT {
             assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE order_id = 10248 AND product_id = 1"))
                 .as("the line added to order 10248, which this processor never saw").isEqualTo(1));
         assertThat(stream.sink().failed()).isZero();
+        // no data to snapshot: the capture still counts as streaming once Debezium said its snapshot phase ended
+        await().atMost(Duration.ofSeconds(30)).until(() -> stream.capture().streaming());
         assertThat(RowCounts.of(legacy, target).match()).isTrue();
       }
     }

@@ -92,6 +92,8 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   /** The consistent position of the initial snapshot's rows, once one came; -1 before. */
   private long snapshotPosition = -1;
   private SnapshotEnds snapshotEnds = new SnapshotEnds();
+  /** {@link SnapshotEnds#initialSettled} as of the last batch Kafka took; read by other threads. */
+  private volatile boolean initialSnapshotPublished;
 
   /** @param producer a transactional producer, its transactions initialised */
   ChangePublisher(final Producer<byte[], byte[]> producer, final FerryTopics topics,
@@ -130,6 +132,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
         if (refused == null) {
           producer.commitTransaction();
           published.addAndGet(sent.size());
+          initialSnapshotPublished = snapshotEnds.initialSettled();
           break;
         }
         producer.abortTransaction();
@@ -353,6 +356,15 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
 
   private static byte[] bytes(final String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * True once Kafka has taken every row of the initial snapshot, or Debezium said it took none (skipped or
+   * aborted). Before that, nothing published yet is never "drained": Debezium's streaming can report itself
+   * connected while the snapshot's rows still wait in the engine's queue for this publisher.
+   */
+  boolean initialSnapshotPublished() {
+    return initialSnapshotPublished;
   }
 
   /** Events Kafka has taken so far (changes, transaction and commit markers, dead letters). */

@@ -159,11 +159,16 @@ public final class LegacyCapture implements AutoCloseable {
   }
 
   /**
-   * True once Debezium streams changes: the snapshot, if any, is over (streaming starts only after it). Read
-   * from Debezium's own metrics; false before the engine has started, so that "nothing published yet" is never
-   * taken for "drained".
+   * True once Debezium streams changes and Kafka has taken the initial snapshot's rows (or Debezium said there
+   * were none to take). Streaming is read from Debezium's own metrics, the snapshot's end from its notification,
+   * which comes behind the snapshot's rows in the engine's queue: Debezium reports streaming as connected as
+   * soon as its snapshot is read, while a busy machine may still hold the rows in that queue. False before the
+   * engine has started, so that "nothing published yet" is never taken for "drained".
    */
   public boolean streaming() {
+    if (!publisher.initialSnapshotPublished()) {
+      return false;
+    }
     try {
       final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
       for (final ObjectName n : server.queryNames(new ObjectName(

@@ -52,9 +52,11 @@ final class SnapshotEnds {
   private final Set<String> initialScanned = new LinkedHashSet<>();
   private final Set<String> incrementalScanned = new LinkedHashSet<>();
   private long incrementalStart = -1;
+  private boolean initialSettled;
 
   SnapshotEnds copy() {
     final SnapshotEnds c = new SnapshotEnds();
+    c.initialSettled = initialSettled;
     c.initialScanned.addAll(initialScanned);
     c.incrementalScanned.addAll(incrementalScanned);
     c.incrementalStart = incrementalStart;
@@ -106,19 +108,33 @@ final class SnapshotEnds {
     } else if (INITIAL.equals(aggregate)) {
       switch (type) {
         case "TABLE_SCAN_COMPLETED" -> scanned(initialScanned, data, null);
+        case "SKIPPED" -> initialSettled = true;
         case "COMPLETED" -> {
+          initialSettled = true;
           final long at = snapshotPosition >= 0 ? snapshotPosition : position;
           final Ended ended = initialScanned.isEmpty() || at <= 0 ? null
               : new Ended(INITIAL, new ArrayList<>(initialScanned), RowVersion.snapshot(at));
           initialScanned.clear();
           return ended;
         }
-        case "ABORTED" -> initialScanned.clear();
+        case "ABORTED" -> {
+          initialSettled = true;
+          initialScanned.clear();
+        }
         default -> {
         }
       }
     }
     return null;
+  }
+
+  /**
+   * True once Debezium has said how its initial snapshot phase ended: completed, skipped (offsets exist, or the
+   * mode takes none) or aborted. Every snapshot row comes before that notification in the queue of changes, so
+   * a capture that has published it has published the whole snapshot.
+   */
+  boolean initialSettled() {
+    return initialSettled;
   }
 
   private static void scanned(final Set<String> into, final Map<String, String> data, final String alsoFine) {

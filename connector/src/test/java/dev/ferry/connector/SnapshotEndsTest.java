@@ -79,6 +79,30 @@ class SnapshotEndsTest {
   }
 
   @Test
+  void theInitialSnapshotPhaseIsSettledOnlyOnceDebeziumSaidHowItEnded() {
+    final SnapshotEnds running = new SnapshotEnds();
+    running.onNotification(notification(SnapshotEnds.INITIAL, "STARTED", Map.of()), 0, -1);
+    running.onNotification(notification(SnapshotEnds.INITIAL, "TABLE_SCAN_COMPLETED",
+        Map.of("scanned_collection", "public.orders", "status", "SUCCEEDED")), 500, 500);
+    // an incremental snapshot's end says nothing of the initial one
+    running.onNotification(notification(SnapshotEnds.INCREMENTAL, "COMPLETED", Map.of()), 600, 500);
+    assertThat(running.initialSettled()).isFalse();
+    final SnapshotEnds copy = running.copy();
+    running.onNotification(notification(SnapshotEnds.INITIAL, "COMPLETED", Map.of()), 900, 500);
+    assertThat(running.initialSettled()).isTrue();
+    assertThat(copy.initialSettled()).isFalse();
+
+    final SnapshotEnds restarted = new SnapshotEnds();
+    restarted.onNotification(notification(SnapshotEnds.INITIAL, "SKIPPED", Map.of()), 900, -1);
+    assertThat(restarted.initialSettled()).isTrue();
+    assertThat(restarted.copy().initialSettled()).isTrue();
+
+    final SnapshotEnds aborted = new SnapshotEnds();
+    aborted.onNotification(notification(SnapshotEnds.INITIAL, "ABORTED", Map.of()), 900, -1);
+    assertThat(aborted.initialSettled()).isTrue();
+  }
+
+  @Test
   void aResnapshotResumedAfterARestartSweepsNothingForItsStartIsNotKnown() {
     final SnapshotEnds ends = new SnapshotEnds();
     ends.onNotification(notification(SnapshotEnds.INCREMENTAL, "TABLE_SCAN_COMPLETED",
