@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import dev.ferry.reconcile.ReconcileReport;
+import dev.ferry.reconcile.Reconciliation;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -30,7 +33,7 @@ import picocli.CommandLine;
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
     description = "Keeps a new system's database in step with a legacy one.",
     subcommands = {Ferry.Demo.class, Ferry.SandboxCommand.class, Ferry.Connector.class, Ferry.Processor.class, Ferry.Sink.class,
-        Ferry.Replay.class, Ferry.ResnapshotCommand.class, Ferry.DeadLettersCommand.class, Ferry.Check.class, Ferry.ConfigDocsCommand.class})
+        Ferry.Replay.class, Ferry.ResnapshotCommand.class, Ferry.DeadLettersCommand.class, Ferry.ReconcileCommand.class, Ferry.Check.class, Ferry.ConfigDocsCommand.class})
 public final class Ferry implements Callable<Integer> {
 
   public static void main(final String[] args) {
@@ -254,6 +257,51 @@ public final class Ferry implements Callable<Integer> {
       counts.forEach((what, k) -> err.printf(Locale.ROOT, "  %s: %,d%n", what, k));
       err.flush();
       return 0;
+    }
+  }
+
+  @Command(name = "reconcile", description = "Compare the legacy data, passed through the mapping, with the target: "
+      + "row counts, sums of numeric columns, and every row by key; each difference tied to the dead letter that "
+      + "explains it. Exit 0 only when nothing is unexplained.")
+  static final class ReconcileCommand extends Service {
+    @Option(names = "--report", required = true, description = "Directory for reconcile.html and reconcile.json.")
+    Path report;
+
+    @Option(names = "--settle", defaultValue = "10s", description = "How long to wait before looking again at a "
+        + "table found different, so that rows the sync was still applying are not reported (0s: look once); "
+        + "default ${DEFAULT-VALUE}.")
+    String settle;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--no-dead-letters", description = "Do not read the dead-letter topic (no Kafka needed); every "
+        + "difference is then unexplained.")
+    boolean noDeadLetters;
+
+    @Override
+    public Integer call() throws Exception {
+      final FerryConfig c = FerryConfig.load(config, EnumSet.allOf(Role.class));
+      final Duration wait;
+      try {
+        wait = dev.ferry.config.Durations.parse(settle);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--settle: '" + settle + "' is not a duration; "
+            + "write a number followed by ms, s, m, h or d, e.g. 10s (0s looks once)");
+      }
+      final var sink = c.sink();
+      final Reconciliation.Inputs inputs = new Reconciliation.Inputs(c.processor().mapping(),
+          () -> c.connector().connect(), () -> java.sql.DriverManager.getConnection(sink.jdbcUrl(), sink.user(),
+              sink.password()), sink.versionColumn(), wait);
+      final Reconciliation.Result result = Reconciliation.run(inputs, noDeadLetters
+          ? Reconciliation.DeadLetterIndexSource.none()
+          : Reconciliation.DeadLetterIndexSource.topic(sink.kafka(), sink.kafka().topics(sink.kafka().registry())
+              .deadLetter()), System.out);
+      ReconcileReport.write(result, report);
+      System.out.printf(Locale.ROOT, "%s: %,d unexplained, %,d explained difference(s); report in %s%n",
+          result.unexplained() == 0 ? "RECONCILED" : "NOT RECONCILED", result.unexplained(), result.explained(),
+          report.resolve("reconcile.html"));
+      return result.unexplained() == 0 ? 0 : 1;
     }
   }
 

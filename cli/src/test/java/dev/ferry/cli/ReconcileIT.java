@@ -1,0 +1,150 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.cli.demo.RowCounts;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SharedStack;
+import dev.ferry.reconcile.ReconcileReport;
+import dev.ferry.reconcile.Reconciliation;
+import dev.ferry.schemas.ConfluentRegistryClient;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ferry reconcile} on Northwind after a sync: nothing differs; then the target drifts (a line's quantity
+ * changed, a line deleted, a line only the target has) and a legacy line the mapping refuses is dead-lettered by the
+ * sync. Reconcile finds each, with its columns and values, and explains the refused line by its dead letter.
+ */
+class ReconcileIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final EmbeddedStack stack = SharedStack.get();
+
+  @TempDir
+  Path work;
+
+  @Test
+  void findsEveryDifferenceThroughTheMappingAndExplainsTheDeadLetteredOne() throws Exception {
+    final DemoEnvironment base = DemoEnvironment.create(stack, work, "it_reconcile");
+    final FerryConfig config = FerryConfig.resolve(base.source(), EnumSet.allOf(Role.class), work);
+    final var topics = config.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
+    final Reconciliation.Inputs inputs = new Reconciliation.Inputs(config.processor().mapping(),
+        () -> config.connector().connect(), () -> DriverManager.getConnection(config.sink().jdbcUrl(),
+            config.sink().user(), config.sink().password()), config.sink().versionColumn(), Duration.ZERO);
+    final Reconciliation.DeadLetterIndexSource letters = Reconciliation.DeadLetterIndexSource.topic(
+        config.sink().kafka(), topics.deadLetter());
+
+    try (Pipeline pipeline = new Pipeline(config).start(); Connection legacy = base.legacy();
+        Connection target = base.target(); Statement s = legacy.createStatement()) {
+      await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
+      final Reconciliation.Result clean = Reconciliation.run(inputs, letters, quiet());
+      assertThat(clean.unexplained()).isZero();
+      assertThat(clean.explained()).isZero();
+      final JsonNode lines = table(ReconcileReport.class, clean, "sales_order_line");
+      assertThat(lines.get("expectedRows").asLong()).isEqualTo(2155);
+      assertThat(lines.get("targetRows").asLong()).isEqualTo(2155);
+      assertThat(sum(lines, "quantity")).isEqualTo(sum(lines, "quantity", "actual"));
+
+      // refused by the rule quantity-positive: the sync dead-letters it
+      s.execute("INSERT INTO order_details VALUES (10248, 1, 10, -5, 0)");
+      assertThat(DeadLettersRead.errors(stack, config, 1, "reconcile-it")).hasSize(1);
+    }
+    try (Connection target = base.target(); Statement s = target.createStatement()) {
+      s.execute("UPDATE sales_order_line SET quantity = quantity + 1 WHERE order_id = 10250 AND product_id = 41");
+      s.execute("DELETE FROM sales_order_line WHERE order_id = 10251 AND product_id = 22");
+      s.execute("INSERT INTO sales_order_line (order_id, product_id, unit_price, quantity, discount, ferry_version) "
+          + "VALUES (10252, 1, 9.99, 2, 0, 1)");
+      s.execute("UPDATE customer SET company_name = 'Alfreds Futterkiste GmbH' WHERE code = 'ALFKI'");
+    }
+
+    final Reconciliation.Result drifted = Reconciliation.run(inputs, letters, quiet());
+    ReconcileReport.write(drifted, work.resolve("report"));
+    final JsonNode report = JSON.readTree(work.resolve("report").resolve("reconcile.json").toFile());
+    assertThat(report.get("unexplained").asLong()).isEqualTo(4);
+    assertThat(report.get("explained").asLong()).isEqualTo(1);
+
+    final JsonNode lines = byTarget(report, "sales_order_line");
+    assertThat(lines.get("differences").get("different").asLong()).isEqualTo(1);
+    assertThat(lines.get("differences").get("missing").asLong()).isEqualTo(1);
+    assertThat(lines.get("differences").get("extra").asLong()).isEqualTo(1);
+    assertThat(lines.get("differences").get("refused").asLong()).isEqualTo(1);
+    final Map<String, JsonNode> rows = new HashMap<>();
+    lines.get("rows").forEach(r -> rows.put(r.get("kind").asText() + " " + r.get("key").asText(), r));
+    final JsonNode changed = rows.get("different 10250|41").get("columns").get(0);
+    assertThat(changed.get("name").asText()).isEqualTo("quantity");
+    assertThat(Integer.parseInt(changed.get("actual").asText()))
+        .isEqualTo(Integer.parseInt(changed.get("expected").asText()) + 1);
+    assertThat(rows.get("different 10250|41").has("explainedBy")).isFalse();
+    assertThat(rows).containsKeys("missing 10251|22", "extra 10252|1");
+    final JsonNode refused = rows.get("refused 10248|1");
+    assertThat(refused.get("explainedBy").get("rule").asText()).isEqualTo("quantity-positive");
+    assertThat(refused.get("explainedBy").get("value").asText()).isEqualTo("-5");
+    // the sum of quantities shows the drift too: +1 on one line, -the deleted line, +2 on the extra one
+    assertThat(new java.math.BigDecimal(byTargetSum(lines, "quantity").get("difference").asText())).isNotZero();
+
+    final JsonNode customers = byTarget(report, "customer");
+    assertThat(customers.get("differences").get("different").asLong()).isEqualTo(1);
+    final JsonNode name = customers.get("rows").get(0).get("columns").get(0);
+    assertThat(name.get("name").asText()).isEqualTo("company_name");
+    assertThat(name.get("expected").asText()).isEqualTo("Alfreds Futterkiste");
+    assertThat(name.get("actual").asText()).isEqualTo("Alfreds Futterkiste GmbH");
+    assertThat(byTarget(report, "sales_order").get("unexplained").asLong()).isZero();
+
+    final String html = Files.readString(work.resolve("report").resolve("reconcile.html"), StandardCharsets.UTF_8);
+    assertThat(html).contains("4 unexplained difference(s)").contains("10250|41").contains("quantity-positive")
+        .doesNotContain("http://").doesNotContain("https://");
+  }
+
+  private static JsonNode table(final Class<?> anchor, final Reconciliation.Result result, final String target)
+      throws Exception {
+    final Path dir = Files.createTempDirectory("reconcile-it");
+    ReconcileReport.write(result, dir);
+    return byTarget(JSON.readTree(dir.resolve("reconcile.json").toFile()), target);
+  }
+
+  private static JsonNode byTarget(final JsonNode report, final String target) {
+    for (final JsonNode t : report.get("tables")) {
+      if (t.get("target").asText().equals(target)) {
+        return t;
+      }
+    }
+    throw new AssertionError("no table " + target + " in " + report);
+  }
+
+  private static JsonNode byTargetSum(final JsonNode table, final String column) {
+    for (final JsonNode s : table.get("sums")) {
+      if (s.get("column").asText().equals(column)) {
+        return s;
+      }
+    }
+    throw new AssertionError("no sum of " + column + " in " + table);
+  }
+
+  private static String sum(final JsonNode table, final String column) {
+    return sum(table, column, "expected");
+  }
+
+  private static String sum(final JsonNode table, final String column, final String side) {
+    return byTargetSum(table, column).get(side).asText();
+  }
+
+  private static PrintStream quiet() {
+    return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+  }
+}

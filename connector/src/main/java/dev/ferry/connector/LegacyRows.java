@@ -1,0 +1,210 @@
+package dev.ferry.connector;
+
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.SourcePosition;
+import dev.ferry.schemas.SpecialNumbers;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads a legacy table's rows over JDBC as the capture would send them: every column as the {@link ColumnValue}
+ * that Debezium's snapshot gives through {@link ChangeEventConverter} (decimals as text, dates as days, timestamps
+ * as microseconds, zoned timestamps as UTC text), each row as a snapshot {@link ChangeEvent}. So the mapping can be
+ * run over the legacy data outside the stream (reconcile, audit) and see exactly what the processor sees.
+ *
+ * <p>The rows are streamed (a cursor, {@value #FETCH} at a time): memory does not grow with the table. A column
+ * type this class does not know is read as its text, as Debezium reads unknown types.
+ */
+public final class LegacyRows {
+  private static final int FETCH = 5_000;
+  private static final DateTimeFormatter ZONED = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+
+  /** Takes one row; may throw to stop the scan. */
+  @FunctionalInterface
+  public interface Each {
+    void accept(ChangeEvent row) throws Exception;
+  }
+
+  private LegacyRows() {
+  }
+
+  /** The primary key columns of {@code schema.table}, in key order; empty when it has none. */
+  public static List<String> primaryKey(final Connection c, final String qualified) throws SQLException {
+    final String[] parts = qualified.split("\\.", 2);
+    final Map<Short, String> byPosition = new TreeMap<>();
+    final DatabaseMetaData meta = c.getMetaData();
+    try (ResultSet rs = meta.getPrimaryKeys(null, parts[0], parts[1])) {
+      while (rs.next()) {
+        byPosition.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
+      }
+    }
+    return List.copyOf(byPosition.values());
+  }
+
+  /** Rows in {@code schema.table}, by a quick count. */
+  public static long count(final Connection c, final String qualified) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + quoted(qualified))) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /**
+   * Streams every row of {@code schema.table} to {@code each}, as a snapshot read ({@link ChangeOp#READ}) with
+   * its key and row; {@code where} (SQL, may be null) narrows the rows. Runs in a transaction of its own on
+   * {@code c} (a cursor needs one), left as it was.
+   *
+   * @return the rows read
+   */
+  public static long scan(final Connection c, final String qualified, final String where, final Each each)
+      throws Exception {
+    final List<String> key = primaryKey(c, qualified);
+    final boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    long n = 0;
+    try (Statement s = c.createStatement()) {
+      s.setFetchSize(FETCH);
+      final String[] parts = qualified.split("\\.", 2);
+      try (ResultSet rs = s.executeQuery(select(c, qualified) + (where == null ? "" : " WHERE " + where))) {
+        final ResultSetMetaData meta = rs.getMetaData();
+        final int columns = meta.getColumnCount();
+        final String[] types = new String[columns + 1];
+        final String[] names = new String[columns + 1];
+        for (int i = 1; i <= columns; i++) {
+          names[i] = meta.getColumnLabel(i);
+          types[i] = meta.getColumnTypeName(i).toLowerCase(Locale.ROOT);
+        }
+        while (rs.next()) {
+          final List<ColumnValue> row = new ArrayList<>(columns);
+          for (int i = 1; i <= columns; i++) {
+            row.add(value(names[i], types[i], rs, i));
+          }
+          final List<ColumnValue> keyValues = new ArrayList<>(key.size());
+          for (final String k : key) {
+            for (final ColumnValue v : row) {
+              if (v.getName().equals(k)) {
+                keyValues.add(v);
+              }
+            }
+          }
+          each.accept(ChangeEvent.newBuilder()
+              .setOp(ChangeOp.READ)
+              .setSource(SourcePosition.newBuilder().setDatabase(c.getCatalog()).setSchema$(parts[0])
+                  .setTable(parts[1]).setLsn(0L).setSnapshot(true).setTsMs(0L).build())
+              .setKey(keyValues)
+              .setAfter(row)
+              .build());
+          n++;
+        }
+      }
+    } finally {
+      c.rollback();
+      c.setAutoCommit(autoCommit);
+    }
+    return n;
+  }
+
+  /** A select of every column; money is read as numeric, as Debezium gives it with decimals as text. */
+  private static String select(final Connection c, final String qualified) throws SQLException {
+    final String[] parts = qualified.split("\\.", 2);
+    final List<String> columns = new ArrayList<>();
+    try (ResultSet rs = c.getMetaData().getColumns(null, parts[0], parts[1], null)) {
+      while (rs.next()) {
+        final String name = rs.getString("COLUMN_NAME");
+        final String type = rs.getString("TYPE_NAME").toLowerCase(Locale.ROOT);
+        columns.add(type.equals("money") ? quote(name) + "::numeric AS " + quote(name) : quote(name));
+      }
+    }
+    if (columns.isEmpty()) {
+      throw new SQLException("legacy table " + qualified + " not found");
+    }
+    return "SELECT " + String.join(", ", columns) + " FROM " + quoted(qualified);
+  }
+
+  private static String quoted(final String qualified) {
+    final String[] parts = qualified.split("\\.", 2);
+    return quote(parts[0]) + "." + quote(parts[1]);
+  }
+
+  private static String quote(final String identifier) {
+    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+  }
+
+  /** One column as the capture sends it; see {@link ChangeEventConverter#value}. */
+  static ColumnValue value(final String name, final String type, final ResultSet rs, final int i) throws SQLException {
+    return switch (type) {
+      case "int2", "int4", "serial", "smallserial", "smallint", "integer" -> {
+        final int v = rs.getInt(i);
+        yield new ColumnValue(name, rs.wasNull() ? null : v, null);
+      }
+      case "int8", "bigserial", "bigint", "oid" -> {
+        final long v = rs.getLong(i);
+        yield new ColumnValue(name, rs.wasNull() ? null : v, null);
+      }
+      case "float4", "real" -> {
+        final float v = rs.getFloat(i);
+        yield new ColumnValue(name, rs.wasNull() ? null : v, null);
+      }
+      case "float8", "double precision" -> {
+        final double v = rs.getDouble(i);
+        yield new ColumnValue(name, rs.wasNull() ? null : v, null);
+      }
+      case "bool", "boolean", "bit" -> {
+        final boolean v = rs.getBoolean(i);
+        yield new ColumnValue(name, rs.wasNull() ? null : v, null);
+      }
+      case "numeric", "decimal", "money" -> {
+        final String text = rs.getString(i);
+        if (text == null) {
+          yield new ColumnValue(name, null, "decimal");
+        }
+        final String special = SpecialNumbers.canonical(text);
+        yield new ColumnValue(name, special != null ? special : rs.getBigDecimal(i).toPlainString(), "decimal");
+      }
+      case "date" -> {
+        final LocalDate d = rs.getObject(i, LocalDate.class);
+        yield new ColumnValue(name, d == null ? null : (int) d.toEpochDay(), "date");
+      }
+      case "timestamp" -> {
+        final LocalDateTime t = rs.getObject(i, LocalDateTime.class);
+        yield new ColumnValue(name, t == null ? null
+            : ChronoUnit.MICROS.between(LocalDateTime.of(1970, 1, 1, 0, 0), t), "timestamp-micros");
+      }
+      case "timestamptz" -> {
+        final OffsetDateTime t = rs.getObject(i, OffsetDateTime.class);
+        yield new ColumnValue(name, t == null ? null : t.withOffsetSameInstant(ZoneOffset.UTC).format(ZONED),
+            "timestamp-tz");
+      }
+      case "time" -> {
+        final LocalTime t = rs.getObject(i, LocalTime.class);
+        yield new ColumnValue(name, t == null ? null : t.toNanoOfDay() / 1000L, "time-micros");
+      }
+      case "uuid" -> new ColumnValue(name, rs.getString(i), "uuid");
+      case "json", "jsonb" -> new ColumnValue(name, rs.getString(i), "json");
+      case "bytea" -> {
+        final byte[] b = rs.getBytes(i);
+        yield new ColumnValue(name, b == null ? null : ByteBuffer.wrap(b), null);
+      }
+      default -> new ColumnValue(name, rs.getString(i), null);
+    };
+  }
+}
