@@ -36,7 +36,7 @@ import java.util.TreeMap;
  */
 public final class LegacyRows {
   private static final int FETCH = 5_000;
-  private static final DateTimeFormatter ZONED = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+  private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss", Locale.ROOT);
 
   /** Takes one row; may throw to stop the scan. */
   @FunctionalInterface
@@ -88,15 +88,20 @@ public final class LegacyRows {
         final ResultSetMetaData meta = rs.getMetaData();
         final int columns = meta.getColumnCount();
         final String[] types = new String[columns + 1];
+        final int[] scales = new int[columns + 1];
         final String[] names = new String[columns + 1];
         for (int i = 1; i <= columns; i++) {
           names[i] = meta.getColumnLabel(i);
           types[i] = meta.getColumnTypeName(i).toLowerCase(Locale.ROOT);
+          scales[i] = meta.getScale(i);
         }
         while (rs.next()) {
           final List<ColumnValue> row = new ArrayList<>(columns);
           for (int i = 1; i <= columns; i++) {
-            row.add(value(names[i], types[i], rs, i));
+            final ColumnValue v = value(names[i], types[i], scales[i], rs, i);
+            // as the converter does: a NULL keeps only the decimal tag, which its column's type gives
+            row.add(v.getValue() == null && v.getLogical() != null && !"decimal".equals(v.getLogical())
+                ? new ColumnValue(v.getName(), null, null) : v);
           }
           final List<ColumnValue> keyValues = new ArrayList<>(key.size());
           for (final String k : key) {
@@ -149,8 +154,12 @@ public final class LegacyRows {
     return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }
 
-  /** One column as the capture sends it; see {@link ChangeEventConverter#value}. */
-  static ColumnValue value(final String name, final String type, final ResultSet rs, final int i) throws SQLException {
+  /**
+   * One column as the capture sends it; see {@link ChangeEventConverter#value}. {@code scale} is the column's
+   * fractional-second digits for a zoned timestamp, which Debezium writes them all of (UTC, {@code Z}).
+   */
+  static ColumnValue value(final String name, final String type, final int scale, final ResultSet rs, final int i)
+      throws SQLException {
     return switch (type) {
       case "int2", "int4", "serial", "smallserial", "smallint", "integer" -> {
         final int v = rs.getInt(i);
@@ -191,8 +200,7 @@ public final class LegacyRows {
       }
       case "timestamptz" -> {
         final OffsetDateTime t = rs.getObject(i, OffsetDateTime.class);
-        yield new ColumnValue(name, t == null ? null : t.withOffsetSameInstant(ZoneOffset.UTC).format(ZONED),
-            "timestamp-tz");
+        yield new ColumnValue(name, t == null ? null : zoned(t, scale), "timestamp-tz");
       }
       case "time" -> {
         final LocalTime t = rs.getObject(i, LocalTime.class);
@@ -206,5 +214,16 @@ public final class LegacyRows {
       }
       default -> new ColumnValue(name, rs.getString(i), null);
     };
+  }
+
+  /** {@code 2026-02-28T11:14:15.500000Z}: UTC, with as many fractional digits as the column declares. */
+  private static String zoned(final OffsetDateTime t, final int scale) {
+    final OffsetDateTime utc = t.withOffsetSameInstant(ZoneOffset.UTC);
+    final StringBuilder sb = new StringBuilder(SECONDS.format(utc));
+    if (scale > 0) {
+      final String nanos = String.format(Locale.ROOT, "%09d", utc.getNano());
+      sb.append('.').append(nanos, 0, Math.min(scale, 9));
+    }
+    return sb.append('Z').toString();
   }
 }
