@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.cli.demo.Northwind;
+import dev.ferry.cli.demo.RowCounts;
+import dev.ferry.embedded.EmbeddedDatabase;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +21,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.sql.Connection;
+import java.sql.Statement;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -262,6 +271,77 @@ class ShippedCommandIT {
       assertThat(signal.get("data").get("type").asText()).isEqualTo("incremental");
       assertThat(signal.get("data").get("data-collections").get(0).asText()).isEqualTo("public.orders");
     });
+  }
+
+  /**
+   * {@code ferry reconcile} as shipped, after a Northwind sync: exit 0 and "RECONCILED" while the target holds what
+   * the legacy data maps to; exit 1 with the difference in reconcile.json once an order's freight drifts in the
+   * target; exit 2 naming the option and value for a --settle that is no duration.
+   */
+  @Test
+  void theReconcileCommandAsShippedExitsZeroOnlyWhenNothingIsUnexplained() throws Exception {
+    final EmbeddedStack stack = SharedStack.get();
+    final DemoEnvironment base = DemoEnvironment.create(stack, dir, "shipped_reconcile");
+    try (Pipeline pipeline = new Pipeline(base.config()).start(); Connection legacy = base.legacy();
+        Connection target = base.target()) {
+      await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
+    }
+    Files.writeString(dir.resolve("ferry.yaml"), """
+        kafka:
+          bootstrap-servers: %s
+        registry:
+          url: %s
+        topics:
+          prefix: shipped_reconcile
+        legacy:
+          host: %s
+          port: %d
+          database: %s
+          user: %s
+          password: ""
+          tables: %s
+          relations: "%s"
+        processor:
+          mapping-file: %s
+        target:
+          jdbc-url: %s
+          user: %s
+          password: ""
+        """.formatted(stack.kafka().bootstrapServers(), stack.registry().url(), stack.legacy().host(),
+        stack.legacy().port(), base.legacyDatabase(), EmbeddedDatabase.USER,
+        Northwind.LEGACY_TABLES.stream().map(t -> "public." + t).collect(Collectors.joining(",")), Northwind.RELATIONS,
+        dir.resolve("shipped_reconcile").resolve("mapping.yaml"), stack.target().jdbcUrl(base.targetDatabase()),
+        EmbeddedDatabase.USER));
+
+    final Run clean = ferry("reconcile", "-c", "ferry.yaml", "--report", "clean", "--settle", "0s");
+    assertThat(clean.exit()).as(clean.output()).isZero();
+    assertThat(clean.output()).contains("RECONCILED: 0 unexplained").contains("sales_order_line: legacy 2,155")
+        .doesNotContain("NoClassDefFoundError");
+    assertThat(dir.resolve("clean").resolve("reconcile.html")).exists();
+
+    try (Connection target = base.target(); Statement s = target.createStatement()) {
+      s.execute("UPDATE sales_order SET freight = freight + 0.01 WHERE id = 10249");
+    }
+    final Run drifted = ferry("reconcile", "-c", "ferry.yaml", "--report", "drifted", "--settle", "1s");
+    assertThat(drifted.exit()).as(drifted.output()).isEqualTo(1);
+    assertThat(drifted.output()).contains("NOT RECONCILED: 1 unexplained").contains("looking again in 1 s");
+    final JsonNode report = new ObjectMapper().readTree(dir.resolve("drifted").resolve("reconcile.json").toFile());
+    assertThat(report.get("unexplained").asInt()).isEqualTo(1);
+    final List<String> rows = new ArrayList<>();
+    report.get("tables").forEach(t -> t.get("rows").forEach(r -> rows.add(t.get("target").asText() + " "
+        + r.get("key").asText() + " " + r.get("columns").get(0).get("name").asText() + " "
+        + r.get("columns").get(0).get("expected").asText() + " -> " + r.get("columns").get(0).get("actual").asText())));
+    try (Connection legacy = base.legacy(); Statement s = legacy.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT round(freight::numeric, 2) FROM orders WHERE order_id = 10249")) {
+      rs.next();
+      final java.math.BigDecimal freight = rs.getBigDecimal(1);
+      assertThat(rows).containsExactly("sales_order 10249 freight " + freight.stripTrailingZeros().toPlainString()
+          + " -> " + freight.add(new java.math.BigDecimal("0.01")).stripTrailingZeros().toPlainString());
+    }
+
+    final Run wrong = ferry("reconcile", "-c", "ferry.yaml", "--report", "x", "--settle", "soon");
+    assertThat(wrong.exit()).as(wrong.output()).isEqualTo(2);
+    assertThat(wrong.output()).contains("--settle").contains("'soon'").contains("ms, s, m, h or d");
   }
 
   private record Run(int exit, String output) {
