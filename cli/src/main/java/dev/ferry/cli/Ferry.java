@@ -301,6 +301,7 @@ public final class Ferry implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "%s: %,d unexplained, %,d explained difference(s); report in %s%n",
           result.unexplained() == 0 ? "RECONCILED" : "NOT RECONCILED", result.unexplained(), result.explained(),
           report.resolve("reconcile.html"));
+      System.out.printf(Locale.ROOT, "peak heap used %d MB%n", HeapPeak.megabytes());
       return result.unexplained() == 0 ? 0 : 1;
     }
   }

@@ -40,6 +40,10 @@ public final class DeadLetterIndex {
     p.put("isolation.level", "read_committed");
     try (KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
         topic.valueSerde().deserializer())) {
+      if (!consumer.listTopics(Duration.ofSeconds(30)).containsKey(topic.name())) {
+        // no stage has written a dead letter yet (the topic is created with the first)
+        return index;
+      }
       final List<TopicPartition> partitions = consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
           .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
       consumer.assign(partitions);
