@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import dev.ferry.history.RunHistory;
 import dev.ferry.reconcile.ReconcileReport;
 import dev.ferry.reconcile.Reconciliation;
 import java.time.Duration;
@@ -33,7 +34,7 @@ import picocli.CommandLine;
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
     description = "Keeps a new system's database in step with a legacy one.",
     subcommands = {Ferry.Demo.class, Ferry.SandboxCommand.class, Ferry.Connector.class, Ferry.Processor.class, Ferry.Sink.class,
-        Ferry.Replay.class, Ferry.ResnapshotCommand.class, Ferry.DeadLettersCommand.class, Ferry.ReconcileCommand.class, Ferry.Check.class, Ferry.ConfigDocsCommand.class})
+        Ferry.Replay.class, Ferry.ResnapshotCommand.class, Ferry.DeadLettersCommand.class, Ferry.ReconcileCommand.class, HistoryCommand.class, Ferry.Check.class, Ferry.ConfigDocsCommand.class})
 public final class Ferry implements Callable<Integer> {
 
   public static void main(final String[] args) {
@@ -298,6 +299,11 @@ public final class Ferry implements Callable<Integer> {
           : Reconciliation.DeadLetterIndexSource.topic(sink.kafka(), sink.kafka().topics(sink.kafka().registry())
               .deadLetter()), System.out);
       ReconcileReport.write(result, report);
+      final RunHistory history = sink.history();
+      history.record(RunHistory.Kind.RECONCILE, String.format(Locale.ROOT, "%s: %,d unexplained, %,d explained",
+          result.unexplained() == 0 ? "reconciled" : "not reconciled", result.unexplained(), result.explained()),
+          result.figures());
+      HistoryCommand.page(c, report, !noDeadLetters);
       System.out.printf(Locale.ROOT, "%s: %,d unexplained, %,d explained difference(s); report in %s%n",
           result.unexplained() == 0 ? "RECONCILED" : "NOT RECONCILED", result.unexplained(), result.explained(),
           report.resolve("reconcile.html"));

@@ -339,6 +339,17 @@ class ShippedCommandIT {
           + " -> " + freight.add(new java.math.BigDecimal("0.01")).stripTrailingZeros().toPlainString());
     }
 
+    // every run is in the history the target keeps, and the report links to its page
+    assertThat(Files.readString(dir.resolve("drifted").resolve("reconcile.html"))).contains("href=\"history.html\"");
+    assertThat(Files.readString(dir.resolve("drifted").resolve("history.html"))).contains("not reconciled: 1 unexplained");
+    final Run runs = ferry("history", "-c", "ferry.yaml");
+    assertThat(runs.exit()).as(runs.output()).isZero();
+    assertThat(runs.output()).contains("sink-start").contains("snapshot-applied").contains("sink-stop")
+        .contains("reconcile         reconciled: 0 unexplained").contains("not reconciled: 1 unexplained, 0 explained");
+    final Run errors = ferry("history", "-c", "ferry.yaml", "--errors");
+    assertThat(errors.exit()).as(errors.output()).isZero();
+    assertThat(errors.output()).contains("no dead letters");
+
     final Run wrong = ferry("reconcile", "-c", "ferry.yaml", "--report", "x", "--settle", "soon");
     assertThat(wrong.exit()).as(wrong.output()).isEqualTo(2);
     assertThat(wrong.output()).contains("--settle").contains("'soon'").contains("ms, s, m, h or d");

@@ -129,7 +129,8 @@ public final class ReconcileReport {
     for (final TableResult t : result.tables()) {
       table(h, t);
     }
-    h.append("<p>Machine-readable: <code>reconcile.json</code>.</p>\n</body></html>\n");
+    h.append("<p>The <a href=\"history.html\">run history</a> beside this report shows every run and the dead "
+        + "letters per day; machine-readable: <code>reconcile.json</code>.</p>\n</body></html>\n");
     return h.toString();
   }
 

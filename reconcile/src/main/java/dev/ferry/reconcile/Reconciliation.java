@@ -55,6 +55,26 @@ public final class Reconciliation {
     public long explained() {
       return tables.stream().mapToLong(t -> t.explained).sum();
     }
+
+    /** The figures the run history keeps: the totals, and per target table its differences by kind. */
+    public Map<String, Object> figures() {
+      final Map<String, Object> perTable = new LinkedHashMap<>();
+      for (final TableResult t : tables) {
+        final Map<String, Object> n = new LinkedHashMap<>();
+        n.put("targetRows", t.targetRows);
+        t.counts.forEach((k, v) -> n.put(k.name().toLowerCase(Locale.ROOT), v));
+        n.put("unexplained", t.unexplained);
+        if (t.skipped != null) {
+          n.put("skipped", t.skipped);
+        }
+        perTable.put(t.target, n);
+      }
+      final Map<String, Object> out = new LinkedHashMap<>();
+      out.put("unexplained", unexplained());
+      out.put("explained", explained());
+      out.put("tables", perTable);
+      return out;
+    }
   }
 
   private Reconciliation() {

@@ -1,5 +1,6 @@
 package dev.ferry.sink;
 
+import dev.ferry.history.RunHistory;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
@@ -119,6 +120,12 @@ public final class DeadLetterReplay {
       }
       // the dead letters written before the pass started; later ones (a replayed row refused again) wait
       final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      // what this pass reads, for the run history: a letter in these ranges was considered by it
+      final long started = System.currentTimeMillis();
+      final Map<String, List<Long>> ranges = new TreeMap<>();
+      for (final TopicPartition tp : partitions) {
+        ranges.put(String.valueOf(tp.partition()), List.of(consumer.position(tp), end.getOrDefault(tp, 0L)));
+      }
       out.printf(Locale.ROOT, "replaying dead letters of %s from %s (%s)%n", config.groupId(), dlq,
           options.dryRun() ? "dry run: nothing is sent" : "each to the topic it was read from");
       long read = 0;
@@ -207,6 +214,10 @@ public final class DeadLetterReplay {
       }
       byRule.forEach((rule, n) -> out.printf(Locale.ROOT, "  rule %s: %,d%n", rule, n));
       byTopic.forEach((topic, n) -> out.printf(Locale.ROOT, "  to %s: %,d%n", topic, n));
+      config.history().record(RunHistory.Kind.REPLAY, String.format(Locale.ROOT, "replay pass%s: %,d dead letter(s) "
+          + "read, %,d %s", options.dryRun() ? " (dry run)" : "", read, replayed, options.dryRun() ? "to replay"
+          : "replayed"), Map.of("read", read, "replayed", replayed, "replayedByRule", byRule, "ranges", ranges,
+          "rules", List.copyOf(options.rules()), "tables", List.copyOf(options.tables()), "dryRun", options.dryRun(), "startedMs", started));
       return summary;
     }
   }

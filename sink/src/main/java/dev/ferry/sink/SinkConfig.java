@@ -28,6 +28,7 @@ import java.util.List;
  * @param writers connections to the target, each writing its share of this instance's partitions
  * @param sweepsTable table in the target recording where the ends of snapshots have passed
  * @param snapshotDeletes whether rows a snapshot no longer holds are deleted once it has been applied
+ * @param historyTable table in the target holding the run history
  */
 public record SinkConfig(
     KafkaSettings kafka,
@@ -48,7 +49,8 @@ public record SinkConfig(
     String instanceId,
     int writers,
     String sweepsTable,
-    boolean snapshotDeletes) {
+    boolean snapshotDeletes,
+    String historyTable) {
 
   /** A configuration with the default tombstone and group settings. */
   public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
@@ -57,7 +59,8 @@ public record SinkConfig(
     this(kafka, jdbcUrl, user, password, groupId, batchSize, versionColumn, offsetsTable, maxRetryBackoff,
         TOMBSTONES_TABLE.defaultValue(), TOMBSTONE_RETENTION.defaultValue(), MAX_GROUP_ROWS.defaultValue(),
         PARKED_TABLE.defaultValue(), PARKED_TIMEOUT.defaultValue(), COPY_THRESHOLD.defaultValue(),
-        INSTANCE_ID.defaultValue(), WRITERS.defaultValue(), SWEEPS_TABLE.defaultValue(), SNAPSHOT_DELETES.defaultValue());
+        INSTANCE_ID.defaultValue(), WRITERS.defaultValue(), SWEEPS_TABLE.defaultValue(), SNAPSHOT_DELETES.defaultValue(),
+        HISTORY_TABLE.defaultValue());
   }
 
   private static final String TARGET = "target";
@@ -131,10 +134,14 @@ public record SinkConfig(
           + "the legacy database while nothing captured them. Rows Ferry did not write are never touched. Turn it off "
           + "where another pipeline or legacy database writes the same target tables (their rows would look absent). "
           + "Off: such rows stay, and only a log line says the snapshot is complete.");
+  public static final Setting<String> HISTORY_TABLE = Setting.string("sink.history-table", SINK, "ferry_history",
+      "Table in the target holding the run history (sink starts and stops, snapshots applied, replay passes, "
+          + "reconciliations), created on first use; ferry history prints it.");
 
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
       VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,
-      PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD, INSTANCE_ID, WRITERS, SWEEPS_TABLE, SNAPSHOT_DELETES);
+      PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD, INSTANCE_ID, WRITERS, SWEEPS_TABLE, SNAPSHOT_DELETES,
+      HISTORY_TABLE);
 
   public static SinkConfig from(final Config config) {
     return new SinkConfig(KafkaSettings.from(config), config.get(JDBC_URL), config.get(USER), config.get(PASSWORD),
@@ -142,6 +149,12 @@ public record SinkConfig(
         config.get(MAX_RETRY_BACKOFF), config.get(TOMBSTONES_TABLE), config.get(TOMBSTONE_RETENTION),
         config.get(MAX_GROUP_ROWS), config.get(PARKED_TABLE), config.get(PARKED_TIMEOUT),
         config.get(COPY_THRESHOLD), config.get(INSTANCE_ID), config.get(WRITERS), config.get(SWEEPS_TABLE),
-        config.get(SNAPSHOT_DELETES));
+        config.get(SNAPSHOT_DELETES), config.get(HISTORY_TABLE));
+  }
+
+  /** The run history this configuration's target keeps. */
+  public dev.ferry.history.RunHistory history() {
+    return new dev.ferry.history.RunHistory(() -> java.sql.DriverManager.getConnection(jdbcUrl, user, password),
+        historyTable);
   }
 }

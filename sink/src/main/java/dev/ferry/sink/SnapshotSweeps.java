@@ -10,6 +10,7 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import dev.ferry.history.RunHistory;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -41,9 +42,12 @@ final class SnapshotSweeps {
   private final String table;
   private final String versionColumn;
   private final boolean enabled;
+  private final RunHistory history;
   private final TableOrder order;
 
-  SnapshotSweeps(final TargetDialect dialect, final String table, final String versionColumn, final boolean enabled) {
+  SnapshotSweeps(final TargetDialect dialect, final String table, final String versionColumn, final boolean enabled,
+      final RunHistory history) {
+    this.history = history;
     this.dialect = dialect;
     this.table = dialect.quote(table);
     this.versionColumn = dialect.quote(versionColumn);
@@ -101,6 +105,10 @@ final class SnapshotSweeps {
       ps.setString(3, HEAD);
       ps.executeUpdate();
     }
+    history.record(c, RunHistory.Kind.SNAPSHOT_APPLIED, String.format(java.util.Locale.ROOT, "snapshot %s of %s "
+        + "applied; %,d rows the legacy tables no longer hold %s", sweep.getId(), sweep.getTables(), removed,
+        enabled ? "deleted" : "(deletes off)"), java.util.Map.of("sweep", sweep.getId(), "tables", sweep.getTables(),
+        "version", sweep.getVersion(), "rowsDeleted", removed));
     return removed;
   }
 

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import dev.ferry.history.RunHistory;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -87,6 +88,7 @@ public final class TargetSink implements AutoCloseable {
       new java.util.concurrent.LinkedBlockingQueue<>();
   private volatile Throwable failure;
   private final Progress progress = new Progress();
+  private final RunHistory history;
 
   public TargetSink(final SinkConfig config) {
     this.config = config;
@@ -95,7 +97,9 @@ public final class TargetSink implements AutoCloseable {
     this.offsets = new OffsetStore(dialect, config.offsetsTable(), config.groupId());
     this.tombstones = new Tombstones(dialect, config.tombstonesTable());
     this.parked = new ParkedRows(dialect, config.parkedTable());
-    this.sweeps = new SnapshotSweeps(dialect, config.sweepsTable(), config.versionColumn(), config.snapshotDeletes());
+    this.history = config.history();
+    this.sweeps = new SnapshotSweeps(dialect, config.sweepsTable(), config.versionColumn(), config.snapshotDeletes(),
+        history);
     final Properties c = KafkaClients.properties(config.kafka());
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     if (!config.instanceId().isEmpty()) {
@@ -142,6 +146,8 @@ public final class TargetSink implements AutoCloseable {
     thread.start();
     metrics = SinkMetrics.register(this, config.groupId());
     LOG.info("sink {} started: {} -> {}", config.groupId(), topics.apply().name(), Secrets.redactUrl(config.jdbcUrl()));
+    history.record(RunHistory.Kind.SINK_START, "sink " + config.groupId() + " started", Map.of("group",
+        config.groupId(), "applyTopic", topics.apply().name()));
     return this;
   }
 
@@ -429,5 +435,9 @@ public final class TargetSink implements AutoCloseable {
     if (metrics != null) {
       metrics.unregister();
     }
+    history.record(RunHistory.Kind.SINK_STOP, String.format(java.util.Locale.ROOT, "sink %s stopped: %,d rows applied, "
+        + "%,d dead letters", config.groupId(), applied(), failed()), Map.of("group", config.groupId(), "rowsApplied",
+        applied(), "deadLetters", failed(), "parked", parked(), "batchesSplit", splitBatches(),
+        "failure", failure == null ? "" : failure.toString()));
   }
 }
