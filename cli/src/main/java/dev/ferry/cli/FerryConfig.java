@@ -44,9 +44,11 @@ public final class FerryConfig {
   private final ConnectorConfig connector;
   private final ProcessorConfig processor;
   private final SinkConfig sink;
+  private final Path mappingFile;
 
   private FerryConfig(final Set<Role> roles, final ConnectorConfig connector, final ProcessorConfig processor,
-      final SinkConfig sink) {
+      final SinkConfig sink, final Path mappingFile) {
+    this.mappingFile = mappingFile;
     this.roles = roles;
     this.connector = connector;
     this.processor = processor;
@@ -85,12 +87,14 @@ public final class FerryConfig {
       problems.addAll(e.problems());
     }
     Mapping mapping = null;
+    Path mappingPath = null;
     if (roles.contains(Role.PROCESSOR)) {
       final String file = source.values().containsKey(ProcessorConfig.MAPPING_FILE.key())
           ? source.values().get(ProcessorConfig.MAPPING_FILE.key()).text() : null;
       if (file != null && !file.isBlank()) {
         try {
           final Path path = baseDir == null ? Path.of(file) : baseDir.resolve(file);
+          mappingPath = path;
           final boolean protect = "protect".equalsIgnoreCase(text(source, ProcessorConfig.PII));
           mapping = MappingFile.load(path, new MappingOptions(path.toAbsolutePath().getParent(), protect,
               text(source, ProcessorConfig.PSEUDONYMIZATION_KEY)));
@@ -110,7 +114,7 @@ public final class FerryConfig {
         roles.contains(Role.CONNECTOR) ? ConnectorConfig.from(config, passThrough) : null,
         roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping,
             config.get(ConnectorConfig.SNAPSHOT_MODE) != SnapshotMode.NO_DATA) : null,
-        roles.contains(Role.SINK) ? SinkConfig.from(config) : null);
+        roles.contains(Role.SINK) ? SinkConfig.from(config) : null, mappingPath);
   }
 
   private static String text(final ConfigSource source, final Setting<?> setting) {
@@ -177,6 +181,11 @@ public final class FerryConfig {
   /** The processor's configuration; null when this process does not run the processor. */
   public ProcessorConfig processor() {
     return processor;
+  }
+
+  /** The mapping file as configured; null when this process does not run the processor. */
+  public Path mappingFile() {
+    return mappingFile;
   }
 
   /** The sink's configuration; null when this process does not run the sink. */

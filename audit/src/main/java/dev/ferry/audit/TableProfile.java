@@ -1,0 +1,159 @@
+package dev.ferry.audit;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What one legacy table holds, measured by the legacy database itself (one aggregate query over the table, one
+ * grouping query per column for its top values): rows; per column nulls, blanks, distinct values, min and max,
+ * lengths, the most frequent values, and for text columns how many values look like an integer, a decimal, or a
+ * date in the formats the mapping reads that column with.
+ */
+final class TableProfile {
+  private static final int TOP = 5;
+  /** Text values that look like an integer, a decimal, an ISO date. */
+  private static final String INTEGER = "^\\s*[-+]?[0-9]+\\s*$";
+  private static final String DECIMAL = "^\\s*[-+]?([0-9]+[.,]?[0-9]*|[.,][0-9]+)\\s*$";
+  private static final String ISO_DATE = "^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}";
+
+  /** One value and how often it occurs. */
+  record Frequent(String value, long count) {
+  }
+
+  /** One column's figures; text-only figures are -1 for other types. */
+  record Column(String name, String type, long nulls, long blanks, long distinct, String min, String max,
+      long minLength, long maxLength, double avgLength, List<Frequent> top, long integers, long decimals,
+      Map<String, Long> dates) {
+    /** Share of rows with a value (not null, not blank), 0..1. */
+    double completeness(final long rows) {
+      return rows == 0 ? 1 : (rows - nulls - Math.max(0, blanks)) / (double) rows;
+    }
+  }
+
+  final String table;
+  long rows;
+  final List<Column> columns = new ArrayList<>();
+
+  private TableProfile(final String table) {
+    this.table = table;
+  }
+
+  /**
+   * Profiles {@code schema.table}.
+   *
+   * @param dateFormats per column, the date and timestamp formats the mapping reads it with (Java patterns)
+   */
+  static TableProfile of(final Connection c, final String qualified, final Map<String, Set<String>> dateFormats)
+      throws SQLException {
+    final TableProfile p = new TableProfile(qualified);
+    final Map<String, String> types = new LinkedHashMap<>();
+    final String[] parts = qualified.split("\\.", 2);
+    try (ResultSet rs = c.getMetaData().getColumns(null, parts[0], parts[1], null)) {
+      while (rs.next()) {
+        types.put(rs.getString("COLUMN_NAME"), rs.getString("TYPE_NAME").toLowerCase(Locale.ROOT));
+      }
+    }
+    if (types.isEmpty()) {
+      throw new SQLException("legacy table " + qualified + " not found");
+    }
+    final List<String> select = new ArrayList<>(List.of("count(*)"));
+    for (final var e : types.entrySet()) {
+      final String q = quote(e.getKey());
+      final String type = e.getValue();
+      select.add("count(" + q + ")");
+      select.add(comparable(type) ? "count(DISTINCT " + q + ")" : "-1");
+      select.add(comparable(type) && !type.equals("bool") ? "min(" + q + ")::text" : "NULL");
+      select.add(comparable(type) && !type.equals("bool") ? "max(" + q + ")::text" : "NULL");
+      if (text(type)) {
+        select.add("count(*) FILTER (WHERE btrim(" + q + ") = '')");
+        select.add("min(length(" + q + "))");
+        select.add("max(length(" + q + "))");
+        select.add("avg(length(" + q + "))");
+        select.add("count(*) FILTER (WHERE " + q + " ~ '" + INTEGER + "')");
+        select.add("count(*) FILTER (WHERE " + q + " ~ '" + DECIMAL + "')");
+        final List<String> formats = new ArrayList<>(dateFormats.getOrDefault(e.getKey(), Set.of()));
+        select.add("count(*) FILTER (WHERE " + q + " ~ '" + ISO_DATE + "')");
+        for (final String f : formats) {
+          select.add("count(*) FILTER (WHERE " + q + " ~ '" + DateFormats.regex(f).replace("'", "''") + "')");
+        }
+      }
+    }
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT " + String.join(", ", select) + " FROM " + quoted(qualified))) {
+      rs.next();
+      int i = 1;
+      p.rows = rs.getLong(i++);
+      for (final var e : types.entrySet()) {
+        final long present = rs.getLong(i++);
+        final long distinct = rs.getLong(i++);
+        final String min = rs.getString(i++);
+        final String max = rs.getString(i++);
+        long blanks = -1;
+        long minLength = -1;
+        long maxLength = -1;
+        double avgLength = -1;
+        long integers = -1;
+        long decimals = -1;
+        final Map<String, Long> dates = new LinkedHashMap<>();
+        if (text(e.getValue())) {
+          blanks = rs.getLong(i++);
+          minLength = rs.getLong(i++);
+          maxLength = rs.getLong(i++);
+          avgLength = rs.getDouble(i++);
+          integers = rs.getLong(i++);
+          decimals = rs.getLong(i++);
+          dates.put("yyyy-MM-dd", rs.getLong(i++));
+          for (final String f : dateFormats.getOrDefault(e.getKey(), Set.of())) {
+            dates.put(f, rs.getLong(i++));
+          }
+        }
+        p.columns.add(new Column(e.getKey(), e.getValue(), p.rows - present, blanks, distinct, min, max, minLength,
+            maxLength, avgLength, comparable(e.getValue()) ? top(c, qualified, e.getKey()) : List.of(), integers,
+            decimals, dates));
+      }
+    }
+    return p;
+  }
+
+  private static List<Frequent> top(final Connection c, final String qualified, final String column)
+      throws SQLException {
+    final List<Frequent> out = new ArrayList<>();
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT " + quote(column) + "::text, "
+        + "count(*) FROM " + quoted(qualified) + " WHERE " + quote(column) + " IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 "
+        + "LIMIT " + TOP)) {
+      while (rs.next()) {
+        out.add(new Frequent(rs.getString(1), rs.getLong(2)));
+      }
+    }
+    return out;
+  }
+
+  private static boolean text(final String type) {
+    return type.equals("text") || type.equals("varchar") || type.equals("bpchar") || type.equals("char")
+        || type.equals("name") || type.equals("citext");
+  }
+
+  /** Types PostgreSQL can count distinct values of and order (not json, xml, arrays of them, or geometry). */
+  private static boolean comparable(final String type) {
+    return !(type.equals("json") || type.equals("xml") || type.startsWith("_") || type.equals("point")
+        || type.equals("polygon") || type.equals("box") || type.equals("circle") || type.equals("line")
+        || type.equals("lseg") || type.equals("path"));
+  }
+
+  static String quoted(final String qualified) {
+    final String[] parts = qualified.split("\\.", 2);
+    return quote(parts[0]) + "." + quote(parts[1]);
+  }
+
+  static String quote(final String identifier) {
+    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+  }
+}
