@@ -1,5 +1,6 @@
 package dev.ferry.audit;
 
+import dev.ferry.history.Progress;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.RowMapper;
 import dev.ferry.schemas.Relation;
@@ -93,22 +94,22 @@ public final class Audit {
     result.spec = spec.markdown();
     final Map<String, Map<String, Set<String>>> formats = spec.dateFormats();
     final RowMapper mapper = new RowMapper(in.mapping());
+    final Progress progress = Progress.to(out);
     try (Connection legacy = in.legacy().open()) {
       for (final String table : in.tables()) {
         final long started = System.nanoTime();
         out.printf(Locale.ROOT, "  profiling %s%n", table);
         final TableProfile profile = TableProfile.of(legacy, table, formats.getOrDefault(table, Map.of()));
         DryRun dry = null;
+        final Progress.Task task = progress.start("mapping " + table, profile.rows, "rows");
         if (in.mapping().forSource(table).isPresent()) {
-          final long rows = profile.rows;
-          dry = DryRun.of(legacy, table, mapper, done -> out.printf(Locale.ROOT, "  mapping %s: %,d of %,d rows "
-              + "(%.0f rows/s)%n", table, done, rows, done / Math.max(1e-3, (System.nanoTime() - started) / 1e9)));
+          dry = DryRun.of(legacy, table, mapper, task);
         }
         final double seconds = (System.nanoTime() - started) / 1e9;
         result.tables.add(new TableAudit(profile, dry, seconds));
-        out.printf(Locale.ROOT, "  %s: %,d rows%s (%.1f s)%n", table, profile.rows, dry == null ? ", not mapped"
-            : String.format(Locale.ROOT, "; the mapping would refuse %,d and warn on %,d", dry.refused, dry.warned),
-            seconds);
+        task.end(String.format(Locale.ROOT, "  %s: %,d rows%s (%.1f s)", table, profile.rows, dry == null
+            ? ", not mapped" : String.format(Locale.ROOT, "; the mapping would refuse %,d and warn on %,d",
+            dry.refused, dry.warned), seconds));
       }
       out.println("  checking relations, foreign keys and natural keys");
       result.findings.addAll(Integrity.relations(legacy, in.relations()));

@@ -1,6 +1,7 @@
 package dev.ferry.audit;
 
 import dev.ferry.connector.LegacyRows;
+import dev.ferry.history.Progress;
 import dev.ferry.processor.mapping.RowMapper;
 import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.Columns;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.LongConsumer;
 
 /**
  * The mapping run over every row of a legacy table, writing nothing: how many rows it would refuse (errors) or
@@ -44,15 +44,13 @@ final class DryRun {
     this.table = table;
   }
 
-  /** Maps every row of {@code table}; {@code progress} is told the rows done so far, now and then. */
-  static DryRun of(final Connection legacy, final String table, final RowMapper mapper, final LongConsumer progress)
+  /** Maps every row of {@code table}; {@code progress} advances by one per row. */
+  static DryRun of(final Connection legacy, final String table, final RowMapper mapper, final Progress.Task progress)
       throws Exception {
     final DryRun d = new DryRun(table);
     LegacyRows.scan(legacy, table, null, change -> {
       d.rows++;
-      if (d.rows % 50_000 == 0) {
-        progress.accept(d.rows);
-      }
+      progress.advance(1);
       final RowMapper.Mapped m = mapper.map(change);
       if (m == null) {
         return;
@@ -69,7 +67,6 @@ final class DryRun {
       m.errors().forEach(e -> d.count(e, "error", key));
       m.warnings().forEach(e -> d.count(e, "warning", key));
     });
-    progress.accept(d.rows);
     return d;
   }
 

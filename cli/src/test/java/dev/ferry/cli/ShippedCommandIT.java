@@ -313,6 +313,14 @@ class ShippedCommandIT {
         dir.resolve("shipped_reconcile").resolve("mapping.yaml"), stack.target().jdbcUrl(base.targetDatabase()),
         EmbeddedDatabase.USER));
 
+    final Run audit = ferry("audit", "-c", "ferry.yaml", "--report", "audit");
+    assertThat(audit.exit()).as(audit.output()).isZero();
+    assertThat(audit.output()).contains("public.order_details: 2,155 rows; the mapping would refuse 0")
+        .contains("the mapping would refuse 0; report in").doesNotContain("NoClassDefFoundError");
+    assertThat(dir.resolve("audit").resolve("audit.html")).exists();
+    assertThat(Files.readString(dir.resolve("audit").resolve("migration-spec.md")))
+        .contains("## `public.order_details` → `sales_order_line`");
+
     final Run clean = ferry("reconcile", "-c", "ferry.yaml", "--report", "clean", "--settle", "0s");
     assertThat(clean.exit()).as(clean.output()).isZero();
     assertThat(clean.output()).contains("RECONCILED: 0 unexplained").contains("sales_order_line: legacy 2,155")
@@ -344,7 +352,7 @@ class ShippedCommandIT {
     assertThat(Files.readString(dir.resolve("drifted").resolve("history.html"))).contains("not reconciled: 1 unexplained");
     final Run runs = ferry("history", "-c", "ferry.yaml");
     assertThat(runs.exit()).as(runs.output()).isZero();
-    assertThat(runs.output()).contains("sink-start").contains("snapshot-applied").contains("sink-stop")
+    assertThat(runs.output()).contains("sink-start").contains("snapshot-applied").contains("sink-stop").contains("audit: ")
         .contains("reconcile         reconciled: 0 unexplained").contains("not reconciled: 1 unexplained, 0 explained");
     final Run errors = ferry("history", "-c", "ferry.yaml", "--errors");
     assertThat(errors.exit()).as(errors.output()).isZero();

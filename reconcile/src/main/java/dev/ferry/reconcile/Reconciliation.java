@@ -1,5 +1,6 @@
 package dev.ferry.reconcile;
 
+import dev.ferry.history.Progress;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.RowMapper;
 import dev.ferry.processor.mapping.TableMapping;
@@ -139,9 +140,7 @@ public final class Reconciliation {
   private static TableResult look(final Inputs in, final TableComparison comparison, final PrintStream out)
       throws Exception {
     try (Connection legacy = in.legacy().open(); Connection target = in.target().open()) {
-      final long started = System.nanoTime();
-      return comparison.run(legacy, target, step -> out.printf(Locale.ROOT, "  %s (%.1f s)%n", step,
-          (System.nanoTime() - started) / 1e9));
+      return comparison.run(legacy, target, Progress.to(out));
     }
   }
 

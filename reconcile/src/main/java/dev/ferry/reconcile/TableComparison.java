@@ -1,6 +1,7 @@
 package dev.ferry.reconcile;
 
 import dev.ferry.connector.LegacyRows;
+import dev.ferry.history.Progress;
 import dev.ferry.processor.mapping.ColumnMapping;
 import dev.ferry.processor.mapping.RowMapper;
 import dev.ferry.processor.mapping.TableMapping;
@@ -17,7 +18,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * Compares one target table with the legacy rows that map to it. Every legacy table mapped to it is read and each
@@ -51,8 +51,7 @@ final class TableComparison {
     this.work = work;
   }
 
-  TableResult run(final Connection legacy, final Connection targetDb, final Consumer<String> progress)
-      throws Exception {
+  TableResult run(final Connection legacy, final Connection targetDb, final Progress progress) throws Exception {
     final long started = System.nanoTime();
     final TableResult result = new TableResult(target, sources.stream().map(TableMapping::sourceTable).toList());
     final TargetRows targetRows = new TargetRows(targetDb, target);
@@ -72,7 +71,8 @@ final class TableComparison {
         compared.add(columns.get(name));
       }
     }
-    long size = targetRows.count();
+    final long targetCount = targetRows.count();
+    long size = targetCount;
     for (final TableMapping s : sources) {
       final long n = LegacyRows.count(legacy, s.sourceTable());
       result.legacyRows.put(s.sourceTable(), n);
@@ -82,12 +82,23 @@ final class TableComparison {
     try (RowBuckets expected = new RowBuckets(work, "legacy", buckets);
         RowBuckets actual = new RowBuckets(work, "target", buckets)) {
       for (final TableMapping s : sources) {
-        progress.accept("reading " + s.sourceTable() + " (" + result.legacyRows.get(s.sourceTable()) + " rows)");
-        LegacyRows.scan(legacy, s.sourceTable(), null, change -> expect(change, key, compared, expected, result));
+        final Progress.Task task = progress.start("mapping " + s.sourceTable(), result.legacyRows.get(s.sourceTable()),
+            "rows");
+        LegacyRows.scan(legacy, s.sourceTable(), null, change -> {
+          expect(change, key, compared, expected, result);
+          task.advance(1);
+        });
+        task.end(String.format(java.util.Locale.ROOT, "  %s: %,d legacy rows mapped (%.1f s)", s.sourceTable(),
+            result.legacyRows.get(s.sourceTable()), (System.nanoTime() - started) / 1e9));
       }
       expected.finish();
-      progress.accept("reading " + target);
-      result.targetRows = targetRows.scan(key, compared, (k, values) -> actual.add(k, values, ""));
+      final Progress.Task task = progress.start("reading " + target, targetCount, "rows");
+      result.targetRows = targetRows.scan(key, compared, (k, values) -> {
+        actual.add(k, values, "");
+        task.advance(1);
+      });
+      task.end(String.format(java.util.Locale.ROOT, "  %s: %,d target rows read (%.1f s)", target, result.targetRows,
+          (System.nanoTime() - started) / 1e9));
       actual.finish();
       compare(expected, actual, compared, result);
     }

@@ -1,5 +1,6 @@
 package dev.ferry.sink;
 
+import dev.ferry.history.Progress;
 import dev.ferry.history.RunHistory;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
@@ -51,7 +52,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class DeadLetterReplay {
   private static final Duration READ_LIMIT = Duration.ofMinutes(10);
-  private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
 
   private final SinkConfig config;
   private final FerryTopics topics;
@@ -138,7 +138,8 @@ public final class DeadLetterReplay {
       final Map<String, Long> byRule = new TreeMap<>();
       final Map<String, Long> byTopic = new TreeMap<>();
       final long deadline = System.nanoTime() + READ_LIMIT.toNanos();
-      long lastReport = System.nanoTime();
+      final Progress.Task progress = Progress.to(out).start("reading dead letters", ranges.values().stream()
+          .mapToLong(r -> r.get(1) - r.get(0)).sum(), "letters");
       while (!reached(consumer, end) && System.nanoTime() < deadline) {
         final List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (final ConsumerRecord<String, DeadLetter> r : consumer.poll(Duration.ofMillis(500))) {
@@ -146,6 +147,7 @@ public final class DeadLetterReplay {
             continue;
           }
           read++;
+          progress.advance(1);
           final DeadLetter d = r.value();
           final String rule = d.getErrors().isEmpty() ? "" : d.getErrors().get(0).getRule();
           if (!matches(d, rule, options)) {
@@ -187,15 +189,12 @@ public final class DeadLetterReplay {
         if (!options.dryRun()) {
           commit(consumer, end);
         }
-        if (System.nanoTime() - lastReport > PROGRESS_EVERY.toNanos()) {
-          out.printf(Locale.ROOT, "  %,d dead letters read, %,d replayed%n", read, replayed);
-          lastReport = System.nanoTime();
-        }
       }
       if (!reached(consumer, end)) {
         throw new IllegalStateException("the dead-letter topic was not read to its end within " + READ_LIMIT
             + "; what was replayed so far is committed, run again to go on");
       }
+      progress.end(String.format(Locale.ROOT, "  %,d dead letters read", read));
       final Summary summary = new Summary(read, replayed, notMatching, byRule, byTopic, applied, tooOld);
       out.printf(Locale.ROOT, "%,d dead letter(s) read: %,d %s, %,d not matching the filters%n", read, replayed,
           options.dryRun() ? "to replay" : "replayed", notMatching);
