@@ -55,6 +55,7 @@ public final class ReconcileReport {
       n.put("expectedRows", t.expectedRows);
       n.put("targetRows", t.targetRows);
       n.put("filteredOut", t.filteredOut);
+      n.put("changingWhileRead", t.changing);
       final ObjectNode counts = n.putObject("differences");
       t.counts.forEach((k, v) -> counts.put(k.name().toLowerCase(Locale.ROOT), v));
       final ObjectNode warnings = n.putObject("warnedByRule");

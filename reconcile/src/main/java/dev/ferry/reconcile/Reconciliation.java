@@ -150,9 +150,10 @@ public final class Reconciliation {
     }
     final long legacy = r.legacyRows.values().stream().mapToLong(Long::longValue).sum();
     return String.format(Locale.ROOT, "%s: legacy %,d, expected %,d, target %,d; missing %,d, extra %,d, different %,d,"
-        + " refused %,d; explained %,d, unexplained %,d (%.1f s)", r.target, legacy, r.expectedRows, r.targetRows,
+        + " refused %,d; explained %,d, unexplained %,d%s (%.1f s)", r.target, legacy, r.expectedRows, r.targetRows,
         r.counts.get(TableResult.Kind.MISSING), r.counts.get(TableResult.Kind.EXTRA),
         r.counts.get(TableResult.Kind.DIFFERENT), r.counts.get(TableResult.Kind.REFUSED), r.explained, r.unexplained,
+        r.changing == 0 ? "" : String.format(Locale.ROOT, "; %,d changing while read, not reported", r.changing),
         r.seconds);
   }
 

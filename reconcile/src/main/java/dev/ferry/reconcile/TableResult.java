@@ -35,8 +35,9 @@ final class TableResult {
   /** One differing row. {@code source} is the legacy table and key it comes from; null for an extra row. */
   record Difference(Kind kind, String key, String source, List<Column> columns,
       DeadLetterIndex.Explanation explainedBy) {
+    /** The difference with its values: a row that changed between two looks has another. */
     String id() {
-      return kind + "\u0001" + key;
+      return kind + "\u0001" + key + "\u0001" + columns;
     }
   }
 
@@ -62,6 +63,8 @@ final class TableResult {
   final List<Sum> sums = new ArrayList<>();
   String skipped;
   double seconds;
+  /** Differences seen in one of two looks only, or with other values in each: rows changing while reconcile ran. */
+  long changing;
 
   TableResult(final String target, final List<String> sources) {
     this.target = target;
@@ -89,13 +92,15 @@ final class TableResult {
   }
 
   /**
-   * Keeps only the differences also found in {@code earlier}: a row that differed in one look only was changing
-   * while reconcile ran (the sync had not applied it yet) and is not reported.
+   * Keeps only the differences also found in {@code earlier}, with the same values on both sides: a row that differed
+   * in one look only, or whose values changed between the looks, was changing while reconcile ran (its change on its
+   * way through the sync) and is not reported; {@link #changing} counts those.
    */
   void keepThoseAlsoIn(final TableResult earlier) {
     final java.util.Set<String> before = new java.util.HashSet<>();
     earlier.differences.forEach(d -> before.add(d.id()));
     final List<Difference> kept = differences.stream().filter(d -> before.contains(d.id())).toList();
+    changing = earlier.differences.size() + differences.size() - 2L * kept.size();
     differences.clear();
     counts.replaceAll((k, v) -> 0L);
     explained = 0;
