@@ -4,20 +4,20 @@ import dev.ferry.cli.demo.NorthwindDemo;
 import dev.ferry.config.ConfigException;
 import dev.ferry.connector.LegacyCapture;
 import dev.ferry.connector.Resnapshot;
+import dev.ferry.history.RunHistory;
 import dev.ferry.processor.StreamProcessor;
+import dev.ferry.reconcile.ReconcileReport;
+import dev.ferry.reconcile.Reconciliation;
 import dev.ferry.sink.DeadLetterReplay;
 import dev.ferry.sink.TargetSink;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import dev.ferry.history.RunHistory;
-import dev.ferry.reconcile.ReconcileReport;
-import dev.ferry.reconcile.Reconciliation;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -121,11 +121,36 @@ public final class Ferry implements Callable<Integer> {
         + "FERRY_* environment variables override its keys.")
     Path config;
 
+    /** The run history of the target {@code file} names; null when it names none (a service's own file). */
+    static RunHistory historyOf(final Path file) {
+      try {
+        return FerryConfig.load(file, EnumSet.of(Role.SINK)).sink().history();
+      } catch (ConfigException e) {
+        return null;
+      }
+    }
+
+    static void record(final RunHistory history, final RunHistory.Kind kind, final String summary,
+        final Map<String, ?> counts) {
+      if (history != null) {
+        history.record(kind, summary, counts);
+      }
+    }
+
     /**
      * Blocks until the JVM is asked to stop (exit 0) or {@code died} completes (exit 1, so that a
      * supervisor restarts the service), then closes {@code service}.
      */
     static int runUntilStopped(final AutoCloseable service, final CompletableFuture<?> died) throws Exception {
+      return runUntilStopped(service, died, failed -> { });
+    }
+
+    /**
+     * As above; {@code stopped} is told whether the service died, after it is closed and before the JVM may exit
+     * (a SIGTERM lets the JVM exit once this returns).
+     */
+    static int runUntilStopped(final AutoCloseable service, final CompletableFuture<?> died,
+        final java.util.function.Consumer<Boolean> stopped) throws Exception {
       final StopSignal stop = StopSignal.install("ferry-stop");
       died.whenComplete((v, e) -> stop.request());
       try {
@@ -137,8 +162,12 @@ public final class Ferry implements Callable<Integer> {
           // a service that failed may fail again while stopping: it must still exit, and non-zero
           System.err.println("error while stopping: " + e);
         } finally {
-          System.out.printf(Locale.ROOT, "stopped; peak heap used %d MB%n", HeapPeak.megabytes());
-          stop.done();
+          try {
+            stopped.accept(died.isDone());
+          } finally {
+            System.out.printf(Locale.ROOT, "stopped; peak heap used %d MB%n", HeapPeak.megabytes());
+            stop.done();
+          }
         }
       }
       return died.isDone() ? 1 : 0;
@@ -169,7 +198,13 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.CONNECTOR));
       final LegacyCapture capture = new LegacyCapture(c.connector()).start();
-      return runUntilStopped(capture, capture.finished());
+      final RunHistory history = historyOf(config);
+      record(history, RunHistory.Kind.CONNECTOR_START, "connector " + c.connector().name() + " started",
+          Map.of("tables", c.connector().tables()));
+      return runUntilStopped(capture, capture.finished(), failed -> record(history, RunHistory.Kind.CONNECTOR_STOP,
+          String.format(Locale.ROOT, "connector %s stopped%s: %,d events published", c.connector().name(),
+              failed ? " after a failure" : "", capture.published()),
+          Map.of("published", capture.published(), "capturedPerTable", capture.publishedPerTable())));
     }
   }
 
@@ -179,8 +214,13 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.PROCESSOR));
       final StreamProcessor processor = new StreamProcessor(c.processor()).start();
+      final RunHistory history = historyOf(config);
+      record(history, RunHistory.Kind.PROCESSOR_START, "processor " + c.processor().applicationId() + " started",
+          Map.of("mappingVersion", String.valueOf(c.processor().mapping().version())));
       return runUntilStopped(processor, whenDead(() -> processor.state() != KafkaStreams.State.ERROR
-          && processor.state() != KafkaStreams.State.NOT_RUNNING));
+          && processor.state() != KafkaStreams.State.NOT_RUNNING), failed -> record(history,
+          RunHistory.Kind.PROCESSOR_STOP, "processor " + c.processor().applicationId() + " stopped"
+              + (failed ? " after a failure" : ""), Map.of("state", String.valueOf(processor.state()))));
     }
   }
 
@@ -234,6 +274,8 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.CONNECTOR));
       Resnapshot.request(c.connector(), List.copyOf(tables), System.out);
+      record(historyOf(config), RunHistory.Kind.RESNAPSHOT, "re-snapshot of " + String.join(", ", tables)
+          + " requested", Map.of("tables", List.copyOf(tables)));
       return 0;
     }
   }

@@ -80,6 +80,8 @@ class HistoryIT {
     assertThat(stop.kind()).isEqualTo(RunHistory.Kind.SINK_STOP);
     // 830 orders, 2,155 lines, 91 customers, 77 products and the replayed line, at least once each
     assertThat(((Number) stop.counts().get("rowsApplied")).longValue()).isGreaterThanOrEqualTo(830 + 2155 + 91 + 77 + 1);
+    assertThat(stop.counts().get("appliedPerTable").toString()).contains("sales_order_line=", "customer=91");
+    assertThat(stop.counts().get("deadLettersPerRule").toString()).contains("sink.23514=1");
 
     final var topics = config.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
     final List<ErrorLog.Day> days = ErrorLog.perDay(ErrorLog.read(config.sink().kafka(), topics.deadLetter()), runs);

@@ -112,6 +112,14 @@ class SeparateServicesIT {
         }
       }
     }
+    // each service recorded its runs in the target's history (the file names the target); the connector's last
+    // stop with the changes it captured per table
+    final List<dev.ferry.history.RunHistory.Entry> runs = env.config().sink().history().recent(100);
+    assertThat(runs.stream().map(e -> e.kind().id()).toList()).contains("connector-start", "processor-start",
+        "sink-start", "connector-stop", "processor-stop", "sink-stop", "snapshot-applied");
+    final dev.ferry.history.RunHistory.Entry stop = runs.stream()
+        .filter(e -> e.kind() == dev.ferry.history.RunHistory.Kind.CONNECTOR_STOP).reduce((a, b) -> b).orElseThrow();
+    assertThat(stop.counts().get("capturedPerTable").toString()).contains("public.order_details=");
   }
 
   /** A service that fails (here: a replication slot name PostgreSQL refuses) exits non-zero, and promptly. */

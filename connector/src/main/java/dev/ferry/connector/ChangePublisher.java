@@ -22,7 +22,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -83,6 +85,10 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private Map<String, Set<TopicPartition>> openTransactions = new HashMap<>();
   private final Map<String, Integer> partitionCounts = new HashMap<>();
   private final AtomicLong published = new AtomicLong();
+  /** Changes Kafka took, per legacy table; read by other threads. */
+  private final Map<String, LongAdder> perTable = new ConcurrentHashMap<>();
+  /** Changes of the batch being published, per legacy table. */
+  private final Map<String, Long> batchPerTable = new HashMap<>();
   /**
    * How far the stream had come, as far as this capture has seen: the slot's confirmed position at start, then the
    * position of every snapshot row and the commit of every transaction published. The read-only incremental
@@ -122,6 +128,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       final Map<String, Set<TopicPartition>> before = copy(openTransactions);
       final SnapshotEnds endsBefore = snapshotEnds.copy();
       final List<Sent> sent = new ArrayList<>(records.size());
+      batchPerTable.clear();
       try {
         producer.beginTransaction();
         for (int i = 0; i < records.size(); i++) {
@@ -133,6 +140,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
           producer.commitTransaction();
           published.addAndGet(sent.size());
           initialSnapshotPublished = snapshotEnds.initialSettled();
+          batchPerTable.forEach((t, n) -> perTable.computeIfAbsent(t, k -> new LongAdder()).add(n));
           break;
         }
         producer.abortTransaction();
@@ -206,6 +214,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     final byte[] keyBytes = bytes(key);
     final int partition = partitionOf(topic, keyBytes);
     sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, partition, keyBytes, encoded)), true));
+    batchPerTable.merge(table, 1L, Long::sum);
     final String txId = change.getSource().getTxId();
     if (txId != null) {
       openTransactions.computeIfAbsent(txId, t -> new HashSet<>()).add(new TopicPartition(topic, partition));
@@ -365,6 +374,13 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
    */
   boolean initialSnapshotPublished() {
     return initialSnapshotPublished;
+  }
+
+  /** Changes Kafka has taken so far, per legacy table ({@code schema.table}). */
+  Map<String, Long> publishedPerTable() {
+    final Map<String, Long> out = new java.util.TreeMap<>();
+    perTable.forEach((t, n) -> out.put(t, n.sum()));
+    return out;
   }
 
   /** Events Kafka has taken so far (changes, transaction and commit markers, dead letters). */

@@ -192,6 +192,11 @@ public final class LegacyCapture implements AutoCloseable {
     return slot.retainedBytes();
   }
 
+  /** Changes Kafka has taken so far, per legacy table ({@code schema.table}). */
+  public java.util.Map<String, Long> publishedPerTable() {
+    return publisher.publishedPerTable();
+  }
+
   /** Events Kafka has acknowledged so far. */
   public long published() {
     return publisher.published();

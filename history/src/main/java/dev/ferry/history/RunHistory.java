@@ -35,7 +35,8 @@ public final class RunHistory {
 
   /** What kind of run an entry records. */
   public enum Kind {
-    SINK_START, SINK_STOP, SNAPSHOT_APPLIED, REPLAY, RECONCILE, AUDIT;
+    CONNECTOR_START, CONNECTOR_STOP, PROCESSOR_START, PROCESSOR_STOP, SINK_START, SINK_STOP, SNAPSHOT_APPLIED,
+    RESNAPSHOT, REPLAY, RECONCILE, AUDIT;
 
     /** The name stored and shown, e.g. {@code sink-start}. */
     public String id() {

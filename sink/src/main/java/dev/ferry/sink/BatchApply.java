@@ -27,6 +27,7 @@ final class BatchApply {
   private final WholeGroups wholeGroups;
   private final IntSupplier applyPartitions;
   private final AtomicLong applied;
+  private final SinkRuns runs;
   private final AtomicLong failed;
   private final AtomicLong parkedNow;
   private final AtomicLong lastSourceTsMs = new AtomicLong();
@@ -38,7 +39,8 @@ final class BatchApply {
    */
   BatchApply(final FerryTopics topics, final ParkedRows parked, final SinkDeadLetters deadLetters,
       final SnapshotSweeps sweeps, final WholeGroups wholeGroups, final IntSupplier applyPartitions,
-      final AtomicLong applied, final AtomicLong failed, final AtomicLong parkedNow) {
+      final SinkRuns runs, final AtomicLong applied, final AtomicLong failed, final AtomicLong parkedNow) {
+    this.runs = runs;
     this.topics = topics;
     this.parked = parked;
     this.deadLetters = deadLetters;
@@ -66,7 +68,10 @@ final class BatchApply {
         : all.stream().filter(r -> r.packed().op() != ApplyOp.SWEEP).toList();
     final int[] parkedInBatch = new int[1];
     final int[] refusedWithGroup = new int[1];
+    final java.util.Set<ApplyTopicRecord> notApplied = java.util.Collections.newSetFromMap(
+        new java.util.IdentityHashMap<>());
     final List<BatchWriter.Failure> failures = target.withRetries(() -> {
+      notApplied.clear();
       final Connection connection = target.connection();
       // a group under a relation applies whole or not at all
       final WholeGroups.Written written = wholeGroups.writeWhole(connection, batch,
@@ -81,6 +86,7 @@ final class BatchApply {
       final List<WholeGroups.Torn> refusedWhole = new ArrayList<>();
       int newlyParked = 0;
       for (final BatchWriter.Failure x : f) {
+        notApplied.add(x.record());
         if (x.waitsForReferencedRow()) {
           park(connection, x.record(), x.error().getMessage());
           newlyParked++;
@@ -89,6 +95,7 @@ final class BatchApply {
         }
       }
       for (final WholeGroups.Torn t : torn) {
+        notApplied.addAll(t.members());
         if (t.waitsOnly()) {
           // the whole group waits for the row one of its rows references, and is retried together
           final String why = t.refused().get(0).error().getMessage();
@@ -112,9 +119,16 @@ final class BatchApply {
       refusedWithGroup[0] = refusedWhole.stream().mapToInt(t -> t.members().size()).sum();
       return refused;
     });
-    final int notApplied = failures.size() + refusedWithGroup[0];
-    applied.addAndGet(batch.size() - notApplied - parkedInBatch[0]);
-    failed.addAndGet(notApplied);
+    final int refusedRows = failures.size() + refusedWithGroup[0];
+    applied.addAndGet(batch.size() - refusedRows - parkedInBatch[0]);
+    failed.addAndGet(refusedRows);
+    final Map<String, Long> perTable = new java.util.HashMap<>();
+    for (final ApplyTopicRecord r : batch) {
+      if (!notApplied.contains(r)) {
+        perTable.merge(r.packed().table(), 1L, Long::sum);
+      }
+    }
+    perTable.forEach(runs::applied);
     if (!batch.isEmpty()) {
       lastSourceTsMs.set(batch.get(batch.size() - 1).packed().sourceTsMs());
     }

@@ -39,9 +39,11 @@ final class SinkDeadLetters implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SinkDeadLetters.class);
   private final FerryTopics topics;
   private final KafkaProducer<String, DeadLetter> producer;
+  private final SinkRuns runs;
 
-  SinkDeadLetters(final KafkaSettings kafka, final FerryTopics topics) {
+  SinkDeadLetters(final KafkaSettings kafka, final FerryTopics topics, final SinkRuns runs) {
     this.topics = topics;
+    this.runs = runs;
     final Properties p = KafkaClients.properties(kafka);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -143,6 +145,7 @@ final class SinkDeadLetters implements AutoCloseable {
     }
     // the database's own message: a batched statement's exception text holds the whole statement
     LOG.warn("dead letter: {} key {}: {}", value.getTable(), letter.getSourceKey(), errors.get(0).getMessage());
+    runs.deadLettered(errors.get(0).getRule());
     return producer.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter));
   }
 

@@ -88,7 +88,7 @@ public final class TargetSink implements AutoCloseable {
       new java.util.concurrent.LinkedBlockingQueue<>();
   private volatile Throwable failure;
   private final Progress progress = new Progress();
-  private final RunHistory history;
+  private final SinkRuns runs;
 
   public TargetSink(final SinkConfig config) {
     this.config = config;
@@ -97,7 +97,8 @@ public final class TargetSink implements AutoCloseable {
     this.offsets = new OffsetStore(dialect, config.offsetsTable(), config.groupId());
     this.tombstones = new Tombstones(dialect, config.tombstonesTable());
     this.parked = new ParkedRows(dialect, config.parkedTable());
-    this.history = config.history();
+    final RunHistory history = config.history();
+    this.runs = new SinkRuns(history, config.groupId());
     this.sweeps = new SnapshotSweeps(dialect, config.sweepsTable(), config.versionColumn(), config.snapshotDeletes(),
         history);
     final Properties c = KafkaClients.properties(config.kafka());
@@ -121,10 +122,11 @@ public final class TargetSink implements AutoCloseable {
     c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024));
     c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
     this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-    this.deadLetters = new SinkDeadLetters(config.kafka(), topics);
+    this.deadLetters = new SinkDeadLetters(config.kafka(), topics, runs);
     this.backoff = new Backoff(config.maxRetryBackoff(), () -> running);
     final WholeGroups wholeGroups = new WholeGroups(config.kafka().relations());
-    this.batchApply = new BatchApply(topics, parked, deadLetters, sweeps, wholeGroups, () -> applyPartitions, applied,
+    this.batchApply = new BatchApply(topics, parked, deadLetters, sweeps, wholeGroups, () -> applyPartitions, runs,
+        applied,
         failed, parkedNow);
     this.groups = new CompleteGroups(topics, deadLetters, backoff, failed, config.maxGroupRows());
     this.housekeeping = new Housekeeping(config, topics, parked, tombstones, deadLetters, applied, failed, parkedNow,
@@ -146,8 +148,7 @@ public final class TargetSink implements AutoCloseable {
     thread.start();
     metrics = SinkMetrics.register(this, config.groupId());
     LOG.info("sink {} started: {} -> {}", config.groupId(), topics.apply().name(), Secrets.redactUrl(config.jdbcUrl()));
-    history.record(RunHistory.Kind.SINK_START, "sink " + config.groupId() + " started", Map.of("group",
-        config.groupId(), "applyTopic", topics.apply().name()));
+    runs.started(topics.apply().name());
     return this;
   }
 
@@ -435,9 +436,6 @@ public final class TargetSink implements AutoCloseable {
     if (metrics != null) {
       metrics.unregister();
     }
-    history.record(RunHistory.Kind.SINK_STOP, String.format(java.util.Locale.ROOT, "sink %s stopped: %,d rows applied, "
-        + "%,d dead letters", config.groupId(), applied(), failed()), Map.of("group", config.groupId(), "rowsApplied",
-        applied(), "deadLetters", failed(), "parked", parked(), "batchesSplit", splitBatches(),
-        "failure", failure == null ? "" : failure.toString()));
+    runs.stopped(this, failure);
   }
 }
