@@ -165,7 +165,11 @@ public final class AuditReport {
         c.dates().forEach((f, n) -> h.append(", date ").append(esc(f)).append(' ').append(n));
       }
       h.append("</td><td>");
-      c.top().forEach(f -> h.append(esc(f.value())).append(" (").append(f.count()).append(")<br>"));
+      if (!c.top().isEmpty() && c.top().get(0).count() == 1) {
+        h.append("every value once");
+      } else {
+        c.top().forEach(f -> h.append(esc(f.value())).append(" (").append(f.count()).append(")<br>"));
+      }
       h.append("</td></tr>\n");
     }
     h.append("</table>\n");

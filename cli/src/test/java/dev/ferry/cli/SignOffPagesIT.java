@@ -1,0 +1,122 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.audit.Audit;
+import dev.ferry.audit.AuditReport;
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SharedStack;
+import dev.ferry.history.ErrorLog;
+import dev.ferry.history.HistoryPage;
+import dev.ferry.reconcile.ReconcileReport;
+import dev.ferry.reconcile.Reconciliation;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sign-off pages (audit.html, reconcile.html, history.html) as a migration lead opens them: rendered by headless
+ * Chromium from the files alone (no network), with the figures of a Northwind run in them and no console error; a
+ * screenshot of each is kept in {@code target/sign-off-pages/}. Skips, saying why, where Debian's chromium is not
+ * installed.
+ */
+class SignOffPagesIT {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private final EmbeddedStack stack = SharedStack.get();
+
+  @TempDir
+  Path work;
+
+  @Test
+  void eachPageRendersItsFiguresInABrowserWithoutErrors() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed (apt-get install chromium); "
+        + "the sign-off pages are not rendered in a browser here");
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_pages");
+    final FerryConfig config = env.config();
+    final Path pages = work.resolve("pages");
+    final PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    try (Connection legacy = env.legacy(); Statement s = legacy.createStatement()) {
+      s.execute("INSERT INTO order_details VALUES (10248, 1, 10, -5, 0)");
+    }
+    AuditReport.write(Audit.run(new Audit.Inputs(config.processor().mapping(), config.mappingFile(),
+        config.connector().tables(), config.processor().kafka().relations(), () -> config.connector().connect(),
+        null), quiet), pages);
+    try (Pipeline pipeline = new Pipeline(config).start(); Connection target = env.target()) {
+      // every row but the refused line
+      await().atMost(Duration.ofMinutes(3)).until(() -> count(target, "SELECT (SELECT count(*) FROM sales_order_line) "
+          + "+ (SELECT count(*) FROM sales_order) + (SELECT count(*) FROM customer) + (SELECT count(*) FROM product)")
+          == 2155 + 830 + 91 + 77);
+    }
+    try (Connection target = env.target(); Statement s = target.createStatement()) {
+      s.execute("UPDATE sales_order SET freight = freight + 1 WHERE id = 10300");
+    }
+    ReconcileReport.write(Reconciliation.run(new Reconciliation.Inputs(config.processor().mapping(),
+        () -> config.connector().connect(), () -> DriverManager.getConnection(config.sink().jdbcUrl(),
+            config.sink().user(), config.sink().password()), config.sink().versionColumn(), Duration.ZERO),
+        Reconciliation.DeadLetterIndexSource.topic(config.sink().kafka(), config.sink().kafka().topics(
+            new dev.ferry.schemas.ConfluentRegistryClient(stack.registry().url())).deadLetter()), quiet), pages);
+    final var runs = config.sink().history().recent(100);
+    HistoryPage.write(pages, runs, ErrorLog.perDay(List.of(), runs));
+
+    final Path shots = Path.of("target", "sign-off-pages");
+    Files.createDirectories(shots);
+    assertThat(render(pages.resolve("audit.html"), shots.resolve("audit.png")))
+        .contains("Source audit").contains("public.order_details").contains("quantity-positive").contains("10248|1");
+    assertThat(render(pages.resolve("reconcile.html"), shots.resolve("reconcile.png")))
+        .contains("1 unexplained difference(s)").contains("10300").contains("freight").contains("quantity-positive");
+    assertThat(render(pages.resolve("history.html"), shots.resolve("history.png")))
+        .contains("Run history").contains("sink-start").contains("snapshot-applied");
+  }
+
+  /** The page's DOM as Chromium built it; a screenshot into {@code shot}; fails on a console error. */
+  private String render(final Path page, final Path shot) throws Exception {
+    final String url = page.toUri().toString();
+    final Run dom = chromium(List.of("--dump-dom", url));
+    final Run screenshot = chromium(List.of("--screenshot=" + shot.toAbsolutePath(), "--window-size=1280,1600", url));
+    assertThat(Files.size(shot)).as("screenshot of " + page.getFileName() + ": " + screenshot.log()).isGreaterThan(10_000);
+    for (final String log : List.of(dom.log(), screenshot.log())) {
+      assertThat(log).as("console of " + page.getFileName()).doesNotContain("Uncaught").doesNotContain(":CONSOLE(");
+    }
+    return dom.out();
+  }
+
+  private static long count(final Connection c, final String sql) throws Exception {
+    try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private record Run(String out, String log) {
+  }
+
+  private Run chromium(final List<String> args) throws Exception {
+    final List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox",
+        "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--disable-quic", "--enable-logging=stderr", "--v=0",
+        "--user-data-dir=" + Files.createTempDirectory(work, "chromium-profile")));
+    command.addAll(args);
+    final Path out = Files.createTempFile(work, "chromium-", ".out");
+    final Path log = Files.createTempFile(work, "chromium-", ".log");
+    final Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(log.toFile()).start();
+    if (!p.waitFor(90, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("chromium did not finish within 90 s: " + Files.readString(log));
+    }
+    return new Run(Files.readString(out), Files.readString(log));
+  }
+}
