@@ -25,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code ferry audit} on Northwind with the faults legacy data has: lines the mapping refuses (a negative quantity, a
  * discount above 1), a line whose order is gone and one whose product is gone (their foreign keys dropped, as legacy
- * schemas often lack them), and two customers sharing a company name that a {@code unique} rule declares a natural
- * key. Every figure is checked against the legacy database's own answer, and nothing is written to the target.
+ * schemas often lack them), two customers sharing a company name that a {@code unique} rule declares a natural
+ * key, blank cities where the new system requires one, and promised dates kept as text in two formats (and one in
+ * neither). Every figure is checked against the legacy database's own answer, and nothing is written to the target.
  */
 class AuditIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,7 +43,11 @@ class AuditIT {
     Files.writeString(mapping, Files.readString(mapping).replace(
         "      - {id: company-name-length, field: company_name, max-length: 40,",
         "      - {id: company-unique, field: company_name, unique: true}\n"
-            + "      - {id: company-name-length, field: company_name, max-length: 40,"));
+            + "      - {id: city-required, field: city, required: true}\n"
+            + "      - {id: company-name-length, field: company_name, max-length: 40,").replace(
+        "      ship_country_code: {from: ship_country, lookup: countries, on-missing: \"null\"}\n",
+        "      ship_country_code: {from: ship_country, lookup: countries, on-missing: \"null\"}\n"
+            + "      promised_date: {from: promised_text, type: date, formats: [\"dd.MM.yyyy\", \"yyyy-MM-dd\"]}\n"));
     try (Connection legacy = env.legacy(); Statement s = legacy.createStatement()) {
       s.execute("ALTER TABLE order_details DROP CONSTRAINT fk_order_details_orders");
       s.execute("ALTER TABLE order_details DROP CONSTRAINT fk_order_details_products");
@@ -51,6 +56,13 @@ class AuditIT {
       s.execute("INSERT INTO order_details VALUES (32000, 3, 10, 1, 0)");
       s.execute("INSERT INTO order_details VALUES (10249, 999, 10, 1, 0)");
       s.execute("UPDATE customers SET company_name = 'Alfreds Futterkiste' WHERE customer_id = 'ANATR'");
+      // blanks in a field the new system requires
+      s.execute("UPDATE customers SET city = '  ' WHERE customer_id IN ('BERGS', 'BLAUS')");
+      // dates kept as text, in two formats, and one in neither
+      s.execute("ALTER TABLE orders ADD COLUMN promised_text varchar(12)");
+      s.execute("UPDATE orders SET promised_text = '31.12.2026' WHERE order_id BETWEEN 10248 AND 10257");
+      s.execute("UPDATE orders SET promised_text = '2026-12-31' WHERE order_id BETWEEN 10258 AND 10262");
+      s.execute("UPDATE orders SET promised_text = '12/31/2026' WHERE order_id = 10263");
     }
     final FerryConfig config = FerryConfig.resolve(env.source(), EnumSet.allOf(Role.class), work);
     final Audit.Result result = Audit.run(new Audit.Inputs(config.processor().mapping(), config.mappingFile(),
@@ -77,6 +89,20 @@ class AuditIT {
           "SELECT count(*) FROM customers WHERE postal_code ~ '^\\s*[-+]?[0-9]+\\s*$'"));
     }
 
+    final JsonNode city = column(table(report, "public.customers"), "city");
+    assertThat(city.get("blanks").asLong()).isEqualTo(2);
+    final JsonNode cityRule = table(report, "public.customers").get("dryRun").get("byRule").get("city-required");
+    assertThat(cityRule.get("rows").asLong()).isEqualTo(2);
+    assertThat(cityRule.get("examples")).extracting(e -> e.get("key").asText()).containsExactlyInAnyOrder("BERGS",
+        "BLAUS");
+    final JsonNode promised = column(table(report, "public.orders"), "promised_text");
+    assertThat(promised.get("nulls").asLong()).isEqualTo(830 - 16);
+    assertThat(promised.get("looksLike").get("date dd.MM.yyyy").asLong()).isEqualTo(10);
+    assertThat(promised.get("looksLike").get("date yyyy-MM-dd").asLong()).isEqualTo(5);
+    final JsonNode promisedRule = table(report, "public.orders").get("dryRun").get("byRule").get("map.date");
+    assertThat(promisedRule.get("rows").asLong()).isEqualTo(1);
+    assertThat(promisedRule.get("examples").get(0).get("value").asText()).isEqualTo("12/31/2026");
+
     final JsonNode lines = table(report, "public.order_details").get("dryRun");
     assertThat(lines.get("rows").asLong()).isEqualTo(2155 + 4);
     assertThat(lines.get("refused").asLong()).isEqualTo(2);
@@ -87,7 +113,7 @@ class AuditIT {
         .isEqualTo("-5");
     assertThat(lines.get("byRule").get("discount-range").get("rows").asLong()).isEqualTo(1);
     final JsonNode orders = table(report, "public.orders").get("dryRun");
-    assertThat(orders.get("refused").asLong()).isZero();
+    assertThat(orders.get("refused").asLong()).isEqualTo(1);
     // the warning rule ship-country-known fires for every order whose country has no ISO code
     assertThat(orders.get("warned").asLong()).isEqualTo(orders.get("byRule").path("ship-country-known").path("rows")
         .asLong());

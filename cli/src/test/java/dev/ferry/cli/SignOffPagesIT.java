@@ -70,16 +70,24 @@ class SignOffPagesIT {
         Reconciliation.DeadLetterIndexSource.topic(config.sink().kafka(), config.sink().kafka().topics(
             new dev.ferry.schemas.ConfluentRegistryClient(stack.registry().url())).deadLetter()), quiet), pages);
     final var runs = config.sink().history().recent(100);
-    HistoryPage.write(pages, runs, ErrorLog.perDay(List.of(), runs));
+    final var topics = config.sink().kafka().topics(new dev.ferry.schemas.ConfluentRegistryClient(
+        stack.registry().url()));
+    HistoryPage.write(pages, runs, ErrorLog.perDay(ErrorLog.read(config.sink().kafka(), topics.deadLetter()), runs));
 
     final Path shots = Path.of("target", "sign-off-pages");
     Files.createDirectories(shots);
     assertThat(render(pages.resolve("audit.html"), shots.resolve("audit.png")))
-        .contains("Source audit").contains("public.order_details").contains("quantity-positive").contains("10248|1");
+        .contains("Source audit").contains("public.order_details").contains("quantity-positive").contains("10248|1")
+        // the charts: completeness per column, refusals per rule
+        .containsPattern("class=\"bar\" style=\"width:\\d+px\"").containsPattern("class=\"bar refused\" style=\"width:"
+            + "\\d+px\"");
     assertThat(render(pages.resolve("reconcile.html"), shots.resolve("reconcile.png")))
-        .contains("1 unexplained difference(s)").contains("10300").contains("freight").contains("quantity-positive");
+        .contains("1 unexplained difference(s)").contains("10300").contains("freight").contains("quantity-positive")
+        .containsPattern("class=\"bar unexplained\" style=\"width:\\d+px\"");
     assertThat(render(pages.resolve("history.html"), shots.resolve("history.png")))
-        .contains("Run history").contains("sink-start").contains("snapshot-applied");
+        .contains("Run history").contains("sink-start").contains("snapshot-applied")
+        // the chart of dead letters per day: the refused line's error
+        .containsPattern("<rect [^>]*fill=\"#b00020\"").contains("quantity-positive");
   }
 
   /** The page's DOM as Chromium built it; a screenshot into {@code shot}; fails on a console error. */

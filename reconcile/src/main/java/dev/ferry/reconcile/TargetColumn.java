@@ -18,7 +18,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -237,7 +237,8 @@ record TargetColumn(String name, Kind kind, int scale) {
       return t.toLocalDateTime();
     }
     if (v instanceof OffsetDateTime t) {
-      return t.atZoneSameInstant(ZoneId.systemDefault()).toLocalDateTime();
+      // the sink's sessions run in UTC: a zoned value written into a column without zone is its UTC time
+      return t.atZoneSameInstant(ZoneOffset.UTC).toLocalDateTime();
     }
     return LocalDateTime.parse(v.toString().trim().replace(' ', 'T'));
   }
@@ -247,11 +248,11 @@ record TargetColumn(String name, Kind kind, int scale) {
       return t.toInstant();
     }
     if (v instanceof LocalDateTime t) {
-      // written without a zone: the target took it in the session's zone, which JDBC sets to the JVM's
-      return t.atZone(ZoneId.systemDefault()).toInstant();
+      // written without a zone: the target took it in the session's zone, UTC for the sink (PostgresDialect)
+      return t.atZone(ZoneOffset.UTC).toInstant();
     }
     if (v instanceof LocalDate d) {
-      return d.atStartOfDay(ZoneId.systemDefault()).toInstant();
+      return d.atStartOfDay(ZoneOffset.UTC).toInstant();
     }
     if (v instanceof Timestamp t) {
       return t.toInstant();
