@@ -174,7 +174,7 @@ class AdversarialDeliveryIT {
     final ChangeEvent marker = ChangeEvent.newBuilder().setOp(ChangeOp.COMMIT)
         .setSource(SourcePosition.newBuilder().setDatabase("").setSchema$("").setTable("").setLsn(commitLsn)
             .setTxId(txId).setSnapshot(false).setTsMs(1L).build())
-        .setKey(List.of()).setCommit(new CommitMarker(commitLsn, topicsInPartition)).build();
+        .setKey(List.of()).setCommit(new CommitMarker(commitLsn, topicsInPartition, false)).build();
     producer.send(new ProducerRecord<>(topic, partition, "commit:" + txId, topics.changeSerde().encode(topic, marker)));
   }
 }

@@ -1,6 +1,7 @@
 package dev.ferry.connector;
 
 import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.EchoMark;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.CommitMarker;
@@ -83,6 +84,9 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private final ChangeEventConverter converter = new ChangeEventConverter();
   /** Partitions that received events of each open transaction begun in this process. */
   private Map<String, Set<TopicPartition>> openTransactions = new HashMap<>();
+  /** Open transactions that carry Ferry's own echo mark: written by a Ferry sink ({@link EchoMark}). */
+  private Set<String> echoes = new HashSet<>();
+  private final AtomicLong echoTransactions = new AtomicLong();
   private final Map<String, Integer> partitionCounts = new HashMap<>();
   private final AtomicLong published = new AtomicLong();
   /** Changes Kafka took, per legacy table; read by other threads. */
@@ -126,6 +130,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     final Map<Integer, String> deadLettered = new HashMap<>();
     for (int attempt = 1; ; attempt++) {
       final Map<String, Set<TopicPartition>> before = copy(openTransactions);
+      final Set<String> echoesBefore = new HashSet<>(echoes);
       final SnapshotEnds endsBefore = snapshotEnds.copy();
       final List<Sent> sent = new ArrayList<>(records.size());
       batchPerTable.clear();
@@ -145,6 +150,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
         }
         producer.abortTransaction();
         openTransactions = before;
+        echoes = echoesBefore;
         snapshotEnds = endsBefore;
         deadLettered.put(refused.index(), "Kafka refused it as too large");
       } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
@@ -153,6 +159,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       } catch (KafkaException e) {
         abortQuietly();
         openTransactions = before;
+        echoes = echoesBefore;
         snapshotEnds = endsBefore;
         if (attempt >= ATTEMPTS) {
           throw new IllegalStateException("Kafka did not take a batch of change events after " + attempt
@@ -183,6 +190,14 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, bytes(marker.getTxId()),
           topics.transactions().valueSerde().serializer().serialize(topic, marker))), false));
       onTransactionMarker(marker, index, sent);
+      return;
+    }
+    if (isEchoMark(value)) {
+      final Struct source = value.getStruct("source");
+      final Object txId = source == null || source.schema().field("txId") == null ? null : source.get("txId");
+      if (txId != null) {
+        echoes.add(txId.toString());
+      }
       return;
     }
     if (record.topic().equals(debeziumNotificationTopic)) {
@@ -253,6 +268,10 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       return;
     }
     position = Math.max(position, marker.getCommitLsn());
+    final boolean echo = echoes.remove(marker.getTxId());
+    if (echo) {
+      echoTransactions.incrementAndGet();
+    }
     final Set<TopicPartition> touched = openTransactions.remove(marker.getTxId());
     final Set<TopicPartition> targets;
     if (touched != null) {
@@ -276,7 +295,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
               .setLsn(marker.getCommitLsn()).setTxId(marker.getTxId()).setSnapshot(false)
               .setTsMs(marker.getTsMs()).build())
           .setKey(List.of())
-          .setCommit(new CommitMarker(marker.getCommitLsn(), topicsPerPartition.get(tp.partition())))
+          .setCommit(new CommitMarker(marker.getCommitLsn(), topicsPerPartition.get(tp.partition()), echo))
           .build();
       sent.add(new Sent(index, producer.send(new ProducerRecord<>(tp.topic(), tp.partition(),
           bytes("commit:" + marker.getTxId()), topics.changeSerde().encode(tp.topic(), commit))), false));
@@ -374,6 +393,21 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
    */
   boolean initialSnapshotPublished() {
     return initialSnapshotPublished;
+  }
+
+  /** A transactional logical decoding message with Ferry's echo prefix (Debezium's op {@code m}). */
+  private static boolean isEchoMark(final Struct value) {
+    if (value.schema().field("message") == null || !"m".equals(value.schema().field("op") == null ? null
+        : value.getString("op"))) {
+      return false;
+    }
+    final Struct message = value.getStruct("message");
+    return message != null && EchoMark.PREFIX.equals(message.getString("prefix"));
+  }
+
+  /** Transactions seen with Ferry's echo mark (written by a Ferry sink), whose commit markers said so. */
+  long echoTransactions() {
+    return echoTransactions.get();
   }
 
   /** Changes Kafka has taken so far, per legacy table ({@code schema.table}). */

@@ -28,6 +28,7 @@ final class BatchApply {
   private final IntSupplier applyPartitions;
   private final AtomicLong applied;
   private final SinkRuns runs;
+  private final OwnWrites ownWrites;
   private final AtomicLong failed;
   private final AtomicLong parkedNow;
   private final AtomicLong lastSourceTsMs = new AtomicLong();
@@ -39,8 +40,10 @@ final class BatchApply {
    */
   BatchApply(final FerryTopics topics, final ParkedRows parked, final SinkDeadLetters deadLetters,
       final SnapshotSweeps sweeps, final WholeGroups wholeGroups, final IntSupplier applyPartitions,
-      final SinkRuns runs, final AtomicLong applied, final AtomicLong failed, final AtomicLong parkedNow) {
+      final SinkRuns runs, final OwnWrites ownWrites, final AtomicLong applied, final AtomicLong failed,
+      final AtomicLong parkedNow) {
     this.runs = runs;
+    this.ownWrites = ownWrites;
     this.topics = topics;
     this.parked = parked;
     this.deadLetters = deadLetters;
@@ -113,6 +116,7 @@ final class BatchApply {
       if (!refusedWhole.isEmpty()) {
         deadLetters.refusedWhole(refusedWhole);
       }
+      ownWrites.mark(connection);
       connection.commit();
       parkedNow.addAndGet(newlyParked);
       parkedInBatch[0] = newlyParked;

@@ -22,6 +22,7 @@ final class Housekeeping {
   /** Parked rows retried at once, oldest first. */
   private static final int RETRY_WINDOW = 1000;
 
+  private final OwnWrites ownWrites;
   private final SinkConfig config;
   private final FerryTopics topics;
   private final ParkedRows parked;
@@ -37,7 +38,8 @@ final class Housekeeping {
   /** {@code applied}, {@code failed} and {@code parkedNow} are the sink's counters, which its upkeep moves too. */
   Housekeeping(final SinkConfig config, final FerryTopics topics, final ParkedRows parked, final Tombstones tombstones,
       final SinkDeadLetters deadLetters, final AtomicLong applied, final AtomicLong failed,
-      final AtomicLong parkedNow, final WholeGroups wholeGroups) {
+      final AtomicLong parkedNow, final WholeGroups wholeGroups, final OwnWrites ownWrites) {
+    this.ownWrites = ownWrites;
     this.config = config;
     this.topics = topics;
     this.parked = parked;
@@ -117,6 +119,7 @@ final class Housekeeping {
       }
       final int lettered = expired.size() + expiredWhole.stream().mapToInt(t -> t.members().size()).sum();
       final long remaining = parked.count(connection);
+      ownWrites.mark(connection);
       connection.commit();
       applied.addAndGet(tried.size() - failures.size() - torn.stream().mapToInt(t -> t.members().size()).sum());
       failed.addAndGet(lettered);

@@ -37,6 +37,16 @@ final class PostgresDialect implements TargetDialect {
     }
   }
 
+  /** A transactional logical decoding message: decoded with the transaction, in its commit (ChangePublisher). */
+  @Override
+  public void markOwnWrites(final Connection c, final String who) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_logical_emit_message(true, ?, ?)")) {
+      ps.setString(1, dev.ferry.schemas.EchoMark.PREFIX);
+      ps.setString(2, who);
+      ps.execute();
+    }
+  }
+
   @Override
   public Properties connectionProperties() {
     final Properties p = new Properties();

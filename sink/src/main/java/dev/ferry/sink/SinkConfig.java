@@ -29,6 +29,7 @@ import java.util.List;
  * @param sweepsTable table in the target recording where the ends of snapshots have passed
  * @param snapshotDeletes whether rows a snapshot no longer holds are deleted once it has been applied
  * @param historyTable table in the target holding the run history
+ * @param markWrites whether every target transaction carries Ferry's echo mark
  */
 public record SinkConfig(
     KafkaSettings kafka,
@@ -50,7 +51,8 @@ public record SinkConfig(
     int writers,
     String sweepsTable,
     boolean snapshotDeletes,
-    String historyTable) {
+    String historyTable,
+    boolean markWrites) {
 
   /** A configuration with the default tombstone and group settings. */
   public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
@@ -60,7 +62,7 @@ public record SinkConfig(
         TOMBSTONES_TABLE.defaultValue(), TOMBSTONE_RETENTION.defaultValue(), MAX_GROUP_ROWS.defaultValue(),
         PARKED_TABLE.defaultValue(), PARKED_TIMEOUT.defaultValue(), COPY_THRESHOLD.defaultValue(),
         INSTANCE_ID.defaultValue(), WRITERS.defaultValue(), SWEEPS_TABLE.defaultValue(), SNAPSHOT_DELETES.defaultValue(),
-        HISTORY_TABLE.defaultValue());
+        HISTORY_TABLE.defaultValue(), MARK_WRITES.defaultValue());
   }
 
   private static final String TARGET = "target";
@@ -137,11 +139,15 @@ public record SinkConfig(
   public static final Setting<String> HISTORY_TABLE = Setting.string("sink.history-table", SINK, "ferry_history",
       "Table in the target holding the run history (sink starts and stops, snapshots applied, replay passes, "
           + "reconciliations), created on first use; ferry history prints it.");
+  public static final Setting<Boolean> MARK_WRITES = Setting.bool("sink.mark-writes", SINK, true,
+      "Mark every target transaction as Ferry's own (on PostgreSQL a transactional logical decoding message, prefix "
+          + "ferry-echo, one small WAL record per transaction), so that a capture of the target (the reverse direction "
+          + "at cutover) drops what the sink wrote instead of sending it back. Off: nothing is marked.");
 
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
       VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,
       PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD, INSTANCE_ID, WRITERS, SWEEPS_TABLE, SNAPSHOT_DELETES,
-      HISTORY_TABLE);
+      HISTORY_TABLE, MARK_WRITES);
 
   public static SinkConfig from(final Config config) {
     return new SinkConfig(KafkaSettings.from(config), config.get(JDBC_URL), config.get(USER), config.get(PASSWORD),
@@ -149,7 +155,7 @@ public record SinkConfig(
         config.get(MAX_RETRY_BACKOFF), config.get(TOMBSTONES_TABLE), config.get(TOMBSTONE_RETENTION),
         config.get(MAX_GROUP_ROWS), config.get(PARKED_TABLE), config.get(PARKED_TIMEOUT),
         config.get(COPY_THRESHOLD), config.get(INSTANCE_ID), config.get(WRITERS), config.get(SWEEPS_TABLE),
-        config.get(SNAPSHOT_DELETES), config.get(HISTORY_TABLE));
+        config.get(SNAPSHOT_DELETES), config.get(HISTORY_TABLE), config.get(MARK_WRITES));
   }
 
   /** The run history this configuration's target keeps. */

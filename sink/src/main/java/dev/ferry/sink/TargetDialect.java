@@ -50,6 +50,14 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
   }
 
   /**
+   * Marks the open transaction as written by Ferry's sink, so that a capture of this database (the reverse direction
+   * at cutover) knows it for an echo and drops it; called once per transaction, before its commit. None where the
+   * database has no such mark.
+   */
+  default void markOwnWrites(final Connection c, final String who) throws SQLException {
+  }
+
+  /**
    * The statements that upsert rows of {@code columns} (key columns included) by primary key only,
    * writing a row only where the target holds no newer version. Run in order, each as one batch over
    * all rows.

@@ -125,12 +125,14 @@ public final class TargetSink implements AutoCloseable {
     this.deadLetters = new SinkDeadLetters(config.kafka(), topics, runs);
     this.backoff = new Backoff(config.maxRetryBackoff(), () -> running);
     final WholeGroups wholeGroups = new WholeGroups(config.kafka().relations());
+    final OwnWrites ownWrites = config.markWrites() ? tx -> dialect.markOwnWrites(tx, config.groupId())
+        : OwnWrites.NONE;
     this.batchApply = new BatchApply(topics, parked, deadLetters, sweeps, wholeGroups, () -> applyPartitions, runs,
-        applied,
+        ownWrites, applied,
         failed, parkedNow);
     this.groups = new CompleteGroups(topics, deadLetters, backoff, failed, config.maxGroupRows());
     this.housekeeping = new Housekeeping(config, topics, parked, tombstones, deadLetters, applied, failed, parkedNow,
-        wholeGroups);
+        wholeGroups, ownWrites);
     this.thread = new Thread(this::run, "ferry-sink-" + config.groupId());
     this.writers = new SinkWriter[config.writers()];
     this.holders = new PartitionHolders(writers.length);

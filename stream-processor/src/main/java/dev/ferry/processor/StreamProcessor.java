@@ -116,6 +116,24 @@ public final class StreamProcessor implements AutoCloseable {
   }
 
   /**
+   * Echoes dropped so far by this instance's tasks: transactions Ferry's own sink wrote, captured back
+   * ({@link dev.ferry.processor.ordering.EchoMetrics}).
+   */
+  public long echoTransactionsDropped() {
+    if (streams == null) {
+      return 0;
+    }
+    double total = 0;
+    for (final var e : streams.metrics().entrySet()) {
+      if (e.getKey().group().equals(dev.ferry.processor.ordering.EchoMetrics.GROUP)
+          && e.getKey().name().equals(dev.ferry.processor.ordering.EchoMetrics.TRANSACTIONS)) {
+        total += ((Number) e.getValue().metricValue()).doubleValue();
+      }
+    }
+    return (long) total;
+  }
+
+  /**
    * Stops, leaving the consumer group: Kafka Streams otherwise stays a member until its session times out
    * (45 s), and a restarted processor waited that long for its partitions.
    */

@@ -171,11 +171,17 @@ final class TopologyFixture implements AutoCloseable {
 
   /** The commit marker of {@code txId} on {@code table}'s topic, for a transaction spanning {@code topics} topics. */
   void commit(final String table, final String txId, final long commitLsn, final int topicsInPartition) {
+    commit(table, txId, commitLsn, topicsInPartition, false);
+  }
+
+  /** As above; {@code echo}: the transaction carried Ferry's own mark (its sink wrote it). */
+  void commit(final String table, final String txId, final long commitLsn, final int topicsInPartition,
+      final boolean echo) {
     final String topic = topics.cdc("public." + table).name();
     final ChangeEvent marker = ChangeEvent.newBuilder().setOp(ChangeOp.COMMIT)
         .setSource(SourcePosition.newBuilder().setDatabase("").setSchema$("").setTable("").setLsn(commitLsn)
             .setTxId(txId).setSnapshot(false).setTsMs(sourceTimeMs).build())
-        .setKey(List.of()).setCommit(new CommitMarker(commitLsn, topicsInPartition)).build();
+        .setKey(List.of()).setCommit(new CommitMarker(commitLsn, topicsInPartition, echo)).build();
     input("public." + table).pipeInput("commit:" + txId, topics.changeSerde().encode(topic, marker));
   }
 

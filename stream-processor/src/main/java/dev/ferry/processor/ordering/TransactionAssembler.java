@@ -58,6 +58,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   private KeyValueStore<String, ChangeEvent> events;
   private KeyValueStore<String, PendingTransaction> pending;
   private HeldTransactions held;
+  private org.apache.kafka.common.metrics.Sensor echoes;
 
   public TransactionAssembler(final ApplyOrder order, final Duration timeout, final StreamTime time) {
     this.order = order;
@@ -68,6 +69,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   @Override
   public void init(final ProcessorContext<String, ChangeGroup> context) {
     this.context = context;
+    this.echoes = EchoMetrics.sensor(context);
     this.events = context.getStateStore(ProcessorStores.TX_EVENTS);
     this.pending = context.getStateStore(ProcessorStores.TX_STATE);
     // afresh, from the one scan of the store: a task revived after an aborted commit is initialised again, and
@@ -187,6 +189,13 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     keys.forEach(events::delete);
     pending.delete(tx.getTxId());
     held.released(tx.getTxId());
+    if (isEcho(trigger)) {
+      // written by Ferry's own sink (every commit marker of such a transaction says so, the last one too): never sent
+      // back where it came from
+      echoes.record(changes.size());
+      LOG.debug("dropped transaction {} ({} changes): written by Ferry's sink", tx.getTxId(), changes.size());
+      return;
+    }
     final long commitLsn = tx.getCommitLsn() >= 0 ? tx.getCommitLsn()
         : changes.stream().mapToLong(c -> c.getSource().getLsn()).max().orElse(0L);
     for (final ChangeGroup g : order.groups(tx.getTxId(), commitLsn, changes)) {
@@ -205,6 +214,12 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
           + "releasing it as is", tx.getTxId(), timeout, tx.getMarkerTopics().size(), tx.getExpectedMarkers(), tx.getEvents());
       release(tx, new Record<>(tx.getTxId(), null, now));
     }
+  }
+
+  /** Whether the marker that completed a transaction says a Ferry sink wrote it (a timed-out release cannot tell). */
+  private static boolean isEcho(final Record<String, ChangeEvent> trigger) {
+    final ChangeEvent e = trigger.value();
+    return e != null && e.getOp() == ChangeOp.COMMIT && e.getCommit() != null && e.getCommit().getEcho();
   }
 
   /** Events of one transaction sort together, in source order ({@code total_order}, else log position). */
