@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * No echo: the new system's database is captured too (as the reverse direction at cutover will), while the forward
- * sync writes into it. Every transaction the forward sink writes carries Ferry's mark, so the reverse capture flags
+ * sync writes into it. Every transaction the forward sink writes carries Ferry's mark ({@code sink.mark-writes}), so
+ * the reverse capture flags
  * it and the reverse processor drops it: the reverse apply topic gets the change the new application made itself,
  * and none of the rows the forward sync wrote.
  */
@@ -61,7 +62,10 @@ class EchoIT {
     final FerryConfig reverse = FerryConfig.resolve(reverseSource, EnumSet.of(Role.CONNECTOR, Role.PROCESSOR),
         reverseDir);
 
-    try (Pipeline forward = new Pipeline(env.config()).start(); Connection legacy = env.legacy();
+    // the forward sink's target is captured by the reverse direction: its writes are marked
+    final FerryConfig forwardConfig = FerryConfig.resolve(env.source().with("sink.mark-writes", "true", "test"),
+        EnumSet.allOf(Role.class), work);
+    try (Pipeline forward = new Pipeline(forwardConfig).start(); Connection legacy = env.legacy();
         Connection target = env.target()) {
       await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
       try (LegacyCapture capture = new LegacyCapture(reverse.connector()).start();

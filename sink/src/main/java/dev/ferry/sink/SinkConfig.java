@@ -139,10 +139,12 @@ public record SinkConfig(
   public static final Setting<String> HISTORY_TABLE = Setting.string("sink.history-table", SINK, "ferry_history",
       "Table in the target holding the run history (sink starts and stops, snapshots applied, replay passes, "
           + "reconciliations), created on first use; ferry history prints it.");
-  public static final Setting<Boolean> MARK_WRITES = Setting.bool("sink.mark-writes", SINK, true,
+  public static final Setting<Boolean> MARK_WRITES = Setting.bool("sink.mark-writes", SINK, false,
       "Mark every target transaction as Ferry's own (on PostgreSQL a transactional logical decoding message, prefix "
-          + "ferry-echo, one small WAL record per transaction), so that a capture of the target (the reverse direction "
-          + "at cutover) drops what the sink wrote instead of sending it back. Off: nothing is marked.");
+          + "ferry-echo), so that a Ferry capture of this target (the reverse direction, at cutover or while both "
+          + "directions run) drops what the sink wrote instead of sending it back. Turn it on wherever another Ferry "
+          + "pipeline captures this sink's target. Off: nothing is marked, and the statement it costs per transaction "
+          + "is saved (it showed in the streaming tail latency, docs/benchmarks.md).");
 
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
       VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,
