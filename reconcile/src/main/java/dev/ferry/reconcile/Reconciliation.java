@@ -57,6 +57,11 @@ public final class Reconciliation {
       return tables.stream().mapToLong(t -> t.explained).sum();
     }
 
+    /** One line per table: its counts and differences, as the command prints them. */
+    public List<String> tableLines() {
+      return tables.stream().map(Reconciliation::summary).toList();
+    }
+
     /** The figures the run history keeps: the totals, and per target table its differences by kind. */
     public Map<String, Object> figures() {
       final Map<String, Object> perTable = new LinkedHashMap<>();

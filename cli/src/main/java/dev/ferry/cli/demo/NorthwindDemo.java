@@ -4,9 +4,13 @@ import dev.ferry.cli.Pipeline;
 import dev.ferry.cli.PipelineDrain;
 import dev.ferry.cli.StopSignal;
 import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.reconcile.ReconcileReport;
+import dev.ferry.reconcile.Reconciliation;
+import dev.ferry.schemas.ConfluentRegistryClient;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -15,7 +19,8 @@ import java.util.Locale;
 /**
  * {@code ferry demo}: the embedded stack, Northwind as the legacy system, the initial sync, then a live
  * workload, with progress as it goes. With {@code once}, a fixed workload, a wait until the target has
- * caught up, and the row counts of both sides; the result says whether they match.
+ * caught up, a reconciliation row by row through the mapping, and the row counts of both sides; the result says
+ * whether they match.
  */
 public final class NorthwindDemo {
   /** Transactions the {@code --once} workload runs. */
@@ -32,9 +37,32 @@ public final class NorthwindDemo {
   }
 
   /**
+   * Compares both sides row by row through the mapping ({@code ferry reconcile}), prints what it found and where its
+   * report is; returns the differences no dead letter explains.
+   */
+  private long reconcile(final EmbeddedStack stack, final DemoEnvironment env) throws Exception {
+    out.println("Reconciling row by row through the mapping (ferry reconcile) ...");
+    final var config = env.config();
+    final var sink = config.sink();
+    final Reconciliation.Result result = Reconciliation.run(new Reconciliation.Inputs(config.processor().mapping(),
+        () -> config.connector().connect(), () -> DriverManager.getConnection(sink.jdbcUrl(), sink.user(),
+            sink.password()), sink.versionColumn(), Duration.ZERO),
+        Reconciliation.DeadLetterIndexSource.topic(sink.kafka(), sink.kafka().topics(
+            new ConfluentRegistryClient(stack.registry().url())).deadLetter()),
+        new PrintStream(java.io.OutputStream.nullOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8));
+    result.tableLines().forEach(l -> out.println("  " + l));
+    final Path report = workDir.resolve("report");
+    ReconcileReport.write(result, report);
+    out.printf(Locale.ROOT, "Reconciliation: %,d unexplained, %,d explained difference(s); report %s%n",
+        result.unexplained(), result.explained(), report.resolve("reconcile.html"));
+    return result.unexplained();
+  }
+
+  /**
    * Runs the demo.
    *
-   * @return true when (in {@code once} mode) source and target counts match, or the demo was stopped cleanly
+   * @return true when (in {@code once} mode) source and target counts match and reconcile finds nothing unexplained,
+   *     or the demo was stopped cleanly
    */
   public boolean run(final boolean once) throws Exception {
     final long t0 = System.nanoTime();
@@ -65,11 +93,13 @@ public final class NorthwindDemo {
           out.println("Workload done: " + workload.summary() + " (every inserted order deleted again, so the "
               + "counts return to Northwind's). Waiting for the target to catch up ...");
           waitUntilCaughtUp(pipeline, legacy, target, "live sync");
+          final long unexplained = reconcile(stack, env);
           final RowCounts counts = RowCounts.of(legacy, target);
           out.printf(Locale.ROOT, "Done in %.1f s. Rows per table:%n", (System.nanoTime() - t0) / 1e9);
           out.print(counts.table());
-          out.println(counts.match() ? "RESULT: source and target match" : "RESULT: source and target DIFFER");
-          return counts.match();
+          final boolean match = counts.match() && unexplained == 0;
+          out.println(match ? "RESULT: source and target match" : "RESULT: source and target DIFFER");
+          return match;
         }
         out.println("Live workload running (a transaction every 250 ms). Press Ctrl-C to stop.");
         long lastReport = 0;
