@@ -1,5 +1,8 @@
 package dev.ferry.audit;
 
+import static dev.ferry.history.Html.esc;
+import static dev.ferry.history.Html.num;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -173,13 +176,5 @@ public final class AuditReport {
       h.append("</td></tr>\n");
     }
     h.append("</table>\n");
-  }
-
-  private static String num(final long n) {
-    return "<td class=\"num\">" + String.format(Locale.ROOT, "%,d", n) + "</td>";
-  }
-
-  private static String esc(final String s) {
-    return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.audit;
 
+import dev.ferry.connector.LegacyRows;
 import dev.ferry.processor.mapping.ColumnMapping;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.Rule;
@@ -105,10 +106,10 @@ final class Integrity {
           out.add(new Finding("duplicate", what, 0, List.of(), untraced));
           continue;
         }
-        final String cols = String.join(", ", columns.stream().map(TableProfile::quote).toList());
-        final String notNull = String.join(" AND ", columns.stream().map(c -> TableProfile.quote(c) + " IS NOT NULL")
+        final String cols = String.join(", ", columns.stream().map(LegacyRows::quote).toList());
+        final String notNull = String.join(" AND ", columns.stream().map(c -> LegacyRows.quote(c) + " IS NOT NULL")
             .toList());
-        final String groups = "SELECT " + cols + ", count(*) AS n FROM " + TableProfile.quoted(t.sourceTable())
+        final String groups = "SELECT " + cols + ", count(*) AS n FROM " + LegacyRows.quoted(t.sourceTable())
             + " WHERE " + notNull + " GROUP BY " + cols + " HAVING count(*) > 1";
         long failing = 0;
         try (Statement s = legacy.createStatement();
@@ -127,18 +128,18 @@ final class Integrity {
     final List<String> match = new ArrayList<>();
     final List<String> present = new ArrayList<>();
     for (int i = 0; i < childColumns.size(); i++) {
-      match.add("p." + TableProfile.quote(parentColumns.get(i)) + " = c." + TableProfile.quote(childColumns.get(i)));
-      present.add("c." + TableProfile.quote(childColumns.get(i)) + " IS NOT NULL");
+      match.add("p." + LegacyRows.quote(parentColumns.get(i)) + " = c." + LegacyRows.quote(childColumns.get(i)));
+      present.add("c." + LegacyRows.quote(childColumns.get(i)) + " IS NOT NULL");
     }
-    final String from = " FROM " + TableProfile.quoted(child) + " c WHERE " + String.join(" AND ", present)
-        + " AND NOT EXISTS (SELECT 1 FROM " + TableProfile.quoted(parent) + " p WHERE " + String.join(" AND ", match)
+    final String from = " FROM " + LegacyRows.quoted(child) + " c WHERE " + String.join(" AND ", present)
+        + " AND NOT EXISTS (SELECT 1 FROM " + LegacyRows.quoted(parent) + " p WHERE " + String.join(" AND ", match)
         + ")";
     long failing;
     try (Statement s = legacy.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*)" + from)) {
       rs.next();
       failing = rs.getLong(1);
     }
-    final String cols = String.join(", ", childColumns.stream().map(c -> "c." + TableProfile.quote(c)).toList());
+    final String cols = String.join(", ", childColumns.stream().map(c -> "c." + LegacyRows.quote(c)).toList());
     return new Finding(kind, what, failing, failing == 0 ? List.of() : examples(legacy, "SELECT DISTINCT " + cols
         + from), null);
   }

@@ -1,5 +1,8 @@
 package dev.ferry.audit;
 
+import static dev.ferry.connector.LegacyRows.quote;
+import static dev.ferry.connector.LegacyRows.quoted;
+
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -146,14 +149,5 @@ final class TableProfile {
     return !(type.equals("json") || type.equals("xml") || type.startsWith("_") || type.equals("point")
         || type.equals("polygon") || type.equals("box") || type.equals("circle") || type.equals("line")
         || type.equals("lseg") || type.equals("path"));
-  }
-
-  static String quoted(final String qualified) {
-    final String[] parts = qualified.split("\\.", 2);
-    return quote(parts[0]) + "." + quote(parts[1]);
-  }
-
-  static String quote(final String identifier) {
-    return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }
 }

@@ -86,7 +86,6 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private Map<String, Set<TopicPartition>> openTransactions = new HashMap<>();
   /** Open transactions that carry Ferry's own echo mark: written by a Ferry sink ({@link EchoMark}). */
   private Set<String> echoes = new HashSet<>();
-  private final AtomicLong echoTransactions = new AtomicLong();
   private final Map<String, Integer> partitionCounts = new HashMap<>();
   private final AtomicLong published = new AtomicLong();
   /** Changes Kafka took, per legacy table; read by other threads. */
@@ -269,9 +268,6 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     }
     position = Math.max(position, marker.getCommitLsn());
     final boolean echo = echoes.remove(marker.getTxId());
-    if (echo) {
-      echoTransactions.incrementAndGet();
-    }
     final Set<TopicPartition> touched = openTransactions.remove(marker.getTxId());
     final Set<TopicPartition> targets;
     if (touched != null) {
@@ -403,11 +399,6 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     }
     final Struct message = value.getStruct("message");
     return message != null && EchoMark.PREFIX.equals(message.getString("prefix"));
-  }
-
-  /** Transactions seen with Ferry's echo mark (written by a Ferry sink), whose commit markers said so. */
-  long echoTransactions() {
-    return echoTransactions.get();
   }
 
   /** Changes Kafka has taken so far, per legacy table ({@code schema.table}). */

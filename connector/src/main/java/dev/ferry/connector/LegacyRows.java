@@ -145,12 +145,14 @@ public final class LegacyRows {
     return "SELECT " + String.join(", ", columns) + " FROM " + quoted(qualified);
   }
 
-  private static String quoted(final String qualified) {
+  /** {@code "schema"."table"} for SQL on the legacy database. */
+  public static String quoted(final String qualified) {
     final String[] parts = qualified.split("\\.", 2);
     return quote(parts[0]) + "." + quote(parts[1]);
   }
 
-  private static String quote(final String identifier) {
+  /** An identifier quoted for SQL on the legacy database. */
+  public static String quote(final String identifier) {
     return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }
 

@@ -1,12 +1,10 @@
 package dev.ferry.history;
 
 import dev.ferry.schemas.DeadLetter;
-import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.RecordError;
 import dev.ferry.schemas.Severity;
 import dev.ferry.schemas.Topic;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -15,11 +13,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The cumulative error log: every dead letter written so far, per day (UTC) and rule, with how many a later replay
@@ -41,35 +35,14 @@ public final class ErrorLog {
   /** Every committed letter of {@code topic}, from its beginning to its end as of now; empty when it does not exist. */
   public static List<Letter> read(final KafkaSettings kafka, final Topic<String, DeadLetter> topic) {
     final List<Letter> out = new ArrayList<>();
-    final Properties p = KafkaClients.properties(kafka);
-    p.put("enable.auto.commit", "false");
-    p.put("isolation.level", "read_committed");
-    try (KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-        topic.valueSerde().deserializer())) {
-      if (!consumer.listTopics(Duration.ofSeconds(30)).containsKey(topic.name())) {
-        return out;
-      }
-      final List<TopicPartition> partitions = consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      final long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("could not read " + topic.name() + " to its end within 5 minutes");
-        }
-        for (final var r : consumer.poll(Duration.ofMillis(200))) {
-          final DeadLetter d = r.value();
-          final RecordError first = d.getErrors().isEmpty() ? null : d.getErrors().get(0);
-          final boolean error = d.getErrors().stream().anyMatch(e -> e.getSeverity() == Severity.ERROR);
-          out.add(new Letter(Instant.ofEpochMilli(d.getTsMs()), d.getStage().name(),
-              first == null ? "?" : first.getRule(), error,
-              d.getSourceTable() == null ? null : d.getSourceTable() + " " + d.getSourceKey(), r.partition(),
-              r.offset()));
-        }
-      }
-    }
+    DeadLetterTopic.readAll(kafka, topic, r -> {
+      final DeadLetter d = r.value();
+      final RecordError first = d.getErrors().isEmpty() ? null : d.getErrors().get(0);
+      final boolean error = d.getErrors().stream().anyMatch(e -> e.getSeverity() == Severity.ERROR);
+      out.add(new Letter(Instant.ofEpochMilli(d.getTsMs()), d.getStage().name(), first == null ? "?" : first.getRule(),
+          error, d.getSourceTable() == null ? null : d.getSourceTable() + " " + d.getSourceKey(), r.partition(),
+          r.offset()));
+    });
     return out;
   }
 

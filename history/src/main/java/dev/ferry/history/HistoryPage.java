@@ -1,5 +1,8 @@
 package dev.ferry.history;
 
+import static dev.ferry.history.Html.esc;
+import static dev.ferry.history.Html.num;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,13 +107,5 @@ public final class HistoryPage {
     }
     h.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"><title>%s"
         + "</title></rect>%n", x, y, w, Math.max(1, height), color, esc(title)));
-  }
-
-  private static String num(final long n) {
-    return "<td class=\"num\">" + String.format(Locale.ROOT, "%,d", n) + "</td>";
-  }
-
-  private static String esc(final String s) {
-    return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 }

@@ -1,18 +1,12 @@
 package dev.ferry.reconcile;
 
+import dev.ferry.history.DeadLetterTopic;
 import dev.ferry.schemas.DeadLetter;
-import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.RecordError;
 import dev.ferry.schemas.Topic;
-import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The dead letters written so far, by the row they are about: what explains a difference between the legacy data
@@ -35,31 +29,7 @@ public final class DeadLetterIndex {
   /** Reads every committed letter of {@code topic} from its beginning to its end as of now. */
   static DeadLetterIndex read(final KafkaSettings kafka, final Topic<String, DeadLetter> topic) {
     final DeadLetterIndex index = new DeadLetterIndex();
-    final Properties p = KafkaClients.properties(kafka);
-    p.put("enable.auto.commit", "false");
-    p.put("isolation.level", "read_committed");
-    try (KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-        topic.valueSerde().deserializer())) {
-      if (!consumer.listTopics(Duration.ofSeconds(30)).containsKey(topic.name())) {
-        // no stage has written a dead letter yet (the topic is created with the first)
-        return index;
-      }
-      final List<TopicPartition> partitions = consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      final long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("could not read the dead-letter topic " + topic.name()
-              + " to its end within 5 minutes");
-        }
-        for (final var r : consumer.poll(Duration.ofMillis(200))) {
-          index.add(r.value(), r.partition(), r.offset());
-        }
-      }
-    }
+    DeadLetterTopic.readAll(kafka, topic, r -> index.add(r.value(), r.partition(), r.offset()));
     return index;
   }
 

@@ -1,5 +1,8 @@
 package dev.ferry.reconcile;
 
+import static dev.ferry.history.Html.esc;
+import static dev.ferry.history.Html.num;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -185,18 +188,9 @@ public final class ReconcileReport {
     }
   }
 
-  private static String num(final long n) {
-    return "<td class=\"num\">" + String.format(Locale.ROOT, "%,d", n) + "</td>";
-  }
 
   private static String bar(final String kind, final long width) {
     return width <= 0 ? "" : "<span class=\"bar " + kind + "\" style=\"width:" + Math.max(2, width) + "px\"></span>";
   }
 
-  static String esc(final String s) {
-    if (s == null) {
-      return "";
-    }
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
-  }
 }
