@@ -22,8 +22,8 @@ import java.util.TreeSet;
 /**
  * Checks a mapping against the two databases it connects, before anything starts: every source table
  * and column exists in the legacy database, with a primary key; every target table and field exists in the
- * target; every target key column is mapped, from the legacy key alone; the version column is there; declared
- * types fit the target columns.
+ * target; every target key column is mapped, from the legacy key alone; a version column, where a table has one,
+ * is a bigint (a table without one has its versions kept beside it); declared types fit the target columns.
  * Every problem names the mapping file and line.
  */
 public final class MappingSchemaCheck {
@@ -108,9 +108,12 @@ public final class MappingSchemaCheck {
         if (partitions > 1) {
           uniqueScopeProblems(t, target, partitions, out);
         }
-        if (!targetColumns.containsKey(versionColumn)) {
-          out.add(problem(t.origin(), "target", t.targetTable(), "target table lacks the version column "
-              + versionColumn + " (bigint NOT NULL), which keeps rows from going back in time"));
+        // a table without the version column is fine: the sink keeps its rows' versions beside it (RowVersions)
+        final Integer versionType = targetColumns.get(versionColumn);
+        if (versionType != null && versionType != Types.BIGINT) {
+          out.add(problem(t.origin(), "target", t.targetTable(), "version column " + t.targetTable() + "."
+              + versionColumn + " is " + jdbcTypeName(versionType) + "; it holds 64-bit source versions and must be "
+              + "bigint (or drop it: the sink then keeps the versions in its own table)"));
         }
       }
     }

@@ -74,7 +74,8 @@ class MappingAgainstDatabasesIT {
   /**
    * Keys that would lose rows silently: a target keyed by a column the legacy key does not give (deletes would
    * lack it; a change of it would write a second row), a legacy table without a primary key, a unique rule
-   * that would hold within one partition only, and a generated column (logical replication does not send it).
+   * that would hold within one partition only, a generated column (logical replication does not send it), and a
+   * version column too narrow for a version.
    * Each refused, with what to do.
    */
   @Test
@@ -85,7 +86,7 @@ class MappingAgainstDatabasesIT {
           + "STORED)");
     }
     try (Connection target = env.target(); Statement s = target.createStatement()) {
-      s.execute("CREATE TABLE note (body text PRIMARY KEY, written date, size int, ferry_version bigint NOT NULL)");
+      s.execute("CREATE TABLE note (body text PRIMARY KEY, written date, size int, ferry_version int NOT NULL)");
     }
     final Path mapping = work.resolve("it_keys").resolve("mapping.yaml");
     Files.writeString(mapping, """
@@ -114,6 +115,8 @@ class MappingAgainstDatabasesIT {
                 p -> assertThat(p).startsWith("mapping.yaml:9: source = 'public.notes': legacy table public.notes "
                     + "has no primary key").contains("declare a primary key"),
                 p -> assertThat(p).startsWith("mapping.yaml:11: tables[1].fields.size = 'size': legacy column "
-                    + "public.notes.size is generated")));
+                    + "public.notes.size is generated"),
+                p -> assertThat(p).startsWith("mapping.yaml:9: target = 'note': version column note.ferry_version is "
+                    + "integer; it holds 64-bit source versions and must be bigint")));
   }
 }

@@ -44,19 +44,22 @@ final class BatchWriter {
   private final CopyMerge copy;
   private final OffsetStore offsets;
   private final Tombstones tombstones;
+  /** Versions of the rows of tables without the version column; see {@link RowVersions}. */
+  private final RowVersions beside;
   private final TableOrder order;
   private final Map<String, TargetTable> tables = new HashMap<>();
   /** Batches the target refused as a whole, so that they were applied in parts to isolate the refused rows. */
   private final AtomicLong split = new AtomicLong();
 
   BatchWriter(final TargetDialect dialect, final String versionColumn, final OffsetStore offsets,
-      final Tombstones tombstones, final int copyThreshold) {
+      final Tombstones tombstones, final RowVersions beside, final int copyThreshold) {
     this.dialect = dialect;
     this.order = new TableOrder(dialect);
     this.copyThreshold = copyThreshold;
     this.versionColumn = versionColumn;
     this.offsets = offsets;
     this.tombstones = tombstones;
+    this.beside = beside;
     this.copy = dialect instanceof PostgresDialect pg ? new CopyMerge(pg, versionColumn, tombstones) : null;
   }
 
@@ -106,7 +109,7 @@ final class BatchWriter {
         failures.add(new Failure(r, incomplete));
       }
     }
-    final List<ApplyTopicRecord> newest = collapse(keyed);
+    final List<ApplyTopicRecord> newest = NewestPerRow.of(keyed);
     final Savepoint whole = c.setSavepoint();
     try {
       writeAll(c, newest);
@@ -219,56 +222,6 @@ final class BatchWriter {
   }
 
   /**
-   * A row's identity: its table and key values (compared by value; no text is built for it). Written
-   * out rather than a record: a record's generated equals and hashCode go through method handles, and
-   * compiling the collapse loop with them inlined took the JIT over half a second, twice per run.
-   */
-  private static final class RowKey {
-    private final String table;
-    private final Object[] values;
-    private final int hash;
-
-    private RowKey(final String table, final Object[] values) {
-      this.table = table;
-      this.values = values;
-      this.hash = 31 * table.hashCode() + java.util.Arrays.hashCode(values);
-    }
-
-    static RowKey of(final PackedApplyRecord a) {
-      final List<ColumnValue> key = a.key();
-      final Object[] values = new Object[key.size()];
-      for (int i = 0; i < values.length; i++) {
-        values[i] = key.get(i).getValue();
-      }
-      return new RowKey(a.table(), values);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-
-    @Override
-    public boolean equals(final Object o) {
-      return o instanceof RowKey k && hash == k.hash && table.equals(k.table) && java.util.Arrays.equals(values, k.values);
-    }
-  }
-
-  /** The newest version of each (table, key), in first-seen order. */
-  static List<ApplyTopicRecord> collapse(final List<ApplyTopicRecord> batch) {
-    final Map<RowKey, ApplyTopicRecord> byKey = new LinkedHashMap<>(batch.size() * 2);
-    for (final ApplyTopicRecord r : batch) {
-      final PackedApplyRecord a = r.packed();
-      final RowKey key = RowKey.of(a);
-      final ApplyTopicRecord old = byKey.putIfAbsent(key, r);
-      if (old != null && a.version() >= old.packed().version()) {
-        byKey.put(key, r);
-      }
-    }
-    return new ArrayList<>(byKey.values());
-  }
-
-  /**
    * Writes records already collapsed to one per key: upserts table by table in foreign-key order
    * (parents first), skipping any whose row a newer delete removed; then deletes children first,
    * leaving a tombstone for each. Large groups go through {@link CopyMerge}, the rest through batched
@@ -301,12 +254,16 @@ final class BatchWriter {
       }
     }
     for (final String name : byRank(c, deletes.keySet(), true)) {
-      final List<PackedApplyRecord> rows = deletes.get(name);
-      if (copy != null && rows.size() >= copyThreshold) {
-        copy.delete(c, name, table(c, name), rows);
+      final TargetTable table = table(c, name);
+      List<PackedApplyRecord> rows = deletes.get(name);
+      if (hasVersionColumn(table) && copy != null && rows.size() >= copyThreshold) {
+        copy.delete(c, name, table, rows);
         continue;
       }
-      delete(c, table(c, name), rows);
+      if (!hasVersionColumn(table)) {
+        rows = claimed(c, name, rows, PackedApplyRecord::key, PackedApplyRecord::version);
+      }
+      delete(c, table, rows);
       final Map<String, Long> versions = new LinkedHashMap<>();
       rows.forEach(a -> versions.merge(Columns.keyText(a.key()), a.version(), Math::max));
       tombstones.record(c, name, versions);
@@ -352,7 +309,8 @@ final class BatchWriter {
     final PackedApplyRecord first = sameShape.get(0);
     final TargetTable table = table(c, first.table());
     final List<String> columns = first.columns();
-    if (copy != null && sameShape.size() >= copyThreshold) {
+    final boolean inTable = hasVersionColumn(table);
+    if (inTable && copy != null && sameShape.size() >= copyThreshold) {
       copy.upsert(c, first.table(), table, columns, sameShape);
       return;
     }
@@ -360,13 +318,17 @@ final class BatchWriter {
     for (final PackedApplyRecord a : sameShape) {
       decoded.add(a.unpack());
     }
-    final List<ApplyRecord> rows = notDeletedLater(c, first.table(), decoded);
-    for (final TargetDialect.WriteStatement statement : dialect.upsert(table, columns, versionColumn)) {
+    List<ApplyRecord> rows = notDeletedLater(c, first.table(), decoded);
+    if (!inTable) {
+      rows = claimed(c, first.table(), rows, ApplyRecord::getKey, ApplyRecord::getVersion);
+    }
+    for (final TargetDialect.WriteStatement statement : dialect.upsert(table, columns,
+        inTable ? versionColumn : null)) {
       final int[] source = new int[statement.parameters().size()];
       final int[] types = new int[source.length];
       for (int p = 0; p < source.length; p++) {
         final String name = statement.parameters().get(p);
-        source[p] = name.equals(versionColumn) ? -1 : columns.indexOf(name);
+        source[p] = inTable && name.equals(versionColumn) ? -1 : columns.indexOf(name);
         types[p] = table.columnTypes().getOrDefault(name, Types.OTHER);
       }
       try (PreparedStatement ps = c.prepareStatement(statement.sql())) {
@@ -387,14 +349,17 @@ final class BatchWriter {
 
   private void delete(final Connection c, final TargetTable table, final List<PackedApplyRecord> rows)
       throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(dialect.delete(table, versionColumn).sql())) {
+    final boolean inTable = hasVersionColumn(table);
+    try (PreparedStatement ps = c.prepareStatement(dialect.delete(table, inTable ? versionColumn : null).sql())) {
       for (final PackedApplyRecord a : rows) {
         int i = 1;
         for (final String keyColumn : table.primaryKey()) {
           final ColumnValue v = keyValue(table, a.key(), keyColumn);
           ColumnBinder.bind(ps, i++, v, table.columnTypes().getOrDefault(keyColumn, Types.OTHER), dialect);
         }
-        ps.setLong(i, a.version());
+        if (inTable) {
+          ps.setLong(i, a.version());
+        }
         ps.addBatch();
       }
       ps.executeBatch();
@@ -414,6 +379,32 @@ final class BatchWriter {
           + key + ")", "22023");
     }
     return v;
+  }
+
+  /** Whether {@code table} holds its rows' versions itself; else {@link RowVersions} keeps them beside it. */
+  private boolean hasVersionColumn(final TargetTable table) {
+    return table.columnTypes().containsKey(versionColumn);
+  }
+
+  /** {@code rows} (one per key) that {@link RowVersions#claim} lets this batch write. */
+  private <T> List<T> claimed(final Connection c, final String table, final List<T> rows,
+      final java.util.function.Function<T, List<ColumnValue>> key, final java.util.function.ToLongFunction<T> version)
+      throws SQLException {
+    final Map<String, Long> versions = new LinkedHashMap<>();
+    final List<String> keys = new ArrayList<>(rows.size());
+    for (final T r : rows) {
+      final String k = Columns.keyText(key.apply(r));
+      keys.add(k);
+      versions.merge(k, version.applyAsLong(r), Math::max);
+    }
+    final java.util.Set<String> mine = beside.claim(c, table, versions);
+    final List<T> out = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      if (mine.contains(keys.get(i)) && versions.get(keys.get(i)) == version.applyAsLong(rows.get(i))) {
+        out.add(rows.get(i));
+      }
+    }
+    return out;
   }
 
   /** After a broken deployment the target is being changed: its tables are read again when next written. */

@@ -62,21 +62,30 @@ final class MariaDbDialect implements TargetDialect {
     final List<String> key = table.primaryKey();
     final List<String> updateParams = new ArrayList<>();
     columns.stream().filter(c -> !key.contains(c)).forEach(updateParams::add);
-    updateParams.add(versionColumn);
+    if (versionColumn != null) {
+      updateParams.add(versionColumn);
+    }
     final String set = updateParams.stream().map(c -> quote(c) + " = ?").collect(Collectors.joining(", "));
+    final boolean nothingToSet = updateParams.isEmpty();
     updateParams.addAll(key);
-    updateParams.add(versionColumn);
+    if (versionColumn != null) {
+      updateParams.add(versionColumn);
+    }
+    // without a version column the caller checked the versions (RowVersions)
     final String update = "UPDATE " + table.sqlName(this) + " SET " + set + " WHERE " + keyMatch(key, "")
-        + " AND " + quote(versionColumn) + " < ?";
+        + (versionColumn == null ? "" : " AND " + quote(versionColumn) + " < ?");
 
     final List<String> insertParams = new ArrayList<>(columns);
-    insertParams.add(versionColumn);
+    if (versionColumn != null) {
+      insertParams.add(versionColumn);
+    }
     final String names = quotedList(insertParams);
     final String marks = insertParams.stream().map(c -> "?").collect(Collectors.joining(", "));
     insertParams.addAll(key);
     final String insert = "INSERT INTO " + table.sqlName(this) + " (" + names + ") SELECT " + marks
         + " FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM " + table.sqlName(this) + " WHERE " + keyMatch(key, "") + ")";
-    return List.of(new WriteStatement(update, updateParams), new WriteStatement(insert, insertParams));
+    final WriteStatement insertStatement = new WriteStatement(insert, insertParams);
+    return nothingToSet ? List.of(insertStatement) : List.of(new WriteStatement(update, updateParams), insertStatement);
   }
 
   @Override

@@ -59,11 +59,22 @@ final class PostgresDialect implements TargetDialect {
   public List<WriteStatement> upsert(final TargetTable table, final List<String> columns,
       final String versionColumn) {
     final List<String> params = new ArrayList<>(columns);
-    params.add(versionColumn);
+    if (versionColumn != null) {
+      params.add(versionColumn);
+    }
     final String names = quotedList(params);
     final String marks = params.stream().map(c -> "?").collect(Collectors.joining(", "));
     return List.of(new WriteStatement("INSERT INTO " + table.sqlName(this) + " AS t (" + names + ") VALUES ("
-        + marks + ")" + guardedUpdate(table, columns, versionColumn), params));
+        + marks + ")" + (versionColumn == null ? update(table, columns) : guardedUpdate(table, columns, versionColumn)),
+        params));
+  }
+
+  /** {@code ON CONFLICT (key) DO UPDATE SET ..} without a version: the caller checked the versions (RowVersions). */
+  private String update(final TargetTable table, final List<String> columns) {
+    final String updates = columns.stream().filter(c -> !table.primaryKey().contains(c))
+        .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "));
+    return " ON CONFLICT (" + quotedList(table.primaryKey()) + ") "
+        + (updates.isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + updates);
   }
 
   /** {@code ON CONFLICT (key) DO UPDATE SET .. WHERE t.version < EXCLUDED.version}: shared with {@link CopyMerge}. */

@@ -30,6 +30,7 @@ import java.util.List;
  * @param snapshotDeletes whether rows a snapshot no longer holds are deleted once it has been applied
  * @param historyTable table in the target holding the run history
  * @param markWrites whether every target transaction carries Ferry's echo mark
+ * @param rowVersionsTable table in the target holding the versions of rows of tables without the version column
  */
 public record SinkConfig(
     KafkaSettings kafka,
@@ -52,7 +53,8 @@ public record SinkConfig(
     String sweepsTable,
     boolean snapshotDeletes,
     String historyTable,
-    boolean markWrites) {
+    boolean markWrites,
+    String rowVersionsTable) {
 
   /** A configuration with the default tombstone and group settings. */
   public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
@@ -62,7 +64,7 @@ public record SinkConfig(
         TOMBSTONES_TABLE.defaultValue(), TOMBSTONE_RETENTION.defaultValue(), MAX_GROUP_ROWS.defaultValue(),
         PARKED_TABLE.defaultValue(), PARKED_TIMEOUT.defaultValue(), COPY_THRESHOLD.defaultValue(),
         INSTANCE_ID.defaultValue(), WRITERS.defaultValue(), SWEEPS_TABLE.defaultValue(), SNAPSHOT_DELETES.defaultValue(),
-        HISTORY_TABLE.defaultValue(), MARK_WRITES.defaultValue());
+        HISTORY_TABLE.defaultValue(), MARK_WRITES.defaultValue(), ROW_VERSIONS_TABLE.defaultValue());
   }
 
   private static final String TARGET = "target";
@@ -86,7 +88,13 @@ public record SinkConfig(
   public static final Setting<Integer> BATCH_SIZE = Setting.integer("sink.batch-size", SINK, 1000, 1, 100_000,
       "Most change records applied in one target transaction.");
   public static final Setting<String> VERSION_COLUMN = Setting.string("sink.version-column", SINK, "ferry_version",
-      "Column (bigint) every target table has for the row's source version; rows never move to a lower version.");
+      "Column (bigint) of a target table holding the row's source version; rows never move to a lower version. A "
+          + "table without it (a database Ferry may not alter, such as the legacy one after cutover) has its rows' "
+          + "versions kept in sink.row-versions-table instead.");
+  public static final Setting<String> ROW_VERSIONS_TABLE = Setting.string("sink.row-versions-table", SINK,
+      "ferry_row_versions", "Table in the target holding the source version of every row Ferry wrote to a target table "
+          + "that has no version column, so that those rows never go back in time either; one row per key ever "
+          + "written. Such tables are always written with batched statements, not COPY.");
   public static final Setting<String> OFFSETS_TABLE = Setting.string("sink.offsets-table", SINK, "ferry_sink_offsets",
       "Table in the target where the sink keeps its consumed offsets, written in the same transaction as the rows.");
   public static final Setting<Duration> MAX_RETRY_BACKOFF = Setting.duration("sink.max-retry-backoff", SINK,
@@ -149,7 +157,7 @@ public record SinkConfig(
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
       VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,
       PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD, INSTANCE_ID, WRITERS, SWEEPS_TABLE, SNAPSHOT_DELETES,
-      HISTORY_TABLE, MARK_WRITES);
+      HISTORY_TABLE, MARK_WRITES, ROW_VERSIONS_TABLE);
 
   public static SinkConfig from(final Config config) {
     return new SinkConfig(KafkaSettings.from(config), config.get(JDBC_URL), config.get(USER), config.get(PASSWORD),
@@ -157,7 +165,8 @@ public record SinkConfig(
         config.get(MAX_RETRY_BACKOFF), config.get(TOMBSTONES_TABLE), config.get(TOMBSTONE_RETENTION),
         config.get(MAX_GROUP_ROWS), config.get(PARKED_TABLE), config.get(PARKED_TIMEOUT),
         config.get(COPY_THRESHOLD), config.get(INSTANCE_ID), config.get(WRITERS), config.get(SWEEPS_TABLE),
-        config.get(SNAPSHOT_DELETES), config.get(HISTORY_TABLE), config.get(MARK_WRITES));
+        config.get(SNAPSHOT_DELETES), config.get(HISTORY_TABLE), config.get(MARK_WRITES),
+        config.get(ROW_VERSIONS_TABLE));
   }
 
   /** The run history this configuration's target keeps. */

@@ -41,6 +41,7 @@ final class SnapshotSweeps {
   private final TargetDialect dialect;
   private final String table;
   private final String versionColumn;
+  private final String versionColumnName;
   private final boolean enabled;
   private final RunHistory history;
   private final TableOrder order;
@@ -51,6 +52,7 @@ final class SnapshotSweeps {
     this.dialect = dialect;
     this.table = dialect.quote(table);
     this.versionColumn = dialect.quote(versionColumn);
+    this.versionColumnName = versionColumn;
     this.enabled = enabled;
     this.order = new TableOrder(dialect);
   }
@@ -89,6 +91,12 @@ final class SnapshotSweeps {
     long removed = 0;
     if (enabled) {
       for (final TargetTable t : childrenFirst(c, sweep.getTables())) {
+        if (!t.columnTypes().containsKey(versionColumnName)) {
+          LOG.warn("sweep {}: {} has no version column {}, so Ferry cannot tell the rows it wrote before the snapshot "
+              + "from others; rows the snapshot did not hold stay", sweep.getId(), t.sqlName(dialect),
+              versionColumnName);
+          continue;
+        }
         final long n = sweep(c, t, sweep.getVersion());
         removed += n;
         LOG.info("sweep {}: {} rows of {} were not in the snapshot (Ferry wrote them below version {}) and are "

@@ -60,13 +60,21 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
   /**
    * The statements that upsert rows of {@code columns} (key columns included) by primary key only,
    * writing a row only where the target holds no newer version. Run in order, each as one batch over
-   * all rows.
+   * all rows. A null {@code versionColumn}: the table has none, and the rows are written unguarded (the caller
+   * checked their versions with RowVersions).
    */
   List<WriteStatement> upsert(TargetTable table, List<String> columns, String versionColumn);
 
-  /** {@code DELETE .. WHERE key = ? AND version < ?}: a delete removes only a row older than itself. */
+  /**
+   * {@code DELETE .. WHERE key = ? AND version < ?}: a delete removes only a row older than itself. Without a
+   * {@code versionColumn} (null) by key alone: the caller checked the versions (RowVersions).
+   */
   default WriteStatement delete(final TargetTable table, final String versionColumn) {
     final List<String> params = new ArrayList<>(table.primaryKey());
+    if (versionColumn == null) {
+      return new WriteStatement("DELETE FROM " + table.sqlName(this) + " WHERE " + keyMatch(table.primaryKey(), ""),
+          params);
+    }
     params.add(versionColumn);
     return new WriteStatement("DELETE FROM " + table.sqlName(this) + " WHERE " + keyMatch(table.primaryKey(), "")
         + " AND " + quote(versionColumn) + " < ?", params);

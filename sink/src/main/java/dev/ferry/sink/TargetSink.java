@@ -55,6 +55,7 @@ public final class TargetSink implements AutoCloseable {
   private final FerryTopics topics;
   private final OffsetStore offsets;
   private final Tombstones tombstones;
+  private final RowVersions rowVersions;
   private final ParkedRows parked;
   private final SnapshotSweeps sweeps;
   private final BatchApply batchApply;
@@ -96,6 +97,7 @@ public final class TargetSink implements AutoCloseable {
     this.dialect = TargetDialect.of(config.jdbcUrl());
     this.offsets = new OffsetStore(dialect, config.offsetsTable(), config.groupId());
     this.tombstones = new Tombstones(dialect, config.tombstonesTable());
+    this.rowVersions = new RowVersions(dialect, config.rowVersionsTable());
     this.parked = new ParkedRows(dialect, config.parkedTable());
     final RunHistory history = config.history();
     this.runs = new SinkRuns(history, config.groupId());
@@ -138,7 +140,8 @@ public final class TargetSink implements AutoCloseable {
     this.holders = new PartitionHolders(writers.length);
     for (int i = 0; i < writers.length; i++) {
       writers[i] = new SinkWriter(i, config.groupId(), new BatchWriter(dialect, config.versionColumn(), offsets,
-          tombstones, config.copyThreshold()), new RetryingConnection(config, dialect, backoff, brokenTargetRetries),
+          tombstones, rowVersions, config.copyThreshold()),
+          new RetryingConnection(config, dialect, backoff, brokenTargetRetries),
           holders, batchApply, i == 0 ? housekeeping : null, finished, host);
     }
   }
@@ -164,6 +167,7 @@ public final class TargetSink implements AutoCloseable {
       house.call(() -> {
         offsets.create(house.connection());
         tombstones.create(house.connection());
+        rowVersions.create(house.connection());
         parked.create(house.connection());
         sweeps.create(house.connection());
         parkedNow.set(parked.count(house.connection()));

@@ -28,7 +28,7 @@ class BatchWriterTest {
         rec("sales_order_line", 1, ApplyOp.UPSERT, 13),
         rec("sales_order", 2, ApplyOp.DELETE, 14),
         rec("sales_order", 1, ApplyOp.UPSERT, 9));
-    final var newest = BatchWriter.collapse(batch);
+    final var newest = NewestPerRow.of(batch);
     assertThat(newest).extracting(r -> r.value().getTable() + "/" + Columns.keyText(r.value().getKey()) + "/"
         + r.value().getOp() + "/" + r.value().getVersion())
         .containsExactly("sales_order/1/UPSERT/12", "sales_order/2/DELETE/14", "sales_order_line/1/UPSERT/13");

@@ -434,6 +434,53 @@ abstract class TargetSinkContract {
     assertThat(count(env, "id = 2")).isZero();
   }
 
+  /**
+   * A table Ferry may not alter (the legacy one, written after cutover) has no version column: its rows' versions
+   * are kept beside it, and it never goes back in time either, through the batched path and the large-batch one.
+   */
+  @Test
+  void aTableWithoutTheVersionColumnNeverGoesBackInTimeAndKeepsNoColumnOfFerrys() throws Exception {
+    final Env env = env("sink_beside");
+    execute(env.db(), "CREATE TABLE plain (id int PRIMARY KEY, qty int NOT NULL)");
+    final SinkConfig config = copyFrom50(env.config());
+    final List<ApplyRecord> first = new ArrayList<>();
+    for (int id = 1; id <= 200; id++) {
+      first.add(plain(id, 1, 100));
+    }
+    first.add(plain(1, 0, 50));          // older than what came before it
+    first.add(plain(2, null, 300));      // deleted
+    send(env, first);
+    try (TargetSink sink = new TargetSink(config).start()) {
+      SinkWait.until(sink, "applied >= 202", () -> sink.applied() >= 202);
+      // late and older: an update of the deleted row, an older update; then newer ones
+      send(env, List.of(plain(2, 7, 250), plain(3, 9, 90), plain(4, 4, 400), plain(5, null, 500)));
+      SinkWait.until(sink, "count where \"id = 5\" == 0", () -> count(env, "plain", "id = 5") == 0);
+      send(env, List.of(plain(5, 5, 450), plain(6, 6, 600)));
+      SinkWait.until(sink, "count where \"id = 6 AND qty = 6\" == 1", () -> count(env, "plain", "id = 6 AND qty = 6") == 1);
+    }
+    assertThat(count(env, "plain", "id = 1 AND qty = 1")).isEqualTo(1);
+    assertThat(count(env, "plain", "id = 2")).isZero();
+    assertThat(count(env, "plain", "id = 3 AND qty = 1")).isEqualTo(1);
+    assertThat(count(env, "plain", "id = 4 AND qty = 4")).isEqualTo(1);
+    assertThat(count(env, "plain", "id = 5")).isZero();
+    assertThat(count(env, "plain", "true")).isEqualTo(198);
+    try (Connection c = target().connect(env.db());
+        ResultSet rs = c.getMetaData().getColumns(null, null, "plain", null)) {
+      final List<String> columns = new ArrayList<>();
+      while (rs.next()) {
+        columns.add(rs.getString("COLUMN_NAME"));
+      }
+      assertThat(columns).containsExactly("id", "qty");
+    }
+    assertThat(count(env, "ferry_row_versions", "version = 600")).isEqualTo(1);
+  }
+
+  private static ApplyRecord plain(final int id, final Integer qty, final long version) {
+    final ApplyRecord r = item(id, qty, version);
+    r.setTable("plain");
+    return r;
+  }
+
   @Test
   void aRestartedSinkResumesFromTheOffsetsInTheTarget() throws Exception {
     final Env env = env("sink_resume");
@@ -555,7 +602,7 @@ abstract class TargetSinkContract {
     return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), c.password(), c.groupId(), c.batchSize(),
         c.versionColumn(), c.offsetsTable(), c.maxRetryBackoff(), c.tombstonesTable(), c.tombstoneRetention(),
         c.maxGroupRows(), c.parkedTable(), c.parkedTimeout(), 50, c.instanceId(), c.writers(), c.sweepsTable(),
-        c.snapshotDeletes(), c.historyTable(), c.markWrites());
+        c.snapshotDeletes(), c.historyTable(), c.markWrites(), c.rowVersionsTable());
   }
 
   @Test
@@ -599,7 +646,7 @@ abstract class TargetSinkContract {
     final SinkConfig config = new SinkConfig(env.config().kafka(), env.config().jdbcUrl(), env.config().user(), "",
         env.config().groupId(), 1000, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1),
         "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", Duration.ofSeconds(3), 500, "", 2, "ferry_sweeps",
-        true, "ferry_history", true);
+        true, "ferry_history", true, "ferry_row_versions");
     send(env, List.of(part(1, 10), part(2, 99)));
     try (TargetSink sink = new TargetSink(config).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "parked == 2", () -> sink.parked() == 2);
@@ -701,7 +748,7 @@ abstract class TargetSinkContract {
         k.replicationFactor(), List.of(dev.ferry.schemas.Relation.parse("public.part(item_id) -> public.item(id)"))),
         c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1),
         "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", parkedTimeout, 500, "", 1, "ferry_sweeps", true,
-        "ferry_history", true);
+        "ferry_history", true, "ferry_row_versions");
   }
 
   /**
