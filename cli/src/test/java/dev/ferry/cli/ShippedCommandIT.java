@@ -321,6 +321,14 @@ class ShippedCommandIT {
     assertThat(Files.readString(dir.resolve("audit").resolve("migration-spec.md")))
         .contains("## `public.order_details` → `sales_order_line`");
 
+    final Run reverse = ferry("mapping", "reverse", "-c", "ferry.yaml", "--out", "reverse.yaml");
+    assertThat(reverse.exit()).as(reverse.output()).isZero();
+    assertThat(reverse.output()).contains("reverse of mapping.yaml drafted in reverse.yaml: legacy columns exact 17, "
+        + "lossy 23, not restored 0").contains("countries: GB stands for 2 legacy codes [UK, United Kingdom]");
+    assertThat(Files.readString(dir.resolve("reverse.yaml"))).contains("  - source: public.sales_order\n"
+        + "    target: public.orders\n").contains("contact_name: {concat: [contact_first_name, contact_last_name], "
+        + "separator: \" \"}");
+
     final Run clean = ferry("reconcile", "-c", "ferry.yaml", "--report", "clean", "--settle", "0s");
     assertThat(clean.exit()).as(clean.output()).isZero();
     assertThat(clean.output()).contains("RECONCILED: 0 unexplained").contains("sales_order_line: legacy 2,155")
