@@ -37,6 +37,8 @@ public final class FerryConfig {
     all.addAll(ConnectorConfig.SETTINGS);
     all.addAll(ProcessorConfig.SETTINGS);
     all.addAll(SinkConfig.SETTINGS);
+    all.addAll(dev.ferry.schemas.LiveDirection.SETTINGS);
+    all.addAll(dev.ferry.cutover.CutoverSettings.SETTINGS);
     ALL = List.copyOf(all);
   }
 
@@ -45,10 +47,12 @@ public final class FerryConfig {
   private final ProcessorConfig processor;
   private final SinkConfig sink;
   private final Path mappingFile;
+  private final Path reverseConfig;
 
   private FerryConfig(final Set<Role> roles, final ConnectorConfig connector, final ProcessorConfig processor,
-      final SinkConfig sink, final Path mappingFile) {
+      final SinkConfig sink, final Path mappingFile, final Path reverseConfig) {
     this.mappingFile = mappingFile;
+    this.reverseConfig = reverseConfig;
     this.roles = roles;
     this.connector = connector;
     this.processor = processor;
@@ -114,7 +118,12 @@ public final class FerryConfig {
         roles.contains(Role.CONNECTOR) ? ConnectorConfig.from(config, passThrough) : null,
         roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping,
             config.get(ConnectorConfig.SNAPSHOT_MODE) != SnapshotMode.NO_DATA) : null,
-        roles.contains(Role.SINK) ? SinkConfig.from(config) : null, mappingPath);
+        roles.contains(Role.SINK) ? SinkConfig.from(config) : null, mappingPath,
+        reverseConfig(config.get(dev.ferry.cutover.CutoverSettings.REVERSE_CONFIG), baseDir));
+  }
+
+  private static Path reverseConfig(final String file, final Path baseDir) {
+    return file.isEmpty() ? null : baseDir == null ? Path.of(file) : baseDir.resolve(file);
   }
 
   private static String text(final ConfigSource source, final Setting<?> setting) {
@@ -186,6 +195,11 @@ public final class FerryConfig {
   /** The mapping file as configured; null when this process does not run the processor. */
   public Path mappingFile() {
     return mappingFile;
+  }
+
+  /** The reverse direction's configuration file ({@code cutover.reverse-config}); null when none is set. */
+  public Path reverseConfig() {
+    return reverseConfig;
   }
 
   /** The sink's configuration; null when this process does not run the sink. */

@@ -1,5 +1,6 @@
 package dev.ferry.cli;
 
+import dev.ferry.schemas.PipelineLag;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;

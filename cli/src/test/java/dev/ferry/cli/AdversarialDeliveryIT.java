@@ -10,6 +10,7 @@ import dev.ferry.processor.StreamProcessor;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.PipelineLag;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.CommitMarker;
 import dev.ferry.schemas.ConfluentRegistryClient;

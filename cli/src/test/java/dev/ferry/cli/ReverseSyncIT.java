@@ -5,15 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ferry.cli.demo.DemoEnvironment;
 import dev.ferry.cli.demo.RowCounts;
-import dev.ferry.config.ConfigSource;
-import dev.ferry.config.YamlNode;
-import dev.ferry.cutover.LegacyCatalog;
 import dev.ferry.cutover.ReverseMapping;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ConfluentRegistryClient;
-import java.io.Reader;
+import dev.ferry.schemas.LiveDirection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -53,14 +50,16 @@ class ReverseSyncIT {
         Connection target = env.target()) {
       await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
 
-      final ReverseMapping.Draft draft;
-      try (Reader in = Files.newBufferedReader(forwardConfig.mappingFile())) {
-        draft = ReverseMapping.draft(YamlNode.parse(in, "mapping.yaml"), forwardConfig.processor().mapping(),
-            "public", LegacyCatalog.read(legacy, forwardConfig.processor().mapping().sourceTables()));
-      }
+      final ReverseMapping.Draft draft = MappingCommand.draft(forwardConfig, System.out);
       assertThat(draft.review()).as("Northwind's keys all come back").noneMatch(r -> r.contains("legacy key"));
       Files.writeString(reverseDir.resolve("mapping.yaml"), draft.yaml());
-      final FerryConfig reverseConfig = reverseConfig(env, reverseDir);
+      // both directions apply at once: the reverse one is live on a control topic of its own, as two independent
+      // syncs would be (a cutover makes one live at a time); no echo is the marks' doing, not the live direction's
+      final FerryConfig reverseConfig = FerryConfig.resolve(env.reverseSource(reverseDir.resolve("mapping.yaml"),
+          reverseDir).with("cutover.control-topic", "it_reverse_back-control", "test"), EnumSet.allOf(Role.class),
+          reverseDir);
+      LiveDirection.publish(reverseConfig.sink().kafka(), "it_reverse_back-control", LiveDirection.Direction.REVERSE,
+          "ReverseSyncIT");
       assertThat(reverseConfig.checkAgainstDatabases()).as("the draft fits both databases").isTrue();
 
       try (Pipeline reverse = new Pipeline(reverseConfig).start();
@@ -121,18 +120,6 @@ class ReverseSyncIT {
         assertThat(reverse.processor().echoTransactionsDropped()).as("the forward sink's transaction").isPositive();
       }
     }
-  }
-
-  private FerryConfig reverseConfig(final DemoEnvironment env, final Path dir) {
-    final ConfigSource source = DemoEnvironment.configSource(ConfigSource.empty()
-            .with("connector.snapshot-mode", "no-data", "test")
-            .with("sink.mark-writes", "true", "test"), stack, "it_reverse_back", env.targetDatabase(),
-            env.legacyDatabase(), "public.customer,public.product,public.sales_order,public.sales_order_line",
-            "public.sales_order_line(order_id) -> public.sales_order(id)", dir.resolve("mapping.yaml"), dir)
-        .with("legacy.host", stack.target().host(), "test")
-        .with("legacy.port", String.valueOf(stack.target().port()), "test")
-        .with("target.jdbc-url", stack.legacy().jdbcUrl(env.legacyDatabase()), "test");
-    return FerryConfig.resolve(source, EnumSet.allOf(Role.class), dir);
   }
 
   /** Counts every moment the legacy database shows order 20001 without both its lines. */

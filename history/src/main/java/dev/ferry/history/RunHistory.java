@@ -36,7 +36,7 @@ public final class RunHistory {
   /** What kind of run an entry records. */
   public enum Kind {
     CONNECTOR_START, CONNECTOR_STOP, PROCESSOR_START, PROCESSOR_STOP, SINK_START, SINK_STOP, SNAPSHOT_APPLIED,
-    RESNAPSHOT, REPLAY, RECONCILE, AUDIT;
+    RESNAPSHOT, REPLAY, RECONCILE, AUDIT, CUTOVER;
 
     /** The name stored and shown, e.g. {@code sink-start}. */
     public String id() {
@@ -74,12 +74,22 @@ public final class RunHistory {
 
   /** Records a run on a connection of its own, creating the table when missing; a failure is logged, never thrown. */
   public void record(final Kind kind, final String summary, final Map<String, ?> counts) {
+    try {
+      append(kind, summary, counts);
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("could not record {} in the run history ({}): {}", kind.id(), table, e.toString());
+    }
+  }
+
+  /**
+   * Records a run on a connection of its own, creating the table when missing, and says when it cannot: for state
+   * a later run resumes from (the cutover's steps), which must not be lost quietly.
+   */
+  public void append(final Kind kind, final String summary, final Map<String, ?> counts) throws SQLException {
     try (Connection c = connect.open()) {
       c.setAutoCommit(true);
       ensureTable(c);
       insert(c, kind, summary, counts);
-    } catch (SQLException | RuntimeException e) {
-      LOG.warn("could not record {} in the run history ({}): {}", kind.id(), table, e.toString());
     }
   }
 
@@ -112,14 +122,22 @@ public final class RunHistory {
 
   /** The newest {@code limit} entries, oldest first; empty when nothing was recorded yet. */
   public List<Entry> recent(final int limit) throws SQLException {
+    return recent(null, limit);
+  }
+
+  /** The newest {@code limit} entries of {@code kind} (null: of every kind), oldest first. */
+  public List<Entry> recent(final Kind kind, final int limit) throws SQLException {
     try (Connection c = connect.open()) {
       if (!exists(c)) {
         return List.of();
       }
       final List<Entry> out = new ArrayList<>();
-      try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT id, at, kind, summary, counts, host FROM " + table
-              + " ORDER BY id DESC")) {
+      try (PreparedStatement s = c.prepareStatement("SELECT id, at, kind, summary, counts, host FROM " + table
+          + (kind == null ? "" : " WHERE kind = ?") + " ORDER BY id DESC")) {
+        if (kind != null) {
+          s.setString(1, kind.id());
+        }
+        final ResultSet rs = s.executeQuery();
         while (rs.next() && out.size() < limit) {
           out.add(new Entry(rs.getLong(1), rs.getTimestamp(2).toInstant(), Kind.of(rs.getString(3)), rs.getString(4),
               counts(rs.getString(5)), rs.getString(6)));

@@ -62,6 +62,24 @@ public final class Reconciliation {
       return tables.stream().map(Reconciliation::summary).toList();
     }
 
+    /**
+     * The first {@code max} differences no dead letter explains, one line each: table, key, kind and, for a row
+     * whose values differ, each column with the value the legacy data maps to and the target's.
+     */
+    public List<String> unexplainedLines(final int max) {
+      final List<String> out = new java.util.ArrayList<>();
+      for (final TableResult t : tables) {
+        for (final TableResult.Difference d : t.differences) {
+          if (d.explainedBy() == null && out.size() < max) {
+            out.add(t.target + " " + d.key() + ": " + d.kind().name().toLowerCase(Locale.ROOT) + d.columns().stream()
+                .map(c -> " " + c.name() + " " + c.expected() + " -> " + c.actual())
+                .collect(java.util.stream.Collectors.joining(",")));
+          }
+        }
+      }
+      return out;
+    }
+
     /** The figures the run history keeps: the totals, and per target table its differences by kind. */
     public Map<String, Object> figures() {
       final Map<String, Object> perTable = new LinkedHashMap<>();

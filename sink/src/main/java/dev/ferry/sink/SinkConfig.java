@@ -3,6 +3,7 @@ package dev.ferry.sink;
 import dev.ferry.config.Config;
 import dev.ferry.config.Setting;
 import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.LiveDirection;
 import java.time.Duration;
 import java.util.List;
 
@@ -31,6 +32,8 @@ import java.util.List;
  * @param historyTable table in the target holding the run history
  * @param markWrites whether every target transaction carries Ferry's echo mark
  * @param rowVersionsTable table in the target holding the versions of rows of tables without the version column
+ * @param control which direction of the sync this is, and where the live one is kept; the sink applies only while
+ *     its direction is live
  */
 public record SinkConfig(
     KafkaSettings kafka,
@@ -54,7 +57,8 @@ public record SinkConfig(
     boolean snapshotDeletes,
     String historyTable,
     boolean markWrites,
-    String rowVersionsTable) {
+    String rowVersionsTable,
+    LiveDirection.Settings control) {
 
   /** A configuration with the default tombstone and group settings. */
   public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
@@ -64,7 +68,8 @@ public record SinkConfig(
         TOMBSTONES_TABLE.defaultValue(), TOMBSTONE_RETENTION.defaultValue(), MAX_GROUP_ROWS.defaultValue(),
         PARKED_TABLE.defaultValue(), PARKED_TIMEOUT.defaultValue(), COPY_THRESHOLD.defaultValue(),
         INSTANCE_ID.defaultValue(), WRITERS.defaultValue(), SWEEPS_TABLE.defaultValue(), SNAPSHOT_DELETES.defaultValue(),
-        HISTORY_TABLE.defaultValue(), MARK_WRITES.defaultValue(), ROW_VERSIONS_TABLE.defaultValue());
+        HISTORY_TABLE.defaultValue(), MARK_WRITES.defaultValue(), ROW_VERSIONS_TABLE.defaultValue(),
+        LiveDirection.Settings.DEFAULT);
   }
 
   private static final String TARGET = "target";
@@ -166,7 +171,7 @@ public record SinkConfig(
         config.get(MAX_GROUP_ROWS), config.get(PARKED_TABLE), config.get(PARKED_TIMEOUT),
         config.get(COPY_THRESHOLD), config.get(INSTANCE_ID), config.get(WRITERS), config.get(SWEEPS_TABLE),
         config.get(SNAPSHOT_DELETES), config.get(HISTORY_TABLE), config.get(MARK_WRITES),
-        config.get(ROW_VERSIONS_TABLE));
+        config.get(ROW_VERSIONS_TABLE), LiveDirection.Settings.from(config));
   }
 
   /** The run history this configuration's target keeps. */

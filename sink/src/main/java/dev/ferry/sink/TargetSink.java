@@ -56,6 +56,8 @@ public final class TargetSink implements AutoCloseable {
   private final OffsetStore offsets;
   private final Tombstones tombstones;
   private final RowVersions rowVersions;
+  /** Whether this sink's direction is live; made on the consumer thread, before anything is applied. */
+  private DirectionGate gate;
   private final ParkedRows parked;
   private final SnapshotSweeps sweeps;
   private final BatchApply batchApply;
@@ -175,10 +177,22 @@ public final class TargetSink implements AutoCloseable {
         return null;
       });
       applyPartitions = consumer.partitionsFor(topics.apply().name()).size();
+      gate = new DirectionGate(config.kafka(), config.control().topic(), config.groupId(),
+          config.control().direction());
       consumer.subscribe(List.of(topics.apply().name()), new SeekToStoredOffsets());
+      boolean held = false;
       while (running) {
         // also while every writer waits for an unavailable target: that is when an operator looks
         progress.maybeLog();
+        gate.answer(gate.open());
+        if (!gate.open()) {
+          hold();
+          held = true;
+          continue;
+        } else if (held) {
+          held = false;
+          resumeWritable();
+        }
         boolean anyAccepts = false;
         for (final SinkWriter w : writers) {
           w.finishDone();
@@ -224,6 +238,9 @@ public final class TargetSink implements AutoCloseable {
         }
       }
       consumer.close();
+      if (gate != null) {
+        gate.close();
+      }
       for (final SinkWriter w : writers) {
         w.shutdown();
       }
@@ -269,6 +286,24 @@ public final class TargetSink implements AutoCloseable {
     }
     total += groups.waiting();
     return total;
+  }
+
+  /**
+   * One round while this sink's direction is not live: batches in flight finish, nothing new is read (every
+   * partition paused; the poll keeps the group membership), and records a new assignment returned in that poll are
+   * read again once the direction is live.
+   */
+  private void hold() {
+    for (final SinkWriter w : writers) {
+      w.finishDone();
+    }
+    consumer.pause(consumer.assignment());
+    final ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(200));
+    for (final TopicPartition tp : polled.partitions()) {
+      consumer.seek(tp, polled.records(tp).get(0).offset());
+    }
+    consumer.pause(consumer.assignment());
+    lag.set(currentLag());
   }
 
   /** What the writers ask of the consumer, on the consumer thread. */

@@ -602,7 +602,7 @@ abstract class TargetSinkContract {
     return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), c.password(), c.groupId(), c.batchSize(),
         c.versionColumn(), c.offsetsTable(), c.maxRetryBackoff(), c.tombstonesTable(), c.tombstoneRetention(),
         c.maxGroupRows(), c.parkedTable(), c.parkedTimeout(), 50, c.instanceId(), c.writers(), c.sweepsTable(),
-        c.snapshotDeletes(), c.historyTable(), c.markWrites(), c.rowVersionsTable());
+        c.snapshotDeletes(), c.historyTable(), c.markWrites(), c.rowVersionsTable(), c.control());
   }
 
   @Test
@@ -646,7 +646,8 @@ abstract class TargetSinkContract {
     final SinkConfig config = new SinkConfig(env.config().kafka(), env.config().jdbcUrl(), env.config().user(), "",
         env.config().groupId(), 1000, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1),
         "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", Duration.ofSeconds(3), 500, "", 2, "ferry_sweeps",
-        true, "ferry_history", true, "ferry_row_versions");
+        true, "ferry_history", true, "ferry_row_versions",
+        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
     send(env, List.of(part(1, 10), part(2, 99)));
     try (TargetSink sink = new TargetSink(config).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "parked == 2", () -> sink.parked() == 2);
@@ -748,7 +749,8 @@ abstract class TargetSinkContract {
         k.replicationFactor(), List.of(dev.ferry.schemas.Relation.parse("public.part(item_id) -> public.item(id)"))),
         c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1),
         "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", parkedTimeout, 500, "", 1, "ferry_sweeps", true,
-        "ferry_history", true, "ferry_row_versions");
+        "ferry_history", true, "ferry_row_versions",
+        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
   }
 
   /**

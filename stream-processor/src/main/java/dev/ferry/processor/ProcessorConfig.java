@@ -23,6 +23,8 @@ import java.util.List;
  * @param orphanTimeout how long a detail waits for its header before it is dead-lettered
  * @param orphanBufferMax most changes held waiting for their header, per task
  * @param transactionTimeout how long an incomplete source transaction is held before it is released as is
+ * @param waitForUnseenHeaders whether a detail waits for a header never seen yet
+ * @param control which direction of the sync this is, and where the processor answers what it holds
  */
 public record ProcessorConfig(
     KafkaSettings kafka,
@@ -36,7 +38,8 @@ public record ProcessorConfig(
     Duration orphanTimeout,
     int orphanBufferMax,
     Duration transactionTimeout,
-    boolean waitForUnseenHeaders) {
+    boolean waitForUnseenHeaders,
+    dev.ferry.schemas.LiveDirection.Settings control) {
 
   private static final String GROUP = "processor";
 
@@ -136,6 +139,7 @@ public record ProcessorConfig(
     return new ProcessorConfig(KafkaSettings.from(config), config.get(APPLICATION_ID),
         Path.of(config.get(STATE_DIR)), mapping, config.get(GUARANTEE), config.get(COMMIT_INTERVAL),
         config.get(THREADS), config.get(DEDUP_RETENTION), config.get(ORPHAN_TIMEOUT), config.get(ORPHAN_BUFFER_MAX),
-        config.get(TRANSACTION_TIMEOUT), unseen == UnseenHeaders.WAIT || unseen == UnseenHeaders.AUTO && captureSnapshots);
+        config.get(TRANSACTION_TIMEOUT), unseen == UnseenHeaders.WAIT || unseen == UnseenHeaders.AUTO && captureSnapshots,
+        dev.ferry.schemas.LiveDirection.Settings.from(config));
   }
 }

@@ -31,6 +31,7 @@ public final class StreamProcessor implements AutoCloseable {
   private final ProcessorConfig config;
   private final FerryTopics topics;
   private KafkaStreams streams;
+  private HeldReport heldReport;
 
   public StreamProcessor(final ProcessorConfig config) {
     this.config = config;
@@ -54,6 +55,7 @@ public final class StreamProcessor implements AutoCloseable {
       return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     });
     streams.start();
+    heldReport = new HeldReport(this, config, instanceId(config)).start();
     LOG.info("processor {} started: {} tables -> {}", config.applicationId(), config.mapping().tables().size(),
         topics.apply().name());
     return this;
@@ -120,14 +122,28 @@ public final class StreamProcessor implements AutoCloseable {
    * ({@link dev.ferry.processor.ordering.EchoMetrics}).
    */
   public long echoTransactionsDropped() {
+    return metric(dev.ferry.processor.ordering.EchoMetrics.TRANSACTIONS);
+  }
+
+  /**
+   * What this instance holds back now: source transactions waiting for their end
+   * ({@link dev.ferry.processor.ordering.HeldMetrics#TRANSACTIONS}) or details waiting for their header
+   * ({@link dev.ferry.processor.ordering.HeldMetrics#DETAILS}).
+   */
+  public long held(final String what) {
+    return metric(what);
+  }
+
+  /** The sum over this instance's tasks of Ferry's processor metric {@code name}; 0 before the start. */
+  long metric(final String name) {
     if (streams == null) {
       return 0;
     }
     double total = 0;
     for (final var e : streams.metrics().entrySet()) {
-      if (e.getKey().group().equals(dev.ferry.processor.ordering.EchoMetrics.GROUP)
-          && e.getKey().name().equals(dev.ferry.processor.ordering.EchoMetrics.TRANSACTIONS)) {
-        total += ((Number) e.getValue().metricValue()).doubleValue();
+      if (e.getKey().group().equals(dev.ferry.processor.ordering.EchoMetrics.GROUP) && e.getKey().name().equals(name)
+          && e.getValue().metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
+        total += n.doubleValue();
       }
     }
     return (long) total;
@@ -139,6 +155,9 @@ public final class StreamProcessor implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (heldReport != null) {
+      heldReport.close();
+    }
     if (streams != null) {
       streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
           .withTimeout(Duration.ofSeconds(30)));

@@ -18,7 +18,8 @@ class InstanceIdTest {
   private static ProcessorConfig config(final Path stateDir) {
     return new ProcessorConfig(new KafkaSettings("k:9092", "http://r", "t", 1, (short) 1, List.of()), "app", stateDir,
         MappingFile.parse(TopologyFixture.MAPPING, "m.yaml"), ProcessingGuarantee.EXACTLY_ONCE, Duration.ofMillis(100), 1,
-        Duration.ofHours(1), Duration.ofMinutes(1), 1000, Duration.ofMinutes(10), true);
+        Duration.ofHours(1), Duration.ofMinutes(1), 1000, Duration.ofMinutes(10), true,
+        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
   }
 
   @Test

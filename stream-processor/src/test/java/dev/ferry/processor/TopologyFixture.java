@@ -89,7 +89,8 @@ final class TopologyFixture implements AutoCloseable {
     final ProcessorConfig config = new ProcessorConfig(
         new KafkaSettings("k:9092", "http://r", "t", 1, (short) 1, List.of(LINES)), "app", Path.of("unused"),
         mapping, ProcessingGuarantee.EXACTLY_ONCE, Duration.ofMillis(100), 1,
-        Duration.ofHours(1), orphanTimeout, orphanMax, transactionTimeout, waitForUnseenHeaders);
+        Duration.ofHours(1), orphanTimeout, orphanMax, transactionTimeout, waitForUnseenHeaders,
+        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
     final Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");

@@ -99,11 +99,30 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
         .with("processor.mapping-file", mapping.toString(), "embedded")
         .with("target.jdbc-url", stack.target().jdbcUrl(targetDb), "embedded")
         .with("target.user", EmbeddedDatabase.USER, "embedded")
-        .with("sink.group-id", name + "-sink", "embedded");
+        .with("sink.group-id", name + "-sink", "embedded")
+        .with("cutover.control-topic", name + "-control", "embedded");
     if (!relations.isBlank()) {
       source = source.with("legacy.relations", relations, "embedded");
     }
     return source;
+  }
+
+  /**
+   * The reverse direction of this environment's sync (the new system back into the legacy one), with {@code mapping}
+   * as its mapping and {@code dir} for its state: it captures the new system's database from its slot's position
+   * (no snapshot), its sink marks its writes, and it shares the forward direction's control topic. The forward
+   * direction needs {@code sink.mark-writes: true} as well.
+   */
+  public ConfigSource reverseSource(final Path mapping, final Path dir) {
+    return configSource(ConfigSource.empty()
+            .with("connector.snapshot-mode", "no-data", "embedded")
+            .with("sink.mark-writes", "true", "embedded")
+            .with("cutover.direction", "reverse", "embedded"), stack, name + "_back", targetDatabase, legacyDatabase,
+            Northwind.NEW_TABLES, Northwind.NEW_RELATIONS, mapping, dir)
+        .with("legacy.host", stack.target().host(), "embedded")
+        .with("legacy.port", String.valueOf(stack.target().port()), "embedded")
+        .with("target.jdbc-url", stack.legacy().jdbcUrl(legacyDatabase), "embedded")
+        .with("cutover.control-topic", name + "-control", "embedded");
   }
 
   public Connection legacy() throws SQLException {

@@ -22,6 +22,9 @@ public final class Northwind {
   public static final List<String> LEGACY_TABLES = List.of("customers", "products", "orders", "order_details");
   /** Order lines belong to their order: they share its partition and are applied with it. */
   public static final String RELATIONS = "public.order_details(order_id) -> public.orders(order_id)";
+  /** The new system's tables, as the reverse direction captures them, and their header/detail relation. */
+  public static final String NEW_TABLES = "public.customer,public.product,public.sales_order,public.sales_order_line";
+  public static final String NEW_RELATIONS = "public.sales_order_line(order_id) -> public.sales_order(id)";
 
   private Northwind() {
   }

@@ -54,6 +54,8 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   private KeyValueStore<String, Long> headers;
   private KeyValueStore<String, ChangeGroup> orphans;
   private long held;
+  /** {@link #held}, as a metric ({@link HeldMetrics#DETAILS}). */
+  private org.apache.kafka.common.metrics.Sensor heldNow;
   private long sequence;
 
   /**
@@ -85,6 +87,8 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
         sequence = Math.max(sequence, seq(kv.key) + 1);
       }
     }
+    heldNow = HeldMetrics.details(context);
+    heldNow.record(held);
     final Duration every = timeout.dividedBy(4).compareTo(Duration.ofSeconds(5)) < 0
         ? timeout.dividedBy(4) : Duration.ofSeconds(5);
     // the wall clock only says how often to look; whether a group waited too long is counted in input time
@@ -135,6 +139,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
     orphans.put(indexKey(group.getHeaderTable(), group.getHeaderKey()) + "/"
         + String.format(Locale.ROOT, "%019d", sequence++), group);
     held += group.getChanges().size();
+    heldNow.record(held);
     while (held > maxHeld) {
       final KeyValue<String, ChangeGroup> oldest = oldestHeld();
       if (oldest == null) {
@@ -157,6 +162,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
     for (final KeyValue<String, ChangeGroup> kv : waiting) {
       orphans.delete(kv.key);
       held -= kv.value.getChanges().size();
+      heldNow.record(held);
       pass(trigger.withKey(kv.value.getHeaderKey()).withValue(kv.value));
     }
   }
@@ -202,6 +208,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   private void sendOrphan(final KeyValue<String, ChangeGroup> kv, final String reason) {
     orphans.delete(kv.key);
     held -= kv.value.getChanges().size();
+    heldNow.record(held);
     context.forward(new Record<>(kv.value.getHeaderKey(), (Ordered) new Ordered.Orphan(kv.value, reason),
         context.currentSystemTimeMs()));
   }

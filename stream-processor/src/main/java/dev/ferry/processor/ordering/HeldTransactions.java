@@ -63,6 +63,11 @@ final class HeldTransactions {
     return k == null ? null : new ArrayList<>(k);
   }
 
+  /** How many transactions are held. */
+  int size() {
+    return open.size();
+  }
+
   void released(final String txId) {
     open.remove(txId);
     keys.remove(txId);

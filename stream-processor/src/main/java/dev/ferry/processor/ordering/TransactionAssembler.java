@@ -59,6 +59,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   private KeyValueStore<String, PendingTransaction> pending;
   private HeldTransactions held;
   private org.apache.kafka.common.metrics.Sensor echoes;
+  private org.apache.kafka.common.metrics.Sensor heldNow;
 
   public TransactionAssembler(final ApplyOrder order, final Duration timeout, final StreamTime time) {
     this.order = order;
@@ -78,6 +79,8 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     try (KeyValueIterator<String, PendingTransaction> it = pending.all()) {
       it.forEachRemaining(kv -> held.restored(kv.value));
     }
+    heldNow = HeldMetrics.transactions(context);
+    heldNow.record(held.size());
     final Duration every = timeout.dividedBy(4).compareTo(Duration.ofSeconds(5)) < 0
         ? timeout.dividedBy(4) : Duration.ofSeconds(5);
     // the wall clock only says how often to look; whether a transaction timed out is counted in input time
@@ -115,6 +118,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       tx = new PendingTransaction(txId, new ArrayList<>(), 0, -1L, 0,
           time.since(context.taskId(), e.getSource().getTsMs()));
       held.started(tx);
+      heldNow.record(held.size());
     } else if (tx.getFirstSeenMs() == StreamTime.UNKNOWN) {
       tx.setFirstSeenMs(time.since(context.taskId(), e.getSource().getTsMs()));
     }
@@ -152,6 +156,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       tx = new PendingTransaction(id, new ArrayList<>(), 0, -1L, 0, time.since(context.taskId(),
           e.getSource().getTsMs()));
       held.started(tx);
+      heldNow.record(held.size());
     }
     final String key = eventKey(id, e);
     if (events.get(key) == null) {
@@ -189,6 +194,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     keys.forEach(events::delete);
     pending.delete(tx.getTxId());
     held.released(tx.getTxId());
+    heldNow.record(held.size());
     if (isEcho(trigger)) {
       // written by Ferry's own sink (every commit marker of such a transaction says so, the last one too): never sent
       // back where it came from

@@ -1,7 +1,5 @@
-package dev.ferry.cli;
+package dev.ferry.schemas;
 
-import dev.ferry.schemas.KafkaClients;
-import dev.ferry.schemas.KafkaSettings;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,0 +1,120 @@
+package dev.ferry.cli;
+
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigProblem;
+import dev.ferry.config.Durations;
+import dev.ferry.cutover.Cutover;
+import dev.ferry.cutover.Leg;
+import dev.ferry.schemas.LiveDirection.Direction;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ferry cutover}: flips the sync from the forward direction to the reverse one ({@code --rollback}: back),
+ * step by step ({@link Cutover}); resumes where a run that was stopped left off. Reads the forward configuration and
+ * the reverse one it names ({@code cutover.reverse-config}).
+ */
+@Command(name = "cutover", description = "Flip the sync's direction: preflight, freeze (you stop the application "
+    + "writing the live side and say so with --writers-stopped), drain, a reconciliation gate, flip, report. Run it "
+    + "again after a stop and it resumes. --rollback flips back the same way.")
+final class CutoverCommand extends Ferry.Service {
+  @Option(names = "--rollback", description = "Flip back: reverse to forward.")
+  boolean rollback;
+
+  @Option(names = "--writers-stopped", description = "The application writing the live side's database is stopped "
+      + "(the legacy one for a cutover, the new one for a rollback).")
+  boolean writersStopped;
+
+  @Option(names = "--accept-explained", description = "Let the gate open with explained differences (rows on the "
+      + "dead-letter topic); unexplained ones always close it.")
+  boolean acceptExplained;
+
+  @Option(names = "--drain-timeout", defaultValue = "10m", description = "Longest wait for the drain; default "
+      + "${DEFAULT-VALUE}.")
+  String drainTimeout;
+
+  @Option(names = "--flip-timeout", defaultValue = "2m", description = "Longest wait for both sinks to answer the "
+      + "flip; default ${DEFAULT-VALUE}.")
+  String flipTimeout;
+
+  @Option(names = "--settle", defaultValue = "5s", description = "The gate's reconciliation looks again at a table "
+      + "found different after this long; default ${DEFAULT-VALUE}.")
+  String settle;
+
+  @Option(names = "--report", description = "Directory for the gate's reconciliation report (default: a temporary "
+      + "directory, printed).")
+  Path report;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    final FerryConfig forward = FerryConfig.load(config, EnumSet.allOf(Role.class));
+    final FerryConfig reverse = reverseOf(forward, config);
+    final Leg f = leg(forward);
+    final Leg r = leg(reverse);
+    final Cutover cutover = new Cutover(rollback ? r : f, rollback ? f : r, forward.sink().history(), System.out);
+    return cutover.run(new Cutover.Options(writersStopped, acceptExplained, duration("--drain-timeout", drainTimeout),
+        duration("--flip-timeout", flipTimeout), duration("--settle", settle), report));
+  }
+
+  /**
+   * The reverse configuration {@code forward} names, checked to be the other direction of the same sync.
+   *
+   * @throws ConfigException naming what does not fit
+   */
+  static FerryConfig reverseOf(final FerryConfig forward, final Path file) {
+    final List<ConfigProblem> problems = new ArrayList<>();
+    if (forward.reverseConfig() == null) {
+      throw new ConfigException(List.of(new ConfigProblem("cutover.reverse-config", "", file.toString(),
+          "is not set; name the reverse direction's configuration file (new system to legacy) to cut over")));
+    }
+    final FerryConfig reverse = FerryConfig.load(forward.reverseConfig(), EnumSet.allOf(Role.class));
+    if (forward.sink().control().direction() != Direction.FORWARD) {
+      problems.add(new ConfigProblem("cutover.direction", forward.sink().control().direction().id(), file.toString(),
+          "the configuration ferry cutover reads is the forward one; expected forward"));
+    }
+    if (reverse.sink().control().direction() != Direction.REVERSE) {
+      problems.add(new ConfigProblem("cutover.direction", reverse.sink().control().direction().id(),
+          forward.reverseConfig().toString(), "the reverse configuration must say cutover.direction: reverse"));
+    }
+    if (!reverse.sink().control().topic().equals(forward.sink().control().topic())) {
+      problems.add(new ConfigProblem("cutover.control-topic", reverse.sink().control().topic(),
+          forward.reverseConfig().toString(), "both directions must share one control topic; the forward one names "
+              + forward.sink().control().topic()));
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return reverse;
+  }
+
+  static Leg leg(final FerryConfig c) {
+    return new Leg(c.sink().control().direction(), c.connector(), c.processor(), c.sink(), () -> {
+      try {
+        c.checkAgainstDatabases();
+        return List.of();
+      } catch (ConfigException e) {
+        return e.problems().stream().map(ConfigProblem::toString).toList();
+      }
+    });
+  }
+
+  private Duration duration(final String option, final String value) {
+    try {
+      return Durations.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), option + ": '" + value + "' is not a duration; "
+          + "write a number followed by ms, s, m, h or d, e.g. 10m");
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package dev.ferry.cli;
+
+import dev.ferry.history.RunHistory;
+import dev.ferry.schemas.LiveDirection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code ferry status}: which direction of the sync is live, what each sink and processor last answered on the
+ * control topic, and the last cutover steps from the run history.
+ */
+@Command(name = "status", description = "Show which direction of the sync is live (forward: legacy to new; "
+    + "reverse: after cutover), what each service last said, and the last cutover steps.")
+final class StatusCommand extends Ferry.Service {
+
+  @Override
+  public Integer call() throws Exception {
+    final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
+    final var control = c.sink().control();
+    final LiveDirection.Snapshot s = LiveDirection.read(c.sink().kafka(), control.topic());
+    final LiveDirection.State state = s.state();
+    System.out.printf(Locale.ROOT, "live direction: %s (epoch %d%s)%n", state.direction().id(), state.epoch(),
+        state.epoch() == 0 ? ", never flipped" : ", set " + ago(state.at()) + " by " + state.by());
+    System.out.println("this configuration is the " + control.direction().id() + " direction"
+        + (control.direction() == state.direction() ? ": live" : ": holding"));
+    for (final LiveDirection.Answer a : s.answers().values()) {
+      System.out.printf(Locale.ROOT, "  %-50s %-8s %-8s epoch %d, %s%s%n", a.from(), a.direction().id(), a.state(),
+          a.epoch(), ago(a.at()), a.figures().isEmpty() ? "" : " " + a.figures());
+    }
+    try {
+      final var steps = c.sink().history().recent(RunHistory.Kind.CUTOVER, 12);
+      if (!steps.isEmpty()) {
+        System.out.println("last cutover steps:");
+        steps.forEach(e -> System.out.println("  " + e.at().toString().substring(0, 19).replace('T', ' ') + "  "
+            + e.summary()));
+      }
+    } catch (SQLException e) {
+      System.out.println("the run history cannot be read (" + e.getMessage() + ")");
+    }
+    return 0;
+  }
+
+  private static String ago(final Instant at) {
+    final long s = Duration.between(at, Instant.now()).toSeconds();
+    return s < 120 ? s + " s ago" : s < 7200 ? s / 60 + " min ago" : s / 3600 + " h ago";
+  }
+}

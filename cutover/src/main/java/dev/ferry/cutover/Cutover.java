@@ -1,0 +1,247 @@
+package dev.ferry.cutover;
+
+import dev.ferry.history.RunHistory;
+import dev.ferry.reconcile.ReconcileReport;
+import dev.ferry.reconcile.Reconciliation;
+import dev.ferry.schemas.LiveDirection;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Flips the sync's direction, step by step: {@code ferry cutover} (forward to reverse) and {@code ferry cutover
+ * --rollback} (back), the same steps with the two directions' parts swapped.
+ * <ol>
+ *   <li><b>preflight</b> ({@link Preflight}): what the opening direction needs is there;
+ *   <li><b>freeze</b>: the operator says the application writing the draining side has stopped; the database's
+ *       current position is recorded;
+ *   <li><b>drain</b> ({@link Drain}): everything written up to that position has reached the other side;
+ *   <li><b>gate</b>: a reconciliation of the legacy and the new data through the forward mapping finds nothing
+ *       unexplained (and, unless accepted, no explained difference either);
+ *   <li><b>flip</b>: the opening direction is made live on the control topic ({@link LiveDirection}); it is done when
+ *       the draining sink says it holds and the opening sink that it applies;
+ *   <li><b>report</b>.
+ * </ol>
+ * Each step is recorded in the run history of the new system's database as it ends, so that the same command run
+ * again after a crash, Ctrl-C or kill -9 resumes after the last step done, with the freeze position recorded; every
+ * step can be run again without harm (checks, a wait, a reconciliation, a flip that is already live).
+ */
+public final class Cutover {
+  /** The steps, in order. */
+  enum Step { PREFLIGHT, FREEZE, DRAIN, GATE, FLIP, REPORT;
+
+    String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * What the operator said.
+   *
+   * @param writersStopped the application writing the draining side's database is stopped
+   * @param acceptExplained explained differences (rows on the dead-letter topic) do not block the gate
+   * @param report where the gate's reconciliation report goes; null: a temporary directory
+   */
+  public record Options(boolean writersStopped, boolean acceptExplained, Duration drainTimeout, Duration flipTimeout,
+      Duration settle, Path report) {
+  }
+
+  /** Exit codes: done; blocked by what it found (gate, drain, flip not answered), can be run again; refused. */
+  public static final int DONE = 0;
+  public static final int BLOCKED = 1;
+  public static final int REFUSED = 2;
+
+  private final Leg draining;
+  private final Leg opening;
+  private final RunHistory history;
+  private final PrintStream out;
+
+  /**
+   * @param history the run history of the new system's database, where both directions' cutovers are recorded
+   */
+  public Cutover(final Leg draining, final Leg opening, final RunHistory history, final PrintStream out) {
+    this.draining = draining;
+    this.opening = opening;
+    this.history = history;
+    this.out = out;
+  }
+
+  /** Runs (or resumes) the flip from the draining direction to the opening one. @return an exit code */
+  public int run(final Options options) throws Exception {
+    final CutoverRun run = CutoverRun.resumeOrStart(history, opening.direction());
+    final LiveDirection.Snapshot control = LiveDirection.read(draining.sink().kafka(), draining.sink().control().topic());
+    out.printf(Locale.ROOT, "%s: %s -> %s (live now: %s, epoch %d)%n", run.describe(), draining.name(),
+        opening.name(), control.state().direction().id(), control.state().epoch());
+    if (control.state().direction() == opening.direction() && !run.done(Step.FLIP)) {
+      if (run.isNew()) {
+        out.println("the " + opening.name() + " direction is live already: nothing to do (ferry status shows it)");
+        return DONE;
+      }
+    }
+    if (!run.done(Step.PREFLIGHT)) {
+      out.println("1. preflight");
+      final List<Preflight.Check> checks = Preflight.run(draining, opening, control);
+      checks.forEach(c -> out.println("  " + (c.ok() ? "ok   " : "FAIL ") + c.line()));
+      if (checks.stream().anyMatch(c -> !c.ok())) {
+        run.record(Step.PREFLIGHT, false, "preflight failed", Map.of("failed", checks.stream().filter(c -> !c.ok())
+            .map(Preflight.Check::line).toList()));
+        out.println("preflight failed: nothing was changed; fix the above and run the same command again");
+        return REFUSED;
+      }
+      run.record(Step.PREFLIGHT, true, "preflight passed", Map.of("checks", checks.size()));
+    }
+    if (!run.done(Step.FREEZE)) {
+      out.println("2. freeze");
+      if (!options.writersStopped()) {
+        out.println("  stop the application that writes the " + draining.name() + " direction's source (" + source(
+            draining) + "), then run the same command with --writers-stopped");
+        return REFUSED;
+      }
+      final String position;
+      try (Connection c = draining.captured()) {
+        position = Drain.position(c);
+      }
+      out.println("  the application is stopped (--writers-stopped); " + source(draining) + " ends at " + position);
+      run.record(Step.FREEZE, true, "frozen at " + position, Map.of("position", position));
+    }
+    final String position = run.position();
+    if (!run.done(Step.DRAIN)) {
+      out.println("3. drain past " + position);
+      final long started = System.nanoTime();
+      final Drain.Status s = Drain.await(draining, position, options.drainTimeout(), out);
+      if (s == null || !s.drained()) {
+        out.println("  not drained within " + options.drainTimeout().toSeconds() + " s: " + (s == null ? "" : s.line(
+            position)) + "; are the " + draining.name() + " services running? Run the same command again to wait on");
+        run.record(Step.DRAIN, false, "not drained", Map.of());
+        return BLOCKED;
+      }
+      out.printf(Locale.ROOT, "  drained in %.1f s: %s%n", (System.nanoTime() - started) / 1e9, s.line(position));
+      run.record(Step.DRAIN, true, "drained past " + position, Map.of("seconds", (System.nanoTime() - started) / 1e9));
+    }
+    if (!run.done(Step.GATE)) {
+      out.println("4. gate: reconcile the legacy and the new database through the forward mapping");
+      final Integer blocked = gate(run, options);
+      if (blocked != null) {
+        return blocked;
+      }
+    }
+    if (!run.done(Step.FLIP)) {
+      out.println("5. flip to " + opening.name());
+      if (!flip(run, options)) {
+        return BLOCKED;
+      }
+    }
+    out.println("6. report");
+    report(run);
+    run.record(Step.REPORT, true, draining.name() + " -> " + opening.name() + " done", Map.of());
+    return DONE;
+  }
+
+  /**
+   * The reconciliation gate: null when it lets the flip on, else the exit code. Both ways it compares the legacy
+   * data, through the forward mapping, with the new system's: that is what the sync keeps equal, and a rollback
+   * makes the legacy side leading again. (The reverse mapping cannot be the yardstick: where the forward one is
+   * lossy, rounding money to cents say, a legacy row never written back differs from the new one mapped back.)
+   */
+  private Integer gate(final CutoverRun run, final Options options) throws Exception {
+    final Leg forward = draining.direction() == LiveDirection.Direction.FORWARD ? draining : opening;
+    final Reconciliation.Inputs inputs = new Reconciliation.Inputs(forward.processor().mapping(), forward::captured,
+        forward::written, forward.sink().versionColumn(), options.settle());
+    final var sink = forward.sink();
+    final Reconciliation.Result result = Reconciliation.run(inputs, Reconciliation.DeadLetterIndexSource.topic(
+        sink.kafka(), sink.kafka().topics(sink.kafka().registry()).deadLetter()), out);
+    final Path dir = options.report() != null ? options.report().resolve("reconcile-to-" + opening.name())
+        : java.nio.file.Files.createTempDirectory("ferry-cutover-");
+    ReconcileReport.write(result, dir);
+    final Map<String, Object> figures = new LinkedHashMap<>();
+    figures.put("unexplained", result.unexplained());
+    figures.put("explained", result.explained());
+    figures.put("report", dir.resolve("reconcile.html").toString());
+    if (result.unexplained() > 0 || result.explained() > 0 && !options.acceptExplained()) {
+      out.printf(Locale.ROOT, "  the gate is closed: %,d unexplained and %,d explained difference(s)%s; report in %s%n",
+          result.unexplained(), result.explained(), result.unexplained() == 0 ? " (accept explained ones with "
+              + "--accept-explained)" : "", dir.resolve("reconcile.html"));
+      result.unexplainedLines(20).forEach(l -> out.println("    " + l));
+      run.record(Step.GATE, false, "gate closed: " + result.unexplained() + " unexplained", figures);
+      return BLOCKED;
+    }
+    out.printf(Locale.ROOT, "  the gate is open: nothing unexplained%s; report in %s%n", result.explained() > 0
+        ? " (" + result.explained() + " explained difference(s) accepted)" : "", dir.resolve("reconcile.html"));
+    run.record(Step.GATE, true, "reconciled", figures);
+    return null;
+  }
+
+  /** Makes the opening direction live, and waits until both sinks have answered it. */
+  private boolean flip(final CutoverRun run, final Options options) throws Exception {
+    final var kafka = opening.sink().kafka();
+    final String topic = opening.sink().control().topic();
+    LiveDirection.State state = LiveDirection.read(kafka, topic).state();
+    if (state.direction() != opening.direction()) {
+      state = LiveDirection.publish(kafka, topic, opening.direction(), "ferry cutover on " + host());
+      out.println("  " + opening.name() + " is live from now (epoch " + state.epoch() + ")");
+    } else {
+      out.println("  " + opening.name() + " is live already (epoch " + state.epoch() + "); waiting for the sinks");
+    }
+    final String holds = "sink/" + draining.sink().groupId();
+    final String applies = "sink/" + opening.sink().groupId();
+    final long deadline = System.nanoTime() + options.flipTimeout().toNanos();
+    Map<String, LiveDirection.Answer> answers = Map.of();
+    while (System.nanoTime() < deadline) {
+      answers = LiveDirection.read(kafka, topic).answers();
+      if (answered(answers.get(holds), "standby", state.epoch()) && answered(answers.get(applies), "live",
+          state.epoch())) {
+        out.println("  the " + draining.name() + " sink holds and the " + opening.name() + " sink applies");
+        run.record(Step.FLIP, true, opening.name() + " live, epoch " + state.epoch(), Map.of("epoch", state.epoch()));
+        return true;
+      }
+      Thread.sleep(500);
+    }
+    out.println("  the flip stands (" + opening.name() + " is live), but within " + options.flipTimeout().toSeconds()
+        + " s " + (answered(answers.get(applies), "live", state.epoch()) ? "" : "the " + opening.name() + " sink ("
+        + opening.sink().groupId() + ") did not say it applies; ") + (answered(answers.get(holds), "standby",
+        state.epoch()) ? "" : "the " + draining.name() + " sink (" + draining.sink().groupId() + ") did not say it "
+        + "holds; ") + "are they running? Run the same command again to wait on");
+    run.record(Step.FLIP, false, "flip not answered", Map.of("epoch", state.epoch()));
+    return false;
+  }
+
+  private static boolean answered(final LiveDirection.Answer a, final String state, final long epoch) {
+    return a != null && a.state().equals(state) && a.epoch() >= epoch;
+  }
+
+  private void report(final CutoverRun run) {
+    out.println("  " + run.summary());
+    out.println("  the " + opening.name() + " direction is live: " + source(opening) + " is now written by its "
+        + "application, and Ferry keeps " + target(opening) + " in step");
+    out.println("  to go back: stop that application, then run ferry cutover " + (opening.direction()
+        == LiveDirection.Direction.REVERSE ? "--rollback " : "") + "-c <the forward configuration> --writers-stopped");
+  }
+
+  private static String source(final Leg leg) {
+    return leg.capture().database() + " on " + leg.capture().host() + ":" + leg.capture().port();
+  }
+
+  private static String target(final Leg leg) {
+    return dev.ferry.config.Secrets.redactUrl(leg.sink().jdbcUrl());
+  }
+
+  static String host() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "unknown host";
+    }
+  }
+
+  static String newRunId() {
+    return Instant.now().toString().substring(0, 19).replace(":", "") + "-" + UUID.randomUUID().toString()
+        .substring(0, 8);
+  }
+}

@@ -1,0 +1,112 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.KafkaClients;
+import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.LiveDirection;
+import dev.ferry.schemas.LiveDirection.Direction;
+import dev.ferry.schemas.LiveDirection.State;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lets a sink apply only while its direction of the sync is live ({@link LiveDirection}): a reverse sink started
+ * before cutover holds until the flip, a forward sink holds after it. The live direction is read once before the sink
+ * applies anything, then followed on a thread of its own; the sink answers on the control topic whenever its state
+ * changes, which is how {@code ferry cutover} knows the flip has reached it.
+ */
+final class DirectionGate implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DirectionGate.class);
+  private final KafkaSettings kafka;
+  private final String topic;
+  private final String sink;
+  private final Direction mine;
+  private final KafkaConsumer<String, String> consumer;
+  private final Thread follower;
+  private volatile State state;
+  private volatile boolean running = true;
+  private long answeredEpoch = -1;
+  private boolean answeredLive;
+
+  DirectionGate(final KafkaSettings kafka, final String topic, final String sink, final Direction mine) {
+    this.kafka = kafka;
+    this.topic = topic;
+    this.sink = sink;
+    this.mine = mine;
+    this.state = LiveDirection.read(kafka, topic).state();
+    final Properties p = KafkaClients.properties(kafka);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+    final TopicPartition partition = new TopicPartition(topic, 0);
+    consumer.assign(List.of(partition));
+    consumer.seekToBeginning(List.of(partition));
+    this.follower = new Thread(this::follow, "ferry-sink-direction-" + sink);
+    follower.setDaemon(true);
+    follower.start();
+  }
+
+  /** Whether this sink's direction is live, so that it may apply. */
+  boolean open() {
+    return state.direction() == mine;
+  }
+
+  /** The live direction as last read. */
+  State state() {
+    return state;
+  }
+
+  /** Answers on the control topic when this sink's state (applying or holding) or the epoch changed since last time. */
+  void answer(final boolean live) {
+    final State s = state;
+    if (s.epoch() == answeredEpoch && live == answeredLive) {
+      return;
+    }
+    LiveDirection.answer(kafka, topic, "sink/" + sink, mine, live ? "live" : "standby", s.epoch(), Map.of());
+    LOG.info("sink {} ({} direction) {}: {} is live (epoch {}, set by {})", sink, mine.id(),
+        live ? "applies" : "holds, applying nothing", s.direction().id(), s.epoch(), s.by());
+    answeredEpoch = s.epoch();
+    answeredLive = live;
+  }
+
+  private void follow() {
+    try {
+      while (running) {
+        for (final ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+          if (LiveDirection.DIRECTION.equals(r.key()) && r.value() != null) {
+            final State next = LiveDirection.state(r.value());
+            if (next.epoch() >= state.epoch()) {
+              state = next;
+            }
+          }
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } catch (Exception e) {
+      LOG.error("sink {} stopped following the live direction on {}; it keeps the last it read ({})", sink, topic,
+          state.direction().id(), e);
+    } finally {
+      consumer.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    consumer.wakeup();
+    try {
+      follower.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
