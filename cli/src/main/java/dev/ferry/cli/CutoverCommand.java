@@ -59,54 +59,12 @@ final class CutoverCommand extends Ferry.Service {
   @Override
   public Integer call() throws Exception {
     final FerryConfig forward = FerryConfig.load(config, EnumSet.allOf(Role.class));
-    final FerryConfig reverse = reverseOf(forward, config);
-    final Leg f = leg(forward);
-    final Leg r = leg(reverse);
+    final FerryConfig reverse = Directions.reverseOf(forward, config);
+    final Leg f = Directions.leg(forward);
+    final Leg r = Directions.leg(reverse);
     final Cutover cutover = new Cutover(rollback ? r : f, rollback ? f : r, forward.sink().history(), System.out);
     return cutover.run(new Cutover.Options(writersStopped, acceptExplained, duration("--drain-timeout", drainTimeout),
         duration("--flip-timeout", flipTimeout), duration("--settle", settle), report));
-  }
-
-  /**
-   * The reverse configuration {@code forward} names, checked to be the other direction of the same sync.
-   *
-   * @throws ConfigException naming what does not fit
-   */
-  static FerryConfig reverseOf(final FerryConfig forward, final Path file) {
-    final List<ConfigProblem> problems = new ArrayList<>();
-    if (forward.reverseConfig() == null) {
-      throw new ConfigException(List.of(new ConfigProblem("cutover.reverse-config", "", file.toString(),
-          "is not set; name the reverse direction's configuration file (new system to legacy) to cut over")));
-    }
-    final FerryConfig reverse = FerryConfig.load(forward.reverseConfig(), EnumSet.allOf(Role.class));
-    if (forward.sink().control().direction() != Direction.FORWARD) {
-      problems.add(new ConfigProblem("cutover.direction", forward.sink().control().direction().id(), file.toString(),
-          "the configuration ferry cutover reads is the forward one; expected forward"));
-    }
-    if (reverse.sink().control().direction() != Direction.REVERSE) {
-      problems.add(new ConfigProblem("cutover.direction", reverse.sink().control().direction().id(),
-          forward.reverseConfig().toString(), "the reverse configuration must say cutover.direction: reverse"));
-    }
-    if (!reverse.sink().control().topic().equals(forward.sink().control().topic())) {
-      problems.add(new ConfigProblem("cutover.control-topic", reverse.sink().control().topic(),
-          forward.reverseConfig().toString(), "both directions must share one control topic; the forward one names "
-              + forward.sink().control().topic()));
-    }
-    if (!problems.isEmpty()) {
-      throw new ConfigException(problems);
-    }
-    return reverse;
-  }
-
-  static Leg leg(final FerryConfig c) {
-    return new Leg(c.sink().control().direction(), c.connector(), c.processor(), c.sink(), () -> {
-      try {
-        c.checkAgainstDatabases();
-        return List.of();
-      } catch (ConfigException e) {
-        return e.problems().stream().map(ConfigProblem::toString).toList();
-      }
-    });
   }
 
   private Duration duration(final String option, final String value) {

@@ -62,6 +62,11 @@ public final class Ferry implements Callable<Integer> {
         + "caught up, print row counts; exit 0 only if they match.")
     boolean once;
 
+    @Option(names = "--cutover", description = "The cutover story, start to end: forward sync under a live workload, "
+        + "ferry cutover, the new system's application writing, a rollback, the legacy application again; exit 0 only "
+        + "if both databases match through the mappings and no write echoed. Runs once (--once or not).")
+    boolean cutover;
+
     @Option(names = "--work-dir", description = "Where the embedded stack keeps its files (default: a new "
         + "temporary directory).")
     Path workDir;
@@ -69,6 +74,9 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final Path dir = workDir != null ? workDir : Files.createTempDirectory("ferry-demo-");
+      if (cutover) {
+        return new dev.ferry.cli.demo.CutoverDemo(System.out, dir).run() ? 0 : 1;
+      }
       return new NorthwindDemo(System.out, dir).run(once) ? 0 : 1;
     }
   }

@@ -44,7 +44,7 @@ final class MappingCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.allOf(Role.class));
-      final ReverseMapping.Draft draft = draft(c, System.err);
+      final ReverseMapping.Draft draft = Directions.reverseMapping(c, System.err);
       if (out == null) {
         System.out.print(draft.yaml());
       } else {
@@ -65,30 +65,4 @@ final class MappingCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * The reverse of {@code c}'s mapping, drafted with both databases' catalogs where they can be read; what cannot be
-   * read is said on {@code notes}.
-   */
-  static ReverseMapping.Draft draft(final FerryConfig c, final java.io.PrintStream notes) throws java.io.IOException {
-    final Mapping forward = c.processor().mapping();
-    final YamlNode file;
-    try (Reader in = Files.newBufferedReader(c.mappingFile())) {
-      file = YamlNode.parse(in, c.mappingFile().getFileName().toString());
-    }
-    LegacyCatalog catalog = LegacyCatalog.NONE;
-    try (Connection legacy = c.connector().connect()) {
-      catalog = LegacyCatalog.read(legacy, forward.sourceTables());
-    } catch (SQLException e) {
-      notes.println("the legacy database cannot be read (" + e.getMessage() + "): drafted from the mapping "
-          + "alone, without the legacy columns it does not read or their types");
-    }
-    String newSchema = "public";
-    try (Connection target = DriverManager.getConnection(c.sink().jdbcUrl(), c.sink().user(), c.sink().password())) {
-      newSchema = target.getSchema() != null ? target.getSchema() : target.getCatalog();
-    } catch (SQLException e) {
-      notes.println("the target database cannot be read (" + e.getMessage() + "): its tables are taken to be in "
-          + "schema public");
-    }
-    return ReverseMapping.draft(file, forward, newSchema, catalog);
-  }
 }

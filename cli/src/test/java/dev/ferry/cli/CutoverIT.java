@@ -37,25 +37,25 @@ class CutoverIT {
   @TempDir
   Path work;
 
-  private record Directions(DemoEnvironment env, FerryConfig forward, FerryConfig reverse) {
+  private record Sync(DemoEnvironment env, FerryConfig forward, FerryConfig reverse) {
     Leg forwardLeg() {
-      return CutoverCommand.leg(forward);
+      return Directions.leg(forward);
     }
 
     Leg reverseLeg() {
-      return CutoverCommand.leg(reverse);
+      return Directions.leg(reverse);
     }
   }
 
-  private Directions directions(final String name) throws Exception {
+  private Sync directions(final String name) throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, name);
     final FerryConfig forward = FerryConfig.resolve(env.source().with("sink.mark-writes", "true", "test"),
         EnumSet.allOf(Role.class), work);
     final Path back = Files.createDirectories(work.resolve(name + "_back"));
-    Files.writeString(back.resolve("mapping.yaml"), MappingCommand.draft(forward, System.out).yaml());
+    Files.writeString(back.resolve("mapping.yaml"), Directions.reverseMapping(forward, System.out).yaml());
     final FerryConfig reverse = FerryConfig.resolve(env.reverseSource(back.resolve("mapping.yaml"), back),
         EnumSet.allOf(Role.class), back);
-    return new Directions(env, forward, reverse);
+    return new Sync(env, forward, reverse);
   }
 
   private record Ran(int exit, String output) {
@@ -79,7 +79,7 @@ class CutoverIT {
 
   @Test
   void cutOverUnderAWorkloadThenWriteTheNewSystemThenRollBackWithNothingLostOrEchoed() throws Exception {
-    final Directions d = directions("it_cutover");
+    final Sync d = directions("it_cutover");
     final DemoEnvironment env = d.env();
     try (Pipeline forward = new Pipeline(d.forward()).start(); Pipeline reverse = new Pipeline(d.reverse()).start();
         Connection legacy = env.legacy(); Connection target = env.target();
@@ -165,7 +165,7 @@ class CutoverIT {
 
   @Test
   void theGateClosesOnAPlantedDifferenceNamesItAndOpensOnceItIsFixed() throws Exception {
-    final Directions d = directions("it_gate");
+    final Sync d = directions("it_gate");
     final DemoEnvironment env = d.env();
     try (Pipeline forward = new Pipeline(d.forward()).start(); Pipeline reverse = new Pipeline(d.reverse()).start();
         Connection legacy = env.legacy(); Connection target = env.target()) {

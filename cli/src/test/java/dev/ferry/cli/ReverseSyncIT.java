@@ -50,7 +50,7 @@ class ReverseSyncIT {
         Connection target = env.target()) {
       await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
 
-      final ReverseMapping.Draft draft = MappingCommand.draft(forwardConfig, System.out);
+      final ReverseMapping.Draft draft = Directions.reverseMapping(forwardConfig, System.out);
       assertThat(draft.review()).as("Northwind's keys all come back").noneMatch(r -> r.contains("legacy key"));
       Files.writeString(reverseDir.resolve("mapping.yaml"), draft.yaml());
       // both directions apply at once: the reverse one is live on a control topic of its own, as two independent

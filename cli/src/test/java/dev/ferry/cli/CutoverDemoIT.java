@@ -1,0 +1,40 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.cli.demo.CutoverDemo;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code scripts/ferry demo --cutover --once}: its own stack, the whole cutover story, and its verdict. */
+class CutoverDemoIT {
+  @TempDir
+  Path work;
+
+  @Test
+  void tellsTheCutoverStoryAndEndsWithBothDatabasesEqualAndNothingEchoed() throws Exception {
+    final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    final boolean ok;
+    try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
+      ok = new CutoverDemo(out, work).run();
+    }
+    final String text = buffer.toString(StandardCharsets.UTF_8);
+    final List<String> lines = text.lines().toList();
+    assertThat(ok).as(text).isTrue();
+    assertThat(lines.get(lines.size() - 1)).isEqualTo("RESULT: both databases match through the mappings, and "
+        + "nothing echoed");
+    assertThat(text).contains("reverse is live from now (epoch 1)").contains("forward is live from now (epoch 2)")
+        .contains("New application: 60 transactions")
+        .contains("its apply topic took 0 records while the reverse direction was live")
+        .contains("its apply topic took 0 records after the rollback")
+        .contains("Reconciliation through the forward mapping: 0 unexplained");
+    assertThat(lines).anyMatch(l -> l.matches("Echo check: the forward processor dropped [1-9][0-9]* transactions.*"));
+    assertThat(lines).anyMatch(l -> l.matches("orders +-> sales_order +source +[0-9,]+ +target +[0-9,]+ +OK"));
+    assertThat(work.resolve("report").resolve("reconcile-to-reverse").resolve("reconcile.html")).exists();
+  }
+}
