@@ -376,14 +376,37 @@ public final class Ferry implements Callable<Integer> {
       + "and the mapping against the legacy and target databases; start nothing.")
   static final class Check extends Service {
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.allOf(Role.class));
-      if (c.checkAgainstDatabases()) {
+      final boolean databases = c.checkAgainstDatabases();
+      if (databases) {
         System.out.println(config + ": OK (the mapping fits the legacy and target databases)");
       } else {
         System.out.println(config + ": OK");
       }
+      if (c.reverseConfig() != null) {
+        final FerryConfig reverse = Directions.reverseOf(c, config);
+        reverse.checkAgainstDatabases();
+        System.out.println(c.reverseConfig() + ": OK (the reverse mapping fits the new and legacy databases)");
+        if (databases) {
+          roundTrip(c, reverse);
+        }
+      }
       return 0;
+    }
+
+    /** What the round trip legacy -> new -> legacy does to each legacy column, with the reverse mapping in use. */
+    private static void roundTrip(final FerryConfig forward, final FerryConfig reverse) throws java.io.IOException {
+      final var findings = dev.ferry.cutover.ReverseMapping.roundTrip(Directions.reverseMapping(forward, System.out),
+          reverse.processor().mapping());
+      final Map<dev.ferry.cutover.ReverseMapping.Restored, Long> counts = new TreeMap<>();
+      findings.forEach(f -> counts.merge(f.restored(), 1L, Long::sum));
+      System.out.printf(Locale.ROOT, "round trip legacy -> new -> legacy: %d legacy columns exact, %d lossy, %d not "
+          + "restored%n", counts.getOrDefault(dev.ferry.cutover.ReverseMapping.Restored.EXACT, 0L),
+          counts.getOrDefault(dev.ferry.cutover.ReverseMapping.Restored.LOSSY, 0L),
+          counts.getOrDefault(dev.ferry.cutover.ReverseMapping.Restored.NOT_RESTORED, 0L));
+      findings.stream().filter(f -> f.restored() != dev.ferry.cutover.ReverseMapping.Restored.EXACT)
+          .forEach(f -> System.out.println("  " + f));
     }
   }
 }

@@ -51,6 +51,19 @@ class CutoverKillIT {
     write(reverseSource, reverseFile);
     final FerryConfig reverseConfig = FerryConfig.resolve(reverseSource, EnumSet.allOf(Role.class), back);
 
+    // ferry check reads the reverse configuration the forward one names, and says what the round trip restores
+    final Running check = start("check", "-c", forwardFile.toString());
+    assertThat(check.awaitExit(Duration.ofMinutes(1))).as(check.output()).isZero();
+    assertThat(check.output()).contains("reverse.yaml: OK (the reverse mapping fits the new and legacy databases)")
+        .contains("round trip legacy -> new -> legacy: 17 legacy columns exact, 23 lossy, 0 not restored")
+        .contains("public.orders.freight: lossy (decimal, scale 2: digits beyond 2 were rounded (half-even))");
+    final Path wrongFile = work.resolve("wrong.yaml");
+    write(forwardSource.with("cutover.reverse-config", forwardFile.toString(), "test"), wrongFile);
+    final Running wrong = start("check", "-c", wrongFile.toString());
+    assertThat(wrong.awaitExit(Duration.ofMinutes(1))).as(wrong.output()).isEqualTo(2);
+    assertThat(wrong.output()).contains("cutover.direction").contains("must say cutover.direction: reverse")
+        .contains("Nothing was started.");
+
     try (Pipeline forward = new Pipeline(forwardConfig).start(); Connection legacy = env.legacy();
         Connection target = env.target()) {
       await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());

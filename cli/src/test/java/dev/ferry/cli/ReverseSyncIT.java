@@ -115,8 +115,8 @@ class ReverseSyncIT {
         final List<String> reverseKeys = keys(reverseApply);
         assertThat(forwardKeys).contains("10250").doesNotContain("20001", "10300", "10249");
         assertThat(reverseKeys).contains("20001", "10300", "10249").doesNotContain("10250");
-        assertThat(forward.processor().echoTransactionsDropped()).as("the reverse sink's three transactions")
-            .isGreaterThanOrEqualTo(3);
+        // the reverse sink may apply the three source transactions in fewer target transactions of its own
+        assertThat(forward.processor().echoTransactionsDropped()).as("the reverse sink's transactions").isPositive();
         assertThat(reverse.processor().echoTransactionsDropped()).as("the forward sink's transaction").isPositive();
       }
     }

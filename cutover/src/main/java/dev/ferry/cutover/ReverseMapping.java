@@ -132,6 +132,32 @@ public final class ReverseMapping {
     return new Draft(forward.file(), version, new ArrayList<>(new TreeMap<>(inverses).values()), tables);
   }
 
+  /**
+   * What the round trip does to each legacy column with {@code reverse}, the reverse mapping in use (reviewed, maybe
+   * edited): a column it does not write is not restored whatever the draft offered; a column it writes is as exact
+   * or lossy as the forward steps make it; a column the forward mapping could not give back but the reverse one
+   * writes (by an expression, a default) is said to be written by hand, which no check here can vouch for.
+   */
+  public static List<Finding> roundTrip(final Draft draft, final Mapping reverse) {
+    final List<Finding> out = new ArrayList<>();
+    for (final Finding f : draft.findings()) {
+      final var table = reverse.tables().stream().filter(t -> t.targetTable().equals(f.legacyTable())).findFirst();
+      if (table.isEmpty()) {
+        out.add(new Finding(f.legacyTable(), f.column(), Restored.NOT_RESTORED, "the reverse mapping has no table "
+            + "writing " + f.legacyTable()));
+      } else if (table.get().columns().stream().noneMatch(c -> c.target().equals(f.column()))) {
+        out.add(new Finding(f.legacyTable(), f.column(), Restored.NOT_RESTORED, "the reverse mapping does not write "
+            + "it" + (f.restored() == Restored.NOT_RESTORED ? "; " + f.why() : "")));
+      } else if (f.restored() == Restored.NOT_RESTORED) {
+        out.add(new Finding(f.legacyTable(), f.column(), Restored.LOSSY, "written by the reverse mapping though the "
+            + "forward one cannot give it back (" + f.why() + "): check by hand that it comes back"));
+      } else {
+        out.add(f);
+      }
+    }
+    return out;
+  }
+
   private static InverseLookup invert(final Lookup l) {
     final Map<String, TreeSet<String>> byTarget = new TreeMap<>();
     l.values().forEach((legacy, code) -> byTarget.computeIfAbsent(code, k -> new TreeSet<>()).add(legacy));

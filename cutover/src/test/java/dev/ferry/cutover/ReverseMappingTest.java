@@ -136,6 +136,24 @@ class ReverseMappingTest {
     assertThat(d.yaml()).contains("qty: {from: qty}   # exact");
   }
 
+  /** The reverse mapping in use, not the draft, decides: a column it leaves out is not restored. */
+  @Test
+  void theRoundTripOfTheReverseMappingInUseNamesWhatItDoesNotWriteBack() {
+    final Draft d = draft(FORWARD, CATALOG);
+    final String edited = d.yaml().replace("      fax: {from: fax_number}\n", "")
+        .replace("      company_name: {from: name}   # exact\n", "      company_name: {from: name}\n"
+            + "      region: {expr: \"'none'\"}\n");
+    assertThat(edited).doesNotContain("fax: {from");
+    final Map<String, Finding> byColumn = ReverseMapping.roundTrip(d, MappingFile.parse(edited, "reverse.yaml"))
+        .stream().collect(Collectors.toMap(Finding::column, f -> f));
+    assertThat(byColumn.get("fax").restored()).isEqualTo(Restored.NOT_RESTORED);
+    assertThat(byColumn.get("fax").why()).isEqualTo("the reverse mapping does not write it");
+    assertThat(byColumn.get("region").restored()).isEqualTo(Restored.LOSSY);
+    assertThat(byColumn.get("region").why()).startsWith("written by the reverse mapping though the forward one cannot");
+    assertThat(byColumn.get("company_name").restored()).isEqualTo(Restored.EXACT);
+    assertThat(byColumn.get("legacy_flags").restored()).isEqualTo(Restored.NOT_RESTORED);
+  }
+
   private static List<ColumnValue> apply(final TableMapping t, final List<ColumnValue> row) {
     final List<ColumnValue> out = new ArrayList<>();
     for (final ColumnMapping c : t.columns()) {
