@@ -146,6 +146,10 @@ class FerryConfigTest {
     final FerryConfig c = FerryConfig.load(Path.of("../ferry.example.yaml"), EnumSet.allOf(Role.class));
     assertThat(c.connector().tables()).contains("public.orders", "public.order_details");
     assertThat(c.processor().mapping().tables()).hasSize(4);
+    final FerryConfig reverse = Directions.reverseOf(c, Path.of("../ferry.example.yaml"));
+    assertThat(reverse.sink().control().direction()).isEqualTo(dev.ferry.schemas.LiveDirection.Direction.REVERSE);
+    assertThat(reverse.processor().mapping().tables()).extracting(t -> t.targetTable())
+        .containsExactly("public.customers", "public.products", "public.orders", "public.order_details");
   }
 
   private void writeOrdersMapping() throws java.io.IOException {

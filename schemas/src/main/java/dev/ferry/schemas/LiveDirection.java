@@ -177,8 +177,45 @@ public final class LiveDirection {
   /** A service's answer under {@code from} ({@code sink/<group>}, {@code processor/<id>}); see {@link Answer}. */
   public static void answer(final KafkaSettings kafka, final String topic, final String from,
       final Direction direction, final String state, final long epoch, final Map<String, Long> figures) {
-    send(kafka, topic, from, Map.of("direction", direction.id(), "state", state, "epoch", epoch, "at",
-        Instant.now().toString(), "figures", figures));
+    try (Answers answers = new Answers(kafka, topic)) {
+      answers.answer(from, direction, state, epoch, figures);
+    }
+  }
+
+  /** A service's answers with one producer, for a service that answers often (a processor's held figures). */
+  public static final class Answers implements AutoCloseable {
+    private final String topic;
+    private final KafkaProducer<String, String> producer;
+
+    public Answers(final KafkaSettings kafka, final String topic) {
+      ensureTopic(kafka, topic);
+      this.topic = topic;
+      this.producer = producer(kafka);
+    }
+
+    /** Sends an answer and waits until the broker has it. */
+    public void answer(final String from, final Direction direction, final String state, final long epoch,
+        final Map<String, Long> figures) {
+      try {
+        producer.send(new ProducerRecord<>(topic, 0, from, JSON.writeValueAsString(Map.of("direction",
+            direction.id(), "state", state, "epoch", epoch, "at", Instant.now().toString(), "figures", figures))))
+            .get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot write " + from + " to control topic " + topic + ": " + e, e);
+      }
+    }
+
+    @Override
+    public void close() {
+      producer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private static KafkaProducer<String, String> producer(final KafkaSettings kafka) {
+    final Properties p = KafkaClients.properties(kafka);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
   }
 
   /** Parses a {@value #DIRECTION} record's value. */
@@ -195,11 +232,7 @@ public final class LiveDirection {
   private static void send(final KafkaSettings kafka, final String topic, final String key,
       final Map<String, Object> value) {
     ensureTopic(kafka, topic);
-    final Properties p = KafkaClients.properties(kafka);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
-        new StringSerializer())) {
+    try (KafkaProducer<String, String> producer = producer(kafka)) {
       producer.send(new ProducerRecord<>(topic, 0, key, JSON.writeValueAsString(value))).get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("cannot write " + key + " to control topic " + topic + ": " + e, e);

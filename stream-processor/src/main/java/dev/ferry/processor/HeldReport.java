@@ -38,6 +38,25 @@ final class HeldReport implements AutoCloseable {
   }
 
   private void run() {
+    LiveDirection.Answers answers = null;
+    try {
+      answers = new LiveDirection.Answers(config.kafka(), config.control().topic());
+      report(answers);
+    } catch (RuntimeException e) {
+      if (running) {
+        LOG.warn("cannot tell control topic {} what the processor holds: {}", config.control().topic(),
+            e.getMessage());
+      }
+    } finally {
+      // close() interrupts this thread to end its sleep; the producer's own close must not see that
+      Thread.interrupted();
+      if (answers != null) {
+        answers.close();
+      }
+    }
+  }
+
+  private void report(final LiveDirection.Answers answers) {
     Map<String, Long> last = null;
     long lastSent = 0;
     boolean warned = false;
@@ -54,13 +73,12 @@ final class HeldReport implements AutoCloseable {
         continue;
       }
       try {
-        LiveDirection.answer(config.kafka(), config.control().topic(), key, config.control().direction(),
-            processor.state().name().toLowerCase(Locale.ROOT), 0, now);
+        answers.answer(key, config.control().direction(), processor.state().name().toLowerCase(Locale.ROOT), 0, now);
         last = now;
         lastSent = System.currentTimeMillis();
         warned = false;
       } catch (RuntimeException e) {
-        if (!warned) {
+        if (!warned && running) {
           LOG.warn("cannot tell control topic {} what the processor holds ({}); trying again", config.control().topic(),
               e.getMessage());
           warned = true;
