@@ -397,8 +397,8 @@ public final class Ferry implements Callable<Integer> {
 
     /** What the round trip legacy -> new -> legacy does to each legacy column, with the reverse mapping in use. */
     private static void roundTrip(final FerryConfig forward, final FerryConfig reverse) throws java.io.IOException {
-      final var findings = dev.ferry.cutover.ReverseMapping.roundTrip(Directions.reverseMapping(forward, System.out),
-          reverse.processor().mapping());
+      final var draft = Directions.reverseMapping(forward, System.out);
+      final var findings = dev.ferry.cutover.ReverseMapping.roundTrip(draft, reverse.processor().mapping());
       final Map<dev.ferry.cutover.ReverseMapping.Restored, Long> counts = new TreeMap<>();
       findings.forEach(f -> counts.merge(f.restored(), 1L, Long::sum));
       System.out.printf(Locale.ROOT, "round trip legacy -> new -> legacy: %d legacy columns exact, %d lossy, %d not "
@@ -407,6 +407,7 @@ public final class Ferry implements Callable<Integer> {
           counts.getOrDefault(dev.ferry.cutover.ReverseMapping.Restored.NOT_RESTORED, 0L));
       findings.stream().filter(f -> f.restored() != dev.ferry.cutover.ReverseMapping.Restored.EXACT)
           .forEach(f -> System.out.println("  " + f));
+      draft.rowNotes().forEach(n -> System.out.println("  " + n));
     }
   }
 }

@@ -95,6 +95,13 @@ public final class ReverseMapping {
       return out;
     }
 
+    /** What the round trip does to whole rows, per legacy table: rows a forward filter leaves out. */
+    public List<String> rowNotes() {
+      final List<String> out = new ArrayList<>();
+      tables.forEach(t -> t.notes().forEach(n -> out.add(t.target() + ": " + n)));
+      return out;
+    }
+
     /** What must be settled before the draft is used: key columns that cannot be restored, ambiguous lookups. */
     public List<String> review() {
       final List<String> out = new ArrayList<>();

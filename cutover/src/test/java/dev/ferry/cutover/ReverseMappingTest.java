@@ -93,6 +93,8 @@ class ReverseMappingTest {
         .contains("credit_limit: {from: credit, type: decimal, scale: 4}")
         .contains("# region: not restored:")
         .contains("# rows the forward filter (row.customer_id != 'TEST1') left out");
+    assertThat(d.rowNotes()).containsExactly("public.customers: rows the forward filter (row.customer_id != 'TEST1') "
+        + "left out are not in the new system; the reverse leaves them as they are here");
     final Mapping reverse = MappingFile.parse(yaml, "reverse.yaml");
     final TableMapping back = reverse.forSource("public.customer").orElseThrow();
     final TableMapping there = MappingFile.parse(FORWARD, "forward.yaml").forSource("public.customers").orElseThrow();
