@@ -181,6 +181,19 @@ public final class Ferry implements Callable<Integer> {
       return died.isDone() ? 1 : 0;
     }
 
+    /** {@code service}, and then its ops port (null: none), closed as one. */
+    static AutoCloseable withOps(final AutoCloseable service, final dev.ferry.ops.OpsServer ops) {
+      return () -> {
+        try {
+          service.close();
+        } finally {
+          if (ops != null) {
+            ops.close();
+          }
+        }
+      };
+    }
+
     /** Completes when {@code alive} turns false; checked every second. */
     static CompletableFuture<Void> whenDead(final java.util.function.BooleanSupplier alive) {
       final CompletableFuture<Void> dead = new CompletableFuture<>();
@@ -206,10 +219,11 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.CONNECTOR));
       final LegacyCapture capture = new LegacyCapture(c.connector()).start();
+      final dev.ferry.ops.OpsServer ops = ServiceOps.connector(c.ops(), capture, System.out);
       final RunHistory history = historyOf(config);
       record(history, RunHistory.Kind.CONNECTOR_START, "connector " + c.connector().name() + " started",
           Map.of("tables", c.connector().tables()));
-      return runUntilStopped(capture, capture.finished(), failed -> record(history, RunHistory.Kind.CONNECTOR_STOP,
+      return runUntilStopped(withOps(capture, ops), capture.finished(), failed -> record(history, RunHistory.Kind.CONNECTOR_STOP,
           String.format(Locale.ROOT, "connector %s stopped%s: %,d events published", c.connector().name(),
               failed ? " after a failure" : "", capture.published()),
           Map.of("published", capture.published(), "capturedPerTable", capture.publishedPerTable())));
@@ -222,10 +236,12 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.PROCESSOR));
       final StreamProcessor processor = new StreamProcessor(c.processor()).start();
+      final dev.ferry.ops.OpsServer ops = ServiceOps.processor(c.ops(), processor, c.processor().applicationId(),
+          System.out);
       final RunHistory history = historyOf(config);
       record(history, RunHistory.Kind.PROCESSOR_START, "processor " + c.processor().applicationId() + " started",
           Map.of("mappingVersion", String.valueOf(c.processor().mapping().version())));
-      return runUntilStopped(processor, whenDead(() -> processor.state() != KafkaStreams.State.ERROR
+      return runUntilStopped(withOps(processor, ops), whenDead(() -> processor.state() != KafkaStreams.State.ERROR
           && processor.state() != KafkaStreams.State.NOT_RUNNING), failed -> record(history,
           RunHistory.Kind.PROCESSOR_STOP, "processor " + c.processor().applicationId() + " stopped"
               + (failed ? " after a failure" : ""), Map.of("state", String.valueOf(processor.state()))));
@@ -238,7 +254,8 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
       final TargetSink sink = new TargetSink(c.sink()).start();
-      return runUntilStopped(sink, whenDead(sink::isRunning));
+      final dev.ferry.ops.OpsServer ops = ServiceOps.sink(c.ops(), sink, System.out);
+      return runUntilStopped(withOps(sink, ops), whenDead(sink::isRunning));
     }
   }
 

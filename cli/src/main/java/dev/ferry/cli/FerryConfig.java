@@ -39,6 +39,7 @@ public final class FerryConfig {
     all.addAll(SinkConfig.SETTINGS);
     all.addAll(dev.ferry.schemas.LiveDirection.SETTINGS);
     all.addAll(dev.ferry.cutover.CutoverSettings.SETTINGS);
+    all.addAll(dev.ferry.ops.OpsConfig.SETTINGS);
     ALL = List.copyOf(all);
   }
 
@@ -48,10 +49,12 @@ public final class FerryConfig {
   private final SinkConfig sink;
   private final Path mappingFile;
   private final Path reverseConfig;
+  private final dev.ferry.ops.OpsConfig ops;
 
   private FerryConfig(final Set<Role> roles, final ConnectorConfig connector, final ProcessorConfig processor,
-      final SinkConfig sink, final Path mappingFile, final Path reverseConfig) {
+      final SinkConfig sink, final Path mappingFile, final Path reverseConfig, final dev.ferry.ops.OpsConfig ops) {
     this.mappingFile = mappingFile;
+    this.ops = ops;
     this.reverseConfig = reverseConfig;
     this.roles = roles;
     this.connector = connector;
@@ -119,7 +122,8 @@ public final class FerryConfig {
         roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping,
             config.get(ConnectorConfig.SNAPSHOT_MODE) != SnapshotMode.NO_DATA) : null,
         roles.contains(Role.SINK) ? SinkConfig.from(config) : null, mappingPath,
-        reverseConfig(config.get(dev.ferry.cutover.CutoverSettings.REVERSE_CONFIG), baseDir));
+        reverseConfig(config.get(dev.ferry.cutover.CutoverSettings.REVERSE_CONFIG), baseDir),
+        dev.ferry.ops.OpsConfig.from(config));
   }
 
   private static Path reverseConfig(final String file, final Path baseDir) {
@@ -195,6 +199,11 @@ public final class FerryConfig {
   /** The mapping file as configured; null when this process does not run the processor. */
   public Path mappingFile() {
     return mappingFile;
+  }
+
+  /** Where each service answers operators (metrics, health, status page). */
+  public dev.ferry.ops.OpsConfig ops() {
+    return ops;
   }
 
   /** The reverse direction's configuration file ({@code cutover.reverse-config}); null when none is set. */

@@ -14,6 +14,7 @@ public final class Pipeline implements AutoCloseable {
   private LegacyCapture capture;
   private StreamProcessor processor;
   private TargetSink sink;
+  private dev.ferry.ops.OpsServer ops;
 
   public Pipeline(final FerryConfig config) {
     this.config = config;
@@ -35,7 +36,13 @@ public final class Pipeline implements AutoCloseable {
     processor.start();
     capture = new LegacyCapture(config.connector());
     capture.start();
+    ops = ServiceOps.pipeline(config.ops(), this);
     return this;
+  }
+
+  /** Its HTTP port for operators (metrics, health, status page); null when {@code ops.enabled} is false. */
+  public dev.ferry.ops.OpsServer ops() {
+    return ops;
   }
 
   public void restartConnector() {
@@ -81,6 +88,9 @@ public final class Pipeline implements AutoCloseable {
   /** Stops capture, processor and sink, in that order. */
   @Override
   public void close() {
+    if (ops != null) {
+      ops.close();
+    }
     if (capture != null) {
       capture.close();
     }

@@ -55,11 +55,50 @@ class SeparateServicesIT {
       }
       await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
           .until(() -> RowCounts.of(legacy, target).match());
+      // each service's port for operators, as it printed it: Prometheus metrics and readiness
+      final Map<String, String> ops = new java.util.HashMap<>();
+      for (final String role : List.of("sink", "processor", "connector")) {
+        await().atMost(Duration.ofMinutes(1)).until(() -> Files.readString(work.resolve(role + ".log"))
+            .contains(role + " status page http://127.0.0.1:"));
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile(role + " status page (http://127\\.0\\.0"
+            + "\\.1:[0-9]+/)").matcher(Files.readString(work.resolve(role + ".log")));
+        assertThat(m.find()).isTrue();
+        ops.put(role, m.group(1));
+      }
+      await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+        for (final String role : ops.keySet()) {
+          final var ready = OpsScrape.get(ops.get(role) + "health/ready");
+          assertThat(ready.statusCode()).as(role + ": " + ready.body()).isEqualTo(200);
+        }
+      });
+      final String connector = "{connector=\"it_services\",service=\"connector\",table=\"public.order_details\"}";
+      final double capturedBefore = OpsScrape.value(ops.get("connector"), "ferry_connector_events_captured_total"
+          + connector);
+      final double appliedBefore = OpsScrape.value(ops.get("sink"), "ferry_sink_rows_applied_total{group="
+          + "\"it_services-sink\",service=\"sink\"}");
+      assertThat(capturedBefore).isGreaterThanOrEqualTo(2155);
+      assertThat(appliedBefore).isGreaterThanOrEqualTo(3153);
       try (Statement s = legacy.createStatement()) {
         s.execute("UPDATE order_details SET quantity = 77 WHERE order_id = 10250");
       }
       await().atMost(Duration.ofMinutes(2)).untilAsserted(() ->
           assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy)));
+      // the counters moved with the update (three lines of order 10250), and the lag came back to zero
+      await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+        assertThat(OpsScrape.value(ops.get("connector"), "ferry_connector_events_captured_total" + connector))
+            .isEqualTo(capturedBefore + 3);
+        assertThat(OpsScrape.value(ops.get("sink"), "ferry_sink_rows_applied_total{group=\"it_services-sink\","
+            + "service=\"sink\"}")).isGreaterThanOrEqualTo(appliedBefore + 3);
+        assertThat(OpsScrape.value(ops.get("sink"), "ferry_sink_lag_records{group=\"it_services-sink\",service="
+            + "\"sink\"}")).isZero();
+      });
+      final String processor = OpsScrape.get(ops.get("processor") + "metrics").body();
+      assertThat(processor).contains("ferry_processor_held_transactions{application=\"it_services-processor\"")
+          .contains("ferry_processor_running{application=\"it_services-processor\",service=\"processor\"} 1")
+          .contains("kafka_stream_").contains("jvm_memory_used_bytes");
+      assertThat(OpsScrape.get(ops.get("sink") + "metrics").body()).contains("kafka_consumer_");
+      assertThat(OpsScrape.get(ops.get("sink")).body()).contains("<h1>Ferry sink: <span class=\"ok\">ready</span>")
+          .contains("ferry.sink.rows.applied");
       assertThat(NorthwindRows.actualLines(target).get("10250|41").get(1)).isEqualTo("77");
       services.forEach(p -> assertThat(p.isAlive()).as("service pid %d still running", p.pid()).isTrue());
 

@@ -92,6 +92,10 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private final Map<String, LongAdder> perTable = new ConcurrentHashMap<>();
   /** Changes of the batch being published, per legacy table. */
   private final Map<String, Long> batchPerTable = new HashMap<>();
+  /** The newest source commit time of a streamed change in the batch being sent; 0 when none. */
+  private long batchSourceTsMs;
+  /** How far behind the source the last streamed change was when Kafka took it, ms; -1 before the first. */
+  private volatile long behindSourceMs = -1;
   /**
    * How far the stream had come, as far as this capture has seen: the slot's confirmed position at start, then the
    * position of every snapshot row and the commit of every transaction published. The read-only incremental
@@ -133,6 +137,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       final SnapshotEnds endsBefore = snapshotEnds.copy();
       final List<Sent> sent = new ArrayList<>(records.size());
       batchPerTable.clear();
+      batchSourceTsMs = 0;
       try {
         producer.beginTransaction();
         for (int i = 0; i < records.size(); i++) {
@@ -145,6 +150,9 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
           published.addAndGet(sent.size());
           initialSnapshotPublished = snapshotEnds.initialSettled();
           batchPerTable.forEach((t, n) -> perTable.computeIfAbsent(t, k -> new LongAdder()).add(n));
+          if (batchSourceTsMs > 0) {
+            behindSourceMs = Math.max(0, System.currentTimeMillis() - batchSourceTsMs);
+          }
           break;
         }
         producer.abortTransaction();
@@ -229,6 +237,9 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     final int partition = partitionOf(topic, keyBytes);
     sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, partition, keyBytes, encoded)), true));
     batchPerTable.merge(table, 1L, Long::sum);
+    if (!change.getSource().getSnapshot()) {
+      batchSourceTsMs = Math.max(batchSourceTsMs, change.getSource().getTsMs());
+    }
     final String txId = change.getSource().getTxId();
     if (txId != null) {
       openTransactions.computeIfAbsent(txId, t -> new HashSet<>()).add(new TopicPartition(topic, partition));
@@ -402,6 +413,11 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   }
 
   /** Changes Kafka has taken so far, per legacy table ({@code schema.table}). */
+  /** How far behind the source the last streamed change was when Kafka took it, ms; -1 before the first. */
+  long behindSourceMs() {
+    return behindSourceMs;
+  }
+
   Map<String, Long> publishedPerTable() {
     final Map<String, Long> out = new java.util.TreeMap<>();
     perTable.forEach((t, n) -> out.put(t, n.sum()));

@@ -197,6 +197,21 @@ public final class LegacyCapture implements AutoCloseable {
     return publisher.publishedPerTable();
   }
 
+  /** How far behind the source the last streamed change was when Kafka took it, ms; -1 before the first. */
+  public long behindSourceMs() {
+    return publisher.behindSourceMs();
+  }
+
+  /** The legacy tables it captures, {@code schema.table}. */
+  public java.util.List<String> tables() {
+    return config.tables();
+  }
+
+  /** Its name ({@code connector.name}). */
+  public String name() {
+    return config.name();
+  }
+
   /** Events Kafka has acknowledged so far. */
   public long published() {
     return publisher.published();

@@ -7,6 +7,8 @@ import java.util.function.BooleanSupplier;
 final class Backoff {
   private final Duration max;
   private final BooleanSupplier running;
+  /** What each party waiting out a retry waits for, and why: what readiness reports. */
+  private final java.util.Map<Object, String> waiting = new java.util.concurrent.ConcurrentHashMap<>();
 
   Backoff(final Duration max, final BooleanSupplier running) {
     this.max = max;
@@ -19,6 +21,21 @@ final class Backoff {
    * @return the next wait: doubled, at most {@code sink.max-retry-backoff}
    * @throws IllegalStateException when interrupted, or when the sink is stopping
    */
+  /** {@code who} found {@code what} unavailable; it retries until {@link #available}. */
+  void unavailable(final Object who, final String what) {
+    waiting.put(who, what);
+  }
+
+  /** {@code who} got its work done. */
+  void available(final Object who) {
+    waiting.remove(who);
+  }
+
+  /** What some party waits for, or null when none waits. */
+  String unavailable() {
+    return waiting.values().stream().findFirst().orElse(null);
+  }
+
   long waitBeforeRetry(final long backoffMs, final String what) {
     try {
       Thread.sleep(backoffMs);

@@ -38,7 +38,9 @@ final class RetryingConnection {
     int attempt = 0;
     while (true) {
       try {
-        return work.run();
+        final T done = work.run();
+        backoff.available(this);
+        return done;
       } catch (SQLException | SinkDeadLetters.DeadLetterTopicUnavailable e) {
         if (e instanceof SQLException sql && !DatabaseErrors.isRetried(sql)) {
           throw new IllegalStateException("target database error that is not about a single record: "
@@ -57,6 +59,8 @@ final class RetryingConnection {
               e instanceof SQLException ? "target database" : "dead-letter topic", e.getMessage(), attempt,
               backoffMs);
         }
+        backoff.unavailable(this, (e instanceof SQLException ? "target database unavailable: " : "dead-letter topic "
+            + "unavailable: ") + e.getMessage() + " (attempt " + attempt + ")");
         close();
         backoffMs = backoff.waitBeforeRetry(backoffMs, "the target");
       }

@@ -57,7 +57,7 @@ public final class TargetSink implements AutoCloseable {
   private final Tombstones tombstones;
   private final RowVersions rowVersions;
   /** Whether this sink's direction is live; made on the consumer thread, before anything is applied. */
-  private DirectionGate gate;
+  private volatile DirectionGate gate;
   private final ParkedRows parked;
   private final SnapshotSweeps sweeps;
   private final BatchApply batchApply;
@@ -75,7 +75,6 @@ public final class TargetSink implements AutoCloseable {
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong brokenTargetRetries = new AtomicLong();
   /** Its figures over JMX while it runs; null before the start or where the name was taken. */
-  private volatile SinkMetrics metrics;
   private final AtomicLong lag = new AtomicLong(-1);
   private volatile boolean running = true;
   /**
@@ -153,7 +152,6 @@ public final class TargetSink implements AutoCloseable {
     TopicCreator.ensure(config.kafka(), List.of(topics.apply().name(), topics.deadLetter().name()),
         config.kafka().partitions(), Set.of());
     thread.start();
-    metrics = SinkMetrics.register(this, config.groupId());
     LOG.info("sink {} started: {} -> {}", config.groupId(), topics.apply().name(), Secrets.redactUrl(config.jdbcUrl()));
     runs.started(topics.apply().name());
     return this;
@@ -418,6 +416,52 @@ public final class TargetSink implements AutoCloseable {
     return read < 0 ? read : read + parkedNow.get() + writing;
   }
 
+  /**
+   * Milliseconds between the source making the last applied change and now while records wait; 0 when caught up
+   * (a quiet source is not a delay, and an alert on this figure must not fire at night); -1 before the first change.
+   */
+  public long replicationDelayMs() {
+    final long last = lastSourceTsMs();
+    if (last == 0) {
+      return -1;
+    }
+    return lag() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - last);
+  }
+
+  /** Its consumer group. */
+  public String groupId() {
+    return config.groupId();
+  }
+
+  /** Whether its direction of the sync is live, so that it applies; false before it knows. */
+  public boolean live() {
+    final DirectionGate g = gate;
+    return g != null && g.open();
+  }
+
+  /** Its Kafka consumer, for its client metrics ({@link SinkMeters}); used on the consumer thread only otherwise. */
+  org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer() {
+    return consumer;
+  }
+
+  /**
+   * Whether it can do its work now: running, its target reachable (no writer waiting out a retry), its direction
+   * known; and why not.
+   */
+  public String unreadyBecause() {
+    if (failure != null) {
+      return "stopped: " + failure;
+    }
+    if (!isRunning()) {
+      return "not running";
+    }
+    final String down = backoff.unavailable();
+    if (down != null) {
+      return down;
+    }
+    return gate == null ? "starting: the live direction is not read yet" : null;
+  }
+
   /** Rows applied so far. */
   public long applied() {
     return applied.get();
@@ -474,9 +518,6 @@ public final class TargetSink implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     deadLetters.close();
-    if (metrics != null) {
-      metrics.unregister();
-    }
     runs.stopped(this, failure);
   }
 }

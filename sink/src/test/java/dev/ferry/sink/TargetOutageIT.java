@@ -59,8 +59,15 @@ class TargetOutageIT {
       final Map<Integer, Integer> expected = new HashMap<>();
       final Properties p = stack.kafka().producerProperties();
       try (TargetSink sink = new TargetSink(config).start();
+          dev.ferry.ops.OpsServer ops = dev.ferry.ops.OpsServer.start(dev.ferry.ops.OpsConfig.LOOPBACK,
+              dev.ferry.ops.OpsConfig.Service.SINK);
           KafkaProducer<String, ApplyRecord> producer = new KafkaProducer<>(p, new StringSerializer(),
               topics.apply().valueSerde().serializer())) {
+        // the sink's port for operators, as ferry sink opens it: readiness says whether the target can be written
+        new SinkMeters(sink).bindTo(ops.registry());
+        ops.readiness(() -> sink.unreadyBecause() == null ? dev.ferry.ops.Readiness.ready("sink", "applying")
+            : dev.ferry.ops.Readiness.notReady("sink", sink.unreadyBecause()));
+        await().atMost(Duration.ofMinutes(1)).until(() -> get(ops, "/health/ready").statusCode() == 200);
         long version = 0;
         for (int round = 0; round < ROUNDS; round++) {
           for (int id = 1; id <= ITEMS; id++) {
@@ -82,6 +89,9 @@ class TargetOutageIT {
               }
             }
             assertThat(sink.applied()).as("nothing applies while the target is down").isEqualTo(appliedBefore);
+            final java.net.http.HttpResponse<String> down503 = get(ops, "/health/ready");
+            assertThat(down503.statusCode()).as(down503.body()).isEqualTo(503);
+            assertThat(down503.body()).startsWith("not ready  sink: target database unavailable: ");
             target = target.restart(dir);
             current[0] = target;
           }
@@ -90,11 +100,31 @@ class TargetOutageIT {
             .until(() -> sink.lag() == 0 && actual(current[0]).equals(expected));
         assertThat(sink.failed()).isZero();
         assertThat(sink.failure()).isNull();
+        await().atMost(Duration.ofMinutes(1)).until(() -> get(ops, "/health/ready").statusCode() == 200);
+        assertThat(get(ops, "/health/ready").body()).isEqualTo("ready      sink: applying\n");
+        final String scraped = get(ops, "/metrics").body();
+        assertThat(value(scraped, "ferry_sink_rows_applied_total{group=\"outage-sink\",service=\"sink\"}"))
+            .isEqualTo(sink.applied());
+        assertThat(value(scraped, "ferry_sink_lag_records{group=\"outage-sink\",service=\"sink\"}")).isZero();
       }
       assertThat(DeadLetterCount.of(stack.kafka().bootstrapServers(), topics)).isZero();
     } finally {
       current[0].close();
     }
+  }
+
+  private static java.net.http.HttpResponse<String> get(final dev.ferry.ops.OpsServer ops, final String path)
+      throws Exception {
+    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + ops.port() + path)).timeout(Duration.ofSeconds(10)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The value of the series {@code series} (name and labels as Prometheus prints them) in a scrape. */
+  private static long value(final String scrape, final String series) {
+    return scrape.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+        .map(l -> (long) Double.parseDouble(l.substring(series.length() + 1).trim()))
+        .orElseThrow(() -> new AssertionError("no " + series + " in " + scrape));
   }
 
   private static Map<Integer, Integer> actual(final EmbeddedDatabase db) throws Exception {

@@ -132,22 +132,26 @@ abstract class TargetSinkContract {
       batch.add(item(i, i == 500 ? -1 : i, 1000 + i));
     }
     send(env, batch);
-    final javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
-    final javax.management.ObjectName metrics = SinkMetrics.nameFor(env.config().groupId());
+    final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     try (TargetSink sink = new TargetSink(env.config()).start()) {
+      new SinkMeters(sink).bindTo(meters);
       SinkWait.until(sink, "applied + failed >= 1000", () -> sink.applied() + sink.failed() >= 1000);
       assertThat(sink.failed()).isEqualTo(1);
-      // the same figures over JMX, as a monitoring system reads them
-      assertThat(jmx.getAttribute(metrics, "RowsApplied")).isEqualTo(999L);
-      assertThat(jmx.getAttribute(metrics, "DeadLetters")).isEqualTo(1L);
+      // the same figures as meters, as a monitoring system scrapes them
+      assertThat(meters.get("ferry.sink.rows.applied").functionCounter().count()).isEqualTo(999.0);
+      assertThat(meters.get("ferry.sink.dead.letters").functionCounter().count()).isEqualTo(1.0);
       SinkWait.until(sink, "caught up", () -> sink.lag() == 0);
-      assertThat(jmx.getAttribute(metrics, "Lag")).isEqualTo(0L);
+      assertThat(meters.get("ferry.sink.lag.records").gauge().value()).isEqualTo(0.0);
       // caught up: no delay, however long ago the last change was made
-      assertThat(jmx.getAttribute(metrics, "ReplicationDelayMs")).isEqualTo(0L);
-      assertThat((Long) jmx.getAttribute(metrics, "LastSourceTimestampMs")).isPositive();
-      assertThat(jmx.getAttribute(metrics, "Running")).isEqualTo(true);
+      assertThat(meters.get("ferry.sink.replication.delay").timeGauge().value(java.util.concurrent.TimeUnit
+          .MILLISECONDS)).isEqualTo(0.0);
+      assertThat(sink.lastSourceTsMs()).isPositive();
+      assertThat(meters.get("ferry.sink.running").gauge().value()).isEqualTo(1.0);
+      assertThat(meters.get("ferry.sink.live").gauge().value()).isEqualTo(1.0);
+      assertThat(sink.unreadyBecause()).isNull();
     }
-    assertThat(jmx.isRegistered(metrics)).isFalse();
+    assertThat(meters.get("ferry.sink.running").gauge().value()).isEqualTo(0.0);
     assertThat(count(env, "true")).isEqualTo(999);
     assertThat(count(env, "id = 500")).isZero();
     final List<DeadLetter> letters = readDeadLetters(env, 1);

@@ -113,6 +113,18 @@ public final class StreamProcessor implements AutoCloseable {
     }
   }
 
+  /** The running Kafka Streams instance, for its metrics; empty before the start. */
+  java.util.Optional<KafkaStreams> streams() {
+    return java.util.Optional.ofNullable(streams);
+  }
+
+  /** Why it cannot do its work now, or null when it can: Kafka Streams running (not rebalancing, not failed). */
+  public String unreadyBecause() {
+    final KafkaStreams.State s = state();
+    return s == KafkaStreams.State.RUNNING ? null : "Kafka Streams is " + s.name().toLowerCase(java.util.Locale.ROOT)
+        .replace('_', ' ');
+  }
+
   public KafkaStreams.State state() {
     return streams == null ? KafkaStreams.State.CREATED : streams.state();
   }

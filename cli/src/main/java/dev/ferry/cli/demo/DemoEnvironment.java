@@ -100,7 +100,9 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
         .with("target.jdbc-url", stack.target().jdbcUrl(targetDb), "embedded")
         .with("target.user", EmbeddedDatabase.USER, "embedded")
         .with("sink.group-id", name + "-sink", "embedded")
-        .with("cutover.control-topic", name + "-control", "embedded");
+        .with("cutover.control-topic", name + "-control", "embedded")
+        .with("ops.port", "0", "embedded")
+        .with("ops.bind-address", "127.0.0.1", "embedded");
     if (!relations.isBlank()) {
       source = source.with("legacy.relations", relations, "embedded");
     }

@@ -1,0 +1,52 @@
+package dev.ferry.connector;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The capture's figures as Micrometer meters, tagged with the connector's name (Prometheus:
+ * {@code ferry_connector_events_captured_total} per legacy {@code table}, {@code ferry_connector_behind_source_seconds},
+ * {@code ferry_connector_slot_retained_wal_bytes}, {@code ferry_connector_streaming}).
+ */
+public final class CaptureMeters implements MeterBinder {
+  private final LegacyCapture capture;
+
+  public CaptureMeters(final LegacyCapture capture) {
+    this.capture = capture;
+  }
+
+  @Override
+  public void bindTo(final MeterRegistry registry) {
+    final Tags tags = Tags.of("connector", capture.name());
+    FunctionCounter.builder("ferry.connector.events.captured.all", capture, LegacyCapture::published).tags(tags)
+        .description("Events Kafka has taken from the capture (changes, commit markers, snapshot ends)")
+        .register(registry);
+    TimeGauge.builder("ferry.connector.behind.source", capture, TimeUnit.MILLISECONDS, LegacyCapture::behindSourceMs)
+        .tags(tags).description("How far behind the legacy commit the last streamed change was when Kafka took it; "
+            + "-1 before the first").register(registry);
+    Gauge.builder("ferry.connector.slot.retained.wal", capture, CaptureMeters::retained).tags(tags).baseUnit("bytes")
+        .description("WAL the replication slot keeps on the legacy server beyond the confirmed position")
+        .register(registry);
+    Gauge.builder("ferry.connector.streaming", capture, c -> c.streaming() ? 1 : 0).tags(tags)
+        .description("1 once the capture streams changes, its initial snapshot in Kafka").register(registry);
+    for (final String table : capture.tables()) {
+      FunctionCounter.builder("ferry.connector.events.captured", capture, c -> c.publishedPerTable()
+          .getOrDefault(table, 0L)).tags(tags.and("table", table))
+          .description("Changes Kafka has taken from the capture, per legacy table").register(registry);
+    }
+  }
+
+  private static double retained(final LegacyCapture capture) {
+    try {
+      return capture.retainedWalBytes();
+    } catch (SQLException e) {
+      return -1;
+    }
+  }
+}
