@@ -2,7 +2,6 @@ package dev.ferry.ops;
 
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Measurement;
-import io.micrometer.core.instrument.Tag;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -32,7 +31,7 @@ final class StatusPage {
     h.append("</table><h2>Figures</h2><table><tr><th>metric</th><th>tags</th><th>value</th></tr>");
     for (final Meter m : meters) {
       final String tags = m.getId().getTags().stream().filter(t -> !"service".equals(t.getKey()))
-          .map(Tag::toString).collect(Collectors.joining(" "));
+          .map(t -> t.getKey() + "=" + t.getValue()).collect(Collectors.joining(" "));
       for (final Measurement v : m.measure()) {
         h.append("<tr><td>").append(escape(m.getId().getName())).append("</td><td>").append(escape(tags))
             .append("</td><td class=\"n\">").append(number(v.getValue())).append("</td></tr>");
