@@ -254,7 +254,7 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
       final TargetSink sink = new TargetSink(c.sink()).start();
-      final dev.ferry.ops.OpsServer ops = ServiceOps.sink(c.ops(), sink, System.out);
+      final dev.ferry.ops.OpsServer ops = ServiceOps.sink(c.ops(), sink, c.sink(), System.out);
       return runUntilStopped(withOps(sink, ops), whenDead(sink::isRunning));
     }
   }

@@ -9,7 +9,18 @@ import dev.ferry.processor.ProcessorMeters;
 import dev.ferry.processor.StreamProcessor;
 import dev.ferry.sink.SinkMeters;
 import dev.ferry.sink.TargetSink;
+import dev.ferry.history.ErrorLog;
+import dev.ferry.history.RunHistory;
+import dev.ferry.ops.Section;
+import dev.ferry.schemas.LiveDirection;
+import dev.ferry.sink.SinkConfig;
 import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -40,10 +51,12 @@ public final class ServiceOps {
     return ops;
   }
 
-  static OpsServer sink(final OpsConfig config, final TargetSink sink, final PrintStream out) {
+  static OpsServer sink(final OpsConfig config, final TargetSink sink, final SinkConfig sinkConfig,
+      final PrintStream out) {
     final OpsServer ops = OpsServer.start(config, OpsConfig.Service.SINK);
     if (ops != null) {
       bindSink(ops, () -> sink);
+      sections(ops, sinkConfig);
       announce(ops, "sink", out);
     }
     return ops;
@@ -56,8 +69,50 @@ public final class ServiceOps {
       bindCapture(ops, pipeline::capture);
       bindProcessor(ops, pipeline::processor, pipeline.config().processor().applicationId());
       bindSink(ops, pipeline::sink);
+      sections(ops, pipeline.config().sink());
     }
     return ops;
+  }
+
+  /**
+   * The tables a status page adds from what the sink's configuration reaches: the live direction (the control topic),
+   * the last runs (the target's run history) and the dead letters of the last day per rule (the dead-letter topic,
+   * read at most once a minute).
+   */
+  private static void sections(final OpsServer ops, final SinkConfig sink) {
+    ops.section(new Section("Live direction", List.of("live", "epoch", "since", "set by", "this sink"),
+        Duration.ofSeconds(10), () -> {
+          final LiveDirection.State s = LiveDirection.read(sink.kafka(), sink.control().topic()).state();
+          return List.of(List.of(s.direction().id(), String.valueOf(s.epoch()), s.epoch() == 0 ? "never flipped"
+              : s.at().toString(), s.by(), sink.control().direction().id() + (sink.control().direction()
+              == s.direction() ? ", applies" : ", holds")));
+        }));
+    ops.section(new Section("Last runs", List.of("at", "run", "summary"), Duration.ofSeconds(10), () -> {
+      try {
+        final List<List<String>> rows = new ArrayList<>();
+        final List<RunHistory.Entry> runs = new ArrayList<>(sink.history().recent(10));
+        java.util.Collections.reverse(runs);
+        runs.forEach(e -> rows.add(List.of(e.at().toString().substring(0, 19).replace('T', ' '), e.kind().id(),
+            e.summary())));
+        return rows;
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }));
+    ops.section(new Section("Dead letters in the last 24 hours", List.of("stage", "rule", "letters"),
+        Duration.ofMinutes(1), () -> {
+          final Instant since = Instant.now().minus(Duration.ofDays(1));
+          final Map<List<String>, Long> perRule = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
+          for (final ErrorLog.Letter l : ErrorLog.read(sink.kafka(), sink.kafka().topics(sink.kafka().registry())
+              .deadLetter())) {
+            if (l.at().isAfter(since)) {
+              perRule.merge(List.of(l.stage(), l.rule()), 1L, Long::sum);
+            }
+          }
+          final List<List<String>> rows = new ArrayList<>();
+          perRule.forEach((k, n) -> rows.add(List.of(k.get(0), k.get(1), String.valueOf(n))));
+          return rows.isEmpty() ? List.of(List.of("", "none", "0")) : rows;
+        }));
   }
 
   private static void bindCapture(final OpsServer ops, final Supplier<LegacyCapture> capture) {

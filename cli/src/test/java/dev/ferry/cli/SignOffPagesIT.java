@@ -21,10 +21,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * installed.
  */
 class SignOffPagesIT {
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private final EmbeddedStack stack = SharedStack.get();
 
   @TempDir
@@ -43,8 +38,7 @@ class SignOffPagesIT {
 
   @Test
   void eachPageRendersItsFiguresInABrowserWithoutErrors() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed (apt-get install chromium); "
-        + "the sign-off pages are not rendered in a browser here");
+    HeadlessChromium.in(work);
     final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_pages");
     final FerryConfig config = env.config();
     final Path pages = work.resolve("pages");
@@ -92,14 +86,7 @@ class SignOffPagesIT {
 
   /** The page's DOM as Chromium built it; a screenshot into {@code shot}; fails on a console error. */
   private String render(final Path page, final Path shot) throws Exception {
-    final String url = page.toUri().toString();
-    final Run dom = chromium(List.of("--dump-dom", url));
-    final Run screenshot = chromium(List.of("--screenshot=" + shot.toAbsolutePath(), "--window-size=1280,1600", url));
-    assertThat(Files.size(shot)).as("screenshot of " + page.getFileName() + ": " + screenshot.log()).isGreaterThan(10_000);
-    for (final String log : List.of(dom.log(), screenshot.log())) {
-      assertThat(log).as("console of " + page.getFileName()).doesNotContain("Uncaught").doesNotContain(":CONSOLE(");
-    }
-    return dom.out();
+    return HeadlessChromium.in(work).render(page.toUri().toString(), shot);
   }
 
   private static long count(final Connection c, final String sql) throws Exception {
@@ -107,24 +94,5 @@ class SignOffPagesIT {
       rs.next();
       return rs.getLong(1);
     }
-  }
-
-  private record Run(String out, String log) {
-  }
-
-  private Run chromium(final List<String> args) throws Exception {
-    final List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox",
-        "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-quic", "--enable-logging=stderr", "--v=0",
-        "--user-data-dir=" + Files.createTempDirectory(work, "chromium-profile")));
-    command.addAll(args);
-    final Path out = Files.createTempFile(work, "chromium-", ".out");
-    final Path log = Files.createTempFile(work, "chromium-", ".log");
-    final Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(log.toFile()).start();
-    if (!p.waitFor(90, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("chromium did not finish within 90 s: " + Files.readString(log));
-    }
-    return new Run(Files.readString(out), Files.readString(log));
   }
 }

@@ -37,6 +37,8 @@ public final class OpsServer implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final String service;
   private final List<Readiness.Check> checks = new CopyOnWriteArrayList<>();
+  private final List<Section> sections = new CopyOnWriteArrayList<>();
+  private final Rates rates = new Rates();
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
   private OpsServer(final HttpServer server, final PrometheusMeterRegistry registry, final String service) {
@@ -83,7 +85,8 @@ public final class OpsServer implements AutoCloseable {
           body.length() == 0 ? "ready\n" : body.toString());
     });
     http.createContext("/", ex -> ops.respond(ex, "/".equals(ex.getRequestURI().getPath()) ? 200 : 404,
-        "text/html; charset=utf-8", StatusPage.render(ops.service, ops.readiness(), ops.ferryMeters())));
+        "text/html; charset=utf-8", StatusPage.render(ops.service, ops.readiness(), ops.ferryMeters(), ops.rates,
+        ops.sections)));
     http.setExecutor(Executors.newFixedThreadPool(2, r -> {
       final Thread t = new Thread(r, "ferry-ops-" + service.id());
       t.setDaemon(true);
@@ -101,6 +104,12 @@ public final class OpsServer implements AutoCloseable {
   /** Adds a part whose readiness {@code /health/ready} reports. */
   public OpsServer readiness(final Readiness.Check check) {
     checks.add(check);
+    return this;
+  }
+
+  /** Adds a table to its status page. */
+  public OpsServer section(final Section section) {
+    sections.add(section);
     return this;
   }
 

@@ -7,14 +7,17 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * A service's status page at {@code /}: whether it is ready (each part, with why) and Ferry's own figures, rendered
- * on the server, refreshing itself every 5 s; no script, no style sheet from elsewhere.
+ * A service's status page at {@code /}: whether it is ready (each part, with why), the tables the service adds
+ * ({@link Section}: the live direction, the last runs, dead letters per rule), and every stage's figures with the
+ * rate of each counter since the last look; rendered on the server, refreshing itself every 5 s; no script, nothing
+ * loaded from elsewhere.
  */
 final class StatusPage {
   private StatusPage() {
   }
 
-  static String render(final String service, final List<Readiness> readiness, final List<Meter> meters) {
+  static String render(final String service, final List<Readiness> readiness, final List<Meter> meters,
+      final Rates rates, final List<Section> sections) {
     final boolean ready = readiness.stream().allMatch(Readiness::ready);
     final StringBuilder h = new StringBuilder(4_096);
     h.append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" "
@@ -28,13 +31,28 @@ final class StatusPage {
       h.append("<tr><td>").append(escape(r.part())).append("</td><td class=\"").append(r.ready() ? "ok\">ready"
           : "no\">not ready").append("</td><td>").append(escape(r.reason())).append("</td></tr>");
     }
-    h.append("</table><h2>Figures</h2><table><tr><th>metric</th><th>tags</th><th>value</th></tr>");
+    h.append("</table>");
+    for (final Section s : sections) {
+      h.append("<h2>").append(escape(s.title())).append("</h2><table><tr>");
+      s.columns().forEach(c -> h.append("<th>").append(escape(c)).append("</th>"));
+      h.append("</tr>");
+      for (final List<String> row : s.rows()) {
+        h.append("<tr>");
+        row.forEach(c -> h.append("<td>").append(escape(c)).append("</td>"));
+        h.append("</tr>");
+      }
+      h.append("</table>");
+    }
+    h.append("<h2>Stages</h2><table><tr><th>metric</th><th>tags</th><th>value</th><th>per second</th></tr>");
     for (final Meter m : meters) {
       final String tags = m.getId().getTags().stream().filter(t -> !"service".equals(t.getKey()))
           .map(t -> t.getKey() + "=" + t.getValue()).collect(Collectors.joining(" "));
       for (final Measurement v : m.measure()) {
+        final boolean counter = m.getId().getType() == Meter.Type.COUNTER;
+        final double rate = counter ? rates.rate(m.getId(), v.getValue()) : Double.NaN;
         h.append("<tr><td>").append(escape(m.getId().getName())).append("</td><td>").append(escape(tags))
-            .append("</td><td class=\"n\">").append(number(v.getValue())).append("</td></tr>");
+            .append("</td><td class=\"n\">").append(number(v.getValue())).append("</td><td class=\"n\">")
+            .append(Double.isNaN(rate) ? "" : String.format(Locale.ROOT, "%,.1f", rate)).append("</td></tr>");
       }
     }
     return h.append("</table><p><a href=\"/metrics\">/metrics</a> · <a href=\"/health/ready\">/health/ready</a> · "
