@@ -25,10 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The sign-off pages (audit.html, reconcile.html, history.html) as a migration lead opens them: rendered by headless
- * Chromium from the files alone (no network), with the figures of a Northwind run in them and no console error; a
- * screenshot of each is kept in {@code target/sign-off-pages/}. Skips, saying why, where Debian's chromium is not
- * installed.
+ * Ferry's pages in a browser: the sign-off pages (audit.html, reconcile.html, history.html) as a migration lead opens
+ * them, rendered by headless Chromium from the files alone (no network), with the figures of a Northwind run in them;
+ * and the all-in-one status page while that run syncs, with live figures. No console error on any; a screenshot of
+ * each is kept in {@code target/sign-off-pages/}. Skips, saying why, where Debian's chromium is not installed.
  */
 class SignOffPagesIT {
   private final EmbeddedStack stack = SharedStack.get();
@@ -49,11 +49,33 @@ class SignOffPagesIT {
     AuditReport.write(Audit.run(new Audit.Inputs(config.processor().mapping(), config.mappingFile(),
         config.connector().tables(), config.processor().kafka().relations(), () -> config.connector().connect(),
         null), quiet), pages);
+    final Path shots = Path.of("target", "sign-off-pages");
+    Files.createDirectories(shots);
     try (Pipeline pipeline = new Pipeline(config).start(); Connection target = env.target()) {
       // every row but the refused line
       await().atMost(Duration.ofMinutes(3)).until(() -> count(target, "SELECT (SELECT count(*) FROM sales_order_line) "
           + "+ (SELECT count(*) FROM sales_order) + (SELECT count(*) FROM customer) + (SELECT count(*) FROM product)")
           == 2155 + 830 + 91 + 77);
+      // the all-in-one status page while the sync runs: live figures, and the rate of rows applied between two looks
+      await().atMost(Duration.ofMinutes(1)).until(() -> DeadLetterReader.all(stack, config).size() == 1);
+      final String status = pipeline.ops().url();
+      HeadlessChromium.in(work).render(status, shots.resolve("status-first-look.png"));
+      try (Connection legacy = env.legacy(); Statement s = legacy.createStatement()) {
+        s.execute("UPDATE orders SET freight = freight + 1 WHERE order_id BETWEEN 10250 AND 10299");
+      }
+      final long applied = pipeline.sink().applied();
+      await().atMost(Duration.ofMinutes(1)).until(() -> pipeline.sink().lag() == 0
+          && pipeline.sink().applied() >= applied + 50);
+      final String dom = HeadlessChromium.in(work).render(status, shots.resolve("status.png"));
+      assertThat(dom).contains("Ferry all-in-one: <span class=\"ok\">ready</span>")
+          .contains("<td>capture</td><td class=\"ok\">ready</td><td>streaming from the legacy database</td>")
+          .contains("<h2>Live direction</h2>").contains("<td>forward</td><td>0</td><td>never flipped</td>")
+          .contains("<h2>Last runs</h2>").contains("<td>sink-start</td>")
+          .contains("<h2>Dead letters in the last 24 hours</h2>").containsPattern(
+              "<td>(VALIDATE|MAP)</td><td>quantity-positive</td><td>1</td>")
+          .contains("ferry.connector.events.captured")
+          .containsPattern("<td>ferry\\.sink\\.rows\\.applied</td><td>group=it_pages-sink</td><td class=\"n\">"
+              + "[0-9,]+</td><td class=\"n\">[0-9,]*[1-9][0-9,]*\\.[0-9]</td>");
     }
     try (Connection target = env.target(); Statement s = target.createStatement()) {
       s.execute("UPDATE sales_order SET freight = freight + 1 WHERE id = 10300");
@@ -68,8 +90,6 @@ class SignOffPagesIT {
         stack.registry().url()));
     HistoryPage.write(pages, runs, ErrorLog.perDay(ErrorLog.read(config.sink().kafka(), topics.deadLetter()), runs));
 
-    final Path shots = Path.of("target", "sign-off-pages");
-    Files.createDirectories(shots);
     assertThat(render(pages.resolve("audit.html"), shots.resolve("audit.png")))
         .contains("Source audit").contains("public.order_details").contains("quantity-positive").contains("10248|1")
         // the charts: completeness per column, refusals per rule
