@@ -38,6 +38,9 @@ import picocli.CommandLine;
 public final class Ferry implements Callable<Integer> {
 
   public static void main(final String[] args) {
+    if (args.length > 0 && ("demo".equals(args[0]) || "sandbox".equals(args[0]))) {
+      dev.ferry.cli.demo.QuietTerminal.apply();
+    }
     HeapPeak.install();
     System.exit(new CommandLine(new Ferry()).setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof ConfigException) {

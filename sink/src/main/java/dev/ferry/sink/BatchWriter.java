@@ -125,8 +125,15 @@ final class BatchWriter {
       // normal when a row is bad (its dead letter follows), or during an initial sync when a row it references
       // is on another partition (it is parked); a fast path failing on good rows shows here too
       split.incrementAndGet();
-      LOG.info("batch of {} rows refused as a whole ({}: {}); isolating the refused rows", newest.size(),
-          e.getSQLState(), TargetError.of(e).message());
+      // a row waiting for the row it references is expected during an initial sync (it is parked, not failed):
+      // not worth a line in a newcomer's terminal
+      if (DatabaseErrors.isMissingReference(e)) {
+        LOG.debug("batch of {} rows refused as a whole ({}: {}); isolating the refused rows", newest.size(),
+            e.getSQLState(), TargetError.of(e).message());
+      } else {
+        LOG.info("batch of {} rows refused as a whole ({}: {}); isolating the refused rows", newest.size(),
+            e.getSQLState(), TargetError.of(e).message());
+      }
     }
     isolate(c, inWriteOrder(c, newest), failures);
     return failures;

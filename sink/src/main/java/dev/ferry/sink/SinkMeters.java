@@ -35,7 +35,7 @@ public final class SinkMeters implements MeterBinder {
     Gauge.builder("ferry.sink.lag.records", sink, TargetSink::lag).tags(tags)
         .description("Records of the apply topic not applied yet; -1 before the sink has its partitions")
         .register(registry);
-    TimeGauge.builder("ferry.sink.replication.delay", sink, TimeUnit.MILLISECONDS, TargetSink::replicationDelayMs)
+    TimeGauge.builder("ferry.sink.replication.delay", sink, TimeUnit.MILLISECONDS, SinkMeters::replicationDelayMs)
         .tags(tags).description("Between the source making the last applied change and now while records wait; 0 "
             + "when caught up, however quiet the source; -1 before the first change").register(registry);
     FunctionCounter.builder("ferry.sink.batches.split", sink, TargetSink::splitBatches).tags(tags)
@@ -49,5 +49,17 @@ public final class SinkMeters implements MeterBinder {
         .description("1 while this sink's direction of the sync is live and it applies; 0 while it holds")
         .register(registry);
     new KafkaClientMetrics(sink.consumer()).bindTo(registry);
+  }
+
+  /**
+   * Milliseconds between the source making the last applied change and now while records wait; 0 when caught up
+   * (a quiet source is not a delay, and an alert on this figure must not fire at night); -1 before the first change.
+   */
+  static long replicationDelayMs(final TargetSink sink) {
+    final long last = sink.lastSourceTsMs();
+    if (last == 0) {
+      return -1;
+    }
+    return sink.lag() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - last);
   }
 }

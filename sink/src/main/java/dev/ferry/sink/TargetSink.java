@@ -89,7 +89,7 @@ public final class TargetSink implements AutoCloseable {
   private final java.util.concurrent.BlockingQueue<SinkWriter> finished =
       new java.util.concurrent.LinkedBlockingQueue<>();
   private volatile Throwable failure;
-  private final Progress progress = new Progress();
+  private final SinkProgress progress = new SinkProgress(this);
   private final SinkRuns runs;
 
   public TargetSink(final SinkConfig config) {
@@ -245,29 +245,6 @@ public final class TargetSink implements AutoCloseable {
     }
   }
 
-  /**
-   * A progress line every 30 s while the sink runs (consumer thread only): what an operator watching a
-   * long catch-up wants to see without a metrics system, including batches the target refused as a whole.
-   */
-  private final class Progress {
-    private static final long EVERY_NANOS = 30_000_000_000L;
-    private long lastNanos = System.nanoTime();
-    private long lastApplied;
-
-    void maybeLog() {
-      final long now = System.nanoTime();
-      if (now - lastNanos < EVERY_NANOS) {
-        return;
-      }
-      final long applied = applied();
-      LOG.info("sink {}: {} rows applied ({} rows/s), {} dead letters, {} parked, lag {}, {} batches split", config
-          .groupId(), applied, (applied - lastApplied) * 1_000_000_000L / (now - lastNanos), failed(), parked(), lag(),
-          splitBatches());
-      lastNanos = now;
-      lastApplied = applied;
-    }
-  }
-
   /** Records behind the end of the assigned partitions, or -1 when not known (no assignment yet). */
   private long currentLag() {
     final Set<TopicPartition> assigned = consumer.assignment();
@@ -414,18 +391,6 @@ public final class TargetSink implements AutoCloseable {
       writing += w.inFlightRecords.get();
     }
     return read < 0 ? read : read + parkedNow.get() + writing;
-  }
-
-  /**
-   * Milliseconds between the source making the last applied change and now while records wait; 0 when caught up
-   * (a quiet source is not a delay, and an alert on this figure must not fire at night); -1 before the first change.
-   */
-  public long replicationDelayMs() {
-    final long last = lastSourceTsMs();
-    if (last == 0) {
-      return -1;
-    }
-    return lag() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - last);
   }
 
   /** Its consumer group. */
