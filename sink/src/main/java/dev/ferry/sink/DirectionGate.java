@@ -64,13 +64,22 @@ final class DirectionGate implements AutoCloseable {
     return state;
   }
 
-  /** Answers on the control topic when this sink's state (applying or holding) or the epoch changed since last time. */
+  /**
+   * Answers on the control topic when this sink's state (applying or holding) or the epoch changed since last time;
+   * an answer Kafka does not take is tried again on the next call, never thrown.
+   */
   void answer(final boolean live) {
     final State s = state;
     if (s.epoch() == answeredEpoch && live == answeredLive) {
       return;
     }
-    LiveDirection.answer(kafka, topic, "sink/" + sink, mine, live ? "live" : "standby", s.epoch(), Map.of());
+    try {
+      LiveDirection.answer(kafka, topic, "sink/" + sink, mine, live ? "live" : "standby", s.epoch(), Map.of());
+    } catch (RuntimeException e) {
+      // the answer is for ferry cutover to see; the sink goes on applying (or holding) and answers next round
+      LOG.warn("sink {} cannot answer on control topic {} ({}); trying again", sink, topic, e.getMessage());
+      return;
+    }
     LOG.info("sink {} ({} direction) {}: {} is live (epoch {}, set by {})", sink, mine.id(),
         live ? "applies" : "holds, applying nothing", s.direction().id(), s.epoch(), s.by());
     answeredEpoch = s.epoch();
