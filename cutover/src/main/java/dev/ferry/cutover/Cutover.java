@@ -79,11 +79,9 @@ public final class Cutover {
     final LiveDirection.Snapshot control = LiveDirection.read(draining.sink().kafka(), draining.sink().control().topic());
     out.printf(Locale.ROOT, "%s: %s -> %s (live now: %s, epoch %d)%n", run.describe(), draining.name(),
         opening.name(), control.state().direction().id(), control.state().epoch());
-    if (control.state().direction() == opening.direction() && !run.done(Step.FLIP)) {
-      if (run.isNew()) {
-        out.println("the " + opening.name() + " direction is live already: nothing to do (ferry status shows it)");
-        return DONE;
-      }
+    if (control.state().direction() == opening.direction() && run.isNew()) {
+      out.println("the " + opening.name() + " direction is live already: nothing to do (ferry status shows it)");
+      return DONE;
     }
     if (!run.done(Step.PREFLIGHT)) {
       out.println("1. preflight");
