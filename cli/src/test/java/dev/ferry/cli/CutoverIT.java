@@ -81,10 +81,12 @@ class CutoverIT {
   void cutOverUnderAWorkloadThenWriteTheNewSystemThenRollBackWithNothingLostOrEchoed() throws Exception {
     final Sync d = directions("it_cutover");
     final DemoEnvironment env = d.env();
-    try (Pipeline forward = new Pipeline(d.forward()).start(); Pipeline reverse = new Pipeline(d.reverse()).start();
-        Connection legacy = env.legacy(); Connection target = env.target();
-        Connection workloadConnection = env.legacy()) {
+    try (Pipeline forward = new Pipeline(d.forward()).start(); Connection legacy = env.legacy();
+        Connection target = env.target(); Connection workloadConnection = env.legacy()) {
       await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
+      // the reverse services start once the initial sync is done, as an operator would start them (creating a slot
+      // with an exported snapshot while the sync's transactions run can fail: "initial slot snapshot too large")
+      final Pipeline reverse = new Pipeline(d.reverse()).start();
       // the legacy application runs until the freeze
       final LiveWorkload workload = new LiveWorkload(workloadConnection, 42);
       final AtomicBoolean writing = new AtomicBoolean(true);
@@ -160,6 +162,7 @@ class CutoverIT {
       assertThat(d.forward().sink().history().recent(RunHistory.Kind.CUTOVER, 50)).extracting(RunHistory.Entry::summary)
           .contains("cutover to reverse, report: forward -> reverse done", "cutover to forward, report: reverse -> "
               + "forward done");
+      reverse.close();
     }
   }
 
@@ -167,9 +170,10 @@ class CutoverIT {
   void theGateClosesOnAPlantedDifferenceNamesItAndOpensOnceItIsFixed() throws Exception {
     final Sync d = directions("it_gate");
     final DemoEnvironment env = d.env();
-    try (Pipeline forward = new Pipeline(d.forward()).start(); Pipeline reverse = new Pipeline(d.reverse()).start();
-        Connection legacy = env.legacy(); Connection target = env.target()) {
+    try (Pipeline forward = new Pipeline(d.forward()).start(); Connection legacy = env.legacy();
+        Connection target = env.target()) {
       await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
+      final Pipeline reverse = new Pipeline(d.reverse()).start();
       final String freight;
       try (Statement s = target.createStatement()) {
         s.execute("UPDATE sales_order SET freight = freight + 1 WHERE id = 10249");
@@ -192,6 +196,7 @@ class CutoverIT {
       assertThat(open.exit()).as(open.output()).isEqualTo(Cutover.DONE);
       assertThat(open.output()).contains("resuming cutover").contains("done: [preflight, freeze, drain]")
           .contains("the gate is open");
+      reverse.close();
     }
   }
 

@@ -26,7 +26,7 @@ import java.util.UUID;
  *   <li><b>gate</b>: a reconciliation of the legacy and the new data through the forward mapping finds nothing
  *       unexplained (and, unless accepted, no explained difference either);
  *   <li><b>flip</b>: the opening direction is made live on the control topic ({@link LiveDirection}); it is done when
- *       the draining sink says it holds and the opening sink that it applies;
+ *       the draining sink says it holds, the opening sink that it applies, and a capture reads the opening slot;
  *   <li><b>report</b>.
  * </ol>
  * Each step is recorded in the run history of the new system's database as it ends, so that the same command run
@@ -191,11 +191,14 @@ public final class Cutover {
     final String applies = "sink/" + opening.sink().groupId();
     final long deadline = System.nanoTime() + options.flipTimeout().toNanos();
     Map<String, LiveDirection.Answer> answers = Map.of();
+    boolean capturing = false;
     while (System.nanoTime() < deadline) {
       answers = LiveDirection.read(kafka, topic).answers();
+      capturing = capturing(opening);
       if (answered(answers.get(holds), "standby", state.epoch()) && answered(answers.get(applies), "live",
-          state.epoch())) {
-        out.println("  the " + draining.name() + " sink holds and the " + opening.name() + " sink applies");
+          state.epoch()) && capturing) {
+        out.println("  the " + draining.name() + " sink holds and the " + opening.name() + " sink applies; the "
+            + opening.name() + " capture reads its slot");
         run.record(Step.FLIP, true, opening.name() + " live, epoch " + state.epoch(), Map.of("epoch", state.epoch()));
         return true;
       }
@@ -205,9 +208,24 @@ public final class Cutover {
         + " s " + (answered(answers.get(applies), "live", state.epoch()) ? "" : "the " + opening.name() + " sink ("
         + opening.sink().groupId() + ") did not say it applies; ") + (answered(answers.get(holds), "standby",
         state.epoch()) ? "" : "the " + draining.name() + " sink (" + draining.sink().groupId() + ") did not say it "
-        + "holds; ") + "are they running? Run the same command again to wait on");
+        + "holds; ") + (capturing ? "" : "the " + opening.name() + " capture is not connected to its slot "
+        + opening.capture().slotName() + " (its changes wait there); ") + "are they running? Run the same command "
+        + "again to wait on");
     run.record(Step.FLIP, false, "flip not answered", Map.of("epoch", state.epoch()));
     return false;
+  }
+
+  /** Whether a capture is connected to {@code leg}'s replication slot (it is active): changes flow, not only wait. */
+  private static boolean capturing(final Leg leg) {
+    try (Connection c = leg.captured(); java.sql.PreparedStatement ps = c.prepareStatement("SELECT active FROM "
+        + "pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, leg.capture().slotName());
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    } catch (java.sql.SQLException e) {
+      return false;
+    }
   }
 
   private static boolean answered(final LiveDirection.Answer a, final String state, final long epoch) {

@@ -61,67 +61,78 @@ public final class CutoverDemo {
       out.println("Reverse mapping : " + back.resolve("mapping.yaml") + "  (drafted by ferry mapping reverse)");
       final Leg forwardLeg = Directions.leg(forward);
       final Leg reverseLeg = Directions.leg(reverse);
-      try (Pipeline f = new Pipeline(forward).start(); Pipeline r = new Pipeline(reverse).start();
-          Connection legacy = env.legacy(); Connection target = env.target()) {
-        out.println("\n== Forward sync: legacy -> new (the reverse direction runs too, holding) ==");
+      try (Pipeline f = new Pipeline(forward).start(); Connection legacy = env.legacy();
+          Connection target = env.target()) {
+        out.println("\n== Forward sync: legacy -> new ==");
         if (!caughtUp(f, legacy, target, "initial sync")) {
           return false;
         }
-        final LiveWorkload legacyApp = new LiveWorkload(legacy, 42);
-        for (int i = 0; i < LEGACY_TRANSACTIONS; i++) {
-          legacyApp.step();
+        // the reverse services start before the cutover and hold until it (not during the initial sync: creating a
+        // replication slot while that many transactions run can fail, "initial slot snapshot too large")
+        out.println("Starting the reverse direction: new -> legacy, holding until the cutover");
+        try (Pipeline r = new Pipeline(reverse).start()) {
+          return story(f, r, legacy, target, forward, reverse, forwardLeg, reverseLeg, t0);
         }
-        out.println("Legacy application: " + legacyApp.summary() + "; now it stops for the cutover.");
-
-        out.println("\n== Cutover: ferry cutover --writers-stopped ==");
-        if (cutover(forwardLeg, reverseLeg, forward) != Cutover.DONE) {
-          return false;
-        }
-        final long forwardApplyAtFlip = records(forward.sink().kafka(), topic(forward));
-
-        out.println("\n== The new system is live: its application writes, Ferry keeps the legacy database current ==");
-        final NewSystemWorkload newApp = new NewSystemWorkload(target, 7);
-        for (int i = 0; i < NEW_TRANSACTIONS; i++) {
-          newApp.step();
-        }
-        out.printf(Locale.ROOT, "New application: %d transactions, %d orders kept%n", newApp.transactions(),
-            newApp.ordersKept());
-        if (!caughtUp(r, legacy, target, "reverse sync")) {
-          return false;
-        }
-        final long echoedForward = records(forward.sink().kafka(), topic(forward)) - forwardApplyAtFlip;
-        out.printf(Locale.ROOT, "Echo check: the forward processor dropped %d transactions the reverse sink wrote; "
-            + "its apply topic took %d records while the reverse direction was live%n",
-            f.processor().echoTransactionsDropped(), echoedForward);
-
-        out.println("\n== Rollback: ferry cutover --rollback --writers-stopped ==");
-        if (cutover(reverseLeg, forwardLeg, forward) != Cutover.DONE) {
-          return false;
-        }
-        final long reverseApplyAtRollback = records(reverse.sink().kafka(), topic(reverse));
-        for (int i = 0; i < LEGACY_TRANSACTIONS / 4; i++) {
-          legacyApp.step();
-        }
-        out.println("Legacy application again: " + legacyApp.summary());
-        if (!caughtUp(f, legacy, target, "forward sync")) {
-          return false;
-        }
-        final long echoedBack = records(reverse.sink().kafka(), topic(reverse)) - reverseApplyAtRollback;
-        out.printf(Locale.ROOT, "Echo check: the reverse processor dropped %d transactions the forward sink wrote; "
-            + "its apply topic took %d records after the rollback%n", r.processor().echoTransactionsDropped(),
-            echoedBack);
-
-        out.println("\n== Result ==");
-        final long unexplained = reconcile(forward);
-        final RowCounts counts = RowCounts.of(legacy, target);
-        out.print(counts.table());
-        final boolean ok = counts.match() && unexplained == 0 && echoedForward == 0 && echoedBack == 0;
-        out.printf(Locale.ROOT, "Done in %.1f s.%n", (System.nanoTime() - t0) / 1e9);
-        out.println(ok ? "RESULT: both databases match through the mappings, and nothing echoed"
-            : "RESULT: the databases DIFFER or a write echoed");
-        return ok;
       }
     }
+  }
+
+  private boolean story(final Pipeline f, final Pipeline r, final Connection legacy, final Connection target,
+      final FerryConfig forward, final FerryConfig reverse, final Leg forwardLeg, final Leg reverseLeg, final long t0)
+      throws Exception {
+    final LiveWorkload legacyApp = new LiveWorkload(legacy, 42);
+    for (int i = 0; i < LEGACY_TRANSACTIONS; i++) {
+      legacyApp.step();
+    }
+    out.println("Legacy application: " + legacyApp.summary() + "; now it stops for the cutover.");
+
+    out.println("\n== Cutover: ferry cutover --writers-stopped ==");
+    if (cutover(forwardLeg, reverseLeg, forward) != Cutover.DONE) {
+      return false;
+    }
+    final long forwardApplyAtFlip = records(forward.sink().kafka(), topic(forward));
+
+    out.println("\n== The new system is live: its application writes, Ferry keeps the legacy database current ==");
+    final NewSystemWorkload newApp = new NewSystemWorkload(target, 7);
+    for (int i = 0; i < NEW_TRANSACTIONS; i++) {
+      newApp.step();
+    }
+    out.printf(Locale.ROOT, "New application: %d transactions, %d orders kept%n", newApp.transactions(),
+        newApp.ordersKept());
+    if (!caughtUp(r, legacy, target, "reverse sync")) {
+      return false;
+    }
+    final long echoedForward = records(forward.sink().kafka(), topic(forward)) - forwardApplyAtFlip;
+    out.printf(Locale.ROOT, "Echo check: the forward processor dropped %d transactions the reverse sink wrote; "
+        + "its apply topic took %d records while the reverse direction was live%n",
+        f.processor().echoTransactionsDropped(), echoedForward);
+
+    out.println("\n== Rollback: ferry cutover --rollback --writers-stopped ==");
+    if (cutover(reverseLeg, forwardLeg, forward) != Cutover.DONE) {
+      return false;
+    }
+    final long reverseApplyAtRollback = records(reverse.sink().kafka(), topic(reverse));
+    for (int i = 0; i < LEGACY_TRANSACTIONS / 4; i++) {
+      legacyApp.step();
+    }
+    out.println("Legacy application again: " + legacyApp.summary());
+    if (!caughtUp(f, legacy, target, "forward sync")) {
+      return false;
+    }
+    final long echoedBack = records(reverse.sink().kafka(), topic(reverse)) - reverseApplyAtRollback;
+    out.printf(Locale.ROOT, "Echo check: the reverse processor dropped %d transactions the forward sink wrote; "
+        + "its apply topic took %d records after the rollback%n", r.processor().echoTransactionsDropped(),
+        echoedBack);
+
+    out.println("\n== Result ==");
+    final long unexplained = reconcile(forward);
+    final RowCounts counts = RowCounts.of(legacy, target);
+    out.print(counts.table());
+    final boolean ok = counts.match() && unexplained == 0 && echoedForward == 0 && echoedBack == 0;
+    out.printf(Locale.ROOT, "Done in %.1f s.%n", (System.nanoTime() - t0) / 1e9);
+    out.println(ok ? "RESULT: both databases match through the mappings, and nothing echoed"
+        : "RESULT: the databases DIFFER or a write echoed");
+    return ok;
   }
 
   private int cutover(final Leg draining, final Leg opening, final FerryConfig forward) throws Exception {
