@@ -1,5 +1,6 @@
 package dev.ferry.cutover;
 
+import dev.ferry.connector.LegacyRows;
 import dev.ferry.connector.SnapshotMode;
 import dev.ferry.processor.mapping.TableMapping;
 import dev.ferry.schemas.LiveDirection;
@@ -81,8 +82,8 @@ final class Preflight {
     if (one(c, "SELECT count(*)::text FROM pg_publication WHERE pubname = '" + publication.replace("'", "''") + "'")
         .equals("0")) {
       try (Statement s = c.createStatement()) {
-        s.execute("CREATE PUBLICATION " + quote(publication) + " FOR TABLE " + leg.capture().tables().stream()
-            .map(Preflight::qualified).collect(Collectors.joining(", ")));
+        s.execute("CREATE PUBLICATION " + LegacyRows.quote(publication) + " FOR TABLE "
+            + leg.capture().tables().stream().map(LegacyRows::quoted).collect(Collectors.joining(", ")));
       }
       out.add(new Check(true, "publication " + publication + " created for " + leg.capture().tables()));
     } else {
@@ -148,14 +149,5 @@ final class Preflight {
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
       return rs.next() ? rs.getString(1) : null;
     }
-  }
-
-  private static String qualified(final String table) {
-    final int dot = table.indexOf('.');
-    return dot < 0 ? quote(table) : quote(table.substring(0, dot)) + "." + quote(table.substring(dot + 1));
-  }
-
-  private static String quote(final String name) {
-    return '"' + name.replace("\"", "\"\"") + '"';
   }
 }
