@@ -132,6 +132,22 @@ public final class Ferry implements Callable<Integer> {
         + "FERRY_* environment variables override its keys.")
     Path config;
 
+    /**
+     * Where this command prints what it announces: standard output, or, for a long-running service logging JSON
+     * ({@link #loadService}), its log.
+     */
+    java.io.PrintStream out = System.out;
+
+    /**
+     * Loads the configuration of a long-running service ({@code service}: connector, processor, sink) for
+     * {@code roles} and applies its logging settings, so that from here on it logs as configured.
+     */
+    FerryConfig loadService(final Set<Role> roles, final String service) {
+      final FerryConfig c = FerryConfig.load(config, roles);
+      out = dev.ferry.ops.logging.Logging.apply(c.logging(), service);
+      return c;
+    }
+
     /** The run history of the target {@code file} names; null when it names none (a service's own file). */
     static RunHistory historyOf(final Path file) {
       try {
@@ -152,7 +168,7 @@ public final class Ferry implements Callable<Integer> {
      * Blocks until the JVM is asked to stop (exit 0) or {@code died} completes (exit 1, so that a
      * supervisor restarts the service), then closes {@code service}.
      */
-    static int runUntilStopped(final AutoCloseable service, final CompletableFuture<?> died) throws Exception {
+    int runUntilStopped(final AutoCloseable service, final CompletableFuture<?> died) throws Exception {
       return runUntilStopped(service, died, failed -> { });
     }
 
@@ -160,7 +176,7 @@ public final class Ferry implements Callable<Integer> {
      * As above; {@code stopped} is told whether the service died, after it is closed and before the JVM may exit
      * (a SIGTERM lets the JVM exit once this returns).
      */
-    static int runUntilStopped(final AutoCloseable service, final CompletableFuture<?> died,
+    int runUntilStopped(final AutoCloseable service, final CompletableFuture<?> died,
         final java.util.function.Consumer<Boolean> stopped) throws Exception {
       final StopSignal stop = StopSignal.install("ferry-stop");
       died.whenComplete((v, e) -> stop.request());
@@ -171,12 +187,12 @@ public final class Ferry implements Callable<Integer> {
           service.close();
         } catch (Exception | Error e) {
           // a service that failed may fail again while stopping: it must still exit, and non-zero
-          System.err.println("error while stopping: " + e);
+          org.slf4j.LoggerFactory.getLogger(Ferry.class).error("error while stopping", e);
         } finally {
           try {
             stopped.accept(died.isDone());
           } finally {
-            System.out.printf(Locale.ROOT, "stopped; peak heap used %d MB%n", HeapPeak.megabytes());
+            out.printf(Locale.ROOT, "stopped; peak heap used %d MB%n", HeapPeak.megabytes());
             stop.done();
           }
         }
@@ -220,9 +236,9 @@ public final class Ferry implements Callable<Integer> {
   static final class Connector extends Service {
     @Override
     public Integer call() throws Exception {
-      final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.CONNECTOR));
+      final FerryConfig c = loadService(EnumSet.of(Role.CONNECTOR), "connector");
       final LegacyCapture capture = new LegacyCapture(c.connector()).start();
-      final dev.ferry.ops.OpsServer ops = ServiceOps.connector(c.ops(), capture, System.out);
+      final dev.ferry.ops.OpsServer ops = ServiceOps.connector(c.ops(), capture, out);
       final RunHistory history = historyOf(config);
       record(history, RunHistory.Kind.CONNECTOR_START, "connector " + c.connector().name() + " started",
           Map.of("tables", c.connector().tables()));
@@ -237,10 +253,10 @@ public final class Ferry implements Callable<Integer> {
   static final class Processor extends Service {
     @Override
     public Integer call() throws Exception {
-      final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.PROCESSOR));
+      final FerryConfig c = loadService(EnumSet.of(Role.PROCESSOR), "processor");
       final StreamProcessor processor = new StreamProcessor(c.processor()).start();
       final dev.ferry.ops.OpsServer ops = ServiceOps.processor(c.ops(), processor, c.processor().applicationId(),
-          System.out);
+          out);
       final RunHistory history = historyOf(config);
       record(history, RunHistory.Kind.PROCESSOR_START, "processor " + c.processor().applicationId() + " started",
           Map.of("mappingVersion", String.valueOf(c.processor().mapping().version())));
@@ -255,9 +271,9 @@ public final class Ferry implements Callable<Integer> {
   static final class Sink extends Service {
     @Override
     public Integer call() throws Exception {
-      final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
+      final FerryConfig c = loadService(EnumSet.of(Role.SINK), "sink");
       final TargetSink sink = new TargetSink(c.sink()).start();
-      final dev.ferry.ops.OpsServer ops = ServiceOps.sink(c.ops(), sink, c.sink(), System.out);
+      final dev.ferry.ops.OpsServer ops = ServiceOps.sink(c.ops(), sink, c.sink(), out);
       return runUntilStopped(withOps(sink, ops), whenDead(sink::isRunning));
     }
   }

@@ -1,5 +1,6 @@
 package dev.ferry.cli;
 
+import dev.ferry.ops.logging.LogSettings;
 import dev.ferry.config.Config;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
@@ -40,6 +41,7 @@ public final class FerryConfig {
     all.addAll(dev.ferry.schemas.LiveDirection.SETTINGS);
     all.addAll(dev.ferry.cutover.CutoverSettings.SETTINGS);
     all.addAll(dev.ferry.ops.OpsConfig.SETTINGS);
+    all.addAll(LogSettings.SETTINGS);
     ALL = List.copyOf(all);
   }
 
@@ -50,11 +52,14 @@ public final class FerryConfig {
   private final Path mappingFile;
   private final Path reverseConfig;
   private final dev.ferry.ops.OpsConfig ops;
+  private final LogSettings logging;
 
   private FerryConfig(final Set<Role> roles, final ConnectorConfig connector, final ProcessorConfig processor,
-      final SinkConfig sink, final Path mappingFile, final Path reverseConfig, final dev.ferry.ops.OpsConfig ops) {
+      final SinkConfig sink, final Path mappingFile, final Path reverseConfig, final dev.ferry.ops.OpsConfig ops,
+      final LogSettings logging) {
     this.mappingFile = mappingFile;
     this.ops = ops;
+    this.logging = logging;
     this.reverseConfig = reverseConfig;
     this.roles = roles;
     this.connector = connector;
@@ -123,7 +128,7 @@ public final class FerryConfig {
             config.get(ConnectorConfig.SNAPSHOT_MODE) != SnapshotMode.NO_DATA) : null,
         roles.contains(Role.SINK) ? SinkConfig.from(config) : null, mappingPath,
         reverseConfig(config.get(dev.ferry.cutover.CutoverSettings.REVERSE_CONFIG), baseDir),
-        dev.ferry.ops.OpsConfig.from(config));
+        dev.ferry.ops.OpsConfig.from(config), LogSettings.from(config));
   }
 
   private static Path reverseConfig(final String file, final Path baseDir) {
@@ -204,6 +209,11 @@ public final class FerryConfig {
   /** Where each service answers operators (metrics, health, status page). */
   public dev.ferry.ops.OpsConfig ops() {
     return ops;
+  }
+
+  /** How the services log ({@code logging.*}). */
+  public LogSettings logging() {
+    return logging;
   }
 
   /** The reverse direction's configuration file ({@code cutover.reverse-config}); null when none is set. */

@@ -78,8 +78,14 @@ class SeparateServicesIT {
           + "\"it_services-sink\",service=\"sink\"}");
       assertThat(capturedBefore).isGreaterThanOrEqualTo(2155);
       assertThat(appliedBefore).isGreaterThanOrEqualTo(3153);
+      final double mappedBefore = OpsScrape.value(ops.get("processor"), "ferry_processor_rows_mapped_total{application="
+          + "\"it_services-processor\",service=\"processor\",table=\"public.order_details\"}");
+      assertThat(mappedBefore).isGreaterThanOrEqualTo(2155);
       try (Statement s = legacy.createStatement()) {
         s.execute("UPDATE order_details SET quantity = 77 WHERE order_id = 10250");
+        // one row the mapping refuses (a rule), one it applies with a warning
+        s.execute("UPDATE products SET unit_price = -1 WHERE product_id = 1");
+        s.execute("UPDATE orders SET ship_country = NULL WHERE order_id = 10249");
       }
       await().atMost(Duration.ofMinutes(2)).untilAsserted(() ->
           assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy)));
@@ -91,6 +97,16 @@ class SeparateServicesIT {
             + "service=\"sink\"}")).isGreaterThanOrEqualTo(appliedBefore + 3);
         assertThat(OpsScrape.value(ops.get("sink"), "ferry_sink_lag_records{group=\"it_services-sink\",service="
             + "\"sink\"}")).isZero();
+        // the processor's counts per legacy table and rule, the sink's per target table
+        final String app = "{application=\"it_services-processor\",";
+        assertThat(OpsScrape.value(ops.get("processor"), "ferry_processor_rows_mapped_total" + app
+            + "service=\"processor\",table=\"public.order_details\"}")).isEqualTo(mappedBefore + 3);
+        assertThat(OpsScrape.value(ops.get("processor"), "ferry_processor_rows_refused_total" + app
+            + "rule=\"product-price-not-negative\",service=\"processor\",table=\"public.products\"}")).isEqualTo(1);
+        assertThat(OpsScrape.value(ops.get("processor"), "ferry_processor_rows_warned_total" + app
+            + "rule=\"ship-country-known\",service=\"processor\",table=\"public.orders\"}")).isEqualTo(1);
+        assertThat(OpsScrape.value(ops.get("sink"), "ferry_sink_table_rows_applied_total{group=\"it_services-sink\","
+            + "service=\"sink\",table=\"sales_order_line\"}")).isGreaterThanOrEqualTo(2155 + 3);
       });
       final String processor = OpsScrape.get(ops.get("processor") + "metrics").body();
       assertThat(processor).contains("ferry_processor_held_transactions{application=\"it_services-processor\"")
@@ -156,7 +172,9 @@ class SeparateServicesIT {
       services.forEach(p -> assertThat(p.isAlive()).as("service pid %d still running", p.pid()).isTrue());
       assertThat(DeadLetterReader.all(stack, env.config())).extracting(l -> l.getStage() + " "
           + l.getErrors().get(0).getRule() + " " + l.getErrors().get(0).getField())
-          .containsExactlyInAnyOrder("CAPTURE capture.too-large ship_name", "READ sink.unreadable null");
+          .containsExactlyInAnyOrder("VALIDATE product-price-not-negative unit_price",
+              "VALIDATE ship-country-known ship_country_code", "CAPTURE capture.too-large ship_name",
+              "READ sink.unreadable null");
     } finally {
       for (final Process p : services) {
         p.destroy();
@@ -167,6 +185,7 @@ class SeparateServicesIT {
         }
       }
     }
+    sinkLoggedJsonOnly();
     // each service recorded its runs in the target's history (the file names the target); the connector's last
     // stop with the changes it captured per table
     final List<dev.ferry.history.RunHistory.Entry> runs = env.config().sink().history().recent(100);
@@ -245,8 +264,39 @@ class SeparateServicesIT {
     return sb.toString();
   }
 
+  /** Starts {@code role}; the sink logs JSON lines, as it would for a log shipper ({@code logging.format}). */
   private Process start(final String role, final Path config, final Map<String, String> env) throws Exception {
-    return ServiceProcess.start(role, config, env, work.resolve(role + ".log"));
+    final Map<String, String> all = new java.util.HashMap<>(env);
+    if (role.equals("sink")) {
+      all.put("FERRY_LOGGING_FORMAT", "json");
+    }
+    return ServiceProcess.start(role, config, all, work.resolve(role + ".log"));
+  }
+
+  /**
+   * Every line the sink wrote (standard output and error, both in its log) is a JSON object naming the sink, with its
+   * time, level, logger and message; its announcements (status page, stop) are among them.
+   */
+  private void sinkLoggedJsonOnly() throws Exception {
+    final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    final List<String> lines = Files.readAllLines(work.resolve("sink.log"));
+    final List<String> messages = new ArrayList<>();
+    for (final String line : lines) {
+      final com.fasterxml.jackson.databind.JsonNode n;
+      try {
+        n = json.readTree(line);
+      } catch (java.io.IOException e) {
+        throw new AssertionError("the sink logged a line that is not JSON: " + line, e);
+      }
+      assertThat(n.get("service").asText()).as(line).isEqualTo("sink");
+      assertThat(n.get("level").asText()).as(line).isIn("ERROR", "WARN", "INFO");
+      assertThat(java.time.Instant.parse(n.get("time").asText())).as(line).isNotNull();
+      assertThat(n.get("logger").asText()).as(line).isNotBlank();
+      messages.add(n.get("message").asText());
+    }
+    assertThat(messages).anyMatch(m -> m.startsWith("sink status page http://127.0.0.1:"))
+        .anyMatch(m -> m.startsWith("stopped; peak heap used"))
+        .anyMatch(m -> m.contains("dead letter"));
   }
 
 }

@@ -32,14 +32,16 @@ final class Housekeeping {
   private final AtomicLong failed;
   private final AtomicLong parkedNow;
   private final WholeGroups wholeGroups;
+  private final SinkRuns runs;
   private long lastParkedRetryNanos;
   private long lastPurgeNanos;
 
   /** {@code applied}, {@code failed} and {@code parkedNow} are the sink's counters, which its upkeep moves too. */
   Housekeeping(final SinkConfig config, final FerryTopics topics, final ParkedRows parked, final Tombstones tombstones,
       final SinkDeadLetters deadLetters, final AtomicLong applied, final AtomicLong failed,
-      final AtomicLong parkedNow, final WholeGroups wholeGroups, final OwnWrites ownWrites) {
+      final AtomicLong parkedNow, final WholeGroups wholeGroups, final OwnWrites ownWrites, final SinkRuns runs) {
     this.ownWrites = ownWrites;
+    this.runs = runs;
     this.config = config;
     this.topics = topics;
     this.parked = parked;
@@ -86,11 +88,13 @@ final class Housekeeping {
       final Map<ApplyTopicRecord, BatchWriter.Failure> refusedNow = new IdentityHashMap<>();
       failures.forEach(f -> refusedNow.put(f.record(), f));
       final List<BatchWriter.Failure> expired = new ArrayList<>();
+      final Map<String, Long> appliedPerTable = new java.util.HashMap<>();
       for (final ApplyTopicRecord r : WholeGroups.without(tried, torn)) {
         final ParkedRows.Parked p = byRecord.get(r);
         final BatchWriter.Failure f = refusedNow.get(r);
         if (f == null) {
           parked.remove(connection, p.id());
+          appliedPerTable.merge(r.packed().table(), 1L, Long::sum);
         } else if (p.expired() || !f.waitsForReferencedRow()) {
           expired.add(f);
           parked.remove(connection, p.id());
@@ -122,6 +126,7 @@ final class Housekeeping {
       ownWrites.mark(connection);
       connection.commit();
       applied.addAndGet(tried.size() - failures.size() - torn.stream().mapToInt(t -> t.members().size()).sum());
+      appliedPerTable.forEach(runs::applied);
       failed.addAndGet(lettered);
       // rows still parked were counted neither as applied nor as failed
       parkedNow.set(remaining);

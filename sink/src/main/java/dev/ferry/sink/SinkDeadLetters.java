@@ -145,7 +145,7 @@ final class SinkDeadLetters implements AutoCloseable {
     }
     // the database's own message: a batched statement's exception text holds the whole statement
     LOG.warn("dead letter: {} key {}: {}", value.getTable(), letter.getSourceKey(), errors.get(0).getMessage());
-    runs.deadLettered(errors.get(0).getRule());
+    runs.deadLettered(value.getTable(), errors.get(0).getRule());
     return producer.send(new ProducerRecord<>(topics.deadLetter().name(), r.key(), letter));
   }
 

@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
  * A sink's figures as Micrometer meters, tagged with its consumer group (in Prometheus' names:
  * {@code ferry_sink_rows_applied_total}, {@code ferry_sink_dead_letters_total}, {@code ferry_sink_parked_rows},
  * {@code ferry_sink_lag_records}, {@code ferry_sink_replication_delay_seconds}, {@code ferry_sink_batches_split_total},
- * {@code ferry_sink_broken_target_retries_total}, {@code ferry_sink_running}, {@code ferry_sink_live}), and its Kafka
+ * {@code ferry_sink_broken_target_retries_total}, {@code ferry_sink_running}, {@code ferry_sink_live}; per target
+ * {@code table}: {@code ferry_sink_table_rows_applied_total}, {@code ferry_sink_table_dead_letters_total} per
+ * {@code rule}), and its Kafka
  * consumer's. Read from the sink's own counters when scraped; it keeps nothing itself.
  */
 public final class SinkMeters implements MeterBinder {
@@ -48,6 +50,7 @@ public final class SinkMeters implements MeterBinder {
     Gauge.builder("ferry.sink.live", sink, s -> s.live() ? 1 : 0).tags(tags)
         .description("1 while this sink's direction of the sync is live and it applies; 0 while it holds")
         .register(registry);
+    sink.runs().bindTo(registry);
     new KafkaClientMetrics(sink.consumer()).bindTo(registry);
   }
 

@@ -1,34 +1,53 @@
 package dev.ferry.sink;
 
 import dev.ferry.history.RunHistory;
+import dev.ferry.ops.TaggedCounts;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What one run of the sink did, for the run history: rows applied per target table and dead letters per rule and
- * severity (the sink's are all errors), recorded with the sink's start and stop. Thread-safe: the writers count.
+ * What one run of the sink did, per target table: rows applied and dead letters per rule (the sink's are all
+ * errors), recorded in the run history with the sink's start and stop, and exported as meters
+ * ({@code ferry_sink_table_rows_applied_total} per {@code table}, {@code ferry_sink_table_dead_letters_total} per
+ * {@code table} and {@code rule}). Thread-safe: the writers count.
  */
-final class SinkRuns {
+final class SinkRuns implements MeterBinder {
   private final RunHistory history;
   private final String group;
-  private final Map<String, LongAdder> appliedPerTable = new ConcurrentHashMap<>();
-  private final Map<String, LongAdder> deadLettersPerRule = new ConcurrentHashMap<>();
+  private final TaggedCounts appliedPerTable;
+  private final TaggedCounts deadLetters;
 
   SinkRuns(final RunHistory history, final String group) {
     this.history = history;
     this.group = group;
+    this.appliedPerTable = new TaggedCounts("ferry.sink.table.rows.applied", "Rows applied to the target, per table",
+        Tags.of("group", group), "table");
+    this.deadLetters = new TaggedCounts("ferry.sink.table.dead.letters", "Rows the sink sent to the dead-letter "
+        + "topic, per target table and rule", Tags.of("group", group), "table", "rule");
   }
 
   void applied(final String table, final long rows) {
-    appliedPerTable.computeIfAbsent(table, t -> new LongAdder()).add(rows);
+    appliedPerTable.add(rows, table);
   }
 
-  void deadLettered(final String rule) {
-    deadLettersPerRule.computeIfAbsent(rule, r -> new LongAdder()).increment();
+  void deadLettered(final String table, final String rule) {
+    deadLetters.add(1, table, rule);
+  }
+
+  /** Rows applied to {@code table} since the sink started. */
+  long applied(final String table) {
+    return appliedPerTable.count(table);
+  }
+
+  @Override
+  public void bindTo(final MeterRegistry registry) {
+    appliedPerTable.bindTo(registry);
+    deadLetters.bindTo(registry);
   }
 
   void started(final String applyTopic) {
@@ -40,9 +59,13 @@ final class SinkRuns {
     final Map<String, Object> counts = new LinkedHashMap<>();
     counts.put("group", group);
     counts.put("rowsApplied", sink.applied());
-    counts.put("appliedPerTable", totals(appliedPerTable));
+    final Map<String, Long> perTable = new TreeMap<>();
+    appliedPerTable.snapshot().forEach((k, n) -> perTable.put(k.get(0), n));
+    counts.put("appliedPerTable", perTable);
     counts.put("deadLetters", sink.failed());
-    counts.put("deadLettersPerRule", Map.of("error", totals(deadLettersPerRule)));
+    final Map<String, Long> perRule = new TreeMap<>();
+    deadLetters.snapshot().forEach((k, n) -> perRule.merge(k.get(1), n, Long::sum));
+    counts.put("deadLettersPerRule", Map.of("error", perRule));
     counts.put("parked", sink.parked());
     counts.put("batchesSplit", sink.splitBatches());
     if (failure != null) {
@@ -50,11 +73,5 @@ final class SinkRuns {
     }
     history.record(RunHistory.Kind.SINK_STOP, String.format(Locale.ROOT, "sink %s stopped%s: %,d rows applied, %,d "
         + "dead letters", group, failure == null ? "" : " after a failure", sink.applied(), sink.failed()), counts);
-  }
-
-  private static Map<String, Long> totals(final Map<String, LongAdder> counters) {
-    final Map<String, Long> out = new TreeMap<>();
-    counters.forEach((k, v) -> out.put(k, v.sum()));
-    return out;
   }
 }

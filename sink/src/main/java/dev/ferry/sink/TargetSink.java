@@ -135,7 +135,7 @@ public final class TargetSink implements AutoCloseable {
         failed, parkedNow);
     this.groups = new CompleteGroups(topics, deadLetters, backoff, failed, config.maxGroupRows());
     this.housekeeping = new Housekeeping(config, topics, parked, tombstones, deadLetters, applied, failed, parkedNow,
-        wholeGroups, ownWrites);
+        wholeGroups, ownWrites, runs);
     this.thread = new Thread(this::run, "ferry-sink-" + config.groupId());
     this.writers = new SinkWriter[config.writers()];
     this.holders = new PartitionHolders(writers.length);
@@ -425,6 +425,11 @@ public final class TargetSink implements AutoCloseable {
       return down;
     }
     return gate == null ? "starting: the live direction is not read yet" : null;
+  }
+
+  /** What this run did per target table: rows applied and dead letters per rule, counted and exported. */
+  SinkRuns runs() {
+    return runs;
   }
 
   /** Rows applied so far. */

@@ -141,6 +141,11 @@ abstract class TargetSinkContract {
       // the same figures as meters, as a monitoring system scrapes them
       assertThat(meters.get("ferry.sink.rows.applied").functionCounter().count()).isEqualTo(999.0);
       assertThat(meters.get("ferry.sink.dead.letters").functionCounter().count()).isEqualTo(1.0);
+      // per target table, and the dead letter per rule
+      assertThat(meters.get("ferry.sink.table.rows.applied").tag("table", "item").functionCounter().count())
+          .isEqualTo(999.0);
+      assertThat(meters.get("ferry.sink.table.dead.letters").tag("table", "item")
+          .tag("rule", "sink." + checkViolationState()).functionCounter().count()).isEqualTo(1.0);
       SinkWait.until(sink, "caught up", () -> sink.lag() == 0);
       assertThat(meters.get("ferry.sink.lag.records").gauge().value()).isEqualTo(0.0);
       // caught up: no delay, however long ago the last change was made

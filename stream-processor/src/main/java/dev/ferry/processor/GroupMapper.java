@@ -53,6 +53,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
   /** The target table of each legacy table, where no other legacy table writes it too (see {@link #sweep}). */
   private final Map<String, String> sweepable;
   private final PersonalData personalData;
+  private final MappingCounts counts;
   private ProcessorContext<String, Object> context;
   private dev.ferry.processor.mapping.NaturalKeys naturalKeys;
 
@@ -61,8 +62,9 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
    *     #sweepable(Mapping)}, computed once for all tasks)
    */
   GroupMapper(final RowMapper mapper, final FerryTopics topics, final Mapping mapping,
-      final Map<String, String> sweepable) {
+      final Map<String, String> sweepable, final MappingCounts counts) {
     this.mapper = mapper;
+    this.counts = counts;
     this.topics = topics;
     this.mappingVersion = mapping.version();
     this.personalData = new PersonalData(mapping);
@@ -135,6 +137,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
           deadLetter(record, o.change(), Stage.VALIDATE, o.errors(), null, 0);
         }
         rows.add(o.row());
+        counts.mapped(o.change().getSource().getSchema$() + "." + o.change().getSource().getTable(), 1);
       }
     }
     for (int i = 0; i < rows.size(); i++) {
@@ -255,6 +258,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
       letter.setGroup(groupId);
       letter.setGroupSize(groupSize);
     }
+    counts.lettered(letter.getSourceTable(), errors);
     LOG.warn("{} ({}) {} key {}: {}", errors.stream().allMatch(x -> x.getSeverity() == Severity.WARNING)
         ? "warning" : "dead letter", errors.get(0).getRule(), letter.getSourceTable(), letter.getSourceKey(),
         errors.get(0).getMessage());

@@ -12,7 +12,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 /**
  * The processor's figures as Micrometer meters, tagged with its application id (Prometheus:
  * {@code ferry_processor_echo_transactions_dropped_total}, {@code ferry_processor_echo_changes_dropped_total},
- * {@code ferry_processor_held_transactions}, {@code ferry_processor_held_details}, {@code ferry_processor_running}),
+ * {@code ferry_processor_held_transactions}, {@code ferry_processor_held_details}, {@code ferry_processor_running}; rows
+ * mapped, refused and warned per legacy table and rule, {@link MappingCounts}),
  * and every Kafka Streams metric of its instance ({@code kafka_stream_*}, through Micrometer's binder).
  */
 public final class ProcessorMeters implements MeterBinder {
@@ -38,6 +39,7 @@ public final class ProcessorMeters implements MeterBinder {
         .description("Detail changes held waiting for their header").register(registry);
     Gauge.builder("ferry.processor.running", processor, p -> p.state().isRunningOrRebalancing() ? 1 : 0).tags(tags)
         .description("1 while Kafka Streams runs or rebalances").register(registry);
+    processor.counts().bindTo(registry);
     processor.streams().ifPresent(s -> new KafkaStreamsMetrics(s).bindTo(registry));
   }
 }

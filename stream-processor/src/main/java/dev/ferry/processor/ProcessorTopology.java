@@ -53,7 +53,13 @@ public final class ProcessorTopology {
   private ProcessorTopology() {
   }
 
+  /** The topology of {@code config}, its mapping's outcomes counted nowhere (tests that do not look at them). */
   public static Topology build(final ProcessorConfig config, final FerryTopics topics) {
+    return build(config, topics, new MappingCounts(config.applicationId()));
+  }
+
+  /** The topology of {@code config}; {@code counts} is told each row's mapping outcome. */
+  public static Topology build(final ProcessorConfig config, final FerryTopics topics, final MappingCounts counts) {
     final Set<String> mapped = config.mapping().sourceTables().stream().map(t -> topics.cdc(t).name())
         .collect(Collectors.toSet());
     final HeaderKeys headerKeys = new HeaderKeys(config.kafka().relations());
@@ -71,7 +77,7 @@ public final class ProcessorTopology {
     t.addProcessor(TRANSACTIONS, () -> new TransactionAssembler(order, config.transactionTimeout(), time), DEDUP);
     t.addProcessor(HEADER_DETAIL, () -> new HeaderDetailBuffer(headerKeys, config.orphanTimeout(),
         config.orphanBufferMax(), config.waitForUnseenHeaders(), time), TRANSACTIONS);
-    t.addProcessor(MAP, () -> new GroupMapper(mapper, topics, config.mapping(), sweepable), HEADER_DETAIL);
+    t.addProcessor(MAP, () -> new GroupMapper(mapper, topics, config.mapping(), sweepable, counts), HEADER_DETAIL);
     t.addSink(APPLY_SINK, topics.apply().name(), new StringSerializer(), topics.apply().valueSerde().serializer(), MAP);
     // the end of a snapshot goes to every apply partition; a sink node of its own, so that rows are partitioned as
     // before, by Kafka's default partitioner, without a partitioner call per row

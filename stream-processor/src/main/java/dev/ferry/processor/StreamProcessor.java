@@ -30,12 +30,14 @@ public final class StreamProcessor implements AutoCloseable {
 
   private final ProcessorConfig config;
   private final FerryTopics topics;
+  private final MappingCounts counts;
   private KafkaStreams streams;
   private HeldReport heldReport;
 
   public StreamProcessor(final ProcessorConfig config) {
     this.config = config;
     this.topics = config.kafka().topics(config.kafka().registry());
+    this.counts = new MappingCounts(config.applicationId());
   }
 
   /** Creates missing topics and starts processing in the background. */
@@ -46,7 +48,7 @@ public final class StreamProcessor implements AutoCloseable {
     names.add(topics.deadLetter().name());
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of());
     TopicCreator.requireCoPartitioned(config.kafka(), names.subList(0, names.size() - 1));
-    streams = new KafkaStreams(ProcessorTopology.build(config, topics), streamsProperties());
+    streams = new KafkaStreams(ProcessorTopology.build(config, topics, counts), streamsProperties());
     // an exception nothing expected (a bad record is a dead letter, not an exception) stops the processor: the
     // service exits non-zero, so that a supervisor restarts it and an operator sees it. Replacing the thread
     // instead retried the same record forever, quietly, with the pipeline stalled behind it
@@ -111,6 +113,11 @@ public final class StreamProcessor implements AutoCloseable {
       throw new UncheckedIOException("cannot keep this processor's instance id in " + file
           + " (processor.state-dir must be writable)", e);
     }
+  }
+
+  /** What the mapping did with the rows this instance processed, per legacy table and rule. */
+  public MappingCounts counts() {
+    return counts;
   }
 
   /** The running Kafka Streams instance, for its metrics; empty before the start. */

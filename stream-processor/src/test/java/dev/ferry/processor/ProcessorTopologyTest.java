@@ -65,6 +65,12 @@ class ProcessorTopologyTest {
     final var replay = f.topics.changeSerde().decode("t.cdc.public.order_details", d.getOriginalValue().array());
     assertThat(replay.getSource().getLsn()).isEqualTo(510L);
     assertThat(d.getAttempt()).isEqualTo(1);
+    // counted per legacy table and rule: the line that failed under its rule, its group under group.refused
+    assertThat(f.counts.refusedRows("public.order_details", "map.integer")).isEqualTo(1);
+    assertThat(f.counts.refusedRows("public.order_details", "group.refused")).isEqualTo(1);
+    assertThat(f.counts.refusedRows("public.orders", "group.refused")).isEqualTo(1);
+    assertThat(f.counts.mappedRows("public.orders")).isZero();
+    assertThat(f.counts.mappedRows("public.order_details")).isZero();
 
     // replayed as it is (the mapping not fixed): refused again, and the new dead letter says which try it was
     final var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
@@ -117,6 +123,13 @@ class ProcessorTopologyTest {
       assertThat(e.getSeverity()).isEqualTo(dev.ferry.schemas.Severity.WARNING);
       assertThat(e.getMessage()).endsWith("assumed: a bulk order");
     });
+    // the warned line was applied: mapped, and warned under its rule; the refused one under its own
+    assertThat(f.counts.mappedRows("public.order_details")).isEqualTo(2);
+    assertThat(f.counts.mappedRows("public.orders")).isEqualTo(1);
+    assertThat(f.counts.warnedRows("public.order_details", "quantity-usual")).isEqualTo(1);
+    assertThat(f.counts.refusedRows("public.order_details", "quantity-positive")).isEqualTo(1);
+    assertThat(f.counts.refusedRows("public.order_details", "quantity-usual")).isZero();
+    assertThat(f.counts.warnedRows("public.order_details", "quantity-positive")).isZero();
   }
 
   /** PostgreSQL's numeric holds NaN and infinities; Debezium names them NAN, POSITIVE_INFINITY, NEGATIVE_INFINITY. */

@@ -65,6 +65,8 @@ final class TopologyFixture implements AutoCloseable {
   final TestInputTopic<String, byte[]> customers;
   final TestOutputTopic<String, ApplyRecord> apply;
   final TestOutputTopic<String, DeadLetter> deadLetters;
+  /** What the mapping did with each row, as the processor's meters count it. */
+  final MappingCounts counts = new MappingCounts("app");
   private final HeaderKeys headerKeys = new HeaderKeys(List.of(LINES));
   private final Path stateDir;
   /** The source commit time {@link #send} and {@link #commit} stamp on what they write, epoch ms. */
@@ -101,7 +103,7 @@ final class TopologyFixture implements AutoCloseable {
       throw new java.io.UncheckedIOException(e);
     }
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    driver = new TopologyTestDriver(ProcessorTopology.build(config, topics), props);
+    driver = new TopologyTestDriver(ProcessorTopology.build(config, topics, counts), props);
     orders = input("public.orders");
     lines = input("public.order_details");
     customers = input("public.customers");

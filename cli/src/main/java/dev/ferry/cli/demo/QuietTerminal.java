@@ -1,13 +1,13 @@
 package dev.ferry.cli.demo;
 
+import dev.ferry.ops.logging.Logging;
 import java.util.Map;
 
 /**
  * The demo's and the sandbox's terminal, kept for what a newcomer should read: the embedded broker's own logs, the
  * clients' retries of what the broker answers while it starts or a producer's first transaction (KAFKA-18202's
  * retriable OUT_OF_ORDER_SEQUENCE_NUMBER), Debezium's note that it creates its slot, are expected and not failures.
- * They are turned down before anything logs (slf4j-simple reads its levels once, system properties first); a
- * production service keeps its levels from {@code simplelogger.properties}.
+ * A production service keeps the levels of the command's {@code logback.xml}.
  */
 public final class QuietTerminal {
   private static final Map<String, String> LEVELS = Map.of(
@@ -20,13 +20,8 @@ public final class QuietTerminal {
   private QuietTerminal() {
   }
 
-  /** Turns the expected noise down; call before the first logger is made. */
+  /** Turns the expected noise down. */
   public static void apply() {
-    LEVELS.forEach((logger, level) -> {
-      final String key = "org.slf4j.simpleLogger.log." + logger;
-      if (System.getProperty(key) == null) {
-        System.setProperty(key, level);
-      }
-    });
+    Logging.levels(LEVELS);
   }
 }
