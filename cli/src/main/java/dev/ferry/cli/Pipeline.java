@@ -45,6 +45,14 @@ public final class Pipeline implements AutoCloseable {
     return ops;
   }
 
+  /** Prints where the status page, the metrics and the readiness answer; nothing when the port is off. */
+  public void announceOps(final java.io.PrintStream out) {
+    if (ops != null) {
+      out.println("Status page     : " + ops.url() + "  (Prometheus " + ops.url() + "metrics, health " + ops.url()
+          + "health/ready)");
+    }
+  }
+
   public void restartConnector() {
     capture.close();
     capture = new LegacyCapture(config.connector()).start();

@@ -64,6 +64,7 @@ public final class CutoverDemo {
       try (Pipeline f = new Pipeline(forward).start(); Connection legacy = env.legacy();
           Connection target = env.target()) {
         out.println("\n== Forward sync: legacy -> new ==");
+        f.announceOps(out);
         if (!caughtUp(f, legacy, target, "initial sync")) {
           return false;
         }
@@ -71,6 +72,7 @@ public final class CutoverDemo {
         // replication slot while that many transactions run can fail, "initial slot snapshot too large")
         out.println("Starting the reverse direction: new -> legacy, holding until the cutover");
         try (Pipeline r = new Pipeline(reverse).start()) {
+          r.announceOps(out);
           return story(f, r, legacy, target, forward, reverse, forwardLeg, reverseLeg, t0);
         }
       }

@@ -79,10 +79,7 @@ public final class NorthwindDemo {
       try (Pipeline pipeline = new Pipeline(env.config()).start();
           Connection legacy = env.legacy(); Connection target = env.target()) {
         out.println("Pipeline running: capture -> Kafka -> processor -> sink. Initial sync ...");
-        if (pipeline.ops() != null) {
-          out.println("Status page     : " + pipeline.ops().url() + "  (Prometheus " + pipeline.ops().url()
-              + "metrics, health " + pipeline.ops().url() + "health/ready)");
-        }
+        pipeline.announceOps(out);
         final boolean synced = waitUntilCaughtUp(pipeline, legacy, target, "initial sync");
         if (!synced) {
           return false;

@@ -99,6 +99,7 @@ public final class Sandbox {
           + "   (any time, from another terminal)");
       final StopSignal stop = o.once() ? StopSignal.none() : StopSignal.install("ferry-sandbox-stop");
       try (Pipeline pipeline = new Pipeline(config).start()) {
+        pipeline.announceOps(out);
         out.println("Syncing " + tables + " ...");
         final boolean drained = PipelineDrain.await(pipeline, o.once() ? DRAIN_TIMEOUT : Duration.ofDays(3650),
             () -> true, () -> progress(pipeline), stop::requested, out::println);
