@@ -6,6 +6,7 @@ import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.DeadLetter;
+import dev.ferry.embedded.EmbeddedMariaDb;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -24,32 +25,38 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sink's contract against MariaDB (the server this machine kind runs at 127.0.0.1:3306; another with
- * {@code FERRY_IT_MARIADB_URL}, {@code FERRY_IT_MARIADB_USER}, {@code FERRY_IT_MARIADB_PASSWORD}), plus
- * what is particular to it: upserts by primary key only, never through another unique key. Skipped,
- * with the reason, where no MariaDB answers.
+ * The sink's contract against MariaDB, plus what is particular to it: upserts by primary key only, never through
+ * another unique key. The server is a private one the test starts ({@link EmbeddedMariaDb}, where the machine has
+ * {@code mariadbd}), so that nothing depends on a shared server's state; {@code FERRY_IT_MARIADB_URL},
+ * {@code FERRY_IT_MARIADB_USER}, {@code FERRY_IT_MARIADB_PASSWORD} name another; without either, the one at
+ * 127.0.0.1:3306. Skipped, with the reason, where no MariaDB answers.
  */
 class MariaDbTargetSinkIT extends TargetSinkContract {
-  private static final String URL = System.getenv().getOrDefault("FERRY_IT_MARIADB_URL",
-      "jdbc:mariadb://127.0.0.1:3306/");
+  private static final String GIVEN_URL = System.getenv("FERRY_IT_MARIADB_URL");
+  private static String url = GIVEN_URL != null ? GIVEN_URL : "jdbc:mariadb://127.0.0.1:3306/";
   private static final String USER = System.getenv().getOrDefault("FERRY_IT_MARIADB_USER", "root");
   private static final String PASSWORD = System.getenv().getOrDefault("FERRY_IT_MARIADB_PASSWORD", "");
   private static final List<String> CREATED = new ArrayList<>();
+  private static EmbeddedMariaDb privateServer;
 
   private static Connection server(final String database) throws SQLException {
     final Properties p = new Properties();
     p.put("user", USER);
     p.put("password", PASSWORD);
     p.put("connectTimeout", "3000");
-    return DriverManager.getConnection(URL + database, p);
+    return DriverManager.getConnection(url + database, p);
   }
 
   @BeforeAll
   static void mariaDbAnswers() {
+    if (GIVEN_URL == null && EmbeddedMariaDb.unavailableBecause() == null) {
+      privateServer = EmbeddedMariaDb.startTemporary("target");
+      url = privateServer.jdbcUrl("");
+    }
     try (Connection c = server("")) {
-      Assumptions.assumeTrue(c.isValid(3), "MariaDB at " + URL + " does not answer");
+      Assumptions.assumeTrue(c.isValid(3), "MariaDB at " + url + " does not answer");
     } catch (SQLException e) {
-      final String why = "no MariaDB answers at " + URL + " (user " + USER + "): " + e.getMessage()
+      final String why = "no MariaDB answers at " + url + " (user " + USER + "): " + e.getMessage()
           + "; skipping the MariaDB target tests (set FERRY_IT_MARIADB_URL to point them at one)";
       // the build log shows skipped classes only as a count; say why where a reader looks
       System.out.println("[WARNING] MariaDbTargetSinkIT SKIPPED: " + why);
@@ -59,6 +66,10 @@ class MariaDbTargetSinkIT extends TargetSinkContract {
 
   @AfterAll
   static void dropDatabases() throws SQLException {
+    if (privateServer != null) {
+      privateServer.close();
+      return;
+    }
     if (CREATED.isEmpty()) {
       return;
     }
@@ -87,7 +98,7 @@ class MariaDbTargetSinkIT extends TargetSinkContract {
 
       @Override
       public String jdbcUrl(final String database) {
-        return URL + database;
+        return url + database;
       }
 
       @Override
