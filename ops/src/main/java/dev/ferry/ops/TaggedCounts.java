@@ -43,7 +43,13 @@ public final class TaggedCounts implements MeterBinder {
     if (tagValues.length != tagKeys.size()) {
       throw new IllegalArgumentException(name + " takes " + tagKeys + ", given " + Arrays.toString(tagValues));
     }
-    final List<String> key = Arrays.stream(tagValues).map(v -> v == null ? "" : v).toList();
+    final String[] values = tagValues.clone();
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] == null) {
+        values[i] = "";
+      }
+    }
+    final List<String> key = List.of(values);
     LongAdder counter = counts.get(key);
     if (counter == null) {
       counter = added(key);
