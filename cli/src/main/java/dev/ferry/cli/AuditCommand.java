@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
     + "min/max, lengths, top values, what text columns hold), count orphans and duplicate natural keys, and dry-run "
     + "the mapping over every row; writes audit.html, audit.json and migration-spec.md. Writes nothing to either "
     + "database.")
-final class AuditCommand extends Ferry.Service {
+final class AuditCommand extends ServiceCommand {
   @Option(names = "--report", required = true, description = "Directory for audit.html, audit.json and "
       + "migration-spec.md.")
   Path report;

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "cutover", description = "Flip the sync's direction: preflight, freeze (you stop the application "
     + "writing the live side and say so with --writers-stopped), drain, a reconciliation gate, flip, report. Run it "
     + "again after a stop and it resumes. --rollback flips back the same way.")
-final class CutoverCommand extends Ferry.Service {
+final class CutoverCommand extends ServiceCommand {
   @Option(names = "--rollback", description = "Flip back: reverse to forward.")
   boolean rollback;
 

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -126,114 +125,9 @@ public final class Ferry implements Callable<Integer> {
     }
   }
 
-  /** Options shared by the service commands. */
-  abstract static class Service implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, required = true, description = "Configuration file (YAML); "
-        + "FERRY_* environment variables override its keys.")
-    Path config;
-
-    /**
-     * Where this command prints what it announces: standard output, or, for a long-running service logging JSON
-     * ({@link #loadService}), its log.
-     */
-    java.io.PrintStream out = System.out;
-
-    /**
-     * Loads the configuration of a long-running service ({@code service}: connector, processor, sink) for
-     * {@code roles} and applies its logging settings, so that from here on it logs as configured.
-     */
-    FerryConfig loadService(final Set<Role> roles, final String service) {
-      final FerryConfig c = FerryConfig.load(config, roles);
-      out = dev.ferry.ops.logging.Logging.apply(c.logging(), service);
-      return c;
-    }
-
-    /** The run history of the target {@code file} names; null when it names none (a service's own file). */
-    static RunHistory historyOf(final Path file) {
-      try {
-        return FerryConfig.load(file, EnumSet.of(Role.SINK)).sink().history();
-      } catch (ConfigException e) {
-        return null;
-      }
-    }
-
-    static void record(final RunHistory history, final RunHistory.Kind kind, final String summary,
-        final Map<String, ?> counts) {
-      if (history != null) {
-        history.record(kind, summary, counts);
-      }
-    }
-
-    /**
-     * Blocks until the JVM is asked to stop (exit 0) or {@code died} completes (exit 1, so that a
-     * supervisor restarts the service), then closes {@code service}.
-     */
-    int runUntilStopped(final AutoCloseable service, final CompletableFuture<?> died) throws Exception {
-      return runUntilStopped(service, died, failed -> { });
-    }
-
-    /**
-     * As above; {@code stopped} is told whether the service died, after it is closed and before the JVM may exit
-     * (a SIGTERM lets the JVM exit once this returns).
-     */
-    int runUntilStopped(final AutoCloseable service, final CompletableFuture<?> died,
-        final java.util.function.Consumer<Boolean> stopped) throws Exception {
-      final StopSignal stop = StopSignal.install("ferry-stop");
-      died.whenComplete((v, e) -> stop.request());
-      try {
-        stop.await();
-      } finally {
-        try {
-          service.close();
-        } catch (Exception | Error e) {
-          // a service that failed may fail again while stopping: it must still exit, and non-zero
-          org.slf4j.LoggerFactory.getLogger(Ferry.class).error("error while stopping", e);
-        } finally {
-          try {
-            stopped.accept(died.isDone());
-          } finally {
-            out.printf(Locale.ROOT, "stopped; peak heap used %d MB%n", HeapPeak.megabytes());
-            stop.done();
-          }
-        }
-      }
-      return died.isDone() ? 1 : 0;
-    }
-
-    /** {@code service}, and then its ops port (null: none), closed as one. */
-    static AutoCloseable withOps(final AutoCloseable service, final dev.ferry.ops.OpsServer ops) {
-      return () -> {
-        try {
-          service.close();
-        } finally {
-          if (ops != null) {
-            ops.close();
-          }
-        }
-      };
-    }
-
-    /** Completes when {@code alive} turns false; checked every second. */
-    static CompletableFuture<Void> whenDead(final java.util.function.BooleanSupplier alive) {
-      final CompletableFuture<Void> dead = new CompletableFuture<>();
-      final Thread watcher = new Thread(() -> {
-        try {
-          while (alive.getAsBoolean()) {
-            Thread.sleep(1000);
-          }
-          dead.complete(null);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "ferry-watch");
-      watcher.setDaemon(true);
-      watcher.start();
-      return dead;
-    }
-  }
 
   @Command(name = "connector", description = "Capture the legacy database's changes into Kafka.")
-  static final class Connector extends Service {
+  static final class Connector extends ServiceCommand {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = loadService(EnumSet.of(Role.CONNECTOR), "connector");
@@ -250,7 +144,7 @@ public final class Ferry implements Callable<Integer> {
   }
 
   @Command(name = "processor", description = "Map and route change events (Kafka Streams).")
-  static final class Processor extends Service {
+  static final class Processor extends ServiceCommand {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = loadService(EnumSet.of(Role.PROCESSOR), "processor");
@@ -268,7 +162,7 @@ public final class Ferry implements Callable<Integer> {
   }
 
   @Command(name = "sink", description = "Apply mapped rows to the target database.")
-  static final class Sink extends Service {
+  static final class Sink extends ServiceCommand {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = loadService(EnumSet.of(Role.SINK), "sink");
@@ -280,7 +174,7 @@ public final class Ferry implements Callable<Integer> {
 
   @Command(name = "replay", description = "Send dead letters back to the topic each was read from once their cause "
       + "is fixed; one pass over those written so far, resuming after the last pass.")
-  static final class Replay extends Service {
+  static final class Replay extends ServiceCommand {
     @Option(names = "--rule", description = "Only dead letters with this rule (repeatable), e.g. sink.23514.")
     List<String> rules = new ArrayList<>();
 
@@ -309,7 +203,7 @@ public final class Ferry implements Callable<Integer> {
 
   @Command(name = "resnapshot", description = "Read legacy tables again while the sync goes on (Debezium's incremental "
       + "snapshot) so that target rows that drifted take the legacy values again; the connector does it when it runs.")
-  static final class ResnapshotCommand extends Service {
+  static final class ResnapshotCommand extends ServiceCommand {
     @Option(names = "--table", required = true, description = "A captured table to read again, schema.table "
         + "(repeatable).")
     List<String> tables = new ArrayList<>();
@@ -326,7 +220,7 @@ public final class Ferry implements Callable<Integer> {
 
   @Command(name = "dead-letters", description = "Print every dead letter written so far as a JSON line (Avro fields "
       + "by name, bytes as base64), then a count per stage and rule on standard error.")
-  static final class DeadLettersCommand extends Service {
+  static final class DeadLettersCommand extends ServiceCommand {
     @Spec
     CommandSpec spec;
 
@@ -350,7 +244,7 @@ public final class Ferry implements Callable<Integer> {
   @Command(name = "reconcile", description = "Compare the legacy data, passed through the mapping, with the target: "
       + "row counts, sums of numeric columns, and every row by key; each difference tied to the dead letter that "
       + "explains it. Exit 0 only when nothing is unexplained.")
-  static final class ReconcileCommand extends Service {
+  static final class ReconcileCommand extends ServiceCommand {
     @Option(names = "--report", required = true, description = "Directory for reconcile.html and reconcile.json.")
     Path report;
 
@@ -410,7 +304,7 @@ public final class Ferry implements Callable<Integer> {
 
   @Command(name = "check", description = "Validate a configuration file and its mapping for all three services, "
       + "and the mapping against the legacy and target databases; start nothing.")
-  static final class Check extends Service {
+  static final class Check extends ServiceCommand {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.allOf(Role.class));

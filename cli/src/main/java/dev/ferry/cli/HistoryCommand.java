@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "history", description = "Print the run history the target keeps (sink starts and stops, snapshots "
     + "applied, replay passes, reconciliations); --errors: dead letters per rule per day and which a later replay "
     + "resolved.")
-final class HistoryCommand extends Ferry.Service {
+final class HistoryCommand extends ServiceCommand {
   @Option(names = "--errors", description = "Print the dead letters per day and rule instead (reads the dead-letter "
       + "topic).")
   boolean errors;

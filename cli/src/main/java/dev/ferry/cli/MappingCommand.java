@@ -37,7 +37,7 @@ final class MappingCommand implements Callable<Integer> {
   @Command(name = "reverse", description = "Draft the reverse mapping (the new system back into the legacy one, for "
       + "the sync after cutover) from the forward mapping: every step that can be inverted is, and every legacy column "
       + "says whether the round trip restores it exactly, lossily (how) or not at all (why). Review it before use.")
-  static final class Reverse extends Ferry.Service {
+  static final class Reverse extends ServiceCommand {
     @Option(names = "--out", description = "Write the draft here (default: standard output).")
     Path out;
 

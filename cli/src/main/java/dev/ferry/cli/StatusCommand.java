@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "status", description = "Show which direction of the sync is live (forward: legacy to new; "
     + "reverse: after cutover), what each service last said, and the last cutover steps.")
-final class StatusCommand extends Ferry.Service {
+final class StatusCommand extends ServiceCommand {
 
   @Override
   public Integer call() throws Exception {

@@ -4,6 +4,7 @@ import dev.ferry.history.RunHistory;
 import dev.ferry.reconcile.ReconcileReport;
 import dev.ferry.reconcile.Reconciliation;
 import dev.ferry.schemas.LiveDirection;
+import dev.ferry.schemas.LiveDirectionReader;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -192,17 +193,20 @@ public final class Cutover {
     final long deadline = System.nanoTime() + options.flipTimeout().toNanos();
     Map<String, LiveDirection.Answer> answers = Map.of();
     boolean capturing = false;
-    while (System.nanoTime() < deadline) {
-      answers = LiveDirection.read(kafka, topic).answers();
-      capturing = capturing(opening);
-      if (answered(answers.get(holds), "standby", state.epoch()) && answered(answers.get(applies), "live",
-          state.epoch()) && capturing) {
-        out.println("  the " + draining.name() + " sink holds and the " + opening.name() + " sink applies; the "
-            + opening.name() + " capture reads its slot");
-        run.record(Step.FLIP, true, opening.name() + " live, epoch " + state.epoch(), Map.of("epoch", state.epoch()));
-        return true;
+    try (LiveDirectionReader control = new LiveDirectionReader(kafka, topic)) {
+      while (System.nanoTime() < deadline) {
+        answers = control.snapshot().answers();
+        capturing = capturing(opening);
+        if (answered(answers.get(holds), "standby", state.epoch()) && answered(answers.get(applies), "live",
+            state.epoch()) && capturing) {
+          out.println("  the " + draining.name() + " sink holds and the " + opening.name() + " sink applies; the "
+              + opening.name() + " capture reads its slot");
+          run.record(Step.FLIP, true, opening.name() + " live, epoch " + state.epoch(), Map.of("epoch",
+              state.epoch()));
+          return true;
+        }
+        Thread.sleep(500);
       }
-      Thread.sleep(500);
     }
     out.println("  the flip stands (" + opening.name() + " is live), but within " + options.flipTimeout().toSeconds()
         + " s " + (answered(answers.get(applies), "live", state.epoch()) ? "" : "the " + opening.name() + " sink ("

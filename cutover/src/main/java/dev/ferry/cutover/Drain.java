@@ -2,6 +2,7 @@ package dev.ferry.cutover;
 
 import dev.ferry.processor.ordering.HeldMetrics;
 import dev.ferry.schemas.LiveDirection;
+import dev.ferry.schemas.LiveDirectionReader;
 import dev.ferry.schemas.PipelineLag;
 import dev.ferry.sink.SinkBacklog;
 import java.io.PrintStream;
@@ -55,9 +56,11 @@ final class Drain {
     long lastLine = 0;
     int stable = 0;
     Status s = null;
-    try (PipelineLag lag = new PipelineLag(leg.processor().kafka())) {
+    try (PipelineLag lag = new PipelineLag(leg.processor().kafka());
+        LiveDirectionReader control = new LiveDirectionReader(leg.processor().kafka(),
+            leg.processor().control().topic())) {
       while (System.nanoTime() < deadline) {
-        s = status(leg, position, lag);
+        s = status(leg, position, lag, control);
         stable = s.drained() ? stable + 1 : 0;
         if (stable >= ROUNDS) {
           return s;
@@ -72,7 +75,8 @@ final class Drain {
     return s;
   }
 
-  static Status status(final Leg leg, final String position, final PipelineLag lag) throws Exception {
+  static Status status(final Leg leg, final String position, final PipelineLag lag,
+      final LiveDirectionReader controlTopic) throws Exception {
     String slotAt = "no slot";
     boolean passed = false;
     try (Connection c = leg.captured(); PreparedStatement ps = c.prepareStatement("SELECT confirmed_flush_lsn::text, "
@@ -87,8 +91,7 @@ final class Drain {
       }
     }
     final long behind = lag.behind(leg.processor().applicationId(), leg.cdcTopics());
-    final LiveDirection.Snapshot control = LiveDirection.read(leg.processor().kafka(),
-        leg.processor().control().topic());
+    final LiveDirection.Snapshot control = controlTopic.snapshot();
     final String prefix = "processor/" + leg.processor().applicationId() + "/";
     long transactions = 0;
     long details = 0;

@@ -6,7 +6,6 @@ import dev.ferry.config.Config;
 import dev.ferry.config.Setting;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -15,12 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -128,39 +125,10 @@ public final class LiveDirection {
     }
   }
 
-  /** Reads the control topic to its end. */
+  /** Reads the control topic to its end, with a consumer of its own; see {@link LiveDirectionReader} to read again. */
   public static Snapshot read(final KafkaSettings kafka, final String topic) {
-    ensureTopic(kafka, topic);
-    try (KafkaConsumer<String, String> c = consumer(kafka)) {
-      final TopicPartition p = new TopicPartition(topic, 0);
-      c.assign(List.of(p));
-      c.seekToBeginning(List.of(p));
-      final long end = c.endOffsets(List.of(p)).get(p);
-      State state = State.INITIAL;
-      final Map<String, Answer> answers = new LinkedHashMap<>();
-      final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (c.position(p) < end && System.nanoTime() < deadline) {
-        for (final ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-          if (r.value() == null || r.key() == null) {
-            continue;
-          }
-          final JsonNode v = JSON.readTree(r.value());
-          if (DIRECTION.equals(r.key())) {
-            state = state(r.value());
-          } else {
-            final Map<String, Long> figures = new LinkedHashMap<>();
-            v.path("figures").fields().forEachRemaining(f -> figures.put(f.getKey(), f.getValue().asLong()));
-            answers.put(r.key(), new Answer(r.key(), Direction.of(v.get("direction").asText()),
-                v.get("state").asText(), v.get("epoch").asLong(), Instant.parse(v.get("at").asText()), figures));
-          }
-        }
-      }
-      if (c.position(p) < end) {
-        throw new IllegalStateException("control topic " + topic + " could not be read to its end within 30 s");
-      }
-      return new Snapshot(state, answers);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("control topic " + topic + " holds a record Ferry cannot read: " + e, e);
+    try (LiveDirectionReader reader = new LiveDirectionReader(kafka, topic)) {
+      return reader.snapshot();
     }
   }
 
@@ -239,7 +207,7 @@ public final class LiveDirection {
     }
   }
 
-  private static KafkaConsumer<String, String> consumer(final KafkaSettings kafka) {
+  static KafkaConsumer<String, String> consumer(final KafkaSettings kafka) {
     final Properties p = KafkaClients.properties(kafka);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());

@@ -1,20 +1,13 @@
 package dev.ferry.sink;
 
-import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.LiveDirection;
 import dev.ferry.schemas.LiveDirection.Direction;
 import dev.ferry.schemas.LiveDirection.State;
+import dev.ferry.schemas.LiveDirectionReader;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +23,7 @@ final class DirectionGate implements AutoCloseable {
   private final String topic;
   private final String sink;
   private final Direction mine;
-  private final KafkaConsumer<String, String> consumer;
+  private final LiveDirectionReader reader;
   private final Thread follower;
   private volatile State state;
   private volatile boolean running = true;
@@ -42,13 +35,13 @@ final class DirectionGate implements AutoCloseable {
     this.topic = topic;
     this.sink = sink;
     this.mine = mine;
-    this.state = LiveDirection.read(kafka, topic).state();
-    final Properties p = KafkaClients.properties(kafka);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
-    final TopicPartition partition = new TopicPartition(topic, 0);
-    consumer.assign(List.of(partition));
-    consumer.seekToBeginning(List.of(partition));
+    this.reader = new LiveDirectionReader(kafka, topic);
+    try {
+      this.state = reader.snapshot().state();
+    } catch (RuntimeException e) {
+      reader.close();
+      throw e;
+    }
     this.follower = new Thread(this::follow, "ferry-sink-direction-" + sink);
     follower.setDaemon(true);
     follower.start();
@@ -89,14 +82,7 @@ final class DirectionGate implements AutoCloseable {
   private void follow() {
     try {
       while (running) {
-        for (final ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
-          if (LiveDirection.DIRECTION.equals(r.key()) && r.value() != null) {
-            final State next = LiveDirection.state(r.value());
-            if (next.epoch() >= state.epoch()) {
-              state = next;
-            }
-          }
-        }
+        state = reader.poll(Duration.ofMillis(500)).state();
       }
     } catch (WakeupException e) {
       // closing
@@ -104,14 +90,14 @@ final class DirectionGate implements AutoCloseable {
       LOG.error("sink {} stopped following the live direction on {}; it keeps the last it read ({})", sink, topic,
           state.direction().id(), e);
     } finally {
-      consumer.close();
+      reader.close();
     }
   }
 
   @Override
   public void close() {
     running = false;
-    consumer.wakeup();
+    reader.wakeup();
     try {
       follower.join(5_000);
     } catch (InterruptedException e) {

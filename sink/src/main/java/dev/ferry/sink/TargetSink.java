@@ -17,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -74,7 +73,7 @@ public final class TargetSink implements AutoCloseable {
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong brokenTargetRetries = new AtomicLong();
-  /** Its figures over JMX while it runs; null before the start or where the name was taken. */
+  /** Records behind the end of its partitions as of the last poll; -1 before it has any. */
   private final AtomicLong lag = new AtomicLong(-1);
   private volatile boolean running = true;
   /**
@@ -177,7 +176,8 @@ public final class TargetSink implements AutoCloseable {
       applyPartitions = consumer.partitionsFor(topics.apply().name()).size();
       gate = new DirectionGate(config.kafka(), config.control().topic(), config.groupId(),
           config.control().direction());
-      consumer.subscribe(List.of(topics.apply().name()), new SeekToStoredOffsets());
+      consumer.subscribe(List.of(topics.apply().name()), new ResumeFromTarget(config.groupId(), offsets, consumer, writers,
+          groups));
       boolean held = false;
       while (running) {
         // also while every writer waits for an unavailable target: that is when an operator looks
@@ -348,37 +348,6 @@ public final class TargetSink implements AutoCloseable {
     return byWriter;
   }
 
-  /** On assignment, continue exactly after what the target has committed. */
-  private final class SeekToStoredOffsets implements ConsumerRebalanceListener {
-    @Override
-    public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
-      final SinkWriter house = writers[0];
-      final Map<TopicPartition, Long> stored = house.call(() -> {
-        final Map<TopicPartition, Long> o = offsets.read(house.connection(), partitions);
-        house.connection().commit();
-        return o;
-      });
-      for (final TopicPartition tp : partitions) {
-        final Long next = stored.get(tp);
-        if (next != null) {
-          consumer.seek(tp, next);
-        } else {
-          consumer.seekToBeginning(List.of(tp));
-        }
-      }
-      LOG.info("sink {} assigned {}; resuming from target offsets {}", config.groupId(), partitions, stored);
-    }
-
-    @Override
-    public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
-      // the batch in flight commits before the partitions go; unfinished group tails are dropped, the next
-      // owner re-reads them from the offsets in the target
-      for (final SinkWriter w : writers) {
-        w.finishAll();
-      }
-      groups.forget(partitions);
-    }
-  }
 
   /**
    * Records of the apply topic not yet applied, as of the last poll; -1 before the sink knows (not yet

@@ -1,0 +1,63 @@
+package dev.ferry.sink;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sink's answer to a rebalance, on the consumer thread. On assignment it continues exactly after what the target
+ * has committed (the offsets kept beside the rows, {@link OffsetStore}), from the beginning where it has none; on
+ * revocation the batch in flight commits before the partitions go, and unfinished group tails are dropped: the next
+ * owner reads them again from the offsets in the target.
+ */
+final class ResumeFromTarget implements ConsumerRebalanceListener {
+  private static final Logger LOG = LoggerFactory.getLogger(ResumeFromTarget.class);
+
+  private final String group;
+  private final OffsetStore offsets;
+  private final Consumer<String, byte[]> consumer;
+  private final SinkWriter[] writers;
+  private final CompleteGroups groups;
+
+  /** @param writers the sink's writers; the first reads the offsets (it keeps house) */
+  ResumeFromTarget(final String group, final OffsetStore offsets, final Consumer<String, byte[]> consumer,
+      final SinkWriter[] writers, final CompleteGroups groups) {
+    this.group = group;
+    this.offsets = offsets;
+    this.consumer = consumer;
+    this.writers = writers;
+    this.groups = groups;
+  }
+
+  @Override
+  public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
+    final SinkWriter house = writers[0];
+    final Map<TopicPartition, Long> stored = house.call(() -> {
+      final Map<TopicPartition, Long> o = offsets.read(house.connection(), partitions);
+      house.connection().commit();
+      return o;
+    });
+    for (final TopicPartition tp : partitions) {
+      final Long next = stored.get(tp);
+      if (next != null) {
+        consumer.seek(tp, next);
+      } else {
+        consumer.seekToBeginning(List.of(tp));
+      }
+    }
+    LOG.info("sink {} assigned {}; resuming from target offsets {}", group, partitions, stored);
+  }
+
+  @Override
+  public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
+    for (final SinkWriter w : writers) {
+      w.finishAll();
+    }
+    groups.forget(partitions);
+  }
+}
