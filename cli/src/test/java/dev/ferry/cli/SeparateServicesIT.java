@@ -185,7 +185,9 @@ class SeparateServicesIT {
         }
       }
     }
-    sinkLoggedJsonOnly();
+    assertThat(loggedJsonOnly("sink")).anyMatch(m -> m.contains("dead letter: unreadable record"));
+    assertThat(loggedJsonOnly("processor")).anyMatch(m -> m.contains("product-price-not-negative"));
+    assertThat(loggedJsonOnly("connector")).anyMatch(m -> m.contains("capture ") && m.contains(" started"));
     // each service recorded its runs in the target's history (the file names the target); the connector's last
     // stop with the changes it captured per table
     final List<dev.ferry.history.RunHistory.Entry> runs = env.config().sink().history().recent(100);
@@ -264,39 +266,39 @@ class SeparateServicesIT {
     return sb.toString();
   }
 
-  /** Starts {@code role}; the sink logs JSON lines, as it would for a log shipper ({@code logging.format}). */
+  /** Starts {@code role}, logging JSON lines as it would for a log shipper ({@code logging.format}). */
   private Process start(final String role, final Path config, final Map<String, String> env) throws Exception {
     final Map<String, String> all = new java.util.HashMap<>(env);
-    if (role.equals("sink")) {
-      all.put("FERRY_LOGGING_FORMAT", "json");
-    }
+    all.put("FERRY_LOGGING_FORMAT", "json");
     return ServiceProcess.start(role, config, all, work.resolve(role + ".log"));
   }
 
   /**
-   * Every line the sink wrote (standard output and error, both in its log) is a JSON object naming the sink, with its
-   * time, level, logger and message; its announcements (status page, stop) are among them.
+   * Every line {@code role} wrote (standard output and error, both in its log; Debezium's, Kafka's and Kafka Streams'
+   * lines included) is a JSON object naming the service, with its time, level, logger and message; its announcements
+   * (status page, stop) are among them. Returns the messages.
    */
-  private void sinkLoggedJsonOnly() throws Exception {
+  private List<String> loggedJsonOnly(final String role) throws Exception {
     final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-    final List<String> lines = Files.readAllLines(work.resolve("sink.log"));
+    final List<String> lines = Files.readAllLines(work.resolve(role + ".log"));
     final List<String> messages = new ArrayList<>();
     for (final String line : lines) {
       final com.fasterxml.jackson.databind.JsonNode n;
       try {
         n = json.readTree(line);
       } catch (java.io.IOException e) {
-        throw new AssertionError("the sink logged a line that is not JSON: " + line, e);
+        throw new AssertionError("the " + role + " logged a line that is not JSON: " + line, e);
       }
-      assertThat(n.get("service").asText()).as(line).isEqualTo("sink");
+      assertThat(n.isObject()).as("the " + role + " logged a line that is not a JSON object: " + line).isTrue();
+      assertThat(n.get("service").asText()).as(line).isEqualTo(role);
       assertThat(n.get("level").asText()).as(line).isIn("ERROR", "WARN", "INFO");
       assertThat(java.time.Instant.parse(n.get("time").asText())).as(line).isNotNull();
       assertThat(n.get("logger").asText()).as(line).isNotBlank();
       messages.add(n.get("message").asText());
     }
-    assertThat(messages).anyMatch(m -> m.startsWith("sink status page http://127.0.0.1:"))
-        .anyMatch(m -> m.startsWith("stopped; peak heap used"))
-        .anyMatch(m -> m.contains("dead letter"));
+    assertThat(messages).anyMatch(m -> m.startsWith(role + " status page http://127.0.0.1:"))
+        .anyMatch(m -> m.startsWith("stopped; peak heap used"));
+    return messages;
   }
 
 }
