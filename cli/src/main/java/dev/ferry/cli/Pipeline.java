@@ -48,8 +48,7 @@ public final class Pipeline implements AutoCloseable {
   /** Prints where the status page, the metrics and the readiness answer; nothing when the port is off. */
   public void announceOps(final java.io.PrintStream out) {
     if (ops != null) {
-      out.println("Status page     : " + ops.url() + "  (Prometheus " + ops.url() + "metrics, health " + ops.url()
-          + "health/ready)");
+      out.println("Status page     : " + ops.url() + "  " + ops.endpoints());
     }
   }
 

@@ -147,7 +147,6 @@ public final class ServiceOps {
   }
 
   private static void announce(final OpsServer ops, final String service, final PrintStream out) {
-    out.println(service + " status page " + ops.url() + " (Prometheus " + ops.url() + "metrics, health "
-        + ops.url() + "health/ready)");
+    out.println(service + " status page " + ops.url() + " " + ops.endpoints());
   }
 }

@@ -101,6 +101,11 @@ public final class OpsServer implements AutoCloseable {
     return registry;
   }
 
+  /** Where its scrapes and readiness answer, as a service prints them beside its address. */
+  public String endpoints() {
+    return "(Prometheus " + url() + "metrics, health " + url() + "health/ready)";
+  }
+
   /** Adds a part whose readiness {@code /health/ready} reports. */
   public OpsServer readiness(final Readiness.Check check) {
     checks.add(check);

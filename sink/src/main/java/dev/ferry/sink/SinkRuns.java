@@ -39,11 +39,6 @@ final class SinkRuns implements MeterBinder {
     deadLetters.add(1, table, rule);
   }
 
-  /** Rows applied to {@code table} since the sink started. */
-  long applied(final String table) {
-    return appliedPerTable.count(table);
-  }
-
   @Override
   public void bindTo(final MeterRegistry registry) {
     appliedPerTable.bindTo(registry);

@@ -137,7 +137,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
           deadLetter(record, o.change(), Stage.VALIDATE, o.errors(), null, 0);
         }
         rows.add(o.row());
-        counts.mapped(o.row().getSourceTable(), 1);
+        counts.mapped(o.row().getSourceTable());
       }
     }
     for (int i = 0; i < rows.size(); i++) {

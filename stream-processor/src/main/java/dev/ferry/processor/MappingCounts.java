@@ -34,8 +34,8 @@ public final class MappingCounts implements MeterBinder {
         + "dead-letter topic), per legacy table and rule", tags, "table", "rule");
   }
 
-  void mapped(final String table, final int rows) {
-    mapped.add(rows, table);
+  void mapped(final String table) {
+    mapped.add(1, table);
   }
 
   /** Counts a dead letter of {@code table}'s row with {@code errors}: refused when any is an error, else warned. */
