@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Arguments: {@code [--rates 500,2000,10000] [--seconds 60] [--warm-up 20]} (a first phase at the first rate,
  * printed but not meant to be counted: the services compile their hot paths then). The latency is measured by
  * one JVM (this one) on one clock; the reader polls every {@value #POLL_MS} ms, which bounds its resolution.
- * Every 10 s a line shows how far each stage has come ({@link StageProgress}), to tell which one falls behind.
+ * Every 10 s a line shows how far each stage has come ({@link StageProgress}), to tell which one falls behind;
+ * after each rate a line splits the latency by stage ({@link StageLatency}): when each order became readable on the
+ * CDC topic, on the apply topic, and in the target.
  */
 public final class PipelineBenchmark {
   private static final int LINES = BenchPipeline.LINES;
@@ -69,17 +71,19 @@ public final class PipelineBenchmark {
         warmUp(stack, legacyDb, targetDb);
         long nextId = 1_000_000;
         try (StageProgress progress = new StageProgress(stack.kafka().bootstrapServers(), "bench", stack.target(),
-            targetDb)) {
+            targetDb);
+            StageLatency stages = new StageLatency(stack.kafka().bootstrapServers())
+                .follow("cdc", "bench.cdc.public.orders", true).follow("apply", "bench.apply", false)) {
           progress.start();
           if (warmUpSeconds > 0) {
             // the services' code runs interpreted, then compiled, in the first seconds: not measured
             System.out.print("warm-up, not counted: ");
-            new Phase(stack, legacyDb, targetDb, rates.get(0), warmUpSeconds, nextId).run();
+            new Phase(stack, legacyDb, targetDb, rates.get(0), warmUpSeconds, nextId).run(stages);
             nextId += 10_000_000;
           }
           for (final int rate : rates) {
             final Phase phase = new Phase(stack, legacyDb, targetDb, rate, seconds, nextId);
-            phase.run();
+            phase.run(stages);
             nextId += 10_000_000;
           }
         }
@@ -145,6 +149,10 @@ public final class PipelineBenchmark {
     private final long firstId;
     /** order id -> nanoTime of its legacy commit; removed when seen in the target. */
     private final Map<Long, Long> pending = new ConcurrentHashMap<>();
+    /** order id -> nanoTime of its legacy commit, kept. */
+    private final Map<Long, Long> committedAt = new ConcurrentHashMap<>();
+    /** order id -> wall-clock time of its legacy commit (epoch ms), for record timestamps. */
+    private final Map<Long, Long> committedAtMs = new ConcurrentHashMap<>();
     private final List<Long> latenciesNanos = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong committed = new AtomicLong();
     private final AtomicBoolean writing = new AtomicBoolean(true);
@@ -159,7 +167,7 @@ public final class PipelineBenchmark {
       this.firstId = firstId;
     }
 
-    void run() throws Exception {
+    void run(final StageLatency stages) throws Exception {
       final double ordersPerSecond = rate / (double) (LINES + 1);
       final long total = Math.round(ordersPerSecond * seconds);
       final long start = System.nanoTime();
@@ -188,6 +196,7 @@ public final class PipelineBenchmark {
           wroteSeconds, ms(sorted, 0.50), ms(sorted, 0.95), ms(sorted, 0.99), ms(sorted, 1.0), sorted.size(),
           bounded ? "bounded (all applied)" : "NOT bounded: " + pending.size() + " orders not applied "
               + CATCH_UP.toSeconds() + " s after the writers stopped");
+      System.out.println(stages.summary(committedAt, committedAtMs) + " | target p50=" + ms(sorted, 0.50) + " p99=" + ms(sorted, 0.99));
     }
 
     /** Open loop: transaction k of this writer is due at start + (k * WRITERS + writer) / ordersPerSecond. */
@@ -203,7 +212,10 @@ public final class PipelineBenchmark {
           final long id = firstId + k;
           insertOrder(c, id);
           c.commit();
-          pending.put(id, System.nanoTime());
+          final long now = System.nanoTime();
+          pending.put(id, now);
+          committedAt.put(id, now);
+          committedAtMs.put(id, System.currentTimeMillis());
           committed.incrementAndGet();
         }
       } catch (SQLException | InterruptedException e) {
@@ -240,11 +252,7 @@ public final class PipelineBenchmark {
     }
 
     private static String ms(final List<Long> sorted, final double quantile) {
-      if (sorted.isEmpty()) {
-        return "-";
-      }
-      final int i = (int) Math.min(sorted.size() - 1, Math.ceil(quantile * sorted.size()) - 1);
-      return String.format(Locale.ROOT, "%.0fms", sorted.get(Math.max(0, i)) / 1e6);
+      return StageLatency.ms(sorted, quantile);
     }
   }
 }

@@ -62,8 +62,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
           .setServerConfig("max_replication_slots", "64")
           .setServerConfig("max_wal_senders", "20")
           .setServerConfig("max_connections", "200")
+          // nothing here has to survive a crash of the machine: no fsync. But commits are synchronous, as a production
+          // database's are by default (zonky's default is off): with synchronous_commit off, committed WAL reaches the
+          // WAL senders only when the WAL writer flushes it (every 200 ms), which delayed every captured change by up
+          // to 200 ms (docs/benchmarks.md); with fsync off a synchronous commit costs a write, no disk flush
           .setServerConfig("fsync", "off")
-          .setServerConfig("synchronous_commit", "off")
+          .setServerConfig("synchronous_commit", "on")
           .setServerConfig("full_page_writes", "off")
           .setRegisterShutdownHook(false)
           .start();
