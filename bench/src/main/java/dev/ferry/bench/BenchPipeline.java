@@ -115,6 +115,18 @@ final class BenchPipeline implements AutoCloseable {
     return work.resolve(name + "-" + role + ".log");
   }
 
+  /**
+   * The CPU seconds each running service has used so far, by role; this JVM's ({@code "broker and benchmark"}: the
+   * embedded Kafka broker runs in it); and the machine's ({@code "machine"}).
+   */
+  Map<String, Double> cpuSeconds() {
+    final Map<String, Double> cpu = new LinkedHashMap<>();
+    services.forEach((role, p) -> cpu.put(role, CpuTime.process(p.pid())));
+    cpu.put("broker and benchmark", CpuTime.process(ProcessHandle.current().pid()));
+    cpu.put("machine", CpuTime.machineBusy());
+    return cpu;
+  }
+
   /** Prints the CPU seconds each service has used so far and the machine's since {@code machineBusyAtStart}. */
   void printCpu(final double machineBusyAtStart) {
     final StringBuilder line = new StringBuilder(name).append(" cpu seconds:");

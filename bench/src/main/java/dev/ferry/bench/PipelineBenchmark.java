@@ -78,12 +78,12 @@ public final class PipelineBenchmark {
           if (warmUpSeconds > 0) {
             // the services' code runs interpreted, then compiled, in the first seconds: not measured
             System.out.print("warm-up, not counted: ");
-            new Phase(stack, legacyDb, targetDb, rates.get(0), warmUpSeconds, nextId).run(stages);
+            new Phase(stack, legacyDb, targetDb, rates.get(0), warmUpSeconds, nextId).run(stages, pipeline);
             nextId += 10_000_000;
           }
           for (final int rate : rates) {
             final Phase phase = new Phase(stack, legacyDb, targetDb, rate, seconds, nextId);
-            phase.run(stages);
+            phase.run(stages, pipeline);
             nextId += 10_000_000;
           }
         }
@@ -154,6 +154,8 @@ public final class PipelineBenchmark {
     /** order id -> wall-clock time of its legacy commit (epoch ms), for record timestamps. */
     private final Map<Long, Long> committedAtMs = new ConcurrentHashMap<>();
     private final List<Long> latenciesNanos = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** order id -> nanoTime it was seen in the target. */
+    private final Map<Long, Long> appliedAt = new ConcurrentHashMap<>();
     private final AtomicLong committed = new AtomicLong();
     private final AtomicBoolean writing = new AtomicBoolean(true);
 
@@ -167,7 +169,8 @@ public final class PipelineBenchmark {
       this.firstId = firstId;
     }
 
-    void run(final StageLatency stages) throws Exception {
+    void run(final StageLatency stages, final BenchPipeline pipeline) throws Exception {
+      final Map<String, Double> cpuBefore = pipeline.cpuSeconds();
       final double ordersPerSecond = rate / (double) (LINES + 1);
       final long total = Math.round(ordersPerSecond * seconds);
       final long start = System.nanoTime();
@@ -196,7 +199,11 @@ public final class PipelineBenchmark {
           wroteSeconds, ms(sorted, 0.50), ms(sorted, 0.95), ms(sorted, 0.99), ms(sorted, 1.0), sorted.size(),
           bounded ? "bounded (all applied)" : "NOT bounded: " + pending.size() + " orders not applied "
               + CATCH_UP.toSeconds() + " s after the writers stopped");
-      System.out.println(stages.summary(committedAt, committedAtMs) + " | target p50=" + ms(sorted, 0.50) + " p99=" + ms(sorted, 0.99));
+      System.out.println(stages.summary(committedAt, committedAtMs));
+      final List<Long> sinkAlone = stages.afterLast(appliedAt);
+      System.out.println("  apply to target alone: p50=" + ms(sinkAlone, 0.50) + " p95=" + ms(sinkAlone, 0.95) + " p99="
+          + ms(sinkAlone, 0.99));
+      printCpu(cpuBefore, pipeline.cpuSeconds(), committed.get() * (LINES + 1));
     }
 
     /** Open loop: transaction k of this writer is due at start + (k * WRITERS + writer) / ordersPerSecond. */
@@ -240,6 +247,7 @@ public final class PipelineBenchmark {
                 final Long committedAt = pending.remove(rs.getLong(1));
                 if (committedAt != null) {
                   latenciesNanos.add(now - committedAt);
+                  appliedAt.put(rs.getLong(1), now);
                 }
               }
             }
@@ -253,6 +261,26 @@ public final class PipelineBenchmark {
 
     private static String ms(final List<Long> sorted, final double quantile) {
       return StageLatency.ms(sorted, quantile);
+    }
+
+    /**
+     * CPU seconds per 1,000 rows, per service and for the rest of the machine, over the phase and its catch-up:
+     * what a stage costs per row whether or not it kept up, steadier between runs than latency on a shared machine.
+     */
+    private static void printCpu(final Map<String, Double> before, final Map<String, Double> after, final long rows) {
+      final StringBuilder line = new StringBuilder("  cpu seconds per 1,000 rows:");
+      double services = 0;
+      for (final String role : after.keySet()) {
+        if (!role.equals("machine") && before.containsKey(role)) {
+          final double s = after.get(role) - before.get(role);
+          services += s;
+          line.append(String.format(Locale.ROOT, " %s %.3f,", role, s * 1000 / rows));
+        }
+      }
+      final double machine = after.get("machine") - before.get("machine");
+      line.append(String.format(Locale.ROOT, " the rest (both databases, registry) %.3f; machine %.3f "
+          + "(%.1f CPU seconds in all)", (machine - services) * 1000 / rows, machine * 1000 / rows, machine));
+      System.out.println(line);
     }
   }
 }

@@ -78,7 +78,40 @@ final class StageLatency implements AutoCloseable {
           unseen == 0 ? "" : " (" + unseen + " not seen)"));
     }
     sb.setLength(sb.length() - 2);
+    // each stage on its own: per order, from its sight on one topic to its sight on the next
+    for (int i = 1; i < stages.size(); i++) {
+      final Stage from = stages.get(i - 1);
+      final Stage to = stages.get(i);
+      final List<Long> deltas = new ArrayList<>(committedAt.size());
+      for (final Long id : committedAt.keySet()) {
+        final Long a = from.firstSeen.get(id);
+        final Long b = to.firstSeen.get(id);
+        if (a != null && b != null) {
+          deltas.add(Math.max(0, b - a));
+        }
+      }
+      deltas.sort(Long::compare);
+      sb.append(String.format(Locale.ROOT, "%n  %s to %s alone: p50=%s p95=%s p99=%s", from.name, to.name,
+          ms(deltas, 0.50), ms(deltas, 0.95), ms(deltas, 0.99)));
+    }
     return sb.toString();
+  }
+
+  /** Per order, from its sight on the last stage's topic to {@code seenAt} (nanoTime), sorted. */
+  List<Long> afterLast(final Map<Long, Long> seenAt) {
+    final List<Long> deltas = new ArrayList<>(seenAt.size());
+    if (stages.isEmpty()) {
+      return deltas;
+    }
+    final Stage last = stages.get(stages.size() - 1);
+    seenAt.forEach((id, at) -> {
+      final Long a = last.firstSeen.get(id);
+      if (a != null) {
+        deltas.add(Math.max(0, at - a));
+      }
+    });
+    deltas.sort(Long::compare);
+    return deltas;
   }
 
   static String ms(final List<Long> sorted, final double quantile) {
