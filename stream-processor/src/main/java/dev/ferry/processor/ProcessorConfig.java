@@ -65,8 +65,9 @@ public record ProcessorConfig(
         }
       }, "exactly-once");
   public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("processor.commit-interval", GROUP,
-      Duration.ofMillis(200), Duration.ofMillis(10),
-      "How often the processor commits; with exactly-once this bounds the latency to the sink.");
+      Duration.ofMillis(100), Duration.ofMillis(10),
+      "How often the processor commits; with exactly-once the sink sees a change only after this commit, so it "
+          + "bounds the processor's share of the latency. Shorter costs more commits per row at high rates.");
   public static final Setting<Integer> THREADS = Setting.integer("processor.threads", GROUP, 1, 1, 64,
       "Stream threads in this instance.");
 
