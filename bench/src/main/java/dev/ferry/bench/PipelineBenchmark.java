@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * printed but not meant to be counted: the services compile their hot paths then). The latency is measured by
  * one JVM (this one) on one clock; the reader polls every {@value #POLL_MS} ms, which bounds its resolution.
  * Every 10 s a line shows how far each stage has come ({@link StageProgress}), to tell which one falls behind;
- * after each rate a line splits the latency by stage ({@link StageLatency}): when each order became readable on the
- * CDC topic, on the apply topic, and in the target.
+ * after each rate lines split the latency by stage ({@link StageLatency}: when each order became readable on the
+ * CDC topic, on the apply topic, and in the target) and give each process's CPU seconds per 1,000 rows.
  */
 public final class PipelineBenchmark {
   private static final int LINES = BenchPipeline.LINES;
