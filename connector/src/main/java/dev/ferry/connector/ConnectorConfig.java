@@ -155,9 +155,12 @@ public record ConnectorConfig(
     p.put("publication.autocreate.mode", "filtered");
     p.put("snapshot.mode", snapshotMode.debeziumValue());
     p.put("provide.transaction.metadata", "true");
-    // how long the streaming loop sleeps when PostgreSQL has nothing new: Debezium's 500 ms default was the
-    // largest part of the latency at low rates; waking every 10 ms when idle costs next to nothing
-    p.put("poll.interval.ms", "10");
+    // how long the streaming loop sleeps when PostgreSQL has nothing new, and how long Debezium's queue fills a batch
+    // before handing it over: Debezium's 500 ms default was the largest part of the latency at low rates. Each batch
+    // is one Kafka transaction (ChangePublisher), whose round trips and markers were the broker's largest cost in
+    // streaming: 25 ms instead of 10 ms made fewer, larger batches, less CPU for the connector and the broker, and a
+    // shorter tail on two shared cores, for about 10 ms more at the median (docs/benchmarks.md, session 15)
+    p.put("poll.interval.ms", "25");
     p.put("decimal.handling.mode", "string");
     p.put("time.precision.mode", "adaptive_time_microseconds");
     // ISO-8601 text (P1Y2M3DT4H5M6.5S), which PostgreSQL reads back exactly; the numeric mode counts a month as 30 days
