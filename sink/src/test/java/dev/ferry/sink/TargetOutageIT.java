@@ -71,6 +71,12 @@ class TargetOutageIT {
         await().atMost(Duration.ofMinutes(1)).until(() -> get(ops, "/health/ready").statusCode() == 200);
         long version = 0;
         for (int round = 0; round < ROUNDS; round++) {
+          // the target goes down before round 1 is sent, so that the sink has that round to write during the outage
+          // (closed after the sends, it could apply the round first and then wait with nothing to write: ready)
+          final long down = System.nanoTime();
+          if (round == 1) {
+            target.close();
+          }
           for (int id = 1; id <= ITEMS; id++) {
             version++;
             final int qty = round * 10_000 + id;
@@ -79,8 +85,6 @@ class TargetOutageIT {
           }
           producer.flush();
           if (round == 1) {
-            target.close();
-            final long down = System.nanoTime();
             long appliedBefore = -1;
             while (System.nanoTime() - down < Duration.ofSeconds(15).toNanos()) {
               assertThat(sink.isRunning()).as("the sink keeps running while the target is down").isTrue();

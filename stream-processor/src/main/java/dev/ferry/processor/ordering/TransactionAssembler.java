@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * forwards them as {@link ChangeGroup}s, one per header key, in apply order ({@link ApplyOrder}).
  *
  * <p>Complete means: the connector's commit marker has arrived from every CDC topic that received
- * events of the transaction for this partition number (each marker says how many that is). A marker
+ * events of the transaction for this partition number (each marker says how many that is; where markers of one
+ * transaction disagree, after the capture restarted inside it, the highest count holds). A marker
  * follows the transaction's events in its partition, so once all markers are in, so are all events.
  * Snapshot rows belong to no transaction and pass at once, each as a group of one.
  *
@@ -129,7 +130,10 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
         topics.add(topic);
         tx.setMarkerTopics(topics);
       }
-      tx.setExpectedMarkers(e.getCommit().getTopicsInPartition());
+      // the most any marker counted: a capture restarted inside a transaction it had already marked marks it again in
+      // every topic, so one transaction can carry markers of two counts, and the lower one alone could release it
+      // before the events ahead of the higher one's markers were read
+      tx.setExpectedMarkers(Math.max(tx.getExpectedMarkers(), e.getCommit().getTopicsInPartition()));
       tx.setCommitLsn(e.getCommit().getCommitLsn());
       if (tx.getMarkerTopics().size() >= tx.getExpectedMarkers()) {
         release(tx, record);

@@ -346,6 +346,42 @@ class OrderingTopologyTest {
   }
 
   /**
+   * A transaction marked twice: the capture wrote it whole with its commit markers (counting the 2 topics it wrote),
+   * was killed before it stored a position past it, and its restart resumed inside it, so it marked the end again in
+   * every captured topic (counting all 4 of this partition). The repeats in orders and order_details are dropped as
+   * redeliveries; the others arrive, possibly before the first run's events in another topic are read. The
+   * transaction is complete only when every topic a marker counted has sent its marker.
+   * <pre>
+   *   time  in                                                     out
+   *   t1    orders 10420 CREATE tx 971                             -
+   *   t2    COMMIT 971 (customers, of 4 topics: the restart)       -   (1 of 4)
+   *   t3    COMMIT 971 (orders, of 2 topics: the first run)        -   (2 of 4; before, 2 of 2: the order went alone)
+   *   t4    COMMIT 971 (orders, of 4 topics: the restart)          -   (a redelivery: dropped)
+   *   t5    order_details 10420|11 CREATE tx 971                   -
+   *   t6    COMMIT 971 (order_details, of 2 topics)                -   (3 of 4)
+   *   t7    COMMIT 971 (shippers, of 4 topics: the restart)        sales_order 10420 with its line
+   * </pre>
+   */
+  @Test
+  void aTransactionMarkedAgainByARestartedCaptureWaitsForEveryTopicAnyMarkerCounted() {
+    try (var f = fixture()) {
+      f.send(TopologyFixtureAccess.order(ChangeOp.CREATE, 10420, 2400, "971", 1L));
+      f.commit("customers", "971", 2410, 4);
+      f.commit("orders", "971", 2410, 2);
+      f.commit("orders", "971", 2410, 4);
+      assertThat(f.applied()).as("the order without its line").isEmpty();
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10420, 11, 1, 2401, "971", 2L));
+      f.commit("order_details", "971", 2410, 2);
+      assertThat(f.applied()).isEmpty();
+      f.commit("shippers", "971", 2410, 4);
+      assertThat(f.applied()).containsExactly(
+          "sales_order 10420 UPSERT v4820 [971/10420 0/2] key=10420",
+          "sales_order_line 10420|11 UPSERT v4820 [971/10420 1/2] key=10420");
+      assertThat(count(f.driver.getKeyValueStore(ProcessorStores.TX_STATE))).isZero();
+    }
+  }
+
+  /**
    * <pre>
    *   time  in                                             out
    *   t1    1,000 order_details rows for 1,000 missing orders   at most 50 held; the rest dead-lettered
