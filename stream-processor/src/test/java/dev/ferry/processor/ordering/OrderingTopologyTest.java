@@ -382,6 +382,32 @@ class OrderingTopologyTest {
   }
 
   /**
+   * The same restart, with the first run's markers read first: the transaction is released whole on them, and the
+   * restarted capture's markers in the other topics come after. They are dropped, not held as a new transaction that
+   * would wait out the timeout with nothing in it and then warn that it was incomplete.
+   * <pre>
+   *   time  in                                                     out
+   *   t1    orders 10421 CREATE tx 972, order_details 10421|11     -
+   *   t2    COMMIT 972 (orders, of 2), COMMIT 972 (order_details, of 2)   sales_order 10421 with its line
+   *   t3    COMMIT 972 (customers, of 4), COMMIT 972 (shippers, of 4)     -   (dropped; nothing held)
+   * </pre>
+   */
+  @Test
+  void markersOfATransactionAlreadyReleasedWholeAreNotHeld() {
+    try (var f = fixture()) {
+      f.send(TopologyFixtureAccess.order(ChangeOp.CREATE, 10421, 2500, "972", 1L));
+      f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10421, 11, 1, 2501, "972", 2L));
+      f.commit("orders", "972", 2510, 2);
+      f.commit("order_details", "972", 2510, 2);
+      assertThat(f.applied()).hasSize(2);
+      f.commit("customers", "972", 2510, 4);
+      f.commit("shippers", "972", 2510, 4);
+      assertThat(f.applied()).isEmpty();
+      assertThat(count(f.driver.getKeyValueStore(ProcessorStores.TX_STATE))).as("transactions held").isZero();
+    }
+  }
+
+  /**
    * <pre>
    *   time  in                                             out
    *   t1    1,000 order_details rows for 1,000 missing orders   at most 50 held; the rest dead-lettered
