@@ -151,8 +151,6 @@ public final class PipelineBenchmark {
     private final Map<Long, Long> pending = new ConcurrentHashMap<>();
     /** order id -> nanoTime of its legacy commit, kept. */
     private final Map<Long, Long> committedAt = new ConcurrentHashMap<>();
-    /** order id -> wall-clock time of its legacy commit (epoch ms), for record timestamps. */
-    private final Map<Long, Long> committedAtMs = new ConcurrentHashMap<>();
     private final List<Long> latenciesNanos = java.util.Collections.synchronizedList(new ArrayList<>());
     /** order id -> nanoTime it was seen in the target. */
     private final Map<Long, Long> appliedAt = new ConcurrentHashMap<>();
@@ -199,7 +197,7 @@ public final class PipelineBenchmark {
           wroteSeconds, ms(sorted, 0.50), ms(sorted, 0.95), ms(sorted, 0.99), ms(sorted, 1.0), sorted.size(),
           bounded ? "bounded (all applied)" : "NOT bounded: " + pending.size() + " orders not applied "
               + CATCH_UP.toSeconds() + " s after the writers stopped");
-      System.out.println(stages.summary(committedAt, committedAtMs));
+      System.out.println(stages.summary(committedAt));
       final List<Long> sinkAlone = stages.afterLast(appliedAt);
       System.out.println("  apply to target alone: p50=" + ms(sinkAlone, 0.50) + " p95=" + ms(sinkAlone, 0.95) + " p99="
           + ms(sinkAlone, 0.99));
@@ -222,7 +220,6 @@ public final class PipelineBenchmark {
           final long now = System.nanoTime();
           pending.put(id, now);
           committedAt.put(id, now);
-          committedAtMs.put(id, System.currentTimeMillis());
           committed.incrementAndGet();
         }
       } catch (SQLException | InterruptedException e) {

@@ -26,6 +26,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 final class StageLatency implements AutoCloseable {
   private final String bootstrapServers;
   private final List<Stage> stages = new ArrayList<>();
+  /** Epoch nanoseconds minus {@link System#nanoTime()}: turns the writers' commit times into record-timestamp time. */
+  private final long epochOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
 
   StageLatency(final String bootstrapServers) {
     this.bootstrapServers = bootstrapServers;
@@ -45,18 +47,18 @@ final class StageLatency implements AutoCloseable {
 
   /**
    * One line: per stage, p50 and p99 of the time from each order's legacy commit ({@code committedAt}, nanoTime)
-   * to its first sight on that stage's topic; with send times, the same from the commit's wall-clock time
-   * ({@code committedAtMs}) to the send. Orders not seen there are left out and counted.
+   * to its first sight on that stage's topic; with send times, the same to the send (on the wall clock, to millisecond
+   * precision). Orders not seen there are left out and counted.
    */
-  String summary(final Map<Long, Long> committedAt, final Map<Long, Long> committedAtMs) {
+  String summary(final Map<Long, Long> committedAt) {
     final StringBuilder sb = new StringBuilder("  from legacy commit to readable:");
     for (final Stage s : stages) {
       if (s.sendTimes) {
-        final List<Long> sent = new ArrayList<>(committedAtMs.size());
-        committedAtMs.forEach((id, at) -> {
+        final List<Long> sent = new ArrayList<>(committedAt.size());
+        committedAt.forEach((id, at) -> {
           final Long ts = s.firstSentMs.get(id);
           if (ts != null) {
-            sent.add(Math.max(0, ts - at) * 1_000_000L);
+            sent.add(Math.max(0, ts * 1_000_000L - (at + epochOffsetNanos)));
           }
         });
         sent.sort(Long::compare);

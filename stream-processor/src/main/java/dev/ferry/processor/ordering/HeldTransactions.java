@@ -21,12 +21,23 @@ import java.util.function.LongPredicate;
  * <p>Bounded: a transaction of more than {@value #MAX_KEYS} events keeps no key list and is read back with one
  * prefix scan, as are the transactions held before this start (loaded from the store without their keys). One
  * per task, built afresh at each init from the store, used by its stream thread only.
+ *
+ * <p>It also remembers the last {@value #RELEASED_KEPT} transactions released, so that a commit marker arriving for
+ * one of them after its release (a capture restarted inside it marks it again) is known for what it is. Memory only:
+ * afresh at each init, so a task revived after an aborted commit never takes a marker it must read again for a repeat.
  */
 final class HeldTransactions {
   static final int MAX_KEYS = 100_000;
+  static final int RELEASED_KEPT = 10_000;
 
   private final Map<String, PendingTransaction> open = new HashMap<>();
   private final Map<String, TreeSet<String>> keys = new HashMap<>();
+  private final Map<String, Boolean> releasedLately = new java.util.LinkedHashMap<>(256, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(final Map.Entry<String, Boolean> eldest) {
+      return size() > RELEASED_KEPT;
+    }
+  };
 
   /** The held state of {@code txId}, or null. */
   PendingTransaction get(final String txId) {
@@ -71,6 +82,12 @@ final class HeldTransactions {
   void released(final String txId) {
     open.remove(txId);
     keys.remove(txId);
+    releasedLately.put(txId, Boolean.TRUE);
+  }
+
+  /** Whether {@code txId} is not held now and was released lately (one of the last {@value #RELEASED_KEPT}). */
+  boolean releasedLately(final String txId) {
+    return !open.containsKey(txId) && releasedLately.containsKey(txId);
   }
 
   /** The held transactions whose first-seen time {@code passed} accepts. */

@@ -59,12 +59,6 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   private KeyValueStore<String, ChangeEvent> events;
   private KeyValueStore<String, PendingTransaction> pending;
   private HeldTransactions held;
-  /**
-   * Transactions this task released lately, the last {@value #RELEASED_KEPT}: in memory only, and afresh at every
-   * {@link #init}, so a task revived after an aborted commit never drops a marker it has to read again.
-   */
-  private java.util.LinkedHashMap<String, Boolean> released;
-  private static final int RELEASED_KEPT = 10_000;
   private org.apache.kafka.common.metrics.Sensor echoes;
   private org.apache.kafka.common.metrics.Sensor heldNow;
 
@@ -83,12 +77,6 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     // afresh, from the one scan of the store: a task revived after an aborted commit is initialised again, and
     // what it held in memory before is not what the store was restored to
     held = new HeldTransactions();
-    released = new java.util.LinkedHashMap<>(256, 0.75f, false) {
-      @Override
-      protected boolean removeEldestEntry(final java.util.Map.Entry<String, Boolean> eldest) {
-        return size() > RELEASED_KEPT;
-      }
-    };
     try (KeyValueIterator<String, PendingTransaction> it = pending.all()) {
       it.forEachRemaining(kv -> held.restored(kv.value));
     }
@@ -126,13 +114,13 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       context.forward(record.withKey(order.headerKey(e)).withValue(order.single(e)));
       return;
     }
-    PendingTransaction tx = held.get(txId);
-    if (tx == null && e.getOp() == ChangeOp.COMMIT && released.containsKey(txId)) {
+    if (e.getOp() == ChangeOp.COMMIT && held.releasedLately(txId)) {
       // a marker of a transaction released whole already: the restarted capture marking it again in topics the first
       // markers did not count. Held, it would wait out the timeout with nothing in it, and then warn
       LOG.debug("dropped a repeated commit marker of released transaction {}", txId);
       return;
     }
+    PendingTransaction tx = held.get(txId);
     if (tx == null) {
       tx = new PendingTransaction(txId, new ArrayList<>(), 0, -1L, 0,
           time.since(context.taskId(), e.getSource().getTsMs()));
@@ -216,7 +204,6 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     keys.forEach(events::delete);
     pending.delete(tx.getTxId());
     held.released(tx.getTxId());
-    released.put(tx.getTxId(), Boolean.TRUE);
     heldNow.record(held.size());
     if (isEcho(trigger)) {
       // written by Ferry's own sink (every commit marker of such a transaction says so, the last one too): never sent
