@@ -5,25 +5,17 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ferry.cli.demo.DemoEnvironment;
 import dev.ferry.cli.demo.RowCounts;
-import dev.ferry.config.RawValue;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
 import dev.ferry.processor.StreamProcessor;
 import dev.ferry.sink.TargetSink;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,37 +44,14 @@ class ConnectorCrashIT {
       try {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
             .until(() -> RowCounts.of(legacy, target).match());
-        final AtomicBoolean writing = new AtomicBoolean(true);
-        final ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
-        final AtomicInteger reads = new AtomicInteger();
-        final AtomicInteger transactions = new AtomicInteger();
-        final Thread reader = new Thread(() -> NoTornOrdersIT.read(env, writing, torn, reads));
-        final List<Thread> writers = new ArrayList<>();
-        for (int w = 0; w < 2; w++) {
-          final int base = 20_000 + w * 1_000;
-          final long seed = 20 + w;
-          writers.add(new Thread(() -> NoTornOrdersIT.write(env, base, seed, transactions)));
-        }
-        reader.start();
-        writers.forEach(Thread::start);
+        final TornOrderCheck check = TornOrderCheck.start(env, 2, 20_000, 1_000, 1, 20);
         for (int kill = 0; kill < 3; kill++) {
           Thread.sleep(1_500 + random.nextInt(2_500));
           connector.destroyForcibly();
           assertThat(connector.waitFor(30, TimeUnit.SECONDS)).isTrue();
           connector = start(file);
         }
-        for (final Thread t : writers) {
-          t.join(Duration.ofMinutes(3).toMillis());
-        }
-        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-          assertThat(NorthwindRows.actualOrders(target)).isEqualTo(NorthwindRows.expectedOrders(legacy));
-          assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy));
-        });
-        writing.set(false);
-        reader.join(Duration.ofMinutes(1).toMillis());
-        assertThat(transactions.get()).as("writer transactions").isGreaterThanOrEqualTo(300);
-        assertThat(reads.get()).as("consistent reads of the target").isGreaterThan(50);
-        assertThat(torn).as("torn orders seen by the reader (the connector's restarts: %s)", restarts()).isEmpty();
+        check.finish(legacy, target, Duration.ofMinutes(3), 300, 50, " (the connector's restarts: " + restarts() + ")");
         assertThat(sink.failed()).isZero();
       } finally {
         connector.destroy();

@@ -5,6 +5,7 @@ import dev.ferry.processor.ordering.ApplyOrder;
 import dev.ferry.processor.ordering.Deduplicator;
 import dev.ferry.processor.ordering.HeaderDetailBuffer;
 import dev.ferry.processor.ordering.ProcessorStores;
+import dev.ferry.processor.ordering.ShortLivedStore;
 import dev.ferry.processor.ordering.StreamTime;
 import dev.ferry.processor.ordering.TransactionAssembler;
 import dev.ferry.schemas.ChangeEvent;
@@ -90,10 +91,9 @@ public final class ProcessorTopology {
     t.addStateStore(Stores.windowStoreBuilder(
         Stores.persistentWindowStore(ProcessorStores.DEDUP, retention, retention, false),
         Serdes.String(), Serdes.Long()), DEDUP);
-    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.TX_EVENTS),
-        Serdes.String(), changeSerde), TRANSACTIONS);
-    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.TX_STATE),
-        Serdes.String(), new StoreSerde<PendingTransaction>(PendingTransaction.getClassSchema())), TRANSACTIONS);
+    t.addStateStore(ShortLivedStore.builder(ProcessorStores.TX_EVENTS, Serdes.String(), changeSerde), TRANSACTIONS);
+    t.addStateStore(ShortLivedStore.builder(ProcessorStores.TX_STATE, Serdes.String(),
+        new StoreSerde<PendingTransaction>(PendingTransaction.getClassSchema())), TRANSACTIONS);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.HEADERS),
         Serdes.String(), Serdes.Long()), HEADER_DETAIL);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.ORPHANS),
