@@ -30,6 +30,7 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  */
 public final class ShortLivedStore<K, V> implements StoreBuilder<KeyValueStore<K, V>> {
   private final StoreBuilder<KeyValueStore<K, V>> inner;
+  private boolean cached = true;
 
   private ShortLivedStore(final StoreBuilder<KeyValueStore<K, V>> inner) {
     this.inner = inner;
@@ -45,6 +46,9 @@ public final class ShortLivedStore<K, V> implements StoreBuilder<KeyValueStore<K
   @Override
   public KeyValueStore<K, V> build() {
     final KeyValueStore<K, V> store = inner.build();
+    if (!cached) {
+      return store;
+    }
     if (!(store instanceof WrappedStateStore<?, ?, ?> metered)
         || !(metered.wrapped() instanceof CachedStateStore<?, ?> cache)) {
       throw new IllegalStateException("store " + name() + ": expected Kafka Streams' cached store layering, found "
@@ -59,12 +63,16 @@ public final class ShortLivedStore<K, V> implements StoreBuilder<KeyValueStore<K
   @Override
   public StoreBuilder<KeyValueStore<K, V>> withCachingEnabled() {
     inner.withCachingEnabled();
+    cached = true;
     return this;
   }
 
+  /** Kafka Streams takes every store's cache away when {@code statestore.cache.max.bytes} is 0: written through. */
   @Override
   public StoreBuilder<KeyValueStore<K, V>> withCachingDisabled() {
-    throw new UnsupportedOperationException("store " + name() + " is cached by design");
+    inner.withCachingDisabled();
+    cached = false;
+    return this;
   }
 
   @Override

@@ -8,6 +8,8 @@ import dev.ferry.schemas.PendingTransaction;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -182,11 +184,11 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
 
   private void release(final PendingTransaction tx, final Record<String, ChangeEvent> trigger) {
     final List<ChangeEvent> changes = new ArrayList<>(tx.getEvents());
-    final java.util.NavigableMap<String, ChangeEvent> inMemory = held.eventsOf(tx.getTxId());
+    final NavigableMap<String, ChangeEvent> inMemory = held.eventsOf(tx.getTxId());
     final List<String> keys;
     if (inMemory != null) {
       keys = new ArrayList<>(inMemory.keySet());
-      for (final java.util.Map.Entry<String, ChangeEvent> kv : inMemory.entrySet()) {
+      for (final Map.Entry<String, ChangeEvent> kv : inMemory.entrySet()) {
         final ChangeEvent e = kv.getValue() != null ? kv.getValue() : events.get(kv.getKey());
         if (e != null) {
           changes.add(e);

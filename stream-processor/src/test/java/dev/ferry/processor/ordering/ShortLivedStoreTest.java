@@ -45,16 +45,24 @@ class ShortLivedStoreTest {
     }
   }
 
-  @Test
-  void anEntryPutAndDeletedBetweenTwoCommitsNeverReachesTheChangelogAndOneLeftAtACommitDoes() {
+  private static Topology topology() {
     final Topology t = new Topology();
     t.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
     t.addProcessor("write", Writer::new, "in");
     t.addStateStore(ShortLivedStore.builder(STORE, Serdes.String(), Serdes.String()), "write");
+    return t;
+  }
+
+  private static Properties properties() {
     final Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "app");
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    try (TopologyTestDriver driver = new TopologyTestDriver(t, p)) {
+    return p;
+  }
+
+  @Test
+  void anEntryPutAndDeletedBetweenTwoCommitsNeverReachesTheChangelogAndOneLeftAtACommitDoes() {
+    try (TopologyTestDriver driver = new TopologyTestDriver(topology(), properties())) {
       final var in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
       in.pipeInput("a", "put and delete");
       in.pipeInput("b", "put");
@@ -70,6 +78,18 @@ class ShortLivedStoreTest {
       assertThat(store.get("a")).isNull();
       assertThat(store.get("b")).isEqualTo("v-b");
       assertThat(store.get("c")).isNull();
+    }
+  }
+
+  @Test
+  void withoutARecordCacheEveryWriteGoesThrough() {
+    final Properties p = properties();
+    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+    try (TopologyTestDriver driver = new TopologyTestDriver(topology(), p)) {
+      driver.createInputTopic("in", new StringSerializer(), new StringSerializer()).pipeInput("a", "put and delete");
+      assertThat(driver.createOutputTopic("app-" + STORE + "-changelog", new StringDeserializer(),
+          new StringDeserializer()).readKeyValuesToList()).containsExactly(KeyValue.pair("a", "v-a"),
+          KeyValue.pair("a", null));
     }
   }
 }
