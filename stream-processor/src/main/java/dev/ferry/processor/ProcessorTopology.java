@@ -96,8 +96,9 @@ public final class ProcessorTopology {
         new StoreSerde<PendingTransaction>(PendingTransaction.getClassSchema())), TRANSACTIONS);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.HEADERS),
         Serdes.String(), Serdes.Long()), HEADER_DETAIL);
-    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.ORPHANS),
-        Serdes.String(), new StoreSerde<ChangeGroup>(ChangeGroup.getClassSchema())), HEADER_DETAIL);
+    // details held for their header mostly for milliseconds (lines of a snapshot read ahead of their orders)
+    t.addStateStore(ShortLivedStore.builder(ProcessorStores.ORPHANS, Serdes.String(),
+        new StoreSerde<ChangeGroup>(ChangeGroup.getClassSchema())), HEADER_DETAIL);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.NATURAL_KEYS),
         Serdes.String(), Serdes.String()), MAP);
     return t;

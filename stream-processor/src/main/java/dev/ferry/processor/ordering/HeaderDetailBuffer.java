@@ -6,9 +6,10 @@ import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.HeaderKeys;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import org.apache.kafka.common.serialization.StringSerializer;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -43,8 +44,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * existing header row.
  */
 public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, String, Ordered> {
-  private static final StringSerializer KEYS = new StringSerializer();
-
   private final HeaderKeys headerKeys;
   private final Duration timeout;
   private final int maxHeld;
@@ -54,6 +53,13 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   private KeyValueStore<String, Long> headers;
   private KeyValueStore<String, ChangeGroup> orphans;
   private long held;
+  /**
+   * The held groups' store keys per header ({@link #indexKey}), in arrival order: a header's release reads its
+   * groups by key instead of a prefix scan of the store, which walked over every held group released and not yet
+   * compacted away, for every header row while anything was held (lines of a snapshot often arrive before their
+   * order: docs/benchmarks.md, session 16). Bounded as the held groups are; rebuilt from the store at init.
+   */
+  private final Map<String, List<String>> waiting = new HashMap<>();
   /** {@link #held}, as a metric ({@link HeldMetrics#DETAILS}). */
   private org.apache.kafka.common.metrics.Sensor heldNow;
   private long sequence;
@@ -80,11 +86,13 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
     // counted afresh: a task revived after an aborted commit is initialised again, its store restored
     held = 0;
     sequence = 0;
+    waiting.clear();
     try (KeyValueIterator<String, ChangeGroup> it = orphans.all()) {
       while (it.hasNext()) {
         final KeyValue<String, ChangeGroup> kv = it.next();
         held += kv.value.getChanges().size();
         sequence = Math.max(sequence, seq(kv.key) + 1);
+        waiting.computeIfAbsent(indexOf(kv.key), k -> new ArrayList<>()).add(kv.key);
       }
     }
     heldNow = HeldMetrics.details(context);
@@ -136,8 +144,10 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
       since = Math.max(since, e.getSource().getTsMs());
     }
     group.setHeldSinceMs(time.since(context.taskId(), since));
-    orphans.put(indexKey(group.getHeaderTable(), group.getHeaderKey()) + "/"
-        + String.format(Locale.ROOT, "%019d", sequence++), group);
+    final String index = indexKey(group.getHeaderTable(), group.getHeaderKey());
+    final String key = index + "/" + String.format(Locale.ROOT, "%019d", sequence++);
+    orphans.put(key, group);
+    waiting.computeIfAbsent(index, k -> new ArrayList<>()).add(key);
     held += group.getChanges().size();
     heldNow.record(held);
     while (held > maxHeld) {
@@ -151,19 +161,19 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   }
 
   private void releaseHeldFor(final String indexKey, final Record<String, ChangeGroup> trigger) {
-    if (held == 0) {
-      // nothing waits: no scan, which would walk over every held group deleted and not yet compacted away
+    final List<String> keys = held == 0 ? null : waiting.remove(indexKey);
+    if (keys == null) {
       return;
     }
-    final List<KeyValue<String, ChangeGroup>> waiting = new ArrayList<>();
-    try (KeyValueIterator<String, ChangeGroup> it = orphans.prefixScan(indexKey + "/", KEYS)) {
-      it.forEachRemaining(waiting::add);
-    }
-    for (final KeyValue<String, ChangeGroup> kv : waiting) {
-      orphans.delete(kv.key);
-      held -= kv.value.getChanges().size();
+    for (final String key : keys) {
+      final ChangeGroup group = orphans.get(key);
+      if (group == null) {
+        continue;
+      }
+      orphans.delete(key);
+      held -= group.getChanges().size();
       heldNow.record(held);
-      pass(trigger.withKey(kv.value.getHeaderKey()).withValue(kv.value));
+      pass(trigger.withKey(group.getHeaderKey()).withValue(group));
     }
   }
 
@@ -201,12 +211,21 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
     return oldest;
   }
 
+  /** The header a held group's store key belongs to ({@link #indexKey}). */
+  private static String indexOf(final String key) {
+    return key.substring(0, key.lastIndexOf('/'));
+  }
+
   private static long seq(final String key) {
     return Long.parseLong(key.substring(key.lastIndexOf('/') + 1));
   }
 
   private void sendOrphan(final KeyValue<String, ChangeGroup> kv, final String reason) {
     orphans.delete(kv.key);
+    final List<String> keys = waiting.get(indexOf(kv.key));
+    if (keys != null && keys.remove(kv.key) && keys.isEmpty()) {
+      waiting.remove(indexOf(kv.key));
+    }
     held -= kv.value.getChanges().size();
     heldNow.record(held);
     context.forward(new Record<>(kv.value.getHeaderKey(), (Ordered) new Ordered.Orphan(kv.value, reason),

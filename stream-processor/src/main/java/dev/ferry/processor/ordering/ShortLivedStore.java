@@ -11,7 +11,7 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
 /**
  * A persistent, changelogged key-value store for entries that mostly live shorter than one commit interval:
  * the events and progress of a source transaction being collected, put when they arrive and deleted when the
- * transaction is released, a few milliseconds later.
+ * transaction is released, a few milliseconds later; details held for a header that arrives right behind them.
  *
  * <p>Kafka Streams' record cache sits in front of RocksDB and holds writes until the task commits; the cache
  * is told to drop, at that flush, a delete of a key RocksDB never held. An entry put and deleted between two
