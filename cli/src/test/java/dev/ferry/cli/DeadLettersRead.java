@@ -1,6 +1,7 @@
 package dev.ferry.cli;
 
 import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.history.DeadLetterTopic;
 import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.Severity;
@@ -8,10 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads a pipeline's dead-letter topic from the start, as a test checks it. */
@@ -45,30 +43,17 @@ final class DeadLettersRead {
 
   /**
    * The refusals on the dead-letter topic (letters with an ERROR; Northwind's own data draws warnings), read to
-   * its end, as {@code stage source-key rule}.
+   * its end ({@link DeadLetterTopic#readAll}), as {@code stage source-key rule}.
    */
-  static List<String> refusals(final EmbeddedStack stack, final FerryConfig config, final String reader) {
-    final var topics = config.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
-    final Properties p = new Properties();
-    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
-    p.put("group.id", reader);
-    p.put("auto.offset.reset", "earliest");
+  static List<String> refusals(final EmbeddedStack stack, final FerryConfig config) {
+    final var kafka = config.sink().kafka();
     final List<String> out = new ArrayList<>();
-    try (KafkaConsumer<String, DeadLetter> c = new KafkaConsumer<>(p, new StringDeserializer(),
-        topics.deadLetter().valueSerde().deserializer())) {
-      final List<TopicPartition> partitions = c.partitionsFor(topics.deadLetter().name()).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      c.assign(partitions);
-      final Map<TopicPartition, Long> end = c.endOffsets(partitions);
-      final long until = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-      while (partitions.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < until) {
-        for (final ConsumerRecord<String, DeadLetter> r : c.poll(Duration.ofMillis(200))) {
+    DeadLetterTopic.readAll(kafka, kafka.topics(new ConfluentRegistryClient(stack.registry().url())).deadLetter(),
+        r -> {
           if (r.value().getErrors().stream().anyMatch(e -> e.getSeverity() == Severity.ERROR)) {
             out.add(r.value().getStage() + " " + r.value().getSourceKey() + " " + r.value().getErrors().get(0).getRule());
           }
-        }
-      }
-    }
+        });
     return out;
   }
 }

@@ -62,7 +62,7 @@ class ProcessorCrashIT {
         }
         check.finish(legacy, target, Duration.ofMinutes(3), 300, 50, "");
         assertThat(sink.failed()).isZero();
-        assertThat(DeadLettersRead.refusals(stack, env.config(), "processor-crash-reader"))
+        assertThat(DeadLettersRead.refusals(stack, env.config()))
             .as("rows dead-lettered (orphans, torn transactions)").isEmpty();
       } finally {
         processor.destroy();

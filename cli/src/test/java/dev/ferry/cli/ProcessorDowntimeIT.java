@@ -51,7 +51,7 @@ class ProcessorDowntimeIT {
       pipeline.startProcessor();
 
       check.finish(legacy, target, Duration.ofMinutes(4), 1_000, 100, "");
-      assertThat(DeadLettersRead.refusals(stack, config, "downtime-reader")).as("rows dead-lettered (orphans, torn transactions)").isEmpty();
+      assertThat(DeadLettersRead.refusals(stack, config)).as("rows dead-lettered (orphans, torn transactions)").isEmpty();
     }
   }
 }

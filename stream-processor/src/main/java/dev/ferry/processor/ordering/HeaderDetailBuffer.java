@@ -91,8 +91,8 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
       while (it.hasNext()) {
         final KeyValue<String, ChangeGroup> kv = it.next();
         held += kv.value.getChanges().size();
-        sequence = Math.max(sequence, seq(kv.key) + 1);
-        waiting.computeIfAbsent(indexOf(kv.key), k -> new ArrayList<>()).add(kv.key);
+        sequence = Math.max(sequence, StoreKeys.number(kv.key) + 1);
+        waiting.computeIfAbsent(StoreKeys.prefix(kv.key), k -> new ArrayList<>()).add(kv.key);
       }
     }
     heldNow = HeldMetrics.details(context);
@@ -145,7 +145,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
     }
     group.setHeldSinceMs(time.since(context.taskId(), since));
     final String index = indexKey(group.getHeaderTable(), group.getHeaderKey());
-    final String key = index + "/" + String.format(Locale.ROOT, "%019d", sequence++);
+    final String key = StoreKeys.numbered(index, sequence++);
     orphans.put(key, group);
     waiting.computeIfAbsent(index, k -> new ArrayList<>()).add(key);
     held += group.getChanges().size();
@@ -161,7 +161,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
   }
 
   private void releaseHeldFor(final String indexKey, final Record<String, ChangeGroup> trigger) {
-    final List<String> keys = held == 0 ? null : waiting.remove(indexKey);
+    final List<String> keys = waiting.remove(indexKey);
     if (keys == null) {
       return;
     }
@@ -203,7 +203,7 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
       while (it.hasNext()) {
         final KeyValue<String, ChangeGroup> kv = it.next();
         if (oldest == null || kv.value.getHeldSinceMs() < oldest.value.getHeldSinceMs()
-            || kv.value.getHeldSinceMs() == oldest.value.getHeldSinceMs() && seq(kv.key) < seq(oldest.key)) {
+            || kv.value.getHeldSinceMs() == oldest.value.getHeldSinceMs() && StoreKeys.number(kv.key) < StoreKeys.number(oldest.key)) {
           oldest = kv;
         }
       }
@@ -211,20 +211,12 @@ public final class HeaderDetailBuffer implements Processor<String, ChangeGroup, 
     return oldest;
   }
 
-  /** The header a held group's store key belongs to ({@link #indexKey}). */
-  private static String indexOf(final String key) {
-    return key.substring(0, key.lastIndexOf('/'));
-  }
-
-  private static long seq(final String key) {
-    return Long.parseLong(key.substring(key.lastIndexOf('/') + 1));
-  }
-
   private void sendOrphan(final KeyValue<String, ChangeGroup> kv, final String reason) {
     orphans.delete(kv.key);
-    final List<String> keys = waiting.get(indexOf(kv.key));
+    final String index = StoreKeys.prefix(kv.key);
+    final List<String> keys = waiting.get(index);
     if (keys != null && keys.remove(kv.key) && keys.isEmpty()) {
-      waiting.remove(indexOf(kv.key));
+      waiting.remove(index);
     }
     held -= kv.value.getChanges().size();
     heldNow.record(held);

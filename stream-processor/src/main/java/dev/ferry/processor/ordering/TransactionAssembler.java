@@ -244,12 +244,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   /** Events of one transaction sort together, in source order ({@code total_order}, else log position). */
   static String eventKey(final String txId, final ChangeEvent e) {
     final Long order = e.getSource().getTxOrder();
-    final String position = Long.toString(order != null ? order : e.getSource().getLsn());
-    // zero-padded to 19 digits by hand: String.format was a twentieth of the stream thread's time
-    final StringBuilder key = new StringBuilder(txId.length() + 20).append(txId).append('/');
-    for (int pad = 19 - position.length(); pad > 0; pad--) {
-      key.append('0');
-    }
-    return key.append(position).toString();
+    return StoreKeys.numbered(txId, order != null ? order : e.getSource().getLsn());
   }
+
 }
