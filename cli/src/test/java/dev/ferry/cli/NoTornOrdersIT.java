@@ -7,9 +7,16 @@ import dev.ferry.cli.demo.DemoEnvironment;
 import dev.ferry.cli.demo.RowCounts;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.ChangeOp;
+import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.TopicToEnd;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +40,38 @@ class NoTornOrdersIT {
       final TornOrderCheck check = TornOrderCheck.start(env, 2, 30_000, 1_000, 1, 0);
       check.finish(legacy, target, Duration.ofMinutes(3), 300, 100, "");
       assertThat(pipeline.sink().failed()).isZero();
+      everyPartitionCarriesProgressMarks(env);
+    }
+  }
+
+  /**
+   * The connector's progress marks, which let the processor tell a partition that is behind from a quiet one: in
+   * every partition of every CDC topic, the quiet customers topic too, and the newest within the marks' step
+   * (1 s of source time) of the newest change captured.
+   */
+  private void everyPartitionCarriesProgressMarks(final DemoEnvironment env) {
+    final var kafka = env.config().processor().kafka();
+    final var topics = kafka.topics(new ConfluentRegistryClient(stack.registry().url()));
+    final long[] newestChange = {0};
+    final Map<String, Map<Integer, Long>> newestMark = new TreeMap<>();
+    for (final String table : List.of("public.orders", "public.order_details", "public.customers")) {
+      final var topic = topics.cdc(table);
+      newestMark.put(table, new TreeMap<>());
+      TopicToEnd.read(kafka, topic, r -> {
+        final ChangeEvent e = r.value();
+        if (e.getOp() == ChangeOp.PROGRESS) {
+          newestMark.get(table).merge(r.partition(), e.getSource().getTsMs(), Math::max);
+        } else if (e.getOp() != ChangeOp.COMMIT && !e.getSource().getSnapshot()) {
+          newestChange[0] = Math.max(newestChange[0], e.getSource().getTsMs());
+        }
+      });
+    }
+    assertThat(newestChange[0]).as("streamed changes captured").isPositive();
+    for (final var marks : newestMark.entrySet()) {
+      assertThat(marks.getValue().keySet()).as("partitions of %s with progress marks", marks.getKey())
+          .hasSize(kafka.partitions());
+      assertThat(marks.getValue().values()).as("newest progress marks of %s", marks.getKey())
+          .allSatisfy(ts -> assertThat(newestChange[0] - ts).isLessThan(1_000));
     }
   }
 }

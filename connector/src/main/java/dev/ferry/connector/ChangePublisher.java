@@ -64,6 +64,9 @@ import org.slf4j.LoggerFactory;
  * a marker. A transaction that began before this process started (Debezium resumed inside it) is marked in
  * every partition of every CDC topic, because the partitions of its earlier events are not known here.
  *
+ * <p><b>Progress.</b> About once per second of source time, a batch also writes a progress mark into every partition
+ * of every CDC topic ({@link ProgressMarks}), so that the processor can tell how far each partition is complete.
+ *
  * <p><b>Too large.</b> A change larger than Ferry's topics take is written as a dead letter instead
  * ({@link OversizedChange}); one Kafka refuses as too large (a topic created elsewhere with a lower limit)
  * aborts the batch, which is written again with that change as a dead letter.
@@ -105,6 +108,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   /** The consistent position of the initial snapshot's rows, once one came; -1 before. */
   private long snapshotPosition = -1;
   private SnapshotEnds snapshotEnds = new SnapshotEnds();
+  private final ProgressMarks progress = new ProgressMarks();
   /** {@link SnapshotEnds#initialSettled} as of the last batch Kafka took; read by other threads. */
   private volatile boolean initialSnapshotPublished;
 
@@ -143,6 +147,10 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
         for (int i = 0; i < records.size(); i++) {
           publish(records.get(i).record(), i, deadLettered.get(i), sent);
         }
+        final long progressed = progress.due(batchSourceTsMs);
+        if (progressed > 0) {
+          markProgress(progressed, records.size() - 1, sent);
+        }
         producer.flush();
         final Sent refused = firstTooLarge(sent);
         if (refused == null) {
@@ -150,6 +158,9 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
           published.addAndGet(sent.size());
           initialSnapshotPublished = snapshotEnds.initialSettled();
           batchPerTable.forEach((t, n) -> perTable.computeIfAbsent(t, k -> new LongAdder()).add(n));
+          if (progressed > 0) {
+            progress.written(progressed);
+          }
           if (batchSourceTsMs > 0) {
             behindSourceMs = Math.max(0, System.currentTimeMillis() - batchSourceTsMs);
           }
@@ -336,6 +347,18 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
             .build();
         sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, p, bytes("sweep:" + ended.id()),
             topics.changeSerde().encode(topic, marker))), false));
+      }
+    }
+  }
+
+  /** Writes a progress mark of {@code tsMs} into every partition of every CDC topic ({@link ProgressMarks}). */
+  private void markProgress(final long tsMs, final int index, final List<Sent> sent) {
+    final ChangeEvent mark = ProgressMarks.mark(tsMs);
+    final byte[] key = bytes("progress");
+    for (final String topic : cdcTopics) {
+      final byte[] encoded = topics.changeSerde().encode(topic, mark);
+      for (int p = 0; p < partitionCount(topic); p++) {
+        sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, p, key, encoded)), false));
       }
     }
   }

@@ -188,6 +188,16 @@ final class TopologyFixture implements AutoCloseable {
     input("public." + table).pipeInput("commit:" + txId, topics.changeSerde().encode(topic, marker));
   }
 
+  /** The connector's progress mark in {@code table}'s topic: that partition holds every change up to the current source time. */
+  void progress(final String table) {
+    final String topic = topics.cdc("public." + table).name();
+    final ChangeEvent mark = ChangeEvent.newBuilder().setOp(ChangeOp.PROGRESS)
+        .setSource(SourcePosition.newBuilder().setDatabase("").setSchema$("").setTable("").setLsn(0)
+            .setSnapshot(false).setTsMs(sourceTimeMs).build())
+        .setKey(List.of()).build();
+    input("public." + table).pipeInput("progress", topics.changeSerde().encode(topic, mark));
+  }
+
   /**
    * The end of a snapshot as the connector writes it into {@code table}'s topic: over {@code tables}, at {@code
    * version}, written at {@code writtenAtMs} (wall-clock time, not a source commit time).

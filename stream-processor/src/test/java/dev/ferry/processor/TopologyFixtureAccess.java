@@ -75,6 +75,11 @@ public final class TopologyFixtureAccess implements AutoCloseable {
     return f.topics.changeSerde().encode(f.topics.cdc(table).name(), e);
   }
 
+  /** The connector's progress mark in {@code table}'s topic, at the current source time. */
+  public void progress(final String table) {
+    f.progress(table);
+  }
+
   public void sourceTimePasses(final Duration d) {
     f.sourceTimePasses(d);
   }

@@ -55,8 +55,10 @@ public final class Deduplicator implements Processor<String, ChangeEvent, String
 
   @Override
   public void process(final Record<String, ChangeEvent> record) {
-    if (record.value().getOp() == ChangeOp.READ || DeadLetters.replayed(record.headers())) {
-      // a snapshot row (see above), or sent again on purpose from a dead letter: it was seen before, and must pass
+    final ChangeOp op = record.value().getOp();
+    if (op == ChangeOp.READ || op == ChangeOp.PROGRESS || DeadLetters.replayed(record.headers())) {
+      // a snapshot row (see above), a progress mark (a repeat says nothing new), or sent again on purpose from a
+      // dead letter: it was seen before, and must pass
       context.forward(record);
       return;
     }

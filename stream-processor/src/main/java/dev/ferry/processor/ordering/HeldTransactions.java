@@ -27,7 +27,8 @@ import java.util.function.LongPredicate;
  * store at release. One per task, built afresh at each init from the store, used by its stream thread only.
  *
  * <p>It also remembers the last {@value #RELEASED_KEPT} transactions released, so that a commit marker arriving for
- * one of them after its release (a capture restarted inside it marks it again) is known for what it is. Memory only:
+ * one of them after its release (a capture restarted inside it marks it again), or the late part of one released
+ * torn, is known for what it is. Memory only:
  * afresh at each init, so a task revived after an aborted commit never takes a marker it must read again for a repeat.
  */
 final class HeldTransactions {
@@ -39,9 +40,13 @@ final class HeldTransactions {
   /** Per transaction its events by key, in store order; a null event is in the store only. */
   private final Map<String, TreeMap<String, ChangeEvent>> keys = new HashMap<>();
   private int eventsInMemory;
-  private final Map<String, Boolean> releasedLately = new java.util.LinkedHashMap<>(256, 0.75f, false) {
+  private static final byte WHOLE = 0;
+  private static final byte TORN = 1;
+  private static final byte TORN_LATE_SEEN = 2;
+  /** Per transaction released lately: whole, torn (timed out), or torn and a late part of it seen since. */
+  private final Map<String, Byte> releasedLately = new java.util.LinkedHashMap<>(256, 0.75f, false) {
     @Override
-    protected boolean removeEldestEntry(final Map.Entry<String, Boolean> eldest) {
+    protected boolean removeEldestEntry(final Map.Entry<String, Byte> eldest) {
       return size() > RELEASED_KEPT;
     }
   };
@@ -90,15 +95,27 @@ final class HeldTransactions {
     return open.size();
   }
 
-  void released(final String txId) {
+  /** {@code txId} was released: whole, or {@code torn} (given up on after the timeout). */
+  void released(final String txId, final boolean torn) {
     open.remove(txId);
     forget(keys.remove(txId));
-    releasedLately.put(txId, Boolean.TRUE);
+    releasedLately.put(txId, torn ? TORN : WHOLE);
   }
 
   /** Whether {@code txId} is not held now and was released lately (one of the last {@value #RELEASED_KEPT}). */
   boolean releasedLately(final String txId) {
     return !open.containsKey(txId) && releasedLately.containsKey(txId);
+  }
+
+  /** Whether {@code txId} is not held now and was released torn lately. */
+  boolean releasedTorn(final String txId) {
+    final Byte state = releasedLately.get(txId);
+    return state != null && state != WHOLE && !open.containsKey(txId);
+  }
+
+  /** For a transaction released torn: true the first time a late part of it is seen (to say so once). */
+  boolean firstLate(final String txId) {
+    return releasedLately.replace(txId, TORN, TORN_LATE_SEEN);
   }
 
   private void forget(final Map<String, ChangeEvent> events) {

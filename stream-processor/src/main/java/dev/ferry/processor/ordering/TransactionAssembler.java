@@ -100,8 +100,14 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       context.forward(record.withKey(end.getId()).withValue(end));
       return;
     }
+    final String topic = context.recordMetadata().map(m -> m.topic()).orElse("?");
+    if (e.getOp() == ChangeOp.PROGRESS) {
+      // the connector's word that this partition is complete up to its time: the clock's, nothing to pass on
+      time.progress(context.taskId(), topic, e.getSource().getTsMs());
+      return;
+    }
     if (e.getOp() != ChangeOp.COMMIT) {
-      time.advance(context.taskId(), e.getSource().getTsMs());
+      time.advance(context.taskId(), topic, e.getSource().getTsMs(), e.getSource().getSnapshot());
     }
     final String txId = e.getSource().getTxId();
     final boolean replayed = e.getOp() != ChangeOp.COMMIT && DeadLetters.replayed(record.headers());
@@ -112,6 +118,16 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     }
     // a change replayed from a dead letter comes alone, long after its transaction's markers: a group of its own
     if (txId == null || replayed) {
+      context.forward(record.withKey(order.headerKey(e)).withValue(order.single(e)));
+      return;
+    }
+    if (e.getOp() != ChangeOp.COMMIT && held.releasedTorn(txId)) {
+      // the late part of a transaction given up on: on at once. Held, it would wait for markers that came before it
+      // (dropped below as repeats) and time out once more, or never, where no input follows
+      if (held.firstLate(txId)) {
+        LOG.warn("a {} change of source transaction {} arrived after the transaction was released incomplete; it "
+            + "and the rest of the transaction's late changes are passed on alone", ApplyOrder.table(e), txId);
+      }
       context.forward(record.withKey(order.headerKey(e)).withValue(order.single(e)));
       return;
     }
@@ -131,7 +147,6 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       tx.setFirstSeenMs(time.since(context.taskId(), e.getSource().getTsMs()));
     }
     if (e.getOp() == ChangeOp.COMMIT) {
-      final String topic = context.recordMetadata().map(m -> m.topic()).orElse("?");
       if (!tx.getMarkerTopics().contains(topic)) {
         final List<String> topics = new ArrayList<>(tx.getMarkerTopics());
         topics.add(topic);
@@ -206,7 +221,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     }
     keys.forEach(events::delete);
     pending.delete(tx.getTxId());
-    held.released(tx.getTxId());
+    held.released(tx.getTxId(), trigger.value() == null);
     heldNow.record(held.size());
     if (isEcho(trigger)) {
       // written by Ferry's own sink (every commit marker of such a transaction says so, the last one too): never sent
