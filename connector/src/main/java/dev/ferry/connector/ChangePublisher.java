@@ -4,11 +4,9 @@ import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.EchoMark;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.Columns;
-import dev.ferry.schemas.CommitMarker;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.HeaderKeys;
-import dev.ferry.schemas.SnapshotSweep;
 import dev.ferry.schemas.SourcePosition;
 import dev.ferry.schemas.TransactionMarker;
 import dev.ferry.schemas.TransactionStatus;
@@ -109,6 +107,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private long snapshotPosition = -1;
   private SnapshotEnds snapshotEnds = new SnapshotEnds();
   private final ProgressMarks progress = new ProgressMarks();
+  private final MarkRecords marks;
   /** {@link SnapshotEnds#initialSettled} as of the last batch Kafka took; read by other threads. */
   private volatile boolean initialSnapshotPublished;
 
@@ -122,6 +121,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     this.debeziumNotificationTopic = debeziumNotificationTopic;
     this.headerKeys = headerKeys;
     this.cdcTopics = List.copyOf(cdcTopics);
+    this.marks = new MarkRecords(topics, cdcTopics, this::partitionCount);
   }
 
   /**
@@ -149,7 +149,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
         }
         final long progressed = progress.due(batchSourceTsMs);
         if (progressed > 0) {
-          markProgress(progressed, records.size() - 1, sent);
+          send(marks.progress(progressed), records.size() - 1, sent);
         }
         producer.flush();
         final Sent refused = firstTooLarge(sent);
@@ -290,34 +290,13 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     }
     position = Math.max(position, marker.getCommitLsn());
     final boolean echo = echoes.remove(marker.getTxId());
-    final Set<TopicPartition> touched = openTransactions.remove(marker.getTxId());
-    final Set<TopicPartition> targets;
-    if (touched != null) {
-      targets = touched;
-    } else {
+    Set<TopicPartition> targets = openTransactions.remove(marker.getTxId());
+    if (targets == null) {
       LOG.info("transaction {} began before this capture started; marking its end in every partition",
           marker.getTxId());
-      targets = new HashSet<>();
-      for (final String topic : cdcTopics) {
-        for (int p = 0; p < partitionCount(topic); p++) {
-          targets.add(new TopicPartition(topic, p));
-        }
-      }
+      targets = marks.everyPartition();
     }
-    final Map<Integer, Integer> topicsPerPartition = new HashMap<>();
-    targets.forEach(tp -> topicsPerPartition.merge(tp.partition(), 1, Integer::sum));
-    for (final TopicPartition tp : targets) {
-      final ChangeEvent commit = ChangeEvent.newBuilder()
-          .setOp(ChangeOp.COMMIT)
-          .setSource(SourcePosition.newBuilder().setDatabase("").setSchema$("").setTable("")
-              .setLsn(marker.getCommitLsn()).setTxId(marker.getTxId()).setSnapshot(false)
-              .setTsMs(marker.getTsMs()).build())
-          .setKey(List.of())
-          .setCommit(new CommitMarker(marker.getCommitLsn(), topicsPerPartition.get(tp.partition()), echo))
-          .build();
-      sent.add(new Sent(index, producer.send(new ProducerRecord<>(tp.topic(), tp.partition(),
-          bytes("commit:" + marker.getTxId()), topics.changeSerde().encode(tp.topic(), commit))), false));
-    }
+    send(marks.commit(marker, targets, echo), index, sent);
   }
 
   /**
@@ -332,34 +311,12 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     LOG.info("{} of {} ended; rows Ferry wrote below version {} that it did not read again are to be removed "
         + "from the target (sweep {})", ended.kind().toLowerCase(java.util.Locale.ROOT), tables, ended.version(),
         ended.id());
-    final long now = System.currentTimeMillis();
-    for (final String table : tables) {
-      final String topic = topics.cdc(table).name();
-      final int partitions = partitionCount(topic);
-      final int dot = table.indexOf('.');
-      for (int p = 0; p < partitions; p++) {
-        final ChangeEvent marker = ChangeEvent.newBuilder()
-            .setOp(ChangeOp.SWEEP)
-            .setSource(SourcePosition.newBuilder().setDatabase("").setSchema$(table.substring(0, dot))
-                .setTable(table.substring(dot + 1)).setLsn(ended.version()).setSnapshot(false).setTsMs(now).build())
-            .setKey(List.of())
-            .setSweep(new SnapshotSweep(ended.id(), tables, ended.version(), p, partitions))
-            .build();
-        sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, p, bytes("sweep:" + ended.id()),
-            topics.changeSerde().encode(topic, marker))), false));
-      }
-    }
+    send(marks.snapshotEnd(ended, tables, System.currentTimeMillis()), index, sent);
   }
 
-  /** Writes a progress mark of {@code tsMs} into every partition of every CDC topic ({@link ProgressMarks}). */
-  private void markProgress(final long tsMs, final int index, final List<Sent> sent) {
-    final ChangeEvent mark = ProgressMarks.mark(tsMs);
-    final byte[] key = bytes("progress");
-    for (final String topic : cdcTopics) {
-      final byte[] encoded = topics.changeSerde().encode(topic, mark);
-      for (int p = 0; p < partitionCount(topic); p++) {
-        sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, p, key, encoded)), false));
-      }
+  private void send(final List<ProducerRecord<byte[], byte[]>> records, final int index, final List<Sent> sent) {
+    for (final ProducerRecord<byte[], byte[]> r : records) {
+      sent.add(new Sent(index, producer.send(r), false));
     }
   }
 
@@ -435,19 +392,19 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     return message != null && EchoMark.PREFIX.equals(message.getString("prefix"));
   }
 
-  /** Changes Kafka has taken so far, per legacy table ({@code schema.table}). */
   /** How far behind the source the last streamed change was when Kafka took it, ms; -1 before the first. */
   long behindSourceMs() {
     return behindSourceMs;
   }
 
+  /** Changes Kafka has taken so far, per legacy table ({@code schema.table}). */
   Map<String, Long> publishedPerTable() {
     final Map<String, Long> out = new java.util.TreeMap<>();
     perTable.forEach((t, n) -> out.put(t, n.sum()));
     return out;
   }
 
-  /** Events Kafka has taken so far (changes, transaction and commit markers, dead letters). */
+  /** Records Kafka has taken so far (changes, transaction, commit, snapshot-end and progress marks, dead letters). */
   long published() {
     return published.get();
   }

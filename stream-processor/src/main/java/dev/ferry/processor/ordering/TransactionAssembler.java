@@ -244,8 +244,16 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     final List<PendingTransaction> expired =
         held.firstSeen(since -> time.hasPassed(context.taskId(), since, timeout));
     for (final PendingTransaction tx : expired) {
-      LOG.warn("source transaction {} incomplete after {} of input time ({} of {} commit markers, {} events); "
-          + "releasing it as is", tx.getTxId(), timeout, tx.getMarkerTopics().size(), tx.getExpectedMarkers(), tx.getEvents());
+      if (tx.getEvents() == 0) {
+        // commit markers alone: repeats of a transaction released before this start (the deduplication passes
+        // markers), or the ends of one whose every change went to tables this processor does not map
+        LOG.debug("source transaction {}: {} of {} commit markers and no events after {} of input time; dropped",
+            tx.getTxId(), tx.getMarkerTopics().size(), tx.getExpectedMarkers(), timeout);
+      } else {
+        LOG.warn("source transaction {} incomplete after {} of input time ({} of {} commit markers, {} events); "
+            + "releasing it as is", tx.getTxId(), timeout, tx.getMarkerTopics().size(), tx.getExpectedMarkers(),
+            tx.getEvents());
+      }
       release(tx, new Record<>(tx.getTxId(), null, now));
     }
   }
