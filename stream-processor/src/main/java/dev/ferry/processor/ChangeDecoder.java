@@ -69,9 +69,11 @@ final class ChangeDecoder implements Processor<String, byte[], String, Object> {
     if (change == null) {
       return;
     }
-    if (change.getOp() != ChangeOp.COMMIT && change.getOp() != ChangeOp.PROGRESS && !mappedTopics.contains(topic)) {
+    final boolean mark = change.getOp() == ChangeOp.COMMIT || change.getOp() == ChangeOp.PROGRESS;
+    if (!mark && !mappedTopics.contains(topic)) {
       if (unmappedSeen.add(topic)) {
-        LOG.info("{} is captured but not mapped: its rows are dropped, its commit markers complete transactions, its progress marks advance input time", topic);
+        LOG.info("{} is captured but not mapped: its rows are dropped, its commit markers complete transactions, "
+            + "its progress marks advance input time", topic);
       }
       return;
     }

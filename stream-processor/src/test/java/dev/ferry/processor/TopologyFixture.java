@@ -188,7 +188,7 @@ final class TopologyFixture implements AutoCloseable {
     input("public." + table).pipeInput("commit:" + txId, topics.changeSerde().encode(topic, marker));
   }
 
-  /** The connector's progress mark in {@code table}'s topic: that partition holds every change up to the current source time. */
+  /** The connector's progress mark in {@code table}'s topic: the partition holds every change up to this source time. */
   void progress(final String table) {
     final String topic = topics.cdc("public." + table).name();
     final ChangeEvent mark = ChangeEvent.newBuilder().setOp(ChangeOp.PROGRESS)

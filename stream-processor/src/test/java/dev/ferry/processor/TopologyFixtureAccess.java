@@ -80,6 +80,18 @@ public final class TopologyFixtureAccess implements AutoCloseable {
     f.progress(table);
   }
 
+  /** How many entries {@code store} holds. */
+  public static long entries(final org.apache.kafka.streams.state.KeyValueStore<String, ?> store) {
+    long n = 0;
+    try (org.apache.kafka.streams.state.KeyValueIterator<String, ?> it = store.all()) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
+  }
+
   public void sourceTimePasses(final Duration d) {
     f.sourceTimePasses(d);
   }

@@ -4,13 +4,10 @@ import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.Options;
 import dev.ferry.config.YamlNode;
-import dev.ferry.schemas.ColumnValue;
-import dev.ferry.schemas.Severity;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
-import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +25,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Reads a mapping file (YAML, documented in {@code docs/mapping.md}) into a {@link Mapping}, checking it
@@ -60,15 +56,13 @@ public final class MappingFile {
   private static final Set<String> FIELD_KEYS = Set.of("from", "concat", "split", "expr", "separator", "part", "type",
       "scale", "rounding", "formats", "zone", "trim", "empty-as-null", "lookup", "on-missing", "default", "pii",
       "keep-last");
-  private static final Set<String> CHECKS = Set.of("required", "min-length", "max-length", "min", "max", "pattern",
-      "allowed", "in-lookup", "expr", "unique");
-  private static final Set<String> RULE_KEYS = Set.of("id", "field", "severity", "message", "resolution", "assume",
-      "required", "min-length", "max-length", "min", "max", "pattern", "allowed", "in-lookup", "expr", "unique");
   private static final Pattern ROW_REFERENCE = Pattern.compile("\\brow\\.([A-Za-z_][A-Za-z0-9_]*)");
 
   private final MappingOptions options;
-  private final List<ConfigProblem> problems = new ArrayList<>();
+  private final MappingNodes nodes = new MappingNodes();
+  private final List<ConfigProblem> problems = nodes.problems();
   private final Map<String, Lookup> lookups = new LinkedHashMap<>();
+  private final RuleReader ruleReader = new RuleReader(nodes, lookups);
 
   private MappingFile(final MappingOptions options) {
     this.options = options;
@@ -101,7 +95,7 @@ public final class MappingFile {
     if (!root.isMap()) {
       throw new ConfigException(List.of(root.problem("the mapping must be a map with 'tables'")));
     }
-    unknownKeys(root, ROOT_KEYS);
+    nodes.unknownKeys(root, ROOT_KEYS);
     final String version = root.get("version").missing() ? "unversioned" : root.get("version").text();
     root.get("lookups").entries().forEach(this::lookup);
     final List<TableMapping> tables = new ArrayList<>();
@@ -171,13 +165,13 @@ public final class MappingFile {
       problems.add(node.problem("a table mapping must be a map"));
       return null;
     }
-    unknownKeys(node, TABLE_KEYS);
-    final String source = requiredName(node.get("source"));
+    nodes.unknownKeys(node, TABLE_KEYS);
+    final String source = nodes.requiredName(node.get("source"));
     if (source != null && !source.matches("[A-Za-z_][\\w$]*\\.[A-Za-z_][\\w$]*")) {
       problems.add(node.get("source").problem("expected schema.table, e.g. public.orders"));
     }
-    final String target = requiredName(node.get("target"));
-    final Expression filter = node.get("filter").missing() ? null : expression(node.get("filter"));
+    final String target = nodes.requiredName(node.get("target"));
+    final Expression filter = node.get("filter").missing() ? null : nodes.expression(node.get("filter"));
     final List<ColumnMapping> fields = new ArrayList<>();
     final YamlNode fieldsNode = node.get("fields");
     if (!fieldsNode.isMap() || fieldsNode.entries().isEmpty()) {
@@ -193,7 +187,7 @@ public final class MappingFile {
     fields.forEach(f -> fieldNames.add(f.target()));
     final List<Rule> rules = new ArrayList<>();
     for (final YamlNode r : node.get("rules").items()) {
-      final Rule rule = rule(r, fieldNames);
+      final Rule rule = ruleReader.rule(r, fieldNames);
       if (rule != null) {
         rules.add(rule);
       }
@@ -211,7 +205,7 @@ public final class MappingFile {
       problems.add(node.problem("expected a source column name, or a map with from, concat, split or expr"));
       return null;
     }
-    unknownKeys(node, FIELD_KEYS);
+    nodes.unknownKeys(node, FIELD_KEYS);
     final List<String> given = node.entries().keySet().stream().filter(SOURCES::contains).toList();
     if (given.size() > 1) {
       problems.add(node.problem("a field takes its value from one of from, concat, split, expr; found " + given));
@@ -222,9 +216,9 @@ public final class MappingFile {
       return null;
     }
     final List<Conversion> steps = new ArrayList<>();
-    final Type type = option(Type.class, node.get("type"), Type.AS_IS);
+    final Type type = nodes.option(Type.class, node.get("type"), Type.AS_IS);
     if (node.get("trim").isScalar() || node.get("empty-as-null").isScalar() || type == Type.TEXT) {
-      steps.add(Conversions.text(bool(node.get("trim")), bool(node.get("empty-as-null"))));
+      steps.add(Conversions.text(nodes.bool(node.get("trim")), nodes.bool(node.get("empty-as-null"))));
     }
     final Conversion typed = typed(type, node);
     if (typed != null) {
@@ -235,7 +229,7 @@ public final class MappingFile {
       if (lookup == null) {
         problems.add(node.get("lookup").problem("unknown lookup; defined: " + new TreeSet<>(lookups.keySet())));
       } else {
-        steps.add(Conversions.lookup(lookup, option(Conversions.OnMissing.class, node.get("on-missing"),
+        steps.add(Conversions.lookup(lookup, nodes.option(Conversions.OnMissing.class, node.get("on-missing"),
             Conversions.OnMissing.ERROR)));
       }
     }
@@ -246,13 +240,13 @@ public final class MappingFile {
       }
     }
     if (!node.get("pii").missing()) {
-      final Pii pii = option(Pii.class, node.get("pii"), Pii.MASK);
+      final Pii pii = nodes.option(Pii.class, node.get("pii"), Pii.MASK);
       if (options.protectPii()) {
         if (pii == Pii.PSEUDONYMIZE && options.pseudonymKey().isBlank()) {
           problems.add(node.get("pii").problem("pseudonymize needs a key: set processor.pseudonymization-key "
               + "(FERRY_PROCESSOR_PSEUDONYMIZATION_KEY)"));
         } else {
-          steps.add(pii == Pii.MASK ? Conversions.mask(integer(node.get("keep-last"), 0))
+          steps.add(pii == Pii.MASK ? Conversions.mask(nodes.integer(node.get("keep-last"), 0))
               : Conversions.pseudonymize(options.pseudonymKey()));
         }
       }
@@ -264,26 +258,26 @@ public final class MappingFile {
     final YamlNode v = node.get(kind);
     switch (kind) {
       case "from" -> {
-        return v.isScalar() ? new FieldSource.FromColumn(v.text()) : bad(v, "expected a source column name");
+        return v.isScalar() ? new FieldSource.FromColumn(v.text()) : nodes.bad(v, "expected a source column name");
       }
       case "concat" -> {
         final List<String> columns = v.items().stream().map(YamlNode::text).toList();
         if (columns.isEmpty() || columns.contains(null)) {
-          return bad(v, "expected a list of source column names");
+          return nodes.bad(v, "expected a list of source column names");
         }
         final String sep = node.get("separator").missing() ? " " : node.get("separator").text();
         return new FieldSource.Concat(columns, sep);
       }
       case "split" -> {
         if (!v.isScalar()) {
-          return bad(v, "expected the source column to split");
+          return nodes.bad(v, "expected the source column to split");
         }
         final String sep = node.get("separator").missing() ? " " : node.get("separator").text();
         return new FieldSource.Split(v.text(), sep,
-            option(FieldSource.Part.class, node.get("part"), FieldSource.Part.FIRST));
+            nodes.option(FieldSource.Part.class, node.get("part"), FieldSource.Part.FIRST));
       }
       default -> {
-        final Expression e = expression(v);
+        final Expression e = nodes.expression(v);
         if (e == null) {
           return null;
         }
@@ -306,7 +300,7 @@ public final class MappingFile {
           return null;
         }
         return Conversions.decimal(Integer.parseInt(scale.text()),
-            option(Rounding.class, node.get("rounding"), Rounding.HALF_EVEN).mode);
+            nodes.option(Rounding.class, node.get("rounding"), Rounding.HALF_EVEN).mode);
       }
       case INTEGER -> {
         return Conversions.integer();
@@ -349,219 +343,5 @@ public final class MappingFile {
       }
     }
     return out;
-  }
-
-  private Rule rule(final YamlNode node, final Set<String> fields) {
-    unknownKeys(node, RULE_KEYS);
-    final String id = requiredName(node.get("id"));
-    final List<String> checks = node.entries().keySet().stream().filter(CHECKS::contains).toList();
-    final boolean range = checks.size() == 2 && (new HashSet<>(checks).equals(Set.of("min", "max"))
-        || new HashSet<>(checks).equals(Set.of("min-length", "max-length")));
-    if (checks.size() != 1 && !range) {
-      problems.add(node.problem("a rule checks exactly one of " + new TreeSet<>(CHECKS)
-          + " (or min with max, min-length with max-length); found " + checks));
-      return null;
-    }
-    final String field = node.get("field").missing() ? null : node.get("field").text();
-    final String kind = checks.get(0);
-    if (kind.equals("unique")) {
-      return uniqueRule(node, id, field, fields);
-    }
-    if (field == null && !kind.equals("expr")) {
-      problems.add(node.problem("rule '" + kind + "' needs the field it checks"));
-      return null;
-    }
-    if (field != null && !fields.contains(field)) {
-      problems.add(node.get("field").problem("not a field of this table; fields: " + fields));
-      return null;
-    }
-    Rule.Check check = check(kind, node.get(kind));
-    if (range) {
-      final Rule.Check first = check;
-      final Rule.Check second = check(checks.get(1), node.get(checks.get(1)));
-      check = first == null || second == null ? null : (value, row) -> {
-        final String v = first.violation(value, row);
-        return v != null ? v : second.violation(value, row);
-      };
-    }
-    final Severity severity = option(Severity.class, node.get("severity"), Severity.ERROR);
-    return check == null || id == null ? null : new Rule(id, field, check, severity, node.get("message").text(),
-        node.get("resolution").text(), node.get("assume").text(), List.of());
-  }
-
-  /** {@code unique: true} with {@code field}, or {@code unique: [field, field]} for a composite natural key. */
-  private Rule uniqueRule(final YamlNode node, final String id, final String field, final Set<String> fields) {
-    final YamlNode u = node.get("unique");
-    final List<String> natural = u.isList() ? u.items().stream().map(YamlNode::text).toList()
-        : "true".equals(u.text()) && field != null ? List.of(field) : List.of();
-    if (natural.isEmpty()) {
-      problems.add(u.problem("expected 'unique: true' with a field, or a list of the fields forming the natural key"));
-      return null;
-    }
-    for (final String f : natural) {
-      if (!fields.contains(f)) {
-        problems.add(u.problem("'" + f + "' is not a field of this table; fields: " + fields));
-        return null;
-      }
-    }
-    return id == null ? null : new Rule(id, natural.get(0), (value, row) -> null,
-        option(Severity.class, node.get("severity"), Severity.ERROR), node.get("message").text(),
-        node.get("resolution").text(), node.get("assume").text(), natural);
-  }
-
-  private Rule.Check check(final String kind, final YamlNode v) {
-    switch (kind) {
-      case "required" -> {
-        return (value, row) -> value == null || value.getValue() == null ? "is required but empty" : null;
-      }
-      case "min-length", "max-length" -> {
-        final int limit = integer(v, -1);
-        if (limit < 0) {
-          problems.add(v.problem("expected a length, 0 or more"));
-          return null;
-        }
-        final boolean max = kind.equals("max-length");
-        return (value, row) -> {
-          if (value == null || value.getValue() == null) {
-            return null;
-          }
-          final int len = value.getValue().toString().length();
-          return max && len > limit ? "is " + len + " characters long, more than " + limit
-              : !max && len < limit ? "is " + len + " characters long, less than " + limit : null;
-        };
-      }
-      case "min", "max" -> {
-        final BigDecimal limit;
-        try {
-          limit = new BigDecimal(v.text());
-        } catch (NumberFormatException | NullPointerException e) {
-          problems.add(v.problem("expected a number"));
-          return null;
-        }
-        final boolean max = kind.equals("max");
-        return (value, row) -> {
-          final BigDecimal n = number(value);
-          if (n == null) {
-            return null;
-          }
-          return max && n.compareTo(limit) > 0 ? "is above the maximum " + limit.toPlainString()
-              : !max && n.compareTo(limit) < 0 ? "is below the minimum " + limit.toPlainString() : null;
-        };
-      }
-      case "pattern" -> {
-        try {
-          final Pattern p = Pattern.compile(v.text());
-          return (value, row) -> value == null || value.getValue() == null
-              || p.matcher(value.getValue().toString()).matches() ? null : "does not match the pattern " + v.text();
-        } catch (PatternSyntaxException | NullPointerException e) {
-          problems.add(v.problem("not a regular expression: " + (e.getMessage() == null ? "" : e.getMessage())));
-          return null;
-        }
-      }
-      case "allowed" -> {
-        final Set<String> allowed = new TreeSet<>();
-        v.items().forEach(i -> allowed.add(i.text()));
-        if (allowed.isEmpty()) {
-          problems.add(v.problem("expected a list of allowed values"));
-          return null;
-        }
-        return (value, row) -> value == null || value.getValue() == null
-            || allowed.contains(value.getValue().toString()) ? null : "is not one of " + allowed;
-      }
-      case "in-lookup" -> {
-        final Lookup lookup = lookups.get(v.text());
-        if (lookup == null) {
-          problems.add(v.problem("unknown lookup; defined: " + new TreeSet<>(lookups.keySet())));
-          return null;
-        }
-        return (value, row) -> value == null || value.getValue() == null
-            || lookup.values().containsKey(value.getValue().toString())
-            || lookup.values().containsValue(value.getValue().toString()) ? null
-            : "is not in lookup " + lookup.name();
-      }
-      default -> {
-        final Expression e = expression(v);
-        return e == null ? null : (value, row) -> e.test(row) ? null : "breaks the rule " + e.text();
-      }
-    }
-  }
-
-  private static BigDecimal number(final ColumnValue value) {
-    if (value == null || value.getValue() == null) {
-      return null;
-    }
-    try {
-      return new BigDecimal(value.getValue().toString());
-    } catch (NumberFormatException e) {
-      return null;
-    }
-  }
-
-  private Expression expression(final YamlNode node) {
-    if (!node.isScalar()) {
-      problems.add(node.problem("expected an expression (CEL) over row, e.g. row.quantity > 0"));
-      return null;
-    }
-    try {
-      return Expression.compile(node.text());
-    } catch (IllegalArgumentException e) {
-      problems.add(node.problem("not a valid expression: " + e.getMessage()));
-      return null;
-    }
-  }
-
-  private <E extends Enum<E>> E option(final Class<E> type, final YamlNode node, final E fallback) {
-    if (node.missing()) {
-      return fallback;
-    }
-    try {
-      return Options.parse(type, node.text() == null ? "" : node.text());
-    } catch (IllegalArgumentException e) {
-      problems.add(node.problem(e.getMessage()));
-      return fallback;
-    }
-  }
-
-  private boolean bool(final YamlNode node) {
-    if (node.missing()) {
-      return false;
-    }
-    if (!"true".equals(node.text()) && !"false".equals(node.text())) {
-      problems.add(node.problem("expected true or false"));
-      return false;
-    }
-    return Boolean.parseBoolean(node.text());
-  }
-
-  private int integer(final YamlNode node, final int fallback) {
-    if (node.missing()) {
-      return fallback;
-    }
-    if (node.text() == null || !node.text().matches("\\d{1,9}")) {
-      problems.add(node.problem("expected a whole number, 0 or more"));
-      return fallback;
-    }
-    return Integer.parseInt(node.text());
-  }
-
-  private String requiredName(final YamlNode node) {
-    if (!node.isScalar() || node.text().isBlank()) {
-      problems.add(node.problem("required: a name"));
-      return null;
-    }
-    return node.text().trim();
-  }
-
-  private <T> T bad(final YamlNode node, final String message) {
-    problems.add(node.problem(message));
-    return null;
-  }
-
-  private void unknownKeys(final YamlNode node, final Set<String> allowed) {
-    for (final Map.Entry<String, YamlNode> e : node.entries().entrySet()) {
-      if (!allowed.contains(e.getKey())) {
-        problems.add(e.getValue().problem("unknown key '" + e.getKey() + "'; allowed: " + new TreeSet<>(allowed)));
-      }
-    }
   }
 }

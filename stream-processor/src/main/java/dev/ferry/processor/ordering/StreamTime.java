@@ -37,7 +37,7 @@ public final class StreamTime {
 
   private final ConcurrentMap<TaskId, TaskTime> tasks = new ConcurrentHashMap<>();
 
-  /** One task's time: the newest read anywhere, and per partition (by topic) that carries marks, the newest read there. */
+  /** One task's time: the newest read anywhere, and per partition (by topic) that carries marks the newest there. */
   private static final class TaskTime {
     private long newest = UNKNOWN;
     private final Map<String, Long> marked = new HashMap<>();

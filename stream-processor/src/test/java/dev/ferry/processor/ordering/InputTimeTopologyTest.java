@@ -1,5 +1,6 @@
 package dev.ferry.processor.ordering;
 
+import static dev.ferry.processor.TopologyFixtureAccess.entries;
 import static dev.ferry.processor.TopologyFixtureAccess.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,8 +9,6 @@ import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ChangeOp;
 import java.time.Duration;
 import java.util.List;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -82,7 +81,7 @@ class InputTimeTopologyTest {
       f.commit("order_details", "972", 3210, 2);
       f.driver.advanceWallClockTime(Duration.ofSeconds(10));
       assertThat(f.apply.isEmpty()).isTrue();
-      assertThat(count(f.driver.getKeyValueStore(ProcessorStores.TX_STATE))).as("transactions held").isZero();
+      assertThat(entries(f.driver.getKeyValueStore(ProcessorStores.TX_STATE))).as("transactions held").isZero();
       assertThat(f.deadLetters.isEmpty()).isTrue();
     }
   }
@@ -117,16 +116,5 @@ class InputTimeTopologyTest {
     return f.apply.readValuesToList().stream().map((ApplyRecord a) -> a.getTable() + " "
         + dev.ferry.schemas.Columns.keyText(a.getKey()) + " " + a.getGroup() + " " + a.getGroupIndex() + "/"
         + a.getGroupSize()).toList();
-  }
-
-  private static long count(final KeyValueStore<String, ?> store) {
-    long n = 0;
-    try (KeyValueIterator<String, ?> it = store.all()) {
-      while (it.hasNext()) {
-        it.next();
-        n++;
-      }
-    }
-    return n;
   }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.processor.ordering;
 
+import static dev.ferry.processor.TopologyFixtureAccess.entries;
 import static dev.ferry.processor.TopologyFixtureAccess.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,8 +13,6 @@ import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.Stage;
 import java.time.Duration;
 import java.util.List;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -377,7 +376,7 @@ class OrderingTopologyTest {
       assertThat(f.applied()).containsExactly(
           "sales_order 10420 UPSERT v4820 [971/10420 0/2] key=10420",
           "sales_order_line 10420|11 UPSERT v4820 [971/10420 1/2] key=10420");
-      assertThat(count(f.driver.getKeyValueStore(ProcessorStores.TX_STATE))).isZero();
+      assertThat(entries(f.driver.getKeyValueStore(ProcessorStores.TX_STATE))).isZero();
     }
   }
 
@@ -403,7 +402,7 @@ class OrderingTopologyTest {
       f.commit("customers", "972", 2510, 4);
       f.commit("shippers", "972", 2510, 4);
       assertThat(f.applied()).isEmpty();
-      assertThat(count(f.driver.getKeyValueStore(ProcessorStores.TX_STATE))).as("transactions held").isZero();
+      assertThat(entries(f.driver.getKeyValueStore(ProcessorStores.TX_STATE))).as("transactions held").isZero();
     }
   }
 
@@ -419,7 +418,7 @@ class OrderingTopologyTest {
     try (var f = fixture(Duration.ofMinutes(1), 50)) {
       for (int i = 0; i < 1000; i++) {
         f.send(TopologyFixtureAccess.line(ChangeOp.READ, 20000 + i, 1, 1, 90, null, null));
-        assertThat(count(f.driver.getKeyValueStore(ProcessorStores.ORPHANS))).isLessThanOrEqualTo(50);
+        assertThat(entries(f.driver.getKeyValueStore(ProcessorStores.ORPHANS))).isLessThanOrEqualTo(50);
       }
       assertThat(f.deadLetters.readValuesToList()).hasSize(950)
           .allSatisfy(d -> assertThat(d.getErrors().get(0).getMessage()).contains("orphan-buffer-max = 50"));
@@ -427,7 +426,7 @@ class OrderingTopologyTest {
       assertThat(f.deadLetters.isEmpty()).as("nothing expires while the input stands still").isTrue();
       inputAdvances(f, Duration.ofMinutes(2));
       assertThat(f.deadLetters.readValuesToList()).hasSize(50);
-      assertThat(count(f.driver.getKeyValueStore(ProcessorStores.ORPHANS))).isZero();
+      assertThat(entries(f.driver.getKeyValueStore(ProcessorStores.ORPHANS))).isZero();
       assertThat(f.applied()).extracting(s -> s.substring(0, s.indexOf(" v"))).containsExactly("customer ALFKI UPSERT");
     }
   }
@@ -526,7 +525,7 @@ class OrderingTopologyTest {
       f.commit("shippers", "963", 2310, 2);
       assertThat(f.applied()).containsExactly("sales_order 10403 UPSERT v4620 [963/10403 0/1] key=10403");
       assertThat(f.deadLetters.isEmpty()).isTrue();
-      assertThat(count(f.driver.getKeyValueStore(ProcessorStores.TX_STATE))).isZero();
+      assertThat(entries(f.driver.getKeyValueStore(ProcessorStores.TX_STATE))).isZero();
     }
   }
 
@@ -583,16 +582,5 @@ class OrderingTopologyTest {
     f.sourceTimePasses(d);
     f.send(TopologyFixtureAccess.customer(ChangeOp.READ, "ALFKI", 1, null, null));
     f.driver.advanceWallClockTime(Duration.ofSeconds(10));
-  }
-
-  private static long count(final KeyValueStore<String, ?> store) {
-    long n = 0;
-    try (KeyValueIterator<String, ?> it = store.all()) {
-      while (it.hasNext()) {
-        it.next();
-        n++;
-      }
-    }
-    return n;
   }
 }
