@@ -121,16 +121,10 @@ public final class RowMapper {
         naturalKeys.claim(table.targetTable(), rule.id(), naturalValue(rule, row), Columns.keyText(key));
       }
     }
-    final ApplyRecord record = ApplyRecord.newBuilder()
-        .setTable(table.targetTable())
-        .setOp(delete ? ApplyOp.DELETE : ApplyOp.UPSERT)
-        .setKey(key)
-        .setRow(row)
-        .setVersion(RowVersion.of(src, commitPosition))
-        .setSourceTable(sourceTable)
-        .setSourceTxId(src.getTxId())
-        .setSourceTsMs(src.getTsMs())
-        .build();
+    // the constructor, not Avro's builder: the builder deep-copies the schema's defaults of the fields left unset
+    // (the group's, set by the caller) for every row, a measurable share of the processor's time in a migration
+    final ApplyRecord record = new ApplyRecord(table.targetTable(), delete ? ApplyOp.DELETE : ApplyOp.UPSERT, key,
+        row, RowVersion.of(src, commitPosition), sourceTable, src.getTxId(), src.getTsMs(), null, 1, 0, null);
     return new Mapped(record, errors, warnings);
   }
 

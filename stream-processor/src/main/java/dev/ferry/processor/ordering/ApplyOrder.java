@@ -71,7 +71,9 @@ public final class ApplyOrder {
   private ChangeGroup group(final String id, final String headerKey, final long commitLsn,
       final List<ChangeEvent> events) {
     final List<ChangeEvent> ordered = new ArrayList<>(events);
-    ordered.sort(Comparator.comparingInt(this::phase));
+    if (ordered.size() > 1) {
+      ordered.sort(Comparator.comparingInt(this::phase));
+    }
     String headerTable = null;
     for (final ChangeEvent e : events) {
       final Relation r = headerKeys.relationOf(table(e));
@@ -79,8 +81,7 @@ public final class ApplyOrder {
         headerTable = r.parent();
       }
     }
-    return ChangeGroup.newBuilder().setId(id).setHeaderKey(headerKey).setHeaderTable(headerTable)
-        .setCommitLsn(commitLsn).setHeldSinceMs(0L).setChanges(ordered).build();
+    return new ChangeGroup(id, headerKey, headerTable, commitLsn, 0L, ordered);
   }
 
   /** 0 child delete, 1 parent or unrelated upsert, 2 child upsert, 3 parent or unrelated delete. */
