@@ -9,20 +9,14 @@ import dev.ferry.cutover.Leg;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.reconcile.ReconcileReport;
 import dev.ferry.reconcile.Reconciliation;
-import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.TopicToEnd;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * {@code ferry demo --cutover --once}: the cutover story on Northwind. The forward sync under a live workload on the
@@ -175,21 +169,6 @@ public final class CutoverDemo {
 
   /** Committed records of {@code topic} (transaction markers not counted). */
   static long records(final KafkaSettings kafka, final String topic) {
-    final Properties p = KafkaClients.properties(kafka);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
-      final List<TopicPartition> parts = c.partitionsFor(topic).stream()
-          .map(i -> new TopicPartition(topic, i.partition())).toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      final var end = c.endOffsets(parts);
-      long n = 0;
-      final long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-        n += c.poll(Duration.ofMillis(200)).count();
-      }
-      return n;
-    }
+    return TopicToEnd.count(kafka, topic);
   }
 }
