@@ -80,7 +80,8 @@ public record ProcessorConfig(
       Duration.ofMinutes(10), Duration.ofSeconds(1),
       "How long a detail row waits for its header row before it goes to the dead-letter topic as a "
           + "referential-integrity failure. Counted in input time (changes committed that much later have been "
-          + "read), never on the wall clock, so a stopped or lagging processor orphans nothing. Must exceed the "
+          + "read in every partition of the task, as the connector's progress marks tell), never on the wall clock, "
+          + "so a stopped or lagging processor orphans nothing. Must exceed the "
           + "initial snapshot of the header table.");
   public static final Setting<Integer> ORPHAN_BUFFER_MAX = Setting.integer("processor.orphan-buffer-max", GROUP,
       100_000, 1, 100_000_000,
@@ -90,8 +91,9 @@ public record ProcessorConfig(
       GROUP, Duration.ofMinutes(10), Duration.ofSeconds(1),
       "How long the events of a source transaction are held waiting for its commit markers. Past it they are "
           + "released as they are, with a warning: availability over atomicity when a marker is lost. Counted in "
-          + "input time (changes committed that much later have been read), never on the wall clock, so a stopped "
-          + "or lagging processor tears nothing.");
+          + "input time (changes committed that much later have been read in every partition of the task, as the "
+          + "connector's progress marks tell), never on the wall clock, so a stopped or lagging processor, or one "
+          + "partition read ahead of another, tears nothing.");
 
   public static final Setting<UnseenHeaders> UNSEEN_HEADERS = Setting.option("processor.unseen-headers", GROUP,
       UnseenHeaders.AUTO, UnseenHeaders.class, "A detail row added under a header row the processor has never seen: "
