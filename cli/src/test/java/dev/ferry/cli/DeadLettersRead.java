@@ -1,10 +1,10 @@
 package dev.ferry.cli;
 
 import dev.ferry.embedded.EmbeddedStack;
-import dev.ferry.history.DeadLetterTopic;
 import dev.ferry.schemas.ConfluentRegistryClient;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.Severity;
+import dev.ferry.schemas.TopicToEnd;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,12 +43,12 @@ final class DeadLettersRead {
 
   /**
    * The refusals on the dead-letter topic (letters with an ERROR; Northwind's own data draws warnings), read to
-   * its end ({@link DeadLetterTopic#readAll}), as {@code stage source-key rule}.
+   * its end ({@link TopicToEnd#read}), as {@code stage source-key rule}.
    */
   static List<String> refusals(final EmbeddedStack stack, final FerryConfig config) {
     final var kafka = config.sink().kafka();
     final List<String> out = new ArrayList<>();
-    DeadLetterTopic.readAll(kafka, kafka.topics(new ConfluentRegistryClient(stack.registry().url())).deadLetter(),
+    TopicToEnd.read(kafka, kafka.topics(new ConfluentRegistryClient(stack.registry().url())).deadLetter(),
         r -> {
           if (r.value().getErrors().stream().anyMatch(e -> e.getSeverity() == Severity.ERROR)) {
             out.add(r.value().getStage() + " " + r.value().getSourceKey() + " " + r.value().getErrors().get(0).getRule());

@@ -5,6 +5,7 @@ import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.RecordError;
 import dev.ferry.schemas.Severity;
 import dev.ferry.schemas.Topic;
+import dev.ferry.schemas.TopicToEnd;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -35,7 +36,7 @@ public final class ErrorLog {
   /** Every committed letter of {@code topic}, from its beginning to its end as of now; empty when it does not exist. */
   public static List<Letter> read(final KafkaSettings kafka, final Topic<String, DeadLetter> topic) {
     final List<Letter> out = new ArrayList<>();
-    DeadLetterTopic.readAll(kafka, topic, r -> {
+    TopicToEnd.read(kafka, topic, r -> {
       final DeadLetter d = r.value();
       final RecordError first = d.getErrors().isEmpty() ? null : d.getErrors().get(0);
       final boolean error = d.getErrors().stream().anyMatch(e -> e.getSeverity() == Severity.ERROR);

@@ -1,10 +1,10 @@
 package dev.ferry.reconcile;
 
-import dev.ferry.history.DeadLetterTopic;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.RecordError;
 import dev.ferry.schemas.Topic;
+import dev.ferry.schemas.TopicToEnd;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -29,7 +29,7 @@ public final class DeadLetterIndex {
   /** Reads every committed letter of {@code topic} from its beginning to its end as of now. */
   static DeadLetterIndex read(final KafkaSettings kafka, final Topic<String, DeadLetter> topic) {
     final DeadLetterIndex index = new DeadLetterIndex();
-    DeadLetterTopic.readAll(kafka, topic, r -> index.add(r.value(), r.partition(), r.offset()));
+    TopicToEnd.read(kafka, topic, r -> index.add(r.value(), r.partition(), r.offset()));
     return index;
   }
 

@@ -102,15 +102,15 @@ final class HeldTransactions {
     releasedLately.put(txId, torn ? TORN : WHOLE);
   }
 
-  /** Whether {@code txId} is not held now and was released lately (one of the last {@value #RELEASED_KEPT}). */
+  /** Whether {@code txId}, not held now, was released lately (one of the last {@value #RELEASED_KEPT}). */
   boolean releasedLately(final String txId) {
-    return !open.containsKey(txId) && releasedLately.containsKey(txId);
+    return releasedLately.containsKey(txId);
   }
 
-  /** Whether {@code txId} is not held now and was released torn lately. */
+  /** Whether {@code txId}, not held now, was released torn lately. */
   boolean releasedTorn(final String txId) {
     final Byte state = releasedLately.get(txId);
-    return state != null && state != WHOLE && !open.containsKey(txId);
+    return state != null && state != WHOLE;
   }
 
   /** For a transaction released torn: true the first time a late part of it is seen (to say so once). */

@@ -44,10 +44,10 @@ public final class StreamTime {
 
     synchronized void read(final String topic, final long sourceMs, final boolean mark, final boolean snapshot) {
       newest = Math.max(newest, sourceMs);
-      if (mark) {
-        marked.merge(topic, sourceMs, Math::max);
-      } else if (!snapshot) {
-        marked.computeIfPresent(topic, (t, was) -> Math.max(was, sourceMs));
+      // per change: a look-up, and a write only when the partition's time moves (no lambda to allocate)
+      final Long was = marked.get(topic);
+      if (mark && was == null || !snapshot && was != null && sourceMs > was) {
+        marked.put(topic, sourceMs);
       }
     }
 

@@ -121,23 +121,10 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       context.forward(record.withKey(order.headerKey(e)).withValue(order.single(e)));
       return;
     }
-    if (e.getOp() != ChangeOp.COMMIT && held.releasedTorn(txId)) {
-      // the late part of a transaction given up on: on at once. Held, it would wait for markers that came before it
-      // (dropped below as repeats) and time out once more, or never, where no input follows
-      if (held.firstLate(txId)) {
-        LOG.warn("a {} change of source transaction {} arrived after the transaction was released incomplete; it "
-            + "and the rest of the transaction's late changes are passed on alone", ApplyOrder.table(e), txId);
-      }
-      context.forward(record.withKey(order.headerKey(e)).withValue(order.single(e)));
-      return;
-    }
-    if (e.getOp() == ChangeOp.COMMIT && held.releasedLately(txId)) {
-      // a marker of a transaction released whole already: the restarted capture marking it again in topics the first
-      // markers did not count. Held, it would wait out the timeout with nothing in it, and then warn
-      LOG.debug("dropped a repeated commit marker of released transaction {}", txId);
-      return;
-    }
     PendingTransaction tx = held.get(txId);
+    if (tx == null && afterItsRelease(record, e, txId)) {
+      return;
+    }
     if (tx == null) {
       tx = new PendingTransaction(txId, new ArrayList<>(), 0, -1L, 0,
           time.since(context.taskId(), e.getSource().getTsMs()));
@@ -168,6 +155,33 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       tx.setEvents(tx.getEvents() + 1);
     }
     pending.put(txId, tx);
+  }
+
+  /**
+   * Handles {@code e} of transaction {@code txId}, not held, if it came after the transaction's release (asked only
+   * then: the look-up is off the path of every change of a held transaction). Returns whether it did.
+   */
+  private boolean afterItsRelease(final Record<String, ChangeEvent> record, final ChangeEvent e, final String txId) {
+    if (e.getOp() == ChangeOp.COMMIT) {
+      if (!held.releasedLately(txId)) {
+        return false;
+      }
+      // a marker of a transaction released whole already: the restarted capture marking it again in topics the first
+      // markers did not count. Held, it would wait out the timeout with nothing in it, and then warn
+      LOG.debug("dropped a repeated commit marker of released transaction {}", txId);
+      return true;
+    }
+    if (!held.releasedTorn(txId)) {
+      return false;
+    }
+    // the late part of a transaction given up on: on at once. Held, it would wait for markers that came before it
+    // (dropped above as repeats) and time out once more, or never, where no input follows
+    if (held.firstLate(txId)) {
+      LOG.warn("a {} change of source transaction {} arrived after the transaction was released incomplete; it "
+          + "and the rest of the transaction's late changes are passed on alone", ApplyOrder.table(e), txId);
+    }
+    context.forward(record.withKey(order.headerKey(e)).withValue(order.single(e)));
+    return true;
   }
 
   /**
