@@ -127,18 +127,22 @@ final class BenchPipeline implements AutoCloseable {
     return cpu;
   }
 
-  /** Prints the CPU seconds each service has used so far and the machine's since {@code machineBusyAtStart}. */
+  /**
+   * Prints the CPU seconds each service has used so far, of them its JIT compilers' ({@link CpuTime#compilers}), and
+   * the machine's since {@code machineBusyAtStart}.
+   */
   void printCpu(final double machineBusyAtStart) {
     final StringBuilder line = new StringBuilder(name).append(" cpu seconds:");
     double services = 0;
     for (final var e : this.services.entrySet()) {
       final double s = CpuTime.process(e.getValue().pid());
       services += s;
-      line.append(String.format(Locale.ROOT, " %s %.1f,", e.getKey(), s));
+      line.append(String.format(Locale.ROOT, " %s %.1f (jit %.1f),", e.getKey(), s,
+          CpuTime.compilers(e.getValue().pid())));
     }
     final double machine = CpuTime.machineBusy() - machineBusyAtStart;
-    line.append(String.format(Locale.ROOT, " the rest (broker, registry, databases, benchmark) %.1f; machine %.1f",
-        machine - services, machine));
+    line.append(String.format(Locale.ROOT, " the rest (broker, registry, databases, benchmark) %.1f (jit in the broker's"
+        + " JVM %.1f); machine %.1f", machine - services, CpuTime.compilers(ProcessHandle.current().pid()), machine));
     System.out.println(line);
   }
 

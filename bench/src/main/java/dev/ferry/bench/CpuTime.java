@@ -1,7 +1,9 @@
 package dev.ferry.bench;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
@@ -34,12 +36,43 @@ final class CpuTime {
   /** User plus system CPU seconds of the live process {@code pid} (its threads included). */
   static double process(final long pid) {
     try {
-      final String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-      // after "pid (comm) ": state is field 3; utime and stime are fields 14 and 15
-      final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+      return seconds(Files.readString(Path.of("/proc", String.valueOf(pid), "stat")));
     } catch (IOException | RuntimeException e) {
       return Double.NaN;
     }
+  }
+
+  /**
+   * CPU seconds of the live JVM {@code pid}'s JIT compiler threads (HotSpot names them "C1 CompilerThread<i>n</i>"
+   * and "C2 CompilerThread<i>n</i>"): in a run of a minute, compiling is a large share of a fresh service's CPU, which
+   * a service running for hours has long paid off. A compiler thread HotSpot stopped while idle is no longer counted,
+   * so this is at least what was spent; with two cores a JVM runs one of each, which it keeps.
+   */
+  static double compilers(final long pid) {
+    final Path tasks = Path.of("/proc", String.valueOf(pid), "task");
+    try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+      double sum = 0;
+      for (final Path thread : threads) {
+        try {
+          final String stat = Files.readString(thread.resolve("stat"));
+          final String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+            sum += seconds(stat);
+          }
+        } catch (NoSuchFileException ended) {
+          // the thread ended between listing and reading
+        }
+      }
+      return sum;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  /** User plus system seconds of a {@code /proc/.../stat} line, a process's or a thread's. */
+  private static double seconds(final String stat) {
+    // after "pid (comm) ": state is field 3; utime and stime are fields 14 and 15
+    final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
   }
 }
