@@ -86,7 +86,7 @@ final class CopyMerge {
     final String stage = stage(c, "delete", name, table, key, names);
     copy(c, stage, names + ", " + version + ", " + ROW_KEY, deletes, (out, a) -> {
       for (final String k : key) {
-        out.value(BatchWriter.keyValue(table, a.key(), k));
+        out.value(RowWriter.keyValue(table, a.key(), k));
         out.separator('\t');
       }
       out.number(a.version());

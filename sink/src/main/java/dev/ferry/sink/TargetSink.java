@@ -1,29 +1,20 @@
 package dev.ferry.sink;
 
 import dev.ferry.config.Secrets;
+import dev.ferry.history.RunHistory;
 import dev.ferry.schemas.FerryTopics;
-import dev.ferry.schemas.KafkaClients;
-import dev.ferry.schemas.PackedApplyRecord;
 import dev.ferry.schemas.TopicCreator;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import dev.ferry.history.RunHistory;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>Transient database errors are retried with backoff while the partitions are paused; a record
  * the target refuses permanently goes to the dead-letter topic with the database's error, and the rest
  * of its batch applies, except the rest of its group when the group is under a relation ({@link WholeGroups}).
- * Parts: {@link CompleteGroups} (what a poll holds back), {@link SinkWriter} (a connection and its thread),
+ * Parts: {@link ApplyConsumer} (the consumer: settings, paused partitions, lag), {@link CompleteGroups} (what a poll
+ * holds back), {@link SinkWriter} (a connection and its thread),
  * {@link BatchApply} (one batch, one transaction),
  * {@link Housekeeping} (parked rows, tombstones), {@link RetryingConnection} (retries).
  */
@@ -64,8 +56,7 @@ public final class TargetSink implements AutoCloseable {
   /** Partitions of the apply topic, read by the consumer thread at start: a snapshot's end comes through each. */
   private volatile int applyPartitions;
   private final AtomicLong parkedNow = new AtomicLong();
-  /** Values as bytes: each is read into a {@link PackedApplyRecord}, without decoding its row. */
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final ApplyConsumer consumer;
   private final SinkDeadLetters deadLetters;
   private final Backoff backoff;
   private final Housekeeping housekeeping;
@@ -103,27 +94,7 @@ public final class TargetSink implements AutoCloseable {
     this.runs = new SinkRuns(history, config.groupId());
     this.sweeps = new SnapshotSweeps(dialect, config.sweepsTable(), config.versionColumn(), config.snapshotDeletes(),
         history);
-    final Properties c = KafkaClients.properties(config.kafka());
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-    if (!config.instanceId().isEmpty()) {
-      c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.instanceId());
-    }
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.batchSize()));
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    // the consumer waits while the target is down (the writer retries); heartbeats still show it alive
-    c.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, String.valueOf(30 * 60 * 1000));
-    // a sink that died (kill -9, a lost machine) gives its partitions up after 6 s (the least a broker allows by
-    // default, group.min.session.timeout.ms), not Kafka's default 45 s; heartbeats come from the consumer's own
-    // thread, so a slow target does not count against it. sink.instance-id makes even that wait go away.
-    c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
-    c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "2000");
-    c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
-    // fetch enough to fill a batch in one round trip: large batches are what make COPY pay
-    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024));
-    c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
-    this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    this.consumer = new ApplyConsumer(config);
     this.deadLetters = new SinkDeadLetters(config.kafka(), topics, runs);
     this.backoff = new Backoff(config.maxRetryBackoff(), () -> running);
     final WholeGroups wholeGroups = new WholeGroups(config.kafka().relations());
@@ -173,11 +144,11 @@ public final class TargetSink implements AutoCloseable {
         house.connection().commit();
         return null;
       });
-      applyPartitions = consumer.partitionsFor(topics.apply().name()).size();
+      applyPartitions = consumer.kafka().partitionsFor(topics.apply().name()).size();
       gate = new DirectionGate(config.kafka(), config.control().topic(), config.groupId(),
           config.control().direction());
-      consumer.subscribe(List.of(topics.apply().name()), new ResumeFromTarget(config.groupId(), offsets, consumer, writers,
-          groups));
+      consumer.kafka().subscribe(List.of(topics.apply().name()), new ResumeFromTarget(config.groupId(), offsets,
+          consumer.kafka(), writers, groups));
       boolean held = false;
       while (running) {
         // also while every writer waits for an unavailable target: that is when an operator looks
@@ -201,7 +172,7 @@ public final class TargetSink implements AutoCloseable {
           finished.poll(500, TimeUnit.MILLISECONDS);
           continue;
         }
-        final ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+        final ConsumerRecords<String, byte[]> records = consumer.kafka().poll(Duration.ofMillis(200));
         final Map<SinkWriter, SinkWriter.Prepared> next = records.isEmpty() ? Map.of() : completeGroups(records);
         for (final SinkWriter w : writers) {
           final SinkWriter.Prepared mine = next.get(w);
@@ -245,22 +216,10 @@ public final class TargetSink implements AutoCloseable {
     }
   }
 
-  /** Records behind the end of the assigned partitions, or -1 when not known (no assignment yet). */
+  /** Records behind the end of the assigned partitions and held back in incomplete groups; -1 before it knows. */
   private long currentLag() {
-    final Set<TopicPartition> assigned = consumer.assignment();
-    if (assigned.isEmpty()) {
-      return -1;
-    }
-    long total = 0;
-    for (final TopicPartition tp : assigned) {
-      final java.util.OptionalLong l = consumer.currentLag(tp);
-      if (l.isEmpty()) {
-        return -1;
-      }
-      total += l.getAsLong();
-    }
-    total += groups.waiting();
-    return total;
+    final long behind = consumer.lag();
+    return behind < 0 ? behind : behind + groups.waiting();
   }
 
   /**
@@ -272,12 +231,7 @@ public final class TargetSink implements AutoCloseable {
     for (final SinkWriter w : writers) {
       w.finishDone();
     }
-    consumer.pause(consumer.assignment());
-    final ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(200));
-    for (final TopicPartition tp : polled.partitions()) {
-      consumer.seek(tp, polled.records(tp).get(0).offset());
-    }
-    consumer.pause(consumer.assignment());
+    consumer.pollReadingNothing();
     lag.set(currentLag());
   }
 
@@ -285,7 +239,7 @@ public final class TargetSink implements AutoCloseable {
   private final SinkWriter.Host host = new SinkWriter.Host() {
     @Override
     public void pause(final int index) {
-      consumer.pause(assigned(holders.heldBy(index)));
+      consumer.pause(holders.heldBy(index));
     }
 
     @Override
@@ -295,35 +249,19 @@ public final class TargetSink implements AutoCloseable {
 
     @Override
     public void done(final Map<TopicPartition, Long> offsets) {
-      final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-      offsets.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
-      consumer.commitAsync(commit, null);
+      consumer.commitAsync(offsets);
     }
   };
 
-  /** Those of {@code partitions} still assigned (pausing or resuming any other is an error). */
-  private List<TopicPartition> assigned(final Collection<TopicPartition> partitions) {
-    final Set<TopicPartition> assignment = consumer.assignment();
-    final List<TopicPartition> out = new ArrayList<>();
-    for (final TopicPartition tp : partitions) {
-      if (assignment.contains(tp)) {
-        out.add(tp);
-      }
-    }
-    return out;
-  }
-
   /** Resumes every paused partition except those held by a writer that takes no further batch now. */
   private void resumeWritable() {
-    final Set<TopicPartition> resume = new java.util.HashSet<>(consumer.paused());
+    final List<TopicPartition> held = new ArrayList<>();
     for (final SinkWriter w : writers) {
       if (!w.accepts()) {
-        resume.removeAll(holders.heldBy(w.index));
+        held.addAll(holders.heldBy(w.index));
       }
     }
-    if (!resume.isEmpty()) {
-      consumer.resume(resume);
-    }
+    consumer.resumeAllBut(held);
   }
 
   /**
@@ -375,7 +313,7 @@ public final class TargetSink implements AutoCloseable {
 
   /** Its Kafka consumer, for its client metrics ({@link SinkMeters}); used on the consumer thread only otherwise. */
   org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer() {
-    return consumer;
+    return consumer.kafka();
   }
 
   /**
@@ -450,7 +388,7 @@ public final class TargetSink implements AutoCloseable {
   @Override
   public void close() {
     running = false;
-    consumer.wakeup();
+    consumer.kafka().wakeup();
     try {
       thread.join(TimeUnit.SECONDS.toMillis(60));
     } catch (InterruptedException e) {

@@ -1,0 +1,130 @@
+package dev.ferry.sink;
+
+import dev.ferry.schemas.KafkaClients;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The sink's consumer of the apply topic: its settings and why, which of its partitions it reads now (those of a
+ * writer with a batch queued are paused), and how far it is behind. Values stay bytes: each is read into a
+ * {@link dev.ferry.schemas.PackedApplyRecord} without decoding its row. Used on {@link TargetSink}'s consumer thread
+ * only (Kafka's consumer is not thread-safe), but for its client metrics.
+ */
+final class ApplyConsumer implements AutoCloseable {
+  private final KafkaConsumer<String, byte[]> consumer;
+
+  ApplyConsumer(final SinkConfig config) {
+    this.consumer = new KafkaConsumer<>(properties(config), new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private static Properties properties(final SinkConfig config) {
+    final Properties c = KafkaClients.properties(config.kafka());
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    if (!config.instanceId().isEmpty()) {
+      c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.instanceId());
+    }
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.batchSize()));
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // the consumer waits while the target is down (the writer retries); heartbeats still show it alive
+    c.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, String.valueOf(30 * 60 * 1000));
+    // a sink that died (kill -9, a lost machine) gives its partitions up after 6 s (the least a broker allows by
+    // default, group.min.session.timeout.ms), not Kafka's default 45 s; heartbeats come from the consumer's own
+    // thread, so a slow target does not count against it. sink.instance-id makes even that wait go away.
+    c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
+    c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "2000");
+    c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
+    // fetch enough to fill a batch in one round trip: large batches are what make COPY pay
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024));
+    c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
+    return c;
+  }
+
+  /** Kafka's consumer itself: to subscribe, poll and wake it, and for its client metrics. */
+  KafkaConsumer<String, byte[]> kafka() {
+    return consumer;
+  }
+
+  /** Pauses those of {@code partitions} still assigned (pausing any other is an error). */
+  void pause(final Collection<TopicPartition> partitions) {
+    consumer.pause(assigned(partitions));
+  }
+
+  /** Resumes every paused partition but those in {@code held}. */
+  void resumeAllBut(final Collection<TopicPartition> held) {
+    final Set<TopicPartition> resume = new HashSet<>(consumer.paused());
+    resume.removeAll(held);
+    if (!resume.isEmpty()) {
+      consumer.resume(resume);
+    }
+  }
+
+  /**
+   * One poll that reads nothing: every partition paused, so that the group keeps this member, and records a new
+   * assignment returned in that poll are read again later (the consumer is sought back to the first of each).
+   */
+  void pollReadingNothing() {
+    consumer.pause(consumer.assignment());
+    final ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(200));
+    for (final TopicPartition tp : polled.partitions()) {
+      consumer.seek(tp, polled.records(tp).get(0).offset());
+    }
+    consumer.pause(consumer.assignment());
+  }
+
+  /** Commits {@code next} offsets to Kafka without waiting, only so that the usual tools show the group's lag. */
+  void commitAsync(final Map<TopicPartition, Long> next) {
+    final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+    next.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
+    consumer.commitAsync(commit, null);
+  }
+
+  /** Records behind the end of the assigned partitions as of the last poll, or -1 when not known (no assignment). */
+  long lag() {
+    final Set<TopicPartition> assigned = consumer.assignment();
+    if (assigned.isEmpty()) {
+      return -1;
+    }
+    long total = 0;
+    for (final TopicPartition tp : assigned) {
+      final OptionalLong l = consumer.currentLag(tp);
+      if (l.isEmpty()) {
+        return -1;
+      }
+      total += l.getAsLong();
+    }
+    return total;
+  }
+
+  private List<TopicPartition> assigned(final Collection<TopicPartition> partitions) {
+    final Set<TopicPartition> assignment = consumer.assignment();
+    final List<TopicPartition> out = new ArrayList<>();
+    for (final TopicPartition tp : partitions) {
+      if (assignment.contains(tp)) {
+        out.add(tp);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    consumer.close();
+  }
+}
