@@ -14,7 +14,7 @@ COPY ferry.example.yaml /etc/ferry/ferry.yaml
 COPY cli/src/main/resources/northwind/mapping.yaml /etc/ferry/mapping.yaml
 # the services' JVM options (fixed heap, touched at start; see the file); FERRY_JAVA_OPTS overrides any
 COPY scripts/jvm.options /app/jvm.options
-COPY scripts/jvm.sink.options /app/jvm.sink.options
+COPY scripts/jvm.connector.options scripts/jvm.processor.options scripts/jvm.sink.options /app/
 RUN mkdir -p /var/lib/ferry
-ENTRYPOINT ["sh", "-c", "exec java $(grep -v -E '^[[:space:]]*(#|$)' /app/jvm.options) $(if [ x$1 = xsink ]; then grep -v -E '^[[:space:]]*(#|$)' /app/jvm.sink.options; fi) $FERRY_JAVA_OPTS -cp '/app/ferry-cli.jar:/app/lib/*' dev.ferry.cli.Ferry \"$@\"", "ferry"]
+ENTRYPOINT ["sh", "-c", "exec java $(grep -v -E '^[[:space:]]*(#|$)' /app/jvm.options) $(if [ -f /app/jvm.$1.options ]; then grep -v -E '^[[:space:]]*(#|$)' /app/jvm.$1.options; fi) $FERRY_JAVA_OPTS -cp '/app/ferry-cli.jar:/app/lib/*' dev.ferry.cli.Ferry \"$@\"", "ferry"]
 CMD ["--help"]

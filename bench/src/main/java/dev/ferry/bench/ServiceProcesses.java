@@ -18,8 +18,8 @@ final class ServiceProcesses {
 
   /**
    * The options Ferry's service {@code role} starts with, from {@code scripts/jvm.options} (system property
-   * {@code ferry.jvm.options} names it; scripts/bench sets it) and, for the sink, {@code jvm.sink.options} beside
-   * it: comment and blank lines left out.
+   * {@code ferry.jvm.options} names it; scripts/bench sets it) and then {@code jvm.<role>.options} beside it where
+   * there is one, as scripts/ferry starts them: comment and blank lines left out.
    */
   static List<String> serviceJvmOptions(final String role) throws IOException {
     final String file = System.getProperty("ferry.jvm.options");
@@ -27,9 +27,9 @@ final class ServiceProcesses {
       throw new IllegalStateException("system property ferry.jvm.options is not set: run the benchmark with scripts/bench");
     }
     final List<String> options = new ArrayList<>(options(Path.of(file)));
-    if ("sink".equals(role)) {
-      // as scripts/ferry starts the sink
-      options.addAll(options(Path.of(file).resolveSibling("jvm.sink.options")));
+    final Path own = Path.of(file).resolveSibling("jvm." + role + ".options");
+    if (Files.exists(own)) {
+      options.addAll(options(own));
     }
     return options;
   }
