@@ -183,5 +183,4 @@ final class BatchWriter {
       throw retry;
     }
   }
-
 }

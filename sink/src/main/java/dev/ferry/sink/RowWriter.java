@@ -68,8 +68,6 @@ final class RowWriter {
     return out;
   }
 
-
-
   /**
    * Writes records already collapsed to one per key: upserts table by table in foreign-key order
    * (parents first), skipping any whose row a newer delete removed; then deletes children first,

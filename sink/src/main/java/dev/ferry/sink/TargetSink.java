@@ -286,7 +286,6 @@ public final class TargetSink implements AutoCloseable {
     return byWriter;
   }
 
-
   /**
    * Records of the apply topic not yet applied, as of the last poll; -1 before the sink knows (not yet
    * assigned). 0 means the sink has caught up with everything the processor committed.
