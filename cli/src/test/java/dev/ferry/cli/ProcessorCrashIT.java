@@ -11,6 +11,9 @@ import dev.ferry.embedded.SharedStack;
 import dev.ferry.sink.TargetSink;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
@@ -45,20 +48,21 @@ class ProcessorCrashIT {
       try {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
             .until(() -> RowCounts.of(legacy, target).match());
-        final TornOrderCheck check = TornOrderCheck.start(env, 2, 22_000, 1_000, 1, 40);
-        for (int kill = 1; kill <= 3; kill++) {
-          // killed once it is processing again (it applied something since its start), at a random moment after
-          final int before = check.transactions();
-          final int applied = NorthwindRows.actualOrders(target).size();
-          final Process running = processor;
-          await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
-              .until(() -> NorthwindRows.actualOrders(target).size() > applied || !running.isAlive()
-                  || check.transactions() > before + 200);
-          Thread.sleep(300 + random.nextInt(1_500));
-          assertThat(processor.isAlive()).as("processor %d still running before its kill", kill).isTrue();
-          processor.destroyForcibly();
-          assertThat(processor.waitFor(30, TimeUnit.SECONDS)).isTrue();
-          processor = start(file, kill);
+        // the writers keep writing until the last restarted processor is processing: a fixed workload ended
+        // before the third kill on a fast enough machine, and that kill then waited for work that never came
+        final TornOrderCheck check = TornOrderCheck.start(env, 2, 22_000, 5_000, 200, 40);
+        try {
+          for (int kill = 1; kill <= 3; kill++) {
+            awaitProcessing(processor, legacy, target, kill);
+            Thread.sleep(300 + random.nextInt(1_500));
+            assertThat(processor.isAlive()).as("processor %d still running before its kill", kill).isTrue();
+            processor.destroyForcibly();
+            assertThat(processor.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            processor = start(file, kill);
+          }
+          awaitProcessing(processor, legacy, target, 4);
+        } finally {
+          check.stopWriting();
         }
         check.finish(legacy, target, Duration.ofMinutes(3), 300, 50, "");
         assertThat(sink.failed()).isZero();
@@ -69,6 +73,34 @@ class ProcessorCrashIT {
         if (!processor.waitFor(60, TimeUnit.SECONDS)) {
           processor.destroyForcibly();
         }
+      }
+    }
+  }
+
+  /**
+   * Waits until processor run {@code run} is processing: a marker order committed on the legacy database after its
+   * start (id {@code 21000 + run}, no lines) is in the target. Orders alone would not show it: the sink may still be
+   * applying what the killed run committed, and a workload may have ended.
+   */
+  private static void awaitProcessing(final Process processor, final Connection legacy, final Connection target,
+      final int run) throws Exception {
+    final int id = 21_000 + run;
+    try (PreparedStatement insert = legacy.prepareStatement("INSERT INTO orders (order_id, customer_id, freight, "
+        + "ship_name) VALUES (?, 'ALFKI', 1, ?)")) {
+      insert.setInt(1, id);
+      insert.setString(2, "Processor run " + run);
+      insert.executeUpdate();
+    }
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+        .until(() -> applied(target, id) || !processor.isAlive());
+    assertThat(processor.isAlive()).as("processor run %d alive once processing", run).isTrue();
+  }
+
+  private static boolean applied(final Connection target, final int order) throws SQLException {
+    try (PreparedStatement select = target.prepareStatement("SELECT 1 FROM sales_order WHERE id = ?")) {
+      select.setInt(1, order);
+      try (ResultSet rs = select.executeQuery()) {
+        return rs.next();
       }
     }
   }

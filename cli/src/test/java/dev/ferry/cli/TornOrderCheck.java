@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TornOrderCheck {
   private final DemoEnvironment env;
   private final AtomicBoolean writing = new AtomicBoolean(true);
+  private final AtomicBoolean keepWriting = new AtomicBoolean(true);
   private final ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
   private final AtomicInteger reads = new AtomicInteger();
   private final AtomicInteger transactions = new AtomicInteger();
@@ -42,8 +43,9 @@ final class TornOrderCheck {
 
   /**
    * Starts the reader and {@code writers} writers; writer {@code w} writes {@code rounds} rounds of 160
-   * transactions on order ids from {@code firstId + w * idsPerWriter} (300 ids a round), with random seeds from
-   * {@code seed}.
+   * transactions (fewer if {@link #stopWriting()} is called first) on order ids {@code firstId + w * idsPerWriter}
+   * up to the next writer's, using an id again once its order is deleted (Northwind's order ids are smallints),
+   * with random seed {@code seed + w * 1000}.
    */
   static TornOrderCheck start(final DemoEnvironment env, final int writers, final int firstId,
       final int idsPerWriter, final int rounds, final long seed) {
@@ -51,15 +53,20 @@ final class TornOrderCheck {
     for (int w = 0; w < writers; w++) {
       final int base = firstId + w * idsPerWriter;
       final long writerSeed = seed + w * 1_000L;
-      check.writers.add(new Thread(() -> {
-        for (int round = 0; round < rounds; round++) {
-          write(env, base + round * 300, writerSeed + round, check.transactions);
-        }
-      }, "torn-check-writer-" + w));
+      check.writers.add(new Thread(() -> write(env, base, idsPerWriter, rounds * 160, writerSeed, check.transactions,
+          check.keepWriting), "torn-check-writer-" + w));
     }
     check.reader.start();
     check.writers.forEach(Thread::start);
     return check;
+  }
+
+  /**
+   * Makes the writers stop after the transaction each is writing, for a test whose workload must last until its
+   * faults are over (a fixed number of rounds may end before them on a fast machine, and on a slow one after).
+   */
+  void stopWriting() {
+    keepWriting.set(false);
   }
 
   /** Writer transactions committed so far. */
@@ -135,16 +142,25 @@ final class TornOrderCheck {
     return out;
   }
 
-  private static void write(final DemoEnvironment env, final int base, final long seed, final AtomicInteger done) {
+  /**
+   * Commits up to {@code transactions} transactions on order ids {@code base} to {@code base + ids - 1}: half
+   * insert an order (when fewer than {@code ids} are live), three in ten update one, two in ten delete one.
+   */
+  private static void write(final DemoEnvironment env, final int base, final int ids, final int transactions,
+      final long seed, final AtomicInteger done, final AtomicBoolean keepWriting) {
     final Random random = new Random(seed);
     final List<Integer> live = new ArrayList<>();
     int next = base;
     try (Connection c = env.legacy()) {
       c.setAutoCommit(false);
-      for (int i = 0; i < 160; i++) {
+      for (int i = 0; i < transactions && keepWriting.get(); i++) {
         final int dice = random.nextInt(10);
-        if (dice < 5 || live.isEmpty()) {
-          final int id = next++;
+        if (live.isEmpty() || dice < 5 && live.size() < ids) {
+          while (live.contains(next)) {
+            next = base + (next - base + 1) % ids;
+          }
+          final int id = next;
+          next = base + (next - base + 1) % ids;
           final int lines = 1 + random.nextInt(5);
           final int quantity = 1 + random.nextInt(90);
           exec(c, "INSERT INTO orders (order_id, customer_id, freight, ship_name) VALUES (" + id + ", 'ALFKI', "
