@@ -44,12 +44,21 @@ class ConnectorCrashIT {
       try {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
             .until(() -> RowCounts.of(legacy, target).match());
-        final TornOrderCheck check = TornOrderCheck.start(env, 2, 20_000, 1_000, 1, 20);
-        for (int kill = 0; kill < 3; kill++) {
-          Thread.sleep(1_500 + random.nextInt(2_500));
-          connector.destroyForcibly();
-          assertThat(connector.waitFor(30, TimeUnit.SECONDS)).isTrue();
-          connector = start(file);
+        // each run is killed once it is capturing (a marker order committed after its start is applied), at a
+        // random moment after; the writers keep writing until the last run is capturing
+        final TornOrderCheck check = TornOrderCheck.start(env, 2, 20_000, 5_000, 200, 20);
+        try {
+          for (int kill = 1; kill <= 3; kill++) {
+            MarkerOrder.awaitThroughPipeline(legacy, target, 19_000 + kill, connector);
+            Thread.sleep(300 + random.nextInt(2_500));
+            assertThat(connector.isAlive()).as("connector %d still running before its kill", kill).isTrue();
+            connector.destroyForcibly();
+            assertThat(connector.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            connector = start(file);
+          }
+          MarkerOrder.awaitThroughPipeline(legacy, target, 19_004, connector);
+        } finally {
+          check.stopWriting();
         }
         check.finish(legacy, target, Duration.ofMinutes(3), 300, 50, " (the connector's restarts: " + restarts() + ")");
         assertThat(sink.failed()).isZero();

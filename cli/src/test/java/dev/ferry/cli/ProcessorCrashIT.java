@@ -11,9 +11,6 @@ import dev.ferry.embedded.SharedStack;
 import dev.ferry.sink.TargetSink;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
@@ -48,19 +45,19 @@ class ProcessorCrashIT {
       try {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
             .until(() -> RowCounts.of(legacy, target).match());
-        // the writers keep writing until the last restarted processor is processing: a fixed workload ended
-        // before the third kill on a fast enough machine, and that kill then waited for work that never came
+        // each run is killed once it is processing (a marker order committed after its start is applied), at a
+        // random moment after; the writers keep writing until the last run is processing
         final TornOrderCheck check = TornOrderCheck.start(env, 2, 22_000, 5_000, 200, 40);
         try {
           for (int kill = 1; kill <= 3; kill++) {
-            awaitProcessing(processor, legacy, target, kill);
+            MarkerOrder.awaitThroughPipeline(legacy, target, 21_000 + kill, processor);
             Thread.sleep(300 + random.nextInt(1_500));
             assertThat(processor.isAlive()).as("processor %d still running before its kill", kill).isTrue();
             processor.destroyForcibly();
             assertThat(processor.waitFor(30, TimeUnit.SECONDS)).isTrue();
             processor = start(file, kill);
           }
-          awaitProcessing(processor, legacy, target, 4);
+          MarkerOrder.awaitThroughPipeline(legacy, target, 21_004, processor);
         } finally {
           check.stopWriting();
         }
@@ -73,34 +70,6 @@ class ProcessorCrashIT {
         if (!processor.waitFor(60, TimeUnit.SECONDS)) {
           processor.destroyForcibly();
         }
-      }
-    }
-  }
-
-  /**
-   * Waits until processor run {@code run} is processing: a marker order committed on the legacy database after its
-   * start (id {@code 21000 + run}, no lines) is in the target. Orders alone would not show it: the sink may still be
-   * applying what the killed run committed, and a workload may have ended.
-   */
-  private static void awaitProcessing(final Process processor, final Connection legacy, final Connection target,
-      final int run) throws Exception {
-    final int id = 21_000 + run;
-    try (PreparedStatement insert = legacy.prepareStatement("INSERT INTO orders (order_id, customer_id, freight, "
-        + "ship_name) VALUES (?, 'ALFKI', 1, ?)")) {
-      insert.setInt(1, id);
-      insert.setString(2, "Processor run " + run);
-      insert.executeUpdate();
-    }
-    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
-        .until(() -> applied(target, id) || !processor.isAlive());
-    assertThat(processor.isAlive()).as("processor run %d alive once processing", run).isTrue();
-  }
-
-  private static boolean applied(final Connection target, final int order) throws SQLException {
-    try (PreparedStatement select = target.prepareStatement("SELECT 1 FROM sales_order WHERE id = ?")) {
-      select.setInt(1, order);
-      try (ResultSet rs = select.executeQuery()) {
-        return rs.next();
       }
     }
   }
