@@ -76,7 +76,21 @@ final class BenchPipeline implements AutoCloseable {
         "processor.mapping-file: \"" + work.resolve("mapping.yaml") + "\"",
         "target.jdbc-url: \"" + stack.target().jdbcUrl(targetDb) + "\"",
         "target.user: " + EmbeddedDatabase.USER,
-        "sink.group-id: " + name + "-sink", ""));
+        "sink.group-id: " + name + "-sink", extraConfig()));
+  }
+
+  /**
+   * Configuration lines every run adds from environment variable {@code BENCH_CONFIG}, separated by {@code ;}
+   * (e.g. {@code BENCH_CONFIG="kafka.client.linger.ms: 5"}): the way to compare settings that have no
+   * {@code FERRY_*} variable of their own, such as Kafka client properties.
+   */
+  private static String extraConfig() {
+    final String extra = System.getenv("BENCH_CONFIG");
+    if (extra == null || extra.isBlank()) {
+      return "";
+    }
+    return String.join("\n", java.util.Arrays.stream(extra.split(";")).map(String::strip)
+        .filter(l -> !l.isEmpty()).toList()) + "\n";
   }
 
   /** Starts {@code roles} in this order, each in its own JVM. */
