@@ -47,7 +47,7 @@ class ProcessorCrashIT {
             .until(() -> RowCounts.of(legacy, target).match());
         // each run is killed once it is processing (a marker order committed after its start is applied), at a
         // random moment after; the writers keep writing until the last run is processing
-        final TornOrderCheck check = TornOrderCheck.start(env, 2, 22_000, 5_000, 200, 40);
+        final TornOrderCheck check = TornOrderCheck.untilStopped(env, 22_000, 40);
         try {
           for (int kill = 1; kill <= 3; kill++) {
             MarkerOrder.awaitThroughPipeline(legacy, target, 21_000 + kill, processor);

@@ -43,18 +43,33 @@ final class TornOrderCheck {
 
   /**
    * Starts the reader and {@code writers} writers; writer {@code w} writes {@code rounds} rounds of 160
-   * transactions (fewer if {@link #stopWriting()} is called first) on order ids {@code firstId + w * idsPerWriter}
-   * up to the next writer's, using an id again once its order is deleted (Northwind's order ids are smallints),
-   * with random seed {@code seed + w * 1000}.
+   * transactions on order ids {@code firstId + w * idsPerWriter} up to the next writer's, using an id again once
+   * its order is deleted (Northwind's order ids are smallints), with random seed {@code seed + w * 1000}, pausing
+   * up to 15 ms after each.
    */
   static TornOrderCheck start(final DemoEnvironment env, final int writers, final int firstId,
       final int idsPerWriter, final int rounds, final long seed) {
+    return start(env, writers, firstId, idsPerWriter, rounds * 160, 0, 15, seed);
+  }
+
+  /**
+   * Starts the reader and two writers that write until {@link #stopWriting()} (at most 20,000 transactions each,
+   * about ten minutes), on order ids {@code firstId} to {@code firstId + 9,999}, pausing 10 to 50 ms after each
+   * transaction: for a test whose faults must all fall within the workload. The slower pace keeps the backlog a
+   * restarted service finds small, also on a busy machine, where the pipeline applies a few hundred rows a second.
+   */
+  static TornOrderCheck untilStopped(final DemoEnvironment env, final int firstId, final long seed) {
+    return start(env, 2, firstId, 5_000, 20_000, 10, 50, seed);
+  }
+
+  private static TornOrderCheck start(final DemoEnvironment env, final int writers, final int firstId,
+      final int idsPerWriter, final int transactions, final int minPauseMs, final int maxPauseMs, final long seed) {
     final TornOrderCheck check = new TornOrderCheck(env);
     for (int w = 0; w < writers; w++) {
       final int base = firstId + w * idsPerWriter;
       final long writerSeed = seed + w * 1_000L;
-      check.writers.add(new Thread(() -> write(env, base, idsPerWriter, rounds * 160, writerSeed, check.transactions,
-          check.keepWriting), "torn-check-writer-" + w));
+      check.writers.add(new Thread(() -> write(env, base, idsPerWriter, transactions, minPauseMs, maxPauseMs,
+          writerSeed, check.transactions, check.keepWriting), "torn-check-writer-" + w));
     }
     check.reader.start();
     check.writers.forEach(Thread::start);
@@ -144,10 +159,12 @@ final class TornOrderCheck {
 
   /**
    * Commits up to {@code transactions} transactions on order ids {@code base} to {@code base + ids - 1}: half
-   * insert an order (when fewer than {@code ids} are live), three in ten update one, two in ten delete one.
+   * insert an order (when fewer than {@code ids} are live), three in ten update one, two in ten delete one. After
+   * each it pauses {@code minPauseMs} (inclusive) to {@code maxPauseMs} (exclusive) at random.
    */
   private static void write(final DemoEnvironment env, final int base, final int ids, final int transactions,
-      final long seed, final AtomicInteger done, final AtomicBoolean keepWriting) {
+      final int minPauseMs, final int maxPauseMs, final long seed, final AtomicInteger done,
+      final AtomicBoolean keepWriting) {
     final Random random = new Random(seed);
     final List<Integer> live = new ArrayList<>();
     int next = base;
@@ -181,7 +198,7 @@ final class TornOrderCheck {
         }
         c.commit();
         done.incrementAndGet();
-        Thread.sleep(random.nextInt(15));
+        Thread.sleep(minPauseMs + random.nextInt(maxPauseMs - minPauseMs));
       }
     } catch (SQLException | InterruptedException e) {
       throw new IllegalStateException(e);
