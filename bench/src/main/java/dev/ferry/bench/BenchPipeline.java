@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,7 +90,7 @@ final class BenchPipeline implements AutoCloseable {
     if (extra == null || extra.isBlank()) {
       return "";
     }
-    return String.join("\n", java.util.Arrays.stream(extra.split(";")).map(String::strip)
+    return String.join("\n", Arrays.stream(extra.split(";")).map(String::strip)
         .filter(l -> !l.isEmpty()).toList()) + "\n";
   }
 

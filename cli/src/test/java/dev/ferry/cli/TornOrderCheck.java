@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class TornOrderCheck {
   private final DemoEnvironment env;
-  private final AtomicBoolean writing = new AtomicBoolean(true);
+  private final AtomicBoolean reading = new AtomicBoolean(true);
   private final AtomicBoolean keepWriting = new AtomicBoolean(true);
   private final ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
   private final AtomicInteger reads = new AtomicInteger();
@@ -38,7 +38,7 @@ final class TornOrderCheck {
 
   private TornOrderCheck(final DemoEnvironment env) {
     this.env = env;
-    this.reader = new Thread(() -> read(env, writing, torn, reads), "torn-check-reader");
+    this.reader = new Thread(() -> read(env, reading, torn, reads), "torn-check-reader");
   }
 
   /**
@@ -102,7 +102,7 @@ final class TornOrderCheck {
       assertThat(NorthwindRows.actualOrders(target)).isEqualTo(NorthwindRows.expectedOrders(legacy));
       assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy));
     });
-    writing.set(false);
+    reading.set(false);
     reader.join(Duration.ofMinutes(1).toMillis());
     assertThat(transactions.get()).as("writer transactions").isGreaterThanOrEqualTo(minTransactions);
     assertThat(reads.get()).as("consistent reads of the target during the run").isGreaterThan(minReads);
@@ -110,16 +110,16 @@ final class TornOrderCheck {
   }
 
   /**
-   * Reads the target in consistent snapshots while {@code writing} (at least 10 times, at most 8 minutes),
+   * Reads the target in consistent snapshots while {@code reading} (at least 10 times, at most 8 minutes),
    * adding every torn order it sees to {@code torn}.
    */
-  private static void read(final DemoEnvironment env, final AtomicBoolean writing, final ConcurrentLinkedQueue<String> torn,
+  private static void read(final DemoEnvironment env, final AtomicBoolean reading, final ConcurrentLinkedQueue<String> torn,
       final AtomicInteger reads) {
     final long until = System.nanoTime() + Duration.ofMinutes(8).toNanos();
     try (Connection c = env.target()) {
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      while ((writing.get() || reads.get() < 10) && System.nanoTime() < until) {
+      while ((reading.get() || reads.get() < 10) && System.nanoTime() < until) {
         torn.addAll(tornOrders(c));
         c.commit();
         reads.incrementAndGet();
@@ -173,11 +173,11 @@ final class TornOrderCheck {
       for (int i = 0; i < transactions && keepWriting.get(); i++) {
         final int dice = random.nextInt(10);
         if (live.isEmpty() || dice < 5 && live.size() < ids) {
-          while (live.contains(next)) {
+          int id;
+          do {
+            id = next;
             next = base + (next - base + 1) % ids;
-          }
-          final int id = next;
-          next = base + (next - base + 1) % ids;
+          } while (live.contains(id));
           final int lines = 1 + random.nextInt(5);
           final int quantity = 1 + random.nextInt(90);
           exec(c, "INSERT INTO orders (order_id, customer_id, freight, ship_name) VALUES (" + id + ", 'ALFKI', "
