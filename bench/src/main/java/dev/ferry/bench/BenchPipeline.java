@@ -39,10 +39,27 @@ final class BenchPipeline implements AutoCloseable {
       tables:
         - source: public.orders
           target: sales_order
-          fields: {id: order_id, customer: customer, total: {from: total, type: decimal, scale: 2}}
+          fields: {id: order_id, customer: customer, total: {from: total, type: decimal, scale: 2}%s}
         - source: public.order_lines
           target: sales_order_line
           fields: {order_id: order_id, line_no: line_no, quantity: quantity, price: {from: price, type: decimal, scale: 2}}
+      """;
+  /**
+   * {@code scripts/bench snapshot --customers N}: reference data every order points at by a foreign key, in the legacy
+   * database and in the target, as most legacy schemas have (an order's customer is on any partition).
+   */
+  static final String CUSTOMERS_LEGACY = """
+      CREATE TABLE customers (customer_id bigint PRIMARY KEY, name text NOT NULL);
+      ALTER TABLE orders ADD COLUMN customer_id bigint REFERENCES customers;
+      """;
+  static final String CUSTOMERS_TARGET = """
+      CREATE TABLE customer (id bigint PRIMARY KEY, name text NOT NULL, ferry_version bigint NOT NULL);
+      ALTER TABLE sales_order ADD COLUMN customer_id bigint REFERENCES customer;
+      """;
+  private static final String CUSTOMERS_MAPPING = """
+        - source: public.customers
+          target: customer
+          fields: {id: customer_id, name: name}
       """;
 
   private final Path work;
@@ -54,9 +71,17 @@ final class BenchPipeline implements AutoCloseable {
   /** Writes the configuration of run {@code name} under {@code work}; starts nothing yet. */
   BenchPipeline(final EmbeddedStack stack, final Path work, final String name, final String legacyDb,
       final String targetDb) throws Exception {
+    this(stack, work, name, legacyDb, targetDb, false);
+  }
+
+  /** The same, with the customers table ({@link #CUSTOMERS_LEGACY}) captured and mapped when {@code customers}. */
+  BenchPipeline(final EmbeddedStack stack, final Path work, final String name, final String legacyDb,
+      final String targetDb, final boolean customers) throws Exception {
     this.work = work;
     this.name = name;
-    Files.writeString(work.resolve("mapping.yaml"), MAPPING);
+    Files.writeString(work.resolve("mapping.yaml"), customers
+        ? String.format(Locale.ROOT, MAPPING, ", customer_id: customer_id") + CUSTOMERS_MAPPING
+        : String.format(Locale.ROOT, MAPPING, ""));
     this.config = work.resolve(name + ".yaml");
     Files.writeString(config, String.join("\n",
         "kafka.bootstrap-servers: \"" + stack.kafka().bootstrapServers() + "\"",
@@ -66,7 +91,7 @@ final class BenchPipeline implements AutoCloseable {
         "legacy.port: " + stack.legacy().port(),
         "legacy.database: " + legacyDb,
         "legacy.user: " + EmbeddedDatabase.USER,
-        "legacy.tables: public.orders,public.order_lines",
+        "legacy.tables: " + (customers ? "public.customers," : "") + "public.orders,public.order_lines",
         "legacy.relations: \"public.order_lines(order_id) -> public.orders(order_id)\"",
         "connector.name: " + name,
         "connector.slot-name: " + name,

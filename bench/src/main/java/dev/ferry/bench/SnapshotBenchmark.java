@@ -22,6 +22,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * goal being at least 0.8. Then (c), unless {@code --no-kafka-connect}: the same migration through the pipeline
  * a team would otherwise assemble ({@link KafkaConnectPipeline}), timed the same way, and
  * {@code ratio ferry/kafka-connect = X} (its time over Ferry's end to end: how many times faster Ferry is).
+ *
+ * <p>{@code --customers N} adds reference data: a customers table every order points at by a foreign key, in the
+ * legacy database and in the target, captured first as the connector orders tables by their foreign keys. An
+ * order's customer is then on any partition, as in most legacy schemas; (c) is not run with it.
  */
 public final class SnapshotBenchmark {
   private static final Duration LIMIT = Duration.ofMinutes(15);
@@ -31,39 +35,54 @@ public final class SnapshotBenchmark {
 
   public static void main(final String[] args) throws Exception {
     int rows = 1_000_000;
+    int customers = 0;
     boolean kafkaConnect = true;
     for (int i = 0; i < args.length; i++) {
       if ("--rows".equals(args[i])) {
         rows = Integer.parseInt(args[++i]);
+      } else if ("--customers".equals(args[i])) {
+        customers = Integer.parseInt(args[++i]);
       } else if ("--no-kafka-connect".equals(args[i])) {
         kafkaConnect = false;
       } else {
         throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: scripts/bench snapshot [--rows N] [--no-kafka-connect]");
+            + "; usage: scripts/bench snapshot [--rows N] [--customers N] [--no-kafka-connect]");
       }
     }
     final int orders = rows / (BenchPipeline.LINES + 1);
-    final long expected = (long) orders * (BenchPipeline.LINES + 1);
+    final long expected = (long) orders * (BenchPipeline.LINES + 1) + customers;
+    final boolean withCustomers = customers > 0;
+    final List<String> cdcTopics = withCustomers
+        ? List.of("capture.cdc.public.customers", "capture.cdc.public.orders", "capture.cdc.public.order_lines")
+        : List.of("capture.cdc.public.orders", "capture.cdc.public.order_lines");
+    final List<String> targetTables = withCustomers ? List.of("customer", "sales_order", "sales_order_line")
+        : List.of("sales_order", "sales_order_line");
     final Path work = Files.createTempDirectory("ferry-bench-snapshot-");
     try (EmbeddedStack stack = EmbeddedStack.start(work)) {
       final String legacyDb = "snap_legacy";
       stack.legacy().createDatabase(legacyDb);
       BenchPipeline.exec(stack.legacy(), legacyDb, BenchPipeline.LEGACY);
-      BenchPipeline.exec(stack.legacy(), legacyDb, "INSERT INTO orders SELECT g, 'customer ' || (g % 1000), 7.50 "
-          + "FROM generate_series(1, " + orders + ") g; INSERT INTO order_lines SELECT g, l, l, 2.50 FROM "
+      if (withCustomers) {
+        // every order points at a customer, spread over all of them (and so over every partition)
+        BenchPipeline.exec(stack.legacy(), legacyDb, BenchPipeline.CUSTOMERS_LEGACY
+            + "INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, " + customers + ") g;");
+      }
+      BenchPipeline.exec(stack.legacy(), legacyDb, "INSERT INTO orders SELECT g, 'customer ' || (g % 1000), 7.50"
+          + (withCustomers ? ", 1 + (g::bigint * 7919) % " + customers : "")
+          + " FROM generate_series(1, " + orders + ") g; INSERT INTO order_lines SELECT g, l, l, 2.50 FROM "
           + "generate_series(1, " + orders + ") g, generate_series(1, " + BenchPipeline.LINES + ") l; ANALYZE");
-      System.out.printf(Locale.ROOT, "legacy database: %,d orders and %,d lines%n", orders,
-          (long) orders * BenchPipeline.LINES);
+      System.out.printf(Locale.ROOT, "legacy database: %,d orders and %,d lines%s%n", orders,
+          (long) orders * BenchPipeline.LINES, withCustomers ? String.format(Locale.ROOT,
+              ", each order referencing one of %,d customers (foreign keys in both databases)", customers) : "");
 
       final double capture;
-      try (BenchPipeline pipeline = new BenchPipeline(stack, work, "capture", legacyDb, "unused");
+      try (BenchPipeline pipeline = new BenchPipeline(stack, work, "capture", legacyDb, "unused", withCustomers);
           Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
               stack.kafka().bootstrapServers()))) {
         final long start = System.nanoTime();
         final double cpu = CpuTime.machineBusy();
         pipeline.start("connector");
-        waitUntil(() -> StageProgress.endOffsets(admin, List.of("capture.cdc.public.orders", "capture.cdc.public.order_lines"))
-            >= expected, "the CDC topics to hold every row");
+        waitUntil(() -> StageProgress.endOffsets(admin, cdcTopics) >= expected, "the CDC topics to hold every row");
         capture = (System.nanoTime() - start) / 1e9;
         pipeline.printCpu(cpu);
       }
@@ -72,21 +91,24 @@ public final class SnapshotBenchmark {
 
       final String targetDb = "snap_target";
       stack.target().createDatabase(targetDb);
-      BenchPipeline.exec(stack.target(), targetDb, BenchPipeline.TARGET);
+      BenchPipeline.exec(stack.target(), targetDb, BenchPipeline.TARGET
+          + (withCustomers ? BenchPipeline.CUSTOMERS_TARGET : ""));
       final double endToEnd;
-      try (BenchPipeline pipeline = new BenchPipeline(stack, work, "e2e", legacyDb, targetDb);
+      try (BenchPipeline pipeline = new BenchPipeline(stack, work, "e2e", legacyDb, targetDb, withCustomers);
           Connection target = stack.target().connect(targetDb)) {
         final long start = System.nanoTime();
         final double cpu = CpuTime.machineBusy();
         pipeline.start("sink", "processor", "connector");
-        waitUntil(() -> count(target, "sales_order", "sales_order_line") >= expected, "the target to hold every row");
+        waitUntil(() -> count(target, targetTables) >= expected, "the target to hold every row");
         endToEnd = (System.nanoTime() - start) / 1e9;
         pipeline.printCpu(cpu);
       }
       System.out.printf(Locale.ROOT, "end-to-end: %,d rows in %.1f s (%,.0f rows/s)%n", expected, endToEnd,
           expected / endToEnd);
       System.out.printf(Locale.ROOT, "ratio end-to-end/capture-only = %.2f%n", capture / endToEnd);
-      if (kafkaConnect) {
+      if (kafkaConnect && withCustomers) {
+        System.out.println("kafka-connect: not run with --customers (its target has the legacy orders' shape only)");
+      } else if (kafkaConnect) {
         final double connect = kafkaConnect(stack, work, legacyDb, expected);
         System.out.printf(Locale.ROOT, "kafka-connect (Debezium PostgreSQL source + JDBC sink): %,d rows in %.1f s "
             + "(%,.0f rows/s)%n", expected, connect, expected / connect);
@@ -110,7 +132,7 @@ public final class SnapshotBenchmark {
           if (!pipeline.alive()) {
             throw new IllegalStateException("a Kafka Connect worker exited; see kc-*.log in " + work);
           }
-          return count(target, "orders", "order_lines") >= expected;
+          return count(target, List.of("orders", "order_lines")) >= expected;
         }, "the Kafka Connect target to hold every row");
         final double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "kafka-connect cpu seconds: workers %.1f; machine %.1f%n",
@@ -135,9 +157,9 @@ public final class SnapshotBenchmark {
     }
   }
 
-  private static long count(final Connection target, final String header, final String detail) throws Exception {
-    try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery(
-        "SELECT (SELECT count(*) FROM " + header + ") + (SELECT count(*) FROM " + detail + ")")) {
+  private static long count(final Connection target, final List<String> tables) throws Exception {
+    final String sum = String.join(" + ", tables.stream().map(t -> "(SELECT count(*) FROM " + t + ")").toList());
+    try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT " + sum)) {
       rs.next();
       return rs.getLong(1);
     }

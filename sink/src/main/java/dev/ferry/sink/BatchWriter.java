@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * upsert that touches one row twice, and the older versions would be overwritten anyway. {@link RowWriter} then
  * writes the rows table by table in foreign-key order. If the target refuses the batch for a reason that is not
  * transient, it is applied again in halves, each in a savepoint, down to the records it refuses ({@link #isolate}),
- * so that the bad records are isolated and the rest apply.
+ * so that the bad records are isolated and the rest apply. Where it was refused for a missing referenced row (an
+ * initial sync: an order before its customer), the rows that wait for one are found by asking the target first
+ * ({@link MissingReferences}), and the rest is written whole.
  *
  * <p>Does not commit: the caller commits after it has dealt with the failures.
  */
@@ -29,19 +31,29 @@ final class BatchWriter {
   private static final int ONE_BY_ONE = 8;
   /** Writes the rows of a batch, or of a part of one. */
   private final RowWriter rows;
+  /** Finds the rows of a refused batch that wait for a referenced row; null where the dialect has no such check. */
+  private final MissingReferences references;
   private final OffsetStore offsets;
   /** Batches the target refused as a whole, so that they were applied in parts to isolate the refused rows. */
   private final AtomicLong split = new AtomicLong();
+  /** Rows {@link MissingReferences} found waiting for a referenced row in refused batches. */
+  private final AtomicLong foundWaiting = new AtomicLong();
 
   BatchWriter(final TargetDialect dialect, final String versionColumn, final OffsetStore offsets,
       final Tombstones tombstones, final RowVersions beside, final int copyThreshold) {
     this.rows = new RowWriter(dialect, versionColumn, tombstones, beside, copyThreshold);
+    this.references = MissingReferences.of(dialect);
     this.offsets = offsets;
   }
 
   /** Batches the target refused as a whole so far (each then applied in parts, {@link #isolate}). */
   long splitBatches() {
     return split.get();
+  }
+
+  /** Rows of refused batches found waiting for a referenced row before the rest was written again. */
+  long foundWaiting() {
+    return foundWaiting.get();
   }
 
   /** A record the target refused, and why. */
@@ -87,17 +99,14 @@ final class BatchWriter {
     }
     final List<ApplyTopicRecord> newest = NewestPerRow.of(keyed);
     final Savepoint whole = c.setSavepoint();
+    final SQLException failed;
     try {
       rows.write(c, newest);
       c.releaseSavepoint(whole);
       return failures;
     } catch (SQLException e) {
-      if (DatabaseErrors.isRetried(e)) {
-        rows.forgetTablesIfBroken(e);
-        c.rollback();
-        throw e;
-      }
-      rollBackTo(c, whole, e);
+      undo(c, whole, e);
+      failed = e;
       // normal when a row is bad (its dead letter follows), or during an initial sync when a row it references
       // is on another partition (it is parked); a fast path failing on good rows shows here too
       split.incrementAndGet();
@@ -111,8 +120,51 @@ final class BatchWriter {
             e.getSQLState(), TargetError.of(e).message());
       }
     }
-    isolate(c, rows.inWriteOrder(c, newest), failures);
+    final List<ApplyTopicRecord> ordered = rows.inWriteOrder(c, newest);
+    if (references != null && DatabaseErrors.isMissingReference(failed)) {
+      writeAllButWaiting(c, ordered, failures);
+    } else {
+      isolate(c, ordered, failures);
+    }
     return failures;
+  }
+
+  /**
+   * Writes {@code ordered} but for the rows {@link MissingReferences} finds waiting for a referenced row, which go to
+   * {@code failures} (so they are parked); what the target still refuses of the rest is isolated in halves.
+   */
+  private void writeAllButWaiting(final Connection c, final List<ApplyTopicRecord> ordered,
+      final List<Failure> failures) throws SQLException {
+    final Map<ApplyTopicRecord, SQLException> waiting;
+    final Savepoint check = c.setSavepoint();
+    try {
+      waiting = references.waiting(c, ordered, name -> rows.table(c, name));
+      c.releaseSavepoint(check);
+    } catch (SQLException e) {
+      // a key the check cannot even compare (text for a number, say): that row's refusal is found by isolating it
+      undo(c, check, e);
+      LOG.debug("the check for rows waiting for a referenced row failed ({}: {}); isolating the refused rows",
+          e.getSQLState(), TargetError.of(e).message());
+      isolate(c, ordered, failures);
+      return;
+    }
+    final List<ApplyTopicRecord> rest = new ArrayList<>(ordered.size());
+    for (final ApplyTopicRecord r : ordered) {
+      final SQLException why = waiting.get(r);
+      if (why == null) {
+        rest.add(r);
+      } else {
+        failures.add(new Failure(r, why));
+      }
+    }
+    foundWaiting.addAndGet(waiting.size());
+    if (rest.isEmpty()) {
+      return;
+    }
+    // nothing found waiting: the refusal lies elsewhere (a referenced row deleted meanwhile, say), and is isolated
+    if (waiting.isEmpty() || tryWrite(c, rest) != null) {
+      isolate(c, rest, failures);
+    }
   }
 
   /**
@@ -154,13 +206,29 @@ final class BatchWriter {
       c.releaseSavepoint(sp);
       return null;
     } catch (SQLException e) {
-      if (DatabaseErrors.isRetried(e)) {
-        rows.forgetTablesIfBroken(e);
-        c.rollback();
-        throw e;
-      }
-      rollBackTo(c, sp, e);
+      undo(c, sp, e);
       return e;
+    }
+  }
+
+  /**
+   * Undoes what failed with {@code e} since {@code savepoint}. A transient error is thrown, the transaction rolled back
+   * (the batch is applied again from the start).
+   */
+  private void undo(final Connection c, final Savepoint savepoint, final SQLException e) throws SQLException {
+    if (DatabaseErrors.isRetried(e)) {
+      forgetTablesIfBroken(e);
+      c.rollback();
+      throw e;
+    }
+    rollBackTo(c, savepoint, e);
+  }
+
+  /** After a broken deployment the target is being changed: its tables and keys are read again when next written. */
+  private void forgetTablesIfBroken(final SQLException e) {
+    rows.forgetTablesIfBroken(e);
+    if (references != null && DatabaseErrors.isBrokenDeployment(e)) {
+      references.forget();
     }
   }
 

@@ -41,7 +41,14 @@ record TargetError(String field, String value, String message) {
       }
     } else if (e.getNextException() != null) {
       return of(e.getNextException());
-    } else if (e.getErrorCode() != 0 && message != null) {
+    } else if (e.getErrorCode() == 0 && message != null) {
+      // PostgreSQL's words, said by Ferry ({@link MissingReferences}: a row found waiting before it was written)
+      final Matcher k = KEY.matcher(message);
+      if (k.find()) {
+        field = k.group(1);
+        value = k.group(2);
+      }
+    } else if (message != null) {
       final Matcher d = DUPLICATE.matcher(message);
       final Matcher f = FOREIGN_KEY.matcher(message);
       final Matcher col = COLUMN.matcher(message);
