@@ -87,12 +87,11 @@ final class BatchApply {
       }
       final List<BatchWriter.Failure> refused = new ArrayList<>();
       final List<WholeGroups.Torn> refusedWhole = new ArrayList<>();
-      int newlyParked = 0;
+      final List<ParkedRows.ToPark> toPark = new ArrayList<>();
       for (final BatchWriter.Failure x : f) {
         notApplied.add(x.record());
         if (x.waitsForReferencedRow()) {
-          park(connection, x.record(), x.error().getMessage());
-          newlyParked++;
+          toPark.add(toPark(x.record(), x.error().getMessage()));
         } else {
           refused.add(x);
         }
@@ -103,13 +102,14 @@ final class BatchApply {
           // the whole group waits for the row one of its rows references, and is retried together
           final String why = t.refused().get(0).error().getMessage();
           for (final ApplyTopicRecord m : t.members()) {
-            park(connection, m, why);
+            toPark.add(toPark(m, why));
           }
-          newlyParked += t.members().size();
         } else {
           refusedWhole.add(t);
         }
       }
+      parked.park(connection, toPark);
+      final int newlyParked = toPark.size();
       if (!refused.isEmpty()) {
         deadLetters.refused(refused);
       }
@@ -138,8 +138,8 @@ final class BatchApply {
     }
   }
 
-  private void park(final Connection connection, final ApplyTopicRecord r, final String why) throws SQLException {
-    parked.park(connection, r.topic(), r.partition(), r.offset(), r.key(),
+  private ParkedRows.ToPark toPark(final ApplyTopicRecord r, final String why) {
+    return new ParkedRows.ToPark(r.topic(), r.partition(), r.offset(), r.key(),
         topics.apply().valueSerde().serializer().serialize(r.topic(), r.value()), why);
   }
 }

@@ -34,6 +34,8 @@ final class Housekeeping {
   private final WholeGroups wholeGroups;
   private final SinkRuns runs;
   private long lastParkedRetryNanos;
+  /** Whether the last retry of parked rows applied any: then the next one comes without waiting. */
+  private boolean lastRetryApplied;
   private long lastPurgeNanos;
 
   /** {@code applied}, {@code failed} and {@code parkedNow} are the sink's counters, which its upkeep moves too. */
@@ -60,11 +62,14 @@ final class Housekeeping {
   }
 
   /**
-   * Retries parked rows about once a second, oldest first, in one transaction: applied ones leave the
-   * parking table; those refused past {@code sink.parked-timeout} go to the dead-letter topic.
+   * Retries parked rows, oldest first, {@value #RETRY_WINDOW} at a time in one transaction: applied ones leave the
+   * parking table; those refused past {@code sink.parked-timeout} go to the dead-letter topic. About once a second
+   * while they still wait; right after a retry that applied some (the rows they waited for have come), so that an
+   * initial sync that parked tens of thousands is not held to a thousand a second.
    */
   private void retryParkedNowAndThen(final RetryingConnection target, final BatchWriter batches) {
-    if (parkedNow.get() == 0 || System.nanoTime() - lastParkedRetryNanos < Duration.ofSeconds(1).toNanos()) {
+    if (parkedNow.get() == 0 || !lastRetryApplied
+        && System.nanoTime() - lastParkedRetryNanos < Duration.ofSeconds(1).toNanos()) {
       return;
     }
     lastParkedRetryNanos = System.nanoTime();
@@ -89,32 +94,37 @@ final class Housekeeping {
       failures.forEach(f -> refusedNow.put(f.record(), f));
       final List<BatchWriter.Failure> expired = new ArrayList<>();
       final Map<String, Long> appliedPerTable = new java.util.HashMap<>();
+      final List<Long> gone = new ArrayList<>();
+      final Map<Long, String> stillWaiting = new java.util.LinkedHashMap<>();
       for (final ApplyTopicRecord r : WholeGroups.without(tried, torn)) {
         final ParkedRows.Parked p = byRecord.get(r);
         final BatchWriter.Failure f = refusedNow.get(r);
         if (f == null) {
-          parked.remove(connection, p.id());
+          gone.add(p.id());
           appliedPerTable.merge(r.packed().table(), 1L, Long::sum);
         } else if (p.expired() || !f.waitsForReferencedRow()) {
           expired.add(f);
-          parked.remove(connection, p.id());
+          gone.add(p.id());
         } else {
-          parked.attempted(connection, p.id(), f.error().getMessage());
+          stillWaiting.put(p.id(), f.error().getMessage());
         }
       }
       final List<WholeGroups.Torn> expiredWhole = new ArrayList<>();
       for (final WholeGroups.Torn t : torn) {
-        if (!t.waitsOnly() || t.members().stream().anyMatch(m -> byRecord.get(m).expired())) {
+        final boolean expires = !t.waitsOnly() || t.members().stream().anyMatch(m -> byRecord.get(m).expired());
+        if (expires) {
           expiredWhole.add(t);
-          for (final ApplyTopicRecord m : t.members()) {
-            parked.remove(connection, byRecord.get(m).id());
-          }
-        } else {
-          for (final ApplyTopicRecord m : t.members()) {
-            parked.attempted(connection, byRecord.get(m).id(), t.refused().get(0).error().getMessage());
+        }
+        for (final ApplyTopicRecord m : t.members()) {
+          if (expires) {
+            gone.add(byRecord.get(m).id());
+          } else {
+            stillWaiting.put(byRecord.get(m).id(), t.refused().get(0).error().getMessage());
           }
         }
       }
+      parked.remove(connection, gone);
+      parked.attempted(connection, stillWaiting);
       if (!expired.isEmpty()) {
         deadLetters.refused(expired);
       }
@@ -125,7 +135,9 @@ final class Housekeeping {
       final long remaining = parked.count(connection);
       ownWrites.mark(connection);
       connection.commit();
-      applied.addAndGet(tried.size() - failures.size() - torn.stream().mapToInt(t -> t.members().size()).sum());
+      final int appliedNow = tried.size() - failures.size() - torn.stream().mapToInt(t -> t.members().size()).sum();
+      applied.addAndGet(appliedNow);
+      lastRetryApplied = appliedNow > 0;
       appliedPerTable.forEach(runs::applied);
       failed.addAndGet(lettered);
       // rows still parked were counted neither as applied nor as failed

@@ -7,7 +7,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Rows the target refused because a row they reference is not there yet (a foreign-key violation),
@@ -39,17 +41,30 @@ final class ParkedRows {
     }
   }
 
-  void park(final Connection c, final String topic, final int partition, final long offset, final String key,
-      final byte[] record, final String error) throws SQLException {
+  /** A row to park: its Kafka coordinates, the apply record's wire-format bytes, and why it waits. */
+  record ToPark(String topic, int partition, long offset, String key, byte[] record, String error) {
+  }
+
+  /**
+   * Parks {@code rows} with one statement sent as a batch: an initial sync can park tens of thousands of rows, and a
+   * statement each was a round trip each (docs/benchmarks.md, session 20).
+   */
+  void park(final Connection c, final List<ToPark> rows) throws SQLException {
+    if (rows.isEmpty()) {
+      return;
+    }
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table
         + " (topic, kafka_partition, kafka_offset, record_key, record, error) VALUES (?, ?, ?, ?, ?, ?)")) {
-      ps.setString(1, topic);
-      ps.setInt(2, partition);
-      ps.setLong(3, offset);
-      ps.setString(4, key);
-      ps.setBytes(5, record);
-      ps.setString(6, error);
-      ps.executeUpdate();
+      for (final ToPark r : rows) {
+        ps.setString(1, r.topic());
+        ps.setInt(2, r.partition());
+        ps.setLong(3, r.offset());
+        ps.setString(4, r.key());
+        ps.setBytes(5, r.record());
+        ps.setString(6, r.error());
+        ps.addBatch();
+      }
+      ps.executeBatch();
     }
   }
 
@@ -70,19 +85,33 @@ final class ParkedRows {
     return out;
   }
 
-  void remove(final Connection c, final long id) throws SQLException {
+  /** Removes the parked rows {@code ids} (applied, or dead-lettered), in one batch. */
+  void remove(final Connection c, final Collection<Long> ids) throws SQLException {
+    if (ids.isEmpty()) {
+      return;
+    }
     try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE id = ?")) {
-      ps.setLong(1, id);
-      ps.executeUpdate();
+      for (final long id : ids) {
+        ps.setLong(1, id);
+        ps.addBatch();
+      }
+      ps.executeBatch();
     }
   }
 
-  void attempted(final Connection c, final long id, final String error) throws SQLException {
+  /** Counts one more attempt of each parked row in {@code errors} and keeps its latest refusal, in one batch. */
+  void attempted(final Connection c, final Map<Long, String> errors) throws SQLException {
+    if (errors.isEmpty()) {
+      return;
+    }
     try (PreparedStatement ps = c.prepareStatement("UPDATE " + table
         + " SET attempts = attempts + 1, error = ? WHERE id = ?")) {
-      ps.setString(1, error);
-      ps.setLong(2, id);
-      ps.executeUpdate();
+      for (final Map.Entry<Long, String> e : errors.entrySet()) {
+        ps.setString(1, e.getValue());
+        ps.setLong(2, e.getKey());
+        ps.addBatch();
+      }
+      ps.executeBatch();
     }
   }
 
