@@ -36,8 +36,6 @@ final class BatchWriter {
   private final OffsetStore offsets;
   /** Batches the target refused as a whole, so that they were applied in parts to isolate the refused rows. */
   private final AtomicLong split = new AtomicLong();
-  /** Rows {@link MissingReferences} found waiting for a referenced row in refused batches. */
-  private final AtomicLong foundWaiting = new AtomicLong();
 
   BatchWriter(final TargetDialect dialect, final String versionColumn, final OffsetStore offsets,
       final Tombstones tombstones, final RowVersions beside, final int copyThreshold) {
@@ -49,11 +47,6 @@ final class BatchWriter {
   /** Batches the target refused as a whole so far (each then applied in parts, {@link #isolate}). */
   long splitBatches() {
     return split.get();
-  }
-
-  /** Rows of refused batches found waiting for a referenced row before the rest was written again. */
-  long foundWaiting() {
-    return foundWaiting.get();
   }
 
   /** A record the target refused, and why. */
@@ -157,7 +150,6 @@ final class BatchWriter {
         failures.add(new Failure(r, why));
       }
     }
-    foundWaiting.addAndGet(waiting.size());
     if (rest.isEmpty()) {
       return;
     }

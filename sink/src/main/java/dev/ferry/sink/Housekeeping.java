@@ -34,7 +34,7 @@ final class Housekeeping {
   private final WholeGroups wholeGroups;
   private final SinkRuns runs;
   private long lastParkedRetryNanos;
-  /** Whether the last retry of parked rows applied any: then the next one comes without waiting. */
+  /** Whether the last retry of parked rows applied most of them: then the next one comes without waiting. */
   private boolean lastRetryApplied;
   private long lastPurgeNanos;
 
@@ -64,8 +64,9 @@ final class Housekeeping {
   /**
    * Retries parked rows, oldest first, {@value #RETRY_WINDOW} at a time in one transaction: applied ones leave the
    * parking table; those refused past {@code sink.parked-timeout} go to the dead-letter topic. About once a second
-   * while they still wait; right after a retry that applied some (the rows they waited for have come), so that an
-   * initial sync that parked tens of thousands is not held to a thousand a second.
+   * while they still wait; right after a retry that applied most of its rows (the rows they waited for have come), so
+   * that an initial sync that parked tens of thousands is not held to a thousand a second, while rows that wait for
+   * good are not read again between every two batches.
    */
   private void retryParkedNowAndThen(final RetryingConnection target, final BatchWriter batches) {
     if (parkedNow.get() == 0 || !lastRetryApplied
@@ -137,7 +138,7 @@ final class Housekeeping {
       connection.commit();
       final int appliedNow = tried.size() - failures.size() - torn.stream().mapToInt(t -> t.members().size()).sum();
       applied.addAndGet(appliedNow);
-      lastRetryApplied = appliedNow > 0;
+      lastRetryApplied = appliedNow * 2 >= tried.size() && appliedNow > 0;
       appliedPerTable.forEach(runs::applied);
       failed.addAndGet(lettered);
       // rows still parked were counted neither as applied nor as failed
