@@ -34,6 +34,11 @@ final class BatchWriter {
   /** Finds the rows of a refused batch that wait for a referenced row; null where the dialect has no such check. */
   private final MissingReferences references;
   private final OffsetStore offsets;
+  /**
+   * Whether the next batch is checked for rows waiting for a referenced row before it is written: the last check found
+   * some.
+   */
+  private boolean checkFirst;
   /** Batches the target refused as a whole, so that they were applied in parts to isolate the refused rows. */
   private final AtomicLong split = new AtomicLong();
 
@@ -91,6 +96,12 @@ final class BatchWriter {
       }
     }
     final List<ApplyTopicRecord> newest = NewestPerRow.of(keyed);
+    if (checkFirst) {
+      // the last check found rows waiting (an initial sync): this batch likely has some too, and a write that the
+      // target refuses at its end costs as much as one it takes
+      writeAllButWaiting(c, rows.inWriteOrder(c, newest), failures, false);
+      return failures;
+    }
     final Savepoint whole = c.setSavepoint();
     final SQLException failed;
     try {
@@ -115,7 +126,7 @@ final class BatchWriter {
     }
     final List<ApplyTopicRecord> ordered = rows.inWriteOrder(c, newest);
     if (references != null && DatabaseErrors.isMissingReference(failed)) {
-      writeAllButWaiting(c, ordered, failures);
+      writeAllButWaiting(c, ordered, failures, true);
     } else {
       isolate(c, ordered, failures);
     }
@@ -124,10 +135,13 @@ final class BatchWriter {
 
   /**
    * Writes {@code ordered} but for the rows {@link MissingReferences} finds waiting for a referenced row, which go to
-   * {@code failures} (so they are parked); what the target still refuses of the rest is isolated in halves.
+   * {@code failures} (so they are parked); what the target still refuses of the rest is isolated in halves. The next
+   * batches are checked before they are first written for as long as checks find rows waiting.
+   *
+   * @param refused whether the target refused {@code ordered} already (else it was checked first)
    */
   private void writeAllButWaiting(final Connection c, final List<ApplyTopicRecord> ordered,
-      final List<Failure> failures) throws SQLException {
+      final List<Failure> failures, final boolean refused) throws SQLException {
     final Map<ApplyTopicRecord, SQLException> waiting;
     final Savepoint check = c.setSavepoint();
     try {
@@ -138,9 +152,13 @@ final class BatchWriter {
       undo(c, check, e);
       LOG.debug("the check for rows waiting for a referenced row failed ({}: {}); isolating the refused rows",
           e.getSQLState(), TargetError.of(e).message());
-      isolate(c, ordered, failures);
+      checkFirst = false;
+      if (refused || tryWrite(c, ordered) != null) {
+        isolate(c, ordered, failures);
+      }
       return;
     }
+    checkFirst = !waiting.isEmpty();
     final List<ApplyTopicRecord> rest = new ArrayList<>(ordered.size());
     for (final ApplyTopicRecord r : ordered) {
       final SQLException why = waiting.get(r);
@@ -153,8 +171,8 @@ final class BatchWriter {
     if (rest.isEmpty()) {
       return;
     }
-    // nothing found waiting: the refusal lies elsewhere (a referenced row deleted meanwhile, say), and is isolated
-    if (waiting.isEmpty() || tryWrite(c, rest) != null) {
+    // refused with nothing found waiting: the refusal lies elsewhere (a referenced row deleted meanwhile, say)
+    if (refused && waiting.isEmpty() || tryWrite(c, rest) != null) {
       isolate(c, rest, failures);
     }
   }

@@ -238,8 +238,8 @@ final class MissingReferences {
     Map<String, String> types = typeNames.get(id);
     if (types == null) {
       types = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a"
-          + " WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped")) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, NULL) FROM "
+          + "pg_attribute a WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped")) {
         ps.setString(1, dialect.quote(schema) + "." + dialect.quote(name));
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {

@@ -25,7 +25,8 @@ class TargetSinkIT extends TargetSinkContract {
    * An initial sync's batch in which rows come before the rows they reference (lines whose item is on another
    * partition, and notes on those lines): the target refuses the batch, the sink asks it which referenced rows it
    * lacks ({@link MissingReferences}), parks exactly the rows that wait, a note on a waiting line too, writes the
-   * rest whole (COPY from 50 rows), and applies the parked rows once their items come.
+   * rest whole (COPY from 50 rows), checks the next batch before writing it, and applies the parked rows once their
+   * items come.
    */
   @Test
   void rowsWaitingForReferencedRowsAreFoundBeforeTheRestOfTheBatchIsWrittenWhole() throws Exception {
@@ -64,13 +65,27 @@ class TargetSinkIT extends TargetSinkContract {
           + "\"part_item_id_fkey\" (Key (item_id)=(1001) is not present in table \"item\"; found before writing)");
       assertThat(why).filteredOn(e -> e.contains("table \"note\"")).hasSize(50);
 
+      // rows waited in the last batch, so the next is checked before it is written: no refused write, no split
+      final long split = sink.splitBatches();
+      final List<ApplyRecord> more = new ArrayList<>();
+      for (int i = 301; i <= 330; i++) {
+        more.add(row("part", i, "item_id", i <= 320 ? 2000 + i - 300 : i - 300));
+      }
+      sendToOnePartition(env, more);
+      SinkWait.until(sink, Duration.ofMinutes(1), "applied 610", () -> sink.applied() == 610);
+      assertThat(sink.parked()).isEqualTo(120);
+      assertThat(sink.splitBatches()).isEqualTo(split);
+
       final List<ApplyRecord> items = new ArrayList<>();
       for (int i = 1001; i <= 1050; i++) {
         items.add(item(i, i, 1));
       }
+      for (int i = 2001; i <= 2020; i++) {
+        items.add(item(i, i, 1));
+      }
       sendToOnePartition(env, items);
-      SinkWait.until(sink, Duration.ofMinutes(1), "all applied", () -> count(env, "note", "true") == 300);
-      assertThat(count(env, "part", "true")).isEqualTo(300);
+      SinkWait.until(sink, Duration.ofMinutes(1), "all applied", () -> count(env, "note", "true") == 300
+          && count(env, "part", "true") == 330);
       assertThat(sink.parked()).isZero();
       assertThat(sink.failed()).isZero();
     }
@@ -98,7 +113,8 @@ class TargetSinkIT extends TargetSinkContract {
 
   private List<String> texts(final Env env, final String sql) throws Exception {
     final List<String> out = new ArrayList<>();
-    try (Connection c = target().connect(env.db()); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Connection c = target().connect(env.db()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       while (rs.next()) {
         out.add(rs.getString(1));
       }
