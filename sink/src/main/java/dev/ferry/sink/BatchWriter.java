@@ -153,8 +153,10 @@ final class BatchWriter {
       LOG.debug("the check for rows waiting for a referenced row failed ({}: {}); isolating the refused rows",
           e.getSQLState(), TargetError.of(e).message());
       checkFirst = false;
-      if (refused || tryWrite(c, ordered) != null) {
+      if (refused) {
         isolate(c, ordered, failures);
+      } else {
+        writeOrIsolate(c, ordered, failures, true);
       }
       return;
     }
@@ -171,9 +173,25 @@ final class BatchWriter {
     if (rest.isEmpty()) {
       return;
     }
-    // refused with nothing found waiting: the refusal lies elsewhere (a referenced row deleted meanwhile, say)
-    if (refused && waiting.isEmpty() || tryWrite(c, rest) != null) {
+    if (refused && waiting.isEmpty()) {
+      // the refusal lies elsewhere (a referenced row deleted meanwhile, say)
       isolate(c, rest, failures);
+    } else {
+      writeOrIsolate(c, rest, failures, !refused);
+    }
+  }
+
+  /**
+   * Writes {@code records} whole, or, where the target refuses them, in halves ({@link #isolate}); {@code countSplit}:
+   * a batch not counted as refused yet.
+   */
+  private void writeOrIsolate(final Connection c, final List<ApplyTopicRecord> records, final List<Failure> failures,
+      final boolean countSplit) throws SQLException {
+    if (tryWrite(c, records) != null) {
+      if (countSplit) {
+        split.incrementAndGet();
+      }
+      isolate(c, records, failures);
     }
   }
 
