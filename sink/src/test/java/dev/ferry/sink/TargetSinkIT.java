@@ -91,6 +91,68 @@ class TargetSinkIT extends TargetSinkContract {
     }
   }
 
+  /**
+   * Keys of other shapes than an int: a foreign key of two columns (an int and a text with a quote in it) to a table
+   * whose name needs quoting, one to a uuid, and one whose text column is null (not checked: the target does not
+   * check it either). Only the rows whose referenced row is missing wait; the others, the null one among them,
+   * apply at once; the waiting ones apply once their rows come.
+   */
+  @Test
+  void rowsWaitingOnKeysOfSeveralColumnsAndTypesAreFoundToo() throws Exception {
+    final Env env = env("sink_waiting_keys");
+    execute(env.db(), "CREATE TABLE \"Ref\" (a int, b text, ferry_version bigint NOT NULL, PRIMARY KEY (a, b))");
+    execute(env.db(), "CREATE TABLE uref (u uuid PRIMARY KEY, ferry_version bigint NOT NULL)");
+    execute(env.db(), "CREATE TABLE child (id int PRIMARY KEY, ra int, rb text, u uuid REFERENCES uref, "
+        + "ferry_version bigint NOT NULL, FOREIGN KEY (ra, rb) REFERENCES \"Ref\" (a, b))");
+    final String present = "6f1c2b3a-0000-4000-8000-000000000001";
+    final String missing = "6f1c2b3a-0000-4000-8000-000000000002";
+    final List<ApplyRecord> batch = new ArrayList<>(List.of(
+        upsert("Ref", List.of(Columns.of("a", 1), Columns.of("b", "o'clock"))),
+        upsert("uref", List.of(Columns.of("u", present, "uuid"))),
+        child(1, 1, "o'clock", present),
+        child(2, 1, "O'CLOCK", present),
+        child(3, 2, null, present),
+        child(4, 1, "o'clock", missing)));
+    for (int i = 10; i < 60; i++) {
+      batch.add(child(i, 1, "o'clock", present));
+    }
+    sendToOnePartition(env, batch);
+    final SinkConfig c = env.config();
+    final SinkConfig config = new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000,
+        "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000,
+        "ferry_parked", Duration.ofMinutes(5), 500, "", 1, "ferry_sweeps", true, "ferry_history", true,
+        "ferry_row_versions", dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
+    try (TargetSink sink = new TargetSink(config).start()) {
+      SinkWait.until(sink, Duration.ofMinutes(1), "applied 54", () -> sink.applied() == 54);
+      assertThat(sink.parked()).isEqualTo(2);
+      assertThat(sink.failed()).isZero();
+      assertThat(count(env, "child", "id IN (2, 4)")).isZero();
+      assertThat(count(env, "child", "id = 3 AND rb IS NULL")).isEqualTo(1);
+      assertThat(texts(env, "SELECT error FROM ferry_parked ORDER BY id")).containsExactly(
+          "insert or update on table \"child\" violates foreign key constraint \"child_ra_rb_fkey\" (Key (ra, rb)=(1, "
+              + "O'CLOCK) is not present in table \"Ref\"; found before writing)",
+          "insert or update on table \"child\" violates foreign key constraint \"child_u_fkey\" (Key (u)=(" + missing
+              + ") is not present in table \"uref\"; found before writing)");
+      sendToOnePartition(env, List.of(upsert("Ref", List.of(Columns.of("a", 1), Columns.of("b", "O'CLOCK"))),
+          upsert("uref", List.of(Columns.of("u", missing, "uuid")))));
+      SinkWait.until(sink, Duration.ofMinutes(1), "all applied", () -> count(env, "child", "true") == 54);
+      assertThat(sink.parked()).isZero();
+      assertThat(sink.failed()).isZero();
+    }
+  }
+
+  private static ApplyRecord upsert(final String table, final List<dev.ferry.schemas.ColumnValue> row) {
+    return ApplyRecord.newBuilder().setTable(table).setOp(ApplyOp.UPSERT).setKey(row).setRow(row).setVersion(10)
+        .setSourceTable("public." + table).setSourceTsMs(0L).build();
+  }
+
+  private static ApplyRecord child(final int id, final int ra, final String rb, final String u) {
+    final ApplyRecord r = upsert("child", List.of(Columns.of("id", id), Columns.of("ra", ra), Columns.of("rb", rb),
+        Columns.of("u", u, "uuid")));
+    r.setKey(List.of(Columns.of("id", id)));
+    return r;
+  }
+
   private static ApplyRecord row(final String table, final int id, final String reference, final int referenced) {
     return ApplyRecord.newBuilder().setTable(table).setOp(ApplyOp.UPSERT).setKey(List.of(Columns.of("id", id)))
         .setRow(List.of(Columns.of("id", id), Columns.of(reference, referenced))).setVersion(10)
