@@ -20,10 +20,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Finds, in a batch the target refused for a missing referenced row, every row that waits for one: a row whose
- * foreign key names a row that is neither in the target nor among the batch's rows that will be written, checked
- * with one query per foreign key and at most {@value #CHUNK} keys, parents before children, so that a row
- * under a waiting row waits too.
+ * Finds, in a batch the target refused for a missing referenced row (or, after such a batch, in the next one before
+ * it is written), every row that waits for one: a row whose foreign key names a row that is neither in the target nor
+ * among the batch's rows that will be written, checked with one query per foreign key and at most {@value #CHUNK}
+ * keys, parents before children, so that a row under a waiting row waits too.
  *
  * <p>Why: during an initial sync a row often comes before the row it references (an order whose customer is on
  * another partition). Isolating such rows by halving the batch cost about k log(n/k) statements for k of them;
@@ -40,7 +40,7 @@ import java.util.TreeMap;
  * referenced columns' types by name ({@code format_type}); elsewhere the batch is halved as before.
  */
 final class MissingReferences {
-  /** Keys per query: two parameters per key column, well below PostgreSQL's 32,767 parameters. */
+  /** Keys per query: one parameter per key column each, well below PostgreSQL's 32,767 parameters. */
   static final int CHUNK = 1_000;
 
   private final TargetDialect dialect;
