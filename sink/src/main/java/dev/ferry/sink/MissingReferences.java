@@ -78,15 +78,23 @@ final class MissingReferences {
   Map<ApplyTopicRecord, SQLException> waiting(final Connection c, final List<ApplyTopicRecord> inWriteOrder,
       final Tables tables) throws SQLException {
     final Map<ApplyTopicRecord, SQLException> waiting = new IdentityHashMap<>();
-    // the rows to be written per table, decoded once, in write order (parents first)
+    // the tables a check reads rows of: those with foreign keys, and the tables these reference
+    final Set<String> checked = new HashSet<>();
+    for (final ApplyTopicRecord r : inWriteOrder) {
+      final TargetTable t = tables.table(r.packed().table());
+      for (final ForeignKey fk : foreignKeys(c, t)) {
+        checked.add(id(t));
+        checked.add(fk.parentId());
+      }
+    }
+    // their rows to be written per table, decoded once, in write order (parents first); no other row is decoded
     final Map<String, List<Row>> byTable = new LinkedHashMap<>();
     for (final ApplyTopicRecord r : inWriteOrder) {
-      if (r.packed().op() == ApplyOp.DELETE) {
-        continue;
-      }
       final TargetTable t = tables.table(r.packed().table());
-      final ApplyRecord a = r.packed().unpack();
-      byTable.computeIfAbsent(id(t), k -> new ArrayList<>()).add(new Row(r, t, a.getRow()));
+      if (r.packed().op() != ApplyOp.DELETE && checked.contains(id(t))) {
+        final ApplyRecord a = r.packed().unpack();
+        byTable.computeIfAbsent(id(t), k -> new ArrayList<>()).add(new Row(r, t, a.getRow()));
+      }
     }
     for (final List<Row> rows : byTable.values()) {
       for (final ForeignKey fk : foreignKeys(c, rows.get(0).table())) {

@@ -44,11 +44,7 @@ class TargetSinkIT extends TargetSinkContract {
     for (int i = 1; i <= 100; i++) {
       batch.add(item(i, i, 1));
     }
-    final SinkConfig c = env.config();
-    final SinkConfig config = new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000,
-        "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000,
-        "ferry_parked", Duration.ofMinutes(5), 50, "", 1, "ferry_sweeps", true, "ferry_history", true,
-        "ferry_row_versions", dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
+    final SinkConfig config = oneWriter(env, 50);
     sendToOnePartition(env, batch);
     try (TargetSink sink = new TargetSink(config).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "applied 600", () -> sink.applied() == 600);
@@ -117,11 +113,7 @@ class TargetSinkIT extends TargetSinkContract {
       batch.add(child(i, 1, "o'clock", present));
     }
     sendToOnePartition(env, batch);
-    final SinkConfig c = env.config();
-    final SinkConfig config = new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000,
-        "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000,
-        "ferry_parked", Duration.ofMinutes(5), 500, "", 1, "ferry_sweeps", true, "ferry_history", true,
-        "ferry_row_versions", dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
+    final SinkConfig config = oneWriter(env, 500);
     try (TargetSink sink = new TargetSink(config).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "applied 54", () -> sink.applied() == 54);
       assertThat(sink.parked()).isEqualTo(2);
@@ -139,6 +131,15 @@ class TargetSinkIT extends TargetSinkContract {
       assertThat(sink.parked()).isZero();
       assertThat(sink.failed()).isZero();
     }
+  }
+
+  /** {@code env}'s sink with one writer (a batch is what it polls), COPY from {@code copyThreshold} rows. */
+  private static SinkConfig oneWriter(final Env env, final int copyThreshold) {
+    final SinkConfig c = env.config();
+    return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
+        "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
+        Duration.ofMinutes(5), copyThreshold, "", 1, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
+        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
   }
 
   private static ApplyRecord upsert(final String table, final List<dev.ferry.schemas.ColumnValue> row) {
