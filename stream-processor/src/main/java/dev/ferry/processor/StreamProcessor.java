@@ -27,6 +27,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamProcessor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamProcessor.class);
+  /**
+   * Bytes the processor's consumer fetches per partition at a time, unless
+   * {@code kafka.client.max.partition.fetch.bytes} says otherwise: a sixteenth of Kafka's default, so that a task reads
+   * its partitions in the order they were written. Why, in {@link #streamsProperties}.
+   */
+  static final int FETCH_BYTES_PER_PARTITION = 64 * 1024;
 
   private final ProcessorConfig config;
   private final FerryTopics topics;
@@ -88,6 +94,17 @@ public final class StreamProcessor implements AutoCloseable {
     // a change with a large value: its apply record, dead letter and state changelog must fit (FerryTopics.MAX_MESSAGE_BYTES)
     p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(FerryTopics.MAX_REQUEST_BYTES));
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(FerryTopics.MAX_REQUEST_BYTES));
+    // A task takes the record with the oldest timestamp among its partitions, but does not wait for a partition
+    // whose lag, as last fetched, is 0; and Kafka's consumer hands out what it fetched one partition at a time,
+    // updating a partition's lag only when its turn comes. With Kafka's 1 MB per partition per fetch (thousands of
+    // rows each), an initial sync ran thousands of orders ahead of the customers they reference (the sink parked
+    // them until those came) and lines ahead of their orders, one task after another. 64 kB keeps every task near
+    // the order the connector captured in (reference tables first, headers before their lines); a caught-up stream
+    // fetches less than that anyway. A record larger than this is still fetched whole (Kafka's rule).
+    if (!p.containsKey(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG)) {
+      p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+          String.valueOf(FETCH_BYTES_PER_PARTITION));
+    }
     return p;
   }
 

@@ -1,0 +1,51 @@
+package dev.ferry.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.processor.mapping.MappingFile;
+import dev.ferry.schemas.KafkaSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the processor asks of Kafka Streams' clients beyond Kafka's defaults, and what a user's settings override. */
+class StreamsPropertiesTest {
+  private static final String MAIN_FETCH = StreamsConfig.mainConsumerPrefix("max.partition.fetch.bytes");
+
+  @TempDir
+  Path dir;
+
+  private Properties properties(final Map<String, String> clientProperties) {
+    final KafkaSettings kafka = new KafkaSettings("127.0.0.1:9092", "http://127.0.0.1:8081", "t", 3, (short) 1,
+        List.of(), clientProperties, "", "");
+    return new StreamProcessor(new ProcessorConfig(kafka, "app", dir, MappingFile.parse(TopologyFixture.MAPPING,
+        "m.yaml"), ProcessingGuarantee.EXACTLY_ONCE, Duration.ofMillis(100), 1, Duration.ofHours(1),
+        Duration.ofMinutes(1), 1000, Duration.ofMinutes(10), true, dev.ferry.schemas.LiveDirection.Settings.DEFAULT))
+        .streamsProperties();
+  }
+
+  @Test
+  void theMainConsumerFetchesSmallChunksPerPartitionSoThatTasksReadInTheOrderRowsWereCaptured() {
+    final Properties p = properties(Map.of());
+    assertThat(p.getProperty(MAIN_FETCH)).isEqualTo(String.valueOf(StreamProcessor.FETCH_BYTES_PER_PARTITION))
+        .isEqualTo("65536");
+    assertThat(p.getProperty("max.partition.fetch.bytes")).isNull();
+    // the restore consumer and the producer keep Kafka's defaults
+    assertThat(p.getProperty(StreamsConfig.restoreConsumerPrefix("max.partition.fetch.bytes"))).isNull();
+  }
+
+  @Test
+  void aFetchSizeTheUserSetIsKeptForEveryConsumer() {
+    final Properties p = properties(Map.of("max.partition.fetch.bytes", "1048576"));
+    assertThat(p.getProperty("max.partition.fetch.bytes")).isEqualTo("1048576");
+    assertThat(p.getProperty(MAIN_FETCH)).isNull();
+    // the client properties reach Kafka Streams as they are, next to what the processor always sets
+    assertThat(p.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+    assertThat(p.getProperty(StreamsConfig.consumerPrefix("isolation.level"))).isEqualTo("read_committed");
+  }
+}
