@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Housekeeping {
   private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
-  /** Parked rows retried at once, oldest first. */
+  /** Parked rows retried at once, those tried least often first ({@link ParkedRows#next}). */
   private static final int RETRY_WINDOW = 1000;
 
   private final OwnWrites ownWrites;
@@ -62,7 +62,7 @@ final class Housekeeping {
   }
 
   /**
-   * Retries parked rows, oldest first, {@value #RETRY_WINDOW} at a time in one transaction: applied ones leave the
+   * Retries parked rows, those tried least often first, {@value #RETRY_WINDOW} at a time in one transaction: applied ones leave the
    * parking table; those refused past {@code sink.parked-timeout} go to the dead-letter topic. About once a second
    * while they still wait; right after a retry that applied most of its rows (the rows they waited for have come), so
    * that an initial sync that parked tens of thousands is not held to a thousand a second, while rows that wait for
@@ -76,7 +76,7 @@ final class Housekeeping {
     lastParkedRetryNanos = System.nanoTime();
     target.withRetries(() -> {
       final Connection connection = target.connection();
-      final List<ParkedRows.Parked> rows = parked.oldest(connection, RETRY_WINDOW, config.parkedTimeout());
+      final List<ParkedRows.Parked> rows = parked.next(connection, RETRY_WINDOW, config.parkedTimeout());
       final List<ApplyTopicRecord> records = new ArrayList<>(rows.size());
       final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord = new IdentityHashMap<>();
       for (final ParkedRows.Parked p : rows) {

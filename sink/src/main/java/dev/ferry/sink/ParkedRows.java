@@ -68,11 +68,18 @@ final class ParkedRows {
     }
   }
 
-  /** The oldest parked rows, at most {@code limit}, each marked expired when parked longer than {@code timeout}. */
-  List<Parked> oldest(final Connection c, final int limit, final Duration timeout) throws SQLException {
+  /**
+   * The parked rows to retry next, at most {@code limit}, each marked expired when parked longer than {@code timeout}:
+   * those tried least often first, oldest first among them. A row still refused counts one more attempt
+   * ({@link #attempted}) and so goes behind the rest, so every parked row comes round, however many wait for good; a
+   * retry of the oldest rows only held newer rows back until the older ones were dead-lettered (once more waited than
+   * one retry takes). Rows parked together (a group) have been tried together and stay side by side.
+   */
+  List<Parked> next(final Connection c, final int limit, final Duration timeout) throws SQLException {
     final List<Parked> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("SELECT id, topic, kafka_partition, kafka_offset, record_key, "
-        + "record, error, " + dialect.olderThanMicros("parked_at") + " FROM " + table + " ORDER BY id LIMIT ?")) {
+        + "record, error, " + dialect.olderThanMicros("parked_at") + " FROM " + table
+        + " ORDER BY attempts, id LIMIT ?")) {
       ps.setLong(1, timeout.toNanos() / 1000);
       ps.setInt(2, limit);
       try (ResultSet rs = ps.executeQuery()) {

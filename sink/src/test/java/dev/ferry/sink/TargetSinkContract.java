@@ -676,6 +676,38 @@ abstract class TargetSinkContract {
   }
 
   /**
+   * More rows wait for good than one retry takes (1,000 at a time): a row parked after them, whose referenced row then
+   * comes, is applied at one of the next retries, not after {@code sink.parked-timeout} (ten minutes here). Retries
+   * take the rows tried least often first, so those that keep waiting go behind. (Before: always the oldest 1,000, so
+   * the newer row waited until the older ones had been dead-lettered.)
+   */
+  @Test
+  void aRowParkedBehindMoreRowsThanOneRetryTakesIsAppliedOnceItsReferencedRowComes() throws Exception {
+    final Env env = env("sink_parked_many");
+    createParts(env);
+    final List<ApplyRecord> waitingForGood = new ArrayList<>();
+    for (int i = 1; i <= 1100; i++) {
+      waitingForGood.add(part(i, 100_000 + i));
+    }
+    final SinkConfig c = env.config();
+    final SinkConfig config = new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
+        "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
+        Duration.ofMinutes(10), 500, "", 2, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
+        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
+    send(env, waitingForGood);
+    try (TargetSink sink = new TargetSink(config).start()) {
+      SinkWait.until(sink, Duration.ofMinutes(2), "parked == 1100", () -> sink.parked() == 1100);
+      send(env, List.of(part(5000, 7)));
+      SinkWait.until(sink, Duration.ofMinutes(1), "parked == 1101", () -> sink.parked() == 1101);
+      send(env, List.of(item(7, 1, 4)));
+      SinkWait.until(sink, Duration.ofMinutes(1), "part 5000 applied", () -> count(env, "part", "id = 5000") == 1);
+      assertThat(countParts(env)).isEqualTo(1);
+      assertThat(sink.parked()).isEqualTo(1100);
+      assertThat(sink.failed()).isZero();
+    }
+  }
+
+  /**
    * A group under a relation (an item with its parts, from one transaction) is all or nothing in the target: the
    * target refuses the item (a check), so neither the item nor its parts are applied, all three go to the
    * dead-letter topic naming the group, and another group in the same batch applies. Replayed after the fix, the
