@@ -53,6 +53,18 @@ final class MariaDbDialect implements TargetDialect {
           + "CONCAT(@@SESSION.sql_mode, ',STRICT_ALL_TABLES'))");
       // Ferry's timestamps are UTC; a TIMESTAMP column converts from the session's zone
       s.execute("SET time_zone = '+00:00'");
+      // Read committed, as on PostgreSQL. Under InnoDB's repeatable read, the NOT EXISTS of an insert and the
+      // UPDATE of a row not there yet lock the gap up to the next key: two writers inserting new keys at the end of
+      // a table each hold the gap the other's insert waits for (a deadlock), and while the rows of a batch are
+      // isolated one by one (a thousand rows waiting for referenced rows) the writers deadlocked each other's
+      // every retry and applied nothing. Each partition has one writer at a time and every write is guarded by
+      // its version, which is all the sink needs. A server that logs statements (binlog_format STATEMENT) refuses
+      // writes under read committed, so there the default stays.
+      try (ResultSet rs = s.executeQuery("SELECT @@log_bin, @@binlog_format")) {
+        if (rs.next() && !(rs.getBoolean(1) && "STATEMENT".equalsIgnoreCase(rs.getString(2)))) {
+          c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        }
+      }
     }
   }
 
