@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
@@ -30,6 +31,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  */
 public final class SnapshotBenchmark {
   private static final Duration LIMIT = Duration.ofMinutes(15);
+  /** How often the end-to-end run prints what the target holds. */
+  private static final Duration REPORT = Duration.ofSeconds(5);
 
   private SnapshotBenchmark() {
   }
@@ -101,9 +104,16 @@ public final class SnapshotBenchmark {
         final double cpu = CpuTime.machineBusy();
         pipeline.start("sink", "processor", "connector");
         final long[] mostParked = {0};
+        final long[] nextReport = {start + REPORT.toNanos()};
         waitUntil(() -> {
-          mostParked[0] = Math.max(mostParked[0], parked(target));
-          return count(target, targetTables) >= expected;
+          final long parked = parked(target);
+          mostParked[0] = Math.max(mostParked[0], parked);
+          final long[] held = counts(target, targetTables);
+          if (System.nanoTime() >= nextReport[0]) {
+            nextReport[0] += REPORT.toNanos();
+            System.out.println(progress((System.nanoTime() - start) / 1e9, targetTables, held, parked));
+          }
+          return LongStream.of(held).sum() >= expected;
         }, "the target to hold every row");
         endToEnd = (System.nanoTime() - start) / 1e9;
         pipeline.printCpu(cpu);
@@ -179,10 +189,31 @@ public final class SnapshotBenchmark {
   }
 
   private static long count(final Connection target, final List<String> tables) throws Exception {
-    final String sum = String.join(" + ", tables.stream().map(t -> "(SELECT count(*) FROM " + t + ")").toList());
-    try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT " + sum)) {
+    return LongStream.of(counts(target, tables)).sum();
+  }
+
+  /** The rows each of {@code tables} holds, in their order, read in one statement. */
+  private static long[] counts(final Connection target, final List<String> tables) throws Exception {
+    final String each = String.join(", ", tables.stream().map(t -> "(SELECT count(*) FROM " + t + ")").toList());
+    try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT " + each)) {
       rs.next();
-      return rs.getLong(1);
+      final long[] rows = new long[tables.size()];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = rs.getLong(i + 1);
+      }
+      return rows;
     }
+  }
+
+  /**
+   * A progress line of the end-to-end run: what each target table holds and how many rows wait parked, so that the
+   * order the stages deliver in shows (an initial sync with reference data should fill the referenced table first).
+   */
+  static String progress(final double seconds, final List<String> tables, final long[] rows, final long parked) {
+    final StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "e2e %5.1f s:", seconds));
+    for (int i = 0; i < tables.size(); i++) {
+      line.append(String.format(Locale.ROOT, " %s %,d |", tables.get(i), rows[i]));
+    }
+    return line.append(String.format(Locale.ROOT, " parked %,d", parked)).toString();
   }
 }
