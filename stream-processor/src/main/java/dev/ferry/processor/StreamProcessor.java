@@ -29,10 +29,10 @@ public final class StreamProcessor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamProcessor.class);
   /**
    * Bytes the processor's consumer fetches per partition at a time, unless
-   * {@code kafka.client.max.partition.fetch.bytes} says otherwise: a sixteenth of Kafka's default, so that a task reads
-   * its partitions in the order they were written. Why, in {@link #streamsProperties}.
+   * {@code kafka.client.max.partition.fetch.bytes} says otherwise: a quarter of Kafka's default, so that a task reads
+   * its partitions in about the order they were written. Why, in {@link #streamsProperties}.
    */
-  static final int FETCH_BYTES_PER_PARTITION = 64 * 1024;
+  static final int FETCH_BYTES_PER_PARTITION = 256 * 1024;
 
   private final ProcessorConfig config;
   private final FerryTopics topics;
@@ -98,12 +98,16 @@ public final class StreamProcessor implements AutoCloseable {
     // whose lag, as last fetched, is 0; and Kafka's consumer hands out what it fetched one partition at a time,
     // updating a partition's lag only when its turn comes. With Kafka's 1 MB per partition per fetch (thousands of
     // rows each), an initial sync ran thousands of orders ahead of the customers they reference (the sink parked
-    // them until those came) and lines ahead of their orders, one task after another. 64 kB keeps every task near
-    // the order the connector captured in (reference tables first, headers before their lines); a caught-up stream
-    // fetches less than that anyway. A record larger than this is still fetched whole (Kafka's rule).
-    if (!p.containsKey(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG)) {
-      p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
-          String.valueOf(FETCH_BYTES_PER_PARTITION));
+    // them until those came) and lines ahead of their orders, one task after another. 256 kB (about 2,000 rows)
+    // keeps every task near the order the connector captured in (reference tables first, headers before their
+    // lines); 64 kB kept it closer, but its fetches cost the broker and the processor 10% more CPU in a million-row
+    // migration (docs/benchmarks.md, session 21). A caught-up stream fetches less than that anyway, and a record
+    // larger than this is still fetched whole (Kafka's rule). A size the user set, for every client or for Kafka
+    // Streams' consumers, is kept.
+    final String fetch = ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG;
+    if (!p.containsKey(fetch) && !p.containsKey(StreamsConfig.consumerPrefix(fetch))
+        && !p.containsKey(StreamsConfig.mainConsumerPrefix(fetch))) {
+      p.put(StreamsConfig.mainConsumerPrefix(fetch), String.valueOf(FETCH_BYTES_PER_PARTITION));
     }
     return p;
   }

@@ -33,7 +33,7 @@ class StreamsPropertiesTest {
   void theMainConsumerFetchesSmallChunksPerPartitionSoThatTasksReadInTheOrderRowsWereCaptured() {
     final Properties p = properties(Map.of());
     assertThat(p.getProperty(MAIN_FETCH)).isEqualTo(String.valueOf(StreamProcessor.FETCH_BYTES_PER_PARTITION))
-        .isEqualTo("65536");
+        .isEqualTo("262144");
     assertThat(p.getProperty("max.partition.fetch.bytes")).isNull();
     // the restore consumer and the producer keep Kafka's defaults
     assertThat(p.getProperty(StreamsConfig.restoreConsumerPrefix("max.partition.fetch.bytes"))).isNull();
@@ -47,5 +47,14 @@ class StreamsPropertiesTest {
     // the client properties reach Kafka Streams as they are, next to what the processor always sets
     assertThat(p.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
     assertThat(p.getProperty(StreamsConfig.consumerPrefix("isolation.level"))).isEqualTo("read_committed");
+  }
+
+  @Test
+  void aFetchSizeTheUserSetForKafkaStreamsConsumersIsKeptToo() {
+    assertThat(properties(Map.of(MAIN_FETCH, "2097152")).getProperty(MAIN_FETCH)).isEqualTo("2097152");
+    final String consumers = StreamsConfig.consumerPrefix("max.partition.fetch.bytes");
+    final Properties p = properties(Map.of(consumers, "524288"));
+    assertThat(p.getProperty(consumers)).isEqualTo("524288");
+    assertThat(p.getProperty(MAIN_FETCH)).isNull();
   }
 }
