@@ -62,11 +62,11 @@ final class Housekeeping {
   }
 
   /**
-   * Retries parked rows, those tried least often first, {@value #RETRY_WINDOW} at a time in one transaction: applied ones leave the
-   * parking table; those refused past {@code sink.parked-timeout} go to the dead-letter topic. About once a second
-   * while they still wait; right after a retry that applied most of its rows (the rows they waited for have come), so
-   * that an initial sync that parked tens of thousands is not held to a thousand a second, while rows that wait for
-   * good are not read again between every two batches.
+   * Retries parked rows, those tried least often first, {@value #RETRY_WINDOW} at a time in one transaction: applied
+   * ones leave the parking table; those refused past {@code sink.parked-timeout} go to the dead-letter topic. About
+   * once a second while they still wait; right after a retry that applied most of its rows (the rows they waited for
+   * have come), so that an initial sync that parked tens of thousands is not held to a thousand a second, while rows
+   * that wait for good are not read again between every two batches.
    */
   private void retryParkedNowAndThen(final RetryingConnection target, final BatchWriter batches) {
     if (parkedNow.get() == 0 || !lastRetryApplied
