@@ -78,10 +78,16 @@ final class MissingReferences {
   Map<ApplyTopicRecord, SQLException> waiting(final Connection c, final List<ApplyTopicRecord> inWriteOrder,
       final Tables tables) throws SQLException {
     final Map<ApplyTopicRecord, SQLException> waiting = new IdentityHashMap<>();
+    // the batch's tables, each resolved once
+    final Map<String, TargetTable> named = new HashMap<>();
+    for (final ApplyTopicRecord r : inWriteOrder) {
+      if (!named.containsKey(r.packed().table())) {
+        named.put(r.packed().table(), tables.table(r.packed().table()));
+      }
+    }
     // the tables a check reads rows of: those with foreign keys, and the tables these reference
     final Set<String> checked = new HashSet<>();
-    for (final ApplyTopicRecord r : inWriteOrder) {
-      final TargetTable t = tables.table(r.packed().table());
+    for (final TargetTable t : named.values()) {
       for (final ForeignKey fk : foreignKeys(c, t)) {
         checked.add(id(t));
         checked.add(fk.parentId());
@@ -90,7 +96,7 @@ final class MissingReferences {
     // their rows to be written per table, decoded once, in write order (parents first); no other row is decoded
     final Map<String, List<Row>> byTable = new LinkedHashMap<>();
     for (final ApplyTopicRecord r : inWriteOrder) {
-      final TargetTable t = tables.table(r.packed().table());
+      final TargetTable t = named.get(r.packed().table());
       if (r.packed().op() != ApplyOp.DELETE && checked.contains(id(t))) {
         final ApplyRecord a = r.packed().unpack();
         byTable.computeIfAbsent(id(t), k -> new ArrayList<>()).add(new Row(r, t, a.getRow()));

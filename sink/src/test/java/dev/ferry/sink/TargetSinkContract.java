@@ -652,11 +652,7 @@ abstract class TargetSinkContract {
   void aRowWhoseReferencedRowArrivesLaterWaitsParkedAndOneThatNeverComesIsDeadLetteredWithTheKey() throws Exception {
     final Env env = env("sink_parked");
     createParts(env);
-    final SinkConfig config = new SinkConfig(env.config().kafka(), env.config().jdbcUrl(), env.config().user(), "",
-        env.config().groupId(), 1000, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1),
-        "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked", Duration.ofSeconds(3), 500, "", 2, "ferry_sweeps",
-        true, "ferry_history", true, "ferry_row_versions",
-        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
+    final SinkConfig config = parking(env, Duration.ofSeconds(3));
     send(env, List.of(part(1, 10), part(2, 99)));
     try (TargetSink sink = new TargetSink(config).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "parked == 2", () -> sink.parked() == 2);
@@ -689,11 +685,7 @@ abstract class TargetSinkContract {
     for (int i = 1; i <= 1100; i++) {
       waitingForGood.add(part(i, 100_000 + i));
     }
-    final SinkConfig c = env.config();
-    final SinkConfig config = new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
-        "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
-        Duration.ofMinutes(10), 500, "", 2, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
-        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
+    final SinkConfig config = parking(env, Duration.ofMinutes(10));
     send(env, waitingForGood);
     try (TargetSink sink = new TargetSink(config).start()) {
       SinkWait.until(sink, Duration.ofMinutes(2), "parked == 1100", () -> sink.parked() == 1100);
@@ -783,6 +775,15 @@ abstract class TargetSinkContract {
   }
 
   /** {@code env}'s sink, with parts declared details of items ({@code topics.relations}), one writer. */
+  /** {@code env}'s sink with two writers and rows parked for at most {@code parkedTimeout}. */
+  private static SinkConfig parking(final Env env, final Duration parkedTimeout) {
+    final SinkConfig c = env.config();
+    return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
+        "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
+        parkedTimeout, 500, "", 2, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
+        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
+  }
+
   private static SinkConfig partsUnderItems(final Env env, final Duration parkedTimeout) {
     final KafkaSettings k = env.config().kafka();
     final SinkConfig c = env.config();

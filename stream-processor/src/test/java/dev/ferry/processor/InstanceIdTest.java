@@ -2,10 +2,8 @@ package dev.ferry.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferry.processor.mapping.MappingFile;
 import dev.ferry.schemas.KafkaSettings;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,10 +14,8 @@ class InstanceIdTest {
   Path dir;
 
   private static ProcessorConfig config(final Path stateDir) {
-    return new ProcessorConfig(new KafkaSettings("k:9092", "http://r", "t", 1, (short) 1, List.of()), "app", stateDir,
-        MappingFile.parse(TopologyFixture.MAPPING, "m.yaml"), ProcessingGuarantee.EXACTLY_ONCE, Duration.ofMillis(100), 1,
-        Duration.ofHours(1), Duration.ofMinutes(1), 1000, Duration.ofMinutes(10), true,
-        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
+    return TopologyFixture.serviceConfig(new KafkaSettings("k:9092", "http://r", "t", 1, (short) 1, List.of()),
+        stateDir);
   }
 
   @Test

@@ -2,10 +2,8 @@ package dev.ferry.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferry.processor.mapping.MappingFile;
 import dev.ferry.schemas.KafkaSettings;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -23,10 +21,7 @@ class StreamsPropertiesTest {
   private Properties properties(final Map<String, String> clientProperties) {
     final KafkaSettings kafka = new KafkaSettings("127.0.0.1:9092", "http://127.0.0.1:8081", "t", 3, (short) 1,
         List.of(), clientProperties, "", "");
-    return new StreamProcessor(new ProcessorConfig(kafka, "app", dir, MappingFile.parse(TopologyFixture.MAPPING,
-        "m.yaml"), ProcessingGuarantee.EXACTLY_ONCE, Duration.ofMillis(100), 1, Duration.ofHours(1),
-        Duration.ofMinutes(1), 1000, Duration.ofMinutes(10), true, dev.ferry.schemas.LiveDirection.Settings.DEFAULT))
-        .streamsProperties();
+    return new StreamProcessor(TopologyFixture.serviceConfig(kafka, dir)).streamsProperties();
   }
 
   @Test

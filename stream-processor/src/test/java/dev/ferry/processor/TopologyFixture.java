@@ -81,6 +81,16 @@ final class TopologyFixture implements AutoCloseable {
     this(orphanTimeout, orphanMax, transactionTimeout, waitForUnseenHeaders, MappingFile.parse(MAPPING, "m.yaml"));
   }
 
+  /**
+   * A processor's configuration for tests of the service around the topology (its name, its Kafka Streams
+   * properties): {@link #MAPPING}, exactly once, default timeouts.
+   */
+  static ProcessorConfig serviceConfig(final KafkaSettings kafka, final Path stateDir) {
+    return new ProcessorConfig(kafka, "app", stateDir, MappingFile.parse(MAPPING, "m.yaml"),
+        ProcessingGuarantee.EXACTLY_ONCE, Duration.ofMillis(100), 1, Duration.ofHours(1), Duration.ofMinutes(1), 1000,
+        Duration.ofMinutes(10), true, dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
+  }
+
   /** With {@code mapping} instead of {@link #MAPPING}. */
   TopologyFixture(final dev.ferry.processor.mapping.Mapping mapping) {
     this(Duration.ofMinutes(10), 100_000, Duration.ofMinutes(10), true, mapping);
