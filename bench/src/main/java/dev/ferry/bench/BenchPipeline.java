@@ -119,17 +119,19 @@ final class BenchPipeline implements AutoCloseable {
         .filter(l -> !l.isEmpty()).toList()) + "\n";
   }
 
-  /** Starts {@code roles} in this order, each in its own JVM. */
+  /**
+   * Starts {@code roles} in this order, each in its own JVM, as a user would: {@code scripts/ferry <role>} (its JVM
+   * options, its class data sharing), with {@code BENCH_SERVICE_JVM_OPTS} and {@code BENCH_<ROLE>_JVM_OPTS} added.
+   */
   BenchPipeline start(final String... roles) throws Exception {
     for (final String role : roles) {
+      final List<String> added = new ArrayList<>(ServiceProcesses.optionsFromEnvironment("BENCH_SERVICE_JVM_OPTS"));
+      added.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_" + role.toUpperCase(Locale.ROOT) + "_JVM_OPTS"));
       final List<String> jvm = new ArrayList<>(ServiceProcesses.serviceJvmOptions(role));
-      jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_SERVICE_JVM_OPTS"));
-      jvm.addAll(ServiceProcesses.optionsFromEnvironment("BENCH_" + role.toUpperCase(Locale.ROOT) + "_JVM_OPTS"));
+      jvm.addAll(added);
       jvms.put(role, jvm);
-      final List<String> command = new ArrayList<>(jvm);
-      command.addAll(List.of("-cp", System.getProperty("ferry.cli.classpath"), "dev.ferry.cli.Ferry", role,
-          "--config", config.toString()));
-      services.put(role, ServiceProcesses.start(command, log(role)));
+      services.put(role, ServiceProcesses.startCommand(List.of(role, "--config", config.toString()), added,
+          log(role)));
     }
     return this;
   }

@@ -65,6 +65,27 @@ final class ServiceProcesses {
         .start();
   }
 
+  /**
+   * Starts {@code scripts/ferry args...} as shipped (system property {@code ferry.command} names it; scripts/bench
+   * sets it), what is built and no build ({@code FERRY_NO_BUILD=1}), with {@code jvmOptions} in
+   * {@code FERRY_JAVA_OPTS}; its output appended to {@code log}. The script execs the JVM, so the process is the
+   * service's own (its PID, its CPU time).
+   */
+  static Process startCommand(final List<String> args, final List<String> jvmOptions, final Path log)
+      throws IOException {
+    final String script = System.getProperty("ferry.command");
+    if (script == null) {
+      throw new IllegalStateException("system property ferry.command is not set: run the benchmark with scripts/bench");
+    }
+    final List<String> command = new ArrayList<>(List.of("bash", script));
+    command.addAll(args);
+    final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().put("FERRY_NO_BUILD", "1");
+    builder.environment().put("FERRY_JAVA_OPTS", String.join(" ", jvmOptions));
+    return builder.start();
+  }
+
   /** The peak heap a stopped Ferry service reported in {@code log}, in MB, or -1. */
   static int peakHeapMb(final Path log) throws IOException {
     final Matcher m = PEAK.matcher(Files.readString(log));

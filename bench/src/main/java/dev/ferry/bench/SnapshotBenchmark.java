@@ -56,9 +56,7 @@ public final class SnapshotBenchmark {
     final int orders = rows / (BenchPipeline.LINES + 1);
     final long expected = (long) orders * (BenchPipeline.LINES + 1) + customers;
     final boolean withCustomers = customers > 0;
-    final List<String> cdcTopics = withCustomers
-        ? List.of("capture.cdc.public.customers", "capture.cdc.public.orders", "capture.cdc.public.order_lines")
-        : List.of("capture.cdc.public.orders", "capture.cdc.public.order_lines");
+    final List<String> cdcTopics = cdcTopics("capture", withCustomers);
     final List<String> targetTables = withCustomers ? List.of("customer", "sales_order", "sales_order_line")
         : List.of("sales_order", "sales_order_line");
     final Path work = Files.createTempDirectory("ferry-bench-snapshot-");
@@ -98,24 +96,37 @@ public final class SnapshotBenchmark {
       BenchPipeline.exec(stack.target(), targetDb, BenchPipeline.TARGET
           + (withCustomers ? BenchPipeline.CUSTOMERS_TARGET : ""));
       final double endToEnd;
+      final List<String> e2eTopics = cdcTopics("e2e", withCustomers);
       try (BenchPipeline pipeline = new BenchPipeline(stack, work, "e2e", legacyDb, targetDb, withCustomers);
-          Connection target = stack.target().connect(targetDb)) {
+          Connection target = stack.target().connect(targetDb);
+          Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+              stack.kafka().bootstrapServers()))) {
         final long start = System.nanoTime();
         final double cpu = CpuTime.machineBusy();
         pipeline.start("sink", "processor", "connector");
+        System.out.println("e2e services launched at " + java.time.LocalTime.now().truncatedTo(
+            java.time.temporal.ChronoUnit.MILLIS) + " (their logs' clock; the logs are in " + work + ")");
         final long[] mostParked = {0};
         final long[] nextReport = {start + REPORT.toNanos()};
+        final FirstArrivals first = new FirstArrivals();
         waitUntil(() -> {
           final long parked = parked(target);
           mostParked[0] = Math.max(mostParked[0], parked);
           final long[] held = counts(target, targetTables);
-          if (System.nanoTime() >= nextReport[0]) {
-            nextReport[0] += REPORT.toNanos();
-            System.out.println(progress((System.nanoTime() - start) / 1e9, targetTables, held, parked));
+          final double seconds = (System.nanoTime() - start) / 1e9;
+          final boolean report = System.nanoTime() >= nextReport[0];
+          if (report || !first.complete()) {
+            final long[] stages = stages(admin, e2eTopics, LongStream.of(held).sum());
+            first.sample(seconds, stages);
+            if (report) {
+              nextReport[0] += REPORT.toNanos();
+              System.out.println(progress(seconds, targetTables, held, parked) + stageCounts(stages));
+            }
           }
           return LongStream.of(held).sum() >= expected;
         }, "the target to hold every row");
         endToEnd = (System.nanoTime() - start) / 1e9;
+        System.out.println("e2e " + first.line());
         pipeline.printCpu(cpu);
         System.out.printf(Locale.ROOT, "e2e rows parked at most (waiting for a row they reference): %,d%n",
             mostParked[0]);
@@ -133,6 +144,28 @@ public final class SnapshotBenchmark {
       }
       System.out.println("logs in " + work);
     }
+  }
+
+  private static List<String> cdcTopics(final String prefix, final boolean withCustomers) {
+    final String cdc = prefix + ".cdc.public.";
+    return withCustomers ? List.of(cdc + "customers", cdc + "orders", cdc + "order_lines")
+        : List.of(cdc + "orders", cdc + "order_lines");
+  }
+
+  /**
+   * What each stage of the end-to-end run holds, in {@link FirstArrivals#STAGES} order: records on the CDC topics,
+   * the processor's committed offsets on them, records on the apply topic, rows in the target.
+   */
+  private static long[] stages(final Admin admin, final List<String> cdcTopics, final long applied)
+      throws Exception {
+    return new long[] {StageProgress.endOffsets(admin, cdcTopics),
+        StageProgress.committed(admin, "e2e-processor", cdcTopics),
+        StageProgress.endOffsets(admin, List.of("e2e.apply")), applied};
+  }
+
+  private static String stageCounts(final long[] stages) {
+    return String.format(Locale.ROOT, " || captured %,d | processed %,d | apply topic %,d", stages[0], stages[1],
+        stages[2]);
   }
 
   /** (c): seconds from launching the Kafka Connect workers until the target holds all {@code expected} rows. */

@@ -54,7 +54,7 @@ final class StageProgress implements AutoCloseable {
       while (running) {
         Thread.sleep(10_000);
         final long captured = endOffsets(admin, cdc);
-        final long processed = committed(processorGroup, cdc);
+        final long processed = committed(admin, processorGroup, cdc);
         final long mapped = endOffsets(admin, List.of(apply));
         final long applied;
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM sales_order")) {
@@ -94,8 +94,9 @@ final class StageProgress implements AutoCloseable {
     return sum;
   }
 
-  private long committed(final String group, final List<String> topics) throws InterruptedException,
-      ExecutionException {
+  /** The sum of the offsets {@code group} committed on {@code topics}; 0 before it committed any. */
+  static long committed(final Admin admin, final String group, final List<String> topics)
+      throws InterruptedException, ExecutionException {
     long sum = 0;
     for (final Map.Entry<TopicPartition, OffsetAndMetadata> e
         : admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet()) {

@@ -68,8 +68,12 @@ abstract class ServiceCommand implements Callable<Integer> {
       final java.util.function.Consumer<Boolean> stopped) throws Exception {
     final StopSignal stop = StopSignal.install("ferry-stop");
     died.whenComplete((v, e) -> stop.request());
+    // whether the service died, decided before it is closed: closing completes some services' futures too (the
+    // capture's engine reports a clean stop as finished), and a clean stop must exit 0
+    boolean failed = true;
     try {
       stop.await();
+      failed = died.isDone();
     } finally {
       try {
         service.close();
@@ -78,14 +82,17 @@ abstract class ServiceCommand implements Callable<Integer> {
         org.slf4j.LoggerFactory.getLogger(ServiceCommand.class).error("error while stopping", e);
       } finally {
         try {
-          stopped.accept(died.isDone());
+          stopped.accept(failed);
+          if (!failed) {
+            ClassArchive.writeIfAsked();
+          }
         } finally {
           out.printf(Locale.ROOT, "stopped; peak heap used %d MB%n", HeapPeak.megabytes());
           stop.done();
         }
       }
     }
-    return died.isDone() ? 1 : 0;
+    return failed ? 1 : 0;
   }
 
   /** {@code service}, and then its ops port (null: none), closed as one. */

@@ -199,6 +199,9 @@ class SeparateServicesIT {
     final dev.ferry.history.RunHistory.Entry stop = runs.stream()
         .filter(e -> e.kind() == dev.ferry.history.RunHistory.Kind.CONNECTOR_STOP).reduce((a, b) -> b).orElseThrow();
     assertThat(stop.counts().get("capturedPerTable").toString()).contains("public.order_details=");
+    // every stop in this test was a clean one (SIGTERM): none is recorded as a failure
+    assertThat(runs.stream().filter(e -> e.kind().id().endsWith("-stop")).map(e -> e.summary()).toList())
+        .isNotEmpty().noneMatch(summary -> summary.contains("failure"));
   }
 
   /** A service that fails (here: a replication slot name PostgreSQL refuses) exits non-zero, and promptly. */

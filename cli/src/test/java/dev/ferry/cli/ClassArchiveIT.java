@@ -1,0 +1,84 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SharedStack;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Class data sharing as shipped: {@code scripts/ferry sink} without an archive writes one when it stops cleanly
+ * after {@link ClassArchive#LEAST_UPTIME}, and its next start maps it ({@code -Xshare:on} makes a start that cannot
+ * map it fail instead of running without it).
+ */
+class ClassArchiveIT {
+  private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+  private static final Path ARCHIVE = ROOT.resolve("cli/target/cds/sink.jsa");
+  /** The first four bytes of a whole dynamic CDS archive (little-endian on x86 and ARM). */
+  private static final int DYNAMIC_ARCHIVE_MAGIC = 0xf00baba8;
+
+  private final EmbeddedStack stack = SharedStack.get();
+
+  @TempDir
+  Path work;
+
+  @Test
+  void aServiceWritesItsClassArchiveOnACleanStopAndItsNextStartMapsIt() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_cds");
+    final Path config = ServiceProcess.writeConfig(env, work.resolve("ferry.yaml"), Set.of());
+    Files.deleteIfExists(ARCHIVE);
+
+    final String first = runAndStop(config, work.resolve("first.log"), Map.of(),
+        ClassArchive.LEAST_UPTIME.plusSeconds(2));
+    assertThat(first).contains("class archive " + ARCHIVE + " written");
+    assertThat(ARCHIVE).isRegularFile();
+    final ByteBuffer head = ByteBuffer.wrap(Files.readAllBytes(ARCHIVE), 0, 4).order(ByteOrder.nativeOrder());
+    assertThat(head.getInt()).as("the archive's header is whole").isEqualTo(DYNAMIC_ARCHIVE_MAGIC);
+    assertThat(Files.list(ARCHIVE.getParent()).map(Path::toString).toList())
+        .as("no half-written archive left beside it").noneMatch(p -> p.endsWith(".tmp"));
+
+    final String second = runAndStop(config, work.resolve("second.log"), Map.of("FERRY_JAVA_OPTS", "-Xshare:on"),
+        Duration.ZERO);
+    assertThat(second).contains("sink it_cds-sink started").doesNotContain("class archive");
+  }
+
+  /** Runs {@code scripts/ferry sink} until it has started and run {@code least}, then stops it with SIGTERM. */
+  private String runAndStop(final Path config, final Path log, final Map<String, String> environment,
+      final Duration least) throws Exception {
+    final ProcessBuilder pb = new ProcessBuilder(List.of("bash", ROOT.resolve("scripts/ferry").toString(), "sink",
+        "--config", config.toString())).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("FERRY_NO_BUILD", "1");
+    pb.environment().putAll(environment);
+    final Instant launched = Instant.now();
+    final Process sink = pb.start();
+    try {
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).until(() ->
+          !sink.isAlive() || Files.readString(log).contains("sink it_cds-sink started"));
+      assertThat(sink.isAlive()).as("the sink runs: " + Files.readString(log)).isTrue();
+      final Duration left = least.minus(Duration.between(launched, Instant.now()));
+      if (!left.isNegative()) {
+        Thread.sleep(left.toMillis());
+      }
+      sink.destroy();
+      assertThat(sink.waitFor(90, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
+      return Files.readString(log);
+    } finally {
+      if (sink.isAlive()) {
+        sink.destroyForcibly();
+      }
+    }
+  }
+}
