@@ -166,6 +166,8 @@ public record ConnectorConfig(
     // ISO-8601 text (P1Y2M3DT4H5M6.5S), which PostgreSQL reads back exactly; the numeric mode counts a month as 30 days
     p.put("interval.handling.mode", "string");
     p.put("column.propagate.source.type", ".*");
+    p.put("converters", PostgresTextValues.NAME);
+    p.put(PostgresTextValues.NAME + ".type", PostgresTextValues.class.getName());
     p.put("tombstones.on.delete", "false");
     p.put("offset.storage", offsetStorage.backingStore());
     if (offsetStorage == OffsetStorage.FILE) {

@@ -179,9 +179,14 @@ public final class LegacyRows {
         final double v = rs.getDouble(i);
         yield new ColumnValue(name, rs.wasNull() ? null : v, null);
       }
-      case "bool", "boolean", "bit" -> {
+      case "bool", "boolean" -> {
         final boolean v = rs.getBoolean(i);
         yield new ColumnValue(name, rs.wasNull() ? null : v, null);
+      }
+      case "bit" -> {
+        // as the capture sends it: bit(1) a boolean, a longer bit string its text (PostgresTextValues)
+        final String bits = rs.getString(i);
+        yield new ColumnValue(name, bits == null || bits.length() != 1 ? bits : "1".equals(bits), null);
       }
       case "numeric", "decimal", "money" -> {
         final String text = rs.getString(i);

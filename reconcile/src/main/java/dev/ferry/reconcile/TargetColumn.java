@@ -47,11 +47,13 @@ record TargetColumn(String name, Kind kind, int scale) {
 
   /** What a target column holds, as far as comparing values goes. */
   enum Kind {
-    INTEGER, DECIMAL, FLOAT, DOUBLE, BOOLEAN, CHAR, TEXT, DATE, TIMESTAMP, TIMESTAMP_TZ, TIME, BYTES, JSON;
+    INTEGER, DECIMAL, FLOAT, DOUBLE, BOOLEAN, CHAR, TEXT, DATE, TIMESTAMP, TIMESTAMP_TZ, TIME, BYTES, JSON,
+    /** PostgreSQL's {@code money}: its text carries the locale's currency format, so it is read as numeric. */
+    MONEY;
 
     /** Whether sums of the column are reported. */
     boolean numeric() {
-      return this == INTEGER || this == DECIMAL || this == FLOAT || this == DOUBLE;
+      return this == INTEGER || this == DECIMAL || this == FLOAT || this == DOUBLE || this == MONEY;
     }
   }
 
@@ -68,8 +70,12 @@ record TargetColumn(String name, Kind kind, int scale) {
       case Types.TINYINT, Types.SMALLINT, Types.INTEGER, Types.BIGINT -> Kind.INTEGER;
       case Types.NUMERIC, Types.DECIMAL -> Kind.DECIMAL;
       case Types.REAL -> Kind.FLOAT;
-      case Types.FLOAT, Types.DOUBLE -> type.contains("float4") ? Kind.FLOAT : Kind.DOUBLE;
-      case Types.BIT, Types.BOOLEAN -> Kind.BOOLEAN;
+      // the driver reports PostgreSQL's money as a double, which its text ("$1,234.56") is not
+      case Types.FLOAT, Types.DOUBLE -> type.equals("money") ? Kind.MONEY : type.contains("float4") ? Kind.FLOAT
+          : Kind.DOUBLE;
+      // a PostgreSQL bit string longer than one bit is text ("0010"), as the capture sends it
+      case Types.BIT -> type.equals("bit") && columnSize > 1 ? Kind.TEXT : Kind.BOOLEAN;
+      case Types.BOOLEAN -> Kind.BOOLEAN;
       case Types.CHAR, Types.NCHAR -> Kind.CHAR;
       case Types.DATE -> Kind.DATE;
       case Types.TIMESTAMP -> type.equals("timestamptz") ? Kind.TIMESTAMP_TZ : Kind.TIMESTAMP;
@@ -82,10 +88,15 @@ record TargetColumn(String name, Kind kind, int scale) {
     return new TargetColumn(name, kind, declaredScale ? decimalDigits : -1);
   }
 
+  /** How a scan selects this column, {@code quoted} its quoted name: money as numeric, the rest as it is. */
+  String select(final String quoted) {
+    return kind == Kind.MONEY ? quoted + "::numeric" : quoted;
+  }
+
   /** The canonical text of the target's own value in column {@code index} of {@code rs}; null for SQL NULL. */
   String read(final ResultSet rs, final int index) throws SQLException {
     final Object v = switch (kind) {
-      case INTEGER, DECIMAL -> {
+      case INTEGER, DECIMAL, MONEY -> {
         final String text = rs.getString(index);
         yield text == null ? null : SpecialNumbers.canonical(text) != null ? SpecialNumbers.canonical(text)
             : rs.getBigDecimal(index);
@@ -137,7 +148,7 @@ record TargetColumn(String name, Kind kind, int scale) {
     }
     try {
       return switch (kind) {
-        case INTEGER, DECIMAL -> {
+        case INTEGER, DECIMAL, MONEY -> {
           final BigDecimal d = decimal(v);
           if (d == null) {
             yield v.toString();

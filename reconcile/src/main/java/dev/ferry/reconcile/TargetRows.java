@@ -82,8 +82,8 @@ final class TargetRows {
    */
   long scan(final List<TargetColumn> key, final List<TargetColumn> compared, final Each each) throws Exception {
     final List<String> select = new ArrayList<>();
-    key.forEach(c -> select.add(quote(c.name())));
-    compared.forEach(c -> select.add(quote(c.name())));
+    key.forEach(c -> select.add(c.select(quote(c.name()))));
+    compared.forEach(c -> select.add(c.select(quote(c.name()))));
     final boolean autoCommit = connection.getAutoCommit();
     connection.setAutoCommit(false);
     long n = 0;

@@ -28,6 +28,26 @@ class TargetColumnTest {
   }
 
   @Test
+  void aBitStringLongerThanOneBitComparesAsTextAndBitOneAsABoolean() {
+    final TargetColumn flags = TargetColumn.of("flags", Types.BIT, "bit", 4, 0);
+    assertThat(flags.kind()).isEqualTo(TargetColumn.Kind.TEXT);
+    assertThat(flags.mapped(new ColumnValue("flags", "0010", null))).isEqualTo("0010");
+    assertThat(TargetColumn.of("on", Types.BIT, "bit", 1, 0).kind()).isEqualTo(TargetColumn.Kind.BOOLEAN);
+    assertThat(TargetColumn.of("active", Types.BIT, "BIT", 1, 0).kind()).as("MariaDB's tinyint(1)")
+        .isEqualTo(TargetColumn.Kind.BOOLEAN);
+  }
+
+  @Test
+  void moneyIsReadAsNumericAndComparesAsADecimal() {
+    final TargetColumn price = TargetColumn.of("price", Types.DOUBLE, "money", 0, 0);
+    assertThat(price.kind()).isEqualTo(TargetColumn.Kind.MONEY);
+    assertThat(price.select("\"price\"")).isEqualTo("\"price\"::numeric");
+    assertThat(price.mapped(new ColumnValue("price", "1234.56", "decimal"))).isEqualTo(price.canonical(
+        new BigDecimal("1234.560")));
+    assertThat(TargetColumn.of("d", Types.DOUBLE, "float8", 0, 0).select("\"d\"")).isEqualTo("\"d\"");
+  }
+
+  @Test
   void anUnconstrainedNumericKeepsEveryDigit() {
     final TargetColumn any = TargetColumn.of("n", Types.NUMERIC, "numeric", 0, 0);
     assertThat(any.canonical(new BigDecimal("3.14159265358979"))).isEqualTo("3.14159265358979");

@@ -37,7 +37,7 @@ final class ColumnBinder {
       final int sqlType, final TargetDialect dialect) throws SQLException {
     final Object v = column.getValue();
     if (v == null) {
-      ps.setNull(index, sqlType);
+      dialect.bindNull(ps, index, sqlType);
       return;
     }
     final String logical = column.getLogical();
@@ -64,7 +64,9 @@ final class ColumnBinder {
       copy.get(bytes);
       ps.setBytes(index, bytes);
     } else if (v instanceof CharSequence s) {
-      ps.setString(index, s.toString());
+      // text the target reads as the column's type: on PostgreSQL an enum, inet, xml, an array or a range column
+      // takes its text as a literal of that type (bound as varchar, PostgreSQL refused it: datatype mismatch)
+      dialect.bindOther(ps, index, s.toString());
     } else {
       ps.setObject(index, v);
     }

@@ -189,6 +189,15 @@ final class PostgresDialect implements TargetDialect {
     ps.setObject(index, uuid);
   }
 
+  /**
+   * Untyped, as {@link #bindOther}: the driver reports some columns by a JDBC type PostgreSQL does not cast to the
+   * column's (a {@code money} column as double precision), and a NULL typed so was refused as a datatype mismatch.
+   */
+  @Override
+  public void bindNull(final PreparedStatement ps, final int index, final int sqlType) throws SQLException {
+    ps.setNull(index, Types.OTHER);
+  }
+
   @Override
   public void bindOther(final PreparedStatement ps, final int index, final String text) throws SQLException {
     // untyped: PostgreSQL casts it to the column's type (json, enum, interval, ...)

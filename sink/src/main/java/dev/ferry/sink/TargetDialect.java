@@ -159,11 +159,19 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
   /** The namespace of the referenced table in an {@link #importedKeys} row. */
   String referencedNamespace(ResultSet importedKey) throws SQLException;
 
+  /** Binds SQL NULL into a column of JDBC type {@code sqlType}. */
+  default void bindNull(final PreparedStatement ps, final int index, final int sqlType) throws SQLException {
+    ps.setNull(index, sqlType);
+  }
+
   /** Binds a UUID: a native uuid where the target has one, else its text. */
   default void bindUuid(final PreparedStatement ps, final int index, final java.util.UUID uuid) throws SQLException {
     ps.setString(index, uuid.toString());
   }
 
-  /** Binds a value that is not a plain number, text or byte string, whose type the target infers. */
+  /**
+   * Binds text, or a value given as text (json, an interval), whose type the target infers from the column: PostgreSQL
+   * reads an untyped parameter as a literal of the column's type (text, an enum, inet, an array, ...).
+   */
   void bindOther(PreparedStatement ps, int index, String text) throws SQLException;
 }
