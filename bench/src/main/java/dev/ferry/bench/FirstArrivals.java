@@ -19,7 +19,7 @@ final class FirstArrivals {
     Arrays.fill(at, Double.NaN);
   }
 
-  /** Notes {@code seconds} for each stage whose count is above 0 for the first time; counts in {@link #STAGES} order. */
+  /** Notes {@code seconds} for each stage whose count is above 0 the first time; counts in {@link #STAGES} order. */
   void sample(final double seconds, final long... counts) {
     for (int i = 0; i < at.length; i++) {
       if (Double.isNaN(at[i]) && counts[i] > 0) {

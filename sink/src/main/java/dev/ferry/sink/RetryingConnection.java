@@ -48,19 +48,23 @@ final class RetryingConnection {
         }
         attempt++;
         // closing the connection rolls the batch back: its rows and offsets go in again with its dead letters
-        if (e instanceof SQLException sql && DatabaseErrors.isBrokenDeployment(sql)) {
+        final boolean broken = e instanceof SQLException sql && DatabaseErrors.isBrokenDeployment(sql);
+        if (broken) {
+          final SQLException sql = (SQLException) e;
           brokenTargetRetries.incrementAndGet();
-          LOG.error("the target does not fit what the sink writes (SQLSTATE {}: {}): a table or column missing, "
-              + "a privilege not granted, or a table without a primary key. Nothing is dead-lettered; the sink "
-              + "waits and retries (attempt {}, next in {} ms) until the target is fixed (check the mapping "
-              + "against it: ferry check)", sql.getSQLState(), e.getMessage(), attempt, backoffMs);
+          LOG.error("the target does not fit what the sink writes (SQLSTATE {}: {}): a table or column missing or "
+              + "of another type, a privilege not granted, or a table without a primary key. Nothing is "
+              + "dead-lettered; the sink waits and retries (attempt {}, next in {} ms) until the target is fixed "
+              + "(check the mapping against it: ferry check)", sql.getSQLState(), e.getMessage(), attempt, backoffMs);
         } else {
           LOG.warn("{} unavailable ({}), attempt {}; retrying in {} ms",
               e instanceof SQLException ? "target database" : "dead-letter topic", e.getMessage(), attempt,
               backoffMs);
         }
-        backoff.unavailable(this, (e instanceof SQLException ? "target database unavailable: " : "dead-letter topic "
-            + "unavailable: ") + e.getMessage() + " (attempt " + attempt + ")");
+        // what readiness reports while the sink waits: a target that does not fit is not one that is down
+        backoff.unavailable(this, (broken ? "target does not fit what the sink writes (SQLSTATE "
+            + ((SQLException) e).getSQLState() + "): " : e instanceof SQLException ? "target database unavailable: "
+            : "dead-letter topic unavailable: ") + e.getMessage() + " (attempt " + attempt + ")");
         close();
         backoffMs = backoff.waitBeforeRetry(backoffMs, "the target");
       }

@@ -207,6 +207,8 @@ abstract class TargetSinkContract {
     try (TargetSink sink = new TargetSink(env.config()).start()) {
       send(env, rows);
       await().atMost(Duration.ofMinutes(1)).until(() -> sink.brokenTargetRetries() >= 2);
+      // readiness says what is wrong: not a target that is down
+      assertThat(sink.unreadyBecause()).startsWith("target does not fit what the sink writes (SQLSTATE 42");
       assertThat(sink.isRunning()).isTrue();
       assertThat(sink.failed()).isZero();
       assertThat(count(env, "true")).isZero();

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +35,8 @@ import java.util.stream.Collectors;
  */
 public final class Sandbox {
   private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(30);
+  /** Tries of a write the target refused as not fitting (SQLSTATE class 42) before a run with --once gives up. */
+  private static final int BROKEN_TARGET_RETRIES = 5;
 
   /**
    * What to run.
@@ -101,8 +104,16 @@ public final class Sandbox {
       try (Pipeline pipeline = new Pipeline(config).start()) {
         pipeline.announceOps(out);
         out.println("Syncing " + tables + " ...");
+        // with --once, a target that does not fit what the sink writes (a column of another type, a table missing)
+        // ends the run: the sink would wait for a fix of the target that no one makes in this run
+        final BooleanSupplier giveUp = o.once()
+            ? () -> pipeline.sink().brokenTargetRetries() >= BROKEN_TARGET_RETRIES : stop::requested;
         final boolean drained = PipelineDrain.await(pipeline, o.once() ? DRAIN_TIMEOUT : Duration.ofDays(3650),
-            () -> true, () -> progress(pipeline), stop::requested, out::println);
+            () -> true, () -> progress(pipeline), giveUp, out::println);
+        if (!drained && o.once() && giveUp.getAsBoolean()) {
+          out.println("The target does not fit what the sink writes: " + pipeline.sink().unreadyBecause());
+          out.println("Fix the target schema (--target) or the mapping, and run again. Nothing was exported.");
+        }
         if (drained) {
           progress(pipeline);
           out.println(o.once() ? "Drained." : "Caught up; changes you make in the legacy database sync as you make them.");
