@@ -34,6 +34,15 @@ public final class ChangeEventConverter {
   public static final String UNAVAILABLE = "__debezium_unavailable_value";
   private static final String SOURCE_TYPE = "__debezium.source.column.type";
 
+  /** The table ({@code schema.table}) a TRUNCATE event in {@code value} emptied; null for any other record. */
+  public static String truncatedTable(final Struct value) {
+    if (value == null || value.schema().field("op") == null || !"t".equals(value.getString("op"))) {
+      return null;
+    }
+    final Struct source = value.getStruct("source");
+    return source.getString("schema") + "." + source.getString("table");
+  }
+
   /** The change in {@code value} (a Debezium envelope); null when it is not a data change. */
   public ChangeEvent change(final Struct key, final Struct value) {
     if (value == null || value.schema().field("op") == null) {

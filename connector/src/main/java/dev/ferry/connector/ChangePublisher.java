@@ -77,6 +77,8 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private static final int ATTEMPTS = 10;
 
   private final Producer<byte[], byte[]> producer;
+  /** Told the table ({@code schema.table}) of every TRUNCATE the stream carries ({@link TruncatedTables}). */
+  private final java.util.function.Consumer<String> onTruncate;
   private final FerryTopics topics;
   private final String debeziumTransactionTopic;
   private final String debeziumNotificationTopic;
@@ -114,7 +116,8 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   /** @param producer a transactional producer, its transactions initialised */
   ChangePublisher(final Producer<byte[], byte[]> producer, final FerryTopics topics,
       final String debeziumTransactionTopic, final String debeziumNotificationTopic, final HeaderKeys headerKeys,
-      final List<String> cdcTopics) {
+      final List<String> cdcTopics, final java.util.function.Consumer<String> onTruncate) {
+    this.onTruncate = onTruncate;
     this.producer = producer;
     this.topics = topics;
     this.debeziumTransactionTopic = debeziumTransactionTopic;
@@ -223,6 +226,11 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       if (ended != null) {
         markSnapshotEnd(ended, index, sent);
       }
+      return;
+    }
+    final String truncated = ChangeEventConverter.truncatedTable(value);
+    if (truncated != null) {
+      onTruncate.accept(truncated);
       return;
     }
     final ChangeEvent change = stamped(converter.change((Struct) record.key(), value));

@@ -169,6 +169,8 @@ public record ConnectorConfig(
     p.put("converters", PostgresTextValues.NAME);
     p.put(PostgresTextValues.NAME + ".type", PostgresTextValues.class.getName());
     p.put("tombstones.on.delete", "false");
+    // TRUNCATE events too (Debezium skips them by default): a truncated legacy table is read again (TruncatedTables)
+    p.put("skipped.operations", "none");
     p.put("offset.storage", offsetStorage.backingStore());
     if (offsetStorage == OffsetStorage.FILE) {
       p.put("offset.storage.file.filename", offsetFile.toAbsolutePath().toString());

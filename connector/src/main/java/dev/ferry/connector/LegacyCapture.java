@@ -45,6 +45,7 @@ public final class LegacyCapture implements AutoCloseable {
   private final FerryTopics topics;
   private final KafkaProducer<byte[], byte[]> producer;
   private final ChangePublisher publisher;
+  private final TruncatedTables truncated;
   private final ExecutorService executor;
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
   private final SlotWatch slot;
@@ -65,9 +66,10 @@ public final class LegacyCapture implements AutoCloseable {
     // somewhere is fenced off, and readers never see a commit marker without the events before it
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.kafka().topicPrefix() + "." + config.name() + ".capture");
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    this.truncated = new TruncatedTables(config);
     this.publisher = new ChangePublisher(producer, topics, config.debeziumTransactionTopic(),
         config.debeziumNotificationTopic(), new dev.ferry.schemas.HeaderKeys(config.kafka().relations()),
-        config.tables().stream().map(t -> topics.cdc(t).name()).toList());
+        config.tables().stream().map(t -> topics.cdc(t).name()).toList(), truncated::onTruncate);
     this.slot = new SlotWatch(config);
     this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-capture-" + config.name()));
   }
@@ -221,6 +223,7 @@ public final class LegacyCapture implements AutoCloseable {
   @Override
   public void close() {
     slot.close();
+    truncated.close();
     try {
       if (engine != null) {
         engine.close();

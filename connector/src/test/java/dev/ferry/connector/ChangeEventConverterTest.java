@@ -76,6 +76,15 @@ class ChangeEventConverterTest {
   }
 
   @Test
+  void aTruncateNamesItsTableAndIsNoRowChange() {
+    final Struct truncate = new Struct(ENVELOPE).put("source", source("false")).put("op", "t");
+    assertThat(ChangeEventConverter.truncatedTable(truncate)).isEqualTo("public.orders");
+    assertThat(converter.change(null, truncate)).isNull();
+    final Struct insert = new Struct(ENVELOPE).put("source", source("false")).put("op", "c");
+    assertThat(ChangeEventConverter.truncatedTable(insert)).isNull();
+  }
+
+  @Test
   void snapshotReadAndDeleteAreRecognised() {
     final Struct read = new Struct(ENVELOPE).put("after", new Struct(ENVELOPE.field("after").schema())
         .put("order_id", (short) 1)).put("source", source("true")).put("op", "r");

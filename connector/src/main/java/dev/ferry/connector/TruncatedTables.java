@@ -1,0 +1,70 @@
+package dev.ferry.connector;
+
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A TRUNCATE of a captured legacy table. PostgreSQL logs it as one statement, not as row deletes, and Debezium sends
+ * it as an event without rows, so the target would keep every row the legacy table no longer has, silently. The
+ * capture answers it by reading the table again ({@link Resnapshot}, Debezium's incremental snapshot, in the stream
+ * after the TRUNCATE): its rows come again above every earlier version, and when it ends the sink deletes the target
+ * rows Ferry wrote below it, those the TRUNCATE removed. A capture that takes no re-snapshots
+ * ({@code connector.snapshot-mode: no-data}) can only say so, as an error naming the table.
+ *
+ * <p>The signal is sent from a thread of its own, so that the capture's batch never waits for it; a TRUNCATE seen
+ * twice (a batch written again after a crash) reads the table twice, which changes nothing in the target.
+ */
+final class TruncatedTables implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TruncatedTables.class);
+
+  private final ConnectorConfig config;
+  private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+    final Thread t = new Thread(r, "ferry-truncate-resnapshot");
+    t.setDaemon(true);
+    return t;
+  });
+
+  TruncatedTables(final ConnectorConfig config) {
+    this.config = config;
+  }
+
+  /** The stream carried a TRUNCATE of {@code table} ({@code schema.table}). */
+  void onTruncate(final String table) {
+    if (!config.tables().contains(table)) {
+      return;
+    }
+    if (!config.takesResnapshots()) {
+      LOG.error("TRUNCATE of {} in the legacy database: the target keeps the rows it had, and this capture takes "
+          + "no re-snapshots (connector.snapshot-mode: no-data); empty the target tables mapped from {} yourself, "
+          + "or set connector.snapshot-mode to initial or when-needed and run ferry resnapshot --table {}",
+          table, table, table);
+      return;
+    }
+    LOG.warn("TRUNCATE of {} in the legacy database: reading {} again (an incremental snapshot), so that the target "
+        + "drops the rows it no longer has", table, table);
+    sender.execute(() -> {
+      try {
+        Resnapshot.request(config, List.of(table), new PrintStream(OutputStream.nullOutputStream()));
+      } catch (RuntimeException e) {
+        LOG.error("TRUNCATE of {}: cannot ask the capture to read it again ({}); the target keeps rows the legacy "
+            + "table no longer has until you run ferry resnapshot --table {}", table, e.toString(), table);
+      }
+    });
+  }
+
+  @Override
+  public void close() {
+    sender.shutdown();
+    try {
+      sender.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
