@@ -216,7 +216,8 @@ public record ConnectorConfig(
   private static List<String> escaped(final List<String> tables) {
     final List<String> out = new ArrayList<>();
     for (final String t : tables) {
-      out.add("^" + t.replace(".", "\\.") + "$");
+      // Debezium reads each entry as a regular expression: every character that means something there is escaped
+      out.add("^" + t.replaceAll("([\\\\.\\[\\]{}()*+?^$|])", "\\\\$1") + "$");
     }
     return out;
   }

@@ -38,8 +38,13 @@ public final class FerryTopics {
     return new Topic<>(cdcTopic(prefix, qualifiedTable), Serdes.String(), changeSerde);
   }
 
+  /**
+   * {@code <prefix>.cdc.<schema>.<table>}; a character a Kafka topic name cannot hold (a space, a non-ASCII letter:
+   * PostgreSQL allows both in a quoted name, as in Northwind's {@code "Order Details"}) becomes {@code _}. The change
+   * events carry the table's own name; only the topic's is changed.
+   */
   static String cdcTopic(final String prefix, final String qualifiedTable) {
-    return prefix + ".cdc." + qualifiedTable;
+    return prefix + ".cdc." + qualifiedTable.replaceAll("[^A-Za-z0-9._-]", "_");
   }
 
   /**

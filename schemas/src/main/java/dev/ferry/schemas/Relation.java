@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  */
 public record Relation(String child, List<String> childColumns, String parent, List<String> parentColumns) {
   private static final Pattern SYNTAX = Pattern.compile(
-      "\\s*([\\w$]+\\.[\\w$]+)\\s*\\(([^)]*)\\)\\s*->\\s*([\\w$]+\\.[\\w$]+)\\s*\\(([^)]*)\\)\\s*");
+      "\\s*([^.()\\s][^.()]*\\.[^.()]*[^.()\\s])\\s*\\(([^)]*)\\)\\s*->\\s*([^.()\\s][^.()]*\\.[^.()]*[^.()\\s])"
+          + "\\s*\\(([^)]*)\\)\\s*");
 
   public Relation {
     childColumns = List.copyOf(childColumns);

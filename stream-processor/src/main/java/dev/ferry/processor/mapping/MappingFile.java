@@ -167,7 +167,8 @@ public final class MappingFile {
     }
     nodes.unknownKeys(node, TABLE_KEYS);
     final String source = nodes.requiredName(node.get("source"));
-    if (source != null && !source.matches("[A-Za-z_][\\w$]*\\.[A-Za-z_][\\w$]*")) {
+    // any schema and table name PostgreSQL takes quoted (spaces, any letters), but not one with a dot
+    if (source != null && !source.matches("[^.\\s](?:[^.]*[^.\\s])?\\.[^.\\s](?:[^.]*[^.\\s])?")) {
       problems.add(node.get("source").problem("expected schema.table, e.g. public.orders"));
     }
     final String target = nodes.requiredName(node.get("target"));

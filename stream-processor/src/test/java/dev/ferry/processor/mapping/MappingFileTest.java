@@ -7,6 +7,7 @@ import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +41,26 @@ class MappingFileTest {
     assertThat(t.columns()).extracting(ColumnMapping::target).containsExactly("code", "country_code");
     assertThat(t.rules()).extracting(Rule::id).containsExactly("code-length");
     assertThat(t.filter().text()).isEqualTo("row.customer_id != 'TEST1'");
+  }
+
+  /** A table PostgreSQL takes only quoted (a space, any letters) is a source; a name without its schema is not. */
+  @Test
+  void aSourceIsAnySchemaAndTableNameButNeedsBoth() throws Exception {
+    final Mapping quoted = MappingFile.parse("""
+        tables:
+          - source: Verkauf.Order Details
+            target: sales_order_line
+            fields: {order_id: Nr}
+          - source: Verkauf.Bestellungen_Größe
+            target: sales_order
+            fields: {id: Nr}
+        """, "mapping.yaml");
+    assertThat(quoted.sourceTables()).containsExactlyInAnyOrder("Verkauf.Order Details", "Verkauf.Bestellungen_Größe");
+    for (final String bad : List.of("orders", "public.", ".orders", "a.b.c")) {
+      assertThatThrownBy(() -> MappingFile.parse("tables:\n  - source: \"" + bad + "\"\n    target: t\n    fields: "
+          + "{id: id}\n", "mapping.yaml")).as(bad).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(
+              e.problems().get(0).toString()).contains("expected schema.table"));
+    }
   }
 
   /** A mapping with five deliberate mistakes gives five clear errors in one run, each with its line. */
