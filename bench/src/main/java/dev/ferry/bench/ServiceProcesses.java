@@ -61,8 +61,12 @@ final class ServiceProcesses {
     final List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(args);
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+    return logTo(new ProcessBuilder(command), log).start();
+  }
+
+  /** {@code builder} with its output and errors appended to {@code log}. */
+  private static ProcessBuilder logTo(final ProcessBuilder builder, final Path log) {
+    return builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
   }
 
   /**
@@ -79,8 +83,7 @@ final class ServiceProcesses {
     }
     final List<String> command = new ArrayList<>(List.of("bash", script));
     command.addAll(args);
-    final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    final ProcessBuilder builder = logTo(new ProcessBuilder(command), log);
     builder.environment().put("FERRY_NO_BUILD", "1");
     builder.environment().put("FERRY_JAVA_OPTS", String.join(" ", jvmOptions));
     return builder.start();

@@ -116,7 +116,7 @@ public final class SnapshotBenchmark {
           final double seconds = (System.nanoTime() - start) / 1e9;
           final boolean report = System.nanoTime() >= nextReport[0];
           if (report || !first.complete()) {
-            final long[] stages = stages(admin, e2eTopics, LongStream.of(held).sum());
+            final long[] stages = stages(admin, "e2e", e2eTopics, LongStream.of(held).sum());
             first.sample(seconds, stages);
             if (report) {
               nextReport[0] += REPORT.toNanos();
@@ -154,13 +154,14 @@ public final class SnapshotBenchmark {
 
   /**
    * What each stage of the end-to-end run holds, in {@link FirstArrivals#STAGES} order: records on the CDC topics,
-   * the processor's committed offsets on them, records on the apply topic, rows in the target.
+   * the processor's committed offsets on them, records on the apply topic, rows in the target; {@code run} is the
+   * run's name, its topics' prefix ({@link BenchPipeline}).
    */
-  private static long[] stages(final Admin admin, final List<String> cdcTopics, final long applied)
+  private static long[] stages(final Admin admin, final String run, final List<String> cdcTopics, final long applied)
       throws Exception {
     return new long[] {StageProgress.endOffsets(admin, cdcTopics),
-        StageProgress.committed(admin, "e2e-processor", cdcTopics),
-        StageProgress.endOffsets(admin, List.of("e2e.apply")), applied};
+        StageProgress.committed(admin, run + "-processor", cdcTopics),
+        StageProgress.endOffsets(admin, List.of(run + ".apply")), applied};
   }
 
   private static String stageCounts(final long[] stages) {

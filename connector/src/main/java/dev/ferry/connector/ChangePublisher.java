@@ -228,14 +228,15 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       }
       return;
     }
-    final String truncated = ChangeEventConverter.truncatedTable(value);
-    if (truncated != null) {
-      onTruncate.accept(truncated);
-      return;
-    }
     final ChangeEvent change = stamped(converter.change((Struct) record.key(), value));
     if (change == null) {
-      LOG.debug("ignoring non-change record on {}", record.topic());
+      // no row change: a TRUNCATE (which names its table), or nothing Ferry carries
+      final String truncated = ChangeEventConverter.truncatedTable(value);
+      if (truncated != null) {
+        onTruncate.accept(truncated);
+      } else {
+        LOG.debug("ignoring non-change record on {}", record.topic());
+      }
       return;
     }
     final String table = change.getSource().getSchema$() + "." + change.getSource().getTable();

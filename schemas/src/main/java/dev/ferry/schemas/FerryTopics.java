@@ -44,7 +44,16 @@ public final class FerryTopics {
    * events carry the table's own name; only the topic's is changed.
    */
   static String cdcTopic(final String prefix, final String qualifiedTable) {
-    return prefix + ".cdc." + qualifiedTable.replaceAll("[^A-Za-z0-9._-]", "_");
+    // called for every change the connector and the processor route: a scan, no regular expression
+    final StringBuilder topic = new StringBuilder(prefix.length() + 5 + qualifiedTable.length()).append(prefix)
+        .append(".cdc.");
+    for (int i = 0; i < qualifiedTable.length(); i++) {
+      final char c = qualifiedTable.charAt(i);
+      final boolean allowed = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.'
+          || c == '_' || c == '-';
+      topic.append(allowed ? c : '_');
+    }
+    return topic.toString();
   }
 
   /**
