@@ -153,6 +153,9 @@ public record ConnectorConfig(
     p.put("slot.name", slotName);
     p.put("publication.name", publicationName);
     p.put("publication.autocreate.mode", "filtered");
+    // a partitioned table's changes under its own name, not its partitions' (which the table list would drop;
+    // PartitionedTables sets it on a publication made before); PostgreSQL 13 or later, as the snapshots need
+    p.put("publish.via.partition.root", "true");
     p.put("snapshot.mode", snapshotMode.debeziumValue());
     p.put("provide.transaction.metadata", "true");
     // how long the streaming loop sleeps when PostgreSQL has nothing new, and how long Debezium's queue fills a batch

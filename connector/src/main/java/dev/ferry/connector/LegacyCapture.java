@@ -131,7 +131,8 @@ public final class LegacyCapture implements AutoCloseable {
 
   /**
    * Reads what capture needs from the legacy catalog: the detail tables' replica identity (refused, or fixed,
-   * per {@code connector.replica-identity}) and the order to snapshot the tables in ({@link SnapshotOrder}).
+   * per {@code connector.replica-identity}), the order to snapshot the tables in ({@link SnapshotOrder}), and a
+   * publication made without partitioned tables' option ({@link PartitionedTables}).
    *
    * @return the captured tables, parents first
    */
@@ -141,9 +142,10 @@ public final class LegacyCapture implements AutoCloseable {
     try (Connection legacy = config.connect()) {
       gaps = ReplicaIdentity.apply(legacy, config.kafka().relations(), config.replicaIdentity());
       order = SnapshotOrder.parentsFirst(legacy, config.tables(), config.kafka().relations());
+      PartitionedTables.publishViaRoot(legacy, config.publicationName(), config.tables());
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the detail tables' replica identity and the foreign keys from "
-          + config.jdbcUrl() + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot read the detail tables' replica identity, the foreign keys and the "
+          + "publication from " + config.jdbcUrl() + ": " + e.getMessage(), e);
     }
     if (!gaps.isEmpty()) {
       throw new ConfigException(gaps.stream().map(g -> new ConfigProblem("legacy.relations",

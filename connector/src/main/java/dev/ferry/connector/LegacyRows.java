@@ -3,6 +3,7 @@ package dev.ferry.connector;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.LogicalValues;
 import dev.ferry.schemas.SourcePosition;
 import dev.ferry.schemas.SpecialNumbers;
 import java.nio.ByteBuffer;
@@ -211,7 +212,7 @@ public final class LegacyRows {
       }
       case "time" -> {
         final LocalTime t = rs.getObject(i, LocalTime.class);
-        yield new ColumnValue(name, t == null ? null : t.toNanoOfDay() / 1000L, "time-micros");
+        yield new ColumnValue(name, t == null ? null : LogicalValues.timeMicros(t), "time-micros");
       }
       case "uuid" -> new ColumnValue(name, rs.getString(i), "uuid");
       case "json", "jsonb" -> new ColumnValue(name, rs.getString(i), "json");

@@ -28,11 +28,23 @@ public final class ReplicaIdentity {
   private ReplicaIdentity() {
   }
 
-  /** A detail table whose deletes would lack header columns. */
-  public record Gap(Relation relation, String identity, List<String> missing) {
-    /** The statement that closes the gap. */
+  /**
+   * A detail table whose deletes would lack header columns. {@code partitions}: a partitioned table's partitions
+   * (qualified, quoted), whose own replica identity is the one their deletes carry: PostgreSQL does not pass a
+   * partitioned table's on to them.
+   */
+  public record Gap(Relation relation, String identity, List<String> missing, List<String> partitions) {
+    /** The statements that close the gap: the table's, then its partitions'. */
+    public List<String> statements() {
+      final List<String> all = new ArrayList<>();
+      all.add("ALTER TABLE " + quoted(relation.child()) + " REPLICA IDENTITY FULL");
+      partitions.forEach(p -> all.add("ALTER TABLE " + p + " REPLICA IDENTITY FULL"));
+      return all;
+    }
+
+    /** {@link #statements()} as one text to run. */
     public String fix() {
-      return "ALTER TABLE " + quoted(relation.child()) + " REPLICA IDENTITY FULL";
+      return String.join("; ", statements());
     }
 
     /** One sentence for the user: what is wrong, why it matters, what to do. */
@@ -53,7 +65,13 @@ public final class ReplicaIdentity {
                  ARRAY(SELECT a.attname::text FROM pg_index i
                        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
                        WHERE i.indrelid = c.oid
-                         AND ((c.relreplident = 'd' AND i.indisprimary) OR (c.relreplident = 'i' AND i.indisreplident)))
+                         AND ((c.relreplident IN ('d', 'f') AND i.indisprimary)
+                              OR (c.relreplident = 'i' AND i.indisreplident))),
+                 ARRAY(SELECT format('%I.%I', pn.nspname, p.relname) FROM pg_partition_tree(c.oid) t
+                       JOIN pg_class p ON p.oid = t.relid JOIN pg_namespace pn ON pn.oid = p.relnamespace
+                       WHERE c.relkind = 'p' AND t.relid <> c.oid AND p.relkind = 'r'),
+                 EXISTS (SELECT 1 FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid
+                         WHERE c.relkind = 'p' AND p.relkind = 'r' AND p.relreplident <> 'f')
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname = ? AND c.relname = ?""")) {
         ps.setString(1, parts[0]);
@@ -62,10 +80,12 @@ public final class ReplicaIdentity {
           if (!rs.next()) {
             continue; // an unknown table is the mapping check's to report
           }
-          final String kind = rs.getString(1);
+          // a partitioned table set FULL whose partitions are not: their deletes carry the primary key
+          final String kind = "f".equals(rs.getString(1)) && rs.getBoolean(4) ? "d" : rs.getString(1);
           if ("f".equals(kind)) {
             continue;
           }
+          final List<String> partitions = Arrays.asList((String[]) rs.getArray(3).getArray());
           final Array array = rs.getArray(2);
           final List<String> identity = Arrays.asList((String[]) array.getArray());
           final List<String> missing = r.childColumns().stream().filter(col -> !identity.contains(col)).toList();
@@ -74,7 +94,7 @@ public final class ReplicaIdentity {
               case "d" -> identity.isEmpty() ? "nothing (no primary key)" : "primary key " + identity;
               case "i" -> "replica identity index " + identity;
               default -> "nothing (REPLICA IDENTITY NOTHING)";
-            }, missing));
+            }, missing, partitions));
           }
         }
       }
@@ -96,7 +116,9 @@ public final class ReplicaIdentity {
     }
     for (final Gap g : gaps) {
       try (Statement s = legacy.createStatement()) {
-        s.execute(g.fix());
+        for (final String statement : g.statements()) {
+          s.execute(statement);
+        }
       }
       LOG.info("{}: deletes carried only its {}; set REPLICA IDENTITY FULL so that they name their {} row",
           g.relation().child(), g.identity(), g.relation().parent());

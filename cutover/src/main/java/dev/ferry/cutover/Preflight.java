@@ -83,7 +83,8 @@ final class Preflight {
         .equals("0")) {
       try (Statement s = c.createStatement()) {
         s.execute("CREATE PUBLICATION " + LegacyRows.quote(publication) + " FOR TABLE "
-            + leg.capture().tables().stream().map(LegacyRows::quoted).collect(Collectors.joining(", ")));
+            + leg.capture().tables().stream().map(LegacyRows::quoted).collect(Collectors.joining(", "))
+            + " WITH (publish_via_partition_root = true)");
       }
       out.add(new Check(true, "publication " + publication + " created for " + leg.capture().tables()));
     } else {

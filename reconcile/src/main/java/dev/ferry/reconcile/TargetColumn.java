@@ -165,7 +165,8 @@ record TargetColumn(String name, Kind kind, int scale) {
         case DATE -> date(v).toString();
         case TIMESTAMP -> TIMESTAMP.format(timestamp(v));
         case TIMESTAMP_TZ -> instant(v).toString();
-        case TIME -> (v instanceof LocalTime t ? t : LocalTime.parse(v.toString())).toString();
+        case TIME -> v instanceof LocalTime t ? time(t) : LogicalValues.END_OF_DAY.equals(v.toString())
+            ? LogicalValues.END_OF_DAY : time(LocalTime.parse(v.toString()));
         case BYTES -> HexFormat.of().formatHex(v instanceof byte[] b ? b : v.toString().getBytes(
             java.nio.charset.StandardCharsets.UTF_8));
         case JSON -> JSON.writeValueAsString(JSON.readValue(v.toString(), Object.class));
@@ -175,6 +176,11 @@ record TargetColumn(String name, Kind kind, int scale) {
       // a value the column could not hold as such: compared as its text, so it shows as a difference
       return v.toString();
     }
+  }
+
+  /** A time's text; pgjdbc reads PostgreSQL's 24:00:00 as LocalTime.MAX, which PostgreSQL's precision cannot hold. */
+  private static String time(final LocalTime t) {
+    return t.equals(LocalTime.MAX) ? LogicalValues.END_OF_DAY : t.toString();
   }
 
   private static String text(final Object v) {

@@ -11,6 +11,14 @@ import java.time.ZoneOffset;
  * the day. The one place that decodes them, for every stage that needs the real date or time.
  */
 public final class LogicalValues {
+  /**
+   * PostgreSQL's {@code time '24:00:00'}, the end of a day (it takes it, and MariaDB's {@code TIME} does too), as
+   * microseconds of the day: one more than any {@link LocalTime} holds. pgjdbc reads it as {@link LocalTime#MAX}.
+   */
+  public static final long END_OF_DAY_MICROS = 86_400_000_000L;
+  /** {@link #END_OF_DAY_MICROS} as the text both databases take for it. */
+  public static final String END_OF_DAY = "24:00:00";
+
   private LogicalValues() {
   }
 
@@ -24,8 +32,18 @@ public final class LogicalValues {
         ZoneOffset.UTC);
   }
 
-  public static LocalTime time(final Object micros) {
-    return LocalTime.ofNanoOfDay(((Number) micros).longValue() * 1000L);
+  /**
+   * The time of day {@code micros} stands for: a {@link LocalTime}, or the text {@value #END_OF_DAY} for the end of a
+   * day, which no LocalTime holds (binding it as LocalTime.MAX would write 23:59:59.999999, a different value).
+   */
+  public static Object time(final Object micros) {
+    final long m = ((Number) micros).longValue();
+    return m == END_OF_DAY_MICROS ? END_OF_DAY : LocalTime.ofNanoOfDay(m * 1000L);
+  }
+
+  /** Microseconds of the day of a time read through JDBC: pgjdbc reads {@value #END_OF_DAY} as LocalTime.MAX. */
+  public static long timeMicros(final LocalTime t) {
+    return t.equals(LocalTime.MAX) ? END_OF_DAY_MICROS : t.toNanoOfDay() / 1000L;
   }
 
   /**

@@ -51,7 +51,15 @@ final class ColumnBinder {
             ps.setBigDecimal(index, new BigDecimal(v.toString()));
           }
         }
-        case "date", "timestamp-micros", "time-micros" -> ps.setObject(index, LogicalValues.temporal(column));
+        case "date", "timestamp-micros" -> ps.setObject(index, LogicalValues.temporal(column));
+        case "time-micros" -> {
+          final Object time = LogicalValues.time(v);
+          if (time instanceof String endOfDay) {
+            dialect.bindOther(ps, index, endOfDay);
+          } else {
+            ps.setObject(index, time);
+          }
+        }
         case "timestamp-tz" -> ps.setObject(index, OffsetDateTime.parse(v.toString()));
         case "uuid" -> dialect.bindUuid(ps, index, UUID.fromString(v.toString()));
         default -> dialect.bindOther(ps, index, v.toString());

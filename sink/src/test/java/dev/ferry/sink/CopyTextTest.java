@@ -33,6 +33,8 @@ class CopyTextTest {
   void logicalTypesUseTheirSqlText() {
     assertThat(text(Columns.of("d", 9681, "date"))).isEqualTo("1996-07-04");
     assertThat(text(Columns.of("t", 1_700_000_000_123_456L, "timestamp-micros"))).isEqualTo("2023-11-14T22:13:20.123456");
+    assertThat(text(Columns.of("a", 45_296_000_001L, "time-micros"))).isEqualTo("12:34:56.000001");
+    assertThat(text(Columns.of("e", 86_400_000_000L, "time-micros"))).as("the end of a day").isEqualTo("24:00:00");
     assertThat(text(Columns.of("m", "12.50", "decimal"))).isEqualTo("12.50");
     assertThat(text(Columns.of("b", true))).isEqualTo("t");
     assertThat(text(Columns.of("n", -9_223_372_036_854_775_807L - 1))).isEqualTo("-9223372036854775808");
@@ -65,7 +67,7 @@ class CopyTextTest {
   void aPackedRowIsWrittenAsItsDecodedColumnsWouldBe() {
     // every value kind, logical types on each, text that needs escapes and text that is not ASCII
     final List<Object> values = java.util.Arrays.asList(null, true, false, 0, -17, Integer.MIN_VALUE, 9681,
-        1_700_000_000_123_456L, 45_296_000_001L, Long.MIN_VALUE, 1.5f, -2.25e-3, "12.50", "x\ty\nz\\w\r", "\\N", "caf\u00e9 \u2603",
+        1_700_000_000_123_456L, 45_296_000_001L, 86_400_000_000L, Long.MIN_VALUE, 1.5f, -2.25e-3, "12.50", "x\ty\nz\\w\r", "\\N", "caf\u00e9 \u2603",
         "", ByteBuffer.wrap(new byte[] {0x0a, (byte) 0xff}));
     final List<String> logicals = java.util.Arrays.asList(null, "decimal", "date", "timestamp-micros", "time-micros",
         "json");
@@ -77,7 +79,7 @@ class CopyTextTest {
         final Object v = values.get(random.nextInt(values.size()));
         String logical = logicals.get(random.nextInt(logicals.size()));
         if ("timestamp-micros".equals(logical) && !(v instanceof Long l && l > 0)
-            || "time-micros".equals(logical) && !(v instanceof Long l && l >= 0 && l < 86_400_000_000L)
+            || "time-micros".equals(logical) && !(v instanceof Long l && l >= 0 && l <= 86_400_000_000L)
             || "date".equals(logical) && !(v instanceof Integer)) {
           logical = null; // a temporal type on another kind of value is not something the stages write
         }

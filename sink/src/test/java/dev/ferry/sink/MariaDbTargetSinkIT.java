@@ -6,6 +6,7 @@ import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.LogicalValues;
 import dev.ferry.embedded.EmbeddedMariaDb;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -159,7 +160,8 @@ class MariaDbTargetSinkIT extends TargetSinkContract {
   void valuesOfEveryKindLandAsTheyWereSent() throws Exception {
     final Env env = env("maria_types");
     execute(env.db(), "CREATE TABLE sample (id bigint PRIMARY KEY, price decimal(12,4), born date, "
-        + "seen datetime(6), note text, flag boolean, data varbinary(16), ratio double, ferry_version bigint NOT NULL)");
+        + "seen datetime(6), note text, flag boolean, data varbinary(16), ratio double, at time(6), ends time, "
+        + "ferry_version bigint NOT NULL)");
     final long micros = LocalDateTime.of(2024, 2, 29, 13, 45, 1, 123_456_000)
         .toEpochSecond(java.time.ZoneOffset.UTC) * 1_000_000L + 123_456;
     final ApplyRecord full = ApplyRecord.newBuilder().setTable("sample").setOp(ApplyOp.UPSERT)
@@ -168,12 +170,14 @@ class MariaDbTargetSinkIT extends TargetSinkContract {
             Columns.of("born", (int) LocalDate.of(1961, 8, 4).toEpochDay(), "date"),
             Columns.of("seen", micros, "timestamp-micros"), Columns.of("note", "it's \"quoted\"\ttabbed, ünïcödé ✓"),
             Columns.of("flag", true), Columns.of("data", ByteBuffer.wrap(new byte[] {0, 1, (byte) 0xff})),
-            Columns.of("ratio", 0.1)))
+            Columns.of("ratio", 0.1), Columns.of("at", 45_296_000_001L, "time-micros"),
+            Columns.of("ends", LogicalValues.END_OF_DAY_MICROS, "time-micros")))
         .setVersion(1).setSourceTable("public.sample").setSourceTsMs(0L).build();
     final ApplyRecord nulls = ApplyRecord.newBuilder(full).setKey(List.of(Columns.of("id", 6L)))
         .setRow(List.of(Columns.of("id", 6L), Columns.of("price", null, "decimal"), Columns.of("born", null, "date"),
             Columns.of("seen", null, "timestamp-micros"), Columns.of("note", null), Columns.of("flag", null),
-            Columns.of("data", null), Columns.of("ratio", null)))
+            Columns.of("data", null), Columns.of("ratio", null), Columns.of("at", null, "time-micros"),
+            Columns.of("ends", null, "time-micros")))
         .build();
     send(env, List.of(full, nulls));
     try (TargetSink sink = new TargetSink(env.config()).start()) {
@@ -181,7 +185,8 @@ class MariaDbTargetSinkIT extends TargetSinkContract {
       assertThat(sink.failed()).isZero();
     }
     try (Connection c = target().connect(env.db()); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT price, born, seen, note, flag, data, ratio FROM sample ORDER BY id DESC")) {
+        ResultSet rs = s.executeQuery("SELECT price, born, seen, note, flag, data, ratio, at, ends FROM sample "
+            + "ORDER BY id DESC")) {
       rs.next();
       assertThat(rs.getBigDecimal(1)).isEqualByComparingTo("12345678.9012");
       assertThat(rs.getObject(2, LocalDate.class)).isEqualTo(LocalDate.of(1961, 8, 4));
@@ -190,8 +195,10 @@ class MariaDbTargetSinkIT extends TargetSinkContract {
       assertThat(rs.getBoolean(5)).isTrue();
       assertThat(rs.getBytes(6)).containsExactly(0, 1, 0xff);
       assertThat(rs.getDouble(7)).isEqualTo(0.1);
+      assertThat(rs.getString(8)).isEqualTo("12:34:56.000001");
+      assertThat(rs.getString(9)).as("the end of a day, which no LocalTime holds").isEqualTo("24:00:00");
       rs.next();
-      for (int i = 1; i <= 7; i++) {
+      for (int i = 1; i <= 9; i++) {
         assertThat(rs.getObject(i)).as("column %d of the all-NULL row", i).isNull();
       }
     }
