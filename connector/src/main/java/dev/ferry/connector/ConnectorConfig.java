@@ -210,6 +210,11 @@ public record ConnectorConfig(
       p.put("signal.kafka.bootstrap.servers", kafka.bootstrapServers());
       p.put("signal.kafka.groupId", name + "-signals");
       kafka.clientProperties().forEach((k, v) -> p.put("signal.consumer." + k, v));
+      // Debezium reads the signal topic every 5 s for 100 ms: too short a wait for its consumer to find the partition's
+      // start and fetch, so a signal lay unread for 26 s (five reads) in LegacyTruncateIT. A read waits up to a second
+      // now (in the signal thread; the stream goes on), one a second
+      p.put("signal.kafka.poll.timeout.ms", "1000");
+      p.put("signal.poll.interval.ms", "1000");
       p.put("read.only", "true");
     }
     passThrough.forEach(p::put);
