@@ -49,7 +49,9 @@ class CutoverIT {
 
   private Sync directions(final String name) throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, name);
-    final FerryConfig forward = FerryConfig.resolve(env.source().with("sink.mark-writes", "true", "test"),
+    // the drain waits for the capture to confirm the freeze position: at a heartbeat once the writers stopped
+    final FerryConfig forward = FerryConfig.resolve(env.source().with("sink.mark-writes", "true", "test")
+        .with("connector.heartbeat-interval", "1s", "test"),
         EnumSet.allOf(Role.class), work);
     final Path back = Files.createDirectories(work.resolve(name + "_back"));
     Files.writeString(back.resolve("mapping.yaml"), Directions.reverseMapping(forward, System.out).yaml());

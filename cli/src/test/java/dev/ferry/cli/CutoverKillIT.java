@@ -43,6 +43,7 @@ class CutoverKillIT {
     final Path forwardFile = work.resolve("forward.yaml");
     final Path reverseFile = work.resolve("reverse.yaml");
     final ConfigSource forwardSource = env.source().with("sink.mark-writes", "true", "test")
+        .with("connector.heartbeat-interval", "1s", "test")
         .with("cutover.reverse-config", reverseFile.toString(), "test");
     final FerryConfig forwardConfig = FerryConfig.resolve(forwardSource, EnumSet.allOf(Role.class), work);
     Files.writeString(back.resolve("mapping.yaml"), Directions.reverseMapping(forwardConfig, System.out).yaml());

@@ -216,7 +216,7 @@ public final class LegacyCapture implements AutoCloseable {
     return config.name();
   }
 
-  /** Events Kafka has acknowledged so far. */
+  /** Row changes Kafka has acknowledged so far (snapshot rows included; no marks). */
   public long published() {
     return publisher.published();
   }

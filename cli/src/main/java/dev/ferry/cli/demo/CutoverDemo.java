@@ -44,7 +44,9 @@ public final class CutoverDemo {
     out.println("Starting the embedded stack (Kafka, schema registry, legacy and target PostgreSQL) ...");
     try (EmbeddedStack stack = EmbeddedStack.start(workDir)) {
       final DemoEnvironment env = DemoEnvironment.create(stack, workDir, "northwind");
-      final FerryConfig forward = FerryConfig.resolve(env.source().with("sink.mark-writes", "true", "demo"),
+      // the drain waits for the capture to confirm the freeze position: at a heartbeat once the writers stopped
+      final FerryConfig forward = FerryConfig.resolve(env.source().with("sink.mark-writes", "true", "demo")
+          .with("connector.heartbeat-interval", "1s", "demo"),
           java.util.EnumSet.allOf(dev.ferry.cli.Role.class), workDir);
       final Path back = Files.createDirectories(workDir.resolve("northwind_back"));
       Files.writeString(back.resolve("mapping.yaml"), Directions.reverseMapping(forward, out).yaml());
