@@ -25,7 +25,7 @@ public final class CaptureMeters implements MeterBinder {
   public void bindTo(final MeterRegistry registry) {
     final Tags tags = Tags.of("connector", capture.name());
     FunctionCounter.builder("ferry.connector.events.captured.all", capture, LegacyCapture::published).tags(tags)
-        .description("Events Kafka has taken from the capture (changes, commit markers, snapshot ends)")
+        .description("Row changes Kafka has taken from the capture, snapshot rows included (not the marks around them)")
         .register(registry);
     TimeGauge.builder("ferry.connector.behind.source", capture, TimeUnit.MILLISECONDS, LegacyCapture::behindSourceMs)
         .tags(tags).description("How far behind the legacy commit the last streamed change was when Kafka took it; "

@@ -26,13 +26,15 @@ public final class EmbeddedKafka implements AutoCloseable {
   public static final String SASL_USER = "ferry";
   public static final String SASL_PASSWORD = "ferry-secret";
 
-  private final KafkaRaftServer server;
+  private final KafkaConfig config;
+  private KafkaRaftServer server;
   private final String bootstrapServers;
   private final String saslBootstrapServers;
   private final Path logDir;
 
-  private EmbeddedKafka(final KafkaRaftServer server, final String bootstrapServers, final String saslBootstrapServers,
-      final Path logDir) {
+  private EmbeddedKafka(final KafkaConfig config, final KafkaRaftServer server, final String bootstrapServers,
+      final String saslBootstrapServers, final Path logDir) {
+    this.config = config;
     this.server = server;
     this.bootstrapServers = bootstrapServers;
     this.saslBootstrapServers = saslBootstrapServers;
@@ -96,7 +98,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     final KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     server.startup();
-    return new EmbeddedKafka(server, "127.0.0.1:" + brokerPort, "127.0.0.1:" + saslPort, logDir);
+    return new EmbeddedKafka(config, server, "127.0.0.1:" + brokerPort, "127.0.0.1:" + saslPort, logDir);
   }
 
   /** {@code host:port} of the listener that wants SASL/PLAIN as {@link #SASL_USER}. */
@@ -126,9 +128,27 @@ public final class EmbeddedKafka implements AutoCloseable {
     return logDir;
   }
 
+  /**
+   * Stops the broker as an outage would (its clients see it gone), keeping its data and ports for {@link #restart()}.
+   */
+  public synchronized void stop() {
+    if (server != null) {
+      server.shutdown();
+      server.awaitShutdown();
+      server = null;
+    }
+  }
+
+  /** Starts the broker {@link #stop()} stopped again, on the same ports and with the same data. */
+  public synchronized void restart() {
+    if (server == null) {
+      server = new KafkaRaftServer(config, Time.SYSTEM);
+      server.startup();
+    }
+  }
+
   @Override
   public void close() {
-    server.shutdown();
-    server.awaitShutdown();
+    stop();
   }
 }
