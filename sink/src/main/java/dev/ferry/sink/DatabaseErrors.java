@@ -98,6 +98,15 @@ final class DatabaseErrors {
     return false;
   }
 
+  /**
+   * An integrity constraint (SQLSTATE class 23) refused the work as a whole. The sink's own statements isolate such
+   * refusals to their rows; one that reaches the end of the work came from the commit: a constraint the target
+   * checks only then ({@code DEFERRABLE INITIALLY DEFERRED}), which names no row the sink could dead-letter.
+   */
+  static boolean isIntegrityViolation(final SQLException e) {
+    return e.getSQLState() != null && e.getSQLState().startsWith("23");
+  }
+
   /** pgjdbc leaves the vendor error code at 0; MariaDB Connector/J sets its error number. */
   private static boolean isMariaDb(final SQLException e) {
     return e.getErrorCode() != 0;

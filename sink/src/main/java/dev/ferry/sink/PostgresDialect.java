@@ -199,6 +199,13 @@ final class PostgresDialect implements TargetDialect {
   }
 
   @Override
+  public void checkConstraintsNow(final Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SET CONSTRAINTS ALL IMMEDIATE");
+    }
+  }
+
+  @Override
   public void bindOther(final PreparedStatement ps, final int index, final String text) throws SQLException {
     // untyped: PostgreSQL casts it to the column's type (json, enum, interval, ...)
     ps.setObject(index, text, Types.OTHER);

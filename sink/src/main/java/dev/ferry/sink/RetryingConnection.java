@@ -36,12 +36,27 @@ final class RetryingConnection {
   <T> T withRetries(final TargetWork<T> work) {
     long backoffMs = 100;
     int attempt = 0;
+    boolean checkNow = false;
     while (true) {
       try {
+        if (checkNow) {
+          dialect.checkConstraintsNow(connection());
+        }
         final T done = work.run();
         backoff.available(this);
         return done;
       } catch (SQLException | SinkDeadLetters.DeadLetterTopicUnavailable e) {
+        if (e instanceof SQLException sql && !checkNow && DatabaseErrors.isIntegrityViolation(sql)) {
+          // a deferred constraint refused the transaction at its commit, naming no row (a unique value moved between
+          // two rows applied in different transactions, say): the same work again, every constraint checked at each
+          // statement, so that the rows it refuses are dead-lettered or parked and the rest applies. It stopped the
+          // sink before. Only this work: the next is checked at commit again, where a swap within one transaction holds
+          LOG.info("the target refused a transaction at its commit ({}: {}); applying it again with every constraint "
+              + "checked at once, to find the refused rows", sql.getSQLState(), TargetError.of(sql).message());
+          checkNow = true;
+          close();
+          continue;
+        }
         if (e instanceof SQLException sql && !DatabaseErrors.isRetried(sql)) {
           throw new IllegalStateException("target database error that is not about a single record: "
               + e.getMessage(), e);

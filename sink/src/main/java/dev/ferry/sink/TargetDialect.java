@@ -159,6 +159,14 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
   /** The namespace of the referenced table in an {@link #importedKeys} row. */
   String referencedNamespace(ResultSet importedKey) throws SQLException;
 
+  /**
+   * Makes the transaction {@code c} is in (or starts) check every constraint at each statement, a deferred one too,
+   * so that a row it refuses is refused by its own statement, where the sink can tell which row it was. Nothing
+   * where the target has no deferred constraints.
+   */
+  default void checkConstraintsNow(final Connection c) throws SQLException {
+  }
+
   /** Binds SQL NULL into a column of JDBC type {@code sqlType}. */
   default void bindNull(final PreparedStatement ps, final int index, final int sqlType) throws SQLException {
     ps.setNull(index, sqlType);

@@ -45,4 +45,13 @@ class DatabaseErrorsTest {
     assertThat(DatabaseErrors.isBrokenDeployment(new SQLException("unique", "23505"))).isFalse();
     assertThat(DatabaseErrors.isRetried(new SQLException("bad number", "22P02"))).isFalse();
   }
+
+  @Test
+  void aConstraintRefusalIsAnIntegrityViolationAndNothingElseIs() {
+    assertThat(DatabaseErrors.isIntegrityViolation(new SQLException("unique at commit", "23505"))).isTrue();
+    assertThat(DatabaseErrors.isIntegrityViolation(new SQLException("foreign key at commit", "23503"))).isTrue();
+    assertThat(DatabaseErrors.isIntegrityViolation(new SQLException("deadlock", "40P01"))).isFalse();
+    assertThat(DatabaseErrors.isIntegrityViolation(new SQLException("no column", "42703"))).isFalse();
+    assertThat(DatabaseErrors.isIntegrityViolation(new SQLException("no state"))).isFalse();
+  }
 }

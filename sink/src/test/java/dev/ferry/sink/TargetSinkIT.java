@@ -6,6 +6,7 @@ import dev.ferry.embedded.EmbeddedDatabase;
 import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.DeadLetter;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -131,6 +132,42 @@ class TargetSinkIT extends TargetSinkContract {
       assertThat(sink.parked()).isZero();
       assertThat(sink.failed()).isZero();
     }
+  }
+
+  /**
+   * A unique constraint the target checks at commit ({@code DEFERRABLE INITIALLY DEFERRED}): two rows that swap their
+   * values in one batch apply (the legacy transaction did it through an intermediate value), and a row whose value
+   * another row keeps is dead-lettered naming the constraint while the rest of its batch applies. The commit's
+   * refusal named no row and stopped the sink.
+   */
+  @Test
+  void aDeferredUniqueConstraintTakesASwapAndDeadLettersOnlyTheRowItRefusesAtCommit() throws Exception {
+    final Env env = env("sink_deferred");
+    execute(env.db(), "CREATE TABLE slot (code text PRIMARY KEY, holder text, ferry_version bigint NOT NULL, "
+        + "CONSTRAINT slot_holder_key UNIQUE (holder) DEFERRABLE INITIALLY DEFERRED)");
+    execute(env.db(), "INSERT INTO slot VALUES ('x', 'ann', 1), ('y', 'bob', 1), ('z', 'cy', 1)");
+    final SinkConfig config = oneWriter(env, 500);
+    sendToOnePartition(env, List.of(slot("x", "bob", 10), slot("y", "ann", 10)));
+    try (TargetSink sink = new TargetSink(config).start()) {
+      SinkWait.until(sink, Duration.ofMinutes(1), "applied 2", () -> sink.applied() == 2);
+      assertThat(texts(env, "SELECT code || '=' || holder FROM slot ORDER BY code")).containsExactly("x=bob", "y=ann",
+          "z=cy");
+      sendToOnePartition(env, List.of(slot("w", "cy", 11), slot("v", "dee", 11), slot("x", "eve", 11)));
+      SinkWait.until(sink, Duration.ofMinutes(1), "applied 4, one refused", () -> sink.applied() == 4
+          && sink.failed() == 1);
+      assertThat(sink.failure()).isNull();
+      assertThat(texts(env, "SELECT code || '=' || holder FROM slot ORDER BY code")).containsExactly("v=dee", "x=eve",
+          "y=ann", "z=cy");
+    }
+    final DeadLetter d = readDeadLetters(env, 1).get(0);
+    assertThat(d.getSourceKey()).isEqualTo("w");
+    assertThat(d.getErrors().get(0).getRule()).isEqualTo("sink.23505");
+    assertThat(d.getErrors().get(0).getMessage()).contains("slot_holder_key");
+  }
+
+  private static ApplyRecord slot(final String code, final String holder, final long version) {
+    return ApplyRecord.newBuilder(upsert("slot", List.of(Columns.of("code", code), Columns.of("holder", holder))))
+        .setKey(List.of(Columns.of("code", code))).setVersion(version).build();
   }
 
   /** {@code env}'s sink with one writer (a batch is what it polls), COPY from {@code copyThreshold} rows. */
