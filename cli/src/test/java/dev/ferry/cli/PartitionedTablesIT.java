@@ -101,7 +101,8 @@ class PartitionedTablesIT {
   private static List<String> rows(final Connection c, final String table) throws SQLException {
     final List<String> out = new ArrayList<>();
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT id || '|' || taken || '|' || meter_id || '|' || val FROM " + table + " ORDER BY id")) {
+        ResultSet rs = s.executeQuery("SELECT id || '|' || taken || '|' || meter_id || '|' || val FROM " + table
+            + " ORDER BY id")) {
       while (rs.next()) {
         out.add(rs.getString(1));
       }

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * PostgreSQL's types beyond numbers, text and time arrive as they were, snapshot and streamed, in a target column of
  * the same type: arrays (with quotes, commas, NULL elements, empty, two-dimensional), geometric types, bit strings
- * (leading zeros kept), a time of 24:00:00 (the end of a day, which no Java time holds), enums, domains, inet/cidr/macaddr, xml, json and jsonb, money, ranges, bytea, a quoted
- * mixed-case column; into a table with Ferry's version column (written by COPY) and one without (written by
+ * (leading zeros kept), a time of 24:00:00 (the end of a day, which no Java time holds), enums, domains,
+ * inet/cidr/macaddr, xml, json and jsonb, money, ranges, bytea, a quoted mixed-case column; into a table with Ferry's version column (written by COPY) and one without (written by
  * statements); and an unchanged TOASTed array is kept when another column of its row changes. Each row is compared
  * with the legacy row as PostgreSQL itself renders both ({@code to_jsonb}).
  */

@@ -122,8 +122,8 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
             .with("cutover.direction", "reverse", "embedded")
             // a cutover's drain waits for the capture to confirm a position past the freeze, which on a quiet
             // database (the new system's, here, until the flip) it does at a heartbeat: a second, not 10
-            .with("connector.heartbeat-interval", "1s", "embedded"), stack, name + "_back", targetDatabase, legacyDatabase,
-            Northwind.NEW_TABLES, Northwind.NEW_RELATIONS, mapping, dir)
+            .with("connector.heartbeat-interval", "1s", "embedded"), stack, name + "_back", targetDatabase,
+            legacyDatabase, Northwind.NEW_TABLES, Northwind.NEW_RELATIONS, mapping, dir)
         .with("legacy.host", stack.target().host(), "embedded")
         .with("legacy.port", String.valueOf(stack.target().port()), "embedded")
         .with("target.jdbc-url", stack.legacy().jdbcUrl(legacyDatabase), "embedded")
