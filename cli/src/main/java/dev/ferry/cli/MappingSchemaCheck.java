@@ -53,12 +53,14 @@ public final class MappingSchemaCheck {
       Map<String, Integer> targetColumns = Map.of();
       List<String> targetKey = List.of();
       final Set<String> computed = new HashSet<>();
+      Set<String> required = Set.of();
       try {
         final TargetTable described = TargetTable.read(target, t.targetTable());
         targetColumns = described.columnTypes();
         targetKey = described.primaryKey();
-        columns(target, t.targetTable(), computed);
-        computed.addAll(alwaysIdentity(target, t.targetTable()));
+        computed.addAll(described.generated());
+        computed.addAll(alwaysIdentity(target, described));
+        required = fillsOnInsert(target, described) ? Set.of() : described.required();
       } catch (SQLException e) {
         if (!"42P01".equals(e.getSQLState()) && !"42P10".equals(e.getSQLState())) {
           throw e;
@@ -106,6 +108,13 @@ public final class MappingSchemaCheck {
             + "primary key on it (REPLICA IDENTITY FULL alone does not give its changes a key)"));
       }
       if (!targetColumns.isEmpty()) {
+        for (final String column : new TreeSet<>(required)) {
+          if (!mapped.contains(column) && !targetKey.contains(column) && !column.equals(versionColumn)) {
+            out.add(problem(t.origin(), "fields", column, "target column " + t.targetTable() + "." + column
+                + " is NOT NULL without a default, and no field writes it: the target would refuse every row. Map a "
+                + "field to it, or give the column a default"));
+          }
+        }
         for (final String key : targetKey) {
           if (!mapped.contains(key)) {
             out.add(problem(t.origin(), "fields", key, "target key column " + t.targetTable() + "." + key
@@ -247,17 +256,16 @@ public final class MappingSchemaCheck {
   }
 
   /** The columns of a PostgreSQL table declared GENERATED ALWAYS AS IDENTITY; none on another database. */
-  private static Set<String> alwaysIdentity(final Connection c, final String qualified) throws SQLException {
+  private static Set<String> alwaysIdentity(final Connection c, final TargetTable t) throws SQLException {
     final Set<String> out = new HashSet<>();
-    if (!"PostgreSQL".equals(c.getMetaData().getDatabaseProductName())) {
+    if (!isPostgres(c)) {
       return out;
     }
-    final TableName name = split(c, qualified);
     try (PreparedStatement ps = c.prepareStatement("SELECT a.attname FROM pg_attribute a JOIN pg_class t ON t.oid = "
-        + "a.attrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relname = ? "
-        + "AND a.attidentity = 'a' AND a.attnum > 0 AND NOT a.attisdropped")) {
-      ps.setString(1, name.schema());
-      ps.setString(2, name.table());
+        + "a.attrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = coalesce(?, current_schema()) "
+        + "AND t.relname = ? AND a.attidentity = 'a' AND a.attnum > 0 AND NOT a.attisdropped")) {
+      ps.setString(1, t.schema());
+      ps.setString(2, t.name());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(rs.getString(1));
@@ -265,6 +273,30 @@ public final class MappingSchemaCheck {
       }
     }
     return out;
+  }
+
+  /**
+   * Whether a trigger before each insert into the table may fill its columns (one that sets who created a row,
+   * say): then a NOT NULL column no field writes is not taken for a mistake.
+   */
+  private static boolean fillsOnInsert(final Connection c, final TargetTable t) throws SQLException {
+    final String sql = isPostgres(c)
+        ? "SELECT count(*) FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid JOIN pg_namespace n ON n.oid = "
+            + "t.relnamespace WHERE n.nspname = coalesce(?, current_schema()) AND t.relname = ? AND NOT g.tgisinternal "
+            + "AND (g.tgtype & 7) = 7"
+        : "SELECT count(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = coalesce(?, database()) "
+            + "AND EVENT_OBJECT_TABLE = ? AND ACTION_TIMING = 'BEFORE' AND EVENT_MANIPULATION = 'INSERT'";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, t.schema());
+      ps.setString(2, t.name());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getLong(1) > 0;
+      }
+    }
+  }
+
+  private static boolean isPostgres(final Connection c) throws SQLException {
+    return "PostgreSQL".equals(c.getMetaData().getDatabaseProductName());
   }
 
   /** A table's schema and name, as the catalog calls take them. */

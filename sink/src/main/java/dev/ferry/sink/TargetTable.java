@@ -5,9 +5,11 @@ import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A target table as the database describes it: its columns with their JDBC types, and its primary
@@ -17,8 +19,16 @@ import java.util.Map;
  * @param name table name
  * @param columnTypes column name to {@link java.sql.Types} code, in table order
  * @param primaryKey primary key columns, in key order; never empty
+ * @param generated columns the database computes from others ({@code GENERATED ALWAYS AS (..)}), which take no value
+ * @param required columns a new row must be given: NOT NULL, without a default, neither generated nor an identity
  */
-public record TargetTable(String schema, String name, Map<String, Integer> columnTypes, List<String> primaryKey) {
+public record TargetTable(String schema, String name, Map<String, Integer> columnTypes, List<String> primaryKey,
+    Set<String> generated, Set<String> required) {
+
+  TargetTable(final String schema, final String name, final Map<String, Integer> columnTypes,
+      final List<String> primaryKey) {
+    this(schema, name, columnTypes, primaryKey, Set.of(), Set.of());
+  }
 
   /**
    * Reads table {@code qualifiedName} ({@code table} or {@code schema.table}) of the database {@code c}
@@ -37,9 +47,18 @@ public record TargetTable(String schema, String name, Map<String, Integer> colum
     final String name = dot < 0 ? qualifiedName : qualifiedName.substring(dot + 1);
     final DatabaseMetaData meta = c.getMetaData();
     final Map<String, Integer> types = new LinkedHashMap<>();
+    final Set<String> generated = new HashSet<>();
+    final Set<String> required = new HashSet<>();
     try (ResultSet rs = dialect.columns(meta, schema, name)) {
       while (rs.next()) {
-        types.put(rs.getString("COLUMN_NAME"), rs.getInt("DATA_TYPE"));
+        final String column = rs.getString("COLUMN_NAME");
+        types.put(column, rs.getInt("DATA_TYPE"));
+        if ("YES".equals(rs.getString("IS_GENERATEDCOLUMN"))) {
+          generated.add(column);
+        } else if ("NO".equals(rs.getString("IS_NULLABLE")) && rs.getString("COLUMN_DEF") == null
+            && !"YES".equals(rs.getString("IS_AUTOINCREMENT"))) {
+          required.add(column);
+        }
       }
     }
     if (types.isEmpty()) {
@@ -55,7 +74,7 @@ public record TargetTable(String schema, String name, Map<String, Integer> colum
       throw new SQLException("target table " + qualifiedName + " has no primary key; Ferry upserts by primary key",
           "42P10");
     }
-    return new TargetTable(schema, name, types, new ArrayList<>(keyBySeq.values()));
+    return new TargetTable(schema, name, types, new ArrayList<>(keyBySeq.values()), generated, required);
   }
 
   /** The quoted, schema-qualified name for SQL in {@code dialect}. */
