@@ -37,7 +37,8 @@ class SandboxIT {
         \\.
         """);
     final Path ddl = dir.resolve("target.sql");
-    Files.writeString(ddl, "CREATE TABLE customer (id int PRIMARY KEY, name text NOT NULL, country char(2), "
+    // a mixed-case target name, which the export quoted nowhere ("relation customer does not exist")
+    Files.writeString(ddl, "CREATE TABLE \"Customer\" (id int PRIMARY KEY, name text NOT NULL, country char(2), "
         + "since date, ferry_version bigint NOT NULL);\n");
     final Path mapping = dir.resolve("mapping.yaml");
     Files.writeString(mapping, """
@@ -46,7 +47,7 @@ class SandboxIT {
           countries: {values: {Deutschland: DE, Frankreich: FR}}
         tables:
           - source: public.kunden
-            target: customer
+            target: Customer
             fields:
               id: nr
               name: {from: name, type: text, trim: true}
@@ -71,7 +72,7 @@ class SandboxIT {
     assertThat(reader.sink().kafka().topicPrefix()).isEqualTo("sandbox");
     assertThat(reader.sink().jdbcUrl()).endsWith("/sandbox_target");
 
-    assertThat(Files.readAllLines(export.resolve("customer.csv"))).containsExactly(
+    assertThat(Files.readAllLines(export.resolve("Customer.csv"))).containsExactly(
         "id,name,country,since",
         "1,Müller GmbH,DE,2003-02-01",
         "3,\"Smith, Jones & Co\",,2015-05-15");

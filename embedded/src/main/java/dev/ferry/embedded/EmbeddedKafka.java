@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -14,6 +15,7 @@ import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.LoggerFactory;
 
 /**
  * A single-node Kafka cluster (combined KRaft broker and controller) inside this JVM, on loopback,
@@ -43,6 +45,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Formats a fresh log directory under {@code workDir} and starts the broker; returns once it serves. */
   public static EmbeddedKafka start(final Path workDir) {
+    caseMapsAsciiAsEnglish();
     final int brokerPort = FreePort.pick();
     final int controllerPort = FreePort.pick();
     final int saslPort = FreePort.pick();
@@ -99,6 +102,21 @@ public final class EmbeddedKafka implements AutoCloseable {
     final KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     server.startup();
     return new EmbeddedKafka(config, server, "127.0.0.1:" + brokerPort, "127.0.0.1:" + saslPort, logDir);
+  }
+
+  /**
+   * Kafka's broker upper-cases names in the default locale: under a Turkish (or Azerbaijani) one, {@code "classic"}
+   * becomes {@code "CLASSİC"}, no group type, and the broker does not start (seen: {@code scripts/ferry sandbox} with
+   * {@code -Duser.language=tr}). The embedded broker shares its process (demo, sandbox, tests), so that process takes
+   * the root locale; Ferry's own code names its locale wherever case or numbers are formatted.
+   */
+  private static void caseMapsAsciiAsEnglish() {
+    if (!"i".equals("I".toLowerCase()) || !"I".equals("i".toUpperCase())) {
+      LoggerFactory.getLogger(EmbeddedKafka.class).warn("default locale {} maps the letter i to another case than "
+          + "English, which the embedded Kafka broker cannot start under; this process uses the root locale",
+          Locale.getDefault());
+      Locale.setDefault(Locale.ROOT);
+    }
   }
 
   /** {@code host:port} of the listener that wants SASL/PLAIN as {@link #SASL_USER}. */

@@ -88,4 +88,20 @@ class EmbeddedStackIT {
     }
     assertThat(stack.startupTime()).isLessThan(Duration.ofSeconds(60));
   }
+
+  /** Under a Turkish default locale Kafka's broker did not start ("No enum constant ... GroupType.CLASSİC"). */
+  @Test
+  void theBrokerStartsUnderALocaleWhoseLetterIIsNotEnglish(@org.junit.jupiter.api.io.TempDir final Path dir)
+      throws Exception {
+    final java.util.Locale before = java.util.Locale.getDefault();
+    java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"));
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir);
+        Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic("turkish-locale", 1, (short) 1))).all().get();
+      assertThat(admin.listTopics().names().get()).contains("turkish-locale");
+      assertThat(java.util.Locale.getDefault()).isEqualTo(java.util.Locale.ROOT);
+    } finally {
+      java.util.Locale.setDefault(before);
+    }
+  }
 }

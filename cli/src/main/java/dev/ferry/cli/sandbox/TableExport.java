@@ -23,14 +23,21 @@ final class TableExport {
   private TableExport() {
   }
 
-  /** Writes {@code table} to {@code file}; returns the number of rows. */
+  /**
+   * Writes {@code table} ({@code table} or {@code schema.table}, named as the mapping names it: {@code Items} is not
+   * {@code items}) to {@code file}; returns the number of rows.
+   */
   static long write(final Connection c, final String table, final String versionColumn, final Path file)
       throws SQLException, IOException {
-    final List<String> key = primaryKey(c, table);
-    final String order = key.isEmpty() ? "" : " ORDER BY " + key.stream().map(k -> '"' + k + '"')
+    final int dot = table.indexOf('.');
+    final String schema = dot < 0 ? c.getSchema() : table.substring(0, dot);
+    final String name = dot < 0 ? table : table.substring(dot + 1);
+    final List<String> key = primaryKey(c, schema, name);
+    final String order = key.isEmpty() ? "" : " ORDER BY " + key.stream().map(TableExport::quoted)
         .collect(Collectors.joining(", "));
     long rows = 0;
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + table + order);
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT * FROM " + quoted(schema) + "." + quoted(name) + order);
         Writer out = Files.newBufferedWriter(file)) {
       final ResultSetMetaData meta = rs.getMetaData();
       final List<Integer> columns = new ArrayList<>();
@@ -66,10 +73,15 @@ final class TableExport {
     return v;
   }
 
-  private static List<String> primaryKey(final Connection c, final String table) throws SQLException {
+  private static String quoted(final String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+
+  private static List<String> primaryKey(final Connection c, final String schema, final String table)
+      throws SQLException {
     final DatabaseMetaData meta = c.getMetaData();
     final java.util.TreeMap<Short, String> key = new java.util.TreeMap<>();
-    try (ResultSet rs = meta.getPrimaryKeys(null, c.getSchema(), table)) {
+    try (ResultSet rs = meta.getPrimaryKeys(null, schema, table)) {
       while (rs.next()) {
         key.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
       }
