@@ -3,6 +3,7 @@ package dev.ferry.cli;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.processor.mapping.ColumnMapping;
 import dev.ferry.processor.mapping.Mapping;
+import dev.ferry.connector.ReplicaIdentity;
 import dev.ferry.processor.mapping.Rule;
 import dev.ferry.processor.mapping.TableMapping;
 import dev.ferry.sink.TargetTable;
@@ -106,6 +107,8 @@ public final class MappingSchemaCheck {
         out.add(problem(t.origin(), "source", t.sourceTable(), "legacy table " + t.sourceTable() + " has no primary "
             + "key, so its changes do not say which row they change and Ferry cannot key the target row; declare a "
             + "primary key on it (REPLICA IDENTITY FULL alone does not give its changes a key)"));
+      } else if (!source.isEmpty() && ReplicaIdentity.isNothing(legacy, t.sourceTable())) {
+        out.add(problem(t.origin(), "source", t.sourceTable(), ReplicaIdentity.nothingProblem(t.sourceTable())));
       }
       if (!targetColumns.isEmpty()) {
         for (final String column : new TreeSet<>(required)) {

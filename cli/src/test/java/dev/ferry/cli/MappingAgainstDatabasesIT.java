@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ferry.cli.demo.DemoEnvironment;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
+import dev.ferry.connector.LegacyCapture;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
 import java.nio.file.Files;
@@ -89,6 +90,8 @@ class MappingAgainstDatabasesIT {
     try (Connection legacy = env.legacy(); Statement s = legacy.createStatement()) {
       s.execute("CREATE TABLE notes (body text NOT NULL, written date, size int GENERATED ALWAYS AS (length(body)) "
           + "STORED, num int)");
+      // a published table without a replica identity: PostgreSQL would refuse the legacy application's updates
+      s.execute("ALTER TABLE customers REPLICA IDENTITY NOTHING");
     }
     try (Connection target = env.target(); Statement s = target.createStatement()) {
       s.execute("CREATE TABLE note (body text PRIMARY KEY, written date, size int, ferry_version int NOT NULL, "
@@ -124,6 +127,8 @@ class MappingAgainstDatabasesIT {
                 p -> assertThat(p).startsWith("mapping.yaml:5: tables[0].fields.code = 'code': target key column "
                     + "customer.code reads [company_name], not only the legacy key [customer_id] of "
                     + "public.customers"),
+                p -> assertThat(p).startsWith("mapping.yaml:2: source = 'public.customers': legacy table "
+                    + "public.customers has REPLICA IDENTITY NOTHING").contains("REPLICA IDENTITY DEFAULT"),
                 p -> assertThat(p).startsWith("mapping.yaml:2: rules = 'name-unique': unique rule name-unique is "
                     + "checked within one of the 3 partitions only").contains("Add a unique index on customer"),
                 p -> assertThat(p).startsWith("mapping.yaml:9: source = 'public.notes': legacy table public.notes "
@@ -140,5 +145,14 @@ class MappingAgainstDatabasesIT {
                 // every insert would be refused; a column with a default or an identity needs no field
                 p -> assertThat(p).startsWith("mapping.yaml:9: fields = 'created_by': target column note.created_by is "
                     + "NOT NULL without a default, and no field writes it")));
+    // the connector started on its own refuses it too, before a publication carries the table
+    try (LegacyCapture capture = new LegacyCapture(config.connector())) {
+      assertThatThrownBy(capture::start).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("public.customers has REPLICA IDENTITY NOTHING");
+    }
+    try (Connection legacy = env.legacy()) {
+      assertThat(TestDatabases.count(legacy, "SELECT count(*) FROM pg_publication WHERE pubname = '"
+          + config.connector().publicationName() + "'")).isZero();
+    }
   }
 }

@@ -139,7 +139,17 @@ public final class LegacyCapture implements AutoCloseable {
   private List<String> checkTables() {
     final List<ReplicaIdentity.Gap> gaps;
     final List<String> order;
+    final List<ConfigProblem> nothing = new ArrayList<>();
     try (Connection legacy = config.connect()) {
+      // before the publication carries them: PostgreSQL would refuse the legacy application's updates of such a table
+      for (final String table : config.tables()) {
+        if (ReplicaIdentity.isNothing(legacy, table)) {
+          nothing.add(new ConfigProblem("legacy.tables", table, null, ReplicaIdentity.nothingProblem(table)));
+        }
+      }
+      if (!nothing.isEmpty()) {
+        throw new ConfigException(nothing);
+      }
       gaps = ReplicaIdentity.apply(legacy, config.kafka().relations(), config.replicaIdentity());
       order = SnapshotOrder.parentsFirst(legacy, config.tables(), config.kafka().relations());
       PartitionedTables.publishViaRoot(legacy, config.publicationName(), config.tables());

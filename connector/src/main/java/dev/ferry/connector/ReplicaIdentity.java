@@ -55,6 +55,31 @@ public final class ReplicaIdentity {
     }
   }
 
+  /**
+   * Whether table {@code qualified} is set to {@code REPLICA IDENTITY NOTHING}. PostgreSQL refuses every UPDATE and
+   * DELETE of such a table once a publication that publishes them carries it: capturing it would break the legacy
+   * application's writes (seen in a sandbox run: "cannot update table because it does not have a replica identity").
+   */
+  public static boolean isNothing(final Connection legacy, final String qualified) throws SQLException {
+    final String[] parts = qualified.split("\\.", 2);
+    try (PreparedStatement ps = legacy.prepareStatement("SELECT t.relreplident = 'n' FROM pg_class t "
+        + "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relname = ?")) {
+      ps.setString(1, parts[0]);
+      ps.setString(2, parts[1]);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
+  /** What to tell the user about a table {@link #isNothing} found: what would break, and the statement to run. */
+  public static String nothingProblem(final String qualified) {
+    return "legacy table " + qualified + " has REPLICA IDENTITY NOTHING: PostgreSQL refuses every UPDATE and DELETE "
+        + "of a table its publication carries without a replica identity, so capturing it would break the legacy "
+        + "application's writes; run ALTER TABLE " + quoted(qualified) + " REPLICA IDENTITY DEFAULT on the legacy "
+        + "database first";
+  }
+
   /** The relations whose detail table's deletes would lack header columns, as found in {@code legacy}'s catalog. */
   public static List<Gap> gaps(final Connection legacy, final List<Relation> relations) throws SQLException {
     final List<Gap> out = new ArrayList<>();
