@@ -56,13 +56,15 @@ public final class ReplicaIdentity {
   }
 
   /**
-   * Whether table {@code qualified} is set to {@code REPLICA IDENTITY NOTHING}. PostgreSQL refuses every UPDATE and
-   * DELETE of such a table once a publication that publishes them carries it: capturing it would break the legacy
-   * application's writes (seen in a sandbox run: "cannot update table because it does not have a replica identity").
+   * Whether table {@code qualified} has no replica identity: {@code REPLICA IDENTITY NOTHING}, or the default one
+   * without a primary key. PostgreSQL refuses every UPDATE and DELETE of such a table once a publication that
+   * publishes them carries it: capturing it would break the legacy application's writes (seen in a sandbox run:
+   * "cannot update table because it does not have a replica identity").
    */
   public static boolean isNothing(final Connection legacy, final String qualified) throws SQLException {
     final String[] parts = qualified.split("\\.", 2);
-    try (PreparedStatement ps = legacy.prepareStatement("SELECT t.relreplident = 'n' FROM pg_class t "
+    try (PreparedStatement ps = legacy.prepareStatement("SELECT t.relreplident = 'n' OR (t.relreplident = 'd' AND "
+        + "NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = t.oid AND i.indisprimary)) FROM pg_class t "
         + "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relname = ?")) {
       ps.setString(1, parts[0]);
       ps.setString(2, parts[1]);
@@ -74,10 +76,10 @@ public final class ReplicaIdentity {
 
   /** What to tell the user about a table {@link #isNothing} found: what would break, and the statement to run. */
   public static String nothingProblem(final String qualified) {
-    return "legacy table " + qualified + " has REPLICA IDENTITY NOTHING: PostgreSQL refuses every UPDATE and DELETE "
-        + "of a table its publication carries without a replica identity, so capturing it would break the legacy "
-        + "application's writes; run ALTER TABLE " + quoted(qualified) + " REPLICA IDENTITY DEFAULT on the legacy "
-        + "database first";
+    return "legacy table " + qualified + " has no replica identity (REPLICA IDENTITY NOTHING, or no primary key): "
+        + "PostgreSQL refuses every UPDATE and DELETE of a table its publication carries without one, so capturing it "
+        + "would break the legacy application's writes; give it a primary key (Ferry keys rows by it) and run ALTER "
+        + "TABLE " + quoted(qualified) + " REPLICA IDENTITY DEFAULT on the legacy database first";
   }
 
   /** The relations whose detail table's deletes would lack header columns, as found in {@code legacy}'s catalog. */
