@@ -47,13 +47,15 @@ public final class MappingSchemaCheck {
     final List<ConfigProblem> out = new ArrayList<>();
     for (final TableMapping t : mapping.tables()) {
       final Set<String> generated = new HashSet<>();
-      final Map<String, Integer> source = columns(legacy, t.sourceTable(), generated);
+      final Set<String> hstores = new HashSet<>();
+      final Map<String, Integer> source = columns(legacy, t.sourceTable(), generated, hstores);
       if (source.isEmpty()) {
         out.add(problem(t.origin(), "source", t.sourceTable(), "no such table in the legacy database"));
       }
       Map<String, Integer> targetColumns = Map.of();
       List<String> targetKey = List.of();
       final Set<String> computed = new HashSet<>();
+      final Set<String> targetHstores = new HashSet<>();
       Set<String> required = Set.of();
       try {
         final TargetTable described = TargetTable.read(target, t.targetTable());
@@ -61,6 +63,10 @@ public final class MappingSchemaCheck {
         targetKey = described.primaryKey();
         computed.addAll(described.generated());
         computed.addAll(alwaysIdentity(target, described));
+        if (isPostgres(target)) {
+          columns(target, described.schema() == null ? described.name() : described.schema() + "."
+              + described.name(), new HashSet<>(), targetHstores);
+        }
         required = fillsOnInsert(target, described) ? Set.of() : described.required();
       } catch (SQLException e) {
         if (!"42P01".equals(e.getSQLState()) && !"42P10".equals(e.getSQLState())) {
@@ -89,6 +95,12 @@ public final class MappingSchemaCheck {
           if (type == null) {
             out.add(problem(f.origin(), f.description(), f.target(), "no column " + f.target() + " in target table "
                 + t.targetTable() + "; its columns: " + new TreeSet<>(targetColumns.keySet())));
+          } else if (targetHstores.contains(f.target()) && f.source().columns().size() == 1
+              && hstores.contains(f.source().columns().get(0))) {
+            out.add(problem(f.origin(), f.description(), f.target(), "legacy column " + t.sourceTable() + "."
+                + f.source().columns().get(0) + " is an hstore, which the capture carries as JSON ({\"k\": \"v\"}), "
+                + "and target column " + t.targetTable() + "." + f.target() + " is an hstore too, which refuses that "
+                + "text: the sink would stop at the first row. Map it into a jsonb, json or text column"));
           } else if (computed.contains(f.target())) {
             out.add(problem(f.origin(), f.description(), f.target(), "target column " + t.targetTable() + "."
                 + f.target() + " is computed by the database (GENERATED ALWAYS), which refuses any value for it: "
@@ -243,8 +255,8 @@ public final class MappingSchemaCheck {
   }
 
   /** The columns of {@code qualified} with their JDBC types, in table order; the generated ones into {@code generated}. */
-  private static Map<String, Integer> columns(final Connection c, final String qualified, final Set<String> generated)
-      throws SQLException {
+  private static Map<String, Integer> columns(final Connection c, final String qualified, final Set<String> generated,
+      final Set<String> hstores) throws SQLException {
     final TableName name = split(c, qualified);
     final Map<String, Integer> out = new LinkedHashMap<>();
     try (ResultSet rs = c.getMetaData().getColumns(null, name.schema(), name.table(), null)) {
@@ -252,6 +264,9 @@ public final class MappingSchemaCheck {
         out.put(rs.getString("COLUMN_NAME"), rs.getInt("DATA_TYPE"));
         if ("YES".equals(rs.getString("IS_GENERATEDCOLUMN"))) {
           generated.add(rs.getString("COLUMN_NAME"));
+        }
+        if ("hstore".equals(rs.getString("TYPE_NAME"))) {
+          hstores.add(rs.getString("COLUMN_NAME"));
         }
       }
     }
