@@ -55,7 +55,7 @@ public final class MappingSchemaCheck {
       Map<String, Integer> targetColumns = Map.of();
       List<String> targetKey = List.of();
       final Set<String> computed = new HashSet<>();
-      final Set<String> targetHstores = new HashSet<>();
+      Map<String, String> targetTypeNames = Map.of();
       Set<String> required = Set.of();
       try {
         final TargetTable described = TargetTable.read(target, t.targetTable());
@@ -63,10 +63,7 @@ public final class MappingSchemaCheck {
         targetKey = described.primaryKey();
         computed.addAll(described.generated());
         computed.addAll(alwaysIdentity(target, described));
-        if (isPostgres(target)) {
-          columns(target, described.schema() == null ? described.name() : described.schema() + "."
-              + described.name(), new HashSet<>(), targetHstores);
-        }
+        targetTypeNames = described.typeNames();
         required = fillsOnInsert(target, described) ? Set.of() : described.required();
       } catch (SQLException e) {
         if (!"42P01".equals(e.getSQLState()) && !"42P10".equals(e.getSQLState())) {
@@ -95,7 +92,7 @@ public final class MappingSchemaCheck {
           if (type == null) {
             out.add(problem(f.origin(), f.description(), f.target(), "no column " + f.target() + " in target table "
                 + t.targetTable() + "; its columns: " + new TreeSet<>(targetColumns.keySet())));
-          } else if (targetHstores.contains(f.target()) && f.source().columns().size() == 1
+          } else if ("hstore".equals(targetTypeNames.get(f.target())) && f.source().columns().size() == 1
               && hstores.contains(f.source().columns().get(0))) {
             out.add(problem(f.origin(), f.description(), f.target(), "legacy column " + t.sourceTable() + "."
                 + f.source().columns().get(0) + " is an hstore, which the capture carries as JSON ({\"k\": \"v\"}), "

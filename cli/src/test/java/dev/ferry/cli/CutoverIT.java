@@ -49,9 +49,7 @@ class CutoverIT {
 
   private Sync directions(final String name) throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, name);
-    // the drain waits for the capture to confirm the freeze position: at a heartbeat once the writers stopped
-    final FerryConfig forward = FerryConfig.resolve(env.source().with("sink.mark-writes", "true", "test")
-        .with("connector.heartbeat-interval", "1s", "test"),
+    final FerryConfig forward = FerryConfig.resolve(env.cutoverSource(),
         EnumSet.allOf(Role.class), work);
     final Path back = Files.createDirectories(work.resolve(name + "_back"));
     Files.writeString(back.resolve("mapping.yaml"), Directions.reverseMapping(forward, System.out).yaml());

@@ -42,8 +42,7 @@ class CutoverKillIT {
     final Path back = Files.createDirectories(work.resolve("it_cutkill_back"));
     final Path forwardFile = work.resolve("forward.yaml");
     final Path reverseFile = work.resolve("reverse.yaml");
-    final ConfigSource forwardSource = env.source().with("sink.mark-writes", "true", "test")
-        .with("connector.heartbeat-interval", "1s", "test")
+    final ConfigSource forwardSource = env.cutoverSource()
         .with("cutover.reverse-config", reverseFile.toString(), "test");
     final FerryConfig forwardConfig = FerryConfig.resolve(forwardSource, EnumSet.allOf(Role.class), work);
     Files.writeString(back.resolve("mapping.yaml"), Directions.reverseMapping(forwardConfig, System.out).yaml());

@@ -37,7 +37,7 @@ public final class ReplicaIdentity {
     /** The statements that close the gap: the table's, then its partitions'. */
     public List<String> statements() {
       final List<String> all = new ArrayList<>();
-      all.add("ALTER TABLE " + quoted(relation.child()) + " REPLICA IDENTITY FULL");
+      all.add("ALTER TABLE " + LegacyRows.quoted(relation.child()) + " REPLICA IDENTITY FULL");
       partitions.forEach(p -> all.add("ALTER TABLE " + p + " REPLICA IDENTITY FULL"));
       return all;
     }
@@ -79,7 +79,7 @@ public final class ReplicaIdentity {
     return "legacy table " + qualified + " has no replica identity (REPLICA IDENTITY NOTHING, or no primary key): "
         + "PostgreSQL refuses every UPDATE and DELETE of a table its publication carries without one, so capturing it "
         + "would break the legacy application's writes; give it a primary key (Ferry keys rows by it) and run ALTER "
-        + "TABLE " + quoted(qualified) + " REPLICA IDENTITY DEFAULT on the legacy database first";
+        + "TABLE " + LegacyRows.quoted(qualified) + " REPLICA IDENTITY DEFAULT on the legacy database first";
   }
 
   /** The relations whose detail table's deletes would lack header columns, as found in {@code legacy}'s catalog. */
@@ -154,10 +154,5 @@ public final class ReplicaIdentity {
       legacy.commit();
     }
     return List.of();
-  }
-
-  private static String quoted(final String table) {
-    final String[] parts = table.split("\\.", 2);
-    return "\"" + parts[0].replace("\"", "\"\"") + "\".\"" + parts[1].replace("\"", "\"\"") + "\"";
   }
 }

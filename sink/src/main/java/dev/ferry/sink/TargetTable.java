@@ -5,6 +5,7 @@ import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,13 +22,14 @@ import java.util.Set;
  * @param primaryKey primary key columns, in key order; never empty
  * @param generated columns the database computes from others ({@code GENERATED ALWAYS AS (..)}), which take no value
  * @param required columns a new row must be given: NOT NULL, without a default, neither generated nor an identity
+ * @param typeNames column name to the database's name of its type ({@code hstore}, {@code jsonb}, ...)
  */
 public record TargetTable(String schema, String name, Map<String, Integer> columnTypes, List<String> primaryKey,
-    Set<String> generated, Set<String> required) {
+    Set<String> generated, Set<String> required, Map<String, String> typeNames) {
 
   TargetTable(final String schema, final String name, final Map<String, Integer> columnTypes,
       final List<String> primaryKey) {
-    this(schema, name, columnTypes, primaryKey, Set.of(), Set.of());
+    this(schema, name, columnTypes, primaryKey, Set.of(), Set.of(), Map.of());
   }
 
   /**
@@ -49,10 +51,12 @@ public record TargetTable(String schema, String name, Map<String, Integer> colum
     final Map<String, Integer> types = new LinkedHashMap<>();
     final Set<String> generated = new HashSet<>();
     final Set<String> required = new HashSet<>();
+    final Map<String, String> typeNames = new HashMap<>();
     try (ResultSet rs = dialect.columns(meta, schema, name)) {
       while (rs.next()) {
         final String column = rs.getString("COLUMN_NAME");
         types.put(column, rs.getInt("DATA_TYPE"));
+        typeNames.put(column, rs.getString("TYPE_NAME"));
         if ("YES".equals(rs.getString("IS_GENERATEDCOLUMN"))) {
           generated.add(column);
         } else if ("NO".equals(rs.getString("IS_NULLABLE")) && rs.getString("COLUMN_DEF") == null
@@ -74,7 +78,8 @@ public record TargetTable(String schema, String name, Map<String, Integer> colum
       throw new SQLException("target table " + qualifiedName + " has no primary key; Ferry upserts by primary key",
           "42P10");
     }
-    return new TargetTable(schema, name, types, new ArrayList<>(keyBySeq.values()), generated, required);
+    return new TargetTable(schema, name, types, new ArrayList<>(keyBySeq.values()), generated, required,
+        typeNames);
   }
 
   /** The quoted, schema-qualified name for SQL in {@code dialect}. */

@@ -44,9 +44,7 @@ public final class CutoverDemo {
     out.println("Starting the embedded stack (Kafka, schema registry, legacy and target PostgreSQL) ...");
     try (EmbeddedStack stack = EmbeddedStack.start(workDir)) {
       final DemoEnvironment env = DemoEnvironment.create(stack, workDir, "northwind");
-      // the drain waits for the capture to confirm the freeze position: at a heartbeat once the writers stopped
-      final FerryConfig forward = FerryConfig.resolve(env.source().with("sink.mark-writes", "true", "demo")
-          .with("connector.heartbeat-interval", "1s", "demo"),
+      final FerryConfig forward = FerryConfig.resolve(env.cutoverSource(),
           java.util.EnumSet.allOf(dev.ferry.cli.Role.class), workDir);
       final Path back = Files.createDirectories(workDir.resolve("northwind_back"));
       Files.writeString(back.resolve("mapping.yaml"), Directions.reverseMapping(forward, out).yaml());

@@ -110,6 +110,15 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
   }
 
   /**
+   * This environment's sync as the forward direction of a cutover: its sink marks its writes (so that the reverse
+   * capture leaves them out), and its capture confirms its position every second while the legacy database is quiet
+   * (the cutover's drain waits for it to pass the freeze position, which a quiet database does at a heartbeat).
+   */
+  public ConfigSource cutoverSource() {
+    return source.with("sink.mark-writes", "true", "embedded").with("connector.heartbeat-interval", "1s", "embedded");
+  }
+
+  /**
    * The reverse direction of this environment's sync (the new system back into the legacy one), with {@code mapping}
    * as its mapping and {@code dir} for its state: it captures the new system's database from its slot's position
    * (no snapshot), its sink marks its writes, and it shares the forward direction's control topic. The forward
@@ -120,8 +129,7 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
             .with("connector.snapshot-mode", "no-data", "embedded")
             .with("sink.mark-writes", "true", "embedded")
             .with("cutover.direction", "reverse", "embedded")
-            // a cutover's drain waits for the capture to confirm a position past the freeze, which on a quiet
-            // database (the new system's, here, until the flip) it does at a heartbeat: a second, not 10
+            // as cutoverSource: the new system's database is quiet until the flip
             .with("connector.heartbeat-interval", "1s", "embedded"), stack, name + "_back", targetDatabase,
             legacyDatabase, Northwind.NEW_TABLES, Northwind.NEW_RELATIONS, mapping, dir)
         .with("legacy.host", stack.target().host(), "embedded")

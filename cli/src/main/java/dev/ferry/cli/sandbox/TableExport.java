@@ -1,5 +1,6 @@
 package dev.ferry.cli.sandbox;
 
+import dev.ferry.connector.LegacyRows;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
@@ -33,11 +34,12 @@ final class TableExport {
     final String schema = dot < 0 ? c.getSchema() : table.substring(0, dot);
     final String name = dot < 0 ? table : table.substring(dot + 1);
     final List<String> key = primaryKey(c, schema, name);
-    final String order = key.isEmpty() ? "" : " ORDER BY " + key.stream().map(TableExport::quoted)
+    final String order = key.isEmpty() ? "" : " ORDER BY " + key.stream().map(LegacyRows::quote)
         .collect(Collectors.joining(", "));
     long rows = 0;
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT * FROM " + quoted(schema) + "." + quoted(name) + order);
+        ResultSet rs = s.executeQuery("SELECT * FROM " + LegacyRows.quote(schema) + "." + LegacyRows.quote(name)
+            + order);
         Writer out = Files.newBufferedWriter(file)) {
       final ResultSetMetaData meta = rs.getMetaData();
       final List<Integer> columns = new ArrayList<>();
@@ -71,10 +73,6 @@ final class TableExport {
       return '"' + v.replace("\"", "\"\"") + '"';
     }
     return v;
-  }
-
-  private static String quoted(final String identifier) {
-    return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 
   private static List<String> primaryKey(final Connection c, final String schema, final String table)
