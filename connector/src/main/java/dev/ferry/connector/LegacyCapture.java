@@ -80,8 +80,13 @@ public final class LegacyCapture implements AutoCloseable {
    *
    * @throws ConfigException when a detail table's deletes would lack header columns and
    *     {@code connector.replica-identity} is {@code check}; nothing is started
+   * @throws IllegalStateException when {@code connector.offset-file} exists but holds no readable position
+   *     ({@link SourcePositionFile#check}); nothing is started
    */
   public LegacyCapture start() {
+    if (config.offsetStorage() == OffsetStorage.FILE) {
+      SourcePositionFile.check(config.offsetFile());
+    }
     final List<String> snapshotOrder = checkTables();
     final List<String> names = new ArrayList<>();
     config.tables().forEach(t -> names.add(topics.cdc(t).name()));

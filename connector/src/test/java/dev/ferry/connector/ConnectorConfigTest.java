@@ -32,7 +32,7 @@ class ConnectorConfigTest {
     assertThat(p.getProperty("snapshot.mode")).isEqualTo("no_data");
     assertThat(p.getProperty("database.port")).isEqualTo("5432");
     assertThat(p.getProperty("heartbeat.interval.ms")).isEqualTo("5000");
-    assertThat(p.getProperty("offset.storage")).isEqualTo("org.apache.kafka.connect.storage.FileOffsetBackingStore");
+    assertThat(p.getProperty("offset.storage")).isEqualTo(SourcePositionFile.class.getName());
     assertThat(p.getProperty("offset.storage.topic")).isNull();
   }
 
