@@ -90,7 +90,7 @@ final class BatchApply {
       final List<ParkedRows.ToPark> toPark = new ArrayList<>();
       for (final BatchWriter.Failure x : f) {
         notApplied.add(x.record());
-        if (x.waitsForReferencedRow()) {
+        if (x.waits()) {
           toPark.add(toPark(x.record(), x.error().getMessage()));
         } else {
           refused.add(x);

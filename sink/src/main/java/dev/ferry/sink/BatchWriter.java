@@ -56,7 +56,16 @@ final class BatchWriter {
 
   /** A record the target refused, and why. */
   record Failure(ApplyTopicRecord record, SQLException error) {
-    /** A foreign-key violation: the referenced row may still arrive, so the record is parked, not dead-lettered. */
+    /**
+     * A refusal that another row's change may resolve, so the record is parked, not dead-lettered: a foreign-key
+     * violation (the referenced row may still arrive) or a unique clash (the row holding the value may still give it
+     * up). Either change can come on another partition, in another batch.
+     */
+    boolean waits() {
+      return waitsForReferencedRow() || DatabaseErrors.isUniqueClash(error);
+    }
+
+    /** A foreign-key violation: the referenced row is not there yet (or, a delete, a referencing row still is). */
     boolean waitsForReferencedRow() {
       return DatabaseErrors.isMissingReference(error);
     }

@@ -26,6 +26,8 @@ final class DatabaseErrors {
    * 1451/1217 (a row that references this one is still there).
    */
   private static final Set<Integer> MISSING_REFERENCE_MARIADB = Set.of(1452, 1216, 1451, 1217);
+  /** MariaDB error numbers of a value a unique key already holds: 1062 duplicate entry, 1586 the same with a key name. */
+  private static final Set<Integer> UNIQUE_CLASH_MARIADB = Set.of(1062, 1586);
 
   /**
    * MariaDB error numbers of a target that does not fit: 1146 no such table, 1054 no such column, 1142/1143 a
@@ -92,6 +94,21 @@ final class DatabaseErrors {
     for (SQLException x = e; x != null; x = x.getNextException()) {
       if ("23503".equals(x.getSQLState())
           || isMariaDb(x) && MISSING_REFERENCE_MARIADB.contains(x.getErrorCode())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A unique constraint refused the row: another target row holds the value. The sink writes a row by its primary
+   * key, so the clash is on another unique key, and it often resolves itself: the legacy database moved the value
+   * from that row to this one, and the other row's change, keyed apart and so written on another partition, has not
+   * arrived yet. PostgreSQL reports it as 23505.
+   */
+  static boolean isUniqueClash(final SQLException e) {
+    for (SQLException x = e; x != null; x = x.getNextException()) {
+      if ("23505".equals(x.getSQLState()) || isMariaDb(x) && UNIQUE_CLASH_MARIADB.contains(x.getErrorCode())) {
         return true;
       }
     }

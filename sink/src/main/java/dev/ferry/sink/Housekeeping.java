@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The sink's upkeep of its own tables in the target, run by its first writer between batches: parked rows (rows
- * whose referenced row had not arrived) retried about once a second, and tombstones older than
+ * waiting for another row's change, {@link ParkedRows}) retried about once a second, and tombstones older than
  * {@code sink.tombstone-retention} purged every ten minutes.
  */
 final class Housekeeping {
@@ -103,7 +103,7 @@ final class Housekeeping {
         if (f == null) {
           gone.add(p.id());
           appliedPerTable.merge(r.packed().table(), 1L, Long::sum);
-        } else if (p.expired() || !f.waitsForReferencedRow()) {
+        } else if (p.expired() || !f.waits()) {
           expired.add(f);
           gone.add(p.id());
         } else {

@@ -12,10 +12,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Rows the target refused because a row they reference is not there yet (a foreign-key violation),
- * kept in the target itself, in the same transaction that consumed them, and retried: the referenced
- * row usually arrives moments later on another partition. A row still refused after the timeout goes
- * to the dead-letter topic. Nothing here is held in memory, so a crash loses no parked row.
+ * Rows the target refused because a row they reference is not there yet (a foreign-key violation), or because
+ * another row holds a value of a unique key they take (the legacy database moved the value between rows, which are
+ * keyed apart), kept in the target itself, in the same transaction that consumed them, and retried: the other row's
+ * change usually arrives moments later on another partition. A row still refused after the timeout goes to the
+ * dead-letter topic. Nothing here is held in memory, so a crash loses no parked row.
  */
 final class ParkedRows {
   private final String table;

@@ -22,7 +22,8 @@ import java.util.List;
  * @param tombstonesTable table in the target remembering deleted rows' versions
  * @param tombstoneRetention how long a deleted row's version is remembered
  * @param maxGroupRows largest source-transaction group applied in one target transaction
- * @param parkedTable table in the target holding rows that wait for a row they reference
+ * @param parkedTable table in the target holding rows that wait for another row: one they reference, or one
+ *     holding a unique value they take
  * @param parkedTimeout how long such a row waits before it is dead-lettered
  * @param copyThreshold upserts or deletes of at least this many rows of one table go through COPY and set-based statements
  * @param instanceId this instance's stable name in its consumer group, or empty for none
@@ -118,10 +119,13 @@ public record SinkConfig(
 
   public static final Setting<String> PARKED_TABLE = Setting.string("sink.parked-table", SINK, "ferry_parked",
       "Table in the target holding rows the target refused because a row they reference (a foreign key) is not "
-          + "there yet; they are retried, in the target's own transactions, so a crash loses none.");
+          + "there yet, or because another row holds a value of a unique key they take (the legacy database moved it, "
+          + "and the other row's change has not arrived); they are retried, in the target's own transactions, so a "
+          + "crash loses none.");
   public static final Setting<Duration> PARKED_TIMEOUT = Setting.duration("sink.parked-timeout", SINK,
       Duration.ofMinutes(5), Duration.ofSeconds(1),
-      "How long a row waits for the row it references before it goes to the dead-letter topic.");
+      "How long a parked row waits for the row it references, or for the row holding its unique value to give it "
+          + "up, before it goes to the dead-letter topic.");
 
   public static final Setting<Integer> COPY_THRESHOLD = Setting.integer("sink.copy-threshold", SINK, 500, 1,
       10_000_000, "Upserts of at least this many rows of one table in a batch, or deletes of at least this many, are "

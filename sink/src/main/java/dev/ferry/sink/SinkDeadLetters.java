@@ -185,6 +185,11 @@ final class SinkDeadLetters implements AutoCloseable {
       return "the row it references never arrived within sink.parked-timeout; load it into the legacy database or "
           + "fix the reference, then replay this dead letter";
     }
+    if (DatabaseErrors.isUniqueClash(f.error())) {
+      return "another row held this value for longer than sink.parked-timeout: a duplicate in the legacy data (fix "
+          + "the row in the source or the target's unique constraint), or two rows that swapped their values (apply "
+          + "the swap by hand, or make the constraint DEFERRABLE INITIALLY DEFERRED), then replay this dead letter";
+    }
     return keyless ? "map every column of the target's primary key from the legacy key (ferry check names them), "
         + "then replay this dead letter" : "fix the row in the source or the target constraint, then replay this "
         + "dead letter";

@@ -39,7 +39,7 @@ final class WholeGroups {
   record Torn(String group, List<ApplyTopicRecord> members, List<BatchWriter.Failure> refused) {
     /** True when every refusal is a row waiting for the row it references: the group waits, parked. */
     boolean waitsOnly() {
-      return refused.stream().allMatch(BatchWriter.Failure::waitsForReferencedRow);
+      return refused.stream().allMatch(BatchWriter.Failure::waits);
     }
 
     /**
@@ -48,7 +48,7 @@ final class WholeGroups {
      * cause.
      */
     List<BatchWriter.Failure> causes() {
-      final List<BatchWriter.Failure> permanent = refused.stream().filter(f -> !f.waitsForReferencedRow()).toList();
+      final List<BatchWriter.Failure> permanent = refused.stream().filter(f -> !f.waits()).toList();
       return permanent.isEmpty() ? refused : permanent;
     }
   }

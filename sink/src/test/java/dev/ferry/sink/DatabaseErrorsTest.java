@@ -54,4 +54,18 @@ class DatabaseErrorsTest {
     assertThat(DatabaseErrors.isIntegrityViolation(new SQLException("no column", "42703"))).isFalse();
     assertThat(DatabaseErrors.isIntegrityViolation(new SQLException("no state"))).isFalse();
   }
+
+  @Test
+  void aValueAnotherRowHoldsUnderAUniqueKeyIsAClashThatMayResolveAndNoOtherRefusalIs() {
+    assertThat(DatabaseErrors.isUniqueClash(new SQLException("duplicate key value violates unique constraint",
+        "23505"))).isTrue();
+    // MariaDB reports every constraint in 23000; the error number tells a duplicate entry from the rest
+    assertThat(DatabaseErrors.isUniqueClash(new SQLException("Duplicate entry 'ann@example.com' for key "
+        + "'customer_email'", "23000", 1062))).isTrue();
+    assertThat(DatabaseErrors.isUniqueClash(new SQLException("CONSTRAINT `item_qty_check` failed", "23000", 4025)))
+        .isFalse();
+    assertThat(DatabaseErrors.isUniqueClash(new SQLException("foreign key", "23503"))).isFalse();
+    assertThat(DatabaseErrors.isUniqueClash(new SQLException("check", "23514"))).isFalse();
+    assertThat(DatabaseErrors.isUniqueClash(new SQLException("exclusion", "23P01"))).isFalse();
+  }
 }

@@ -124,6 +124,11 @@ class MariaDbTargetSinkIT extends TargetSinkContract {
     return "23000";
   }
 
+  @Override
+  protected String uniqueClashState() {
+    return "23000";
+  }
+
   private static ApplyRecord customer(final int id, final String email, final String name, final long version) {
     return ApplyRecord.newBuilder().setTable("customer").setOp(ApplyOp.UPSERT)
         .setKey(List.of(Columns.of("id", id)))
@@ -137,9 +142,9 @@ class MariaDbTargetSinkIT extends TargetSinkContract {
     execute(env.db(), "CREATE TABLE customer (id int PRIMARY KEY, email varchar(100) NOT NULL, "
         + "name varchar(50) NOT NULL, ferry_version bigint NOT NULL, CONSTRAINT customer_email UNIQUE (email))");
     send(env, List.of(customer(1, "ann@example.com", "Ann", 10), customer(2, "bob@example.com", "Bob", 11)));
-    try (TargetSink sink = new TargetSink(env.config()).start()) {
+    try (TargetSink sink = new TargetSink(parking(env, Duration.ofSeconds(2))).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "applied >= 2", () -> sink.applied() >= 2);
-      // id 3 takes Ann's e-mail: ON DUPLICATE KEY UPDATE would have rewritten row 1 as Eve
+      // id 3 takes Ann's e-mail (parked, then dead-lettered, as Ann keeps it): ON DUPLICATE KEY UPDATE would have rewritten row 1 as Eve
       send(env, List.of(customer(3, "ann@example.com", "Eve", 12), customer(2, "bob@new.example.com", "Bob", 13)));
       SinkWait.until(sink, Duration.ofMinutes(1), "applied + failed >= 4", () -> sink.applied() + sink.failed() >= 4);
       assertThat(sink.failed()).isEqualTo(1);

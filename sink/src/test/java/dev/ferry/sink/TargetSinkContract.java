@@ -46,6 +46,9 @@ abstract class TargetSinkContract {
   /** The SQLSTATE the target reports for a foreign-key violation. */
   protected abstract String missingReferenceState();
 
+  /** The SQLSTATE the target reports for a value another row holds under a unique key. */
+  protected abstract String uniqueClashState();
+
   /**
    * A text column type that tells apart values differing only in case or trailing spaces (the target
    * table's own key type; Ferry's tables must make the same distinction whatever it is).
@@ -674,6 +677,51 @@ abstract class TargetSinkContract {
   }
 
   /**
+   * A unique value moved from one row to another (a legacy transaction gives one member's e-mail to another): the
+   * rows are keyed apart, so the row taking the value can reach the target first. It waits parked until the row that
+   * held the value has given it up, then applies; a value another row keeps is dead-lettered after {@code
+   * sink.parked-timeout}, naming the constraint and the value. (Before: both dead-lettered at once, the move lost
+   * until a replay.)
+   */
+  @Test
+  void aRowTakingAUniqueValueAnotherRowStillHoldsWaitsParkedUntilThatRowGivesItUp() throws Exception {
+    final Env env = env("sink_unique_move");
+    execute(env.db(), "CREATE TABLE member (id int PRIMARY KEY, email varchar(100) NOT NULL, "
+        + "ferry_version bigint NOT NULL, CONSTRAINT member_email UNIQUE (email))");
+    final SinkConfig config = parking(env, Duration.ofSeconds(8));
+    send(env, List.of(member(1, "ann@example.com", 10), member(2, "bob@example.com", 10)));
+    try (TargetSink sink = new TargetSink(config).start()) {
+      SinkWait.until(sink, Duration.ofMinutes(1), "applied == 2", () -> sink.applied() == 2);
+      // member 3 takes Ann's address, member 4 Bob's; Ann's move to a new address comes after them
+      send(env, List.of(member(3, "ann@example.com", 11), member(4, "bob@example.com", 11)));
+      SinkWait.until(sink, Duration.ofMinutes(1), "parked == 2", () -> sink.parked() == 2);
+      assertThat(sink.failed()).isZero();
+      assertThat(count(env, "member", "id IN (3, 4)")).isZero();
+      send(env, List.of(member(1, "ann@new.example.com", 11)));
+      SinkWait.until(sink, Duration.ofMinutes(1), "member 3 applied, member 4 dead-lettered",
+          () -> count(env, "member", "id = 3 AND email = 'ann@example.com' AND ferry_version = 11") == 1
+              && sink.failed() == 1);
+      assertThat(sink.parked()).isZero();
+    }
+    assertThat(count(env, "member", "id = 1 AND email = 'ann@new.example.com' AND ferry_version = 11")).isEqualTo(1);
+    assertThat(count(env, "member", "id = 2 AND email = 'bob@example.com' AND ferry_version = 10")).isEqualTo(1);
+    assertThat(count(env, "member", "id = 4")).isZero();
+    final DeadLetter d = readDeadLetters(env, 1).get(0);
+    assertThat(d.getStage()).isEqualTo(Stage.WRITE);
+    assertThat(d.getSourceKey()).isEqualTo("4");
+    assertThat(d.getErrors().get(0).getRule()).isEqualTo("sink." + uniqueClashState());
+    assertThat(d.getErrors().get(0).getValue()).contains("bob@example.com");
+    assertThat(d.getErrors().get(0).getMessage()).contains("member_email");
+    assertThat(d.getErrors().get(0).getResolution()).contains("longer than sink.parked-timeout");
+  }
+
+  private static ApplyRecord member(final int id, final String email, final long version) {
+    return ApplyRecord.newBuilder().setTable("member").setOp(ApplyOp.UPSERT).setKey(List.of(Columns.of("id", id)))
+        .setRow(List.of(Columns.of("id", id), Columns.of("email", email))).setVersion(version)
+        .setSourceTable("public.members").setSourceTsMs(0L).build();
+  }
+
+  /**
    * More rows wait for good than one retry takes (1,000 at a time): a row parked after them, whose referenced row then
    * comes, is applied at one of the next retries, not after {@code sink.parked-timeout} (ten minutes here). Retries
    * take the rows tried least often first, so those that keep waiting go behind. (Before: always the oldest 1,000, so
@@ -776,9 +824,8 @@ abstract class TargetSinkContract {
             "52 tx8/50 sink." + missingReferenceState());
   }
 
-  /** {@code env}'s sink, with parts declared details of items ({@code topics.relations}), one writer. */
   /** {@code env}'s sink with two writers and rows parked for at most {@code parkedTimeout}. */
-  private static SinkConfig parking(final Env env, final Duration parkedTimeout) {
+  protected static SinkConfig parking(final Env env, final Duration parkedTimeout) {
     final SinkConfig c = env.config();
     return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
         "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
@@ -786,6 +833,7 @@ abstract class TargetSinkContract {
         dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
   }
 
+  /** {@code env}'s sink, with parts declared details of items ({@code topics.relations}), one writer. */
   private static SinkConfig partsUnderItems(final Env env, final Duration parkedTimeout) {
     final KafkaSettings k = env.config().kafka();
     final SinkConfig c = env.config();

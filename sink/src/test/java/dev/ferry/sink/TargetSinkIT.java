@@ -137,8 +137,8 @@ class TargetSinkIT extends TargetSinkContract {
   /**
    * A unique constraint the target checks at commit ({@code DEFERRABLE INITIALLY DEFERRED}): two rows that swap their
    * values in one batch apply (the legacy transaction did it through an intermediate value), and a row whose value
-   * another row keeps is dead-lettered naming the constraint while the rest of its batch applies. The commit's
-   * refusal named no row and stopped the sink.
+   * another row keeps is parked while the rest of its batch applies, then dead-lettered naming the constraint once
+   * {@code sink.parked-timeout} has passed. The commit's refusal named no row and stopped the sink.
    */
   @Test
   void aDeferredUniqueConstraintTakesASwapAndDeadLettersOnlyTheRowItRefusesAtCommit() throws Exception {
@@ -146,7 +146,7 @@ class TargetSinkIT extends TargetSinkContract {
     execute(env.db(), "CREATE TABLE slot (code text PRIMARY KEY, holder text, ferry_version bigint NOT NULL, "
         + "CONSTRAINT slot_holder_key UNIQUE (holder) DEFERRABLE INITIALLY DEFERRED)");
     execute(env.db(), "INSERT INTO slot VALUES ('x', 'ann', 1), ('y', 'bob', 1), ('z', 'cy', 1)");
-    final SinkConfig config = oneWriter(env, 500);
+    final SinkConfig config = oneWriter(env, 500, Duration.ofSeconds(2));
     sendToOnePartition(env, List.of(slot("x", "bob", 10), slot("y", "ann", 10)));
     try (TargetSink sink = new TargetSink(config).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "applied 2", () -> sink.applied() == 2);
@@ -172,10 +172,15 @@ class TargetSinkIT extends TargetSinkContract {
 
   /** {@code env}'s sink with one writer (a batch is what it polls), COPY from {@code copyThreshold} rows. */
   private static SinkConfig oneWriter(final Env env, final int copyThreshold) {
+    return oneWriter(env, copyThreshold, Duration.ofMinutes(5));
+  }
+
+  /** {@link #oneWriter(Env, int)} with rows parked for at most {@code parkedTimeout}. */
+  private static SinkConfig oneWriter(final Env env, final int copyThreshold, final Duration parkedTimeout) {
     final SinkConfig c = env.config();
     return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
         "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
-        Duration.ofMinutes(5), copyThreshold, "", 1, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
+        parkedTimeout, copyThreshold, "", 1, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
         dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
   }
 
@@ -261,5 +266,10 @@ class TargetSinkIT extends TargetSinkContract {
   @Override
   protected String missingReferenceState() {
     return "23503";
+  }
+
+  @Override
+  protected String uniqueClashState() {
+    return "23505";
   }
 }
