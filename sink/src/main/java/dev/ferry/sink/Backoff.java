@@ -15,12 +15,6 @@ final class Backoff {
     this.running = running;
   }
 
-  /**
-   * Sleeps {@code backoffMs} before a retry of work on {@code what} that is unavailable.
-   *
-   * @return the next wait: doubled, at most {@code sink.max-retry-backoff}
-   * @throws IllegalStateException when interrupted, or when the sink is stopping
-   */
   /** {@code who} found {@code what} unavailable; it retries until {@link #available}. */
   void unavailable(final Object who, final String what) {
     waiting.put(who, what);
@@ -36,6 +30,12 @@ final class Backoff {
     return waiting.values().stream().findFirst().orElse(null);
   }
 
+  /**
+   * Sleeps {@code backoffMs} before a retry of work on {@code what} that is unavailable.
+   *
+   * @return the next wait: doubled, at most {@code sink.max-retry-backoff}
+   * @throws IllegalStateException when interrupted, or when the sink is stopping
+   */
   long waitBeforeRetry(final long backoffMs, final String what) {
     try {
       Thread.sleep(backoffMs);

@@ -101,6 +101,24 @@ final class DatabaseErrors {
   }
 
   /**
+   * The target aborted the work in a conflict with another transaction: a deadlock, a serialization failure, a lock
+   * waited for too long. Transient (retried), but not the target being down: the sink's own writers meet so when a
+   * unique value moves between rows they write at the same time (each waits for the other's value).
+   */
+  static boolean isConflict(final SQLException e) {
+    for (SQLException x = e; x != null; x = x.getNextException()) {
+      if (x.getCause() instanceof SQLException cause && cause != x && isConflict(cause)) {
+        return true;
+      }
+      if ("40001".equals(x.getSQLState()) || "40P01".equals(x.getSQLState())
+          || isMariaDb(x) && (x.getErrorCode() == 1213 || x.getErrorCode() == 1205)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * A unique constraint refused the row: another target row holds the value. The sink writes a row by its primary
    * key, so the clash is on another unique key, and it often resolves itself: the legacy database moved the value
    * from that row to this one, and the other row's change, keyed apart and so written on another partition, has not

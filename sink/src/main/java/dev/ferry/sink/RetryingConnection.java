@@ -64,6 +64,22 @@ final class RetryingConnection {
         attempt++;
         // closing the connection rolls the batch back: its rows and offsets go in again with its dead letters
         final boolean broken = e instanceof SQLException sql && DatabaseErrors.isBrokenDeployment(sql);
+        final boolean conflict = e instanceof SQLException sql && DatabaseErrors.isConflict(sql);
+        if (conflict) {
+          // not the target being down (it said "unavailable", and readiness said so too): another transaction, often
+          // another writer of this sink taking a unique value this one gives up, and the other way round
+          final SQLException sql = (SQLException) e;
+          final String message = "the target aborted the work in a conflict with another transaction ({}: {}), "
+              + "attempt {}; applying it again in {} ms";
+          if (attempt < 5) {
+            LOG.info(message, sql.getSQLState(), TargetError.of(sql).message(), attempt, backoffMs);
+          } else {
+            LOG.warn(message, sql.getSQLState(), TargetError.of(sql).message(), attempt, backoffMs);
+          }
+          close();
+          backoffMs = backoff.waitBeforeRetry(backoffMs, "the target");
+          continue;
+        }
         if (broken) {
           final SQLException sql = (SQLException) e;
           brokenTargetRetries.incrementAndGet();

@@ -68,4 +68,17 @@ class DatabaseErrorsTest {
     assertThat(DatabaseErrors.isUniqueClash(new SQLException("check", "23514"))).isFalse();
     assertThat(DatabaseErrors.isUniqueClash(new SQLException("exclusion", "23P01"))).isFalse();
   }
+
+  @Test
+  void aDeadlockOrASerializationFailureIsAConflictNotAnOutage() {
+    assertThat(DatabaseErrors.isConflict(new SQLException("deadlock detected", "40P01"))).isTrue();
+    assertThat(DatabaseErrors.isConflict(new SQLException("could not serialize", "40001"))).isTrue();
+    final java.sql.BatchUpdateException batch = new java.sql.BatchUpdateException("batch failed", "HY000", 0,
+        new int[0], new SQLException("Deadlock found when trying to get lock", "40001", 1213));
+    assertThat(DatabaseErrors.isConflict(batch)).isTrue();
+    assertThat(DatabaseErrors.isConflict(new SQLException("Lock wait timeout exceeded", "HY000", 1205))).isTrue();
+    assertThat(DatabaseErrors.isConflict(new SQLException("conn", "08006"))).isFalse();
+    assertThat(DatabaseErrors.isConflict(new SQLException("shutdown", "57P01"))).isFalse();
+    assertThat(DatabaseErrors.isConflict(new SQLException("unique", "23505"))).isFalse();
+  }
 }
