@@ -120,7 +120,15 @@ public final class LegacyCapture implements AutoCloseable {
         .notifying(publisher)
         .build();
     try {
-      publisher.streamAtLeast(slot.confirmedPosition());
+      final long confirmed = slot.confirmedPosition();
+      if (confirmed > 0 && config.offsetStorage() == OffsetStorage.FILE && !Files.exists(config.offsetFile())) {
+        // the slot says this capture ran before: its position was lost (a new disk, a container without a volume)
+        LOG.warn("capture {}: no source position in {}, but replication slot {} exists, so this capture ran before "
+            + "and its position was lost; it starts over as connector.snapshot-mode {} says (initial: a new snapshot "
+            + "of every table), then streams from the slot", config.name(), config.offsetFile().toAbsolutePath(),
+            config.slotName(), config.snapshotMode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+      }
+      publisher.streamAtLeast(confirmed);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read replication slot " + config.slotName() + " on " + config.jdbcUrl()
           + ": " + e.getMessage(), e);
