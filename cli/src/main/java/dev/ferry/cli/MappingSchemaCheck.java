@@ -138,6 +138,9 @@ public final class MappingSchemaCheck {
         if (partitions > 1) {
           uniqueScopeProblems(t, target, partitions, out);
         }
+        if (!source.isEmpty()) {
+          NarrowedColumns.check(t, legacy, target, out);
+        }
         // a table without the version column is fine: the sink keeps its rows' versions beside it (RowVersions)
         final Integer versionType = targetColumns.get(versionColumn);
         if (versionType != null && versionType != Types.BIGINT) {

@@ -78,6 +78,53 @@ class MappingAgainstDatabasesIT {
   }
 
   /**
+   * Digits the target would round away as it stores them, saying nothing: a {@code numeric(12,4)} copied as it is into
+   * a {@code numeric(10,2)}, a {@code timestamp} (microseconds) into a {@code timestamp(0)}. Refused, with the ways on;
+   * a declared rounding, a wider column, a legacy numeric without a scale and equal precision pass.
+   */
+  @Test
+  void digitsTheTargetWouldRoundAwaySilentlyAreRefused() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_digits");
+    try (Connection legacy = env.legacy(); Statement s = legacy.createStatement()) {
+      s.execute("CREATE TABLE readings (id int PRIMARY KEY, amount numeric(12,4), exact numeric(12,2), free numeric, "
+          + "taken timestamp, taken_tz timestamptz(3))");
+    }
+    try (Connection target = env.target(); Statement s = target.createStatement()) {
+      s.execute("CREATE TABLE reading (id int PRIMARY KEY, amount numeric(10,2), exact numeric(14,2), "
+          + "free numeric(10,2), taken timestamp(0), taken_tz timestamptz(3), declared numeric(10,2), "
+          + "ferry_version bigint NOT NULL)");
+    }
+    final Path mapping = work.resolve("it_digits").resolve("mapping.yaml");
+    Files.writeString(mapping, """
+        tables:
+          - source: public.readings
+            target: reading
+            fields:
+              id: id
+              amount: amount
+              exact: exact
+              free: free
+              taken: {from: taken}
+              taken_tz: taken_tz
+              declared: {from: amount, type: decimal, scale: 2, rounding: half-up}
+        """);
+    final FerryConfig config = FerryConfig.resolve(env.source().with("legacy.relations", "", "test")
+        .with("legacy.tables", "public.readings", "test"), EnumSet.allOf(Role.class), work);
+    assertThatThrownBy(config::checkAgainstDatabases)
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+            .extracting(ConfigProblem::toString).satisfiesExactlyInAnyOrder(
+                p -> assertThat(p).isEqualTo("mapping.yaml:6: tables[0].fields.amount = 'amount': legacy column "
+                    + "public.readings.amount and target column reading.amount keep 4 and 2 digits after the point: "
+                    + "the target would round every value as it stores it, silently (1.1111 is stored as 1.11). "
+                    + "Declare the rounding ({from: amount, type: decimal, scale: 2, rounding: half-up}; rounding: "
+                    + "unnecessary dead-letters a value that needs it), or widen the target column"),
+                p -> assertThat(p).startsWith("mapping.yaml:9: tables[0].fields.taken = 'taken': legacy column "
+                    + "public.readings.taken and target column reading.taken keep 6 and 0 digits of a second: the "
+                    + "target would round or cut every time as it stores it, silently. Widen the target column "
+                    + "(timestamp(6))")));
+  }
+
+  /**
    * Keys that would lose rows silently: a target keyed by a column the legacy key does not give (deletes would
    * lack it; a change of it would write a second row), a legacy table without a primary key, a unique rule
    * that would hold within one partition only, a generated column (logical replication does not send it), and a
