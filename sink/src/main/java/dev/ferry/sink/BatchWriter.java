@@ -62,7 +62,12 @@ final class BatchWriter {
      * up). Either change can come on another partition, in another batch.
      */
     boolean waits() {
-      return waitsForReferencedRow() || DatabaseErrors.isUniqueClash(error);
+      return waitsForReferencedRow() || waitsForUniqueValue();
+    }
+
+    /** A unique clash: another row holds the value (and waits {@code sink.parked-unique-timeout} at most). */
+    boolean waitsForUniqueValue() {
+      return DatabaseErrors.isUniqueClash(error);
     }
 
     /** A foreign-key violation: the referenced row is not there yet (or, a delete, a referencing row still is). */

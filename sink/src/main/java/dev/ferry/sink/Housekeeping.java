@@ -76,7 +76,8 @@ final class Housekeeping {
     lastParkedRetryNanos = System.nanoTime();
     target.withRetries(() -> {
       final Connection connection = target.connection();
-      final List<ParkedRows.Parked> rows = parked.next(connection, RETRY_WINDOW, config.parkedTimeout());
+      final List<ParkedRows.Parked> rows = parked.next(connection, RETRY_WINDOW, config.parkedTimeout(),
+          config.uniqueTimeout());
       final List<ApplyTopicRecord> records = new ArrayList<>(rows.size());
       final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord = new IdentityHashMap<>();
       for (final ParkedRows.Parked p : rows) {
@@ -103,7 +104,7 @@ final class Housekeeping {
         if (f == null) {
           gone.add(p.id());
           appliedPerTable.merge(r.packed().table(), 1L, Long::sum);
-        } else if (p.expired() || !f.waits()) {
+        } else if (p.expiredFor(f.waitsForUniqueValue()) || !f.waits()) {
           expired.add(f);
           gone.add(p.id());
         } else {
@@ -112,7 +113,9 @@ final class Housekeeping {
       }
       final List<WholeGroups.Torn> expiredWhole = new ArrayList<>();
       for (final WholeGroups.Torn t : torn) {
-        final boolean expires = !t.waitsOnly() || t.members().stream().anyMatch(m -> byRecord.get(m).expired());
+        final boolean unique = t.refused().stream().anyMatch(BatchWriter.Failure::waitsForUniqueValue);
+        final boolean expires = !t.waitsOnly()
+            || t.members().stream().anyMatch(m -> byRecord.get(m).expiredFor(unique));
         if (expires) {
           expiredWhole.add(t);
         }

@@ -21,9 +21,17 @@ import java.util.Map;
 final class ParkedRows {
   private final String table;
 
-  /** A parked row: its Kafka coordinates, the apply record's wire-format bytes, and why it waits. */
+  /**
+   * A parked row: its Kafka coordinates, the apply record's wire-format bytes, why it waits, and whether it has waited
+   * past {@code sink.parked-timeout} ({@code expired}) and past {@code sink.parked-unique-timeout} ({@code
+   * uniqueExpired}, which counts for a row a unique key refuses).
+   */
   record Parked(long id, String topic, int partition, long offset, String key, byte[] record, String error,
-      boolean expired) {
+      boolean expired, boolean uniqueExpired) {
+    /** Whether it has waited long enough for what refuses it now ({@code unique}: a unique key). */
+    boolean expiredFor(final boolean unique) {
+      return expired || unique && uniqueExpired;
+    }
   }
 
   private final TargetDialect dialect;
@@ -70,23 +78,26 @@ final class ParkedRows {
   }
 
   /**
-   * The parked rows to retry next, at most {@code limit}, each marked expired when parked longer than {@code timeout}:
+   * The parked rows to retry next, at most {@code limit}, each marked expired when parked longer than {@code timeout}
+   * (and, for a row a unique key refuses, than {@code uniqueTimeout}):
    * those tried least often first, oldest first among them. A row still refused counts one more attempt
    * ({@link #attempted}) and so goes behind the rest, so every parked row comes round, however many wait for good; a
    * retry of the oldest rows only held newer rows back until the older ones were dead-lettered (once more waited than
    * one retry takes). Rows parked together (a group) have been tried together and stay side by side.
    */
-  List<Parked> next(final Connection c, final int limit, final Duration timeout) throws SQLException {
+  List<Parked> next(final Connection c, final int limit, final Duration timeout, final Duration uniqueTimeout)
+      throws SQLException {
     final List<Parked> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("SELECT id, topic, kafka_partition, kafka_offset, record_key, "
-        + "record, error, " + dialect.olderThanMicros("parked_at") + " FROM " + table
-        + " ORDER BY attempts, id LIMIT ?")) {
+        + "record, error, " + dialect.olderThanMicros("parked_at") + ", " + dialect.olderThanMicros("parked_at")
+        + " FROM " + table + " ORDER BY attempts, id LIMIT ?")) {
       ps.setLong(1, timeout.toNanos() / 1000);
-      ps.setInt(2, limit);
+      ps.setLong(2, uniqueTimeout.toNanos() / 1000);
+      ps.setInt(3, limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(new Parked(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getString(5),
-              rs.getBytes(6), rs.getString(7), rs.getBoolean(8)));
+              rs.getBytes(6), rs.getString(7), rs.getBoolean(8), rs.getBoolean(9)));
         }
       }
     }

@@ -25,6 +25,8 @@ import java.util.List;
  * @param parkedTable table in the target holding rows that wait for another row: one they reference, or one
  *     holding a unique value they take
  * @param parkedTimeout how long such a row waits before it is dead-lettered
+ * @param uniqueTimeout how long a row refused by a unique key waits before it is dead-lettered (the shorter of this
+ *     and {@code parkedTimeout} holds)
  * @param copyThreshold upserts or deletes of at least this many rows of one table go through COPY and set-based statements
  * @param instanceId this instance's stable name in its consumer group, or empty for none
  * @param writers connections to the target, each writing its share of this instance's partitions
@@ -59,7 +61,8 @@ public record SinkConfig(
     String historyTable,
     boolean markWrites,
     String rowVersionsTable,
-    LiveDirection.Settings control) {
+    LiveDirection.Settings control,
+    Duration uniqueTimeout) {
 
   /** A configuration with the default tombstone and group settings. */
   public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
@@ -71,6 +74,20 @@ public record SinkConfig(
         INSTANCE_ID.defaultValue(), WRITERS.defaultValue(), SWEEPS_TABLE.defaultValue(), SNAPSHOT_DELETES.defaultValue(),
         HISTORY_TABLE.defaultValue(), MARK_WRITES.defaultValue(), ROW_VERSIONS_TABLE.defaultValue(),
         LiveDirection.Settings.DEFAULT);
+  }
+
+  /** A configuration with the default wait of a row refused by a unique key. */
+  public SinkConfig(final KafkaSettings kafka, final String jdbcUrl, final String user, final String password,
+      final String groupId, final int batchSize, final String versionColumn, final String offsetsTable,
+      final Duration maxRetryBackoff, final String tombstonesTable, final Duration tombstoneRetention,
+      final int maxGroupRows, final String parkedTable, final Duration parkedTimeout, final int copyThreshold,
+      final String instanceId, final int writers, final String sweepsTable, final boolean snapshotDeletes,
+      final String historyTable, final boolean markWrites, final String rowVersionsTable,
+      final LiveDirection.Settings control) {
+    this(kafka, jdbcUrl, user, password, groupId, batchSize, versionColumn, offsetsTable, maxRetryBackoff,
+        tombstonesTable, tombstoneRetention, maxGroupRows, parkedTable, parkedTimeout, copyThreshold, instanceId,
+        writers, sweepsTable, snapshotDeletes, historyTable, markWrites, rowVersionsTable, control,
+        UNIQUE_TIMEOUT.defaultValue());
   }
 
   private static final String TARGET = "target";
@@ -124,8 +141,14 @@ public record SinkConfig(
           + "crash loses none.");
   public static final Setting<Duration> PARKED_TIMEOUT = Setting.duration("sink.parked-timeout", SINK,
       Duration.ofMinutes(5), Duration.ofSeconds(1),
-      "How long a parked row waits for the row it references, or for the row holding its unique value to give it "
-          + "up, before it goes to the dead-letter topic.");
+      "How long a parked row waits for the row it references before it goes to the dead-letter topic (a row a "
+          + "unique key refuses: sink.parked-unique-timeout).");
+  public static final Setting<Duration> UNIQUE_TIMEOUT = Setting.duration("sink.parked-unique-timeout", SINK,
+      Duration.ofSeconds(30), Duration.ofSeconds(1),
+      "How long a row the target refused because another row holds a value of a unique key waits parked for that "
+          + "row to give the value up (a legacy transaction moved it between rows, whose changes reach the target in "
+          + "either order) before it goes to the dead-letter topic; at most sink.parked-timeout. Shorter than that: "
+          + "a true duplicate is dead-lettered soon, and a value moved is given up within moments.");
 
   public static final Setting<Integer> COPY_THRESHOLD = Setting.integer("sink.copy-threshold", SINK, 500, 1,
       10_000_000, "Upserts of at least this many rows of one table in a batch, or deletes of at least this many, are "
@@ -165,7 +188,7 @@ public record SinkConfig(
 
   public static final List<Setting<?>> SETTINGS = List.of(JDBC_URL, USER, PASSWORD, GROUP_ID, BATCH_SIZE,
       VERSION_COLUMN, OFFSETS_TABLE, MAX_RETRY_BACKOFF, TOMBSTONES_TABLE, TOMBSTONE_RETENTION, MAX_GROUP_ROWS,
-      PARKED_TABLE, PARKED_TIMEOUT, COPY_THRESHOLD, INSTANCE_ID, WRITERS, SWEEPS_TABLE, SNAPSHOT_DELETES,
+      PARKED_TABLE, PARKED_TIMEOUT, UNIQUE_TIMEOUT, COPY_THRESHOLD, INSTANCE_ID, WRITERS, SWEEPS_TABLE, SNAPSHOT_DELETES,
       HISTORY_TABLE, MARK_WRITES, ROW_VERSIONS_TABLE);
 
   public static SinkConfig from(final Config config) {
@@ -175,7 +198,7 @@ public record SinkConfig(
         config.get(MAX_GROUP_ROWS), config.get(PARKED_TABLE), config.get(PARKED_TIMEOUT),
         config.get(COPY_THRESHOLD), config.get(INSTANCE_ID), config.get(WRITERS), config.get(SWEEPS_TABLE),
         config.get(SNAPSHOT_DELETES), config.get(HISTORY_TABLE), config.get(MARK_WRITES),
-        config.get(ROW_VERSIONS_TABLE), LiveDirection.Settings.from(config));
+        config.get(ROW_VERSIONS_TABLE), LiveDirection.Settings.from(config), config.get(UNIQUE_TIMEOUT));
   }
 
   /** The run history this configuration's target keeps. */

@@ -186,7 +186,7 @@ final class SinkDeadLetters implements AutoCloseable {
           + "fix the reference, then replay this dead letter";
     }
     if (DatabaseErrors.isUniqueClash(f.error())) {
-      return "another row held this value for longer than sink.parked-timeout: a duplicate in the legacy data (fix "
+      return "another row held this value for longer than sink.parked-unique-timeout: a duplicate in the legacy data (fix "
           + "the row in the source or the target's unique constraint), or two rows that swapped their values (apply "
           + "the swap by hand, or make the constraint DEFERRABLE INITIALLY DEFERRED), then replay this dead letter";
     }

@@ -680,15 +680,20 @@ abstract class TargetSinkContract {
    * A unique value moved from one row to another (a legacy transaction gives one member's e-mail to another): the
    * rows are keyed apart, so the row taking the value can reach the target first. It waits parked until the row that
    * held the value has given it up, then applies; a value another row keeps is dead-lettered after {@code
-   * sink.parked-timeout}, naming the constraint and the value. (Before: both dead-lettered at once, the move lost
-   * until a replay.)
+   * sink.parked-unique-timeout} (here long before {@code sink.parked-timeout}), naming the constraint and the value.
+   * (Before: both dead-lettered at once, the move lost until a replay.)
    */
   @Test
   void aRowTakingAUniqueValueAnotherRowStillHoldsWaitsParkedUntilThatRowGivesItUp() throws Exception {
     final Env env = env("sink_unique_move");
     execute(env.db(), "CREATE TABLE member (id int PRIMARY KEY, email varchar(100) NOT NULL, "
         + "ferry_version bigint NOT NULL, CONSTRAINT member_email UNIQUE (email))");
-    final SinkConfig config = parking(env, Duration.ofSeconds(8));
+    final SinkConfig c = parking(env, Duration.ofMinutes(10));
+    final SinkConfig config = new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), c.password(), c.groupId(),
+        c.batchSize(), c.versionColumn(), c.offsetsTable(), c.maxRetryBackoff(), c.tombstonesTable(),
+        c.tombstoneRetention(), c.maxGroupRows(), c.parkedTable(), c.parkedTimeout(), c.copyThreshold(),
+        c.instanceId(), c.writers(), c.sweepsTable(), c.snapshotDeletes(), c.historyTable(), c.markWrites(),
+        c.rowVersionsTable(), c.control(), Duration.ofSeconds(8));
     send(env, List.of(member(1, "ann@example.com", 10), member(2, "bob@example.com", 10)));
     try (TargetSink sink = new TargetSink(config).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "applied == 2", () -> sink.applied() == 2);
@@ -712,7 +717,7 @@ abstract class TargetSinkContract {
     assertThat(d.getErrors().get(0).getRule()).isEqualTo("sink." + uniqueClashState());
     assertThat(d.getErrors().get(0).getValue()).contains("bob@example.com");
     assertThat(d.getErrors().get(0).getMessage()).contains("member_email");
-    assertThat(d.getErrors().get(0).getResolution()).contains("longer than sink.parked-timeout");
+    assertThat(d.getErrors().get(0).getResolution()).contains("longer than sink.parked-unique-timeout");
   }
 
   private static ApplyRecord member(final int id, final String email, final long version) {
