@@ -165,6 +165,27 @@ class TargetSinkIT extends TargetSinkContract {
     assertThat(d.getErrors().get(0).getMessage()).contains("slot_holder_key");
   }
 
+  /**
+   * Two rows that swap their values across two batches, against a unique constraint checked at commit: each is refused
+   * alone (the other still holds its value) and waits parked; the retry of the parked rows applies both in one target
+   * transaction, where the swap holds. (Before: both dead-lettered.)
+   */
+  @Test
+  void aSwapAcrossBatchesWaitsParkedAndAppliesWhenBothRowsAreRetriedTogether() throws Exception {
+    final Env env = env("sink_deferred_swap");
+    execute(env.db(), "CREATE TABLE slot (code text PRIMARY KEY, holder text, ferry_version bigint NOT NULL, "
+        + "CONSTRAINT slot_holder_key UNIQUE (holder) DEFERRABLE INITIALLY DEFERRED)");
+    execute(env.db(), "INSERT INTO slot VALUES ('x', 'ann', 1), ('y', 'bob', 1)");
+    try (TargetSink sink = new TargetSink(oneWriter(env, 500)).start()) {
+      sendToOnePartition(env, List.of(slot("x", "bob", 10)));
+      SinkWait.until(sink, Duration.ofMinutes(1), "parked 1", () -> sink.parked() == 1);
+      sendToOnePartition(env, List.of(slot("y", "ann", 10)));
+      SinkWait.until(sink, Duration.ofMinutes(1), "applied 2", () -> sink.applied() == 2 && sink.parked() == 0);
+      assertThat(sink.failed()).isZero();
+    }
+    assertThat(texts(env, "SELECT code || '=' || holder FROM slot ORDER BY code")).containsExactly("x=bob", "y=ann");
+  }
+
   private static ApplyRecord slot(final String code, final String holder, final long version) {
     return ApplyRecord.newBuilder(upsert("slot", List.of(Columns.of("code", code), Columns.of("holder", holder))))
         .setKey(List.of(Columns.of("code", code))).setVersion(version).build();
