@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The capture's position file survives SIGKILL at any moment of its writing: a process writing positions without
- * pause ({@link PositionWriter}) is killed twelve times, at random, and after each kill the file holds a whole
+ * pause ({@link PositionWriter}) is killed eight times, at random, and after each kill the file holds a whole
  * position, one the process wrote, no older than the one before the kill. Kafka's own file store, killed the same
  * way (by hand, session 24), was left empty by 11 kills of 20 and cut short by one; it reads an empty file as no
  * position at all, and the capture then takes a new snapshot ({@link SourcePositionFile}).
@@ -34,7 +34,7 @@ class SourcePositionFileIT {
     final Random random = new Random(5);
     final List<String> found = new ArrayList<>();
     long last = 0;
-    for (int kill = 1; kill <= 12; kill++) {
+    for (int kill = 1; kill <= 8; kill++) {
       final Process writer = start(file, last + 1);
       Thread.sleep(5 + random.nextInt(150));
       writer.destroyForcibly();
