@@ -107,7 +107,7 @@ final class NarrowedColumns {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.put(rs.getString(1), new Digits(rs.getString(2).toLowerCase(Locale.ROOT),
-              (Integer) rs.getObject(3, Integer.class), (Integer) rs.getObject(4, Integer.class)));
+              rs.getObject(3, Integer.class), rs.getObject(4, Integer.class)));
         }
       }
     }
