@@ -313,7 +313,7 @@ public final class MappingSchemaCheck {
     }
   }
 
-  private static boolean isPostgres(final Connection c) throws SQLException {
+  static boolean isPostgres(final Connection c) throws SQLException {
     return "PostgreSQL".equals(c.getMetaData().getDatabaseProductName());
   }
 

@@ -94,16 +94,13 @@ final class NarrowedColumns {
   /** The columns of {@code qualified} ({@code schema.table}, or a table in the connection's own schema). */
   private static Map<String, Digits> read(final Connection c, final String qualified) throws SQLException {
     final int dot = qualified.indexOf('.');
-    final boolean postgres = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres");
     final Map<String, Digits> out = new HashMap<>();
+    // as MappingSchemaCheck's catalog queries: the connection's own schema (MariaDB: database) when none is named
     try (PreparedStatement ps = c.prepareStatement("SELECT column_name, data_type, numeric_scale, "
-        + "datetime_precision FROM information_schema.columns WHERE table_schema = "
-        + (dot >= 0 ? "?" : postgres ? "current_schema()" : "DATABASE()") + " AND table_name = ?")) {
-      int i = 1;
-      if (dot >= 0) {
-        ps.setString(i++, qualified.substring(0, dot));
-      }
-      ps.setString(i, dot >= 0 ? qualified.substring(dot + 1) : qualified);
+        + "datetime_precision FROM information_schema.columns WHERE table_schema = coalesce(?, "
+        + (MappingSchemaCheck.isPostgres(c) ? "current_schema()" : "database()") + ") AND table_name = ?")) {
+      ps.setString(1, dot < 0 ? null : qualified.substring(0, dot));
+      ps.setString(2, dot < 0 ? qualified : qualified.substring(dot + 1));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.put(rs.getString(1), new Digits(rs.getString(2).toLowerCase(Locale.ROOT),

@@ -76,11 +76,7 @@ final class RetryingConnection {
           } else {
             LOG.warn(message, sql.getSQLState(), TargetError.of(sql).message(), attempt, backoffMs);
           }
-          close();
-          backoffMs = backoff.waitBeforeRetry(backoffMs, "the target");
-          continue;
-        }
-        if (broken) {
+        } else if (broken) {
           final SQLException sql = (SQLException) e;
           brokenTargetRetries.incrementAndGet();
           LOG.error("the target does not fit what the sink writes (SQLSTATE {}: {}): a table or column missing or "
@@ -92,10 +88,13 @@ final class RetryingConnection {
               e instanceof SQLException ? "target database" : "dead-letter topic", e.getMessage(), attempt,
               backoffMs);
         }
-        // what readiness reports while the sink waits: a target that does not fit is not one that is down
-        backoff.unavailable(this, (broken ? "target does not fit what the sink writes (SQLSTATE "
-            + ((SQLException) e).getSQLState() + "): " : e instanceof SQLException ? "target database unavailable: "
-            : "dead-letter topic unavailable: ") + e.getMessage() + " (attempt " + attempt + ")");
+        // what readiness reports while the sink waits: a target that does not fit is not one that is down, and a
+        // conflict is neither
+        if (!conflict) {
+          backoff.unavailable(this, (broken ? "target does not fit what the sink writes (SQLSTATE "
+              + ((SQLException) e).getSQLState() + "): " : e instanceof SQLException ? "target database unavailable: "
+              : "dead-letter topic unavailable: ") + e.getMessage() + " (attempt " + attempt + ")");
+        }
         close();
         backoffMs = backoff.waitBeforeRetry(backoffMs, "the target");
       }
