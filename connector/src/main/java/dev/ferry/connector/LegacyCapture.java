@@ -10,7 +10,6 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -80,8 +79,8 @@ public final class LegacyCapture implements AutoCloseable {
    *
    * @throws ConfigException when a detail table's deletes would lack header columns and
    *     {@code connector.replica-identity} is {@code check}; nothing is started
-   * @throws IllegalStateException when {@code connector.offset-file} exists but holds no readable position
-   *     ({@link SourcePositionFile#check}); nothing is started
+   * @throws IllegalStateException when {@code connector.offset-file} exists but holds no readable position, or its
+   *     directory cannot be written ({@link SourcePositionFile#check}); nothing is started
    */
   public LegacyCapture start() {
     if (config.offsetStorage() == OffsetStorage.FILE) {
@@ -96,17 +95,6 @@ public final class LegacyCapture implements AutoCloseable {
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(),
         Set.of(topics.transactions().name(), config.signalTopic()));
     producer.initTransactions();
-    if (config.offsetStorage() == OffsetStorage.FILE) {
-      try {
-        final var parent = config.offsetFile().toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create the directory of connector.offset-file "
-            + config.offsetFile(), e);
-      }
-    }
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
         .using(config.debeziumProperties(snapshotOrder))
         .using((success, message, error) -> {

@@ -68,9 +68,12 @@ public final class SourcePositionFile extends FileOffsetBackingStore {
    * Refuses a position file that exists but cannot be read: Kafka's store would take it for none and the capture
    * would start over with a snapshot. A missing file is a first start and passes.
    *
+   * <p>It also refuses a file whose directory cannot be written ({@link #writable}).
+   *
    * @throws IllegalStateException naming the file, what is wrong with it, and what to do
    */
   static void check(final Path file) {
+    writable(file);
     if (!Files.exists(file)) {
       return;
     }
@@ -81,6 +84,23 @@ public final class SourcePositionFile extends FileOffsetBackingStore {
           + "of every table. Restore the file from a backup to resume where the capture was, or delete it to capture "
           + "again from a new snapshot (the target keeps what it has; rows the legacy database no longer holds are "
           + "removed when the snapshot ends)");
+    }
+  }
+
+  /**
+   * Makes the file's directory if missing and writes a file into it. Without that the capture would start, stream,
+   * and fail every second to keep its position (a warning each time): the slot would not advance, so the legacy
+   * database would keep its WAL, and a restart would take the last position written, or a new snapshot.
+   */
+  private static void writable(final Path file) {
+    final Path dir = file.toAbsolutePath().getParent();
+    try {
+      Files.createDirectories(dir);
+      Files.delete(Files.createTempFile(dir, ".ferry-write-check", ".tmp"));
+    } catch (IOException e) {
+      throw new IllegalStateException("connector.offset-file " + file.toAbsolutePath() + ": its directory cannot "
+          + "be written (" + e + "); the capture does not start, since it could not keep its source position. "
+          + "Set connector.offset-file to a path in a writable directory, or connector.offset-storage to kafka", e);
     }
   }
 

@@ -81,6 +81,24 @@ class SourcePositionFileTest {
     assertThat(read(new SourcePositionFile(), file)).isEqualTo("{\"lsn\":8}");
   }
 
+  @Test
+  void aDirectoryThatCannotBeWrittenIsRefusedBeforeTheCaptureStartsAndAMissingOneIsMade() throws Exception {
+    // a path under a regular file: no directory can be made there (permissions would not stop root, who runs CI)
+    final Path notADirectory = Files.writeString(dir.resolve("a-file"), "x");
+    final Path file = notADirectory.resolve("offsets.dat");
+    assertThatThrownBy(() -> SourcePositionFile.check(file)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("connector.offset-file " + file.toAbsolutePath())
+        .hasMessageContaining("its directory cannot be written")
+        .hasMessageContaining("connector.offset-storage to kafka");
+
+    final Path nested = dir.resolve("state/capture/offsets.dat");
+    SourcePositionFile.check(nested);
+    assertThat(nested.getParent()).isDirectory();
+    try (var left = Files.list(nested.getParent())) {
+      assertThat(left).as("the write check leaves nothing behind").isEmpty();
+    }
+  }
+
   /** Stores {@code value} as the one position in {@code file} through {@code store}, as the engine does. */
   static void write(final OffsetBackingStore store, final Path file, final String value) throws Exception {
     store.configure(config(file));

@@ -17,9 +17,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +37,7 @@ class MariaDbTargetSinkIT extends TargetSinkContract {
   private static String url = GIVEN_URL != null ? GIVEN_URL : "jdbc:mariadb://127.0.0.1:3306/";
   private static final String USER = System.getenv().getOrDefault("FERRY_IT_MARIADB_USER", "root");
   private static final String PASSWORD = System.getenv().getOrDefault("FERRY_IT_MARIADB_PASSWORD", "");
-  private static final List<String> CREATED = new ArrayList<>();
+  private static final List<String> CREATED = new CopyOnWriteArrayList<>();
   private static EmbeddedMariaDb privateServer;
 
   private static Connection server(final String database) throws SQLException {
