@@ -22,7 +22,8 @@ import java.util.Map;
  * checked here), or widen the target column.
  *
  * <p>Read from {@code information_schema.columns}, which PostgreSQL and MariaDB both have. A legacy {@code numeric}
- * without a declared scale holds any number of digits and is not checked (the audit's profile shows what it holds).
+ * without a declared scale holds any number of digits and is not checked (the audit's profile shows what it holds);
+ * the sink dead-letters each of its values that the target column would round ({@code sink.scale}).
  */
 final class NarrowedColumns {
   private NarrowedColumns() {

@@ -41,6 +41,7 @@ final class BatchWriter {
   private boolean checkFirst;
   /** Batches the target refused as a whole, so that they were applied in parts to isolate the refused rows. */
   private final AtomicLong split = new AtomicLong();
+  private final RoundedDecimal.Check rounded = new RoundedDecimal.Check();
 
   BatchWriter(final TargetDialect dialect, final String versionColumn, final OffsetStore offsets,
       final Tombstones tombstones, final RowVersions beside, final int copyThreshold) {
@@ -102,11 +103,13 @@ final class BatchWriter {
     final List<Failure> failures = new ArrayList<>();
     final List<ApplyTopicRecord> keyed = new ArrayList<>(batch.size());
     for (final ApplyTopicRecord r : batch) {
-      final IncompleteKey incomplete = IncompleteKey.of(r.packed(), rows.table(c, r.packed().table()));
-      if (incomplete == null) {
+      final TargetTable table = rows.table(c, r.packed().table());
+      final IncompleteKey incomplete = IncompleteKey.of(r.packed(), table);
+      final SQLException refused = incomplete != null ? incomplete : rounded.of(r.packed(), table);
+      if (refused == null) {
         keyed.add(r);
       } else {
-        failures.add(new Failure(r, incomplete));
+        failures.add(new Failure(r, refused));
       }
     }
     final List<ApplyTopicRecord> newest = NewestPerRow.of(keyed);

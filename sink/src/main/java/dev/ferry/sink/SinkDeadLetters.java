@@ -125,6 +125,12 @@ final class SinkDeadLetters implements AutoCloseable {
     final TargetError why = TargetError.of(f.error());
     // a key the sink would not write is the sink's refusal, not the target's
     final boolean keyless = f.error() instanceof IncompleteKey;
+    if (f.error() instanceof RoundedDecimal r) {
+      return DeadLetters.error("sink.scale", r.column(), r.value(), "the sink refused the row for "
+          + value.getTable() + ": " + r.getMessage(), "widen the target column " + r.column() + " to keep the legacy "
+          + "value's digits and replay this dead letter, or declare the rounding in the mapping (type: decimal, scale: "
+          + r.scale() + ", rounding: half-up) and read the legacy table again (ferry resnapshot --table ...)");
+    }
     final String rule = keyless ? "sink.key"
         : "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
     return DeadLetters.error(rule, why.field(), why.value() != null ? why.value() : valueOf(value, why.field()),

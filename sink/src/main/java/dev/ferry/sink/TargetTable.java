@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,13 +24,15 @@ import java.util.Set;
  * @param generated columns the database computes from others ({@code GENERATED ALWAYS AS (..)}), which take no value
  * @param required columns a new row must be given: NOT NULL, without a default, neither generated nor an identity
  * @param typeNames column name to the database's name of its type ({@code hstore}, {@code jsonb}, ...)
+ * @param scales decimal column name to its declared scale (digits after the point), for those declared with one;
+ *     a value with more would be rounded as it is stored ({@link RoundedDecimal})
  */
 public record TargetTable(String schema, String name, Map<String, Integer> columnTypes, List<String> primaryKey,
-    Set<String> generated, Set<String> required, Map<String, String> typeNames) {
+    Set<String> generated, Set<String> required, Map<String, String> typeNames, Map<String, Integer> scales) {
 
   TargetTable(final String schema, final String name, final Map<String, Integer> columnTypes,
       final List<String> primaryKey) {
-    this(schema, name, columnTypes, primaryKey, Set.of(), Set.of(), Map.of());
+    this(schema, name, columnTypes, primaryKey, Set.of(), Set.of(), Map.of(), Map.of());
   }
 
   /**
@@ -52,11 +55,18 @@ public record TargetTable(String schema, String name, Map<String, Integer> colum
     final Set<String> generated = new HashSet<>();
     final Set<String> required = new HashSet<>();
     final Map<String, String> typeNames = new HashMap<>();
+    final Map<String, Integer> scales = new HashMap<>();
     try (ResultSet rs = dialect.columns(meta, schema, name)) {
       while (rs.next()) {
         final String column = rs.getString("COLUMN_NAME");
-        types.put(column, rs.getInt("DATA_TYPE"));
+        final int type = rs.getInt("DATA_TYPE");
+        types.put(column, type);
         typeNames.put(column, rs.getString("TYPE_NAME"));
+        // both drivers report a decimal's declared scale here; PostgreSQL's numeric without one reports none
+        final Object scale = rs.getObject("DECIMAL_DIGITS");
+        if ((type == Types.NUMERIC || type == Types.DECIMAL) && scale instanceof Number n) {
+          scales.put(column, n.intValue());
+        }
         if ("YES".equals(rs.getString("IS_GENERATEDCOLUMN"))) {
           generated.add(column);
         } else if ("NO".equals(rs.getString("IS_NULLABLE")) && rs.getString("COLUMN_DEF") == null
@@ -79,7 +89,7 @@ public record TargetTable(String schema, String name, Map<String, Integer> colum
           "42P10");
     }
     return new TargetTable(schema, name, types, new ArrayList<>(keyBySeq.values()), generated, required,
-        typeNames);
+        typeNames, scales);
   }
 
   /** The quoted, schema-qualified name for SQL in {@code dialect}. */

@@ -171,6 +171,44 @@ abstract class TargetSinkContract {
     assertThat(d.getErrors().get(0).getMessage()).contains("item_qty_check");
   }
 
+  /**
+   * A decimal with more digits after the point than its column keeps is dead-lettered, not rounded: both databases
+   * round it as they store it without an error (a legacy numeric without a declared scale into a numeric(10,2)
+   * lost its third digit with no trace). Trailing zeros fit.
+   */
+  @Test
+  void aDecimalWithMoreDigitsThanItsColumnKeepsIsDeadLetteredNotRounded() throws Exception {
+    final Env env = env("sink_scale");
+    execute(env.db(), "CREATE TABLE priced (id int PRIMARY KEY, amount numeric(10,2), ferry_version bigint NOT NULL)");
+    final Set<Integer> bad = Set.of(7, 600, 1200);
+    final List<ApplyRecord> batch = new ArrayList<>();
+    for (int i = 1; i <= 1200; i++) {
+      final String amount = bad.contains(i) ? i + ".125" : i % 2 == 0 ? i + ".5000" : i + ".25";
+      batch.add(ApplyRecord.newBuilder().setTable("priced").setOp(ApplyOp.UPSERT)
+          .setKey(List.of(Columns.of("id", i)))
+          .setRow(List.of(Columns.of("id", i), Columns.of("amount", amount, "decimal")))
+          .setVersion(i).setSourceTable("public.priced").setSourceTsMs(System.currentTimeMillis()).build());
+    }
+    send(env, batch);
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      SinkWait.until(sink, "applied + failed >= 1200", () -> sink.applied() + sink.failed() >= 1200);
+      assertThat(sink.failed()).isEqualTo(bad.size());
+    }
+    assertThat(count(env, "priced", "true")).isEqualTo(1200 - bad.size());
+    assertThat(count(env, "priced", "id IN (7, 600, 1200)")).isZero();
+    assertThat(count(env, "priced", "id = 8 AND amount = 8.5")).isEqualTo(1);
+    assertThat(count(env, "priced", "id = 9 AND amount = 9.25")).isEqualTo(1);
+    final List<DeadLetter> letters = readDeadLetters(env, bad.size());
+    assertThat(letters).extracting(DeadLetter::getSourceKey).containsExactlyInAnyOrder("7", "600", "1200");
+    final dev.ferry.schemas.RecordError e = letters.stream().filter(l -> l.getSourceKey().equals("600")).findFirst()
+        .orElseThrow().getErrors().get(0);
+    assertThat(e.getRule()).isEqualTo("sink.scale");
+    assertThat(e.getField()).isEqualTo("amount");
+    assertThat(e.getValue()).isEqualTo("600.125");
+    assertThat(e.getMessage()).contains("has 3 digits after the decimal point and priced.amount keeps 2");
+    assertThat(e.getResolution()).contains("type: decimal, scale: 2, rounding: half-up");
+  }
+
   /** The batch is halved down to the refused rows: neighbours, both ends and the middle must all be found. */
   @Test
   void refusedRowsScatteredThroughABatchAreEachDeadLetteredAndEveryOtherRowApplies() throws Exception {
