@@ -201,6 +201,17 @@ final class MariaDbDialect implements TargetDialect {
   }
 
   @Override
+  public ResultSet exportedKeys(final DatabaseMetaData meta, final String namespace, final String table)
+      throws SQLException {
+    return meta.getExportedKeys(namespace, null, table);
+  }
+
+  @Override
+  public String referencingNamespace(final ResultSet exportedKey) throws SQLException {
+    return exportedKey.getString("FKTABLE_CAT");
+  }
+
+  @Override
   public String referencedNamespace(final ResultSet importedKey) throws SQLException {
     return importedKey.getString("PKTABLE_CAT");
   }

@@ -180,6 +180,17 @@ final class PostgresDialect implements TargetDialect {
   }
 
   @Override
+  public ResultSet exportedKeys(final DatabaseMetaData meta, final String namespace, final String table)
+      throws SQLException {
+    return meta.getExportedKeys(null, namespace, table);
+  }
+
+  @Override
+  public String referencingNamespace(final ResultSet exportedKey) throws SQLException {
+    return exportedKey.getString("FKTABLE_SCHEM");
+  }
+
+  @Override
   public String referencedNamespace(final ResultSet importedKey) throws SQLException {
     return importedKey.getString("PKTABLE_SCHEM");
   }

@@ -3,6 +3,7 @@ package dev.ferry.sink;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.SnapshotSweep;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * table: the sweep's head row is locked while an arrival is recorded, so exactly one of them sees the set complete.
  *
  * <p>A row that rows of a table outside the snapshot still reference (a foreign key) is kept and counted in a
- * warning: the set-based delete is refused, and the rows are then deleted one at a time, each in a savepoint.
+ * warning: the set-based delete is refused, and the rows nothing references are then deleted in one statement
+ * ({@link #unreferenced}; one at a time, each in a savepoint, only where the target refuses that statement too).
  */
 final class SnapshotSweeps {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotSweeps.class);
@@ -183,7 +185,73 @@ final class SnapshotSweeps {
         throw e;
       }
       c.rollback(sp);
+      return unreferenced(c, t, version);
+    }
+  }
+
+  /**
+   * Deletes {@code t}'s rows below {@code version} that no row of another table references (through a foreign key
+   * that refuses the delete), in one statement, and warns of those kept. Rows one by one, each in a savepoint, as
+   * before, only where that statement is refused too (MariaDB takes no subquery on the table it deletes from: a
+   * table that references itself): thousands of savepoints in one transaction ran PostgreSQL out of lock memory
+   * ({@code out of shared memory}), and the sink retried that sweep without end.
+   */
+  private long unreferenced(final Connection c, final TargetTable t, final long version) throws SQLException {
+    final List<String> notReferenced = new ArrayList<>();
+    final Map<String, List<String[]>> keys = new LinkedHashMap<>();
+    try (ResultSet rs = dialect.exportedKeys(c.getMetaData(), t.schema(), t.name())) {
+      while (rs.next()) {
+        final int rule = rs.getInt("DELETE_RULE");
+        if (rule == DatabaseMetaData.importedKeyRestrict || rule == DatabaseMetaData.importedKeyNoAction) {
+          final String child = (dialect.referencingNamespace(rs) == null ? ""
+              : dialect.quote(dialect.referencingNamespace(rs)) + ".") + dialect.quote(rs.getString("FKTABLE_NAME"));
+          keys.computeIfAbsent(child + " " + rs.getString("FK_NAME"), k -> new ArrayList<>())
+              .add(new String[] {child, rs.getString("FKCOLUMN_NAME"), rs.getString("PKCOLUMN_NAME")});
+        }
+      }
+    }
+    for (final List<String[]> fk : keys.values()) {
+      final StringBuilder match = new StringBuilder();
+      for (final String[] column : fk) {
+        match.append(match.isEmpty() ? "" : " AND ").append("r.").append(dialect.quote(column[1])).append(" = ")
+            .append(dialect.quote(t.name())).append('.').append(dialect.quote(column[2]));
+      }
+      notReferenced.add(" AND NOT EXISTS (SELECT 1 FROM " + fk.get(0)[0] + " r WHERE " + match + ")");
+    }
+    final Savepoint sp = c.setSavepoint();
+    final long removed;
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.sqlName(dialect) + " WHERE "
+        + dialect.quote(t.name()) + "." + versionColumn + " < ?" + String.join("", notReferenced))) {
+      ps.setLong(1, version);
+      removed = ps.executeUpdate();
+      c.releaseSavepoint(sp);
+    } catch (SQLException e) {
+      if (DatabaseErrors.isRetried(e)) {
+        throw e;
+      }
+      c.rollback(sp);
       return oneByOne(c, t, version);
+    }
+    final long kept = countBelow(c, t, version);
+    warnKept(t, kept);
+    return removed;
+  }
+
+  private void warnKept(final TargetTable t, final long kept) {
+    if (kept > 0) {
+      LOG.warn("{} rows of {} are gone from the legacy database but kept in the target: rows of a table outside the "
+          + "re-snapshot still reference them (foreign key); re-snapshot that table too", kept, t.sqlName(dialect));
+    }
+  }
+
+  private long countBelow(final Connection c, final TargetTable t, final long version) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + t.sqlName(dialect) + " WHERE "
+        + versionColumn + " < ?")) {
+      ps.setLong(1, version);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
     }
   }
 
@@ -225,10 +293,7 @@ final class SnapshotSweeps {
         }
       }
     }
-    if (kept > 0) {
-      LOG.warn("{} rows of {} are gone from the legacy database but kept in the target: rows of a table outside the "
-          + "re-snapshot still reference them (foreign key); re-snapshot that table too", kept, t.sqlName(dialect));
-    }
+    warnKept(t, kept);
     return removed;
   }
 }

@@ -156,6 +156,12 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
   /** Foreign keys of a table, as {@link DatabaseMetaData#getImportedKeys}. */
   ResultSet importedKeys(DatabaseMetaData meta, String namespace, String table) throws SQLException;
 
+  /** Foreign keys that reference a table, as {@link DatabaseMetaData#getExportedKeys}. */
+  ResultSet exportedKeys(DatabaseMetaData meta, String namespace, String table) throws SQLException;
+
+  /** The namespace of the referencing table in an {@link #exportedKeys} row. */
+  String referencingNamespace(ResultSet exportedKey) throws SQLException;
+
   /** The namespace of the referenced table in an {@link #importedKeys} row. */
   String referencedNamespace(ResultSet importedKey) throws SQLException;
 

@@ -921,6 +921,37 @@ abstract class TargetSinkContract {
     }
   }
 
+  /**
+   * A snapshot of items only, while parts (outside it) still reference some of the items it no longer holds: the
+   * others are deleted in one statement, those referenced are kept, and the parts are untouched. Before, every row
+   * went one by one in a savepoint of its own, which ran PostgreSQL out of lock memory at tens of thousands.
+   */
+  @Test
+  void rowsASnapshotNoLongerHoldsButOtherTablesReferenceAreKeptAndTheRestDeletedAtOnce() throws Exception {
+    final Env env = env("sink_sweep_kept");
+    createParts(env);
+    final int items = 40_000;
+    final int referenced = items - 10;
+    final List<ApplyRecord> rows = new ArrayList<>();
+    for (int i = 1; i <= items; i++) {
+      rows.add(item(i, 1, 5));
+    }
+    for (int p = 1; p <= referenced; p++) {
+      rows.add(part(p, p));
+    }
+    send(env, rows);
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      SinkWait.until(sink, Duration.ofMinutes(2), "every row applied", () -> sink.applied() >= items + referenced);
+      for (int p = 0; p < 3; p++) {
+        sendTo(env, p, snapshotEnd("item", List.of("item"), 20));
+      }
+      SinkWait.until(sink, Duration.ofMinutes(2), "unreferenced items swept", () -> count(env, "true") == referenced);
+      assertThat(sink.failed()).isZero();
+    }
+    assertThat(count(env, "id > " + referenced)).as("the items nothing references").isZero();
+    assertThat(countParts(env)).isEqualTo(referenced);
+  }
+
   private static ApplyRecord snapshotEnd(final String table, final List<String> tables, final long version) {
     return ApplyRecord.newBuilder().setTable(table).setOp(ApplyOp.SWEEP).setKey(List.of()).setVersion(version)
         .setSourceTable("public." + table).setSourceTsMs(0L)
