@@ -14,13 +14,7 @@ import dev.ferry.embedded.SharedStack;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,26 +57,8 @@ class LegacyTruncateIT {
       assertThat(pipeline.sink().failed()).isZero();
     }
     // one signal for both tables: two were read together by Debezium here, but apart in a sandbox (5 s between them)
-    assertThat(signals("it_truncate.connector-signals")).singleElement().satisfies(signal -> assertThat(
-        new ObjectMapper().readTree(signal).get("data").get("data-collections")).extracting(JsonNode::asText)
-        .containsExactly("public.orders", "public.order_details"));
-  }
-
-  /** Every signal on {@code topic} so far (one partition). */
-  private List<String> signals(final String topic) {
-    final Properties p = new Properties();
-    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
-    final List<String> out = new ArrayList<>();
-    try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-      final TopicPartition tp = new TopicPartition(topic, 0);
-      c.assign(List.of(tp));
-      c.seekToBeginning(List.of(tp));
-      final long end = c.endOffsets(List.of(tp)).get(tp);
-      final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (c.position(tp) < end && System.nanoTime() < deadline) {
-        c.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
-      }
-    }
-    return out;
+    assertThat(SignalTopic.read(stack, "it_truncate.connector-signals")).singleElement().satisfies(signal ->
+        assertThat(new ObjectMapper().readTree(signal.value()).get("data").get("data-collections"))
+            .extracting(JsonNode::asText).containsExactly("public.orders", "public.order_details"));
   }
 }

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.sql.Connection;
@@ -27,9 +26,6 @@ import java.sql.Statement;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -252,18 +248,7 @@ class ShippedCommandIT {
     final Run sent = ferry("resnapshot", "-c", dir.resolve("ferry.yaml").toString(), "--table", "public.orders");
     assertThat(sent.exit()).as(sent.output()).isZero();
     assertThat(sent.output()).contains("asked capture club-capture to read public.orders again");
-    final Properties p = new Properties();
-    p.put("bootstrap.servers", stack.kafka().bootstrapServers());
-    final List<ConsumerRecord<String, String>> signals = new ArrayList<>();
-    try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-      final TopicPartition tp = new TopicPartition("shipped_resnap.connector-signals", 0);
-      c.assign(List.of(tp));
-      c.seekToBeginning(List.of(tp));
-      final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (signals.isEmpty() && System.nanoTime() < deadline) {
-        c.poll(Duration.ofMillis(200)).forEach(signals::add);
-      }
-    }
+    final List<ConsumerRecord<String, String>> signals = SignalTopic.read(stack, "shipped_resnap.connector-signals");
     assertThat(signals).singleElement().satisfies(r -> {
       assertThat(r.key()).isEqualTo("club-capture");
       final JsonNode signal = new ObjectMapper().readTree(r.value());

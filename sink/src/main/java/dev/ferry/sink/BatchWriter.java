@@ -105,7 +105,7 @@ final class BatchWriter {
     for (final ApplyTopicRecord r : batch) {
       final TargetTable table = rows.table(c, r.packed().table());
       final IncompleteKey incomplete = IncompleteKey.of(r.packed(), table);
-      final SQLException refused = incomplete != null ? incomplete : rounded.of(r.packed(), table);
+      final SinkRefusal refused = incomplete != null ? incomplete : rounded.of(r.packed(), table);
       if (refused == null) {
         keyed.add(r);
       } else {

@@ -3,7 +3,6 @@ package dev.ferry.sink;
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.PackedApplyRecord;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,11 +13,22 @@ import java.util.List;
  * column, with no trace. It goes to the dead-letter topic (rule {@code sink.key}) instead.
  * {@code ferry check} refuses the mappings that lead here; this is the last line.
  */
-final class IncompleteKey extends SQLException {
+final class IncompleteKey extends SinkRefusal {
   private static final long serialVersionUID = 1L;
 
   private IncompleteKey(final String message) {
-    super(message);
+    super(message, null);
+  }
+
+  @Override
+  String rule() {
+    return "sink.key";
+  }
+
+  @Override
+  String resolution() {
+    return "map every column of the target's primary key from the legacy key (ferry check names them), then replay "
+        + "this dead letter";
   }
 
   /** Why {@code a}'s key is not a full key of {@code table}, or null when it is. */

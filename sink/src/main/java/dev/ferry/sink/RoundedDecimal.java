@@ -4,7 +4,6 @@ import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.PackedApplyRecord;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.sql.SQLDataException;
 import java.util.List;
 
 /**
@@ -19,7 +18,7 @@ import java.util.List;
  * ({@code type: decimal, scale: 2, rounding: half-up}) sends values that fit. Trailing zeros are no loss ({@code
  * 1.50} fits a scale of 1).
  */
-final class RoundedDecimal extends SQLDataException {
+final class RoundedDecimal extends SinkRefusal {
   private static final long serialVersionUID = 1L;
 
   private final String column;
@@ -39,8 +38,26 @@ final class RoundedDecimal extends SQLDataException {
     return column;
   }
 
+  @Override
+  String rule() {
+    return "sink.scale";
+  }
+
+  @Override
+  String field() {
+    return column;
+  }
+
+  @Override
   String value() {
     return value;
+  }
+
+  @Override
+  String resolution() {
+    return "widen the target column " + column + " to keep the legacy value's digits and replay this dead letter, or "
+        + "declare the rounding in the mapping (type: decimal, scale: " + scale + ", rounding: half-up) and read the "
+        + "legacy table again (ferry resnapshot --table ...)";
   }
 
   int scale() {

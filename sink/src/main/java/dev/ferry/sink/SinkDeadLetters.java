@@ -119,23 +119,17 @@ final class SinkDeadLetters implements AutoCloseable {
     }
   }
 
-  /** The error of a record the target (or the sink, for an incomplete key) refused. */
+  /** The error of a record the target (or the sink itself, {@link SinkRefusal}) refused. */
   private static RecordError error(final BatchWriter.Failure f) {
     final ApplyRecord value = f.record().value();
-    final TargetError why = TargetError.of(f.error());
-    // a key the sink would not write is the sink's refusal, not the target's
-    final boolean keyless = f.error() instanceof IncompleteKey;
-    if (f.error() instanceof RoundedDecimal r) {
-      return DeadLetters.error("sink.scale", r.column(), r.value(), "the sink refused the row for "
-          + value.getTable() + ": " + r.getMessage(), "widen the target column " + r.column() + " to keep the legacy "
-          + "value's digits and replay this dead letter, or declare the rounding in the mapping (type: decimal, scale: "
-          + r.scale() + ", rounding: half-up) and read the legacy table again (ferry resnapshot --table ...)");
+    if (f.error() instanceof SinkRefusal s) {
+      return DeadLetters.error(s.rule(), s.field(), s.value(), "the sink refused the row for " + value.getTable()
+          + ": " + s.getMessage(), s.resolution());
     }
-    final String rule = keyless ? "sink.key"
-        : "sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState());
-    return DeadLetters.error(rule, why.field(), why.value() != null ? why.value() : valueOf(value, why.field()),
-        (keyless ? "the sink refused" : "the target refused") + " the row for " + value.getTable() + ": "
-            + why.message(), resolution(f, keyless));
+    final TargetError why = TargetError.of(f.error());
+    return DeadLetters.error("sink." + (f.error().getSQLState() == null ? "error" : f.error().getSQLState()),
+        why.field(), why.value() != null ? why.value() : valueOf(value, why.field()), "the target refused the row for "
+            + value.getTable() + ": " + why.message(), resolution(f));
   }
 
   private Future<RecordMetadata> send(final ApplyTopicRecord r, final List<RecordError> errors, final String group,
@@ -185,8 +179,8 @@ final class SinkDeadLetters implements AutoCloseable {
     }
   }
 
-  /** What to do about {@code f}: load the missing referenced row, key the target fully, or fix the row. */
-  private static String resolution(final BatchWriter.Failure f, final boolean keyless) {
+  /** What to do about {@code f}, a row the target refused: load the missing referenced row, or fix the row. */
+  private static String resolution(final BatchWriter.Failure f) {
     if (f.waitsForReferencedRow()) {
       return "the row it references never arrived within sink.parked-timeout; load it into the legacy database or "
           + "fix the reference, then replay this dead letter";
@@ -196,9 +190,7 @@ final class SinkDeadLetters implements AutoCloseable {
           + "the row in the source or the target's unique constraint), or two rows that swapped their values (apply "
           + "the swap by hand, or make the constraint DEFERRABLE INITIALLY DEFERRED), then replay this dead letter";
     }
-    return keyless ? "map every column of the target's primary key from the legacy key (ferry check names them), "
-        + "then replay this dead letter" : "fix the row in the source or the target constraint, then replay this "
-        + "dead letter";
+    return "fix the row in the source or the target constraint, then replay this dead letter";
   }
 
   private static byte[] keyBytes(final String key) {

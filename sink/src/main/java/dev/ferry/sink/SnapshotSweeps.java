@@ -171,7 +171,12 @@ final class SnapshotSweeps {
     return order.sorted(c, tables, true);
   }
 
-  /** Deletes {@code t}'s rows below {@code version}: at once, else (a foreign key refused) one by one. */
+  /**
+   * Deletes {@code t}'s rows below {@code version}: at once, else (a foreign key refused) those nothing references
+   * ({@link #unreferenced}). The plain statement comes first because the foreign key is checked when it ends: rows
+   * that reference each other and all go (a tree in a table that references itself) go together, where the
+   * {@code NOT EXISTS} form would keep every one another references.
+   */
   private long sweep(final Connection c, final TargetTable t, final long version) throws SQLException {
     final Savepoint sp = c.setSavepoint();
     try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.sqlName(dialect) + " WHERE " + versionColumn
