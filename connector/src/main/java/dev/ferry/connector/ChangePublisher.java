@@ -193,9 +193,17 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       }
     }
     for (final RecordChangeEvent<SourceRecord> r : records) {
-      committer.markProcessed(r);
+      if (positionMayBeStored(r.record())) {
+        committer.markProcessed(r);
+      }
     }
     committer.markBatchFinished();
+  }
+
+  /** Whether the position {@code record} carries may become the capture's ({@link SnapshotEnds#positionMayBeStored}). */
+  private boolean positionMayBeStored(final SourceRecord record) {
+    return !(record.topic().equals(debeziumNotificationTopic) && record.value() instanceof Struct value)
+        || SnapshotEnds.positionMayBeStored(value);
   }
 
   /**

@@ -137,6 +137,25 @@ final class SnapshotEnds {
     return initialSettled;
   }
 
+  /**
+   * Whether the position {@code notification} carries may be stored as the capture's. Not that of the initial
+   * snapshot's {@code STARTED} and {@code ABORTED}: Debezium sends them with the position from before the snapshot's
+   * rows, none at a first start (an empty one), or, when the snapshot failed before it read any row (a connection
+   * lost or a statement cancelled while it read the tables' structure), a stream position without the mark of a
+   * snapshot under way. Stored, that position told Debezium's next start that no snapshot was due: it streamed from
+   * there, and the legacy rows were never read (a sandbox run whose legacy database cancelled statements after
+   * 20 ms: 250,000 rows, none captured, reported drained). Left unstored, the next start finds the position before
+   * (none, or a snapshot under way) and takes the snapshot again. Every other notification's position is one
+   * Debezium means to resume from (a re-snapshot's window, a completed snapshot's stream start).
+   */
+  static boolean positionMayBeStored(final Struct notification) {
+    if (!INITIAL.equals(text(notification, "aggregate_type"))) {
+      return true;
+    }
+    final String type = text(notification, "type");
+    return !"STARTED".equals(type) && !"ABORTED".equals(type);
+  }
+
   private static void scanned(final Set<String> into, final Map<String, String> data, final String alsoFine) {
     final String table = table(data.get("scanned_collection"));
     final String status = data.get("status");

@@ -116,4 +116,20 @@ class SnapshotEndsTest {
     assertThat(SnapshotEnds.table("legacy.public.orders")).isEqualTo("public.orders");
     assertThat(SnapshotEnds.table("")).isNull();
   }
+
+  @Test
+  void theInitialSnapshotsStartAndAbortNeverBecomeTheCapturesPosition() {
+    assertThat(SnapshotEnds.positionMayBeStored(notification(SnapshotEnds.INITIAL, "STARTED", Map.of()))).isFalse();
+    assertThat(SnapshotEnds.positionMayBeStored(notification(SnapshotEnds.INITIAL, "ABORTED", Map.of()))).isFalse();
+    // the end of a snapshot, a skipped one and a table's scan carry positions Debezium resumes from
+    for (final String type : List.of("COMPLETED", "SKIPPED", "IN_PROGRESS", "TABLE_SCAN_COMPLETED")) {
+      assertThat(SnapshotEnds.positionMayBeStored(notification(SnapshotEnds.INITIAL, type, Map.of()))).as(type)
+          .isTrue();
+    }
+    // a re-snapshot's notifications carry its window, which a restart resumes from
+    for (final String type : List.of("STARTED", "ABORTED", "COMPLETED")) {
+      assertThat(SnapshotEnds.positionMayBeStored(notification(SnapshotEnds.INCREMENTAL, type, Map.of()))).as(type)
+          .isTrue();
+    }
+  }
 }
