@@ -4,7 +4,6 @@ import dev.ferry.audit.Audit;
 import dev.ferry.audit.AuditReport;
 import dev.ferry.history.RunHistory;
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import java.util.EnumSet;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -31,7 +30,7 @@ final class AuditCommand extends ServiceCommand {
     final long started = System.nanoTime();
     final Audit.Result result = Audit.run(new Audit.Inputs(c.processor().mapping(), c.mappingFile(),
         c.connector().tables(), c.processor().kafka().relations(), () -> c.connector().connect(),
-        () -> DriverManager.getConnection(sink.jdbcUrl(), sink.user(), sink.password())), System.out);
+        () -> sink.connect("ferry-audit")), System.out);
     AuditReport.write(result, report);
     sink.history().record(RunHistory.Kind.AUDIT, String.format(Locale.ROOT, "audit: %,d legacy rows, %,d would be "
         + "refused", result.rows(), result.refused()), result.figures());

@@ -6,11 +6,9 @@ import dev.ferry.config.Secrets;
 import dev.ferry.connector.ReplicaIdentity;
 import dev.ferry.connector.ReplicaIdentityPolicy;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 
 /**
  * Runs {@link MappingSchemaCheck} with whatever connections a configuration gives: the mapping is
@@ -27,14 +25,12 @@ public final class DatabaseCheck {
    * @return false when the configuration lacks what the check needs (it is then skipped)
    * @throws ConfigException listing every problem
    */
-  public static boolean run(final FerryConfig config, final String legacyUrl, final String legacyUser,
-      final String legacyPassword) {
-    if (config.processor() == null || config.sink() == null || legacyUrl == null) {
+  public static boolean run(final FerryConfig config) {
+    if (config.processor() == null || config.sink() == null || config.connector() == null) {
       return false;
     }
     final List<ConfigProblem> problems = new ArrayList<>();
-    try (Connection legacy = connect(legacyUrl, legacyUser, legacyPassword);
-        Connection target = connect(config.sink().jdbcUrl(), config.sink().user(), config.sink().password())) {
+    try (Connection legacy = config.connector().connect(); Connection target = config.sink().connect("ferry-check")) {
       problems.addAll(MappingSchemaCheck.check(config.processor().mapping(), legacy, target,
           config.sink().versionColumn(), config.processor().kafka().partitions()));
       if (config.connector() != null && config.connector().replicaIdentity() == ReplicaIdentityPolicy.CHECK) {
@@ -51,14 +47,5 @@ public final class DatabaseCheck {
       throw new ConfigException(problems);
     }
     return true;
-  }
-
-  private static Connection connect(final String url, final String user, final String password)
-      throws SQLException {
-    final Properties p = new Properties();
-    p.put("user", user);
-    p.put("password", password);
-    p.put("connectTimeout", "10");
-    return DriverManager.getConnection(url, p);
   }
 }

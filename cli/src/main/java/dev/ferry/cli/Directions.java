@@ -14,7 +14,6 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -92,7 +91,7 @@ public final class Directions {
           + "alone, without the legacy columns it does not read or their types");
     }
     String newSchema = "public";
-    try (Connection target = DriverManager.getConnection(c.sink().jdbcUrl(), c.sink().user(), c.sink().password())) {
+    try (Connection target = c.sink().connect("ferry")) {
       newSchema = target.getSchema() != null ? target.getSchema() : target.getCatalog();
     } catch (SQLException e) {
       notes.println("the target database cannot be read (" + e.getMessage() + "): its tables are taken to be in "

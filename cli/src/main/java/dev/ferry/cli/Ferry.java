@@ -272,8 +272,7 @@ public final class Ferry implements Callable<Integer> {
       }
       final var sink = c.sink();
       final Reconciliation.Inputs inputs = new Reconciliation.Inputs(c.processor().mapping(),
-          () -> c.connector().connect(), () -> java.sql.DriverManager.getConnection(sink.jdbcUrl(), sink.user(),
-              sink.password()), sink.versionColumn(), wait);
+          () -> c.connector().connect(), () -> sink.connect("ferry-reconcile"), sink.versionColumn(), wait);
       final Reconciliation.Result result = Reconciliation.run(inputs, noDeadLetters
           ? Reconciliation.DeadLetterIndexSource.none()
           : Reconciliation.DeadLetterIndexSource.topic(sink.kafka(), sink.kafka().topics(sink.kafka().registry())

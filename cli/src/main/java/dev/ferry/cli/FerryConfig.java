@@ -181,10 +181,7 @@ public final class FerryConfig {
    * @throws ConfigException listing every problem
    */
   public boolean checkAgainstDatabases() {
-    if (connector == null) {
-      return false;
-    }
-    return DatabaseCheck.run(this, connector.jdbcUrl(), connector.user(), connector.password());
+    return DatabaseCheck.run(this);
   }
 
   public Set<Role> roles() {

@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -46,8 +45,7 @@ class ReconcileIT {
     final FerryConfig config = FerryConfig.resolve(base.source(), EnumSet.allOf(Role.class), work);
     final var topics = config.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
     final Reconciliation.Inputs inputs = new Reconciliation.Inputs(config.processor().mapping(),
-        () -> config.connector().connect(), () -> DriverManager.getConnection(config.sink().jdbcUrl(),
-            config.sink().user(), config.sink().password()), config.sink().versionColumn(), Duration.ZERO);
+        () -> config.connector().connect(), () -> config.sink().connect("ferry-reconcile"), config.sink().versionColumn(), Duration.ZERO);
     final Reconciliation.DeadLetterIndexSource letters = Reconciliation.DeadLetterIndexSource.topic(
         config.sink().kafka(), topics.deadLetter());
 
@@ -129,8 +127,7 @@ class ReconcileIT {
     final DemoEnvironment base = DemoEnvironment.create(stack, work, "it_reconcile_live");
     final FerryConfig config = FerryConfig.resolve(base.source(), EnumSet.allOf(Role.class), work);
     final Reconciliation.Inputs inputs = new Reconciliation.Inputs(config.processor().mapping(),
-        () -> config.connector().connect(), () -> DriverManager.getConnection(config.sink().jdbcUrl(),
-            config.sink().user(), config.sink().password()), config.sink().versionColumn(), Duration.ofSeconds(8));
+        () -> config.connector().connect(), () -> config.sink().connect("ferry-reconcile"), config.sink().versionColumn(), Duration.ofSeconds(8));
     try (Pipeline pipeline = new Pipeline(config).start(); Connection legacy = base.legacy();
         Connection target = base.target()) {
       await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());

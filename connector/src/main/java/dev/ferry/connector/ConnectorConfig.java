@@ -3,6 +3,7 @@ package dev.ferry.connector;
 import dev.ferry.config.Config;
 import dev.ferry.config.Setting;
 import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.PostgresSessions;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -112,7 +113,7 @@ public record ConnectorConfig(
 
   /** A JDBC connection to the legacy database, as the capture's user, for its catalog checks and the slot's watch. */
   public Connection connect() throws SQLException {
-    final Properties p = new Properties();
+    final Properties p = PostgresSessions.properties("ferry");
     p.put("user", user);
     p.put("password", password);
     p.put("connectTimeout", "10");
@@ -148,6 +149,9 @@ public record ConnectorConfig(
     p.put("database.dbname", database);
     p.put("database.user", user);
     p.put("database.password", password);
+    // the snapshot without the role's time limits (PostgresSessions says why): pgjdbc's startup options, which
+    // Debezium hands to every connection it opens, the replication one included
+    p.put("driver.options", PostgresSessions.OPTIONS);
     p.put("topic.prefix", name);
     p.put("table.include.list", String.join(",", escaped(snapshotOrder)));
     p.put("slot.name", slotName);

@@ -5,7 +5,6 @@ import dev.ferry.processor.ProcessorConfig;
 import dev.ferry.schemas.LiveDirection.Direction;
 import dev.ferry.sink.SinkConfig;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -26,7 +25,7 @@ public record Leg(Direction direction, ConnectorConfig capture, ProcessorConfig 
 
   /** A connection to the database this direction's sink writes. */
   Connection written() throws SQLException {
-    return DriverManager.getConnection(sink.jdbcUrl(), sink.user(), sink.password());
+    return sink.connect("ferry-cutover");
   }
 
   /** Its CDC topics, which its processor reads. */

@@ -37,9 +37,9 @@ final class MariaDbDialect implements TargetDialect {
   }
 
   @Override
-  public Properties connectionProperties() {
+  public Properties connectionProperties(final String who) {
     final Properties p = new Properties();
-    p.put("connectionAttributes", "program_name:ferry-sink");
+    p.put("connectionAttributes", "program_name:" + who);
     // the driver's bulk protocol refuses INSERT .. SELECT ("not supported in the prepared statement
     // protocol yet"), which made every batch fall back to row by row; without it a batch is pipelined
     p.put("useBulkStmts", "false");
@@ -64,6 +64,22 @@ final class MariaDbDialect implements TargetDialect {
         if (rs.next() && !(rs.getBoolean(1) && "STATEMENT".equalsIgnoreCase(rs.getString(2)))) {
           c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         }
+      }
+    }
+    liftTimeLimits(c);
+  }
+
+  /**
+   * MariaDB's {@code max_statement_time}, which a server or account may set (in seconds; a statement past it fails
+   * with error 1969, which the driver reports as a timeout and the sink retried without end). MySQL has no such
+   * setting for writes (its {@code max_execution_time} limits SELECTs only) and refuses the name, so it is set on
+   * MariaDB only.
+   */
+  @Override
+  public void liftTimeLimits(final Connection c) throws SQLException {
+    if (c.getMetaData().getDatabaseProductVersion().contains("MariaDB")) {
+      try (Statement s = c.createStatement()) {
+        s.execute("SET SESSION max_statement_time = 0");
       }
     }
   }

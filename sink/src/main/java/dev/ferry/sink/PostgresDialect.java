@@ -48,10 +48,10 @@ final class PostgresDialect implements TargetDialect {
   }
 
   @Override
-  public Properties connectionProperties() {
-    final Properties p = new Properties();
+  public Properties connectionProperties(final String who) {
+    // without the role's time limits (PostgresSessions says why)
+    final Properties p = dev.ferry.schemas.PostgresSessions.properties(who);
     p.put("reWriteBatchedInserts", "true");
-    p.put("ApplicationName", "ferry-sink");
     return p;
   }
 

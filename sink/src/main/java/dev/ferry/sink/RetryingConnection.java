@@ -104,7 +104,7 @@ final class RetryingConnection {
   /** The open connection, opened (in the dialect's session settings, without auto-commit) when there is none. */
   Connection connection() throws SQLException {
     if (connection == null || connection.isClosed()) {
-      final Properties p = dialect.connectionProperties();
+      final Properties p = dialect.connectionProperties("ferry-sink");
       p.put("user", config.user());
       p.put("password", config.password());
       connection = DriverManager.getConnection(config.jdbcUrl(), p);

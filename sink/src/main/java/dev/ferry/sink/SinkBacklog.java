@@ -2,7 +2,6 @@ package dev.ferry.sink;
 
 import dev.ferry.schemas.KafkaClients;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -36,8 +35,7 @@ public final class SinkBacklog {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer()); Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(),
-        config.password())) {
+        new ByteArrayDeserializer()); Connection c = config.connect("ferry-sink")) {
       final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
           .map(i -> new TopicPartition(topic, i.partition())).toList();
       final OffsetStore offsets = new OffsetStore(dialect, config.offsetsTable(), config.groupId());

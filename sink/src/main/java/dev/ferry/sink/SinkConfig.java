@@ -4,8 +4,12 @@ import dev.ferry.config.Config;
 import dev.ferry.config.Setting;
 import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.LiveDirection;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * Typed configuration of the sink.
@@ -203,7 +207,29 @@ public record SinkConfig(
 
   /** The run history this configuration's target keeps. */
   public dev.ferry.history.RunHistory history() {
-    return new dev.ferry.history.RunHistory(() -> java.sql.DriverManager.getConnection(jdbcUrl, user, password),
-        historyTable);
+    return new dev.ferry.history.RunHistory(() -> connect("ferry-history"), historyTable);
+  }
+
+  /**
+   * A connection to the target as Ferry's other commands read and write it (reconcile, audit, cutover, history):
+   * the dialect's driver properties, without the time limits an administrator may set for the role
+   * ({@link TargetDialect#liftTimeLimits}), auto-commit on. The sink's own writers connect through
+   * {@code RetryingConnection}, which adds its session settings.
+   *
+   * @param who names the connection where the database shows it ({@code ferry-reconcile})
+   */
+  public Connection connect(final String who) throws SQLException {
+    final TargetDialect dialect = TargetDialect.of(jdbcUrl);
+    final Properties p = dialect.connectionProperties(who);
+    p.put("user", user);
+    p.put("password", password);
+    final Connection c = DriverManager.getConnection(jdbcUrl, p);
+    try {
+      dialect.liftTimeLimits(c);
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+    return c;
   }
 }

@@ -42,8 +42,19 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
   /** {@code name} as a quoted identifier, embedded quotes escaped. */
   String quote(String name);
 
-  /** Driver properties the sink connects with. */
-  Properties connectionProperties();
+  /**
+   * Driver properties Ferry connects to the target with; {@code who} names the connection where the database shows
+   * it ({@code ferry-sink}, {@code ferry-reconcile}...).
+   */
+  Properties connectionProperties(String who);
+
+  /**
+   * Lifts, for this session, the time limits a database administrator may set for every session (a statement's
+   * longest run): Ferry's statements are long by nature (dev.ferry.schemas.PostgresSessions says why). PostgreSQL
+   * does it in the connection's properties already; a database that cannot, here.
+   */
+  default void liftTimeLimits(final Connection c) throws SQLException {
+  }
 
   /** Session settings applied to each new connection. */
   default void onConnect(final Connection c) throws SQLException {

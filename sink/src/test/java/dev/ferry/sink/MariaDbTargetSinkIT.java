@@ -106,7 +106,27 @@ class MariaDbTargetSinkIT extends TargetSinkContract {
       public String user() {
         return USER;
       }
+
+      @Override
+      public String limitedUser(final String database) throws SQLException {
+        final String user = database + "_limited";
+        try (Connection c = server(database); java.sql.Statement s = c.createStatement()) {
+          // MariaDB's limit in seconds; an account's own, so that the tests beside this one are not limited. At
+          // localhost, which a connection to 127.0.0.1 is, or the anonymous account there would be taken instead
+          for (final String host : List.of("localhost", "%")) {
+            s.execute("CREATE USER '" + user + "'@'" + host + "' IDENTIFIED BY '' WITH MAX_STATEMENT_TIME 0.001");
+            s.execute("GRANT ALL ON `" + database + "`.* TO '" + user + "'@'" + host + "'");
+          }
+        }
+        return user;
+      }
     };
+  }
+
+  @Override
+  protected String tenMillisecondQuery() {
+    // SLEEP() and BENCHMARK() cut short return instead of failing; a scan fails with error 1969
+    return "SELECT sum(a.seq % 7) FROM seq_1_to_3000000 a";
   }
 
   @Override

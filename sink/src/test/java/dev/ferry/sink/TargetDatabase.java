@@ -13,4 +13,10 @@ interface TargetDatabase {
   String jdbcUrl(String database);
 
   String user();
+
+  /**
+   * A user of {@code database} (password empty) whose every statement the server cancels after a millisecond, as an
+   * administrator's limit for an application role would; made by {@link #user()}.
+   */
+  String limitedUser(String database) throws SQLException;
 }

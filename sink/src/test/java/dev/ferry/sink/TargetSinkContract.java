@@ -55,6 +55,9 @@ abstract class TargetSinkContract {
    */
   protected abstract String exactText(int length);
 
+  /** A query that runs for 10 ms or more. */
+  protected abstract String tenMillisecondQuery();
+
   protected record Env(SinkConfig config, FerryTopics topics, String db) {
   }
 
@@ -125,6 +128,39 @@ abstract class TargetSinkContract {
       rs.next();
       return rs.getLong(1);
     }
+  }
+
+  /**
+   * A target whose administrator cancels every statement of the sink's user after a millisecond (PostgreSQL's
+   * {@code statement_timeout} for the role, MariaDB's {@code MAX_STATEMENT_TIME} for the account): the sink's
+   * sessions lift the limit, and every row applies. Before, on both, the first statements were cancelled (a transient
+   * error to the sink: MariaDB's driver reports error 1969 as a timeout) and retried without end: nothing applied in
+   * two minutes (shown with the lift taken out).
+   */
+  @Test
+  void aTargetThatCancelsStatementsAfterAMillisecondStillTakesEveryRow() throws Exception {
+    final Env env = env("sink_limits");
+    final String user = target().limitedUser(env.db());
+    try (Connection plain = java.sql.DriverManager.getConnection(target().jdbcUrl(env.db()), user, "");
+        Statement s = plain.createStatement()) {
+      // the limit bites a session that does not lift it
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.execute(tenMillisecondQuery()))
+          .isInstanceOf(java.sql.SQLException.class);
+    }
+    final List<ApplyRecord> batch = new ArrayList<>();
+    for (int i = 1; i <= 3000; i++) {
+      batch.add(item(i, i % 7, i));
+    }
+    send(env, batch);
+    final SinkConfig c = env.config();
+    final SinkConfig limited = new SinkConfig(c.kafka(), c.jdbcUrl(), user, "", c.groupId(), 1000, "ferry_version",
+        "ferry_sink_offsets", Duration.ofSeconds(1));
+    try (TargetSink sink = new TargetSink(limited).start()) {
+      SinkWait.until(sink, "applied + failed >= 3000", () -> sink.applied() + sink.failed() >= 3000);
+      assertThat(sink.failed()).isZero();
+    }
+    assertThat(count(env, "true")).isEqualTo(3000);
+    assertThat(count(env, "id = 2999 AND qty = 3")).isEqualTo(1);
   }
 
   @Test

@@ -271,7 +271,24 @@ class TargetSinkIT extends TargetSinkContract {
       public String user() {
         return EmbeddedDatabase.USER;
       }
+
+      @Override
+      public String limitedUser(final String database) throws java.sql.SQLException {
+        final String user = database + "_limited";
+        try (Connection c = pg.connect(database); java.sql.Statement s = c.createStatement()) {
+          s.execute("CREATE ROLE " + user + " LOGIN SUPERUSER");
+          s.execute("ALTER ROLE " + user + " IN DATABASE " + database + " SET statement_timeout = '1ms'");
+          s.execute("ALTER ROLE " + user + " IN DATABASE " + database
+              + " SET idle_in_transaction_session_timeout = '20ms'");
+        }
+        return user;
+      }
     };
+  }
+
+  @Override
+  protected String tenMillisecondQuery() {
+    return "SELECT pg_sleep(0.01)";
   }
 
   @Override

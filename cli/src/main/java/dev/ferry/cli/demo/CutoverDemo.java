@@ -153,8 +153,7 @@ public final class CutoverDemo {
   private long reconcile(final FerryConfig forward) throws Exception {
     final var sink = forward.sink();
     final Reconciliation.Result result = Reconciliation.run(new Reconciliation.Inputs(forward.processor().mapping(),
-        () -> forward.connector().connect(), () -> java.sql.DriverManager.getConnection(sink.jdbcUrl(), sink.user(),
-            sink.password()), sink.versionColumn(), Duration.ofSeconds(2)),
+        () -> forward.connector().connect(), () -> sink.connect("ferry-reconcile"), sink.versionColumn(), Duration.ofSeconds(2)),
         Reconciliation.DeadLetterIndexSource.topic(sink.kafka(), sink.kafka().topics(sink.kafka().registry())
             .deadLetter()), new PrintStream(java.io.OutputStream.nullOutputStream()));
     result.tableLines().forEach(l -> out.println("  " + l));

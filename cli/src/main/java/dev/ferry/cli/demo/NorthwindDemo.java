@@ -10,10 +10,8 @@ import dev.ferry.schemas.ConfluentRegistryClient;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -45,8 +43,7 @@ public final class NorthwindDemo {
     final var config = env.config();
     final var sink = config.sink();
     final Reconciliation.Result result = Reconciliation.run(new Reconciliation.Inputs(config.processor().mapping(),
-        () -> config.connector().connect(), () -> DriverManager.getConnection(sink.jdbcUrl(), sink.user(),
-            sink.password()), sink.versionColumn(), Duration.ZERO),
+        () -> config.connector().connect(), () -> sink.connect("ferry-reconcile"), sink.versionColumn(), Duration.ZERO),
         Reconciliation.DeadLetterIndexSource.topic(sink.kafka(), sink.kafka().topics(
             new ConfluentRegistryClient(stack.registry().url())).deadLetter()),
         new PrintStream(java.io.OutputStream.nullOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8));

@@ -126,7 +126,7 @@ public final class Sandbox {
           return false;
         }
         if (o.export() != null) {
-          export(o.export(), stack, name, mapping, config);
+          export(o.export(), mapping, config);
         }
         return true;
       } finally {
@@ -173,10 +173,9 @@ public final class Sandbox {
         pipeline.capture().published(), pipeline.sink().applied(), pipeline.sink().parked(), pipeline.sink().failed());
   }
 
-  private void export(final Path dir, final EmbeddedStack stack, final String name, final Mapping mapping,
-      final FerryConfig config) throws Exception {
+  private void export(final Path dir, final Mapping mapping, final FerryConfig config) throws Exception {
     Files.createDirectories(dir);
-    try (Connection target = stack.target().connect(name + "_target")) {
+    try (Connection target = config.sink().connect("ferry-sandbox")) {
       for (final String table : mapping.tables().stream().map(TableMapping::targetTable).distinct().toList()) {
         final Path file = dir.resolve(table + ".csv");
         final long rows = TableExport.write(target, table, config.sink().versionColumn(), file);
