@@ -122,6 +122,11 @@ public final class ServiceOps {
       if (c.finished().isDone()) {
         return Readiness.notReady("capture", "stopped");
       }
+      final List<String> open = c.slotWaitsFor();
+      if (!open.isEmpty()) {
+        return Readiness.notReady("capture", "waiting to create its replication slot until these legacy "
+            + "transactions end: " + String.join("; ", open));
+      }
       return c.streaming() ? Readiness.ready("capture", "streaming from the legacy database")
           : Readiness.notReady("capture", "connecting, or its initial snapshot not all in Kafka yet");
     });

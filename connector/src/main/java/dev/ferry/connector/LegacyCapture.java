@@ -49,6 +49,12 @@ public final class LegacyCapture implements AutoCloseable {
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
   private final SlotWatch slot;
   private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+  /** Guards {@link #closing} and {@link #engineRunning}: an engine is closed only once it runs. */
+  private final Object lifecycle = new Object();
+  private boolean closing;
+  private boolean engineRunning;
+  /** The legacy transactions the creation of the slot waits for before the engine starts ({@link SlotCreation}). */
+  private volatile List<String> slotWaitsFor = List.of();
 
   public LegacyCapture(final ConnectorConfig config) {
     this.config = config;
@@ -83,6 +89,7 @@ public final class LegacyCapture implements AutoCloseable {
    *     directory cannot be written ({@link SourcePositionFile#check}); nothing is started
    */
   public LegacyCapture start() {
+    final boolean createsSlot;
     if (config.offsetStorage() == OffsetStorage.FILE) {
       SourcePositionFile.check(config.offsetFile());
     }
@@ -100,6 +107,13 @@ public final class LegacyCapture implements AutoCloseable {
         .using((success, message, error) -> {
           if (success) {
             finished.complete(null);
+          } else if (String.valueOf(message).contains("waiting for source task to start")) {
+            LOG.error("capture {} stopped: Debezium did not start within its 40 s. On a first start that is most "
+                + "often the creation of replication slot {}, which waits for every legacy transaction open when it "
+                + "began (a session idle in a transaction, a prepared transaction); look for them with SELECT pid, "
+                + "usename, state, xact_start FROM pg_stat_activity WHERE backend_xid IS NOT NULL", config.name(),
+                config.slotName(), error);
+            finished.completeExceptionally(error != null ? error : new IllegalStateException(message));
           } else {
             LOG.error("capture {} stopped: {}", config.name(), message, error);
             finished.completeExceptionally(error != null ? error : new IllegalStateException(message));
@@ -117,17 +131,44 @@ public final class LegacyCapture implements AutoCloseable {
             config.slotName(), config.snapshotMode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
       }
       publisher.streamAtLeast(confirmed);
+      createsSlot = confirmed == 0;
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read replication slot " + config.slotName() + " on " + config.jdbcUrl()
           + ": " + e.getMessage(), e);
     }
-    executor.execute(engine);
+    executor.execute(() -> run(createsSlot));
     slot.start();
     LOG.info("capture {} started: {}:{}/{} tables {} -> topics {}.cdc.*; source position kept in {}", config.name(),
         config.host(), config.port(), config.database(), config.tables(), topics.prefix(),
         config.offsetStorage() == OffsetStorage.FILE ? "file " + config.offsetFile().toAbsolutePath()
             : "topic " + config.offsetTopic());
     return this;
+  }
+
+  /** Runs the engine; before the first, once no legacy transaction would hold up its slot ({@link SlotCreation}). */
+  private void run(final boolean createsSlot) {
+    try {
+      if (createsSlot && !SlotCreation.await(config, () -> {
+        synchronized (lifecycle) {
+          return closing;
+        }
+      }, open -> slotWaitsFor = List.copyOf(open))) {
+        finished.complete(null);
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      finished.complete(null);
+      return;
+    }
+    synchronized (lifecycle) {
+      if (closing) {
+        finished.complete(null);
+        return;
+      }
+      engineRunning = true;
+    }
+    engine.run();
   }
 
   /**
@@ -166,6 +207,14 @@ public final class LegacyCapture implements AutoCloseable {
       LOG.info("capture {}: tables snapshotted referenced ones first: {}", config.name(), order);
     }
     return order;
+  }
+
+  /**
+   * The legacy transactions the capture waits for before it starts, since the creation of its replication slot
+   * would wait for them ({@link SlotCreation}), each described; empty when it waits for none.
+   */
+  public List<String> slotWaitsFor() {
+    return slotWaitsFor;
   }
 
   /** Completes when the engine stops: normally after {@link #close()}, exceptionally on failure. */
@@ -237,8 +286,13 @@ public final class LegacyCapture implements AutoCloseable {
   public void close() {
     slot.close();
     truncated.close();
+    final boolean running;
+    synchronized (lifecycle) {
+      closing = true;
+      running = engineRunning;
+    }
     try {
-      if (engine != null) {
+      if (running) {
         engine.close();
       }
     } catch (IOException | RuntimeException e) {
