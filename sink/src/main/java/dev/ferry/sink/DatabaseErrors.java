@@ -38,9 +38,36 @@ final class DatabaseErrors {
   private DatabaseErrors() {
   }
 
-  /** Whether the sink waits and retries instead of isolating the record: transient, or a broken deployment. */
+  /**
+   * MariaDB error numbers of a server or transaction that takes no writes: 1290 the server runs with
+   * {@code --read-only} (the option that prevents the statement), 1792 a read-only transaction.
+   */
+  private static final Set<Integer> READ_ONLY_MARIADB = Set.of(1290, 1792);
+
+  /**
+   * Whether the sink waits and retries instead of isolating the record: transient, a broken deployment, or a target
+   * that takes no writes.
+   */
   static boolean isRetried(final SQLException e) {
-    return isTransient(e) || isBrokenDeployment(e);
+    return isTransient(e) || isBrokenDeployment(e) || isReadOnly(e);
+  }
+
+  /**
+   * The target takes no writes at all: a read-only session or database ({@code default_transaction_read_only}), a
+   * standby the sink was pointed at (a failover that went the wrong way), MariaDB's {@code read_only}; PostgreSQL
+   * reports it as 25006. Every row would be refused alike, so it is the target's state, not a record's: isolated
+   * row by row it would send the whole stream to the dead-letter topic. The sink pauses and retries, loudly.
+   */
+  static boolean isReadOnly(final SQLException e) {
+    for (SQLException x = e; x != null; x = x.getNextException()) {
+      if (x.getCause() instanceof SQLException cause && cause != x && isReadOnly(cause)) {
+        return true;
+      }
+      if ("25006".equals(x.getSQLState()) || isMariaDb(x) && READ_ONLY_MARIADB.contains(x.getErrorCode())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One connection to the target and how work on it is retried. A transient error (the connection lost, the server
  * restarting, a deadlock) and a target that does not fit what the sink writes (a table or column missing, a
- * privilege not granted: {@link DatabaseErrors#isBrokenDeployment}) are waited out with a growing backoff, the
+ * privilege not granted: {@link DatabaseErrors#isBrokenDeployment}) or takes no writes (read-only:
+ * {@link DatabaseErrors#isReadOnly}) are waited out with a growing backoff, the
  * connection closed (which rolls the work back) and opened again; nothing is dead-lettered for them. Any other
  * error ends the work. Used by one thread at a time, its writer's.
  */
@@ -64,6 +65,7 @@ final class RetryingConnection {
         attempt++;
         // closing the connection rolls the batch back: its rows and offsets go in again with its dead letters
         final boolean broken = e instanceof SQLException sql && DatabaseErrors.isBrokenDeployment(sql);
+        final boolean readOnly = e instanceof SQLException sql && DatabaseErrors.isReadOnly(sql);
         final boolean conflict = e instanceof SQLException sql && DatabaseErrors.isConflict(sql);
         if (conflict) {
           // not the target being down (it said "unavailable", and readiness said so too): another transaction, often
@@ -76,6 +78,12 @@ final class RetryingConnection {
           } else {
             LOG.warn(message, sql.getSQLState(), TargetError.of(sql).message(), attempt, backoffMs);
           }
+        } else if (readOnly) {
+          final SQLException sql = (SQLException) e;
+          LOG.error("the target takes no writes (SQLSTATE {}: {}): a read-only database or session "
+              + "(default_transaction_read_only), a standby rather than the primary, or MariaDB's read_only. Nothing "
+              + "is dead-lettered; the sink waits and retries (attempt {}, next in {} ms) until the target takes writes",
+              sql.getSQLState(), TargetError.of(sql).message(), attempt, backoffMs);
         } else if (broken) {
           final SQLException sql = (SQLException) e;
           brokenTargetRetries.incrementAndGet();
@@ -91,7 +99,8 @@ final class RetryingConnection {
         // what readiness reports while the sink waits: a target that does not fit is not one that is down, and a
         // conflict is neither
         if (!conflict) {
-          backoff.unavailable(this, (broken ? "target does not fit what the sink writes (SQLSTATE "
+          backoff.unavailable(this, (readOnly ? "target takes no writes (read-only, SQLSTATE "
+              + ((SQLException) e).getSQLState() + "): " : broken ? "target does not fit what the sink writes (SQLSTATE "
               + ((SQLException) e).getSQLState() + "): " : e instanceof SQLException ? "target database unavailable: "
               : "dead-letter topic unavailable: ") + e.getMessage() + " (attempt " + attempt + ")");
         }

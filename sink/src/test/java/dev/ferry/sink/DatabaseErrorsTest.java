@@ -47,6 +47,19 @@ class DatabaseErrorsTest {
   }
 
   @Test
+  void aTargetThatTakesNoWritesIsRetriedNotARecordToDeadLetter() {
+    assertThat(DatabaseErrors.isReadOnly(new SQLException("cannot execute INSERT in a read-only transaction",
+        "25006"))).isTrue();
+    // MariaDB with read_only on, by number, inside a batch exception in the generic state
+    final java.sql.BatchUpdateException batch = new java.sql.BatchUpdateException("batch failed", "HY000", 0,
+        new int[0], new SQLException("The MariaDB server is running with the --read-only option", "HY000", 1290));
+    assertThat(DatabaseErrors.isReadOnly(batch)).isTrue();
+    assertThat(DatabaseErrors.isRetried(batch)).isTrue();
+    assertThat(DatabaseErrors.isReadOnly(new SQLException("check", "23514"))).isFalse();
+    assertThat(DatabaseErrors.isRetried(new SQLException("check", "23514"))).isFalse();
+  }
+
+  @Test
   void aConstraintRefusalIsAnIntegrityViolationAndNothingElseIs() {
     assertThat(DatabaseErrors.isIntegrityViolation(new SQLException("unique at commit", "23505"))).isTrue();
     assertThat(DatabaseErrors.isIntegrityViolation(new SQLException("foreign key at commit", "23503"))).isTrue();

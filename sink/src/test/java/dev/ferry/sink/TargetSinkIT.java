@@ -23,6 +23,51 @@ import org.junit.jupiter.api.Test;
 class TargetSinkIT extends TargetSinkContract {
 
   /**
+   * The target turns read-only while the sink runs (an administrator's {@code default_transaction_read_only}, the
+   * sink's sessions ended so that new ones take it; a failover that left it pointing at a standby refuses writes the
+   * same way, SQLSTATE 25006): that is the target, not the rows, so the sink waits and retries, dead-letters nothing,
+   * and applies every row once the target takes writes again.
+   */
+  @Test
+  void aTargetThatTurnsReadOnlyHoldsTheSinkAndDeadLettersNothing() throws Exception {
+    final Env env = env("sink_readonly");
+    final List<ApplyRecord> first = new ArrayList<>();
+    for (int i = 1; i <= 500; i++) {
+      first.add(item(i, 1, i));
+    }
+    send(env, first);
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      SinkWait.until(sink, "applied 500", () -> sink.applied() == 500);
+      execute(env.db(), "ALTER DATABASE " + env.db() + " SET default_transaction_read_only = on");
+      execute(env.db(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + env.db()
+          + "' AND application_name = 'ferry-sink'");
+      final List<ApplyRecord> more = new ArrayList<>();
+      for (int i = 501; i <= 1500; i++) {
+        more.add(item(i, 2, i));
+      }
+      send(env, more);
+      SinkWait.until(sink, "the sink waiting for the target", () -> sink.unreadyBecause() != null
+          && sink.unreadyBecause().contains("read-only"));
+      Thread.sleep(2000);
+      assertThat(sink.failed()).as("rows dead-lettered while the target refused every write").isZero();
+      assertThat(count(env, "true")).isEqualTo(500);
+
+      // this session takes the setting too, until it sets its own (in a transaction of its own: one begun
+      // read-only stays so)
+      try (Connection c = target().connect(env.db()); java.sql.Statement st = c.createStatement()) {
+        st.execute("SET default_transaction_read_only = off");
+        st.execute("ALTER DATABASE " + env.db() + " SET default_transaction_read_only = off");
+      }
+      execute(env.db(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + env.db()
+          + "' AND application_name = 'ferry-sink'");
+      SinkWait.until(sink, "applied 1500", () -> sink.applied() >= 1500);
+      assertThat(sink.failed()).isZero();
+    }
+    assertThat(count(env, "true")).isEqualTo(1500);
+    assertThat(count(env, "qty = 2")).isEqualTo(1000);
+  }
+
+  /**
    * An initial sync's batch in which rows come before the rows they reference (lines whose item is on another
    * partition, and notes on those lines): the target refuses the batch, the sink asks it which referenced rows it
    * lacks ({@link MissingReferences}), parks exactly the rows that wait, a note on a waiting line too, writes the
