@@ -117,7 +117,7 @@ public record ConnectorConfig(
     p.put("user", user);
     p.put("password", password);
     p.put("connectTimeout", "10");
-    return DriverManager.getConnection(jdbcUrl(), p);
+    return PostgresSessions.liftNewer(DriverManager.getConnection(jdbcUrl(), p));
   }
 
   /** JDBC URL of the legacy database (for catalog checks; capture itself goes through Debezium). */
@@ -132,14 +132,15 @@ public record ConnectorConfig(
    * source column types are propagated so numeric text is known to be a decimal.
    */
   public Properties debeziumProperties() {
-    return debeziumProperties(tables);
+    return debeziumProperties(tables, 13);
   }
 
   /**
    * {@link #debeziumProperties()} with the tables in {@code snapshotOrder} (the same tables): Debezium snapshots
-   * them in the order of its {@code table.include.list} ({@link SnapshotOrder}).
+   * them in the order of its {@code table.include.list} ({@link SnapshotOrder}); the sessions' limits lifted are
+   * those a legacy server of {@code legacyMajorVersion} has ({@link PostgresSessions#options(int)}).
    */
-  Properties debeziumProperties(final List<String> snapshotOrder) {
+  Properties debeziumProperties(final List<String> snapshotOrder, final int legacyMajorVersion) {
     final Properties p = new Properties();
     p.put("name", name);
     p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -151,7 +152,7 @@ public record ConnectorConfig(
     p.put("database.password", password);
     // the snapshot without the role's time limits (PostgresSessions says why): pgjdbc's startup options, which
     // Debezium hands to every connection it opens, the replication one included
-    p.put("driver.options", PostgresSessions.OPTIONS);
+    p.put("driver.options", PostgresSessions.options(legacyMajorVersion));
     p.put("topic.prefix", name);
     p.put("table.include.list", String.join(",", escaped(snapshotOrder)));
     p.put("slot.name", slotName);

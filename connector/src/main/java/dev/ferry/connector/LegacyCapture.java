@@ -55,6 +55,8 @@ public final class LegacyCapture implements AutoCloseable {
   private boolean engineRunning;
   /** The legacy transactions the creation of the slot waits for before the engine starts ({@link SlotCreation}). */
   private volatile List<String> slotWaitsFor = List.of();
+  /** The legacy server's major version, read before Debezium starts. */
+  private int legacyMajorVersion = 13;
 
   public LegacyCapture(final ConnectorConfig config) {
     this.config = config;
@@ -103,7 +105,7 @@ public final class LegacyCapture implements AutoCloseable {
         Set.of(topics.transactions().name(), config.signalTopic()));
     producer.initTransactions();
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-        .using(config.debeziumProperties(snapshotOrder))
+        .using(config.debeziumProperties(snapshotOrder, legacyMajorVersion))
         .using((success, message, error) -> {
           if (success) {
             finished.complete(null);
@@ -183,6 +185,7 @@ public final class LegacyCapture implements AutoCloseable {
     final List<String> order;
     final List<ConfigProblem> nothing = new ArrayList<>();
     try (Connection legacy = config.connect()) {
+      legacyMajorVersion = legacy.getMetaData().getDatabaseMajorVersion();
       // before the publication carries them: PostgreSQL would refuse the legacy application's updates of such a table
       for (final String table : config.tables()) {
         if (ReplicaIdentity.isNothing(legacy, table)) {

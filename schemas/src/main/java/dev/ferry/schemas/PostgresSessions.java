@@ -1,5 +1,8 @@
 package dev.ferry.schemas;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Properties;
 
 /**
@@ -15,14 +18,41 @@ import java.util.Properties;
  * {@code options}), so Debezium's connections, the replication one included, get them too. A JDBC URL that sets
  * its own {@code options} wins over these (pgjdbc reads the URL last): that is how to keep a limit on Ferry anyway.
  *
- * <p>Only settings every supported PostgreSQL (13 and later) knows: an unknown one refuses the connection.
- * {@code idle_session_timeout} (14) and {@code transaction_timeout} (17) are therefore not lifted.
+ * <p>The startup packet may name only settings the server knows: an unknown one refuses the connection. So
+ * {@code idle_session_timeout} (14) and {@code transaction_timeout} (17) are named only for a server known to have
+ * them ({@link #options(int)}: the capture, which reads the legacy server's version before it starts Debezium), and
+ * lifted right after connecting elsewhere ({@link #LIFT_NEWER}). A snapshot longer than an administrator's
+ * transaction limit was otherwise ended and started over without end; an idle limit ended the replication session
+ * that exported the snapshot's starting point, and Debezium read the tables without it.
  */
 public final class PostgresSessions {
-  /** pgjdbc's {@code options}: the server settings the session starts with. */
+  /** pgjdbc's {@code options}: the server settings the session starts with, those every supported server has. */
   public static final String OPTIONS = "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0";
 
+  /** {@link #OPTIONS} and those a server of major version {@code major} adds. */
+  public static String options(final int major) {
+    return OPTIONS + (major >= 14 ? " -c idle_session_timeout=0" : "") + (major >= 17 ? " -c transaction_timeout=0" : "");
+  }
+
+  /**
+   * The limits newer servers add, lifted where the server knows them (a connection made before its server's version
+   * is known).
+   */
+  public static final String LIFT_NEWER = "SELECT set_config(name, '0', false) FROM pg_settings "
+      + "WHERE name IN ('idle_session_timeout', 'transaction_timeout')";
+
   private PostgresSessions() {
+  }
+
+  /** Lifts on {@code c} the limits of newer servers ({@link #LIFT_NEWER}); returns {@code c}. */
+  public static Connection liftNewer(final Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(LIFT_NEWER);
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+    return c;
   }
 
   /** Driver properties of a connection named {@code applicationName} (what {@code pg_stat_activity} shows). */

@@ -14,8 +14,14 @@ import java.util.Set;
  * generic {@code HY000}, also by its error number.
  */
 final class DatabaseErrors {
+  /**
+   * PostgreSQL states that go away with a new connection or a new try: serialization failure, deadlock, lock not
+   * available, the server shutting down or restarting, the session ended by the server for a timeout an
+   * administrator set (57P05 idle session, PostgreSQL 14; 25P03 idle in transaction; 25P04 transaction, 17: each ends
+   * the session, which a new one replaces), query cancelled, I/O error, internal error.
+   */
   private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "55P03", "57P01", "57P02", "57P03",
-      "57014", "58030", "XX000");
+      "57P05", "25P03", "25P04", "57014", "58030", "XX000");
   /**
    * MariaDB error numbers: 1040 too many connections, 1053 server shutdown, 1205 lock wait timeout,
    * 1213 deadlock, 1927 connection killed, 1317 query interrupted, 2006/2013 server gone.

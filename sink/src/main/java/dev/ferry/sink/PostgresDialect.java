@@ -35,6 +35,15 @@ final class PostgresDialect implements TargetDialect {
     try (Statement s = c.createStatement()) {
       s.execute("SET TIME ZONE 'UTC'");
     }
+    liftTimeLimits(c);
+  }
+
+  /** The limits newer servers add; the older ones are lifted by the connection's startup options. */
+  @Override
+  public void liftTimeLimits(final Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(dev.ferry.schemas.PostgresSessions.LIFT_NEWER);
+    }
   }
 
   /** A transactional logical decoding message: decoded with the transaction, in its commit (ChangePublisher). */

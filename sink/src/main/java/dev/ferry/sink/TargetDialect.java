@@ -51,7 +51,7 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
   /**
    * Lifts, for this session, the time limits a database administrator may set for every session (a statement's
    * longest run): Ferry's statements are long by nature (dev.ferry.schemas.PostgresSessions says why). PostgreSQL
-   * does it in the connection's properties already; a database that cannot, here.
+   * lifts the older limits in the connection's properties and those of newer servers here.
    */
   default void liftTimeLimits(final Connection c) throws SQLException {
   }

@@ -12,6 +12,9 @@ class DatabaseErrorsTest {
     assertThat(DatabaseErrors.isTransient(new SQLException("shutdown", "57P01"))).isTrue();
     assertThat(DatabaseErrors.isTransient(new SQLException("deadlock", "40P01"))).isTrue();
     assertThat(DatabaseErrors.isTransient(new SQLException("serialization", "40001"))).isTrue();
+    // the server ended an idle session (idle_session_timeout): a new connection replaces it
+    assertThat(DatabaseErrors.isTransient(new SQLException("terminating connection due to idle-session timeout",
+        "57P05"))).isTrue();
   }
 
   @Test

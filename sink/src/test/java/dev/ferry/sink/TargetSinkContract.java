@@ -148,7 +148,7 @@ abstract class TargetSinkContract {
           .isInstanceOf(java.sql.SQLException.class);
     }
     final List<ApplyRecord> batch = new ArrayList<>();
-    for (int i = 1; i <= 3000; i++) {
+    for (int i = 1; i <= 1500; i++) {
       batch.add(item(i, i % 7, i));
     }
     send(env, batch);
@@ -156,11 +156,11 @@ abstract class TargetSinkContract {
     final SinkConfig limited = new SinkConfig(c.kafka(), c.jdbcUrl(), user, "", c.groupId(), 1000, "ferry_version",
         "ferry_sink_offsets", Duration.ofSeconds(1));
     try (TargetSink sink = new TargetSink(limited).start()) {
-      SinkWait.until(sink, "applied + failed >= 3000", () -> sink.applied() + sink.failed() >= 3000);
+      SinkWait.until(sink, "applied + failed >= 1500", () -> sink.applied() + sink.failed() >= 1500);
       assertThat(sink.failed()).isZero();
     }
-    assertThat(count(env, "true")).isEqualTo(3000);
-    assertThat(count(env, "id = 2999 AND qty = 3")).isEqualTo(1);
+    assertThat(count(env, "true")).isEqualTo(1500);
+    assertThat(count(env, "id = 1499 AND qty = 1")).isEqualTo(1);
   }
 
   @Test

@@ -325,6 +325,8 @@ class TargetSinkIT extends TargetSinkContract {
           s.execute("ALTER ROLE " + user + " IN DATABASE " + database + " SET statement_timeout = '1ms'");
           s.execute("ALTER ROLE " + user + " IN DATABASE " + database
               + " SET idle_in_transaction_session_timeout = '20ms'");
+          s.execute("ALTER ROLE " + user + " IN DATABASE " + database + " SET idle_session_timeout = '50ms'");
+          s.execute("ALTER ROLE " + user + " IN DATABASE " + database + " SET transaction_timeout = '50ms'");
         }
         return user;
       }
