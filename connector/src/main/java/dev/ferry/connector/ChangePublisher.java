@@ -200,7 +200,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     committer.markBatchFinished();
   }
 
-  /** Whether the position {@code record} carries may become the capture's ({@link SnapshotEnds#positionMayBeStored}). */
+  /** Whether the position {@code record} carries may become the capture's (SnapshotEnds.positionMayBeStored). */
   private boolean positionMayBeStored(final SourceRecord record) {
     return !(record.topic().equals(debeziumNotificationTopic) && record.value() instanceof Struct value)
         || SnapshotEnds.positionMayBeStored(value);

@@ -117,13 +117,15 @@ final class SlotCreation {
   static Map<String, String> blockers(final Connection c) throws SQLException {
     final Map<String, String> out = new TreeMap<>();
     try (PreparedStatement ps = c.prepareStatement("""
-        SELECT pid || ':' || backend_xid, 'pid ' || pid || ' (user ' || coalesce(usename, '?') || ', database ' || coalesce(datname, '?')
+        SELECT pid || ':' || backend_xid,
+               'pid ' || pid || ' (user ' || coalesce(usename, '?') || ', database ' || coalesce(datname, '?')
                || coalesce(', application ' || nullif(application_name, ''), '') || ', ' || coalesce(state, '?')
                || ', transaction open for ' || floor(extract(epoch FROM now() - xact_start))::bigint || ' s)'
           FROM pg_stat_activity
          WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
         UNION ALL
-        SELECT 'prepared:' || gid, 'prepared transaction ' || quote_literal(gid) || ' (user ' || owner || ', database ' || database
+        SELECT 'prepared:' || gid,
+               'prepared transaction ' || quote_literal(gid) || ' (user ' || owner || ', database ' || database
                || ', prepared ' || floor(extract(epoch FROM now() - prepared))::bigint || ' s ago)'
           FROM pg_prepared_xacts""")) {
       try (ResultSet rs = ps.executeQuery()) {

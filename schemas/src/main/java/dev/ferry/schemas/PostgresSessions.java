@@ -31,7 +31,8 @@ public final class PostgresSessions {
 
   /** {@link #OPTIONS} and those a server of major version {@code major} adds. */
   public static String options(final int major) {
-    return OPTIONS + (major >= 14 ? " -c idle_session_timeout=0" : "") + (major >= 17 ? " -c transaction_timeout=0" : "");
+    return OPTIONS + (major >= 14 ? " -c idle_session_timeout=0" : "")
+        + (major >= 17 ? " -c transaction_timeout=0" : "");
   }
 
   /**

@@ -82,7 +82,8 @@ final class RetryingConnection {
           final SQLException sql = (SQLException) e;
           LOG.error("the target takes no writes (SQLSTATE {}: {}): a read-only database or session "
               + "(default_transaction_read_only), a standby rather than the primary, or MariaDB's read_only. Nothing "
-              + "is dead-lettered; the sink waits and retries (attempt {}, next in {} ms) until the target takes writes",
+              + "is dead-lettered; the sink waits and retries (attempt {}, next in {} ms) until the target takes "
+              + "writes",
               sql.getSQLState(), TargetError.of(sql).message(), attempt, backoffMs);
         } else if (broken) {
           final SQLException sql = (SQLException) e;
@@ -99,15 +100,25 @@ final class RetryingConnection {
         // what readiness reports while the sink waits: a target that does not fit is not one that is down, and a
         // conflict is neither
         if (!conflict) {
-          backoff.unavailable(this, (readOnly ? "target takes no writes (read-only, SQLSTATE "
-              + ((SQLException) e).getSQLState() + "): " : broken ? "target does not fit what the sink writes (SQLSTATE "
-              + ((SQLException) e).getSQLState() + "): " : e instanceof SQLException ? "target database unavailable: "
-              : "dead-letter topic unavailable: ") + e.getMessage() + " (attempt " + attempt + ")");
+          backoff.unavailable(this, waitingBecause(e, broken, readOnly) + e.getMessage() + " (attempt " + attempt
+              + ")");
         }
         close();
         backoffMs = backoff.waitBeforeRetry(backoffMs, "the target");
       }
     }
+  }
+
+  /** What readiness says while the sink waits out {@code e}, before its message. */
+  private static String waitingBecause(final Exception e, final boolean broken, final boolean readOnly) {
+    if (!(e instanceof SQLException sql)) {
+      return "dead-letter topic unavailable: ";
+    }
+    if (readOnly) {
+      return "target takes no writes (read-only, SQLSTATE " + sql.getSQLState() + "): ";
+    }
+    return broken ? "target does not fit what the sink writes (SQLSTATE " + sql.getSQLState() + "): "
+        : "target database unavailable: ";
   }
 
   /** The open connection, opened (in the dialect's session settings, without auto-commit) when there is none. */
