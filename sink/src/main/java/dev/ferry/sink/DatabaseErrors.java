@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Sorts database errors by kind. Transient ones (the connection, the server restarting, a deadlock or
@@ -41,14 +42,14 @@ final class DatabaseErrors {
    */
   private static final Set<Integer> BROKEN_DEPLOYMENT_MARIADB = Set.of(1146, 1054, 1142, 1143, 1044);
 
-  private DatabaseErrors() {
-  }
-
   /**
    * MariaDB error numbers of a server or transaction that takes no writes: 1290 the server runs with
    * {@code --read-only} (the option that prevents the statement), 1792 a read-only transaction.
    */
   private static final Set<Integer> READ_ONLY_MARIADB = Set.of(1290, 1792);
+
+  private DatabaseErrors() {
+  }
 
   /**
    * Whether the sink waits and retries instead of isolating the record: transient, a broken deployment, or a target
@@ -65,15 +66,8 @@ final class DatabaseErrors {
    * row by row it would send the whole stream to the dead-letter topic. The sink pauses and retries, loudly.
    */
   static boolean isReadOnly(final SQLException e) {
-    for (SQLException x = e; x != null; x = x.getNextException()) {
-      if (x.getCause() instanceof SQLException cause && cause != x && isReadOnly(cause)) {
-        return true;
-      }
-      if ("25006".equals(x.getSQLState()) || isMariaDb(x) && READ_ONLY_MARIADB.contains(x.getErrorCode())) {
-        return true;
-      }
-    }
-    return false;
+    return anyInChain(e, x -> "25006".equals(x.getSQLState())
+        || isMariaDb(x) && READ_ONLY_MARIADB.contains(x.getErrorCode()));
   }
 
   /**
@@ -83,16 +77,8 @@ final class DatabaseErrors {
    * into the dead-letter topic. The sink pauses and retries, loudly, until an operator fixes the target.
    */
   static boolean isBrokenDeployment(final SQLException e) {
-    for (SQLException x = e; x != null; x = x.getNextException()) {
-      if (x.getCause() instanceof SQLException cause && cause != x && isBrokenDeployment(cause)) {
-        return true;
-      }
-      if (x.getSQLState() != null && x.getSQLState().startsWith("42")
-          || isMariaDb(x) && BROKEN_DEPLOYMENT_MARIADB.contains(x.getErrorCode())) {
-        return true;
-      }
-    }
-    return false;
+    return anyInChain(e, x -> x.getSQLState() != null && x.getSQLState().startsWith("42")
+        || isMariaDb(x) && BROKEN_DEPLOYMENT_MARIADB.contains(x.getErrorCode()));
   }
 
   static boolean isTransient(final SQLException e) {
@@ -139,16 +125,8 @@ final class DatabaseErrors {
    * unique value moves between rows they write at the same time (each waits for the other's value).
    */
   static boolean isConflict(final SQLException e) {
-    for (SQLException x = e; x != null; x = x.getNextException()) {
-      if (x.getCause() instanceof SQLException cause && cause != x && isConflict(cause)) {
-        return true;
-      }
-      if ("40001".equals(x.getSQLState()) || "40P01".equals(x.getSQLState())
-          || isMariaDb(x) && (x.getErrorCode() == 1213 || x.getErrorCode() == 1205)) {
-        return true;
-      }
-    }
-    return false;
+    return anyInChain(e, x -> "40001".equals(x.getSQLState()) || "40P01".equals(x.getSQLState())
+        || isMariaDb(x) && (x.getErrorCode() == 1213 || x.getErrorCode() == 1205));
   }
 
   /**
@@ -173,6 +151,19 @@ final class DatabaseErrors {
    */
   static boolean isIntegrityViolation(final SQLException e) {
     return e.getSQLState() != null && e.getSQLState().startsWith("23");
+  }
+
+  /**
+   * Whether {@code test} holds for {@code e}, an exception chained after it, or one a driver wrapped in either
+   * (MariaDB's batch exceptions hold the server's error as their cause).
+   */
+  private static boolean anyInChain(final SQLException e, final Predicate<SQLException> test) {
+    for (SQLException x = e; x != null; x = x.getNextException()) {
+      if (x.getCause() instanceof SQLException cause && cause != x && anyInChain(cause, test) || test.test(x)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** pgjdbc leaves the vendor error code at 0; MariaDB Connector/J sets its error number. */

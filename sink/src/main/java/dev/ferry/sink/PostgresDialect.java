@@ -41,9 +41,7 @@ final class PostgresDialect implements TargetDialect {
   /** The limits newer servers add; the older ones are lifted by the connection's startup options. */
   @Override
   public void liftTimeLimits(final Connection c) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute(dev.ferry.schemas.PostgresSessions.LIFT_NEWER);
-    }
+    dev.ferry.schemas.PostgresSessions.liftNewer(c);
   }
 
   /** A transactional logical decoding message: decoded with the transaction, in its commit (ChangePublisher). */
