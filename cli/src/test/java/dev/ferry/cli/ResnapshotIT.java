@@ -3,12 +3,14 @@ package dev.ferry.cli;
 import static dev.ferry.cli.TestDatabases.count;
 import static dev.ferry.cli.TestDatabases.exec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.cli.demo.DemoEnvironment;
 import dev.ferry.cli.demo.RowCounts;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
+import dev.ferry.connector.LegacyCapture;
 import dev.ferry.connector.Resnapshot;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -16,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -28,6 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
  * versions), then again while capture is down and its replication slot is lost; under {@code connector.snapshot-mode:
  * when-needed} the restarted connector snapshots the tables again, and the target must take the snapshot's rows
  * over the older streamed ones.
+ *
+ * <p>The slot is lost as production loses one: the legacy server invalidates it for keeping more WAL than {@code
+ * max_slot_wal_keep_size} allows. Debezium did not recognise such a slot in any mode: it looked for a usable one for
+ * half an hour, warning of concurrent transactions. A capture in the default mode refuses to start, saying what was
+ * lost and what to do; one in {@code when-needed} drops the slot and snapshots again.
  */
 class ResnapshotIT {
   private final EmbeddedStack stack = SharedStack.get();
@@ -53,7 +61,13 @@ class ResnapshotIT {
       exec(legacy, "UPDATE order_details SET quantity = quantity + 100 WHERE order_id = 10260");
       exec(legacy, "DELETE FROM order_details WHERE order_id = 10270 OR (order_id = 10271 AND product_id = 33)");
       exec(legacy, "DELETE FROM orders WHERE order_id = 10270");
-      dropSlot(legacy, env.name());
+      invalidateSlot(legacy, env.name());
+      final FerryConfig initial = FerryConfig.resolve(env.source(), EnumSet.allOf(Role.class), work.resolve("it_resnap"));
+      try (LegacyCapture refused = new LegacyCapture(initial.connector())) {
+        assertThatThrownBy(refused::start).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("replication slot " + env.name() + " on ").hasMessageContaining("is lost")
+            .hasMessageContaining("max_slot_wal_keep_size").hasMessageContaining("snapshot-mode: when-needed");
+      }
 
       try (Pipeline pipeline = new Pipeline(config).start()) {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -122,15 +136,29 @@ class ResnapshotIT {
         + " BETWEEN 10300 AND 10349");
   }
 
-  /** Drops the capture's slot, waiting (bounded) for the stopped connector's walsender to let go of it. */
-  private static void dropSlot(final Connection legacy, final String slot) throws Exception {
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreException(SQLException.class)
-        .until(() -> {
-          try (PreparedStatement ps = legacy.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
-            ps.setString(1, slot);
-            ps.execute();
+  /**
+   * Has the legacy server invalidate the capture's slot as {@code max_slot_wal_keep_size} does: the limit lowered to
+   * 1 MB, WAL switched to a new segment and checkpointed until the slot's {@code wal_status} is lost (bounded), the
+   * limit restored.
+   */
+  private static void invalidateSlot(final Connection legacy, final String slot) throws Exception {
+    exec(legacy, "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'");
+    exec(legacy, "SELECT pg_reload_conf()");
+    try {
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        exec(legacy, "SELECT pg_switch_wal()");
+        exec(legacy, "CHECKPOINT");
+        try (PreparedStatement ps = legacy.prepareStatement(
+            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ? AND wal_status = 'lost'")) {
+          ps.setString(1, slot);
+          try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() && rs.getLong(1) == 1;
           }
-          return true;
-        });
+        }
+      });
+    } finally {
+      exec(legacy, "ALTER SYSTEM RESET max_slot_wal_keep_size");
+      exec(legacy, "SELECT pg_reload_conf()");
+    }
   }
 }

@@ -33,6 +33,9 @@ public final class CaptureMeters implements MeterBinder {
     Gauge.builder("ferry.connector.slot.retained.wal", capture, CaptureMeters::retained).tags(tags).baseUnit("bytes")
         .description("WAL the replication slot keeps on the legacy server beyond the confirmed position")
         .register(registry);
+    Gauge.builder("ferry.connector.slot.safe.wal", capture, LegacyCapture::safeWalBytes).tags(tags).baseUnit("bytes")
+        .description("WAL the replication slot may still keep before the legacy server invalidates it "
+            + "(max_slot_wal_keep_size); -1 without such a limit").register(registry);
     Gauge.builder("ferry.connector.streaming", capture, c -> c.streaming() ? 1 : 0).tags(tags)
         .description("1 once the capture streams changes, its initial snapshot in Kafka").register(registry);
     for (final String table : capture.tables()) {

@@ -48,6 +48,7 @@ public final class LegacyCapture implements AutoCloseable {
   private final ExecutorService executor;
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
   private final SlotWatch slot;
+  private final CaptureFailure failure;
   private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
   /** Guards {@link #closing} and {@link #engineRunning}: an engine is closed only once it runs. */
   private final Object lifecycle = new Object();
@@ -77,7 +78,9 @@ public final class LegacyCapture implements AutoCloseable {
     this.publisher = new ChangePublisher(producer, topics, config.debeziumTransactionTopic(),
         config.debeziumNotificationTopic(), new dev.ferry.schemas.HeaderKeys(config.kafka().relations()),
         config.tables().stream().map(t -> topics.cdc(t).name()).toList(), truncated::onTruncate);
-    this.slot = new SlotWatch(config);
+    this.slot = new SlotWatch(config, lost -> finished.completeExceptionally(new IllegalStateException(
+        lost.refusal(config.slotName(), server()))));
+    this.failure = new CaptureFailure(config, slot);
     this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-capture-" + config.name()));
   }
 
@@ -96,6 +99,7 @@ public final class LegacyCapture implements AutoCloseable {
       SourcePositionFile.check(config.offsetFile());
     }
     final List<String> snapshotOrder = checkTables();
+    checkSlot();
     final List<String> names = new ArrayList<>();
     config.tables().forEach(t -> names.add(topics.cdc(t).name()));
     names.add(topics.transactions().name());
@@ -109,15 +113,8 @@ public final class LegacyCapture implements AutoCloseable {
         .using((success, message, error) -> {
           if (success) {
             finished.complete(null);
-          } else if (String.valueOf(message).contains("waiting for source task to start")) {
-            LOG.error("capture {} stopped: Debezium did not start within its 40 s. On a first start that is most "
-                + "often the creation of replication slot {}, which waits for every legacy transaction open when it "
-                + "began (a session idle in a transaction, a prepared transaction); look for them with SELECT pid, "
-                + "usename, state, xact_start FROM pg_stat_activity WHERE backend_xid IS NOT NULL", config.name(),
-                config.slotName(), error);
-            finished.completeExceptionally(error != null ? error : new IllegalStateException(message));
           } else {
-            LOG.error("capture {} stopped: {}", config.name(), message, error);
+            LOG.error(failure.explain(message, error), error);
             finished.completeExceptionally(error != null ? error : new IllegalStateException(message));
           }
         })
@@ -171,6 +168,36 @@ public final class LegacyCapture implements AutoCloseable {
       engineRunning = true;
     }
     engine.run();
+  }
+
+  /**
+   * Looks at the capture's replication slot before Debezium does ({@link SlotHealth}): a slot the server
+   * invalidated is dropped under {@code connector.snapshot-mode: when-needed} (Debezium then takes a new snapshot),
+   * and refused in the other modes.
+   *
+   * @throws IllegalStateException when the slot is lost and the mode is not {@code when-needed}; nothing is started
+   */
+  private void checkSlot() {
+    try (Connection legacy = config.connect()) {
+      final SlotHealth health = SlotHealth.read(legacy, config.slotName());
+      if (!health.lost()) {
+        return;
+      }
+      if (config.snapshotMode() != SnapshotMode.WHEN_NEEDED) {
+        throw new IllegalStateException(health.refusal(config.slotName(), server()));
+      }
+      LOG.warn("capture {}: replication slot {} on {} is lost ({}); connector.snapshot-mode is when-needed, so it is "
+          + "dropped and the captured tables are read again (a new snapshot: the target ends equal to them)",
+          config.name(), config.slotName(), server(), health.reasonInWords());
+      SlotHealth.drop(legacy, config.slotName());
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read or drop replication slot " + config.slotName() + " on " + server()
+          + ": " + e.getMessage(), e);
+    }
+  }
+
+  private String server() {
+    return config.host() + ":" + config.port() + "/" + config.database();
   }
 
   /**
@@ -257,6 +284,14 @@ public final class LegacyCapture implements AutoCloseable {
    */
   public long retainedWalBytes() throws SQLException {
     return slot.retainedBytes();
+  }
+
+  /**
+   * WAL the replication slot may still keep before the legacy server invalidates it ({@code
+   * max_slot_wal_keep_size}), as of the last minute's look; -1 without such a limit.
+   */
+  public long safeWalBytes() {
+    return slot.safeWalBytes();
   }
 
   /** Changes Kafka has taken so far, per legacy table ({@code schema.table}). */

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,10 +22,17 @@ final class SlotWatch implements AutoCloseable {
   static final long WARN_BYTES = 1L << 30;
 
   private final ConnectorConfig config;
+  private final Consumer<SlotHealth> onLost;
   private final ScheduledExecutorService timer;
+  private volatile long safeWalBytes = -1;
 
-  SlotWatch(final ConnectorConfig config) {
+  /**
+   * @param onLost told once the server has invalidated the slot while the capture runs ({@link SlotHealth}):
+   *     Debezium would only look for a usable slot for half an hour after its stream is cut
+   */
+  SlotWatch(final ConnectorConfig config, final Consumer<SlotHealth> onLost) {
     this.config = config;
+    this.onLost = onLost;
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       final Thread t = new Thread(r, "ferry-slot-watch-" + config.name());
       t.setDaemon(true);
@@ -50,6 +58,21 @@ final class SlotWatch implements AutoCloseable {
     return ofSlot("pg_wal_lsn_diff(confirmed_flush_lsn, '0/0')", 0);
   }
 
+  /**
+   * WAL the slot may still keep before the server invalidates it ({@code max_slot_wal_keep_size}), as of the last
+   * look; -1 without such a limit.
+   */
+  long safeWalBytes() {
+    return safeWalBytes;
+  }
+
+  /** The slot's health as the server says now. */
+  SlotHealth health() throws SQLException {
+    try (Connection c = config.connect()) {
+      return SlotHealth.read(c, config.slotName());
+    }
+  }
+
   /** {@code expression} over the capture's slot as a number, or {@code absent} without a confirmed slot. */
   private long ofSlot(final String expression, final long absent) throws SQLException {
     try (Connection c = config.connect();
@@ -64,8 +87,21 @@ final class SlotWatch implements AutoCloseable {
 
   private void log() {
     try {
+      final SlotHealth health = health();
+      safeWalBytes = health.safeWalBytes();
+      if (health.lost()) {
+        LOG.error(health.refusal(config.slotName(), config.host() + ":" + config.port() + "/" + config.database()));
+        onLost.accept(health);
+        timer.shutdown();
+        return;
+      }
       final long bytes = retainedBytes();
-      if (bytes > WARN_BYTES) {
+      if (health.safeWalBytes() >= 0 && bytes > health.safeWalBytes()) {
+        LOG.warn("replication slot {} keeps {} MB of WAL, and the legacy server invalidates it after {} MB more "
+            + "(max_slot_wal_keep_size; wal_status {}): then its changes are lost and the target needs a new "
+            + "snapshot. The capture is stopped or behind", config.slotName(), bytes >> 20,
+            health.safeWalBytes() >> 20, health.walStatus());
+      } else if (bytes > WARN_BYTES) {
         LOG.warn("replication slot {} keeps {} MB of WAL on the legacy server: the capture is stopped or behind; "
             + "the legacy disk fills while this grows", config.slotName(), bytes >> 20);
       } else {
