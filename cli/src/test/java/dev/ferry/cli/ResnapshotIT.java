@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * over the older streamed ones.
  *
  * <p>The slot is lost as production loses one: the legacy server invalidates it for keeping more WAL than {@code
- * max_slot_wal_keep_size} allows. Debezium did not recognise such a slot in any mode: it looked for a usable one for
- * half an hour, warning of concurrent transactions. A capture in the default mode refuses to start, saying what was
+ * max_slot_wal_keep_size} allows. Debezium did not recognise such a slot in any mode: it looked for a usable one every
+ * 2 s, warning of concurrent transactions, until its start timed out. A capture in the default mode refuses to start, saying what was
  * lost and what to do; one in {@code when-needed} drops the slot and snapshots again.
  */
 class ResnapshotIT {

@@ -13,8 +13,8 @@ import java.util.Locale;
  * <p>Why: a server with {@code max_slot_wal_keep_size} set (a common guard for the legacy disk, the default on some
  * managed services) invalidates a slot that keeps more WAL than that, at a checkpoint: the capture was stopped or
  * fell behind. Such a slot can never stream again, and the changes it kept are gone from the server. Debezium does
- * not recognise it: it looks for a usable slot 900 times, two seconds apart (half an hour), warning of "concurrent
- * transactions", then gives up naming long-running transactions. Ferry looks first, at start and while it runs
+ * not recognise it: it takes it for a slot being created and looks for a usable one every two seconds, warning of
+ * "concurrent transactions", until its engine's 40 s for a task's start run out. Ferry looks first, at start and while it runs
  * ({@link SlotWatch}), and says what happened and what to do: under {@code connector.snapshot-mode: when-needed} it
  * drops the lost slot, so that Debezium finds no slot for its stored position and reads the tables again (a
  * snapshot that also deletes what the legacy tables no longer hold); in the other modes it refuses to start, since

@@ -28,7 +28,7 @@ final class SlotWatch implements AutoCloseable {
 
   /**
    * @param onLost told once the server has invalidated the slot while the capture runs ({@link SlotHealth}):
-   *     Debezium would only look for a usable slot for half an hour after its stream is cut
+   *     Debezium would only look for a usable slot again and again after its stream is cut
    */
   SlotWatch(final ConnectorConfig config, final Consumer<SlotHealth> onLost) {
     this.config = config;
