@@ -5,9 +5,11 @@ import dev.ferry.schemas.PackedApplyRecord;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +64,8 @@ final class Housekeeping {
   }
 
   /**
-   * Retries parked rows, those tried least often first, {@value #RETRY_WINDOW} at a time in one transaction: applied
+   * Retries parked rows, those tried least often first, {@value #RETRY_WINDOW} at a time in one transaction (a group
+   * held whole that is larger comes whole, {@link WholeGroups#largerThan}): applied
    * ones leave the parking table; those refused past {@code sink.parked-timeout} go to the dead-letter topic. About
    * once a second while they still wait; right after a retry that applied most of its rows (the rows they waited for
    * have come), so that an initial sync that parked tens of thousands is not held to a thousand a second, while rows
@@ -76,15 +79,15 @@ final class Housekeeping {
     lastParkedRetryNanos = System.nanoTime();
     target.withRetries(() -> {
       final Connection connection = target.connection();
-      final List<ParkedRows.Parked> rows = parked.next(connection, RETRY_WINDOW, config.parkedTimeout(),
-          config.uniqueTimeout());
-      final List<ApplyTopicRecord> records = new ArrayList<>(rows.size());
+      final List<ApplyTopicRecord> records = new ArrayList<>();
       final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord = new IdentityHashMap<>();
-      for (final ParkedRows.Parked p : rows) {
-        final ApplyTopicRecord r = new ApplyTopicRecord(p.topic(), p.partition(), p.offset(),
-            p.key(), PackedApplyRecord.read(topics, p.topic(), p.record()), 1, false);
-        records.add(r);
-        byRecord.put(r, p);
+      final Set<Long> read = new HashSet<>();
+      readParked(parked.next(connection, RETRY_WINDOW, config.parkedTimeout(), config.uniqueTimeout()), read, records,
+          byRecord);
+      // a group larger than the window comes whole: the rest of it is read by its key, which its rows share
+      for (final ApplyTopicRecord r : wholeGroups.largerThan(List.copyOf(records), RETRY_WINDOW)) {
+        readParked(parked.withKey(connection, r.topic(), r.partition(), r.key(), config.parkedTimeout(),
+            config.uniqueTimeout()), read, records, byRecord);
       }
       // a group held whole is retried only with all of it, and applies together or waits together
       final List<ApplyTopicRecord> tried = WholeGroups.minus(records, wholeGroups.incomplete(records, RETRY_WINDOW));
@@ -148,6 +151,19 @@ final class Housekeeping {
       parkedNow.set(remaining);
       return null;
     });
+  }
+
+  /** Adds the parked {@code rows} not {@code read} yet to {@code records}, each mapped to its row. */
+  private void readParked(final List<ParkedRows.Parked> rows, final Set<Long> read, final List<ApplyTopicRecord> records,
+      final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord) {
+    for (final ParkedRows.Parked p : rows) {
+      if (read.add(p.id())) {
+        final ApplyTopicRecord r = new ApplyTopicRecord(p.topic(), p.partition(), p.offset(),
+            p.key(), PackedApplyRecord.read(topics, p.topic(), p.record()), 1, false);
+        records.add(r);
+        byRecord.put(r, p);
+      }
+    }
   }
 
   private void purgeTombstonesNowAndThen(final RetryingConnection target) {

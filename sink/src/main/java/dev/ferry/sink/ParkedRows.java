@@ -87,18 +87,47 @@ final class ParkedRows {
    */
   List<Parked> next(final Connection c, final int limit, final Duration timeout, final Duration uniqueTimeout)
       throws SQLException {
-    final List<Parked> out = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT id, topic, kafka_partition, kafka_offset, record_key, "
-        + "record, error, " + dialect.olderThanMicros("parked_at") + ", " + dialect.olderThanMicros("parked_at")
-        + " FROM " + table + " ORDER BY attempts, id LIMIT ?")) {
-      ps.setLong(1, timeout.toNanos() / 1000);
-      ps.setLong(2, uniqueTimeout.toNanos() / 1000);
+    try (PreparedStatement ps = c.prepareStatement(select() + " ORDER BY attempts, id LIMIT ?")) {
+      olderThan(ps, timeout, uniqueTimeout);
       ps.setInt(3, limit);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(new Parked(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getString(5),
-              rs.getBytes(6), rs.getString(7), rs.getBoolean(8), rs.getBoolean(9)));
-        }
+      return read(ps);
+    }
+  }
+
+  /**
+   * The parked rows of {@code topic}'s {@code partition} with record key {@code key}, marked expired as {@link #next}
+   * marks them: the rest of a group larger than one retry (a group's rows share partition and key).
+   */
+  List<Parked> withKey(final Connection c, final String topic, final int partition, final String key,
+      final Duration timeout, final Duration uniqueTimeout) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(select()
+        + " WHERE topic = ? AND kafka_partition = ? AND record_key = ? ORDER BY id")) {
+      olderThan(ps, timeout, uniqueTimeout);
+      ps.setString(3, topic);
+      ps.setInt(4, partition);
+      ps.setString(5, key);
+      return read(ps);
+    }
+  }
+
+  /** The parked rows' columns, and whether each has waited past the two timeouts (parameters 1 and 2). */
+  private String select() {
+    return "SELECT id, topic, kafka_partition, kafka_offset, record_key, record, error, "
+        + dialect.olderThanMicros("parked_at") + ", " + dialect.olderThanMicros("parked_at") + " FROM " + table;
+  }
+
+  private static void olderThan(final PreparedStatement ps, final Duration timeout, final Duration uniqueTimeout)
+      throws SQLException {
+    ps.setLong(1, timeout.toNanos() / 1000);
+    ps.setLong(2, uniqueTimeout.toNanos() / 1000);
+  }
+
+  private static List<Parked> read(final PreparedStatement ps) throws SQLException {
+    final List<Parked> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(new Parked(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getString(5),
+            rs.getBytes(6), rs.getString(7), rs.getBoolean(8), rs.getBoolean(9)));
       }
     }
     return out;

@@ -117,13 +117,46 @@ final class WholeGroups {
   }
 
   /**
-   * Of {@code records} (parked rows retried, at most {@code window} of them), those of groups held whole that are
-   * not all among them: they wait for a later retry that has the whole group. A group larger than the window could
-   * never be whole in one; its rows are retried as they come.
+   * Of {@code records} (parked rows retried), those of groups held whole that are not all among them: they wait for a
+   * later retry that has the whole group. A retry reads the rest of a group larger than its window by the group's
+   * key ({@link #largerThan}), so only a group whose rows are not all parked comes out here (part of it applied
+   * before: a group larger than {@code sink.max-group-rows}); its rows are retried as they come, since no retry
+   * could ever have all of it.
    */
   List<ApplyTopicRecord> incomplete(final List<ApplyTopicRecord> records, final int window) {
+    final List<ApplyTopicRecord> out = new ArrayList<>();
+    for (final Incomplete g : incompleteGroups(records)) {
+      if (g.size() <= window) {
+        out.addAll(g.members());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One record of each group held whole that is larger than {@code window} and not all among {@code records}: a
+   * retry of parked rows reads the rest of such a group by its key, since the parked rows read least often first
+   * would otherwise give it to the target in parts (torn), a window at a time.
+   */
+  List<ApplyTopicRecord> largerThan(final List<ApplyTopicRecord> records, final int window) {
+    final List<ApplyTopicRecord> out = new ArrayList<>();
+    for (final Incomplete g : incompleteGroups(records)) {
+      if (g.size() > window) {
+        out.add(g.members().get(0));
+      }
+    }
+    return out;
+  }
+
+  /** A group held whole that is not all among some records: its size, and its members there. */
+  private record Incomplete(int size, List<ApplyTopicRecord> members) {
+  }
+
+  /** The groups held whole that are not all among {@code records}. */
+  private List<Incomplete> incompleteGroups(final List<ApplyTopicRecord> records) {
+    final List<Incomplete> out = new ArrayList<>();
     if (childTables.isEmpty()) {
-      return List.of();
+      return out;
     }
     final Map<String, List<ApplyTopicRecord>> byGroup = new LinkedHashMap<>();
     final Map<String, Integer> sizes = new java.util.HashMap<>();
@@ -139,10 +172,9 @@ final class WholeGroups {
         }
       }
     }
-    final List<ApplyTopicRecord> out = new ArrayList<>();
     byGroup.forEach((id, members) -> {
-      if (underRelation.contains(id) && members.size() < sizes.get(id) && sizes.get(id) <= window) {
-        out.addAll(members);
+      if (underRelation.contains(id) && members.size() < sizes.get(id)) {
+        out.add(new Incomplete(sizes.get(id), members));
       }
     });
     return out;

@@ -68,6 +68,65 @@ class TargetSinkIT extends TargetSinkContract {
   }
 
   /**
+   * A group under a relation larger than one retry of parked rows (1,000) waits whole and applies whole: item 70 with
+   * 1,200 parts on it and one on item 99, which comes later. Parked rows are retried least-tried first, 1,000 at a
+   * time, and a group larger than that was let through in parts: the first retry applied item 70 with 999 of its
+   * parts while the group still waited for item 99 (this test, before the retry read the rest of such a group by its
+   * key). Triggers note the target transaction that wrote each row.
+   */
+  @Test
+  void aParkedGroupLargerThanOneRetryWaitsWholeAndAppliesInOneTransaction() throws Exception {
+    final Env env = env("sink_large_parked");
+    execute(env.db(), "CREATE TABLE part (id int PRIMARY KEY, item_id int NOT NULL REFERENCES item (id), "
+        + "ferry_version bigint NOT NULL)");
+    execute(env.db(), "CREATE TABLE written (tx bigint NOT NULL, tbl text NOT NULL, id int NOT NULL)");
+    execute(env.db(), "CREATE FUNCTION note_written() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        + "INSERT INTO written VALUES (txid_current(), TG_TABLE_NAME, NEW.id); RETURN NULL; END $$");
+    execute(env.db(), "CREATE TRIGGER item_written AFTER INSERT ON item FOR EACH ROW EXECUTE FUNCTION note_written()");
+    execute(env.db(), "CREATE TRIGGER part_written AFTER INSERT ON part FOR EACH ROW EXECUTE FUNCTION note_written()");
+    final int size = 1_202;
+    final List<ApplyRecord> group = new ArrayList<>();
+    group.add(grouped(item(70, 7, 100), "tx5/70", 0, size));
+    for (int i = 1; i < size; i++) {
+      group.add(grouped(part(i, i < size - 1 ? 70 : 99), "tx5/70", i, size));
+    }
+    send(env, group);
+    final SinkConfig c = env.config();
+    final SinkConfig config = new SinkConfig(new dev.ferry.schemas.KafkaSettings(c.kafka().bootstrapServers(),
+        c.kafka().registryUrl(), c.kafka().topicPrefix(), c.kafka().partitions(), c.kafka().replicationFactor(),
+        List.of(dev.ferry.schemas.Relation.parse("public.part(item_id) -> public.item(id)"))), c.jdbcUrl(),
+        c.user(), "", c.groupId(), 1000, "ferry_version", "ferry_sink_offsets", Duration.ofSeconds(1),
+        "ferry_tombstones", Duration.ofDays(1), 5_000, "ferry_parked", Duration.ofMinutes(5), 500, "", 1,
+        "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
+        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
+    try (TargetSink sink = new TargetSink(config).start()) {
+      SinkWait.until(sink, Duration.ofMinutes(1), "the group parked", () -> sink.parked() == size);
+      SinkWait.until(sink, Duration.ofMinutes(1), "every parked row retried twice",
+          () -> count(env, "ferry_parked", "attempts < 2") == 0);
+      assertThat(count(env, "id = 70")).as("the group's item, while the group waits").isZero();
+      assertThat(count(env, "part", "true")).as("the group's parts, while the group waits").isZero();
+
+      send(env, List.of(item(99, 9, 10)));
+      SinkWait.until(sink, Duration.ofMinutes(1), "the group applied", () -> count(env, "part", "true") == size - 1);
+      assertThat(sink.parked()).isZero();
+      assertThat(sink.failed()).isZero();
+    }
+    assertThat(count(env, "written", "tbl = 'part' OR tbl = 'item' AND id = 70")).isEqualTo(size);
+    try (Connection db = target().connect(env.db()); Statement st = db.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(DISTINCT tx) FROM written "
+            + "WHERE tbl = 'part' OR tbl = 'item' AND id = 70")) {
+      rs.next();
+      assertThat(rs.getLong(1)).as("target transactions that wrote the group").isEqualTo(1);
+    }
+  }
+
+  private static ApplyRecord part(final int id, final int itemId) {
+    return ApplyRecord.newBuilder().setTable("part").setOp(ApplyOp.UPSERT).setKey(List.of(Columns.of("id", id)))
+        .setRow(List.of(Columns.of("id", id), Columns.of("item_id", itemId))).setVersion(5 + id)
+        .setSourceTable("public.part").setSourceTsMs(0L).build();
+  }
+
+  /**
    * An initial sync's batch in which rows come before the rows they reference (lines whose item is on another
    * partition, and notes on those lines): the target refuses the batch, the sink asks it which referenced rows it
    * lacks ({@link MissingReferences}), parks exactly the rows that wait, a note on a waiting line too, writes the
