@@ -127,6 +127,10 @@ public final class ServiceOps {
         return Readiness.notReady("capture", "waiting to create its replication slot until these legacy "
             + "transactions end: " + String.join("; ", open));
       }
+      final String unreachable = c.legacyUnreachable();
+      if (unreachable != null) {
+        return Readiness.notReady("capture", "cannot reach the legacy database " + unreachable);
+      }
       return c.streaming() ? Readiness.ready("capture", "streaming from the legacy database")
           : Readiness.notReady("capture", "connecting, or its initial snapshot not all in Kafka yet");
     });

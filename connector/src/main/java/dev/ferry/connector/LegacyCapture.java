@@ -247,6 +247,14 @@ public final class LegacyCapture implements AutoCloseable {
     return slotWaitsFor;
   }
 
+  /**
+   * Why the legacy database could not be reached at the capture's last look (once a minute), and since when; null
+   * while it can be. Debezium reconnects by itself meanwhile.
+   */
+  public String legacyUnreachable() {
+    return slot.unreachable();
+  }
+
   /** Completes when the engine stops: normally after {@link #close()}, exceptionally on failure. */
   public CompletableFuture<Void> finished() {
     return finished;

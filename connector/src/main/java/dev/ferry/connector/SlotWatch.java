@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +27,10 @@ final class SlotWatch implements AutoCloseable {
   private final Consumer<SlotHealth> onLost;
   private final ScheduledExecutorService timer;
   private volatile long safeWalBytes = -1;
+  /** Why the last look could not reach the legacy database; null while it can. */
+  private volatile String unreachableWhy;
+  /** The first look of those that could not reach it. */
+  private volatile Instant unreachableSince;
 
   /**
    * @param onLost told once the server has invalidated the slot while the capture runs ({@link SlotHealth}):
@@ -41,7 +47,7 @@ final class SlotWatch implements AutoCloseable {
   }
 
   SlotWatch start() {
-    timer.scheduleWithFixedDelay(this::log, 1, 1, TimeUnit.MINUTES);
+    timer.scheduleWithFixedDelay(this::look, 1, 1, TimeUnit.MINUTES);
     return this;
   }
 
@@ -85,12 +91,27 @@ final class SlotWatch implements AutoCloseable {
     }
   }
 
-  private void log() {
+  /**
+   * Why the legacy database could not be reached at the last look (once a minute), with the time of the first look
+   * that failed; null while it can be. Debezium retries its own connections by itself and says only that it will
+   * restart: this says why.
+   */
+  String unreachable() {
+    final String why = unreachableWhy;
+    return why == null ? null : "since " + unreachableSince + ": " + why;
+  }
+
+  /** One look at the slot: its health, the WAL it keeps, and whether the legacy database can be reached. */
+  void look() {
     try {
       final SlotHealth health = health();
+      if (unreachableWhy != null) {
+        LOG.info("capture {}: the legacy database {} can be reached again", config.name(), server());
+        unreachableWhy = null;
+      }
       safeWalBytes = health.safeWalBytes();
       if (health.lost()) {
-        LOG.error(health.refusal(config.slotName(), config.host() + ":" + config.port() + "/" + config.database()));
+        LOG.error(health.refusal(config.slotName(), server()));
         onLost.accept(health);
         timer.shutdown();
         return;
@@ -107,9 +128,20 @@ final class SlotWatch implements AutoCloseable {
       } else {
         LOG.debug("replication slot {} keeps {} kB of WAL", config.slotName(), bytes >> 10);
       }
-    } catch (SQLException | RuntimeException e) {
+    } catch (SQLException e) {
+      if (unreachableWhy == null) {
+        unreachableSince = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+      }
+      unreachableWhy = e.getMessage();
+      LOG.warn("capture {}: cannot reach the legacy database {} ({}); Debezium tries again by itself, and the capture "
+          + "goes on from its position once it can", config.name(), server(), e.getMessage());
+    } catch (RuntimeException e) {
       LOG.debug("cannot read replication slot {}: {}", config.slotName(), e.toString());
     }
+  }
+
+  private String server() {
+    return config.host() + ":" + config.port() + "/" + config.database();
   }
 
   @Override
