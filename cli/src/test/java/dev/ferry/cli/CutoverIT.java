@@ -63,12 +63,23 @@ class CutoverIT {
 
   private static Ran cutover(final Leg draining, final Leg opening, final FerryConfig forward,
       final boolean writersStopped) throws Exception {
+    return cutover(draining, opening, forward, writersStopped, null);
+  }
+
+  /** As above; {@code atDrain} runs (once, on its own thread) when the cutover prints its drain step. */
+  private static Ran cutover(final Leg draining, final Leg opening, final FerryConfig forward,
+      final boolean writersStopped, final Runnable atDrain) throws Exception {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    final AtomicBoolean drainSeen = new AtomicBoolean();
     final PrintStream both = new PrintStream(new java.io.OutputStream() {
       @Override
       public void write(final int b) {
         bytes.write(b);
         System.out.write(b);
+        if (b == '\n' && atDrain != null && bytes.toString(StandardCharsets.UTF_8).contains("3. drain")
+            && drainSeen.compareAndSet(false, true)) {
+          new Thread(atDrain, "at-drain").start();
+        }
       }
     }, true, StandardCharsets.UTF_8);
     final int exit = new Cutover(draining, opening, forward.sink().history(), both).run(new Cutover.Options(
@@ -112,6 +123,26 @@ class CutoverIT {
       writing.set(false);
       app.join(10_000);
       assertThat(workload.inserts() + workload.updates() + workload.deletes()).isPositive();
+
+      // a writer nobody stopped (a job, a second instance): one order committed after the freeze, while the cutover
+      // drains. The drain and the gate take it along, but the flip must not happen: after it, the forward direction
+      // holds, and the order would reach the new system only at a rollback
+      final AtomicBoolean lateWritten = new AtomicBoolean();
+      final Ran late = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), true, () -> {
+        try (Connection c = env.legacy(); Statement s = c.createStatement()) {
+          s.execute("INSERT INTO orders (order_id, customer_id, freight, ship_name) "
+              + "VALUES (29001, 'ALFKI', 1, 'Late')");
+          lateWritten.set(true);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertThat(lateWritten).as("the late order written").isTrue();
+      assertThat(late.exit()).as(late.output()).isEqualTo(Cutover.BLOCKED);
+      assertThat(late.output()).contains("after the freeze at").contains("public.orders (1 transaction)")
+          .contains("nothing was flipped");
+      assertThat(LiveDirection.read(d.forward().sink().kafka(), d.forward().sink().control().topic()).state()
+          .direction()).as("the live direction after the late write").isEqualTo(Direction.FORWARD);
 
       final Ran cut = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), true);
       assertThat(cut.exit()).as(cut.output()).isEqualTo(Cutover.DONE);

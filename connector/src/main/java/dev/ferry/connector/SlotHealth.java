@@ -14,8 +14,8 @@ import java.util.Locale;
  * managed services) invalidates a slot that keeps more WAL than that, at a checkpoint: the capture was stopped or
  * fell behind. Such a slot can never stream again, and the changes it kept are gone from the server. Debezium does
  * not recognise it: it takes it for a slot being created and looks for a usable one every two seconds, warning of
- * "concurrent transactions", until its engine's 40 s for a task's start run out. Ferry looks first, at start and while it runs
- * ({@link SlotWatch}), and says what happened and what to do: under {@code connector.snapshot-mode: when-needed} it
+ * "concurrent transactions", until its engine's 40 s for a task's start run out. Ferry looks first, at start and
+ * while it runs ({@link SlotWatch}), and says what happened and what to do: under {@code connector.snapshot-mode: when-needed} it
  * drops the lost slot, so that Debezium finds no slot for its stored position and reads the tables again (a
  * snapshot that also deletes what the legacy tables no longer hold); in the other modes it refuses to start, since
  * going on would skip the changes the slot lost.
@@ -81,8 +81,8 @@ record SlotHealth(String walStatus, long safeWalBytes, String reason) {
         + "them. To read the captured tables again into the target (it ends equal to them, rows deleted meanwhile "
         + "removed too), set connector.snapshot-mode: when-needed (FERRY_CONNECTOR_SNAPSHOT_MODE=when-needed) and "
         + "start the connector again: it drops the lost slot and takes a new snapshot. To keep it from happening "
-        + "again, raise max_slot_wal_keep_size or restart a stopped capture sooner (ferry_connector_slot_safe_wal_bytes "
-        + "says how much WAL is left)";
+        + "again, raise max_slot_wal_keep_size or restart a stopped capture sooner "
+        + "(ferry_connector_slot_safe_wal_bytes says how much WAL is left)";
   }
 
   /** Drops the lost {@code slot}, so that Debezium takes a new snapshot under {@code when_needed}. */

@@ -26,8 +26,10 @@ import java.util.UUID;
  *   <li><b>drain</b> ({@link Drain}): everything written up to that position has reached the other side;
  *   <li><b>gate</b>: a reconciliation of the legacy and the new data through the forward mapping finds nothing
  *       unexplained (and, unless accepted, no explained difference either);
- *   <li><b>flip</b>: the opening direction is made live on the control topic ({@link LiveDirection}); it is done when
- *       the draining sink says it holds, the opening sink that it applies, and a capture reads the opening slot;
+ *   <li><b>flip</b>: once nothing was written to the draining side after the freeze ({@link WritesAfterFreeze};
+ *       else the freeze is taken back), the opening direction is made live on the control topic
+ *       ({@link LiveDirection}); it is done when the draining sink says it holds, the opening sink that it applies,
+ *       and a capture reads the opening slot;
  *   <li><b>report</b>.
  * </ol>
  * Each step is recorded in the run history of the new system's database as it ends, so that the same command run
@@ -177,12 +179,25 @@ public final class Cutover {
     return null;
   }
 
-  /** Makes the opening direction live, and waits until both sinks have answered it. */
+  /**
+   * Makes the opening direction live, and waits until both sinks have answered it; first, that nothing was written
+   * to the draining side after the freeze ({@link WritesAfterFreeze}): else it takes the freeze back and flips nothing.
+   */
   private boolean flip(final CutoverRun run, final Options options) throws Exception {
     final var kafka = opening.sink().kafka();
     final String topic = opening.sink().control().topic();
     LiveDirection.State state = LiveDirection.read(kafka, topic).state();
     if (state.direction() != opening.direction()) {
+      final Map<String, java.util.Set<Long>> late = WritesAfterFreeze.find(draining, run.position(), run.frozenAt());
+      if (!late.isEmpty()) {
+        out.println("  writes to " + source(draining) + " after the freeze at " + run.position() + ": "
+            + WritesAfterFreeze.describe(late) + ". Something still writes (a job, another instance of the "
+            + "application); nothing was flipped. Stop it, then run the same command again: it freezes, drains and "
+            + "reconciles again");
+        run.record(Step.FREEZE, false, "writes after the freeze: " + WritesAfterFreeze.describe(late),
+            Map.of("tables", List.copyOf(late.keySet())));
+        return false;
+      }
       state = LiveDirection.publish(kafka, topic, opening.direction(), "ferry cutover on " + host());
       out.println("  " + opening.name() + " is live from now (epoch " + state.epoch() + ")");
     } else {

@@ -15,7 +15,8 @@ import java.util.Set;
  * One cutover (or rollback) as the run history keeps it: an entry of kind {@code cutover} per step ended, each with
  * the run's id, the direction it opens, the step, whether it passed, and its figures (the freeze position). A run
  * whose newest entry is not its report, and which opens the same direction as asked now, is resumed: its passed steps
- * are not run again, and the drain waits for the position recorded at its freeze.
+ * are not run again, and the drain waits for the position recorded at its freeze. A freeze recorded as failed (writes
+ * came after it) takes the freeze, the drain and the gate back.
  */
 final class CutoverRun {
   private static final int LOOK_BACK = 500;
@@ -26,6 +27,7 @@ final class CutoverRun {
   private final Set<Step> done = EnumSet.noneOf(Step.class);
   private final Instant started;
   private String position;
+  private Instant frozenAt;
 
   private CutoverRun(final RunHistory history, final String id, final Direction to, final boolean fresh,
       final Instant started) {
@@ -48,12 +50,15 @@ final class CutoverRun {
         final CutoverRun run = new CutoverRun(history, runId.toString(), to, false, first);
         for (final RunHistory.Entry e : entries) {
           if (runId.equals(e.counts().get("run"))) {
+            final Step step = Step.valueOf(e.counts().get("step").toString().toUpperCase(java.util.Locale.ROOT));
             if (Boolean.TRUE.equals(e.counts().get("ok"))) {
-              final Step step = Step.valueOf(e.counts().get("step").toString().toUpperCase(java.util.Locale.ROOT));
               run.done.add(step);
               if (step == Step.FREEZE) {
                 run.position = e.counts().get("position").toString();
+                run.frozenAt = e.at();
               }
+            } else if (step == Step.FREEZE) {
+              run.unfreeze();
             }
           }
         }
@@ -74,6 +79,18 @@ final class CutoverRun {
   /** The freeze position; null before the freeze. */
   String position() {
     return position;
+  }
+
+  /** When the freeze was recorded; null before the freeze. */
+  Instant frozenAt() {
+    return frozenAt;
+  }
+
+  /** Takes the freeze back (writes came after it): the next run freezes, drains and reconciles again. */
+  private void unfreeze() {
+    done.removeAll(EnumSet.of(Step.FREEZE, Step.DRAIN, Step.GATE));
+    position = null;
+    frozenAt = null;
   }
 
   String describe() {
@@ -100,7 +117,10 @@ final class CutoverRun {
       done.add(step);
       if (step == Step.FREEZE) {
         position = figures.get("position").toString();
+        frozenAt = Instant.now();
       }
+    } else if (step == Step.FREEZE) {
+      unfreeze();
     }
   }
 }

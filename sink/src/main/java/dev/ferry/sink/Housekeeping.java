@@ -154,8 +154,8 @@ final class Housekeeping {
   }
 
   /** Adds the parked {@code rows} not {@code read} yet to {@code records}, each mapped to its row. */
-  private void readParked(final List<ParkedRows.Parked> rows, final Set<Long> read, final List<ApplyTopicRecord> records,
-      final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord) {
+  private void readParked(final List<ParkedRows.Parked> rows, final Set<Long> read,
+      final List<ApplyTopicRecord> records, final Map<ApplyTopicRecord, ParkedRows.Parked> byRecord) {
     for (final ParkedRows.Parked p : rows) {
       if (read.add(p.id())) {
         final ApplyTopicRecord r = new ApplyTopicRecord(p.topic(), p.partition(), p.offset(),
