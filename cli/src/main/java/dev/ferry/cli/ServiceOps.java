@@ -151,8 +151,13 @@ public final class ServiceOps {
     ops.readiness(() -> {
       final String why = sink.get().unreadyBecause();
       return why == null ? Readiness.ready("sink", sink.get().live() ? "applying" : "holding: its direction is not "
-          + "live") : Readiness.notReady("sink", why);
+          + "live" + held(sink.get().heldRecords())) : Readiness.notReady("sink", why);
     });
+  }
+
+  private static String held(final long records) {
+    return records <= 0 ? "" : "; about " + records + " records wait on its apply topic, written to its source while "
+        + "it holds (applied once it is live again)";
   }
 
   private static void announce(final OpsServer ops, final String service, final PrintStream out) {

@@ -88,6 +88,28 @@ final class ApplyConsumer implements AutoCloseable {
     consumer.pause(consumer.assignment());
   }
 
+  /**
+   * Offsets between the positions of the assigned partitions and their ends, asked of the broker (a paused
+   * partition is not fetched, so the consumer's own lag stands still while it holds); -1 when nothing is assigned
+   * or the broker does not answer within 5 s. Kafka's transaction markers take offsets too: about one per
+   * transaction of the processor's.
+   */
+  long behindEnds() {
+    final Set<TopicPartition> assigned = consumer.assignment();
+    if (assigned.isEmpty()) {
+      return -1;
+    }
+    try {
+      long total = 0;
+      for (final Map.Entry<TopicPartition, Long> e : consumer.endOffsets(assigned, Duration.ofSeconds(5)).entrySet()) {
+        total += Math.max(0, e.getValue() - consumer.position(e.getKey()));
+      }
+      return total;
+    } catch (org.apache.kafka.common.KafkaException e) {
+      return -1;
+    }
+  }
+
   /** Commits {@code next} offsets to Kafka without waiting, only so that the usual tools show the group's lag. */
   void commitAsync(final Map<TopicPartition, Long> next) {
     final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();

@@ -66,6 +66,7 @@ public final class TargetSink implements AutoCloseable {
   private final AtomicLong brokenTargetRetries = new AtomicLong();
   /** Records behind the end of its partitions as of the last poll; -1 before it has any. */
   private final AtomicLong lag = new AtomicLong(-1);
+  private final HeldRecords held;
   private volatile boolean running = true;
   /**
    * The writers. Writer 0 also keeps house. While a writer has two batches, the partitions it holds are
@@ -95,6 +96,7 @@ public final class TargetSink implements AutoCloseable {
     this.sweeps = new SnapshotSweeps(dialect, config.sweepsTable(), config.versionColumn(), config.snapshotDeletes(),
         history);
     this.consumer = new ApplyConsumer(config);
+    this.held = new HeldRecords(config.groupId(), topics.apply().name());
     this.deadLetters = new SinkDeadLetters(config.kafka(), topics, runs);
     this.backoff = new Backoff(config.maxRetryBackoff(), () -> running);
     final WholeGroups wholeGroups = new WholeGroups(config.kafka().relations());
@@ -149,17 +151,18 @@ public final class TargetSink implements AutoCloseable {
           config.control().direction());
       consumer.kafka().subscribe(List.of(topics.apply().name()), new ResumeFromTarget(config.groupId(), offsets,
           consumer.kafka(), writers, groups));
-      boolean held = false;
+      boolean holding = false;
       while (running) {
         // also while every writer waits for an unavailable target: that is when an operator looks
         progress.maybeLog();
         gate.answer(gate.open());
         if (!gate.open()) {
           hold();
-          held = true;
+          holding = true;
           continue;
-        } else if (held) {
-          held = false;
+        } else if (holding) {
+          holding = false;
+          held.applying();
           resumeWritable();
         }
         boolean anyAccepts = false;
@@ -233,6 +236,7 @@ public final class TargetSink implements AutoCloseable {
     }
     consumer.pollReadingNothing();
     lag.set(currentLag());
+    held.look(consumer, config.control().direction(), gate.state());
   }
 
   /** What the writers ask of the consumer, on the consumer thread. */
@@ -284,6 +288,14 @@ public final class TargetSink implements AutoCloseable {
     }
     byWriter.values().removeIf(p -> p.batch().isEmpty() && p.next().isEmpty());
     return byWriter;
+  }
+
+  /**
+   * Records (about: Kafka's transaction markers count too) waiting on the apply topic while this sink holds, as of
+   * its last look ({@link HeldRecords}, every 10 s); 0 while it applies.
+   */
+  public long heldRecords() {
+    return held.waiting();
   }
 
   /**
