@@ -44,7 +44,7 @@ class NoTornOrdersIT {
       await().atMost(Duration.ofMinutes(1)).until(() -> check.transactions() >= 60);
       assertThat(TestDatabases.count(legacy, "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) "
           + "FROM pg_stat_activity WHERE backend_type = 'walsender' AND datname = current_database()) t"))
-          .as("the capture's replication sessions ended").isEqualTo(1);
+          .as("the capture's replication sessions ended").isPositive();
       check.finish(legacy, target, Duration.ofMinutes(3), 300, 100, "");
       assertThat(pipeline.capture().finished()).as("the capture still runs").isNotDone();
       assertThat(pipeline.sink().failed()).isZero();
