@@ -20,26 +20,24 @@ final class CaptureFailure {
 
   private final ConnectorConfig config;
   private final SlotWatch slot;
-  private final String server;
 
   CaptureFailure(final ConnectorConfig config, final SlotWatch slot) {
     this.config = config;
     this.slot = slot;
-    this.server = config.host() + ":" + config.port() + "/" + config.database();
   }
 
   /** What to log for Debezium's stop with {@code message} and {@code error}. */
   String explain(final String message, final Throwable error) {
     if (anyMessageHas(message, error, "no longer available on the server")) {
       return "capture " + config.name() + " stopped: its stored source position is older than what replication slot "
-          + config.slotName() + " on " + server + " still has (the slot was dropped, or the legacy server failed over "
-          + "to one without it), so the changes in between are gone and the target misses them. To read the captured "
-          + "tables again into the target (rows deleted meanwhile removed too), " + WHEN_NEEDED;
+          + config.slotName() + " on " + config.server() + " still has (the slot was dropped, or the legacy server "
+          + "failed over to one without it), so the changes in between are gone and the target misses them. To read the "
+          + "captured tables again into the target (rows deleted meanwhile removed too), " + WHEN_NEEDED;
     }
     if (String.valueOf(message).contains("waiting for source task to start")) {
       final SlotHealth health = health();
       if (health.lost()) {
-        return "capture " + config.name() + " stopped: " + health.refusal(config.slotName(), server);
+        return "capture " + config.name() + " stopped: " + health.refusal(config.slotName(), config.server());
       }
       return "capture " + config.name() + " stopped: Debezium did not start within its 40 s. On a first start that is "
           + "most often the creation of replication slot " + config.slotName() + ", which waits for every legacy "

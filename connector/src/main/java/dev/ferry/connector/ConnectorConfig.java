@@ -120,6 +120,11 @@ public record ConnectorConfig(
     return PostgresSessions.liftNewer(DriverManager.getConnection(jdbcUrl(), p));
   }
 
+  /** The legacy database as log lines and messages name it: {@code host:port/database}. */
+  public String server() {
+    return host + ":" + port + "/" + database;
+  }
+
   /** JDBC URL of the legacy database (for catalog checks; capture itself goes through Debezium). */
   public String jdbcUrl() {
     return "jdbc:postgresql://" + host + ":" + port + "/" + database;

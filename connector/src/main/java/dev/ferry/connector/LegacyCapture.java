@@ -79,7 +79,7 @@ public final class LegacyCapture implements AutoCloseable {
         config.debeziumNotificationTopic(), new dev.ferry.schemas.HeaderKeys(config.kafka().relations()),
         config.tables().stream().map(t -> topics.cdc(t).name()).toList(), truncated::onTruncate);
     this.slot = new SlotWatch(config, lost -> finished.completeExceptionally(new IllegalStateException(
-        lost.refusal(config.slotName(), server()))));
+        lost.refusal(config.slotName(), config.server()))));
     this.failure = new CaptureFailure(config, slot);
     this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "ferry-capture-" + config.name()));
   }
@@ -184,20 +184,16 @@ public final class LegacyCapture implements AutoCloseable {
         return;
       }
       if (config.snapshotMode() != SnapshotMode.WHEN_NEEDED) {
-        throw new IllegalStateException(health.refusal(config.slotName(), server()));
+        throw new IllegalStateException(health.refusal(config.slotName(), config.server()));
       }
       LOG.warn("capture {}: replication slot {} on {} is lost ({}); connector.snapshot-mode is when-needed, so it is "
           + "dropped and the captured tables are read again (a new snapshot: the target ends equal to them)",
-          config.name(), config.slotName(), server(), health.reasonInWords());
+          config.name(), config.slotName(), config.server(), health.reasonInWords());
       SlotHealth.drop(legacy, config.slotName());
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read or drop replication slot " + config.slotName() + " on " + server()
-          + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot read or drop replication slot " + config.slotName() + " on "
+          + config.server() + ": " + e.getMessage(), e);
     }
-  }
-
-  private String server() {
-    return config.host() + ":" + config.port() + "/" + config.database();
   }
 
   /**

@@ -106,12 +106,12 @@ final class SlotWatch implements AutoCloseable {
     try {
       final SlotHealth health = health();
       if (unreachableWhy != null) {
-        LOG.info("capture {}: the legacy database {} can be reached again", config.name(), server());
+        LOG.info("capture {}: the legacy database {} can be reached again", config.name(), config.server());
         unreachableWhy = null;
       }
       safeWalBytes = health.safeWalBytes();
       if (health.lost()) {
-        LOG.error(health.refusal(config.slotName(), server()));
+        LOG.error(health.refusal(config.slotName(), config.server()));
         onLost.accept(health);
         timer.shutdown();
         return;
@@ -134,14 +134,10 @@ final class SlotWatch implements AutoCloseable {
       }
       unreachableWhy = e.getMessage();
       LOG.warn("capture {}: cannot reach the legacy database {} ({}); Debezium tries again by itself, and the capture "
-          + "goes on from its position once it can", config.name(), server(), e.getMessage());
+          + "goes on from its position once it can", config.name(), config.server(), e.getMessage());
     } catch (RuntimeException e) {
       LOG.debug("cannot read replication slot {}: {}", config.slotName(), e.toString());
     }
-  }
-
-  private String server() {
-    return config.host() + ":" + config.port() + "/" + config.database();
   }
 
   @Override

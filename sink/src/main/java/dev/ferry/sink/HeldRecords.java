@@ -20,19 +20,21 @@ final class HeldRecords {
 
   private final String sink;
   private final String topic;
+  private final LiveDirection.Direction mine;
   private volatile long waiting;
   private long lookedAt;
   private long warnedAt;
 
-  HeldRecords(final String sink, final String topic) {
+  HeldRecords(final String sink, final String topic, final LiveDirection.Direction mine) {
     this.sink = sink;
     this.topic = topic;
+    this.mine = mine;
     this.lookedAt = System.nanoTime() - LOOK_EVERY.toNanos();
     this.warnedAt = System.nanoTime() - WARN_EVERY.toNanos();
   }
 
   /** While holding: looks again once {@link #LOOK_EVERY} has passed, and warns (once a minute) while some wait. */
-  void look(final ApplyConsumer consumer, final LiveDirection.Direction mine, final LiveDirection.State live) {
+  void look(final ApplyConsumer consumer, final LiveDirection.State live) {
     if (System.nanoTime() - lookedAt < LOOK_EVERY.toNanos()) {
       return;
     }

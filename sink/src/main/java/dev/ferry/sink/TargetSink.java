@@ -96,7 +96,8 @@ public final class TargetSink implements AutoCloseable {
     this.sweeps = new SnapshotSweeps(dialect, config.sweepsTable(), config.versionColumn(), config.snapshotDeletes(),
         history);
     this.consumer = new ApplyConsumer(config);
-    this.held = new HeldRecords(config.groupId(), topics.apply().name());
+    this.held = new HeldRecords(config.groupId(), topics.apply().name(),
+        config.control().direction());
     this.deadLetters = new SinkDeadLetters(config.kafka(), topics, runs);
     this.backoff = new Backoff(config.maxRetryBackoff(), () -> running);
     final WholeGroups wholeGroups = new WholeGroups(config.kafka().relations());
@@ -236,7 +237,7 @@ public final class TargetSink implements AutoCloseable {
     }
     consumer.pollReadingNothing();
     lag.set(currentLag());
-    held.look(consumer, config.control().direction(), gate.state());
+    held.look(consumer, gate.state());
   }
 
   /** What the writers ask of the consumer, on the consumer thread. */
