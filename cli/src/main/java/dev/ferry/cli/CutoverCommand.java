@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
  * the reverse one it names ({@code cutover.reverse-config}).
  */
 @Command(name = "cutover", description = "Flip the sync's direction: preflight, freeze (you stop the application "
-    + "writing the live side and say so with --writers-stopped), drain, a reconciliation gate, flip, report. Run it "
-    + "again after a stop and it resumes. --rollback flips back the same way.")
+    + "writing the live side and say so with --writers-stopped, or Ferry fences its tables against writes with "
+    + "--fence), drain, a reconciliation gate, flip, report. Run it again after a stop and it resumes. --rollback "
+    + "flips back the same way.")
 final class CutoverCommand extends ServiceCommand {
   @Option(names = "--rollback", description = "Flip back: reverse to forward.")
   boolean rollback;
@@ -32,6 +33,15 @@ final class CutoverCommand extends ServiceCommand {
   @Option(names = "--writers-stopped", description = "The application writing the live side's database is stopped "
       + "(the legacy one for a cutover, the new one for a rollback).")
   boolean writersStopped;
+
+  @Option(names = "--fence", description = "At the freeze, fence the live side's captured tables against writes: the "
+      + "application's writes to them fail from then on (Ferry's sinks' pass), until that side leads again. Needs "
+      + "TRIGGER on the tables for the capture's user.")
+  boolean fence;
+
+  @Option(names = "--unfence", description = "Lift the fence from the live side's tables (it lets the application "
+      + "write again; a cutover in progress is frozen anew when run again), and nothing else.")
+  boolean unfence;
 
   @Option(names = "--accept-explained", description = "Let the gate open with explained differences (rows on the "
       + "dead-letter topic); unexplained ones always close it.")
@@ -63,7 +73,10 @@ final class CutoverCommand extends ServiceCommand {
     final Leg f = Directions.leg(forward);
     final Leg r = Directions.leg(reverse);
     final Cutover cutover = new Cutover(rollback ? r : f, rollback ? f : r, forward.sink().history(), System.out);
-    return cutover.run(new Cutover.Options(writersStopped, acceptExplained, duration("--drain-timeout", drainTimeout),
+    if (unfence) {
+      return cutover.unfence();
+    }
+    return cutover.run(new Cutover.Options(writersStopped, fence, acceptExplained, duration("--drain-timeout", drainTimeout),
         duration("--flip-timeout", flipTimeout), duration("--settle", settle), report));
   }
 

@@ -1,5 +1,6 @@
 package dev.ferry.cli;
 
+import dev.ferry.cutover.Cutover;
 import dev.ferry.history.RunHistory;
 import dev.ferry.schemas.LiveDirection;
 import java.sql.SQLException;
@@ -11,10 +12,10 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code ferry status}: which direction of the sync is live, what each sink and processor last answered on the
- * control topic, and the last cutover steps from the run history.
+ * control topic, the last cutover steps from the run history, and where a cutover's fence stands.
  */
 @Command(name = "status", description = "Show which direction of the sync is live (forward: legacy to new; "
-    + "reverse: after cutover), what each service last said, and the last cutover steps.")
+    + "reverse: after cutover), what each service last said, the last cutover steps, and where a cutover's fence stands.")
 final class StatusCommand extends ServiceCommand {
 
   @Override
@@ -41,7 +42,28 @@ final class StatusCommand extends ServiceCommand {
     } catch (SQLException e) {
       System.out.println("the run history cannot be read (" + e.getMessage() + ")");
     }
+    fences();
     return 0;
+  }
+
+  /**
+   * Whether a cutover's fence stands on either direction's source, where this is a forward configuration that names
+   * its reverse one (else there is no cutover, and nothing to say).
+   */
+  private void fences() {
+    final FerryConfig forward;
+    final FerryConfig reverse;
+    try {
+      forward = FerryConfig.load(config, EnumSet.allOf(Role.class));
+      if (forward.reverseConfig() == null || forward.sink().control().direction() != LiveDirection.Direction.FORWARD) {
+        return;
+      }
+      reverse = Directions.reverseOf(forward, config);
+    } catch (dev.ferry.config.ConfigException e) {
+      return;
+    }
+    System.out.println(Cutover.fenceLine(Directions.leg(forward)));
+    System.out.println(Cutover.fenceLine(Directions.leg(reverse)));
   }
 
   private static String ago(final Instant at) {

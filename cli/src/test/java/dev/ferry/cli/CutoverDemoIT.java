@@ -32,7 +32,9 @@ class CutoverDemoIT {
         .contains("New application: 60 transactions")
         .contains("its apply topic took 0 records while the reverse direction was live")
         .contains("its apply topic took 0 records after the rollback")
-        .contains("Reconciliation through the forward mapping: 0 unexplained");
+        .contains("Reconciliation through the forward mapping: 0 unexplained")
+        .contains("The legacy application tries to write once more: refused (ERROR: ferry: public.orders is fenced by "
+            + "cutover ").contains("lifted the fence from ");
     assertThat(lines).anyMatch(l -> l.matches("Echo check: the forward processor dropped [1-9][0-9]* transactions.*"));
     assertThat(lines).anyMatch(l -> l.matches("orders +-> sales_order +source +[0-9,]+ +target +[0-9,]+ +OK"));
     assertThat(work.resolve("report").resolve("reconcile-to-reverse").resolve("reconcile.html")).exists();

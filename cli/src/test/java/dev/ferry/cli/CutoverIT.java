@@ -61,14 +61,17 @@ class CutoverIT {
   private record Ran(int exit, String output) {
   }
 
+  /** How the operator freezes: by their word, by Ferry's fence, or not yet. */
+  private enum Freeze { NONE, WRITERS_STOPPED, FENCE }
+
   private static Ran cutover(final Leg draining, final Leg opening, final FerryConfig forward,
-      final boolean writersStopped) throws Exception {
-    return cutover(draining, opening, forward, writersStopped, null);
+      final Freeze freeze) throws Exception {
+    return cutover(draining, opening, forward, freeze, null);
   }
 
   /** As above; {@code atDrain} runs (once, on its own thread) when the cutover prints its drain step. */
   private static Ran cutover(final Leg draining, final Leg opening, final FerryConfig forward,
-      final boolean writersStopped, final Runnable atDrain) throws Exception {
+      final Freeze freeze, final Runnable atDrain) throws Exception {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     final AtomicBoolean drainSeen = new AtomicBoolean();
     final PrintStream both = new PrintStream(new java.io.OutputStream() {
@@ -83,7 +86,7 @@ class CutoverIT {
       }
     }, true, StandardCharsets.UTF_8);
     final int exit = new Cutover(draining, opening, forward.sink().history(), both).run(new Cutover.Options(
-        writersStopped, false, Duration.ofMinutes(3), Duration.ofMinutes(1), Duration.ofSeconds(1), null));
+        freeze == Freeze.WRITERS_STOPPED, freeze == Freeze.FENCE, false, Duration.ofMinutes(3), Duration.ofMinutes(1), Duration.ofSeconds(1), null));
     both.flush();
     return new Ran(exit, bytes.toString(StandardCharsets.UTF_8));
   }
@@ -115,7 +118,7 @@ class CutoverIT {
       app.start();
       Thread.sleep(3_000);
 
-      final Ran notStopped = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), false);
+      final Ran notStopped = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), Freeze.NONE);
       assertThat(notStopped.exit()).as(notStopped.output()).isEqualTo(Cutover.REFUSED);
       assertThat(notStopped.output()).contains("ok   the reverse mapping fits both databases")
           .contains("replication slot it_cutover_back").contains("then run the same command with "
@@ -128,7 +131,7 @@ class CutoverIT {
       // drains. The drain and the gate take it along, but the flip must not happen: after it, the forward direction
       // holds, and the order would reach the new system only at a rollback
       final AtomicBoolean lateWritten = new AtomicBoolean();
-      final Ran late = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), true, () -> {
+      final Ran late = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), Freeze.WRITERS_STOPPED, () -> {
         try (Connection c = env.legacy(); Statement s = c.createStatement()) {
           s.execute("INSERT INTO orders (order_id, customer_id, freight, ship_name) "
               + "VALUES (29001, 'ALFKI', 1, 'Late')");
@@ -144,15 +147,27 @@ class CutoverIT {
       assertThat(LiveDirection.read(d.forward().sink().kafka(), d.forward().sink().control().topic()).state()
           .direction()).as("the live direction after the late write").isEqualTo(Direction.FORWARD);
 
-      final Ran cut = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), true);
+      // this time Ferry fences the legacy tables: from the freeze on, the legacy application's writes are refused, and
+      // the fence stays while the new system leads (the legacy database is the fallback, written by Ferry alone)
+      final AtomicBoolean fenceRefused = new AtomicBoolean();
+      final Ran cut = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), Freeze.FENCE, () -> fenceRefused.set(
+          refusedByFence(env::legacy, "INSERT INTO orders (order_id, customer_id, freight, ship_name) "
+              + "VALUES (29002, 'ALFKI', 1, 'Fenced')", "public.orders")));
       assertThat(cut.exit()).as(cut.output()).isEqualTo(Cutover.DONE);
-      assertThat(cut.output()).contains("resuming cutover").contains("(done: [preflight])").contains("drained in")
+      assertThat(cut.output()).contains("resuming cutover").contains("(done: [preflight])").contains("fenced 4 table(s)")
+          .contains("drained in")
           .contains("the gate is open: nothing unexplained").contains("the forward sink holds and the reverse sink "
               + "applies");
       assertThat(RowCounts.of(legacy, target).match()).as("every legacy write before the freeze arrived").isTrue();
       assertThat(LiveDirection.read(d.forward().sink().kafka(), d.forward().sink().control().topic()).state()
           .direction()).isEqualTo(Direction.REVERSE);
 
+      // the fence refused the legacy application's write in the drain
+      await().atMost(Duration.ofSeconds(10)).untilTrue(fenceRefused);
+      assertThat(refusedByFence(env::legacy, "UPDATE orders SET ship_city = 'Fenced' WHERE order_id = 10248",
+          "public.orders")).isTrue();
+      assertThat(refusedByFence(env::legacy, "DELETE FROM order_details WHERE order_id = 10249",
+          "public.order_details")).isTrue();
       // the new system's application writes now
       final long forwardEchoes = forward.processor().echoTransactionsDropped();
       try (Statement s = target.createStatement()) {
@@ -176,11 +191,14 @@ class CutoverIT {
           >= forwardEchoes + 2);
       assertThat(RowCounts.of(legacy, target).match()).as("both databases hold the same orders and lines").isTrue();
 
-      // rollback: the new application stops, the legacy one is live again
-      final Ran back = cutover(d.reverseLeg(), d.forwardLeg(), d.forward(), true);
+      // rollback: the new application is fenced out, the legacy one is live again (its fence lifted at the flip); the
+      // forward sink writes the fenced new system all the same
+      final Ran back = cutover(d.reverseLeg(), d.forwardLeg(), d.forward(), Freeze.FENCE);
       assertThat(back.exit()).as(back.output()).isEqualTo(Cutover.DONE);
       assertThat(back.output()).contains("the gate is open").contains("the reverse sink holds and the forward sink "
-          + "applies");
+          + "applies").contains("lifted the fence from 4 table(s) of");
+      assertThat(refusedByFence(env::target, "UPDATE sales_order SET freight = 1 WHERE id = 10252",
+          "public.sales_order")).as("the new system fenced at the rollback").isTrue();
       try (Statement s = legacy.createStatement()) {
         s.execute("UPDATE orders SET ship_city = 'Lyon-rollback' WHERE order_id = 10252");
       }
@@ -188,6 +206,8 @@ class CutoverIT {
           + "10252 AND ship_city = 'Lyon-rollback'") == 1);
       assertThat(RowCounts.of(legacy, target).match()).isTrue();
       assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE order_id = 30001")).isEqualTo(2);
+      assertThat(count(legacy, "SELECT count(*) FROM orders WHERE order_id IN (29002, 10248) AND ship_name = 'Fenced' "
+          + "OR ship_city = 'Fenced'")).as("no fenced write happened").isZero();
       assertThat(reverse.processor().echoTransactionsDropped()).as("the forward sink's writes were dropped by the "
           + "reverse processor").isPositive();
       assertThat(d.forward().sink().history().recent(RunHistory.Kind.CUTOVER, 50)).extracting(RunHistory.Entry::summary)
@@ -213,7 +233,7 @@ class CutoverIT {
           freight = rs.getBigDecimal(1).toPlainString();
         }
       }
-      final Ran closed = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), true);
+      final Ran closed = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), Freeze.WRITERS_STOPPED);
       assertThat(closed.exit()).as(closed.output()).isEqualTo(Cutover.BLOCKED);
       assertThat(closed.output()).contains("the gate is closed: 1 unexplained")
           .contains("sales_order 10249: different freight").contains("-> " + freight);
@@ -223,11 +243,25 @@ class CutoverIT {
       try (Statement s = target.createStatement()) {
         s.execute("UPDATE sales_order SET freight = freight - 1 WHERE id = 10249");
       }
-      final Ran open = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), true);
+      final Ran open = cutover(d.forwardLeg(), d.reverseLeg(), d.forward(), Freeze.WRITERS_STOPPED);
       assertThat(open.exit()).as(open.output()).isEqualTo(Cutover.DONE);
       assertThat(open.output()).contains("resuming cutover").contains("done: [preflight, freeze, drain]")
           .contains("the gate is open");
       reverse.close();
+    }
+  }
+
+  /** Whether {@code sql}, run as an application would, was refused by Ferry's fence on {@code table}. */
+  private static boolean refusedByFence(final java.util.concurrent.Callable<Connection> database, final String sql,
+      final String table) {
+    try (Connection c = database.call(); Statement s = c.createStatement()) {
+      s.execute(sql);
+      return false;
+    } catch (java.sql.SQLException e) {
+      System.out.println("refused as expected: " + e.getMessage());
+      return "25006".equals(e.getSQLState()) && e.getMessage().contains("ferry: " + table + " is fenced by cutover");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.ferry.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.cli.demo.DemoEnvironment;
@@ -73,8 +74,10 @@ class CutoverKillIT {
         s.execute("UPDATE orders SET ship_city = 'Graz-last' WHERE order_id = 10260");
       }
 
-      final Running inDrain = start("cutover", "-c", forwardFile.toString(), "--writers-stopped");
+      // Ferry fences the legacy tables at the freeze (the option as shipped); the fence outlives the kills
+      final Running inDrain = start("cutover", "-c", forwardFile.toString(), "--fence");
       inDrain.awaitOutput("3. drain past");
+      assertThat(inDrain.output()).contains("fenced 4 table(s) of");
       Thread.sleep(3_000);
       inDrain.kill();
       assertThat(inDrain.output()).doesNotContain("drained in");
@@ -114,11 +117,25 @@ class CutoverKillIT {
             + "= 10261 AND ship_city = 'Graz-new'") == 1);
         assertThat(RowCounts.of(legacy, target).match()).isTrue();
 
+        // the reverse sink wrote the fenced legacy tables (above); the legacy application may not, until --unfence
+        assertThatThrownBy(() -> {
+          try (Statement s = legacy.createStatement()) {
+            s.execute("UPDATE orders SET ship_city = 'Graz-fenced' WHERE order_id = 10262");
+          }
+        }).isInstanceOfSatisfying(java.sql.SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("25006"));
         final Running status = start("status", "-c", forwardFile.toString());
         assertThat(status.awaitExit(Duration.ofMinutes(1))).as(status.output()).isZero();
         assertThat(status.output()).contains("live direction: reverse (epoch 1, set").contains("this configuration is "
             + "the forward direction: holding").contains("sink/it_cutkill-sink").contains("standby")
-            .contains("cutover to reverse, report: forward -> reverse done");
+            .contains("cutover to reverse, report: forward -> reverse done")
+            .contains("(the forward direction's source): 4 table(s) refuse application writes (public.customers")
+            .contains("(the reverse direction's source): none");
+        final Running unfence = start("cutover", "-c", forwardFile.toString(), "--unfence");
+        assertThat(unfence.awaitExit(Duration.ofMinutes(1))).as(unfence.output()).isZero();
+        assertThat(unfence.output()).contains("lifted the fence from 4 table(s) of");
+        try (Statement s = legacy.createStatement()) {
+          s.execute("UPDATE orders SET ship_city = 'Graz-unfenced' WHERE order_id = 10262");
+        }
       }
     }
   }

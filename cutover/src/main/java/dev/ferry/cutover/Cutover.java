@@ -21,15 +21,15 @@ import java.util.UUID;
  * --rollback} (back), the same steps with the two directions' parts swapped.
  * <ol>
  *   <li><b>preflight</b> ({@link Preflight}): what the opening direction needs is there;
- *   <li><b>freeze</b>: the operator says the application writing the draining side has stopped; the database's
- *       current position is recorded;
+ *   <li><b>freeze</b>: the operator says the application writing the draining side has stopped, or Ferry fences the
+ *       captured tables against its writes ({@link WriteFence}); the database's current position is recorded;
  *   <li><b>drain</b> ({@link Drain}): everything written up to that position has reached the other side;
  *   <li><b>gate</b>: a reconciliation of the legacy and the new data through the forward mapping finds nothing
  *       unexplained (and, unless accepted, no explained difference either);
  *   <li><b>flip</b>: once nothing was written to the draining side after the freeze ({@link WritesAfterFreeze};
  *       else the freeze is taken back), the opening direction is made live on the control topic
  *       ({@link LiveDirection}); it is done when the draining sink says it holds, the opening sink that it applies,
- *       and a capture reads the opening slot;
+ *       and a capture reads the opening slot; a fence on the opening side's tables is lifted;
  *   <li><b>report</b>.
  * </ol>
  * Each step is recorded in the run history of the new system's database as it ends, so that the same command run
@@ -49,10 +49,11 @@ public final class Cutover {
    * What the operator said.
    *
    * @param writersStopped the application writing the draining side's database is stopped
+   * @param fence Ferry fences the draining side's captured tables against application writes at the freeze
    * @param acceptExplained explained differences (rows on the dead-letter topic) do not block the gate
    * @param report where the gate's reconciliation report goes; null: a temporary directory
    */
-  public record Options(boolean writersStopped, boolean acceptExplained, Duration drainTimeout, Duration flipTimeout,
+  public record Options(boolean writersStopped, boolean fence, boolean acceptExplained, Duration drainTimeout, Duration flipTimeout,
       Duration settle, Path report) {
   }
 
@@ -100,17 +101,24 @@ public final class Cutover {
     }
     if (!run.done(Step.FREEZE)) {
       out.println("2. freeze");
-      if (!options.writersStopped()) {
+      if (!options.writersStopped() && !options.fence()) {
         out.println("  stop the application that writes the " + draining.name() + " direction's source (" + source(
-            draining) + "), then run the same command with --writers-stopped");
+            draining) + "), then run the same command with --writers-stopped; or let Ferry fence its tables against "
+            + "the application's writes with --fence");
         return REFUSED;
+      }
+      final Integer refused = options.fence() ? fence(run) : null;
+      if (refused != null) {
+        return refused;
       }
       final String position;
       try (Connection c = draining.captured()) {
         position = Drain.position(c);
       }
-      out.println("  the application is stopped (--writers-stopped); " + source(draining) + " ends at " + position);
-      run.record(Step.FREEZE, true, "frozen at " + position, Map.of("position", position));
+      out.println("  " + (options.fence() ? "" : "the application is stopped (--writers-stopped); ") + source(draining)
+          + " ends at " + position);
+      run.record(Step.FREEZE, true, "frozen at " + position, Map.of("position", position, "fenced",
+          options.fence()));
     }
     final String position = run.position();
     if (!run.done(Step.DRAIN)) {
@@ -140,9 +148,87 @@ public final class Cutover {
       }
     }
     out.println("6. report");
+    if (!liftOpeningFence()) {
+      out.println("  the " + opening.name() + " direction is live, but its application cannot write yet: run the "
+          + "same command again once those sessions ended");
+      return BLOCKED;
+    }
     report(run);
     run.record(Step.REPORT, true, draining.name() + " -> " + opening.name() + " done", Map.of());
     return DONE;
+  }
+
+  /** Fences the draining side's captured tables ({@link WriteFence}); null when done, else the exit code. */
+  private Integer fence(final CutoverRun run) throws Exception {
+    try (Connection c = draining.captured()) {
+      final String denied = WriteFence.denied(c, draining.capture().tables());
+      if (denied != null) {
+        out.println("  " + denied);
+        return REFUSED;
+      }
+      final List<String> fenced = WriteFence.raise(c, draining.capture().tables(), run.id());
+      out.println("  fenced " + fenced.size() + " table(s) of " + source(draining) + " against writes: the "
+          + "application's writes to them fail from now, Ferry's sinks' pass; the fence stays until the " + draining
+          .name() + " direction is live again (or ferry cutover --unfence)");
+      return null;
+    } catch (WriteFence.Refused e) {
+      out.println("  could not fence " + source(draining) + ": " + e.getMessage());
+      return BLOCKED;
+    }
+  }
+
+  /**
+   * Lifts the fence from the opening side's tables, where an earlier cutover put one: its application writes once its
+   * direction is live. Returns whether none stands.
+   */
+  private boolean liftOpeningFence() throws Exception {
+    try (Connection c = opening.captured()) {
+      final List<String> lifted = WriteFence.lift(c, opening.capture().tables());
+      if (!lifted.isEmpty()) {
+        out.println("  lifted the fence from " + lifted.size() + " table(s) of " + source(opening) + ": its "
+            + "application may write again");
+      }
+      return true;
+    } catch (WriteFence.Refused e) {
+      out.println("  the fence on " + source(opening) + " stands: " + e.getMessage());
+      return false;
+    }
+  }
+
+  /**
+   * {@code ferry cutover --unfence}: lifts the fence from the draining side's tables (giving a cutover up, or letting
+   * its application write meanwhile), and takes back the freeze of a run in progress, so that running the cutover
+   * again freezes, drains and reconciles again. @return an exit code
+   */
+  public int unfence() throws Exception {
+    final CutoverRun run = CutoverRun.resumeOrStart(history, opening.direction());
+    final List<String> lifted;
+    try (Connection c = draining.captured()) {
+      lifted = WriteFence.lift(c, draining.capture().tables());
+    } catch (WriteFence.Refused e) {
+      out.println("the fence on " + source(draining) + " stands: " + e.getMessage());
+      return BLOCKED;
+    }
+    out.println(lifted.isEmpty() ? "no fence stands on " + source(draining) : "lifted the fence from "
+        + lifted.size() + " table(s) of " + source(draining) + ": its application may write again");
+    if (!run.isNew() && run.done(Step.FREEZE)) {
+      run.record(Step.FREEZE, false, "fence lifted (--unfence)", Map.of("tables", lifted));
+      out.println("the freeze of cutover " + run.id() + " is taken back: run the cutover again to freeze, drain and "
+          + "reconcile anew");
+    }
+    return DONE;
+  }
+
+  /** For {@code ferry status}: whether {@code leg}'s source is fenced against its application, in a line. */
+  public static String fenceLine(final Leg leg) {
+    final String which = "fence on " + source(leg) + " (the " + leg.name() + " direction's source): ";
+    try (Connection c = leg.captured()) {
+      final List<String> fenced = WriteFence.fenced(c, leg.capture().tables());
+      return which + (fenced.isEmpty() ? "none" : fenced.size() + " table(s) refuse application writes ("
+          + String.join(", ", fenced) + ")");
+    } catch (java.sql.SQLException e) {
+      return which + "cannot tell (" + e.getMessage() + ")";
+    }
   }
 
   /**
@@ -200,6 +286,7 @@ public final class Cutover {
       }
       state = LiveDirection.publish(kafka, topic, opening.direction(), "ferry cutover on " + host());
       out.println("  " + opening.name() + " is live from now (epoch " + state.epoch() + ")");
+      liftOpeningFence();
     } else {
       out.println("  " + opening.name() + " is live already (epoch " + state.epoch() + "); waiting for the sinks");
     }
@@ -256,7 +343,8 @@ public final class Cutover {
     out.println("  the " + opening.name() + " direction is live: " + source(opening) + " is now written by its "
         + "application, and Ferry keeps " + target(opening) + " in step");
     out.println("  to go back: stop that application, then run ferry cutover " + (opening.direction()
-        == LiveDirection.Direction.REVERSE ? "--rollback " : "") + "-c <the forward configuration> --writers-stopped");
+        == LiveDirection.Direction.REVERSE ? "--rollback " : "") + "-c <the forward configuration> --writers-stopped (or "
+        + "--fence)");
   }
 
   private static String source(final Leg leg) {

@@ -68,6 +68,11 @@ final class CutoverRun {
     return new CutoverRun(history, Cutover.newRunId(), to, true, Instant.now());
   }
 
+  /** The run's id, which the fence names. */
+  String id() {
+    return id;
+  }
+
   boolean isNew() {
     return fresh;
   }

@@ -42,6 +42,14 @@ public final class PostgresSessions {
   public static final String LIFT_NEWER = "SELECT set_config(name, '0', false) FROM pg_settings "
       + "WHERE name IN ('idle_session_timeout', 'transaction_timeout')";
 
+  /**
+   * The session setting that lets a session's writes pass a cutover's write fence (the cutover module's
+   * {@code WriteFence}): Ferry's sinks set it on every connection, since after a cutover they write the side whose
+   * application is fenced out. A custom setting (its name has a dot), so any server takes it and an application never
+   * sets it by accident.
+   */
+  public static final String FENCE_PASS = "ferry.writer";
+
   private PostgresSessions() {
   }
 

@@ -28,12 +28,15 @@ final class PostgresDialect implements TargetDialect {
   /**
    * Sessions run in UTC: Ferry's timestamps without zone are UTC (the mapping normalised them), and a
    * {@code timestamptz} column reads such a value in the session's zone, which pgjdbc would otherwise take
-   * from the JVM's default.
+   * from the JVM's default. Its writes pass a cutover's write fence ({@link
+   * dev.ferry.schemas.PostgresSessions#FENCE_PASS}): after a cutover this sink writes the side fenced against its
+   * application.
    */
   @Override
   public void onConnect(final Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute("SET TIME ZONE 'UTC'");
+      s.execute("SET " + dev.ferry.schemas.PostgresSessions.FENCE_PASS + " = 'sink'");
     }
     liftTimeLimits(c);
   }

@@ -15,6 +15,8 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -82,8 +84,8 @@ public final class CutoverDemo {
     }
     out.println("Legacy application: " + legacyApp.summary() + "; now it stops for the cutover.");
 
-    out.println("\n== Cutover: ferry cutover --writers-stopped ==");
-    if (cutover(forwardLeg, reverseLeg, forward) != Cutover.DONE) {
+    out.println("\n== Cutover: ferry cutover --fence ==");
+    if (cutover(forwardLeg, reverseLeg, forward, true) != Cutover.DONE || !fenced(legacy)) {
       return false;
     }
     final long forwardApplyAtFlip = records(forward.sink().kafka(), topic(forward));
@@ -104,7 +106,7 @@ public final class CutoverDemo {
         f.processor().echoTransactionsDropped(), echoedForward);
 
     out.println("\n== Rollback: ferry cutover --rollback --writers-stopped ==");
-    if (cutover(reverseLeg, forwardLeg, forward) != Cutover.DONE) {
+    if (cutover(reverseLeg, forwardLeg, forward, false) != Cutover.DONE) {
       return false;
     }
     final long reverseApplyAtRollback = records(reverse.sink().kafka(), topic(reverse));
@@ -131,8 +133,27 @@ public final class CutoverDemo {
     return ok;
   }
 
-  private int cutover(final Leg draining, final Leg opening, final FerryConfig forward) throws Exception {
-    return new Cutover(draining, opening, forward.sink().history(), out).run(new Cutover.Options(true, false,
+  /**
+   * Whether the legacy application, had it not been stopped, could not write any more: the cutover fenced its
+   * tables. Its write is refused; Ferry's reverse sink writes there all the same (the story goes on to show it).
+   */
+  private boolean fenced(final Connection legacy) throws SQLException {
+    try (Statement s = legacy.createStatement()) {
+      s.executeUpdate("UPDATE orders SET freight = freight WHERE order_id = (SELECT min(order_id) FROM orders)");
+      legacy.commit();
+      out.println("The legacy application wrote after the cutover: the fence did NOT hold");
+      return false;
+    } catch (SQLException e) {
+      legacy.rollback();
+      out.println("The legacy application tries to write once more: refused (" + e.getMessage().lines().findFirst()
+          .orElse("") + ")");
+      return true;
+    }
+  }
+
+  private int cutover(final Leg draining, final Leg opening, final FerryConfig forward, final boolean fence)
+      throws Exception {
+    return new Cutover(draining, opening, forward.sink().history(), out).run(new Cutover.Options(!fence, fence, false,
         WAIT, Duration.ofMinutes(1), Duration.ofSeconds(2), workDir.resolve("report")));
   }
 
