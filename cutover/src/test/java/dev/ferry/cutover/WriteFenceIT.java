@@ -132,6 +132,7 @@ class WriteFenceIT {
   @Test
   void raisingWaitsForAnOpenWriterSoThatNoApplicationWriteCommitsAfterIt() throws Exception {
     try (Connection ferry = connect(); Connection app = connect()) {
+      final long ferryPid = count(ferry, "SELECT pg_backend_pid()");
       app.setAutoCommit(false);
       try (Statement s = app.createStatement()) {
         s.execute("INSERT INTO \"Sales\".\"Orders\" VALUES (10, 'open')");
@@ -143,7 +144,15 @@ class WriteFenceIT {
           throw new IllegalStateException(e);
         }
       });
-      Thread.sleep(1_500);
+      // the raise waits on a lock the writer holds (seen from a third session), and is not done while it waits
+      final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      try (Connection watcher = connect()) {
+        while (count(watcher, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + ferryPid
+            + " AND wait_event_type = 'Lock'") == 0) {
+          assertThat(System.nanoTime()).as("the raise waiting on a lock within 20 s").isLessThan(deadline);
+          Thread.sleep(50);
+        }
+      }
       assertThat(raising).as("the fence waits for the open writer").isNotDone();
       app.commit();
       assertThat(raising.get(30, TimeUnit.SECONDS)).contains("\"Sales\".\"Orders\"");
