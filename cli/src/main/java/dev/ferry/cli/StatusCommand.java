@@ -30,7 +30,7 @@ final class StatusCommand extends ServiceCommand {
         + (control.direction() == state.direction() ? ": live" : ": holding"));
     for (final LiveDirection.Answer a : s.answers().values()) {
       System.out.printf(Locale.ROOT, "  %-50s %-8s %-8s epoch %d, %s%s%n", a.from(), a.direction().id(), a.state(),
-          a.epoch(), ago(a.at()), a.figures().isEmpty() ? "" : " " + a.figures());
+          a.epoch(), ago(a.at()), figures(a));
     }
     try {
       final var steps = c.sink().history().recent(RunHistory.Kind.CUTOVER, 12);
@@ -64,6 +64,15 @@ final class StatusCommand extends ServiceCommand {
     }
     System.out.println(Cutover.fenceLine(Directions.leg(forward)));
     System.out.println(Cutover.fenceLine(Directions.leg(reverse)));
+  }
+
+  /** What an answer reports: a holding sink, how many records wait for it; a processor, what it holds. */
+  private static String figures(final LiveDirection.Answer a) {
+    final Long held = a.figures().get("held");
+    if (held != null && a.figures().size() == 1) {
+      return ", " + held + " record(s) wait on its apply topic (its source was written while it holds)";
+    }
+    return a.figures().isEmpty() ? "" : " " + a.figures();
   }
 
   private static String ago(final Instant at) {

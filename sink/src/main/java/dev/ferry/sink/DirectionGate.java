@@ -29,6 +29,7 @@ final class DirectionGate implements AutoCloseable {
   private volatile boolean running = true;
   private long answeredEpoch = -1;
   private boolean answeredLive;
+  private long answeredHeld;
 
   DirectionGate(final KafkaSettings kafka, final String topic, final String sink, final Direction mine) {
     this.kafka = kafka;
@@ -58,25 +59,30 @@ final class DirectionGate implements AutoCloseable {
   }
 
   /**
-   * Answers on the control topic when this sink's state (applying or holding) or the epoch changed since last time;
+   * Answers on the control topic when this sink's state (applying or holding), the epoch or the records held for it
+   * ({@code held}, as {@link HeldRecords} last counted them: {@code ferry status} shows them) changed since last time;
    * an answer Kafka does not take is tried again on the next call, never thrown.
    */
-  void answer(final boolean live) {
+  void answer(final boolean live, final long held) {
     final State s = state;
-    if (s.epoch() == answeredEpoch && live == answeredLive) {
+    if (s.epoch() == answeredEpoch && live == answeredLive && held == answeredHeld) {
       return;
     }
     try {
-      LiveDirection.answer(kafka, topic, "sink/" + sink, mine, live ? "live" : "standby", s.epoch(), Map.of());
+      LiveDirection.answer(kafka, topic, "sink/" + sink, mine, live ? "live" : "standby", s.epoch(),
+          held > 0 ? Map.of("held", held) : Map.of());
     } catch (RuntimeException e) {
       // the answer is for ferry cutover to see; the sink goes on applying (or holding) and answers next round
       LOG.warn("sink {} cannot answer on control topic {} ({}); trying again", sink, topic, e.getMessage());
       return;
     }
-    LOG.info("sink {} ({} direction) {}: {} is live (epoch {}, set by {})", sink, mine.id(),
-        live ? "applies" : "holds, applying nothing", s.direction().id(), s.epoch(), s.by());
+    if (s.epoch() != answeredEpoch || live != answeredLive) {
+      LOG.info("sink {} ({} direction) {}: {} is live (epoch {}, set by {})", sink, mine.id(),
+          live ? "applies" : "holds, applying nothing", s.direction().id(), s.epoch(), s.by());
+    }
     answeredEpoch = s.epoch();
     answeredLive = live;
+    answeredHeld = held;
   }
 
   private void follow() {

@@ -156,7 +156,7 @@ public final class TargetSink implements AutoCloseable {
       while (running) {
         // also while every writer waits for an unavailable target: that is when an operator looks
         progress.maybeLog();
-        gate.answer(gate.open());
+        gate.answer(gate.open(), held.waiting());
         if (!gate.open()) {
           hold();
           holding = true;

@@ -85,12 +85,24 @@ class TargetSinkIT extends TargetSinkContract {
       send(env, List.of(item(1, 1, 10), item(2, 2, 10), item(3, 3, 10)));
       SinkWait.until(sink, Duration.ofMinutes(1), "3 records counted as held", () -> sink.heldRecords() >= 3);
       assertThat(sink.live()).isFalse();
+      // and said on the control topic, where ferry status reads it
+      SinkWait.until(sink, Duration.ofSeconds(30), "the held records in the sink's answer", () -> {
+        final var answer = dev.ferry.schemas.LiveDirection.read(c.kafka(), control).answers().get("sink/"
+            + c.groupId());
+        return answer != null && "standby".equals(answer.state()) && Long.valueOf(3).equals(answer.figures()
+            .get("held"));
+      });
       assertThat(count(env, "true")).as("rows applied while the sink holds").isZero();
 
       dev.ferry.schemas.LiveDirection.publish(c.kafka(), control, dev.ferry.schemas.LiveDirection.Direction.REVERSE,
           "TargetSinkIT");
       SinkWait.until(sink, Duration.ofMinutes(1), "applied 3", () -> sink.applied() == 3);
       assertThat(sink.heldRecords()).isZero();
+      SinkWait.until(sink, Duration.ofSeconds(30), "the sink's answer: live, nothing held", () -> {
+        final var answer = dev.ferry.schemas.LiveDirection.read(c.kafka(), control).answers().get("sink/"
+            + c.groupId());
+        return answer != null && "live".equals(answer.state()) && answer.figures().isEmpty();
+      });
       assertThat(sink.failed()).isZero();
     }
     assertThat(count(env, "true")).isEqualTo(3);
