@@ -33,7 +33,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * way: from the first row committed in the target to the moment the target holds the final state
  * (row count and quantity sum as expected). The last line is {@code ratio ferry/debezium-jdbc = X.XX}.
  *
- * <p>Arguments: {@code [events] [--ferry-only | --debezium-only] [--runs N]}; system properties {@code ferry.cli.classpath} and
+ * <p>Arguments: {@code [events] [--ferry-only | --debezium-only] [--runs N] [--target mariadb]} (the last: Ferry's
+ * sink alone, into a MariaDB server it starts, {@link MariaDbSinkRun}); system properties {@code ferry.cli.classpath} and
  * {@code ferry.bench.classpath} name the two JVMs' classpaths (scripts/bench sets them). The environment
  * variable {@code BENCH_SINK_JVM_OPTS} adds options to Ferry's sink JVM (a profiler, say), {@code
  * BENCH_CONNECT_JVM_OPTS} to Kafka Connect's;
@@ -81,6 +82,8 @@ public final class SinkBenchmark {
         : otherOptions != null ? System.getProperty("ferry.cli.classpath") : null;
     final int runsAt = List.of(args).indexOf("--runs");
     final int runs = runsAt >= 0 && runsAt + 1 < args.length ? Integer.parseInt(args[runsAt + 1]) : 3;
+    final int targetAt = List.of(args).indexOf("--target");
+    final boolean mariaDb = targetAt >= 0 && targetAt + 1 < args.length && "mariadb".equals(args[targetAt + 1]);
     final Path work = Files.createTempDirectory("ferry-bench-");
     System.out.printf(Locale.ROOT, "Sink benchmark: %,d change events; work directory %s%n", events, work);
     try (EmbeddedStack stack = EmbeddedStack.start(work)) {
@@ -101,6 +104,23 @@ public final class SinkBenchmark {
       final List<Result> ferry = new ArrayList<>();
       final List<Result> debezium = new ArrayList<>();
       final List<Result> otherRuns = new ArrayList<>();
+      if (mariaDb) {
+        // Ferry's sink alone, into MariaDB (Debezium's JDBC sink is measured against PostgreSQL only)
+        final String why = dev.ferry.embedded.EmbeddedMariaDb.unavailableBecause();
+        if (why != null) {
+          throw new IllegalStateException("--target mariadb: " + why);
+        }
+        final List<Result> maria = new ArrayList<>();
+        try (dev.ferry.embedded.EmbeddedMariaDb server = dev.ferry.embedded.EmbeddedMariaDb.start(work, "mariadb")) {
+          for (int run = 1; run <= runs; run++) {
+            maria.add(print(MariaDbSinkRun.run(server, stack.kafka().bootstrapServers(), stack.registry().url(), work,
+                workload, run, System.getProperty("ferry.cli.classpath"), TABLE, FERRY_BATCH), events));
+          }
+        }
+        System.out.printf(Locale.ROOT, "median of %d run(s):%n", runs);
+        print(median(maria), events);
+        return;
+      }
       for (int run = 1; run <= runs; run++) {
         if (!debeziumOnly) {
           ferry.add(print(runFerry(stack, work, workload, run, "ferry", System.getProperty("ferry.cli.classpath"),

@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  * MariaDB and MySQL (through MariaDB Connector/J). {@code INSERT .. ON DUPLICATE KEY UPDATE} is not used
  * for target rows: it fires on a clash with <em>any</em> unique key, so a row whose natural key collides
  * with another row's would silently overwrite that other row. Instead each batch runs two statements
- * keyed by the primary key only:
+ * keyed by the primary key only (on a table whose only unique key is its primary key, one {@code INSERT .. ON
+ * DUPLICATE KEY UPDATE} guarded the same way instead: {@link #insertOrUpdate}):
  * <ol>
  *   <li>{@code UPDATE .. SET .. WHERE pk = ? AND version < ?}: rows the target holds in an older version;
  *   <li>{@code INSERT .. SELECT .. WHERE NOT EXISTS (pk = ?)}: rows the target does not hold at all.
@@ -87,6 +88,9 @@ final class MariaDbDialect implements TargetDialect {
   @Override
   public List<WriteStatement> upsert(final TargetTable table, final List<String> columns,
       final String versionColumn) {
+    if (!table.otherUniqueKeys()) {
+      return List.of(insertOrUpdate(table, columns, versionColumn));
+    }
     final List<String> key = table.primaryKey();
     final List<String> updateParams = new ArrayList<>();
     columns.stream().filter(c -> !key.contains(c)).forEach(updateParams::add);
@@ -114,6 +118,33 @@ final class MariaDbDialect implements TargetDialect {
         + " FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM " + table.sqlName(this) + " WHERE " + keyMatch(key, "") + ")";
     final WriteStatement insertStatement = new WriteStatement(insert, insertParams);
     return nothingToSet ? List.of(insertStatement) : List.of(new WriteStatement(update, updateParams), insertStatement);
+  }
+
+  /**
+   * One statement per row for a table whose only unique key is its primary key: {@code INSERT .. ON DUPLICATE KEY
+   * UPDATE}, each column set only {@code IF} the stored version is older, the version last (MariaDB assigns left to
+   * right, and the columns before it must see the stored one). Half the statements of the pair above; on any other
+   * table a clash on another unique key would update the row holding that key, so the pair is kept there.
+   */
+  private WriteStatement insertOrUpdate(final TargetTable table, final List<String> columns,
+      final String versionColumn) {
+    final List<String> params = new ArrayList<>(columns);
+    if (versionColumn != null) {
+      params.add(versionColumn);
+    }
+    final List<String> updated = new ArrayList<>();
+    columns.stream().filter(c -> !table.primaryKey().contains(c)).forEach(updated::add);
+    if (versionColumn != null) {
+      updated.add(versionColumn);
+    }
+    final String older = versionColumn == null ? null : quote(versionColumn) + " < VALUES(" + quote(versionColumn) + ")";
+    final String set = updated.isEmpty()
+        ? quote(table.primaryKey().get(0)) + " = " + quote(table.primaryKey().get(0))
+        : updated.stream().map(c -> quote(c) + " = " + (older == null ? "VALUES(" + quote(c) + ")"
+            : "IF(" + older + ", VALUES(" + quote(c) + "), " + quote(c) + ")")).collect(Collectors.joining(", "));
+    return new WriteStatement("INSERT INTO " + table.sqlName(this) + " (" + quotedList(params) + ") VALUES ("
+        + params.stream().map(c -> "?").collect(Collectors.joining(", ")) + ") ON DUPLICATE KEY UPDATE " + set,
+        params);
   }
 
   @Override
@@ -208,6 +239,12 @@ final class MariaDbDialect implements TargetDialect {
   public ResultSet primaryKey(final DatabaseMetaData meta, final String namespace, final String table)
       throws SQLException {
     return meta.getPrimaryKeys(namespace, null, table);
+  }
+
+  @Override
+  public ResultSet uniqueIndexes(final DatabaseMetaData meta, final String namespace, final String table)
+      throws SQLException {
+    return meta.getIndexInfo(namespace, null, table, true, true);
   }
 
   @Override

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class RoundedDecimalTest {
   private static final TargetTable PRICED = new TargetTable("public", "priced",
       Map.of("id", Types.INTEGER, "amount", Types.NUMERIC, "rate", Types.NUMERIC, "note", Types.VARCHAR),
-      List.of("id"), Set.of(), Set.of(), Map.of(), Map.of("amount", 2));
+      List.of("id"), Set.of(), Set.of(), Map.of(), Map.of("amount", 2), false);
 
   @Test
   void onlyADecimalWithMoreSignificantDigitsThanTheScaleIsRefused() {

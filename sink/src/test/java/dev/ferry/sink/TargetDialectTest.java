@@ -40,9 +40,17 @@ class TargetDialectTest {
     assertThat(s.get(0).parameters()).containsExactly("order_id", "product_id", "quantity", "ferry_version");
   }
 
+  /** {@link #lines()} with a unique index besides its primary key. */
+  private static TargetTable linesWithAnotherUniqueKey() {
+    final TargetTable t = lines();
+    return new TargetTable(t.schema(), t.name(), t.columnTypes(), t.primaryKey(), t.generated(), t.required(),
+        t.typeNames(), t.scales(), true);
+  }
+
   @Test
   void mariaDbUpdatesAnOlderRowByPrimaryKeyThenInsertsOnlyAMissingOneNeverThroughAnotherUniqueKey() {
-    final List<TargetDialect.WriteStatement> s = new MariaDbDialect().upsert(lines(), COLUMNS, "ferry_version");
+    final List<TargetDialect.WriteStatement> s = new MariaDbDialect().upsert(linesWithAnotherUniqueKey(), COLUMNS,
+        "ferry_version");
     assertThat(s).hasSize(2);
     assertThat(s.get(0).sql()).isEqualTo("UPDATE `sales`.`sales_order_line` SET `quantity` = ?, `ferry_version` = ? "
         + "WHERE `order_id` = ? AND `product_id` = ? AND `ferry_version` < ?");
@@ -54,6 +62,23 @@ class TargetDialectTest {
     assertThat(s.get(1).parameters())
         .containsExactly("order_id", "product_id", "quantity", "ferry_version", "order_id", "product_id");
     assertThat(String.join(" ", s.get(0).sql(), s.get(1).sql())).doesNotContain("DUPLICATE");
+  }
+
+  @Test
+  void mariaDbUpsertsInOneStatementWhereThePrimaryKeyIsTheOnlyUniqueKeySettingTheVersionLast() {
+    final List<TargetDialect.WriteStatement> s = new MariaDbDialect().upsert(lines(), COLUMNS, "ferry_version");
+    assertThat(s).hasSize(1);
+    assertThat(s.get(0).sql()).isEqualTo("INSERT INTO `sales`.`sales_order_line` (`order_id`, `product_id`, "
+        + "`quantity`, `ferry_version`) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE `quantity` = "
+        + "IF(`ferry_version` < VALUES(`ferry_version`), VALUES(`quantity`), `quantity`), `ferry_version` = "
+        + "IF(`ferry_version` < VALUES(`ferry_version`), VALUES(`ferry_version`), `ferry_version`)");
+    assertThat(s.get(0).parameters()).containsExactly("order_id", "product_id", "quantity", "ferry_version");
+    // without the version column (versions kept beside the table, checked before): the new values, unguarded
+    assertThat(new MariaDbDialect().upsert(lines(), COLUMNS, null).get(0).sql()).endsWith("ON DUPLICATE KEY UPDATE "
+        + "`quantity` = VALUES(`quantity`)");
+    // nothing but the key: an insert that leaves a row already there as it is
+    assertThat(new MariaDbDialect().upsert(lines(), List.of("order_id", "product_id"), null).get(0).sql())
+        .endsWith("ON DUPLICATE KEY UPDATE `order_id` = `order_id`");
   }
 
   @Test
