@@ -26,7 +26,8 @@ final class MariaDbSinkRun {
       final Path work, final Workload workload, final int run, final String classpath, final String table,
       final int batch) throws Exception {
     final String db = "bench_ferry_mariadb_" + run;
-    final String url = server.createDatabase(db);
+    // BENCH_MARIADB_URL_OPTIONS: driver options appended to the target's URL (?useBulkStmts=true), to compare
+    final String url = server.createDatabase(db) + System.getenv().getOrDefault("BENCH_MARIADB_URL_OPTIONS", "");
     try (Connection c = server.connect(db); Statement s = c.createStatement()) {
       s.execute(String.format(Locale.ROOT, table, "ferry_version bigint NOT NULL,"));
     }
