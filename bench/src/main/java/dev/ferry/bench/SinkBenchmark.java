@@ -34,8 +34,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * (row count and quantity sum as expected). The last line is {@code ratio ferry/debezium-jdbc = X.XX}.
  *
  * <p>Arguments: {@code [events] [--ferry-only | --debezium-only] [--runs N] [--target mariadb]} (the last: Ferry's
- * sink alone, into a MariaDB server it starts, {@link MariaDbSinkRun}); system properties {@code ferry.cli.classpath} and
- * {@code ferry.bench.classpath} name the two JVMs' classpaths (scripts/bench sets them). The environment
+ * sink alone, into a MariaDB server it starts, {@link MariaDbSinkRun}); system properties {@code ferry.cli.classpath}
+ * and {@code ferry.bench.classpath} name the two JVMs' classpaths (scripts/bench sets them). The environment
  * variable {@code BENCH_SINK_JVM_OPTS} adds options to Ferry's sink JVM (a profiler, say), {@code
  * BENCH_CONNECT_JVM_OPTS} to Kafka Connect's;
  * {@code BENCH_FERRY_OTHER_CLASSPATH} names another build of the sink, run in alternation with this one as

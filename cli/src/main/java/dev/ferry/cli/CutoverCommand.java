@@ -76,7 +76,8 @@ final class CutoverCommand extends ServiceCommand {
     if (unfence) {
       return cutover.unfence();
     }
-    return cutover.run(new Cutover.Options(writersStopped, fence, acceptExplained, duration("--drain-timeout", drainTimeout),
+    return cutover.run(new Cutover.Options(writersStopped, fence, acceptExplained,
+        duration("--drain-timeout", drainTimeout),
         duration("--flip-timeout", flipTimeout), duration("--settle", settle), report));
   }
 

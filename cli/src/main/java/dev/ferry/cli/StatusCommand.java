@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
  * control topic, the last cutover steps from the run history, and where a cutover's fence stands.
  */
 @Command(name = "status", description = "Show which direction of the sync is live (forward: legacy to new; "
-    + "reverse: after cutover), what each service last said, the last cutover steps, and where a cutover's fence stands.")
+    + "reverse: after cutover), what each service last said, the last cutover steps, and where a cutover's fence "
+    + "stands.")
 final class StatusCommand extends ServiceCommand {
 
   @Override

@@ -86,7 +86,8 @@ class CutoverIT {
       }
     }, true, StandardCharsets.UTF_8);
     final int exit = new Cutover(draining, opening, forward.sink().history(), both).run(new Cutover.Options(
-        freeze == Freeze.WRITERS_STOPPED, freeze == Freeze.FENCE, false, Duration.ofMinutes(3), Duration.ofMinutes(1), Duration.ofSeconds(1), null));
+        freeze == Freeze.WRITERS_STOPPED, freeze == Freeze.FENCE, false, Duration.ofMinutes(3), Duration.ofMinutes(1),
+        Duration.ofSeconds(1), null));
     both.flush();
     return new Ran(exit, bytes.toString(StandardCharsets.UTF_8));
   }
@@ -154,7 +155,8 @@ class CutoverIT {
           refusedByFence(env::legacy, "INSERT INTO orders (order_id, customer_id, freight, ship_name) "
               + "VALUES (29002, 'ALFKI', 1, 'Fenced')", "public.orders")));
       assertThat(cut.exit()).as(cut.output()).isEqualTo(Cutover.DONE);
-      assertThat(cut.output()).contains("resuming cutover").contains("(done: [preflight])").contains("fenced 4 table(s)")
+      assertThat(cut.output()).contains("resuming cutover").contains("(done: [preflight])")
+          .contains("fenced 4 table(s)")
           .contains("drained in")
           .contains("the gate is open: nothing unexplained").contains("the forward sink holds and the reverse sink "
               + "applies");

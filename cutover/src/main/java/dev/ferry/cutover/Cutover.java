@@ -53,8 +53,8 @@ public final class Cutover {
    * @param acceptExplained explained differences (rows on the dead-letter topic) do not block the gate
    * @param report where the gate's reconciliation report goes; null: a temporary directory
    */
-  public record Options(boolean writersStopped, boolean fence, boolean acceptExplained, Duration drainTimeout, Duration flipTimeout,
-      Duration settle, Path report) {
+  public record Options(boolean writersStopped, boolean fence, boolean acceptExplained, Duration drainTimeout,
+      Duration flipTimeout, Duration settle, Path report) {
   }
 
   /** Exit codes: done; blocked by what it found (gate, drain, flip not answered), can be run again; refused. */
@@ -168,8 +168,8 @@ public final class Cutover {
       }
       final List<String> fenced = WriteFence.raise(c, draining.capture().tables(), run.id());
       out.println("  fenced " + fenced.size() + " table(s) of " + source(draining) + " against writes: the "
-          + "application's writes to them fail from now, Ferry's sinks' pass; the fence stays until the " + draining
-          .name() + " direction is live again (or ferry cutover --unfence)");
+          + "application's writes to them fail from now (Ferry's sinks still write); the fence stays until the "
+          + draining.name() + " direction is live again (or ferry cutover --unfence)");
       return null;
     } catch (WriteFence.Refused e) {
       out.println("  could not fence " + source(draining) + ": " + e.getMessage());
@@ -197,8 +197,8 @@ public final class Cutover {
 
   /**
    * {@code ferry cutover --unfence}: lifts the fence from the draining side's tables (giving a cutover up, or letting
-   * its application write meanwhile), and takes back the freeze of a run in progress, so that running the cutover
-   * again freezes, drains and reconciles again. @return an exit code
+   * its application write meanwhile), and takes back the freeze of a run in progress that has not flipped, so that
+   * running the cutover again freezes, drains and reconciles again. @return an exit code
    */
   public int unfence() throws Exception {
     final CutoverRun run = CutoverRun.resumeOrStart(history, opening.direction());
@@ -211,7 +211,7 @@ public final class Cutover {
     }
     out.println(lifted.isEmpty() ? "no fence stands on " + source(draining) : "lifted the fence from "
         + lifted.size() + " table(s) of " + source(draining) + ": its application may write again");
-    if (!run.isNew() && run.done(Step.FREEZE)) {
+    if (!run.isNew() && run.done(Step.FREEZE) && !run.done(Step.FLIP)) {
       run.record(Step.FREEZE, false, "fence lifted (--unfence)", Map.of("tables", lifted));
       out.println("the freeze of cutover " + run.id() + " is taken back: run the cutover again to freeze, drain and "
           + "reconcile anew");

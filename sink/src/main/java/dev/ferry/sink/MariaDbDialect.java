@@ -137,7 +137,8 @@ final class MariaDbDialect implements TargetDialect {
     if (versionColumn != null) {
       updated.add(versionColumn);
     }
-    final String older = versionColumn == null ? null : quote(versionColumn) + " < VALUES(" + quote(versionColumn) + ")";
+    final String older = versionColumn == null ? null
+        : quote(versionColumn) + " < VALUES(" + quote(versionColumn) + ")";
     final String set = updated.isEmpty()
         ? quote(table.primaryKey().get(0)) + " = " + quote(table.primaryKey().get(0))
         : updated.stream().map(c -> quote(c) + " = " + (older == null ? "VALUES(" + quote(c) + ")"
