@@ -123,8 +123,9 @@ final class MariaDbDialect implements TargetDialect {
   /**
    * One statement per row for a table whose only unique key is its primary key: {@code INSERT .. ON DUPLICATE KEY
    * UPDATE}, each column set only {@code IF} the stored version is older, the version last (MariaDB assigns left to
-   * right, and the columns before it must see the stored one). Half the statements of the pair above; on any other
-   * table a clash on another unique key would update the row holding that key, so the pair is kept there.
+   * right, and the columns before it must see the stored one). Half the statements of the pair above, and it takes
+   * many rows at once ({@link Rows}: {@code VALUES (..), (..)}); on any other table a clash on another unique key
+   * would update the row holding that key, so the pair is kept there.
    */
   private WriteStatement insertOrUpdate(final TargetTable table, final List<String> columns,
       final String versionColumn) {
@@ -143,9 +144,9 @@ final class MariaDbDialect implements TargetDialect {
         ? quote(table.primaryKey().get(0)) + " = " + quote(table.primaryKey().get(0))
         : updated.stream().map(c -> quote(c) + " = " + (older == null ? "VALUES(" + quote(c) + ")"
             : "IF(" + older + ", VALUES(" + quote(c) + "), " + quote(c) + ")")).collect(Collectors.joining(", "));
-    return new WriteStatement("INSERT INTO " + table.sqlName(this) + " (" + quotedList(params) + ") VALUES ("
-        + params.stream().map(c -> "?").collect(Collectors.joining(", ")) + ") ON DUPLICATE KEY UPDATE " + set,
-        params);
+    final Rows rows = new Rows("INSERT INTO " + table.sqlName(this) + " (" + quotedList(params) + ") VALUES ",
+        "(" + params.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")", " ON DUPLICATE KEY UPDATE " + set);
+    return new WriteStatement(rows.sql(1), params, rows);
   }
 
   @Override

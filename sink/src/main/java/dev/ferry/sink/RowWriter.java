@@ -26,6 +26,10 @@ import java.util.Map;
  * this class only writes, and lets the target's refusal through as the {@link SQLException} it is.
  */
 final class RowWriter {
+  /** Rows per statement where the dialect's statement takes several ({@link TargetDialect.Rows}). */
+  static final int ROWS_PER_STATEMENT = 500;
+  /** Parameters one prepared statement may have (MariaDB's and MySQL's limit). */
+  private static final int MAX_PARAMETERS = 65_535;
   private final TargetDialect dialect;
   private final String versionColumn;
   /** Upserts of at least this many rows of one shape, or deletes of one table, go through {@link CopyMerge}. */
@@ -178,18 +182,59 @@ final class RowWriter {
         source[p] = inTable && name.equals(versionColumn) ? -1 : columns.indexOf(name);
         types[p] = table.columnTypes().getOrDefault(name, Types.OTHER);
       }
+      if (statement.rows() != null && rows.size() > 1) {
+        multiRow(c, statement.rows(), source, types, rows);
+        continue;
+      }
       try (PreparedStatement ps = c.prepareStatement(statement.sql())) {
         for (final ApplyRecord a : rows) {
-          for (int p = 0; p < source.length; p++) {
-            if (source[p] < 0) {
-              ps.setLong(p + 1, a.getVersion());
-            } else {
-              ColumnBinder.bind(ps, p + 1, a.getRow().get(source[p]), types[p], dialect);
-            }
+          bind(ps, 0, source, types, a);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+  }
+
+  /**
+   * {@code rows} through a statement that takes up to {@link #ROWS_PER_STATEMENT} of them at once: full statements
+   * batched, then one for the rest. The batch holds each key once (collapsed before), so no two rows of one statement
+   * meet; a refusal fails the statement whole, and {@link BatchWriter} isolates the row as with one per row.
+   */
+  private void multiRow(final Connection c, final TargetDialect.Rows statement, final int[] source, final int[] types,
+      final List<ApplyRecord> rows) throws SQLException {
+    final int per = Math.max(1, Math.min(ROWS_PER_STATEMENT, MAX_PARAMETERS / source.length));
+    final int full = rows.size() / per;
+    if (full > 0) {
+      try (PreparedStatement ps = c.prepareStatement(statement.sql(per))) {
+        for (int s = 0; s < full; s++) {
+          for (int r = 0; r < per; r++) {
+            bind(ps, r * source.length, source, types, rows.get(s * per + r));
           }
           ps.addBatch();
         }
         ps.executeBatch();
+      }
+    }
+    final int rest = rows.size() - full * per;
+    if (rest > 0) {
+      try (PreparedStatement ps = c.prepareStatement(statement.sql(rest))) {
+        for (int r = 0; r < rest; r++) {
+          bind(ps, r * source.length, source, types, rows.get(full * per + r));
+        }
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  /** Binds {@code a}'s values to the parameters after {@code offset}: the version, or its column's value. */
+  private void bind(final PreparedStatement ps, final int offset, final int[] source, final int[] types,
+      final ApplyRecord a) throws SQLException {
+    for (int p = 0; p < source.length; p++) {
+      if (source[p] < 0) {
+        ps.setLong(offset + p + 1, a.getVersion());
+      } else {
+        ColumnBinder.bind(ps, offset + p + 1, a.getRow().get(source[p]), types[p], dialect);
       }
     }
   }

@@ -35,8 +35,28 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
     throw new IllegalArgumentException("no target dialect for " + jdbcUrl + "; use " + SUPPORTED);
   }
 
-  /** A SQL statement and, in order, the column whose value each {@code ?} takes (the version column included). */
-  record WriteStatement(String sql, List<String> parameters) {
+  /**
+   * A SQL statement and, in order, the column whose value each {@code ?} takes (the version column included); with
+   * {@code rows}, one that can take several rows at once by repeating its tuple of values.
+   */
+  record WriteStatement(String sql, List<String> parameters, Rows rows) {
+    WriteStatement(final String sql, final List<String> parameters) {
+      this(sql, parameters, null);
+    }
+  }
+
+  /**
+   * How a statement takes {@code n} rows: {@code head}, then {@code tuple} {@code n} times separated by commas, then
+   * {@code tail}; each row's parameters in the order of {@link WriteStatement#parameters}.
+   */
+  record Rows(String head, String tuple, String tail) {
+    String sql(final int n) {
+      final StringBuilder b = new StringBuilder(head.length() + tail.length() + n * (tuple.length() + 2)).append(head);
+      for (int i = 0; i < n; i++) {
+        b.append(i == 0 ? "" : ", ").append(tuple);
+      }
+      return b.append(tail).toString();
+    }
   }
 
   /** {@code name} as a quoted identifier, embedded quotes escaped. */

@@ -73,6 +73,11 @@ class TargetDialectTest {
         + "IF(`ferry_version` < VALUES(`ferry_version`), VALUES(`quantity`), `quantity`), `ferry_version` = "
         + "IF(`ferry_version` < VALUES(`ferry_version`), VALUES(`ferry_version`), `ferry_version`)");
     assertThat(s.get(0).parameters()).containsExactly("order_id", "product_id", "quantity", "ferry_version");
+    // many rows at once: the tuple repeated, the rest as for one
+    assertThat(s.get(0).rows().sql(3)).isEqualTo("INSERT INTO `sales`.`sales_order_line` (`order_id`, `product_id`, "
+        + "`quantity`, `ferry_version`) VALUES (?, ?, ?, ?), (?, ?, ?, ?), (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+        + "`quantity` = IF(`ferry_version` < VALUES(`ferry_version`), VALUES(`quantity`), `quantity`), `ferry_version` = "
+        + "IF(`ferry_version` < VALUES(`ferry_version`), VALUES(`ferry_version`), `ferry_version`)");
     // without the version column (versions kept beside the table, checked before): the new values, unguarded
     assertThat(new MariaDbDialect().upsert(lines(), COLUMNS, null).get(0).sql()).endsWith("ON DUPLICATE KEY UPDATE "
         + "`quantity` = VALUES(`quantity`)");
