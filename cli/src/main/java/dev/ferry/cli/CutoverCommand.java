@@ -35,8 +35,8 @@ final class CutoverCommand extends ServiceCommand {
   boolean writersStopped;
 
   @Option(names = "--fence", description = "At the freeze, fence the live side's captured tables against writes: the "
-      + "application's writes to them fail from then on (Ferry's sinks' pass), until that side leads again. Needs "
-      + "TRIGGER on the tables for the capture's user.")
+      + "application's writes to them fail from then on (Ferry's sinks still write), until that side leads again. "
+      + "The capture's user must own the tables (or be in their owner's role).")
   boolean fence;
 
   @Option(names = "--unfence", description = "Lift the fence from the live side's tables (it lets the application "

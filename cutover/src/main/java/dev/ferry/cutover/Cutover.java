@@ -189,7 +189,7 @@ public final class Cutover {
             + "application may write again");
       }
       return true;
-    } catch (WriteFence.Refused e) {
+    } catch (WriteFence.Refused | java.sql.SQLException e) {
       out.println("  the fence on " + source(opening) + " stands: " + e.getMessage());
       return false;
     }

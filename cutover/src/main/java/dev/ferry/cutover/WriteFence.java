@@ -218,17 +218,20 @@ final class WriteFence {
   }
 
   /**
-   * What keeps the session's user from fencing {@code tables}, in the operator's words; null when nothing does (it may
-   * put a trigger on each table and its partitions, and create the function in their schemas).
+   * What keeps the session's user from fencing {@code tables}, in the operator's words; null when nothing does (it owns
+   * each table and partition, or is a member of its owner's role, so that it can lift the fence as well as raise it,
+   * and may create the function in their schemas).
    */
   static String denied(final Connection c, final List<String> tables) throws SQLException {
     final Map<String, String> relations = withPartitions(c, tables);
     final List<String> out = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege(?, 'TRIGGER') "
-        + "AND has_schema_privilege(?, 'CREATE')")) {
+    // TRIGGER creates a trigger, but only the table's owner may disable or drop one: a user with the privilege alone
+    // could raise the fence and never lift it
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_has_role(c.relowner, 'MEMBER') "
+        + "AND has_schema_privilege(?, 'CREATE') FROM pg_class c WHERE c.oid = ?::regclass")) {
       for (final Map.Entry<String, String> r : relations.entrySet()) {
-        ps.setString(1, r.getKey());
-        ps.setString(2, r.getValue());
+        ps.setString(1, r.getValue());
+        ps.setString(2, r.getKey());
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next() || !rs.getBoolean(1)) {
             out.add(r.getKey());
@@ -236,8 +239,9 @@ final class WriteFence {
         }
       }
     }
-    return out.isEmpty() ? null : "the capture's user may not fence " + String.join(", ", out) + ": grant it TRIGGER "
-        + "on those tables and CREATE on their schemas, or stop the application yourself and use --writers-stopped";
+    return out.isEmpty() ? null : "the capture's user may not fence " + String.join(", ", out) + ": it must own those "
+        + "tables (or be a member of their owner's role: lifting the fence takes that) and have CREATE on their "
+        + "schemas; or stop the application yourself and use --writers-stopped";
   }
 
   /** The other sessions holding locks on {@code relations}, for the operator: pid, application, state, since when. */

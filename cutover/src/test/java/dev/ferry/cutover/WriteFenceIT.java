@@ -46,6 +46,10 @@ class WriteFenceIT {
       s.execute("CREATE ROLE reader LOGIN");
       s.execute("GRANT USAGE ON SCHEMA \"Sales\" TO reader");
       s.execute("GRANT SELECT ON ALL TABLES IN SCHEMA \"Sales\", public TO reader");
+      // may create triggers, but only an owner may disable or drop one: it could raise the fence and never lift it
+      s.execute("CREATE ROLE trigger_only LOGIN");
+      s.execute("GRANT USAGE, CREATE ON SCHEMA \"Sales\", public TO trigger_only");
+      s.execute("GRANT TRIGGER ON ALL TABLES IN SCHEMA \"Sales\", public TO trigger_only");
     }
   }
 
@@ -185,10 +189,20 @@ class WriteFenceIT {
   }
 
   @Test
-  void aUserWithoutTheTriggerPrivilegeIsToldWhichTables() throws Exception {
+  void aUserWhoCouldNotLiftTheFenceIsToldWhichTablesBeforeRaisingIt() throws Exception {
     try (Connection reader = java.sql.DriverManager.getConnection(url, "reader", "")) {
       assertThat(WriteFence.denied(reader, TABLES)).contains("may not fence \"Sales\".\"Orders\", public.lines, "
-          + "public.lines_low").contains("grant it TRIGGER");
+          + "public.lines_low").contains("it must own those tables");
+    }
+    try (Connection triggers = java.sql.DriverManager.getConnection(url, "trigger_only", "")) {
+      assertThat(WriteFence.denied(triggers, TABLES)).contains("may not fence \"Sales\".\"Orders\", public.lines, "
+          + "public.lines_low");
+      // what the check stands for: such a user's fence could not be taken down again
+      try (Connection owner = connect()) {
+        WriteFence.raise(owner, List.of("public.lines"), "run-owner");
+      }
+      assertThatThrownBy(() -> WriteFence.lift(triggers, List.of("public.lines"))).isInstanceOf(SQLException.class)
+          .hasMessageContaining("must be owner");
     }
     try (Connection owner = connect()) {
       assertThat(WriteFence.denied(owner, TABLES)).isNull();
