@@ -1,5 +1,6 @@
 package dev.ferry.cutover;
 
+import dev.ferry.connector.LegacyRows;
 import dev.ferry.schemas.PostgresSessions;
 import java.sql.Array;
 import java.sql.Connection;
@@ -76,7 +77,7 @@ final class WriteFence {
         final Boolean enabled = triggers.get(r.getKey());
         if (enabled == null) {
           s.execute("CREATE TRIGGER " + NAME + " BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + r.getKey()
-              + " FOR EACH STATEMENT EXECUTE PROCEDURE " + ident(r.getValue()) + "." + NAME + "()");
+              + " FOR EACH STATEMENT EXECUTE PROCEDURE " + LegacyRows.quote(r.getValue()) + "." + NAME + "()");
         } else if (!enabled) {
           s.execute("ALTER TABLE " + r.getKey() + " ENABLE TRIGGER " + NAME);
         }
@@ -177,7 +178,8 @@ final class WriteFence {
    * enabled again names its run): a session with {@link PostgresSessions#FENCE_PASS} set passes.
    */
   static String function(final String schema, final String runId) {
-    return "CREATE OR REPLACE FUNCTION " + ident(schema) + "." + NAME + "() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
+    return "CREATE OR REPLACE FUNCTION " + LegacyRows.quote(schema) + "." + NAME
+        + "() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
         + "BEGIN\n"
         + "  IF coalesce(current_setting('" + PostgresSessions.FENCE_PASS + "', true), '') <> '' THEN\n"
         + "    RETURN NULL;\n"
@@ -261,10 +263,6 @@ final class WriteFence {
       }
     }
     return out.isEmpty() ? "they ended meanwhile" : String.join("; ", out);
-  }
-
-  private static String ident(final String name) {
-    return '"' + name.replace("\"", "\"\"") + '"';
   }
 
   private static String literal(final String text) {
