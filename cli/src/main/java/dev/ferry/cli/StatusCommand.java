@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code ferry status}: which direction of the sync is live, what each sink and processor last answered on the
- * control topic, the last cutover steps from the run history, and where a cutover's fence stands.
+ * control topic, the last cutover steps from the run history, records Kafka deleted before a stage read them (the
+ * last 30 days of the history), and where a cutover's fence stands.
  */
 @Command(name = "status", description = "Show which direction of the sync is live (forward: legacy to new; "
     + "reverse: after cutover), what each service last said, the last cutover steps, and where a cutover's fence "
@@ -38,6 +39,15 @@ final class StatusCommand extends ServiceCommand {
       if (!steps.isEmpty()) {
         System.out.println("last cutover steps:");
         steps.forEach(e -> System.out.println("  " + e.at().toString().substring(0, 19).replace('T', ' ') + "  "
+            + e.summary()));
+      }
+      // changes Kafka deleted before a stage read them: until the tables are read again the target lacks them
+      final var lost = c.sink().history().recent(RunHistory.Kind.RECORDS_LOST, 12).stream()
+          .filter(e -> e.at().isAfter(Instant.now().minus(Duration.ofDays(30)))).toList();
+      if (!lost.isEmpty()) {
+        System.out.println("records Kafka deleted before Ferry read them (last 30 days; repair: ferry resnapshot "
+            + "--table ...):");
+        lost.forEach(e -> System.out.println("  " + e.at().toString().substring(0, 19).replace('T', ' ') + "  "
             + e.summary()));
       }
     } catch (SQLException e) {

@@ -106,7 +106,7 @@ public final class LegacyCapture implements AutoCloseable {
     names.add(topics.deadLetter().name());
     names.add(config.signalTopic());
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(),
-        Set.of(topics.transactions().name(), config.signalTopic()));
+        Set.of(topics.transactions().name(), config.signalTopic()), Set.of(topics.deadLetter().name()));
     producer.initTransactions();
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
         .using(config.debeziumProperties(snapshotOrder, legacyMajorVersion))

@@ -36,7 +36,7 @@ public final class RunHistory {
   /** What kind of run an entry records. */
   public enum Kind {
     CONNECTOR_START, CONNECTOR_STOP, PROCESSOR_START, PROCESSOR_STOP, SINK_START, SINK_STOP, SNAPSHOT_APPLIED,
-    RESNAPSHOT, REPLAY, RECONCILE, AUDIT, CUTOVER;
+    RESNAPSHOT, REPLAY, RECONCILE, AUDIT, CUTOVER, RECORDS_LOST;
 
     /** The name stored and shown, e.g. {@code sink-start}. */
     public String id() {

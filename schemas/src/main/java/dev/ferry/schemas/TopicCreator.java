@@ -107,16 +107,36 @@ public final class TopicCreator {
    */
   public static void ensure(final KafkaSettings kafka, final Collection<String> names, final int partitions,
       final Set<String> singlePartition) {
+    ensure(kafka, names, partitions, singlePartition, Set.of());
+  }
+
+  /**
+   * Ensures every topic in {@code names} exists; those in {@code keptForever} are created without a time limit on
+   * their records ({@code retention.ms -1}), and an existing one that has a limit is warned about.
+   *
+   * <p>Why: a dead letter is the only copy of a change the pipeline refused, kept until someone fixes its cause and
+   * replays it, which can be weeks later in a migration that runs for months. Under the broker's default retention
+   * (7 days, often less on a shared cluster) Kafka would delete it unreplayed, and nothing would say so.
+   *
+   * @param keptForever topics whose records must stay until deleted on purpose, e.g. the dead-letter topic
+   */
+  public static void ensure(final KafkaSettings kafka, final Collection<String> names, final int partitions,
+      final Set<String> singlePartition, final Set<String> keptForever) {
     try (Admin admin = KafkaClients.admin(kafka)) {
       final Set<String> existing = admin.listTopics().names().get();
       final List<NewTopic> missing = new ArrayList<>();
       for (final String name : names) {
         if (!existing.contains(name)) {
+          final Map<String, String> configs = new java.util.HashMap<>();
+          configs.put("max.message.bytes", String.valueOf(FerryTopics.MAX_MESSAGE_BYTES));
+          if (keptForever.contains(name)) {
+            configs.put("retention.ms", "-1");
+          }
           missing.add(new NewTopic(name, singlePartition.contains(name) ? 1 : partitions,
-              kafka.replicationFactor()).configs(Map.of("max.message.bytes",
-              String.valueOf(FerryTopics.MAX_MESSAGE_BYTES))));
+              kafka.replicationFactor()).configs(configs));
         }
       }
+      warnOfRetention(admin, names.stream().filter(n -> existing.contains(n) && keptForever.contains(n)).toList());
       if (missing.isEmpty()) {
         return;
       }
@@ -135,6 +155,36 @@ public final class TopicCreator {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+
+  /**
+   * Warns of each topic in {@code names} whose records Kafka deletes after a time ({@code retention.ms} not -1):
+   * one Ferry did not create (a platform team's defaults, an older Ferry). It is left as it is: changing a topic
+   * Ferry did not create is its owner's call. A broker that does not answer is not a reason to stop.
+   */
+  private static void warnOfRetention(final Admin admin, final List<String> names) {
+    if (names.isEmpty()) {
+      return;
+    }
+    final List<org.apache.kafka.common.config.ConfigResource> resources = names.stream()
+        .map(n -> new org.apache.kafka.common.config.ConfigResource(
+            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, n)).toList();
+    try {
+      admin.describeConfigs(resources).all().get(30, java.util.concurrent.TimeUnit.SECONDS).forEach((r, config) -> {
+        final org.apache.kafka.clients.admin.ConfigEntry retention = config.get("retention.ms");
+        if (retention != null && retention.value() != null && !"-1".equals(retention.value())) {
+          final long ms = Long.parseLong(retention.value());
+          LOG.warn("topic {} deletes its records after {} (retention.ms {}): a dead letter not replayed by then is "
+              + "lost without a word. Keep them until replayed: kafka-configs.sh --bootstrap-server ... --alter "
+              + "--entity-type topics --entity-name {} --add-config retention.ms=-1", r.name(),
+              java.time.Duration.ofMillis(ms), ms, r.name());
+        }
+      });
+    } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+      LOG.debug("could not read the retention of {}: {}", names, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

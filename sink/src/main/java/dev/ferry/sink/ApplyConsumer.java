@@ -39,7 +39,10 @@ final class ApplyConsumer implements AutoCloseable {
       c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.instanceId());
     }
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // every assigned partition is sought (ResumeFromTarget: the target's offsets, else the beginning), so a reset
+    // happens only where Kafka deleted records the sink had not applied: that must not pass without a word
+    // (DeletedBeforeApplied), which Kafka's "earliest" would do
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.batchSize()));
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     // the consumer waits while the target is down (the writer retries); heartbeats still show it alive
@@ -59,6 +62,19 @@ final class ApplyConsumer implements AutoCloseable {
   /** Kafka's consumer itself: to subscribe, poll and wake it, and for its client metrics. */
   KafkaConsumer<String, byte[]> kafka() {
     return consumer;
+  }
+
+  /**
+   * One poll of the partitions it reads now. Where Kafka no longer holds the offset a partition is to be read from,
+   * {@code gaps} says what was lost and moves the partition on, and this poll returns nothing.
+   */
+  ConsumerRecords<String, byte[]> poll(final Duration timeout, final DeletedBeforeApplied gaps) {
+    try {
+      return consumer.poll(timeout);
+    } catch (org.apache.kafka.clients.consumer.OffsetOutOfRangeException e) {
+      gaps.goOn(consumer, e);
+      return ConsumerRecords.empty();
+    }
   }
 
   /** Pauses those of {@code partitions} still assigned (pausing any other is an error). */

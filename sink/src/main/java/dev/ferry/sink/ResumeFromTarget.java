@@ -42,12 +42,30 @@ final class ResumeFromTarget implements ConsumerRebalanceListener {
       house.connection().commit();
       return o;
     });
+    final List<TopicPartition> fresh = new java.util.ArrayList<>();
     for (final TopicPartition tp : partitions) {
       final Long next = stored.get(tp);
       if (next != null) {
         consumer.seek(tp, next);
       } else {
         consumer.seekToBeginning(List.of(tp));
+        fresh.add(tp);
+      }
+    }
+    if (!fresh.isEmpty()) {
+      // a partition this target has never applied anything of, whose first records are gone: a sink started after
+      // the apply topic's retention ran out (a new target, or one whose offsets were lost). Which is meant only an
+      // operator knows: said, not counted as lost
+      try {
+        consumer.beginningOffsets(fresh, java.time.Duration.ofSeconds(10)).forEach((tp, first) -> {
+          if (first > 0) {
+            LOG.warn("sink {}: the target holds no offset of {}, whose first {} records Kafka has already deleted; "
+                + "applying from offset {}. If this target was synced before, read the legacy tables again "
+                + "(ferry resnapshot)", group, tp, first, first);
+          }
+        });
+      } catch (org.apache.kafka.common.KafkaException e) {
+        LOG.debug("oldest offsets of {}: {}", fresh, e.toString());
       }
     }
     LOG.info("sink {} assigned {}; resuming from target offsets {}", group, partitions, stored);

@@ -2,6 +2,7 @@ package dev.ferry.sink;
 
 import dev.ferry.history.RunHistory;
 import dev.ferry.ops.TaggedCounts;
+import dev.ferry.schemas.LostRecords;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -14,13 +15,15 @@ import java.util.TreeMap;
  * What one run of the sink did, per target table: rows applied and dead letters per rule (the sink's are all
  * errors), recorded in the run history with the sink's start and stop, and exported as meters
  * ({@code ferry_sink_table_rows_applied_total} per {@code table}, {@code ferry_sink_table_dead_letters_total} per
- * {@code table} and {@code rule}). Thread-safe: the writers count.
+ * {@code table} and {@code rule}; {@code ferry_sink_records_lost_total}, records Kafka
+ * deleted before the sink applied them, {@link DeletedBeforeApplied}). Thread-safe: the writers count.
  */
 final class SinkRuns implements MeterBinder {
   private final RunHistory history;
   private final String group;
   private final TaggedCounts appliedPerTable;
   private final TaggedCounts deadLetters;
+  private final java.util.concurrent.atomic.AtomicLong lost = new java.util.concurrent.atomic.AtomicLong();
 
   SinkRuns(final RunHistory history, final String group) {
     this.history = history;
@@ -43,6 +46,24 @@ final class SinkRuns implements MeterBinder {
   public void bindTo(final MeterRegistry registry) {
     appliedPerTable.bindTo(registry);
     deadLetters.bindTo(registry);
+    // there from the start, at 0: an alert on its increase sees the first loss
+    io.micrometer.core.instrument.FunctionCounter.builder("ferry.sink.records.lost", lost,
+        java.util.concurrent.atomic.AtomicLong::get).tags(Tags.of("group", group)).description("Records of the apply "
+        + "topic Kafka deleted before the sink applied them (retention ran out); alert on any").register(registry);
+  }
+
+  /** Counts {@code gap} and records it in the run history. */
+  void lost(final LostRecords gap) {
+    lost.addAndGet(gap.count());
+    history.record(RunHistory.Kind.RECORDS_LOST, String.format(Locale.ROOT, "sink %s: %,d records of %s deleted by "
+        + "Kafka before it applied them (offsets %,d to %,d)", group, gap.count(), gap.partition(), gap.from(),
+        gap.to() - 1), Map.of("group", group, "topic", gap.partition().topic(), "partition",
+        gap.partition().partition(), "from", gap.from(), "to", gap.to()));
+  }
+
+  /** Records of the apply topic lost so far, all partitions. */
+  long lost() {
+    return lost.get();
   }
 
   void started(final String applyTopic) {

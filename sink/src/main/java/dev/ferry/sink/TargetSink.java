@@ -82,6 +82,7 @@ public final class TargetSink implements AutoCloseable {
   private volatile Throwable failure;
   private final SinkProgress progress = new SinkProgress(this);
   private final SinkRuns runs;
+  private final DeletedBeforeApplied deletedBeforeApplied;
 
   public TargetSink(final SinkConfig config) {
     this.config = config;
@@ -93,6 +94,7 @@ public final class TargetSink implements AutoCloseable {
     this.parked = new ParkedRows(dialect, config.parkedTable());
     final RunHistory history = config.history();
     this.runs = new SinkRuns(history, config.groupId());
+    this.deletedBeforeApplied = new DeletedBeforeApplied(config.groupId(), runs);
     this.sweeps = new SnapshotSweeps(dialect, config.sweepsTable(), config.versionColumn(), config.snapshotDeletes(),
         history);
     this.consumer = new ApplyConsumer(config);
@@ -123,7 +125,7 @@ public final class TargetSink implements AutoCloseable {
   /** Creates the offsets table and missing topics, then starts applying in the background. */
   public TargetSink start() {
     TopicCreator.ensure(config.kafka(), List.of(topics.apply().name(), topics.deadLetter().name()),
-        config.kafka().partitions(), Set.of());
+        config.kafka().partitions(), Set.of(), Set.of(topics.deadLetter().name()));
     thread.start();
     LOG.info("sink {} started: {} -> {}", config.groupId(), topics.apply().name(), Secrets.redactUrl(config.jdbcUrl()));
     runs.started(topics.apply().name());
@@ -176,7 +178,7 @@ public final class TargetSink implements AutoCloseable {
           finished.poll(500, TimeUnit.MILLISECONDS);
           continue;
         }
-        final ConsumerRecords<String, byte[]> records = consumer.kafka().poll(Duration.ofMillis(200));
+        final ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200), deletedBeforeApplied);
         final Map<SinkWriter, SinkWriter.Prepared> next = records.isEmpty() ? Map.of() : completeGroups(records);
         for (final SinkWriter w : writers) {
           final SinkWriter.Prepared mine = next.get(w);

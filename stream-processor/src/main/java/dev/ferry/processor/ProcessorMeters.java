@@ -13,7 +13,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
  * The processor's figures as Micrometer meters, tagged with its application id (Prometheus:
  * {@code ferry_processor_echo_transactions_dropped_total}, {@code ferry_processor_echo_changes_dropped_total},
  * {@code ferry_processor_held_transactions}, {@code ferry_processor_held_details}, {@code ferry_processor_running}; rows
- * mapped, refused and warned per legacy table and rule, {@link MappingCounts}),
+ * mapped, refused and warned per legacy table and rule, {@link MappingCounts}; records Kafka deleted before the
+ * processor read them, {@code ferry_processor_records_lost_total}, {@link DeletedBeforeProcessed}),
  * and every Kafka Streams metric of its instance ({@code kafka_stream_*}, through Micrometer's binder).
  */
 public final class ProcessorMeters implements MeterBinder {
@@ -40,6 +41,7 @@ public final class ProcessorMeters implements MeterBinder {
     Gauge.builder("ferry.processor.running", processor, p -> p.state().isRunningOrRebalancing() ? 1 : 0).tags(tags)
         .description("1 while Kafka Streams runs or rebalances").register(registry);
     processor.counts().bindTo(registry);
+    processor.lostCounts().bindTo(registry);
     // Kafka Streams adds a task's metrics (its state stores' among them) when it gets the task, after this binding:
     // looked for every 10 s rather than Micrometer's default minute
     processor.streams().ifPresent(s -> new KafkaStreamsMetrics(s, Tags.empty(),

@@ -2,6 +2,7 @@ package dev.ferry.processor;
 
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.KafkaClients;
+import dev.ferry.schemas.LostRecords;
 import dev.ferry.schemas.TopicCreator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
@@ -37,6 +40,8 @@ public final class StreamProcessor implements AutoCloseable {
   private final ProcessorConfig config;
   private final FerryTopics topics;
   private final MappingCounts counts;
+  private final DeletedBeforeProcessed deletedBeforeProcessed;
+  private List<LostRecords> lostAtStart = List.of();
   private KafkaStreams streams;
   private HeldReport heldReport;
 
@@ -44,6 +49,7 @@ public final class StreamProcessor implements AutoCloseable {
     this.config = config;
     this.topics = config.kafka().topics(config.kafka().registry());
     this.counts = new MappingCounts(config.applicationId());
+    this.deletedBeforeProcessed = new DeletedBeforeProcessed(config.applicationId());
   }
 
   /** Creates missing topics and starts processing in the background. */
@@ -52,8 +58,12 @@ public final class StreamProcessor implements AutoCloseable {
     config.mapping().sourceTables().forEach(t -> names.add(topics.cdc(t).name()));
     names.add(topics.apply().name());
     names.add(topics.deadLetter().name());
-    TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of());
+    TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of(),
+        Set.of(topics.deadLetter().name()));
     TopicCreator.requireCoPartitioned(config.kafka(), names.subList(0, names.size() - 1));
+    final Map<String, String> tableOf = new HashMap<>();
+    config.mapping().sourceTables().forEach(t -> tableOf.put(topics.cdc(t).name(), t));
+    lostAtStart = deletedBeforeProcessed.check(config.kafka(), config.applicationId(), tableOf);
     streams = new KafkaStreams(ProcessorTopology.build(config, topics, counts), streamsProperties());
     // an exception nothing expected (a bad record is a dead letter, not an exception) stops the processor: the
     // service exits non-zero, so that a supervisor restarts it and an operator sees it. Replacing the thread
@@ -137,6 +147,16 @@ public final class StreamProcessor implements AutoCloseable {
   }
 
   /** What the mapping did with the rows this instance processed, per legacy table and rule. */
+  /** Records of the CDC topics Kafka deleted before this processor read them, found at its start. */
+  public List<LostRecords> lostAtStart() {
+    return lostAtStart;
+  }
+
+  /** Those records counted per topic, as meters. */
+  public io.micrometer.core.instrument.binder.MeterBinder lostCounts() {
+    return deletedBeforeProcessed.counts();
+  }
+
   public MappingCounts counts() {
     return counts;
   }

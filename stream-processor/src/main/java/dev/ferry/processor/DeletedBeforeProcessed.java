@@ -1,0 +1,91 @@
+package dev.ferry.processor;
+
+import dev.ferry.schemas.KafkaClients;
+import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.LostRecords;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Changes the processor will never read: records of a CDC topic that Kafka deleted after the processor last
+ * committed and before it started again (the topic's retention ran out while it was stopped). Kafka Streams moves a
+ * task whose committed offset is gone to the oldest record left ({@code auto.offset.reset earliest}) without a
+ * word, so the processor looks first: its committed offsets against the oldest offsets the topics still hold. Each
+ * gap is logged as an error naming the legacy table and the command that repairs it ({@code ferry resnapshot}), and
+ * counted ({@code ferry_processor_records_lost_total}); the command records it in the run history.
+ *
+ * <p>Only at start: a running processor is behind by retention's days only if it stops, and a stop ends in a
+ * start. A broker that does not answer is no reason not to start: the check is then skipped, with a warning.
+ */
+final class DeletedBeforeProcessed {
+  private static final Logger LOG = LoggerFactory.getLogger(DeletedBeforeProcessed.class);
+
+  private final AtomicLong lost = new AtomicLong();
+  private final String applicationId;
+
+  DeletedBeforeProcessed(final String applicationId) {
+    this.applicationId = applicationId;
+  }
+
+  /** The count as a meter, there from the start at 0 (an alert on its increase sees the first loss). */
+  MeterBinder counts() {
+    return registry -> FunctionCounter.builder("ferry.processor.records.lost", lost, AtomicLong::get)
+        .tags(Tags.of("application", applicationId)).description("Records of the CDC topics Kafka deleted before "
+            + "the processor read them (retention ran out); alert on any").register(registry);
+  }
+
+  /**
+   * Finds, logs and counts the gaps of {@code applicationId}'s committed offsets in the topics of {@code tableOf}
+   * (topic name to legacy table).
+   *
+   * @return the gaps, in topic and partition order; empty when there are none or the broker did not answer
+   */
+  List<LostRecords> check(final KafkaSettings kafka, final String applicationId, final Map<String, String> tableOf) {
+    final List<LostRecords> found;
+    try (Admin admin = KafkaClients.admin(kafka)) {
+      final Map<TopicPartition, Long> positions = new HashMap<>();
+      final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+          .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+      committed.forEach((tp, o) -> {
+        if (o != null && tableOf.containsKey(tp.topic())) {
+          positions.put(tp, o.offset());
+        }
+      });
+      if (positions.isEmpty()) {
+        return List.of();
+      }
+      final Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
+      positions.keySet().forEach(tp -> ask.put(tp, OffsetSpec.earliest()));
+      final Map<TopicPartition, Long> oldest = new HashMap<>();
+      admin.listOffsets(ask).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> oldest.put(tp, info.offset()));
+      found = LostRecords.between(positions, oldest);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+        | org.apache.kafka.common.KafkaException e) {
+      LOG.warn("processor {}: could not compare its committed offsets with what the CDC topics still hold ({}); "
+          + "records Kafka deleted before the processor read them would go unnoticed", applicationId, e.toString());
+      return List.of();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return List.of();
+    }
+    for (final LostRecords gap : found) {
+      final String table = tableOf.get(gap.partition().topic());
+      LOG.error("processor {}: {}. Repair: read {} again (ferry resnapshot --table {}); the processor goes on from "
+          + "offset {}", applicationId, gap.describe("the processor " + applicationId), table, table, gap.to());
+      lost.addAndGet(gap.count());
+    }
+    return found;
+  }
+}
