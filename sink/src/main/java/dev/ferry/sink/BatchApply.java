@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies one batch of apply records in one target transaction, with everything that belongs in it: the rows
@@ -20,6 +22,7 @@ import org.apache.kafka.common.TopicPartition;
  * on its own connection.
  */
 final class BatchApply {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchApply.class);
   private final FerryTopics topics;
   private final ParkedRows parked;
   private final SinkDeadLetters deadLetters;
@@ -32,6 +35,8 @@ final class BatchApply {
   private final AtomicLong failed;
   private final AtomicLong parkedNow;
   private final AtomicLong lastSourceTsMs = new AtomicLong();
+  /** Batches applied in parts because the target refused them whole for their size. */
+  private final AtomicLong splitForSize = new AtomicLong();
 
   /**
    * @param applyPartitions how many partitions the apply topic has (a snapshot's end comes through each)
@@ -55,6 +60,11 @@ final class BatchApply {
     this.parkedNow = parkedNow;
   }
 
+  /** Batches applied in parts because the target refused them whole for their size, since the sink started. */
+  long splitForSize() {
+    return splitForSize.get();
+  }
+
   /** Source time of the last applied change, epoch ms (0 before the first). */
   long lastSourceTsMs() {
     return lastSourceTsMs.get();
@@ -62,10 +72,28 @@ final class BatchApply {
 
   /**
    * Applies {@code all} (a writer's batch) and the offsets {@code next} on {@code target}, with retries of
-   * transient errors.
+   * transient errors. A batch the target refuses for its size again and again ({@link RetryingConnection.TooLarge})
+   * is applied in two transactions, each halved again as long as the target refuses it, down to a single group
+   * ({@link BatchSplit}): a group, one source transaction under one header, is never torn for it.
    */
   void apply(final RetryingConnection target, final BatchWriter batches, final List<ApplyTopicRecord> all,
       final Map<TopicPartition, Long> next) {
+    final int cut = BatchSplit.cut(all);
+    try {
+      applyWhole(target, batches, all, next, cut > 0);
+    } catch (RetryingConnection.TooLarge e) {
+      final List<ApplyTopicRecord> first = all.subList(0, cut);
+      LOG.warn("the target refused a batch of {} records {} times for its size ({}); applying it as {} and {} "
+          + "records in separate transactions", all.size(), RetryingConnection.TRIES_BEFORE_SPLIT, e.reason(),
+          cut, all.size() - cut);
+      splitForSize.incrementAndGet();
+      apply(target, batches, first, BatchSplit.offsetsOf(first));
+      apply(target, batches, all.subList(cut, all.size()), next);
+    }
+  }
+
+  private void applyWhole(final RetryingConnection target, final BatchWriter batches,
+      final List<ApplyTopicRecord> all, final Map<TopicPartition, Long> next, final boolean splittable) {
     final List<ApplyTopicRecord> snapshotEnds = all.stream().filter(r -> r.packed().op() == ApplyOp.SWEEP).toList();
     final List<ApplyTopicRecord> batch = snapshotEnds.isEmpty() ? all
         : all.stream().filter(r -> r.packed().op() != ApplyOp.SWEEP).toList();
@@ -122,7 +150,7 @@ final class BatchApply {
       parkedInBatch[0] = newlyParked;
       refusedWithGroup[0] = refusedWhole.stream().mapToInt(t -> t.members().size()).sum();
       return refused;
-    });
+    }, splittable);
     final int refusedRows = failures.size() + refusedWithGroup[0];
     applied.addAndGet(batch.size() - refusedRows - parkedInBatch[0]);
     failed.addAndGet(refusedRows);

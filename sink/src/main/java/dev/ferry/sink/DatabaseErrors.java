@@ -22,12 +22,14 @@ final class DatabaseErrors {
    * the session, which a new one replaces), query cancelled, I/O error, internal error.
    */
   private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "55P03", "57P01", "57P02", "57P03",
-      "57P05", "25P03", "25P04", "57014", "58030", "XX000");
+      "57P05", "25P03", "25P04", "57014", "58030", "XX000", "54001");
   /**
    * MariaDB error numbers: 1040 too many connections, 1053 server shutdown, 1205 lock wait timeout,
-   * 1213 deadlock, 1927 connection killed, 1317 query interrupted, 2006/2013 server gone.
+   * 1213 deadlock, 1927 connection killed, 1317 query interrupted, 2006/2013 server gone, 1206 the lock table full,
+   * 1197 a transaction larger than the binlog cache (both: the transaction too large, {@link #isTooLarge}).
    */
-  private static final Set<Integer> TRANSIENT_MARIADB = Set.of(1040, 1053, 1205, 1213, 1927, 1317, 2006, 2013);
+  private static final Set<Integer> TRANSIENT_MARIADB = Set.of(1040, 1053, 1205, 1213, 1927, 1317, 2006, 2013, 1206,
+      1197);
   /**
    * MariaDB error numbers of a foreign-key violation: 1452/1216 (the referenced row is missing),
    * 1451/1217 (a row that references this one is still there).
@@ -79,6 +81,18 @@ final class DatabaseErrors {
   static boolean isBrokenDeployment(final SQLException e) {
     return anyInChain(e, x -> x.getSQLState() != null && x.getSQLState().startsWith("42")
         || isMariaDb(x) && BROKEN_DEPLOYMENT_MARIADB.contains(x.getErrorCode()));
+  }
+
+  /**
+   * The target refused the work for a limit of its own that a smaller transaction stays under: PostgreSQL out of
+   * memory or of shared memory (the lock table: a transaction touching many partitions, tables or indexes; 53200),
+   * a statement too complex (54001), MariaDB's lock table (1206) or a transaction larger than its binlog cache
+   * (1197). Retried like any transient error, but the same work would be refused again each time: after a few
+   * tries the sink applies it in smaller transactions ({@link BatchSplit}).
+   */
+  static boolean isTooLarge(final SQLException e) {
+    return anyInChain(e, x -> "53200".equals(x.getSQLState()) || "54001".equals(x.getSQLState())
+        || isMariaDb(x) && (x.getErrorCode() == 1206 || x.getErrorCode() == 1197));
   }
 
   static boolean isTransient(final SQLException e) {

@@ -33,8 +33,35 @@ final class RetryingConnection {
     this.brokenTargetRetries = brokenTargetRetries;
   }
 
+  /** How often work the target refuses for its size ({@link DatabaseErrors#isTooLarge}) is tried whole. */
+  static final int TRIES_BEFORE_SPLIT = 3;
+
+  /**
+   * The target refused the same work {@value #TRIES_BEFORE_SPLIT} times for its size: the caller applies it in
+   * smaller parts. The work was rolled back; nothing of it is in the target.
+   */
+  static final class TooLarge extends RuntimeException {
+    TooLarge(final SQLException cause) {
+      super(cause.getMessage(), cause);
+    }
+
+    /** The target's refusal in a line: its SQLSTATE and message, without the statement a driver puts in front. */
+    String reason() {
+      final SQLException sql = (SQLException) getCause();
+      return "SQLSTATE " + sql.getSQLState() + ": " + TargetError.of(sql).message();
+    }
+  }
+
   /** Runs {@code work} until it succeeds or fails for a reason retrying does not cure. */
   <T> T withRetries(final TargetWork<T> work) {
+    return withRetries(work, false);
+  }
+
+  /**
+   * Runs {@code work} until it succeeds or fails for a reason retrying does not cure; with {@code splittable}, work
+   * refused for its size {@value #TRIES_BEFORE_SPLIT} times ends in {@link TooLarge} instead of being tried again.
+   */
+  <T> T withRetries(final TargetWork<T> work, final boolean splittable) {
     long backoffMs = 100;
     int attempt = 0;
     boolean checkNow = false;
@@ -63,6 +90,12 @@ final class RetryingConnection {
               + e.getMessage(), e);
         }
         attempt++;
+        if (splittable && attempt >= TRIES_BEFORE_SPLIT && e instanceof SQLException sql
+            && DatabaseErrors.isTooLarge(sql)) {
+          close();
+          backoff.available(this);
+          throw new TooLarge(sql);
+        }
         // closing the connection rolls the batch back: its rows and offsets go in again with its dead letters
         final boolean broken = e instanceof SQLException sql && DatabaseErrors.isBrokenDeployment(sql);
         final boolean readOnly = e instanceof SQLException sql && DatabaseErrors.isReadOnly(sql);

@@ -364,11 +364,12 @@ public final class TargetSink implements AutoCloseable {
   }
 
   /**
-   * Batches the target refused as a whole, each then applied in halves to isolate the refused rows.
-   * Expected where rows are bad; on good rows it means a fast path fails, and the sink runs slowly.
+   * Batches the target refused as a whole, each then applied in halves: to isolate the refused rows (expected where
+   * rows are bad; on good rows it means a fast path fails, and the sink runs slowly), or in smaller transactions,
+   * refused again and again for their size ({@link BatchSplit}).
    */
   public long splitBatches() {
-    long n = 0;
+    long n = batchApply.splitForSize();
     for (final SinkWriter w : writers) {
       n += w.batches.splitBatches();
     }

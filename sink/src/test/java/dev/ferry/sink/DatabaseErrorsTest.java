@@ -29,6 +29,23 @@ class DatabaseErrorsTest {
   }
 
   @Test
+  void aTransactionTooLargeForTheTargetIsRetriedAndKnownAsSuch() {
+    final SQLException locks = new SQLException("out of shared memory", "53200");
+    assertThat(DatabaseErrors.isTransient(locks)).isTrue();
+    assertThat(DatabaseErrors.isTooLarge(locks)).isTrue();
+    assertThat(DatabaseErrors.isTooLarge(new SQLException("statement too complex", "54001"))).isTrue();
+    // MariaDB: the lock table and the binlog cache, in the generic state, wrapped in a batch exception
+    final java.sql.BatchUpdateException lockTable = new java.sql.BatchUpdateException("batch failed", "HY000", 0,
+        new int[0], new SQLException("The total number of locks exceeds the lock table size", "HY000", 1206));
+    assertThat(DatabaseErrors.isTransient(lockTable)).isTrue();
+    assertThat(DatabaseErrors.isTooLarge(lockTable)).isTrue();
+    assertThat(DatabaseErrors.isTooLarge(new SQLException("binlog cache", "HY000", 1197))).isTrue();
+    // the target down, or disk full, is not the transaction's size: halving would not help
+    assertThat(DatabaseErrors.isTooLarge(new SQLException("conn", "08006"))).isFalse();
+    assertThat(DatabaseErrors.isTooLarge(new SQLException("disk full", "53100"))).isFalse();
+  }
+
+  @Test
   void constraintAndDataErrorsArePermanent() {
     assertThat(DatabaseErrors.isTransient(new SQLException("check", "23514"))).isFalse();
     assertThat(DatabaseErrors.isTransient(new SQLException("unique", "23505"))).isFalse();

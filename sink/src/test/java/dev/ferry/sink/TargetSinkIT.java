@@ -265,6 +265,46 @@ class TargetSinkIT extends TargetSinkContract {
     }
   }
 
+  /**
+   * A target that refuses a transaction for its size alone, the same way every time (PostgreSQL out of shared
+   * memory: its lock table, which a transaction over many partitions or tables fills; here a trigger refuses the
+   * 251st row of a transaction with that error): the sink tries the batch three times, then applies it in halves,
+   * halved again while refused, never cutting a group (three rows from one source transaction) apart. It retried
+   * the whole batch forever before, and applied nothing more (this test, run so: 0 rows).
+   */
+  @Test
+  void aBatchTheTargetRefusesForItsSizeIsAppliedInSmallerTransactionsWithEveryGroupWhole() throws Exception {
+    final Env env = env("sink_too_large");
+    execute(env.db(), "CREATE TABLE written (tx bigint NOT NULL, id int NOT NULL)");
+    execute(env.db(), "CREATE FUNCTION lock_table() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE n int := "
+        + "coalesce(nullif(current_setting('test.rows', true), ''), '0')::int + 1; BEGIN "
+        + "PERFORM set_config('test.rows', n::text, true); "
+        + "IF n > 250 THEN RAISE EXCEPTION 'out of shared memory' USING ERRCODE = '53200', "
+        + "HINT = 'You might need to increase max_locks_per_transaction.'; END IF; "
+        + "INSERT INTO written VALUES (txid_current(), NEW.id); RETURN NEW; END $$");
+    execute(env.db(), "CREATE TRIGGER item_lock_table BEFORE INSERT OR UPDATE ON item FOR EACH ROW "
+        + "EXECUTE FUNCTION lock_table()");
+    final List<ApplyRecord> groups = new ArrayList<>();
+    for (int g = 0; g < 300; g++) {
+      for (int i = 0; i < 3; i++) {
+        groups.add(grouped(item(g * 3 + i + 1, i + 1, 1_000 + g), "tx" + g, i, 3));
+      }
+    }
+    send(env, groups);
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      SinkWait.until(sink, Duration.ofMinutes(2), "applied 900", () -> count(env, "true") == 900);
+      assertThat(sink.failed()).isZero();
+      assertThat(sink.splitBatches()).as("batches applied in parts").isPositive();
+    }
+    try (Connection db = target().connect(env.db()); Statement st = db.createStatement();
+        ResultSet rs = st.executeQuery("SELECT max(n), count(*) FROM (SELECT count(DISTINCT w.tx) AS n "
+            + "FROM written w GROUP BY (w.id - 1) / 3) g")) {
+      rs.next();
+      assertThat(rs.getLong(1)).as("target transactions that wrote one group").isEqualTo(1);
+      assertThat(rs.getLong(2)).as("groups written").isEqualTo(300);
+    }
+  }
+
   private static ApplyRecord part(final int id, final int itemId) {
     return ApplyRecord.newBuilder().setTable("part").setOp(ApplyOp.UPSERT).setKey(List.of(Columns.of("id", id)))
         .setRow(List.of(Columns.of("id", id), Columns.of("item_id", itemId))).setVersion(5 + id)
