@@ -138,12 +138,14 @@ public final class TopicCreator {
       }
       warnOfRetention(admin, names.stream().filter(n -> existing.contains(n) && keptForever.contains(n)).toList());
       if (missing.isEmpty()) {
+        TopicDurability.warn(admin, names);
         return;
       }
       try {
         admin.createTopics(missing).all().get();
         awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
         LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
+        TopicDurability.warn(admin, names);
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof TopicExistsException)) {
           throw e;
