@@ -209,6 +209,10 @@ public final class LegacyCapture implements AutoCloseable {
     final List<ConfigProblem> nothing = new ArrayList<>();
     try (Connection legacy = config.connect()) {
       legacyMajorVersion = legacy.getMetaData().getDatabaseMajorVersion();
+      final String encodingWarning = LegacyEncoding.warning(LegacyEncoding.of(legacy), config.server());
+      if (encodingWarning != null) {
+        LOG.warn("capture {}: {}", config.name(), encodingWarning);
+      }
       // before the publication carries them: PostgreSQL would refuse the legacy application's updates of such a table
       for (final String table : config.tables()) {
         if (ReplicaIdentity.isNothing(legacy, table)) {
