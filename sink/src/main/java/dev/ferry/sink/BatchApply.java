@@ -78,10 +78,17 @@ final class BatchApply {
    */
   void apply(final RetryingConnection target, final BatchWriter batches, final List<ApplyTopicRecord> all,
       final Map<TopicPartition, Long> next) {
-    final int cut = BatchSplit.cut(all);
     try {
-      applyWhole(target, batches, all, next, cut > 0);
+      applyWhole(target, batches, all, next, all.size() > 1);
     } catch (RetryingConnection.TooLarge e) {
+      final int cut = BatchSplit.cut(all);
+      if (cut < 0) {
+        LOG.warn("the target refused a batch of {} records {} times for its size ({}), and the batch is one group, "
+            + "which one transaction must hold: retrying it whole until the target takes it", all.size(),
+            RetryingConnection.TRIES_BEFORE_SPLIT, e.reason());
+        applyWhole(target, batches, all, next, false);
+        return;
+      }
       final List<ApplyTopicRecord> first = all.subList(0, cut);
       LOG.warn("the target refused a batch of {} records {} times for its size ({}); applying it as {} and {} "
           + "records in separate transactions", all.size(), RetryingConnection.TRIES_BEFORE_SPLIT, e.reason(),
