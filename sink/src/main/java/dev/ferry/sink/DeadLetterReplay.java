@@ -5,6 +5,7 @@ import dev.ferry.history.RunHistory;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.LostRecords;
 import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.Severity;
 import java.io.PrintStream;
@@ -115,6 +116,7 @@ public final class DeadLetterReplay {
         partitions.add(new TopicPartition(dlq, info.partition()));
       }
       consumer.assign(partitions);
+      final long deleted = deletedBeforeRead(consumer, partitions, options.fromBeginning(), out);
       if (options.fromBeginning()) {
         consumer.seekToBeginning(partitions);
       }
@@ -216,7 +218,8 @@ public final class DeadLetterReplay {
       config.history().record(RunHistory.Kind.REPLAY, String.format(Locale.ROOT, "replay pass%s: %,d dead letter(s) "
           + "read, %,d %s", options.dryRun() ? " (dry run)" : "", read, replayed, options.dryRun() ? "to replay"
           : "replayed"), Map.of("read", read, "replayed", replayed, "replayedByRule", byRule, "ranges", ranges,
-          "rules", List.copyOf(options.rules()), "tables", List.copyOf(options.tables()), "dryRun", options.dryRun(), "startedMs", started));
+          "rules", List.copyOf(options.rules()), "tables", List.copyOf(options.tables()), "dryRun", options.dryRun(),
+          "startedMs", started, "deletedBeforeRead", deleted));
       return summary;
     }
   }
@@ -235,6 +238,32 @@ public final class DeadLetterReplay {
     return options.tables().isEmpty() || d.getSourceTable() != null && options.tables().contains(d.getSourceTable())
         || grouped && d.getErrors().stream().anyMatch(e -> DeadLetters.GROUP_REFUSED.equals(e.getRule())
             && options.tables().contains(e.getField()));
+  }
+
+  /**
+   * Dead letters Kafka deleted (the topic's retention ran out) before a replay pass read them: from where the last
+   * pass ended ({@code fromBeginning}: from the first letter ever written) to the oldest letter left. Kafka's
+   * consumer would start after them without a word; they cannot be replayed, so each gap is said with what still
+   * repairs their rows.
+   *
+   * @return how many were deleted (offsets; Kafka's transaction markers included)
+   */
+  private long deletedBeforeRead(final KafkaConsumer<?, ?> consumer, final List<TopicPartition> partitions,
+      final boolean fromBeginning, final PrintStream out) {
+    final Map<TopicPartition, OffsetAndMetadata> committed = fromBeginning ? Map.of()
+        : consumer.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(30));
+    final Map<TopicPartition, Long> from = new HashMap<>();
+    partitions.forEach(tp -> from.put(tp, committed.get(tp) == null ? 0L : committed.get(tp).offset()));
+    long total = 0;
+    for (final LostRecords gap : LostRecords.between(from, consumer.beginningOffsets(partitions,
+        Duration.ofSeconds(30)))) {
+      out.printf(Locale.ROOT, "%,d dead letter(s) of %s (offsets %,d to %,d) were deleted by Kafka before a replay "
+          + "pass read them (the topic's retention ran out): they cannot be replayed; read their tables again "
+          + "(ferry resnapshot --table ...), and ferry reconcile shows the rows that differ%n", gap.count(),
+          gap.partition(), gap.from(), gap.to() - 1);
+      total += gap.count();
+    }
+    return total;
   }
 
   /** True when the consumer's position is at {@code end} on every partition. */

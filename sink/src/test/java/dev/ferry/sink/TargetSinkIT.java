@@ -160,6 +160,41 @@ class TargetSinkIT extends TargetSinkContract {
     }
   }
 
+  /**
+   * Dead letters Kafka deleted before a replay pass read them (a dead-letter topic created by other means, with the
+   * broker's retention): the pass says how many, where, and what still repairs their rows, and records the count in
+   * the run history; Kafka's consumer started after them without a word.
+   */
+  @Test
+  void deadLettersKafkaDeletedBeforeAReplayReadThemAreSaid() throws Exception {
+    final Env env = env("sink_dlq_deleted");
+    final String dlq = env.topics().deadLetter().name();
+    try (KafkaProducer<String, DeadLetter> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
+        new StringSerializer(), env.topics().deadLetter().valueSerde().serializer())) {
+      for (int i = 0; i < 5; i++) {
+        producer.send(new ProducerRecord<>(dlq, 0, String.valueOf(i), dev.ferry.schemas.DeadLetters.of(
+            dev.ferry.schemas.Stage.MAP, env.topics().cdc("public.item").name(), -1, -1L,
+            String.valueOf(i).getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[] {0, 1, 2}, "public.item",
+            String.valueOf(i), (long) i, List.of(dev.ferry.schemas.DeadLetters.error("map.required", "qty", null,
+                "no qty", "map qty")), null))).get(1, TimeUnit.MINUTES);
+      }
+    }
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+        java.util.Map.of("bootstrap.servers", stack.kafka().bootstrapServers()))) {
+      admin.deleteRecords(java.util.Map.of(new org.apache.kafka.common.TopicPartition(dlq, 0),
+          org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(3))).all().get(30, TimeUnit.SECONDS);
+    }
+    final java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    final DeadLetterReplay.Summary pass = new DeadLetterReplay(env.config()).run(new DeadLetterReplay.Options(
+        java.util.Set.of(), java.util.Set.of(), true, false), new java.io.PrintStream(printed, true,
+        java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(pass.read()).as("letters left to read").isEqualTo(2);
+    assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("3 dead letter(s) of " + dlq
+        + "-0 (offsets 0 to 2) were deleted by Kafka before a replay pass read them");
+    assertThat(env.config().history().recent(dev.ferry.history.RunHistory.Kind.REPLAY, 1).get(0).counts()
+        .get("deletedBeforeRead")).isEqualTo(3);
+  }
+
   private static java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends(
       final org.apache.kafka.clients.admin.Admin admin, final List<org.apache.kafka.common.TopicPartition> partitions)
       throws Exception {
