@@ -95,9 +95,11 @@ final class ApplyConsumer implements AutoCloseable {
    * One poll that reads nothing: every partition paused, so that the group keeps this member, and records a new
    * assignment returned in that poll are read again later (the consumer is sought back to the first of each).
    */
-  void pollReadingNothing() {
+  void pollReadingNothing(final DeletedBeforeApplied gaps) {
     consumer.pause(consumer.assignment());
-    final ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(200));
+    // a partition assigned in this poll is fetched before it is paused: where Kafka deleted what it was to be read
+    // from, that is said here too
+    final ConsumerRecords<String, byte[]> polled = poll(Duration.ofMillis(200), gaps);
     for (final TopicPartition tp : polled.partitions()) {
       consumer.seek(tp, polled.records(tp).get(0).offset());
     }

@@ -237,7 +237,7 @@ public final class TargetSink implements AutoCloseable {
     for (final SinkWriter w : writers) {
       w.finishDone();
     }
-    consumer.pollReadingNothing();
+    consumer.pollReadingNothing(deletedBeforeApplied);
     lag.set(currentLag());
     held.look(consumer, gate.state());
   }
