@@ -207,10 +207,7 @@ class TargetSinkIT extends TargetSinkContract {
     final Env env = env("sink_held_gap");
     final SinkConfig c = env.config();
     final String control = env.db() + "-control";
-    final SinkConfig reverse = new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
-        "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
-        Duration.ofMinutes(1), 500, "", 1, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
-        new dev.ferry.schemas.LiveDirection.Settings(dev.ferry.schemas.LiveDirection.Direction.REVERSE, control));
+    final SinkConfig reverse = reverseSink(c, control);
     dev.ferry.schemas.LiveDirection.publish(c.kafka(), control, dev.ferry.schemas.LiveDirection.Direction.REVERSE,
         "TargetSinkIT");
     final List<ApplyRecord> first = new ArrayList<>();
@@ -269,6 +266,14 @@ class TargetSinkIT extends TargetSinkContract {
     assertThat(count(env, "true")).isEqualTo(40);
   }
 
+  /** {@code c} as the reverse direction's sink, following the live direction on {@code control}. */
+  private static SinkConfig reverseSink(final SinkConfig c, final String control) {
+    return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
+        "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
+        Duration.ofMinutes(1), 500, "", 1, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
+        new dev.ferry.schemas.LiveDirection.Settings(dev.ferry.schemas.LiveDirection.Direction.REVERSE, control));
+  }
+
   private static java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends(
       final org.apache.kafka.clients.admin.Admin admin, final List<org.apache.kafka.common.TopicPartition> partitions)
       throws Exception {
@@ -290,10 +295,7 @@ class TargetSinkIT extends TargetSinkContract {
     final Env env = env("sink_held");
     final SinkConfig c = env.config();
     final String control = env.db() + "-control";
-    final SinkConfig reverse = new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
-        "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
-        Duration.ofMinutes(1), 500, "", 1, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
-        new dev.ferry.schemas.LiveDirection.Settings(dev.ferry.schemas.LiveDirection.Direction.REVERSE, control));
+    final SinkConfig reverse = reverseSink(c, control);
     try (TargetSink sink = new TargetSink(reverse).start()) {
       send(env, List.of(item(1, 1, 10), item(2, 2, 10), item(3, 3, 10)));
       SinkWait.until(sink, Duration.ofMinutes(1), "3 records counted as held", () -> sink.heldRecords() >= 3);
