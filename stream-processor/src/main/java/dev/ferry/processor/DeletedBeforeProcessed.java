@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * task whose committed offset is gone to the oldest record left ({@code auto.offset.reset earliest}) without a
  * word, so the processor looks first: its committed offsets against the oldest offsets the topics still hold. Each
  * gap is logged as an error naming the legacy table and the command that repairs it ({@code ferry resnapshot}), and
- * counted ({@code ferry_processor_records_lost_total}); the command records it in the run history.
+ * counted ({@code ferry_processor_records_lost_total}); the command records it in the run history. A partition the
+ * processor has never read whose first records are gone is warned about, not counted: a processor started after the
+ * topic's retention ran out may be meant (a new application id).
  *
  * <p>Only at start: a running processor is behind by retention's days only if it stops, and a stop ends in a
  * start. A broker that does not answer is no reason not to start: the check is then skipped, with a warning.
@@ -47,12 +49,12 @@ final class DeletedBeforeProcessed {
   }
 
   /**
-   * Finds, logs and counts the gaps of {@code applicationId}'s committed offsets in the topics of {@code tableOf}
+   * Finds, logs and counts the gaps of the committed offsets in the topics of {@code tableOf}
    * (topic name to legacy table).
    *
    * @return the gaps, in topic and partition order; empty when there are none or the broker did not answer
    */
-  List<LostRecords> check(final KafkaSettings kafka, final String applicationId, final Map<String, String> tableOf) {
+  List<LostRecords> check(final KafkaSettings kafka, final Map<String, String> tableOf) {
     final List<LostRecords> found;
     try (Admin admin = KafkaClients.admin(kafka)) {
       final Map<TopicPartition, Long> positions = new HashMap<>();
@@ -63,13 +65,20 @@ final class DeletedBeforeProcessed {
           positions.put(tp, o.offset());
         }
       });
-      if (positions.isEmpty()) {
-        return List.of();
-      }
       final Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
-      positions.keySet().forEach(tp -> ask.put(tp, OffsetSpec.earliest()));
+      admin.describeTopics(tableOf.keySet()).allTopicNames().get(30, TimeUnit.SECONDS).forEach((topic, d) ->
+          d.partitions().forEach(p -> ask.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest())));
       final Map<TopicPartition, Long> oldest = new HashMap<>();
       admin.listOffsets(ask).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> oldest.put(tp, info.offset()));
+      oldest.forEach((tp, first) -> {
+        if (!positions.containsKey(tp) && first > 0) {
+          // never read by this processor, and its first records already gone: a processor started after the topic's
+          // retention ran out (a new application id, or its offsets lost). Which is meant only an operator knows
+          LOG.warn("processor {} has never read {}, whose first {} records Kafka has already deleted; starting from "
+              + "offset {}. If the target was synced from it before, read {} again (ferry resnapshot)",
+              applicationId, tp, first, first, tableOf.get(tp.topic()));
+        }
+      });
       found = LostRecords.between(positions, oldest);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
         | org.apache.kafka.common.KafkaException e) {

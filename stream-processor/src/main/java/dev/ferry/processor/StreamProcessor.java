@@ -63,7 +63,7 @@ public final class StreamProcessor implements AutoCloseable {
     TopicCreator.requireCoPartitioned(config.kafka(), names.subList(0, names.size() - 1));
     final Map<String, String> tableOf = new HashMap<>();
     config.mapping().sourceTables().forEach(t -> tableOf.put(topics.cdc(t).name(), t));
-    lostAtStart = deletedBeforeProcessed.check(config.kafka(), config.applicationId(), tableOf);
+    lostAtStart = deletedBeforeProcessed.check(config.kafka(), tableOf);
     streams = new KafkaStreams(ProcessorTopology.build(config, topics, counts), streamsProperties());
     // an exception nothing expected (a bad record is a dead letter, not an exception) stops the processor: the
     // service exits non-zero, so that a supervisor restarts it and an operator sees it. Replacing the thread
