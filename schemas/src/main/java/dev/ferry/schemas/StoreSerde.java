@@ -21,6 +21,16 @@ import org.apache.kafka.common.serialization.Serializer;
  * @param <T> the generated record class
  */
 public final class StoreSerde<T extends SpecificRecord> implements Serde<T> {
+  /**
+   * A buffering encoder per thread, reused, as {@link AvroSerde}'s: the direct encoder wrote every byte through the
+   * synchronized {@code ByteArrayOutputStream.write(int)}, about 6% of the processor's CPU at 10,000 rows/s (a
+   * profile of {@code scripts/bench pipeline}, docs/benchmarks.md session 29): every change goes through the
+   * transaction stores.
+   */
+  private static final ThreadLocal<BinaryEncoder> ENCODER = new ThreadLocal<>();
+  /** A decoder per thread, reused: one per read was an allocation per change. */
+  private static final ThreadLocal<org.apache.avro.io.BinaryDecoder> DECODER = new ThreadLocal<>();
+
   private final SpecificDatumWriter<T> writer;
   private final SpecificDatumReader<T> reader;
 
@@ -36,7 +46,8 @@ public final class StoreSerde<T extends SpecificRecord> implements Serde<T> {
         return null;
       }
       final ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-      final BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, ENCODER.get());
+      ENCODER.set(encoder);
       try {
         writer.write(value, encoder);
         encoder.flush();
@@ -54,7 +65,9 @@ public final class StoreSerde<T extends SpecificRecord> implements Serde<T> {
         return null;
       }
       try {
-        return reader.read(null, DecoderFactory.get().binaryDecoder(data, null));
+        final org.apache.avro.io.BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, DECODER.get());
+        DECODER.set(decoder);
+        return reader.read(null, decoder);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
