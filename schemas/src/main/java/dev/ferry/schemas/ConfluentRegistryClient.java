@@ -29,6 +29,8 @@ public final class ConfluentRegistryClient implements SchemaRegistry {
   /** How long a request is retried while the registry is unreachable or failing. */
   static final Duration RETRY_FOR = Duration.ofMinutes(2);
 
+  /** Held while a schema is registered: one registration at a time per JVM (see {@link #register}). */
+  private static final Object REGISTERING = new Object();
   private final String baseUrl;
   private final HttpClient http;
   /** The Authorization header's value, or null. */
@@ -59,6 +61,17 @@ public final class ConfluentRegistryClient implements SchemaRegistry {
     if (cached != null) {
       return cached;
     }
+    // one registration at a time in this JVM: they are rare (once per subject and schema, then cached), and
+    // concurrent first registrations made Apicurio's in-memory H2 conflict on its id sequence ("Concurrent update in
+    // table SEQUENCES"), after which the embedded registry answered 500s and then nothing for two minutes (seen in
+    // the sink module's tests, which register from three threads)
+    synchronized (REGISTERING) {
+      final Integer meanwhile = idsBySubjectAndSchema.get(cacheKey);
+      return meanwhile != null ? meanwhile : registerNow(subject, schema, cacheKey);
+    }
+  }
+
+  private int registerNow(final String subject, final Schema schema, final String cacheKey) {
     final ObjectNode body = JSON.createObjectNode();
     body.put("schema", schema.toString());
     body.put("schemaType", "AVRO");
