@@ -155,10 +155,8 @@ public final class Ferry implements Callable<Integer> {
       record(history, RunHistory.Kind.PROCESSOR_START, "processor " + c.processor().applicationId() + " started",
           Map.of("mappingVersion", String.valueOf(c.processor().mapping().version())));
       for (final dev.ferry.schemas.LostRecords gap : processor.lostAtStart()) {
-        record(history, RunHistory.Kind.RECORDS_LOST, String.format(Locale.ROOT, "processor %s: %,d records of %s "
-            + "deleted by Kafka before it read them (offsets %,d to %,d)", c.processor().applicationId(), gap.count(),
-            gap.partition(), gap.from(), gap.to() - 1), Map.of("application", c.processor().applicationId(), "topic",
-            gap.partition().topic(), "partition", gap.partition().partition(), "from", gap.from(), "to", gap.to()));
+        record(history, RunHistory.Kind.RECORDS_LOST, gap.historySummary("processor "
+            + c.processor().applicationId(), "read"), gap.historyCounts("application", c.processor().applicationId()));
       }
       return runUntilStopped(withOps(processor, ops), whenDead(() -> processor.state() != KafkaStreams.State.ERROR
           && processor.state() != KafkaStreams.State.NOT_RUNNING), failed -> record(history,

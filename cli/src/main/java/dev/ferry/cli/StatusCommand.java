@@ -38,8 +38,7 @@ final class StatusCommand extends ServiceCommand {
       final var steps = c.sink().history().recent(RunHistory.Kind.CUTOVER, 12);
       if (!steps.isEmpty()) {
         System.out.println("last cutover steps:");
-        steps.forEach(e -> System.out.println("  " + e.at().toString().substring(0, 19).replace('T', ' ') + "  "
-            + e.summary()));
+        steps.forEach(e -> System.out.println(line(e)));
       }
       // changes Kafka deleted before a stage read them: until the tables are read again the target lacks them
       final var lost = c.sink().history().recent(RunHistory.Kind.RECORDS_LOST, 12).stream()
@@ -47,8 +46,7 @@ final class StatusCommand extends ServiceCommand {
       if (!lost.isEmpty()) {
         System.out.println("records Kafka deleted before Ferry read them (last 30 days; repair: ferry resnapshot "
             + "--table ...):");
-        lost.forEach(e -> System.out.println("  " + e.at().toString().substring(0, 19).replace('T', ' ') + "  "
-            + e.summary()));
+        lost.forEach(e -> System.out.println(line(e)));
       }
     } catch (SQLException e) {
       System.out.println("the run history cannot be read (" + e.getMessage() + ")");
@@ -84,6 +82,11 @@ final class StatusCommand extends ServiceCommand {
       return ", " + held + " record(s) wait on its apply topic (its source was written while it holds)";
     }
     return a.figures().isEmpty() ? "" : " " + a.figures();
+  }
+
+  /** A history entry as a line: its time to the second, then its summary. */
+  private static String line(final RunHistory.Entry e) {
+    return "  " + e.at().toString().substring(0, 19).replace('T', ' ') + "  " + e.summary();
   }
 
   private static String ago(final Instant at) {

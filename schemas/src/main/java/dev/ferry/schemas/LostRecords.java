@@ -32,6 +32,19 @@ public record LostRecords(TopicPartition partition, long from, long to) {
   }
 
   /**
+   * The gap as a run history entry's figures, with who lost it ({@code by}, e.g. "group", and its {@code name}).
+   */
+  public Map<String, Object> historyCounts(final String by, final String name) {
+    return Map.of(by, name, "topic", partition.topic(), "partition", partition.partition(), "from", from, "to", to);
+  }
+
+  /** The gap as a run history entry's summary: {@code stage} deleted records before {@code verb} them. */
+  public String historySummary(final String stage, final String verb) {
+    return String.format(Locale.ROOT, "%s: %,d records of %s deleted by Kafka before it %s them (offsets %,d to %,d)",
+        stage, count(), partition, verb, from, to - 1);
+  }
+
+  /**
    * The gaps between where a stage is to read on ({@code positions}) and the oldest offsets its partitions still
    * hold ({@code oldest}), in partition order; empty when every position is still held.
    */

@@ -22,14 +22,13 @@ final class DatabaseErrors {
    * the session, which a new one replaces), query cancelled, I/O error, internal error.
    */
   private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "55P03", "57P01", "57P02", "57P03",
-      "57P05", "25P03", "25P04", "57014", "58030", "XX000", "54001");
+      "57P05", "25P03", "25P04", "57014", "58030", "XX000");
   /**
    * MariaDB error numbers: 1040 too many connections, 1053 server shutdown, 1205 lock wait timeout,
-   * 1213 deadlock, 1927 connection killed, 1317 query interrupted, 2006/2013 server gone, 1206 the lock table full,
-   * 1197 a transaction larger than the binlog cache (both: the transaction too large, {@link #isTooLarge}).
+   * 1213 deadlock, 1927 connection killed, 1317 query interrupted, 2006/2013 server gone. A transaction too large
+   * for the target is transient too ({@link #isTooLarge}).
    */
-  private static final Set<Integer> TRANSIENT_MARIADB = Set.of(1040, 1053, 1205, 1213, 1927, 1317, 2006, 2013, 1206,
-      1197);
+  private static final Set<Integer> TRANSIENT_MARIADB = Set.of(1040, 1053, 1205, 1213, 1927, 1317, 2006, 2013);
   /**
    * MariaDB error numbers of a foreign-key violation: 1452/1216 (the referenced row is missing),
    * 1451/1217 (a row that references this one is still there).
@@ -96,6 +95,9 @@ final class DatabaseErrors {
   }
 
   static boolean isTransient(final SQLException e) {
+    if (isTooLarge(e)) {
+      return true;
+    }
     for (SQLException x = e; x != null; x = x.getNextException()) {
       // a driver may wrap the server's error (MariaDB's batch exceptions hold a deadlock as their cause)
       if (x.getCause() instanceof SQLException cause && cause != x && isTransient(cause)) {

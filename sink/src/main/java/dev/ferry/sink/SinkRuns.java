@@ -55,10 +55,8 @@ final class SinkRuns implements MeterBinder {
   /** Counts {@code gap} and records it in the run history. */
   void lost(final LostRecords gap) {
     lost.addAndGet(gap.count());
-    history.record(RunHistory.Kind.RECORDS_LOST, String.format(Locale.ROOT, "sink %s: %,d records of %s deleted by "
-        + "Kafka before it applied them (offsets %,d to %,d)", group, gap.count(), gap.partition(), gap.from(),
-        gap.to() - 1), Map.of("group", group, "topic", gap.partition().topic(), "partition",
-        gap.partition().partition(), "from", gap.from(), "to", gap.to()));
+    history.record(RunHistory.Kind.RECORDS_LOST, gap.historySummary("sink " + group, "applied"),
+        gap.historyCounts("group", group));
   }
 
   /** Records of the apply topic lost so far, all partitions. */
