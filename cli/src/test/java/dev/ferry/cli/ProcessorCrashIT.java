@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The stream processor in its own JVM, killed with SIGKILL (its own PID) three times while two writers commit
  * orders with their lines. What it held at each kill is what its last exactly-once commit wrote: the events
- * of source transactions still being collected are kept in Kafka Streams' record cache between commits and
- * reach RocksDB and the changelog only at a commit ({@code ShortLivedStore}). Nothing may be lost (the target
+ * of source transactions still being collected are kept in memory between commits and reach RocksDB and the
+ * changelog only at a commit ({@code ShortLivedStore}). Nothing may be lost (the target
  * ends equal to the legacy database) and nothing torn (a reader polling the target never sees an order without
  * the lines its transaction wrote), nothing refused.
  */

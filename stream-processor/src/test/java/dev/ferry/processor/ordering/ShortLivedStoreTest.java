@@ -23,23 +23,46 @@ import org.junit.jupiter.api.Test;
 class ShortLivedStoreTest {
   private static final String STORE = "short-lived";
 
-  /** Per input "op key": put, delete, or put and delete at once. */
-  private static final class Writer implements Processor<String, String, Void, Void> {
+  /**
+   * Per input "key op": put, delete, put and delete at once, "get" (what the store answers, sent out), "scan"
+   * (every entry, sent out as "key=value" lines), or "many" (puts 1.5 times the held maximum, then deletes them).
+   */
+  private static final class Writer implements Processor<String, String, String, String> {
     private KeyValueStore<String, String> store;
+    private ProcessorContext<String, String> context;
 
     @Override
-    public void init(final ProcessorContext<Void, Void> context) {
+    public void init(final ProcessorContext<String, String> context) {
+      this.context = context;
       store = context.getStateStore(STORE);
     }
 
     @Override
     public void process(final Record<String, String> record) {
+      final String key = record.key();
       switch (record.value()) {
-        case "put" -> store.put(record.key(), "v-" + record.key());
-        case "delete" -> store.delete(record.key());
+        case "put" -> store.put(key, "v-" + key);
+        case "delete" -> store.delete(key);
+        case "get" -> context.forward(record.withValue(String.valueOf(store.get(key))));
+        case "scan" -> {
+          final StringBuilder all = new StringBuilder();
+          try (var it = store.all()) {
+            it.forEachRemaining(kv -> all.append(kv.key).append('=').append(kv.value).append('\n'));
+          }
+          context.forward(record.withValue(all.toString()));
+        }
+        case "many" -> {
+          final int n = CommitBufferedStore.MAX_HELD * 3 / 2;
+          for (int i = 0; i < n; i++) {
+            store.put(key + i, "v-" + i);
+          }
+          for (int i = 0; i < n; i++) {
+            store.delete(key + i);
+          }
+        }
         default -> {
-          store.put(record.key(), "v-" + record.key());
-          store.delete(record.key());
+          store.put(key, "v-" + key);
+          store.delete(key);
         }
       }
     }
@@ -49,6 +72,7 @@ class ShortLivedStoreTest {
     final Topology t = new Topology();
     t.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
     t.addProcessor("write", Writer::new, "in");
+    t.addSink("out", "out", new StringSerializer(), new StringSerializer(), "write");
     t.addStateStore(ShortLivedStore.builder(STORE, Serdes.String(), Serdes.String()), "write");
     return t;
   }
@@ -90,6 +114,38 @@ class ShortLivedStoreTest {
       assertThat(driver.createOutputTopic("app-" + STORE + "-changelog", new StringDeserializer(),
           new StringDeserializer()).readKeyValuesToList()).containsExactly(KeyValue.pair("a", "v-a"),
           KeyValue.pair("a", null));
+    }
+  }
+
+  @Test
+  void whatIsHeldIsReadBackAndScannedBeforeTheCommit() {
+    try (TopologyTestDriver driver = new TopologyTestDriver(topology(), properties())) {
+      final var in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+      final var out = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
+      in.pipeInput("a", "put");
+      in.pipeInput("b", "put");
+      in.pipeInput("a", "delete");
+      in.pipeInput("a", "get");
+      in.pipeInput("b", "get");
+      in.pipeInput("x", "scan");
+      assertThat(out.readValuesToList()).containsExactly("null", "v-b", "b=v-b\n");
+    }
+  }
+
+  @Test
+  void pastItsMaximumWhatIsHeldIsWrittenEarlyAndItsDeletesFollow() {
+    try (TopologyTestDriver driver = new TopologyTestDriver(topology(), properties())) {
+      driver.createInputTopic("in", new StringSerializer(), new StringSerializer()).pipeInput("k", "many");
+      final var changelog = driver.createOutputTopic("app-" + STORE + "-changelog", new StringDeserializer(),
+          new StringDeserializer()).readKeyValuesToList();
+      final long puts = changelog.stream().filter(kv -> kv.value != null).count();
+      final long deletes = changelog.stream().filter(kv -> kv.value == null).count();
+      assertThat(puts).as("entries written early (the deletes count as held entries too)").isPositive();
+      assertThat(deletes).as("each of those deleted again, nothing else").isEqualTo(puts);
+      final KeyValueStore<String, String> store = driver.getKeyValueStore(STORE);
+      try (var it = store.all()) {
+        assertThat(it.hasNext()).as("nothing left").isFalse();
+      }
     }
   }
 }
