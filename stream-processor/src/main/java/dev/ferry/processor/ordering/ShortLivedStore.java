@@ -19,10 +19,11 @@ import org.apache.kafka.streams.state.Stores;
  * stores wrote most of the processor's changelog records (docs/benchmarks.md, session 16).
  *
  * <p>Why not Kafka Streams' record cache, which did this until session 30: it keeps serialized bytes in a sorted
- * map per store, so every put was serialized and sorted in, and the flush read RocksDB for every delete; with a
- * transaction's state written again at each of its events, the cache and the stores' serde were a third of the
- * processor's CPU at 10,000 rows/s (a Flight Recorder profile, docs/benchmarks.md, session 29). And it takes the
- * drop of a put-and-deleted entry only with a flush listener, which the Processor API cannot set.
+ * map per store, so every put was serialized and sorted in (both look in RocksDB for each deleted key at the
+ * flush, to leave out the deletes of keys it never held); with a transaction's state written again at each of its
+ * events, the cache and the stores' serde were a third of the processor's CPU at 10,000 rows/s (a Flight Recorder
+ * profile, docs/benchmarks.md, session 29). And it takes the drop of a put-and-deleted entry only with a flush
+ * listener, which the Processor API cannot set.
  */
 public final class ShortLivedStore<K, V> implements StoreBuilder<KeyValueStore<K, V>> {
   private final StoreBuilder<KeyValueStore<K, V>> inner;
