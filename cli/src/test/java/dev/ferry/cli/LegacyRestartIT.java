@@ -184,13 +184,9 @@ class LegacyRestartIT {
   }
 
   private static boolean exists(final Connection c, final int id) throws SQLException {
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count(*) FROM orders WHERE order_id = " + id)) {
-      rs.next();
-      final boolean found = rs.getLong(1) > 0;
-      c.rollback();
-      return found;
-    }
+    final boolean found = TestDatabases.count(c, "SELECT count(*) FROM orders WHERE order_id = " + id) > 0;
+    c.rollback();
+    return found;
   }
 
   private static void closeQuietly(final Connection c) {

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
@@ -29,7 +30,7 @@ public final class StoreSerde<T extends SpecificRecord> implements Serde<T> {
    */
   private static final ThreadLocal<BinaryEncoder> ENCODER = new ThreadLocal<>();
   /** A decoder per thread, reused: one per read was an allocation per change. */
-  private static final ThreadLocal<org.apache.avro.io.BinaryDecoder> DECODER = new ThreadLocal<>();
+  private static final ThreadLocal<BinaryDecoder> DECODER = new ThreadLocal<>();
 
   private final SpecificDatumWriter<T> writer;
   private final SpecificDatumReader<T> reader;
@@ -65,7 +66,7 @@ public final class StoreSerde<T extends SpecificRecord> implements Serde<T> {
         return null;
       }
       try {
-        final org.apache.avro.io.BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, DECODER.get());
+        final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, DECODER.get());
         DECODER.set(decoder);
         return reader.read(null, decoder);
       } catch (IOException e) {

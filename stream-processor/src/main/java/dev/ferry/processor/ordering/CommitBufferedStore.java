@@ -54,10 +54,7 @@ final class CommitBufferedStore<K, V> implements KeyValueStore<K, V>, CachedStat
       delete(key);
       return;
     }
-    held.put(key, value);
-    if (held.size() > MAX_HELD) {
-      writeBelow();
-    }
+    hold(key, value);
   }
 
   @Override
@@ -77,11 +74,16 @@ final class CommitBufferedStore<K, V> implements KeyValueStore<K, V>, CachedStat
   @Override
   public V delete(final K key) {
     final V old = get(key);
-    held.put(key, DELETED);
+    hold(key, DELETED);
+    return old;
+  }
+
+  /** Holds {@code value} (or {@link #DELETED}) for {@code key}; past the maximum, everything held goes below. */
+  private void hold(final K key, final Object value) {
+    held.put(key, value);
     if (held.size() > MAX_HELD) {
       writeBelow();
     }
-    return old;
   }
 
   @Override
