@@ -42,7 +42,7 @@ public final class SinkBacklog {
       final Map<TopicPartition, Long> applied = new HashMap<>();
       long parked = 0;
       if (exists(c, config.offsetsTable())) {
-        applied.putAll(offsets.read(c, partitions));
+        offsets.read(c, partitions).forEach((tp, kept) -> applied.put(tp, kept.next()));
       }
       if (exists(c, config.parkedTable())) {
         parked = new ParkedRows(dialect, config.parkedTable()).count(c);

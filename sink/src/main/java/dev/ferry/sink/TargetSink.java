@@ -6,7 +6,6 @@ import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.TopicCreator;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p>Transient database errors are retried with backoff while the partitions are paused; a record
  * the target refuses permanently goes to the dead-letter topic with the database's error, and the rest
  * of its batch applies, except the rest of its group when the group is under a relation ({@link WholeGroups}).
- * Parts: {@link ApplyConsumer} (the consumer: settings, paused partitions, lag), {@link CompleteGroups} (what a poll
- * holds back), {@link SinkWriter} (a connection and its thread),
+ * Parts: {@link ApplyConsumer} (the consumer: settings, paused partitions, lag), {@link PollSplit} (a poll's records
+ * by writer), {@link CompleteGroups} (what a poll holds back), {@link SinkWriter} (a connection and its thread),
  * {@link BatchApply} (one batch, one transaction),
  * {@link Housekeeping} (parked rows, tombstones), {@link RetryingConnection} (retries).
  */
@@ -153,7 +152,7 @@ public final class TargetSink implements AutoCloseable {
       gate = new DirectionGate(config.kafka(), config.control().topic(), config.groupId(),
           config.control().direction());
       consumer.kafka().subscribe(List.of(topics.apply().name()), new ResumeFromTarget(config.groupId(), offsets,
-          consumer.kafka(), writers, groups));
+          consumer.kafka(), writers, groups, config.kafka()));
       boolean holding = false;
       while (running) {
         // also while every writer waits for an unavailable target: that is when an operator looks
@@ -179,7 +178,8 @@ public final class TargetSink implements AutoCloseable {
           continue;
         }
         final ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200), deletedBeforeApplied);
-        final Map<SinkWriter, SinkWriter.Prepared> next = records.isEmpty() ? Map.of() : completeGroups(records);
+        final Map<SinkWriter, SinkWriter.Prepared> next = records.isEmpty() ? Map.of()
+            : PollSplit.byWriter(records, writers, holders, groups);
         for (final SinkWriter w : writers) {
           final SinkWriter.Prepared mine = next.get(w);
           if (mine != null) {
@@ -269,28 +269,6 @@ public final class TargetSink implements AutoCloseable {
       }
     }
     consumer.resumeAllBut(held);
-  }
-
-  /**
-   * Splits a poll by writer ({@link PartitionHolders#writerFor}), taking per partition everything up to the end of
-   * the last complete group ({@link CompleteGroups}).
-   */
-  private Map<SinkWriter, SinkWriter.Prepared> completeGroups(final ConsumerRecords<String, byte[]> records) {
-    final Map<SinkWriter, SinkWriter.Prepared> byWriter = new HashMap<>();
-    for (final TopicPartition tp : records.partitions()) {
-      final SinkWriter writer = writers[holders.writerFor(tp, w -> writers[w].accepts(), w -> {
-        final SinkWriter.Prepared already = byWriter.get(writers[w]);
-        return already == null ? 0 : already.batch().size();
-      })];
-      final SinkWriter.Prepared prepared = byWriter.computeIfAbsent(writer, w -> new SinkWriter.Prepared(new ArrayList<>(), new HashMap<>()));
-      final CompleteGroups.Taken taken = groups.take(tp, records.records(tp));
-      prepared.batch().addAll(taken.records());
-      if (taken.next() >= 0) {
-        prepared.next().put(tp, taken.next());
-      }
-    }
-    byWriter.values().removeIf(p -> p.batch().isEmpty() && p.next().isEmpty());
-    return byWriter;
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.ferry.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.ferry.embedded.EmbeddedDatabase;
 import dev.ferry.schemas.ApplyOp;
@@ -31,20 +32,14 @@ class TargetSinkIT extends TargetSinkContract {
   @Test
   void aTargetThatTurnsReadOnlyHoldsTheSinkAndDeadLettersNothing() throws Exception {
     final Env env = env("sink_readonly");
-    final List<ApplyRecord> first = new ArrayList<>();
-    for (int i = 1; i <= 500; i++) {
-      first.add(item(i, 1, i));
-    }
+    final List<ApplyRecord> first = items(1, 500, 1, 0);
     send(env, first);
     try (TargetSink sink = new TargetSink(env.config()).start()) {
       SinkWait.until(sink, "applied 500", () -> sink.applied() == 500);
       execute(env.db(), "ALTER DATABASE " + env.db() + " SET default_transaction_read_only = on");
       execute(env.db(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + env.db()
           + "' AND application_name = 'ferry-sink'");
-      final List<ApplyRecord> more = new ArrayList<>();
-      for (int i = 501; i <= 1500; i++) {
-        more.add(item(i, 2, i));
-      }
+      final List<ApplyRecord> more = items(501, 1500, 2, 0);
       send(env, more);
       SinkWait.until(sink, "the sink waiting for the target", () -> sink.unreadyBecause() != null
           && sink.unreadyBecause().contains("read-only"));
@@ -77,27 +72,18 @@ class TargetSinkIT extends TargetSinkContract {
   @Test
   void recordsKafkaDeletedBeforeTheSinkAppliedThemAreReportedAndWhatFollowsApplies() throws Exception {
     final Env env = env("sink_retention");
-    final List<ApplyRecord> first = new ArrayList<>();
-    for (int i = 1; i <= 30; i++) {
-      first.add(item(i, 1, i));
-    }
+    final List<ApplyRecord> first = items(1, 30, 1, 0);
     send(env, first);
     try (TargetSink sink = new TargetSink(env.config()).start()) {
       SinkWait.until(sink, "applied 30", () -> sink.applied() == 30);
     }
-    final List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
-    for (int p = 0; p < 3; p++) {
-      partitions.add(new org.apache.kafka.common.TopicPartition(env.topics().apply().name(), p));
-    }
+    final List<org.apache.kafka.common.TopicPartition> partitions = applyPartitions(env);
     try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
         java.util.Map.of("bootstrap.servers", stack.kafka().bootstrapServers()))) {
       final java.util.Map<org.apache.kafka.common.TopicPartition, Long> applied = ends(admin, partitions);
       // the sink keeps an offset of each partition it applied: 30 keys reach all three
       assertThat(applied.values()).allMatch(o -> o > 0);
-      final List<ApplyRecord> gone = new ArrayList<>();
-      for (int i = 31; i <= 60; i++) {
-        gone.add(item(i, 2, 100 + i));
-      }
+      final List<ApplyRecord> gone = items(31, 60, 2, 100);
       send(env, gone);
       final java.util.Map<org.apache.kafka.common.TopicPartition, Long> deletedTo = ends(admin, partitions);
       final java.util.Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> del =
@@ -108,10 +94,7 @@ class TargetSinkIT extends TargetSinkContract {
       assertThat(expectedLost).isEqualTo(30);
       final long gapsExpected = partitions.stream().filter(tp -> deletedTo.get(tp) > applied.get(tp)).count();
 
-      final List<ApplyRecord> after = new ArrayList<>();
-      for (int i = 61; i <= 70; i++) {
-        after.add(item(i, 3, 200 + i));
-      }
+      final List<ApplyRecord> after = items(61, 70, 3, 200);
       send(env, after);
       try (TargetSink sink = new TargetSink(env.config()).start()) {
         SinkWait.until(sink, "applied the 10 records after the gap", () -> count(env, "qty = 3") == 10);
@@ -128,6 +111,47 @@ class TargetSinkIT extends TargetSinkContract {
     assertThat(count(env, "qty = 1")).isEqualTo(30);
     assertThat(count(env, "qty = 2")).as("the deleted changes, which only a re-snapshot brings back").isZero();
     assertThat(count(env, "true")).isEqualTo(40);
+  }
+
+  /**
+   * The apply topic deleted and created again while the sink was stopped (an operator's reset, a cluster rebuilt),
+   * and the new topic grown past the offsets the target keeps for the old one: every record of the new topic
+   * applies. Before the sink kept each topic's id with its offsets it sought to them in the new topic and skipped,
+   * without a word, the first records of every partition (here 30 of 90: this test, run so, found 60 rows).
+   */
+  @Test
+  void anApplyTopicCreatedAgainIsReadFromItsBeginningNotFromTheOldTopicsOffsets() throws Exception {
+    final Env env = env("sink_recreated");
+    final List<ApplyRecord> first = items(1, 30, 1, 0);
+    send(env, first);
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      SinkWait.until(sink, "applied 30", () -> sink.applied() == 30);
+    }
+    final String topic = env.topics().apply().name();
+    final List<org.apache.kafka.common.TopicPartition> partitions = applyPartitions(env);
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+        java.util.Map.of("bootstrap.servers", stack.kafka().bootstrapServers()))) {
+      final java.util.Map<org.apache.kafka.common.TopicPartition, Long> kept = ends(admin, partitions);
+      admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+      // the broker takes a moment to forget a deleted topic: until then it refuses to create it again
+      await("apply topic created again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+          .ignoreExceptions().until(() -> {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 3, (short) 1))).all()
+                .get(10, TimeUnit.SECONDS);
+            return true;
+          });
+      final List<ApplyRecord> again = items(101, 190, 2, 1000);
+      send(env, again);
+      final java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends = ends(admin, partitions);
+      // the new topic has grown past every kept offset: a seek to one is no error Kafka would report
+      partitions.forEach(tp -> assertThat(ends.get(tp)).as("end of the new %s", tp).isGreaterThan(kept.get(tp)));
+    }
+    try (TargetSink sink = new TargetSink(env.config()).start()) {
+      SinkWait.until(sink, "the 90 rows of the new topic applied", () -> count(env, "qty = 2") == 90);
+      assertThat(sink.failed()).isZero();
+      assertThat(sink.runs().lost()).isZero();
+    }
+    assertThat(count(env, "true")).isEqualTo(120);
   }
 
   /**
@@ -210,15 +234,9 @@ class TargetSinkIT extends TargetSinkContract {
     final SinkConfig reverse = reverseSink(c, control);
     dev.ferry.schemas.LiveDirection.publish(c.kafka(), control, dev.ferry.schemas.LiveDirection.Direction.REVERSE,
         "TargetSinkIT");
-    final List<ApplyRecord> first = new ArrayList<>();
-    for (int i = 1; i <= 30; i++) {
-      first.add(item(i, 1, i));
-    }
+    final List<ApplyRecord> first = items(1, 30, 1, 0);
     send(env, first);
-    final List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
-    for (int p = 0; p < 3; p++) {
-      partitions.add(new org.apache.kafka.common.TopicPartition(env.topics().apply().name(), p));
-    }
+    final List<org.apache.kafka.common.TopicPartition> partitions = applyPartitions(env);
     try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
         java.util.Map.of("bootstrap.servers", stack.kafka().bootstrapServers()))) {
       try (TargetSink sink = new TargetSink(reverse).start()) {
@@ -243,10 +261,7 @@ class TargetSinkIT extends TargetSinkContract {
       ends(admin, partitions).forEach((tp, o) -> del.put(tp,
           org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(o)));
       admin.deleteRecords(del).all().get(30, TimeUnit.SECONDS);
-      final List<ApplyRecord> after = new ArrayList<>();
-      for (int i = 61; i <= 70; i++) {
-        after.add(item(i, 3, 200 + i));
-      }
+      final List<ApplyRecord> after = items(61, 70, 3, 200);
       send(env, after);
       try (TargetSink sink = new TargetSink(reverse).start()) {
         SinkWait.until(sink, "holding, with its partitions", () -> !sink.live() && sink.lag() >= 0);
@@ -272,6 +287,24 @@ class TargetSinkIT extends TargetSinkContract {
         "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
         Duration.ofMinutes(1), 500, "", 1, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
         new dev.ferry.schemas.LiveDirection.Settings(dev.ferry.schemas.LiveDirection.Direction.REVERSE, control));
+  }
+
+  /** Items {@code from} to {@code to} with quantity {@code qty}, item i at version {@code versionBase + i}. */
+  private static List<ApplyRecord> items(final int from, final int to, final int qty, final long versionBase) {
+    final List<ApplyRecord> out = new ArrayList<>();
+    for (int i = from; i <= to; i++) {
+      out.add(item(i, qty, versionBase + i));
+    }
+    return out;
+  }
+
+  /** The three partitions of {@code env}'s apply topic. */
+  private static List<org.apache.kafka.common.TopicPartition> applyPartitions(final Env env) {
+    final List<org.apache.kafka.common.TopicPartition> out = new ArrayList<>();
+    for (int p = 0; p < 3; p++) {
+      out.add(new org.apache.kafka.common.TopicPartition(env.topics().apply().name(), p));
+    }
+    return out;
   }
 
   private static java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends(
