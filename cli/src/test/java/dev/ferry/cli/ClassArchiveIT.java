@@ -22,11 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Class data sharing as shipped: {@code scripts/ferry sink} without an archive writes one when it stops cleanly
  * after {@link ClassArchive#LEAST_UPTIME}, and its next start maps it ({@code -Xshare:on} makes a start that cannot
- * map it fail instead of running without it).
+ * map it fail instead of running without it). In a directory of its own ({@code FERRY_CDS_DIR}): the integration
+ * tests run in two JVMs at once, and the other's services write the shipped directory's archives.
  */
 class ClassArchiveIT {
   private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-  private static final Path ARCHIVE = ROOT.resolve("cli/target/cds/sink.jsa");
   /** The first four bytes of a whole dynamic CDS archive (little-endian on x86 and ARM). */
   private static final int DYNAMIC_ARCHIVE_MAGIC = 0xf00baba8;
 
@@ -34,20 +34,21 @@ class ClassArchiveIT {
 
   @TempDir
   Path work;
+  private Path archive;
 
   @Test
   void aServiceWritesItsClassArchiveOnACleanStopAndItsNextStartMapsIt() throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_cds");
     final Path config = ServiceProcess.writeConfig(env, work.resolve("ferry.yaml"), Set.of());
-    Files.deleteIfExists(ARCHIVE);
+    archive = work.resolve("cds").resolve("sink.jsa");
 
     final String first = runAndStop(config, work.resolve("first.log"), Map.of(),
         ClassArchive.LEAST_UPTIME.plusSeconds(2));
-    assertThat(first).contains("class archive " + ARCHIVE + " written");
-    assertThat(ARCHIVE).isRegularFile();
-    final ByteBuffer head = ByteBuffer.wrap(Files.readAllBytes(ARCHIVE), 0, 4).order(ByteOrder.nativeOrder());
+    assertThat(first).contains("class archive " + archive + " written");
+    assertThat(archive).isRegularFile();
+    final ByteBuffer head = ByteBuffer.wrap(Files.readAllBytes(archive), 0, 4).order(ByteOrder.nativeOrder());
     assertThat(head.getInt()).as("the archive's header is whole").isEqualTo(DYNAMIC_ARCHIVE_MAGIC);
-    assertThat(Files.list(ARCHIVE.getParent()).map(Path::toString).toList())
+    assertThat(Files.list(archive.getParent()).map(Path::toString).toList())
         .as("no half-written archive left beside it").noneMatch(p -> p.endsWith(".tmp"));
 
     final String second = runAndStop(config, work.resolve("second.log"), Map.of("FERRY_JAVA_OPTS", "-Xshare:on"),
@@ -61,6 +62,7 @@ class ClassArchiveIT {
     final ProcessBuilder pb = new ProcessBuilder(List.of("bash", ROOT.resolve("scripts/ferry").toString(), "sink",
         "--config", config.toString())).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("FERRY_NO_BUILD", "1");
+    pb.environment().put("FERRY_CDS_DIR", archive.getParent().toString());
     pb.environment().putAll(environment);
     final Instant launched = Instant.now();
     final Process sink = pb.start();
