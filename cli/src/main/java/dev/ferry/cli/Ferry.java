@@ -148,16 +148,15 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = loadService(EnumSet.of(Role.PROCESSOR), "processor");
-      final StreamProcessor processor = new StreamProcessor(c.processor()).start();
-      final dev.ferry.ops.OpsServer ops = ServiceOps.processor(c.ops(), processor, c.processor().applicationId(),
-          out);
       final RunHistory history = historyOf(config);
-      record(history, RunHistory.Kind.PROCESSOR_START, "processor " + c.processor().applicationId() + " started",
+      final String id = c.processor().applicationId();
+      // gaps found at the start and while running (records Kafka deleted before the processor read them)
+      final StreamProcessor processor = new StreamProcessor(c.processor()).onRecordsLost(gap -> record(history,
+          RunHistory.Kind.RECORDS_LOST, gap.historySummary("processor " + id, "read"),
+          gap.historyCounts("application", id))).start();
+      final dev.ferry.ops.OpsServer ops = ServiceOps.processor(c.ops(), processor, id, out);
+      record(history, RunHistory.Kind.PROCESSOR_START, "processor " + id + " started",
           Map.of("mappingVersion", String.valueOf(c.processor().mapping().version())));
-      for (final dev.ferry.schemas.LostRecords gap : processor.lostAtStart()) {
-        record(history, RunHistory.Kind.RECORDS_LOST, gap.historySummary("processor "
-            + c.processor().applicationId(), "read"), gap.historyCounts("application", c.processor().applicationId()));
-      }
       return runUntilStopped(withOps(processor, ops), whenDead(() -> processor.state() != KafkaStreams.State.ERROR
           && processor.state() != KafkaStreams.State.NOT_RUNNING), failed -> record(history,
           RunHistory.Kind.PROCESSOR_STOP, "processor " + c.processor().applicationId() + " stopped"

@@ -57,19 +57,10 @@ class RecordsLostIT {
       try {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
             .until(() -> RowCounts.of(legacy, target).match());
-        final List<TopicPartition> partitions = new ArrayList<>();
-        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-            .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+        final List<TopicPartition> partitions = partitions(admin, topic);
         // stopped as an operator stops it: it commits what it read
-        processor.destroy();
-        assertThat(processor.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        final Map<TopicPartition, Long> read = new HashMap<>();
-        admin.listConsumerGroupOffsets(config.processor().applicationId()).partitionsToOffsetAndMetadata()
-            .get(30, TimeUnit.SECONDS).forEach((tp, o) -> {
-              if (tp.topic().equals(topic)) {
-                read.put(tp, o.offset());
-              }
-            });
+        stopCleanly(processor);
+        final Map<TopicPartition, Long> read = committed(admin, config.processor().applicationId(), topic);
         assertThat(read.keySet()).as("partitions the processor committed").containsExactlyInAnyOrderElementsOf(
             partitions);
 
@@ -120,6 +111,109 @@ class RecordsLostIT {
         }
       }
     }
+  }
+
+  /**
+   * The processor running far behind while Kafka deletes changes it has not read yet (a CDC topic's retention running
+   * out under a backlog; here deleted the way retention deletes, from the start of each partition, while the processor
+   * works through 100,000 changes). Kafka Streams moved its consumer on to the oldest record left with an INFO line
+   * (this test, run without the processor's own consumer: no gap reported). The processor's consumer now says where
+   * its position fell out of the topic: the same error, count and run history entry as at a start, without a
+   * restart, and the processor goes on.
+   */
+  @Test
+  void changesKafkaDeletesWhileTheProcessorRunsBehindAreReportedAndWhatFollowsArrives() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_lost_running");
+    final Path file = ServiceProcess.writeConfig(env, work.resolve("processor.yaml"), Set.of());
+    final FerryConfig config = env.config();
+    final String application = config.processor().applicationId();
+    final String topic = config.processor().kafka().topics(config.processor().kafka().registry())
+        .cdc("public.customers").name();
+    try (TargetSink sink = new TargetSink(config.sink()).start();
+        LegacyCapture capture = new LegacyCapture(config.connector()).start();
+        Connection legacy = env.legacy(); Connection target = env.target();
+        Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafka().bootstrapServers()))) {
+      Process processor = ServiceProcess.start("processor", file, Map.of(), work.resolve("processor-0.log"));
+      try {
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+            .until(() -> RowCounts.of(legacy, target).match());
+        final List<TopicPartition> partitions = partitions(admin, topic);
+        stopCleanly(processor);
+        final Map<TopicPartition, Long> read = committed(admin, application, topic);
+
+        // a backlog: 1,100 transactions updating every customer (91 rows each), captured while the processor is down
+        final long before = sum(ends(admin, partitions));
+        for (int round = 0; round < 1_100; round++) {
+          TestDatabases.exec(legacy, "UPDATE customers SET city = 'Round " + round + "'");
+        }
+        await().atMost(Duration.ofMinutes(2)).until(() -> sum(ends(admin, partitions)) >= before + 100_100);
+        Thread.sleep(2_000);
+        final Map<TopicPartition, Long> end = ends(admin, partitions);
+
+        processor = ServiceProcess.start("processor", file, Map.of(), work.resolve("processor-1.log"));
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+            .until(() -> sum(committed(admin, application, topic)) > sum(read) + 1_000);
+        // deleted well ahead of where it reads: four fifths into each partition's backlog
+        final Map<TopicPartition, Long> deletedTo = new HashMap<>();
+        final Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
+        for (final TopicPartition tp : partitions) {
+          deletedTo.put(tp, read.get(tp) + (end.get(tp) - read.get(tp)) * 4 / 5);
+          delete.put(tp, RecordsToDelete.beforeOffset(deletedTo.get(tp)));
+        }
+        final Map<TopicPartition, Long> atDelete = committed(admin, application, topic);
+        admin.deleteRecords(delete).all().get(30, TimeUnit.SECONDS);
+        partitions.forEach(tp -> assertThat(atDelete.get(tp)).as("committed on %s when deleted", tp)
+            .isLessThan(deletedTo.get(tp)));
+
+        TestDatabases.exec(legacy, "UPDATE customers SET city = 'Kept' WHERE customer_id = 'BONAP'");
+        await().atMost(Duration.ofMinutes(3)).until(() -> TestDatabases.count(target,
+            "SELECT count(*) FROM customer WHERE code = 'BONAP' AND city = 'Kept'") == 1);
+        assertThat(processor.isAlive()).as("the processor ran on").isTrue();
+
+        final String log = Files.readString(work.resolve("processor-1.log"));
+        assertThat(log).contains("were deleted by Kafka before the processor " + application)
+            .contains("Repair: read public.customers again (ferry resnapshot --table public.customers)");
+        final List<RunHistory.Entry> lost = config.sink().history().recent(RunHistory.Kind.RECORDS_LOST, 10);
+        assertThat(lost).hasSameSizeAs(partitions).allMatch(e -> topic.equals(e.counts().get("topic")));
+        for (final RunHistory.Entry e : lost) {
+          final TopicPartition tp = new TopicPartition(topic, ((Number) e.counts().get("partition")).intValue());
+          assertThat(((Number) e.counts().get("from")).longValue()).as("where the processor's consumer was")
+              .isGreaterThanOrEqualTo(atDelete.get(tp)).isLessThan(deletedTo.get(tp));
+          assertThat(((Number) e.counts().get("to")).longValue()).as("the oldest offset left")
+              .isEqualTo(deletedTo.get(tp));
+        }
+      } finally {
+        processor.destroy();
+        if (!processor.waitFor(60, TimeUnit.SECONDS)) {
+          processor.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  private static List<TopicPartition> partitions(final Admin admin, final String topic) throws Exception {
+    final List<TopicPartition> out = new ArrayList<>();
+    admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()
+        .forEach(p -> out.add(new TopicPartition(topic, p.partition())));
+    return out;
+  }
+
+  /** Stopped as an operator stops it (SIGTERM): it commits what it read. */
+  private static void stopCleanly(final Process processor) throws InterruptedException {
+    processor.destroy();
+    assertThat(processor.waitFor(60, TimeUnit.SECONDS)).isTrue();
+  }
+
+  private static Map<TopicPartition, Long> committed(final Admin admin, final String group, final String topic)
+      throws Exception {
+    final Map<TopicPartition, Long> out = new HashMap<>();
+    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+        .forEach((tp, o) -> {
+          if (tp.topic().equals(topic) && o != null) {
+            out.put(tp, o.offset());
+          }
+        });
+    return out;
   }
 
   private static Map<TopicPartition, Long> ends(final Admin admin, final List<TopicPartition> partitions)

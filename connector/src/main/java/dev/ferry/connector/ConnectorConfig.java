@@ -6,7 +6,6 @@ import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.PostgresSessions;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -117,7 +116,7 @@ public record ConnectorConfig(
     p.put("user", user);
     p.put("password", password);
     p.put("connectTimeout", "10");
-    return PostgresSessions.liftNewer(DriverManager.getConnection(jdbcUrl(), p));
+    return PostgresSessions.connect(jdbcUrl(), p);
   }
 
   /** The legacy database as log lines and messages name it: {@code host:port/database}. */

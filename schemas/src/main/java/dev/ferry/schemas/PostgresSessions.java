@@ -29,6 +29,9 @@ public final class PostgresSessions {
   /** pgjdbc's {@code options}: the server settings the session starts with, those every supported server has. */
   public static final String OPTIONS = "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0";
 
+  /** PostgreSQL's SQLSTATE for a session ended by {@code idle_session_timeout}. */
+  private static final String IDLE_SESSION_TIMEOUT = "57P05";
+
   /** {@link #OPTIONS} and those a server of major version {@code major} adds. */
   public static String options(final int major) {
     return OPTIONS + (major >= 14 ? " -c idle_session_timeout=0" : "")
@@ -63,6 +66,27 @@ public final class PostgresSessions {
     }
     return c;
   }
+
+  /**
+   * Opens a connection to {@code url} with {@code properties} and lifts the newer limits on it ({@link #liftNewer}).
+   * A server that ends the session for its idle limit before the lift came (an administrator's limit of
+   * milliseconds, and a busy client between the driver's start-up queries: seen on a loaded machine, SQLSTATE
+   * 57P05) knows that setting, so the connection is opened once more with it lifted in the startup packet.
+   */
+  public static Connection connect(final String url, final Properties properties) throws SQLException {
+    try {
+      return liftNewer(java.sql.DriverManager.getConnection(url, properties));
+    } catch (SQLException e) {
+      if (!IDLE_SESSION_TIMEOUT.equals(e.getSQLState())) {
+        throw e;
+      }
+      final Properties again = new Properties();
+      again.putAll(properties);
+      again.put("options", properties.getProperty("options", OPTIONS) + " -c idle_session_timeout=0");
+      return liftNewer(java.sql.DriverManager.getConnection(url, again));
+    }
+  }
+
 
   /** Driver properties of a connection named {@code applicationName} (what {@code pg_stat_activity} shows). */
   public static Properties properties(final String applicationName) {

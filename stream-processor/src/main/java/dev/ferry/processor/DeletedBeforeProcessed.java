@@ -28,17 +28,30 @@ import org.slf4j.LoggerFactory;
  * processor has never read whose first records are gone is warned about, not counted: a processor started after the
  * topic's retention ran out may be meant (a new application id).
  *
- * <p>Only at start: a running processor is behind by retention's days only if it stops, and a stop ends in a
- * start. A broker that does not answer is no reason not to start: the check is then skipped, with a warning.
+ * <p>At start, and while running: a processor running far behind (a backlog, a slow target of its output, a topic
+ * with a short retention) can find its position deleted too; its main consumer says so ({@link ProcessorClients})
+ * and the gap is reported the same way ({@link #whileRunning}). A broker that does not answer at start is no reason
+ * not to start: the check is then skipped, with a warning.
  */
 final class DeletedBeforeProcessed {
   private static final Logger LOG = LoggerFactory.getLogger(DeletedBeforeProcessed.class);
 
   private final AtomicLong lost = new AtomicLong();
+  /** Per partition, the end of the last gap reported (one entry per CDC partition at most). */
+  private final Map<TopicPartition, Long> reportedTo = new java.util.concurrent.ConcurrentHashMap<>();
   private final String applicationId;
+  private final Map<String, String> tableOf;
+  private final java.util.function.Consumer<LostRecords> listener;
 
-  DeletedBeforeProcessed(final String applicationId) {
+  /**
+   * @param tableOf the legacy table of each CDC topic the processor reads
+   * @param listener told of every gap found, at start or while running (the command records it in the run history)
+   */
+  DeletedBeforeProcessed(final String applicationId, final Map<String, String> tableOf,
+      final java.util.function.Consumer<LostRecords> listener) {
     this.applicationId = applicationId;
+    this.tableOf = Map.copyOf(tableOf);
+    this.listener = listener;
   }
 
   /** The count as a meter, there from the start at 0 (an alert on its increase sees the first loss). */
@@ -49,12 +62,11 @@ final class DeletedBeforeProcessed {
   }
 
   /**
-   * Finds, logs and counts the gaps of the committed offsets in the topics of {@code tableOf}
-   * (topic name to legacy table).
+   * Finds, logs and counts the gaps of the committed offsets in the CDC topics.
    *
    * @return the gaps, in topic and partition order; empty when there are none or the broker did not answer
    */
-  List<LostRecords> check(final KafkaSettings kafka, final Map<String, String> tableOf) {
+  List<LostRecords> check(final KafkaSettings kafka) {
     final List<LostRecords> found;
     try (Admin admin = KafkaClients.admin(kafka)) {
       final Map<TopicPartition, Long> positions = new HashMap<>();
@@ -89,12 +101,33 @@ final class DeletedBeforeProcessed {
       Thread.currentThread().interrupt();
       return List.of();
     }
-    for (final LostRecords gap : found) {
-      final String table = tableOf.get(gap.partition().topic());
+    report(found);
+    return found;
+  }
+
+  /** Logs, counts and passes on the gaps a running processor's consumer found ({@link ProcessorClients}). */
+  void whileRunning(final List<LostRecords> found) {
+    report(found);
+  }
+
+  private void report(final List<LostRecords> found) {
+    for (final LostRecords seen : found) {
+      // a gap found at the start is found again by the consumer when it first reads there: said once
+      final long said = reportedTo.getOrDefault(seen.partition(), Long.MIN_VALUE);
+      if (seen.to() <= said) {
+        continue;
+      }
+      final LostRecords gap = new LostRecords(seen.partition(), Math.max(seen.from(), said), seen.to());
+      reportedTo.put(gap.partition(), gap.to());
+      final String table = tableOf.getOrDefault(gap.partition().topic(), gap.partition().topic());
       LOG.error("processor {}: {}. Repair: read {} again (ferry resnapshot --table {}); the processor goes on from "
           + "offset {}", applicationId, gap.describe("the processor " + applicationId), table, table, gap.to());
       lost.addAndGet(gap.count());
+      try {
+        listener.accept(gap);
+      } catch (RuntimeException e) {
+        LOG.warn("processor {}: the gap above could not be recorded ({})", applicationId, e.toString());
+      }
     }
-    return found;
   }
 }

@@ -21,6 +21,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.AutoOffsetReset;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
@@ -72,7 +73,11 @@ public final class ProcessorTopology {
     final StoreSerde<ChangeEvent> changeSerde = new StoreSerde<>(ChangeEvent.getClassSchema());
 
     final Topology t = new Topology();
-    t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.cdcTopics());
+    // the reset policy named on the source, not only in the consumer's config: Kafka Streams then runs its consumer
+    // without one and moves a partition itself, so that a position Kafka deleted reaches the processor's consumer as
+    // an error first (ProcessorClients), instead of the consumer moving on without a word
+    t.addSource(AutoOffsetReset.earliest(), SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+        topics.cdcTopics());
     t.addProcessor(DECODE, () -> new ChangeDecoder(topics.changeSerde(), version, mapped), SOURCE);
     t.addProcessor(DEDUP, () -> new Deduplicator(config.dedupRetention()), DECODE);
     t.addProcessor(TRANSACTIONS, () -> new TransactionAssembler(order, config.transactionTimeout(), time), DEDUP);

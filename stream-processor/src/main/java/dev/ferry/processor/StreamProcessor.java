@@ -40,8 +40,7 @@ public final class StreamProcessor implements AutoCloseable {
   private final ProcessorConfig config;
   private final FerryTopics topics;
   private final MappingCounts counts;
-  private final DeletedBeforeProcessed deletedBeforeProcessed;
-  private List<LostRecords> lostAtStart = List.of();
+  private DeletedBeforeProcessed deletedBeforeProcessed;
   private KafkaStreams streams;
   private HeldReport heldReport;
 
@@ -49,7 +48,22 @@ public final class StreamProcessor implements AutoCloseable {
     this.config = config;
     this.topics = config.kafka().topics(config.kafka().registry());
     this.counts = new MappingCounts(config.applicationId());
-    this.deletedBeforeProcessed = new DeletedBeforeProcessed(config.applicationId());
+    this.deletedBeforeProcessed = new DeletedBeforeProcessed(config.applicationId(), tableOf(), gap -> { });
+  }
+
+  /**
+   * Tells {@code listener} of every gap of records Kafka deleted before this processor read them, found at its start
+   * or while it runs ({@link DeletedBeforeProcessed}); call before {@link #start()}.
+   */
+  public StreamProcessor onRecordsLost(final java.util.function.Consumer<LostRecords> listener) {
+    this.deletedBeforeProcessed = new DeletedBeforeProcessed(config.applicationId(), tableOf(), listener);
+    return this;
+  }
+
+  private Map<String, String> tableOf() {
+    final Map<String, String> tableOf = new HashMap<>();
+    config.mapping().sourceTables().forEach(t -> tableOf.put(topics.cdc(t).name(), t));
+    return tableOf;
   }
 
   /** Creates missing topics and starts processing in the background. */
@@ -61,10 +75,9 @@ public final class StreamProcessor implements AutoCloseable {
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(), Set.of(),
         Set.of(topics.deadLetter().name()));
     TopicCreator.requireCoPartitioned(config.kafka(), names.subList(0, names.size() - 1));
-    final Map<String, String> tableOf = new HashMap<>();
-    config.mapping().sourceTables().forEach(t -> tableOf.put(topics.cdc(t).name(), t));
-    lostAtStart = deletedBeforeProcessed.check(config.kafka(), tableOf);
-    streams = new KafkaStreams(ProcessorTopology.build(config, topics, counts), streamsProperties());
+    deletedBeforeProcessed.check(config.kafka());
+    streams = new KafkaStreams(ProcessorTopology.build(config, topics, counts), streamsProperties(),
+        new ProcessorClients(deletedBeforeProcessed::whileRunning));
     // an exception nothing expected (a bad record is a dead letter, not an exception) stops the processor: the
     // service exits non-zero, so that a supervisor restarts it and an operator sees it. Replacing the thread
     // instead retried the same record forever, quietly, with the pipeline stalled behind it
@@ -147,11 +160,6 @@ public final class StreamProcessor implements AutoCloseable {
   }
 
   /** What the mapping did with the rows this instance processed, per legacy table and rule. */
-  /** Records of the CDC topics Kafka deleted before this processor read them, found at its start. */
-  public List<LostRecords> lostAtStart() {
-    return lostAtStart;
-  }
-
   /** Those records counted per topic, as meters. */
   public io.micrometer.core.instrument.binder.MeterBinder lostCounts() {
     return deletedBeforeProcessed.counts();
