@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Kafka clients Kafka Streams runs the processor with: Kafka's own, except that the main consumer says where
- * its position fell out of what a topic still holds. Kafka Streams gives its main consumer no reset policy and, when
- * a poll finds a position Kafka no longer holds (records deleted by retention while the processor ran behind),
+ * its position fell out of what a topic still holds. Where the topology names a reset policy on its source, as
+ * {@link ProcessorTopology} does, Kafka Streams gives its main consumer none and, when a poll finds a position Kafka
+ * no longer holds (records deleted by retention while the processor ran behind),
  * moves it to the oldest record left, with an INFO line at most. The consumer here asks for the oldest offsets of
  * those partitions and passes the gaps to {@code lost} first ({@link DeletedBeforeProcessed#whileRunning}), then
  * lets Kafka Streams go on as before. A position beyond a partition's end (the topic deleted and created again)

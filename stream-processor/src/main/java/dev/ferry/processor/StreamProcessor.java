@@ -40,7 +40,8 @@ public final class StreamProcessor implements AutoCloseable {
   private final ProcessorConfig config;
   private final FerryTopics topics;
   private final MappingCounts counts;
-  private DeletedBeforeProcessed deletedBeforeProcessed;
+  private final DeletedBeforeProcessed deletedBeforeProcessed;
+  private volatile java.util.function.Consumer<LostRecords> lostListener = gap -> { };
   private KafkaStreams streams;
   private HeldReport heldReport;
 
@@ -48,7 +49,8 @@ public final class StreamProcessor implements AutoCloseable {
     this.config = config;
     this.topics = config.kafka().topics(config.kafka().registry());
     this.counts = new MappingCounts(config.applicationId());
-    this.deletedBeforeProcessed = new DeletedBeforeProcessed(config.applicationId(), tableOf(), gap -> { });
+    this.deletedBeforeProcessed = new DeletedBeforeProcessed(config.applicationId(), tableOf(),
+        gap -> lostListener.accept(gap));
   }
 
   /**
@@ -56,7 +58,7 @@ public final class StreamProcessor implements AutoCloseable {
    * or while it runs ({@link DeletedBeforeProcessed}); call before {@link #start()}.
    */
   public StreamProcessor onRecordsLost(final java.util.function.Consumer<LostRecords> listener) {
-    this.deletedBeforeProcessed = new DeletedBeforeProcessed(config.applicationId(), tableOf(), listener);
+    this.lostListener = listener;
     return this;
   }
 
