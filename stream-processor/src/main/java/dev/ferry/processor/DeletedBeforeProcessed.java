@@ -61,12 +61,8 @@ final class DeletedBeforeProcessed {
             + "the processor read them (retention ran out); alert on any").register(registry);
   }
 
-  /**
-   * Finds, logs and counts the gaps of the committed offsets in the CDC topics.
-   *
-   * @return the gaps, in topic and partition order; empty when there are none or the broker did not answer
-   */
-  List<LostRecords> check(final KafkaSettings kafka) {
+  /** Finds, logs, counts and passes on the gaps of the committed offsets in the CDC topics. */
+  void check(final KafkaSettings kafka) {
     final List<LostRecords> found;
     try (Admin admin = KafkaClients.admin(kafka)) {
       final Map<TopicPartition, Long> positions = new HashMap<>();
@@ -96,13 +92,12 @@ final class DeletedBeforeProcessed {
         | org.apache.kafka.common.KafkaException e) {
       LOG.warn("processor {}: could not compare its committed offsets with what the CDC topics still hold ({}); "
           + "records Kafka deleted before the processor read them would go unnoticed", applicationId, e.toString());
-      return List.of();
+      return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return List.of();
+      return;
     }
     report(found);
-    return found;
   }
 
   /** Logs, counts and passes on the gaps a running processor's consumer found ({@link ProcessorClients}). */
