@@ -57,7 +57,7 @@ final class ResumeFromTarget implements ConsumerRebalanceListener {
       return o;
     });
     final Map<String, String> ids = new HashMap<>();
-    partitions.forEach(tp -> ids.computeIfAbsent(tp.topic(), this::currentId));
+    partitions.forEach(tp -> ids.computeIfAbsent(tp.topic(), t -> currentId(kafka, t, group)));
     ids.forEach(offsets::topicId);
     final List<TopicPartition> fresh = new java.util.ArrayList<>();
     final Map<TopicPartition, Long> resumed = new HashMap<>();
@@ -96,8 +96,11 @@ final class ResumeFromTarget implements ConsumerRebalanceListener {
     LOG.info("sink {} assigned {}; resuming from target offsets {}", group, partitions, resumed);
   }
 
-  /** The id Kafka gave {@code topic} when it was created; null when the broker does not say within 10 s. */
-  private String currentId(final String topic) {
+  /**
+   * The id Kafka gave {@code topic} when it was created; null when the broker does not say within 10 s (said, for
+   * sink group {@code group}).
+   */
+  static String currentId(final KafkaSettings kafka, final String topic, final String group) {
     try (Admin admin = KafkaClients.admin(kafka)) {
       return admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).topicId()
           .toString();

@@ -18,7 +18,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * committed records of the apply topic after the offsets the group keeps in the target (which are written with the
  * rows, so they are the truth), plus the rows parked waiting for a row they reference. Records are counted by reading
  * them with {@code read_committed}, so a transaction marker at a partition's end (which an offset comparison would
- * count) is not a record pending.
+ * count) is not a record pending. Offsets kept for an apply topic since deleted and created again (another topic id)
+ * count nothing: the sink reads the new topic from its beginning ({@link ResumeFromTarget}), and so does this count.
  */
 public final class SinkBacklog {
   private static final Duration READ_FOR_AT_MOST = Duration.ofSeconds(10);
@@ -42,7 +43,13 @@ public final class SinkBacklog {
       final Map<TopicPartition, Long> applied = new HashMap<>();
       long parked = 0;
       if (exists(c, config.offsetsTable())) {
-        offsets.read(c, partitions).forEach((tp, kept) -> applied.put(tp, kept.next()));
+        final String now = partitions.isEmpty() ? null : ResumeFromTarget.currentId(config.kafka(), topic,
+            config.groupId());
+        offsets.read(c, partitions).forEach((tp, kept) -> {
+          if (kept.topicId() == null || now == null || now.equals(kept.topicId())) {
+            applied.put(tp, kept.next());
+          }
+        });
       }
       if (exists(c, config.parkedTable())) {
         parked = new ParkedRows(dialect, config.parkedTable()).count(c);
