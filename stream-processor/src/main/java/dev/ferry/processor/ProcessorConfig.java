@@ -73,9 +73,9 @@ public record ProcessorConfig(
 
   public static final Setting<Duration> DEDUP_RETENTION = Setting.duration("processor.dedup-retention", GROUP,
       Duration.ofHours(1), Duration.ofMinutes(1),
-      "How long a change is remembered so that a redelivery of it (same table, key and source position) is "
-          + "dropped. Must exceed the longest the connector may take to resend after a crash. Bounds the dedup "
-          + "store: it holds the changes of this period.");
+      "How long a released source transaction is remembered so that a redelivery of it (same transaction id "
+          + "and source time) is dropped. Must exceed the longest the connector may take to resend after a crash. "
+          + "Bounds the dedup store: it holds the transactions of this period.");
   public static final Setting<Duration> ORPHAN_TIMEOUT = Setting.duration("processor.orphan-timeout", GROUP,
       Duration.ofMinutes(10), Duration.ofSeconds(1),
       "How long a detail row waits for its header row before it goes to the dead-letter topic as a "

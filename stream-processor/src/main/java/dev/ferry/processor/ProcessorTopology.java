@@ -33,8 +33,9 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  *   &lt;prefix&gt;.cdc.&lt;schema&gt;.&lt;table&gt; (every captured table)
  *     -&gt; decode                 unreadable -&gt; dead letter (READ); rows of unmapped tables dropped
- *     -&gt; dedup                  redeliveries dropped
- *     -&gt; transactions           events held until their source transaction is complete, then grouped by header
+ *     -&gt; dedup                  redeliveries of changes outside a transaction dropped
+ *     -&gt; transactions           events held until their source transaction is complete, then grouped by header;
+ *                                redelivered transactions dropped
  *     -&gt; header-detail          groups whose header is missing held; too long -&gt; dead letter (ORDER)
  *     -&gt; map                    rows renamed and converted; failures -&gt; dead letter (MAP)
  *     -&gt; &lt;prefix&gt;.apply        rows keyed by header key, numbered within their group
@@ -80,7 +81,8 @@ public final class ProcessorTopology {
         topics.cdcTopics());
     t.addProcessor(DECODE, () -> new ChangeDecoder(topics.changeSerde(), version, mapped), SOURCE);
     t.addProcessor(DEDUP, () -> new Deduplicator(config.dedupRetention()), DECODE);
-    t.addProcessor(TRANSACTIONS, () -> new TransactionAssembler(order, config.transactionTimeout(), time), DEDUP);
+    t.addProcessor(TRANSACTIONS, () -> new TransactionAssembler(order, config.transactionTimeout(),
+        config.dedupRetention(), time), DEDUP);
     t.addProcessor(HEADER_DETAIL, () -> new HeaderDetailBuffer(headerKeys, config.orphanTimeout(),
         config.orphanBufferMax(), config.waitForUnseenHeaders(), time), TRANSACTIONS);
     t.addProcessor(MAP, () -> new GroupMapper(mapper, topics, config.mapping(), sweepable, counts), HEADER_DETAIL);
@@ -95,7 +97,7 @@ public final class ProcessorTopology {
     final Duration retention = config.dedupRetention();
     t.addStateStore(Stores.windowStoreBuilder(
         Stores.persistentWindowStore(ProcessorStores.DEDUP, retention, retention, false),
-        Serdes.String(), Serdes.Long()), DEDUP);
+        Serdes.String(), Serdes.Long()), DEDUP, TRANSACTIONS);
     t.addStateStore(ShortLivedStore.builder(ProcessorStores.TX_EVENTS, Serdes.String(), changeSerde), TRANSACTIONS);
     t.addStateStore(ShortLivedStore.builder(ProcessorStores.TX_STATE, Serdes.String(),
         new StoreSerde<PendingTransaction>(PendingTransaction.getClassSchema())), TRANSACTIONS);

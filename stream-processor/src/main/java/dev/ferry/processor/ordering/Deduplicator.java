@@ -12,13 +12,17 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * Drops redelivered changes. Debezium is at-least-once: after a crash the connector resends what it
- * had not confirmed. A change is identified by table, primary key, source position and operation; the first
- * delivery passes, any repeat within {@code retention} is dropped.
+ * Drops redelivered changes that belong to no source transaction. Debezium is at-least-once: after a crash the
+ * connector resends what it had not confirmed. A change is identified by table, primary key, source position and
+ * operation; the first delivery passes, any repeat within {@code retention} is dropped.
+ *
+ * <p>Changes of a source transaction (every streamed change, where the capture provides transaction metadata, as
+ * Ferry's does) pass unchecked: their redeliveries are recognised per transaction by the transaction assembler
+ * ({@link ReleasedTransactions}), one store entry per transaction instead of one per change.
  *
  * <pre>
  *   time  in                                 out
- *   t1    orders 10248 UPDATE lsn=500        orders 10248 UPDATE lsn=500
+ *   t1    orders 10248 UPDATE lsn=500        orders 10248 UPDATE lsn=500   (no transaction id)
  *   t2    orders 10249 UPDATE lsn=510        orders 10249 UPDATE lsn=510
  *   t3    orders 10248 UPDATE lsn=500 (again) -            (dropped: seen at t1)
  *   t4    orders 10248 UPDATE lsn=520        orders 10248 UPDATE lsn=520
@@ -26,6 +30,7 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  *                                                                           sent again from a dead letter)
  *   t6    orders 10250 READ (snapshot)       orders 10250 READ
  *   t7    orders 10250 READ (snapshot again) orders 10250 READ             (not checked: see below)
+ *   t8    orders 10251 UPDATE tx 800         orders 10251 UPDATE tx 800    (a transaction's: the assembler's to check)
  * </pre>
  *
  * <p>The store is a window store: entries older than {@code retention} are dropped by RocksDB segment
@@ -62,9 +67,10 @@ public final class Deduplicator implements Processor<String, ChangeEvent, String
   public void process(final Record<String, ChangeEvent> record) {
     final ChangeOp op = record.value().getOp();
     if (op == ChangeOp.READ || op == ChangeOp.COMMIT || op == ChangeOp.PROGRESS
-        || DeadLetters.replayed(record.headers())) {
-      // a snapshot row or a commit marker (see above), a progress mark (a repeat says nothing new), or sent again on
-      // purpose from a dead letter: it was seen before, and must pass
+        || record.value().getSource().getTxId() != null || DeadLetters.replayed(record.headers())) {
+      // a snapshot row or a commit marker (see above), a progress mark (a repeat says nothing new), a change of a
+      // source transaction (checked per transaction downstream), or sent again on purpose from a dead letter: it was
+      // seen before, and must pass
       context.forward(record);
       return;
     }

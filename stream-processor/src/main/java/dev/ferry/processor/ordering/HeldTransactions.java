@@ -26,31 +26,16 @@ import java.util.function.LongPredicate;
  * input in streaming; a large transaction spills), the rest are read from the
  * store at release. One per task, built afresh at each init from the store, used by its stream thread only.
  *
- * <p>It also remembers the last {@value #RELEASED_KEPT} transactions released, so that a commit marker arriving for
- * one of them after its release (a capture restarted inside it marks it again), or the late part of one released
- * torn, is known for what it is. Memory only:
- * afresh at each init, so a task revived after an aborted commit never takes a marker it must read again for a repeat.
+ * <p>What was released is {@link ReleasedTransactions}' to know.
  */
 final class HeldTransactions {
   static final int MAX_KEYS = 100_000;
   static final int MAX_EVENTS = 5_000;
-  static final int RELEASED_KEPT = 10_000;
 
   private final Map<String, PendingTransaction> open = new HashMap<>();
   /** Per transaction its events by key, in store order; a null event is in the store only. */
   private final Map<String, TreeMap<String, ChangeEvent>> keys = new HashMap<>();
   private int eventsInMemory;
-  private static final byte WHOLE = 0;
-  private static final byte TORN = 1;
-  private static final byte TORN_LATE_SEEN = 2;
-  /** Per transaction released lately: whole, torn (timed out), or torn and a late part of it seen since. */
-  private final Map<String, Byte> releasedLately = new java.util.LinkedHashMap<>(256, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(final Map.Entry<String, Byte> eldest) {
-      return size() > RELEASED_KEPT;
-    }
-  };
-
   /** The held state of {@code txId}, or null. */
   PendingTransaction get(final String txId) {
     return open.get(txId);
@@ -95,27 +80,10 @@ final class HeldTransactions {
     return open.size();
   }
 
-  /** {@code txId} was released: whole, or {@code torn} (given up on after the timeout). */
-  void released(final String txId, final boolean torn) {
+  /** {@code txId} was released: it is held no more. */
+  void released(final String txId) {
     open.remove(txId);
     forget(keys.remove(txId));
-    releasedLately.put(txId, torn ? TORN : WHOLE);
-  }
-
-  /** Whether {@code txId}, not held now, was released lately (one of the last {@value #RELEASED_KEPT}). */
-  boolean releasedLately(final String txId) {
-    return releasedLately.containsKey(txId);
-  }
-
-  /** Whether {@code txId}, not held now, was released torn lately. */
-  boolean releasedTorn(final String txId) {
-    final Byte state = releasedLately.get(txId);
-    return state != null && state != WHOLE;
-  }
-
-  /** For a transaction released torn: true the first time a late part of it is seen (to say so once). */
-  boolean firstLate(final String txId) {
-    return releasedLately.replace(txId, TORN, TORN_LATE_SEEN);
   }
 
   private void forget(final Map<String, ChangeEvent> events) {

@@ -2,7 +2,10 @@ package dev.ferry.processor.ordering;
 
 /** Names of the processor's state stores; each is RocksDB-backed, changelogged, and bounded (see each user). */
 public final class ProcessorStores {
-  /** Recently seen changes, for dropping redeliveries; a window store, bounded by its retention. */
+  /**
+   * Recently released source transactions, and changes outside a transaction, for dropping redeliveries; a window
+   * store, bounded by its retention.
+   */
   public static final String DEDUP = "ferry-dedup";
   /** Events of source transactions still being collected; bounded by the transaction timeout. */
   public static final String TX_EVENTS = "ferry-tx-events";

@@ -52,20 +52,30 @@ import org.slf4j.LoggerFactory;
 public final class TransactionAssembler implements Processor<String, ChangeEvent, String, ChangeGroup> {
   private static final Logger LOG = LoggerFactory.getLogger(TransactionAssembler.class);
   private static final StringSerializer KEYS = new StringSerializer();
+  /** The prefix of a replayed group's id where it is held like a transaction ({@link #holdReplayed}). */
+  private static final String REPLAY = "replay:";
 
   private final ApplyOrder order;
   private final Duration timeout;
+  private final Duration dedupRetention;
   private final StreamTime time;
   private ProcessorContext<String, ChangeGroup> context;
   private KeyValueStore<String, ChangeEvent> events;
   private KeyValueStore<String, PendingTransaction> pending;
   private HeldTransactions held;
+  private ReleasedTransactions released;
   private org.apache.kafka.common.metrics.Sensor echoes;
   private org.apache.kafka.common.metrics.Sensor heldNow;
 
-  public TransactionAssembler(final ApplyOrder order, final Duration timeout, final StreamTime time) {
+  /**
+   * @param timeout how long in input time a transaction waits for its commit markers
+   * @param dedupRetention how long a released transaction is known, so that a redelivery of it is dropped
+   */
+  public TransactionAssembler(final ApplyOrder order, final Duration timeout, final Duration dedupRetention,
+      final StreamTime time) {
     this.order = order;
     this.timeout = timeout;
+    this.dedupRetention = dedupRetention;
     this.time = time;
   }
 
@@ -78,6 +88,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     // afresh, from the one scan of the store: a task revived after an aborted commit is initialised again, and
     // what it held in memory before is not what the store was restored to
     held = new HeldTransactions();
+    released = new ReleasedTransactions(context.getStateStore(ProcessorStores.DEDUP), dedupRetention);
     try (KeyValueIterator<String, PendingTransaction> it = pending.all()) {
       it.forEachRemaining(kv -> held.restored(kv.value));
     }
@@ -150,6 +161,10 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       }
     } else {
       final String key = eventKey(txId, e);
+      if (isHeld(txId, key)) {
+        // sent again while its transaction is held (a capture restarted inside it): the same change, in place
+        return;
+      }
       events.put(key, e);
       held.added(txId, key, e);
       tx.setEvents(tx.getEvents() + 1);
@@ -157,13 +172,19 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     pending.put(txId, tx);
   }
 
+  /** Whether held transaction {@code txId} holds an event under {@code key} (read from the store where not known). */
+  private boolean isHeld(final String txId, final String key) {
+    final NavigableMap<String, ChangeEvent> known = held.eventsOf(txId);
+    return known != null ? known.containsKey(key) : events.get(key) != null;
+  }
+
   /**
    * Handles {@code e} of transaction {@code txId}, not held, if it came after the transaction's release (asked only
-   * then: the look-up is off the path of every change of a held transaction). Returns whether it did.
+   * then: once per transaction, off the path of every change of a held one). Returns whether it did.
    */
   private boolean afterItsRelease(final Record<String, ChangeEvent> record, final ChangeEvent e, final String txId) {
     if (e.getOp() == ChangeOp.COMMIT) {
-      if (!held.releasedLately(txId)) {
+      if (!released.marker(txId, record.timestamp())) {
         return false;
       }
       // a marker of a transaction released whole already: the restarted capture marking it again in topics the first
@@ -171,12 +192,18 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       LOG.debug("dropped a repeated commit marker of released transaction {}", txId);
       return true;
     }
-    if (!held.releasedTorn(txId)) {
+    final ReleasedTransactions.Repeat repeat = released.change(txId, e.getSource().getTsMs(), record.timestamp());
+    if (repeat == ReleasedTransactions.Repeat.NONE) {
       return false;
+    }
+    if (repeat == ReleasedTransactions.Repeat.OF_WHOLE) {
+      // sent again by a capture that restarted before it stored its position past the transaction
+      LOG.debug("dropped a redelivered {} change of released transaction {}", ApplyOrder.table(e), txId);
+      return true;
     }
     // the late part of a transaction given up on: on at once. Held, it would wait for markers that came before it
     // (dropped above as repeats) and time out once more, or never, where no input follows
-    if (held.firstLate(txId)) {
+    if (released.firstLate(txId)) {
       LOG.warn("a {} change of source transaction {} arrived after the transaction was released incomplete; it "
           + "and the rest of the transaction's late changes are passed on alone", ApplyOrder.table(e), txId);
     }
@@ -190,7 +217,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
    */
   private void holdReplayed(final Record<String, ChangeEvent> record, final ChangeEvent e, final String group,
       final int size) {
-    final String id = "replay:" + group;
+    final String id = REPLAY + group;
     PendingTransaction tx = held.get(id);
     if (tx == null) {
       tx = new PendingTransaction(id, new ArrayList<>(), 0, -1L, 0, time.since(context.taskId(),
@@ -235,7 +262,10 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     }
     keys.forEach(events::delete);
     pending.delete(tx.getTxId());
-    held.released(tx.getTxId(), trigger.value() == null);
+    held.released(tx.getTxId());
+    if (!tx.getTxId().startsWith(REPLAY)) {
+      released.released(tx.getTxId(), latestSourceTime(changes), trigger.value() == null, trigger.timestamp());
+    }
     heldNow.record(held.size());
     if (isEcho(trigger)) {
       // written by Ferry's own sink (every commit marker of such a transaction says so, the last one too): never sent
@@ -270,6 +300,15 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       }
       release(tx, new Record<>(tx.getTxId(), null, now));
     }
+  }
+
+  /** The latest source time the changes of a transaction carry (a redelivery carries them again); 0 for none. */
+  private static long latestSourceTime(final List<ChangeEvent> changes) {
+    long ts = 0;
+    for (final ChangeEvent c : changes) {
+      ts = Math.max(ts, c.getSource().getTsMs());
+    }
+    return ts;
   }
 
   /** Whether the marker that completed a transaction says a Ferry sink wrote it (a timed-out release cannot tell). */

@@ -29,7 +29,7 @@ class HeldTransactionsTest {
     held.added("771", "771/0000000000000000002", second);
     assertThat(held.eventsOf("771")).containsExactly(
         java.util.Map.entry("771/0000000000000000001", first), java.util.Map.entry("771/0000000000000000002", second));
-    held.released("771", false);
+    held.released("771");
     assertThat(held.eventsOf("771")).isNull();
     assertThat(held.get("771")).isNull();
     assertThat(held.firstSeen(since -> true)).isEmpty();
@@ -63,7 +63,7 @@ class HeldTransactionsTest {
     held.added("2", "2/0", e);
     assertThat(held.eventsOf("2")).as("over the bound: the key, to read from the store").containsOnlyKeys("2/0");
     assertThat(held.eventsOf("2").get("2/0")).isNull();
-    held.released("1", false);
+    held.released("1");
     held.added("2", "2/1", e);
     assertThat(held.eventsOf("2").get("2/1")).as("room again after a release").isSameAs(e);
   }
