@@ -18,6 +18,10 @@ import java.util.Locale;
  * {@code restart <service> after <how>: applied X s after the restart} : the time from starting the new JVM to
  * the order being visible in the target (JVM start, Kafka group join and state restore included), the figure
  * an operator waits through in a rolling update or after a crash. {@code --rounds N} repeats every case.
+ *
+ * <p>{@code --state-lost-after N} adds a last case: N source transactions (an order with its lines each) are
+ * committed and applied, then the processor is stopped, its state directory deleted (a container rescheduled
+ * without its volume) and started again, so that it restores its stores from their changelogs before it applies.
  */
 public final class RestartBenchmark {
   private static final Duration LIMIT = Duration.ofMinutes(3);
@@ -27,11 +31,15 @@ public final class RestartBenchmark {
 
   public static void main(final String[] args) throws Exception {
     int rounds = 1;
+    int history = 0;
     for (int i = 0; i < args.length; i++) {
       if ("--rounds".equals(args[i])) {
         rounds = Integer.parseInt(args[++i]);
+      } else if ("--state-lost-after".equals(args[i])) {
+        history = Integer.parseInt(args[++i]);
       } else {
-        throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: scripts/bench restart [--rounds N]");
+        throw new IllegalArgumentException("unknown argument " + args[i]
+            + "; usage: scripts/bench restart [--rounds N] [--state-lost-after TRANSACTIONS]");
       }
     }
     final Path work = Files.createTempDirectory("ferry-bench-restart-");
@@ -63,8 +71,36 @@ public final class RestartBenchmark {
             }
           }
         }
+        if (history > 0) {
+          final long first = id + 1;
+          final long begun = System.nanoTime();
+          for (int i = 0; i < history; i++) {
+            order(legacy, ++id);
+          }
+          secondsUntilVisible(target, id, begun);
+          System.out.printf(Locale.ROOT, "%,d transactions (%d to %d) committed and applied in %.1f s%n", history,
+              first, id, (System.nanoTime() - begun) / 1e9);
+          pipeline.stop("processor", false);
+          deleteTree(work.resolve("restart-streams"));
+          order(legacy, ++id);
+          final long start = System.nanoTime();
+          pipeline.start("processor");
+          System.out.printf(Locale.ROOT, "restart processor after its state directory was lost, %,d transactions "
+              + "behind it: applied %.1f s after the restart%n", history, secondsUntilVisible(target, id, start));
+        }
       } finally {
         System.out.println("logs in " + work);
+      }
+    }
+  }
+
+  private static void deleteTree(final Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (final Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
       }
     }
   }
