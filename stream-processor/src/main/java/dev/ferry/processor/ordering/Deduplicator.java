@@ -69,8 +69,8 @@ public final class Deduplicator implements Processor<String, ChangeEvent, String
     if (op == ChangeOp.READ || op == ChangeOp.COMMIT || op == ChangeOp.PROGRESS
         || record.value().getSource().getTxId() != null || DeadLetters.replayed(record.headers())) {
       // a snapshot row or a commit marker (see above), a progress mark (a repeat says nothing new), a change of a
-      // source transaction (checked per transaction downstream), or sent again on purpose from a dead letter: it was
-      // seen before, and must pass
+      // source transaction (checked per transaction downstream), or a change sent again on purpose from a dead letter
+      // (seen before, and must pass)
       context.forward(record);
       return;
     }

@@ -36,6 +36,7 @@ final class HeldTransactions {
   /** Per transaction its events by key, in store order; a null event is in the store only. */
   private final Map<String, TreeMap<String, ChangeEvent>> keys = new HashMap<>();
   private int eventsInMemory;
+
   /** The held state of {@code txId}, or null. */
   PendingTransaction get(final String txId) {
     return open.get(txId);
