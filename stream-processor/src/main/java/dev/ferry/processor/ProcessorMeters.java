@@ -2,6 +2,7 @@ package dev.ferry.processor;
 
 import dev.ferry.processor.ordering.EchoMetrics;
 import dev.ferry.processor.ordering.HeldMetrics;
+import dev.ferry.processor.ordering.RedeliveryMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,6 +13,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 /**
  * The processor's figures as Micrometer meters, tagged with its application id (Prometheus:
  * {@code ferry_processor_echo_transactions_dropped_total}, {@code ferry_processor_echo_changes_dropped_total},
+ * {@code ferry_processor_redelivered_changes_dropped_total},
  * {@code ferry_processor_held_transactions}, {@code ferry_processor_held_details}, {@code ferry_processor_running}; rows
  * mapped, refused and warned per legacy table and rule, {@link MappingCounts}; records Kafka deleted before the
  * processor read them, {@code ferry_processor_records_lost_total}, {@link DeletedBeforeProcessed}),
@@ -34,6 +36,9 @@ public final class ProcessorMeters implements MeterBinder {
         .description("Transactions Ferry's own sink wrote, captured back and dropped").register(registry);
     FunctionCounter.builder("ferry.processor.echo.changes.dropped", processor, p -> p.metric(EchoMetrics.CHANGES))
         .tags(tags).description("Changes of those transactions").register(registry);
+    FunctionCounter.builder("ferry.processor.redelivered.changes.dropped", processor,
+        p -> p.metric(RedeliveryMetrics.CHANGES)).tags(tags)
+        .description("Changes a restarted capture sent again, dropped").register(registry);
     Gauge.builder("ferry.processor.held.transactions", processor, p -> p.held(HeldMetrics.TRANSACTIONS)).tags(tags)
         .description("Source transactions held waiting for their end").register(registry);
     Gauge.builder("ferry.processor.held.details", processor, p -> p.held(HeldMetrics.DETAILS)).tags(tags)

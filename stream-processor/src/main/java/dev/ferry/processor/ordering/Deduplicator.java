@@ -52,6 +52,7 @@ public final class Deduplicator implements Processor<String, ChangeEvent, String
   private final Duration retention;
   private ProcessorContext<String, ChangeEvent> context;
   private WindowStore<String, Long> seen;
+  private org.apache.kafka.common.metrics.Sensor redeliveries;
 
   public Deduplicator(final Duration retention) {
     this.retention = retention;
@@ -61,6 +62,7 @@ public final class Deduplicator implements Processor<String, ChangeEvent, String
   public void init(final ProcessorContext<String, ChangeEvent> context) {
     this.context = context;
     this.seen = context.getStateStore(ProcessorStores.DEDUP);
+    this.redeliveries = RedeliveryMetrics.sensor(context);
   }
 
   @Override
@@ -80,6 +82,7 @@ public final class Deduplicator implements Processor<String, ChangeEvent, String
     // a measurable share of the processor's time per change
     try (WindowStoreIterator<Long> hits = seen.fetch(id, now - retention.toMillis(), Long.MAX_VALUE)) {
       if (hits.hasNext()) {
+        redeliveries.record();
         return;
       }
     }

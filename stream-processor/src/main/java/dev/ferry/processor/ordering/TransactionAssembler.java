@@ -65,6 +65,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   private HeldTransactions held;
   private ReleasedTransactions released;
   private org.apache.kafka.common.metrics.Sensor echoes;
+  private org.apache.kafka.common.metrics.Sensor redeliveries;
   private org.apache.kafka.common.metrics.Sensor heldNow;
 
   /**
@@ -83,6 +84,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
   public void init(final ProcessorContext<String, ChangeGroup> context) {
     this.context = context;
     this.echoes = EchoMetrics.sensor(context);
+    this.redeliveries = RedeliveryMetrics.sensor(context);
     this.events = context.getStateStore(ProcessorStores.TX_EVENTS);
     this.pending = context.getStateStore(ProcessorStores.TX_STATE);
     // afresh, from the one scan of the store: a task revived after an aborted commit is initialised again, and
@@ -199,6 +201,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     if (repeat == ReleasedTransactions.Repeat.OF_WHOLE) {
       // sent again by a capture that restarted before it stored its position past the transaction
       LOG.debug("dropped a redelivered {} change of released transaction {}", ApplyOrder.table(e), txId);
+      redeliveries.record();
       return true;
     }
     // the late part of a transaction given up on: on at once. Held, it would wait for markers that came before it

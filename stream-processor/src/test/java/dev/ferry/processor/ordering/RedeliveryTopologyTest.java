@@ -41,6 +41,7 @@ class RedeliveryTopologyTest {
       assertThat(f.applied()).hasSize(others);
       sendOrderWithTwoLines(f);
       assertThat(f.applied()).as("the redelivered transaction").isEmpty();
+      assertThat(dropped(f)).as("changes counted as redelivered and dropped").isEqualTo(3.0);
       assertThat(entries(f.driver.getWindowStore(ProcessorStores.DEDUP)))
           .as("one entry per transaction released").isEqualTo(others + 1);
       assertThat(TopologyFixtureAccess.entries(f.driver.getKeyValueStore(ProcessorStores.TX_STATE)))
@@ -56,7 +57,7 @@ class RedeliveryTopologyTest {
    *   t1    orders 10600 CREATE tx 7000, COMMIT                  sales_order 10600
    *   t2    (an hour's quarter of source time)
    *   t3    orders 10601 CREATE tx 7000, COMMIT                  sales_order 10601
-   *   t4    t1 again (the first transaction redelivered)         -
+   *   t4    t1 again (the first transaction redelivered)         -   (its source time is the first's: a repeat)
    * </pre>
    */
   @Test
@@ -70,6 +71,10 @@ class RedeliveryTopologyTest {
       f.send(TopologyFixtureAccess.order(ChangeOp.CREATE, 10601, 3000, "7000", 1L));
       f.commit("orders", "7000", 3001, 1);
       assertThat(f.applied()).containsExactly("sales_order 10601 UPSERT v6002 [7000/10601 0/1] key=10601");
+      f.send(first);
+      f.commit("orders", "7000", 4001, 1);
+      assertThat(f.applied()).as("the first transaction sent again").isEmpty();
+      assertThat(dropped(f)).isEqualTo(1.0);
     }
   }
 
@@ -100,12 +105,42 @@ class RedeliveryTopologyTest {
     }
   }
 
+  /**
+   * A change outside any transaction (a capture without transaction metadata) is remembered by its identity.
+   * <pre>
+   *   time  in                                                   out
+   *   t1    orders 10800 UPDATE lsn 6000 (no transaction)        sales_order 10800
+   *   t2    the same change again                                -   (counted as redelivered)
+   * </pre>
+   */
+  @Test
+  void aChangeOutsideATransactionSentAgainIsDroppedByItsIdentity() {
+    try (var f = fixture()) {
+      f.send(TopologyFixtureAccess.order(ChangeOp.UPDATE, 10800, 6000, null, null));
+      f.send(TopologyFixtureAccess.order(ChangeOp.UPDATE, 10800, 6000, null, null));
+      assertThat(f.applied()).extracting(r -> r.substring(0, r.indexOf(" ["))).containsExactly(
+          "sales_order 10800 UPSERT v12000");
+      assertThat(dropped(f)).isEqualTo(1.0);
+    }
+  }
+
   private static void sendOrderWithTwoLines(final TopologyFixtureAccess f) {
     f.send(TopologyFixtureAccess.order(ChangeOp.CREATE, 10500, 2000, "5000", 1L));
     f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10500, 1, 1, 2001, "5000", 2L));
     f.send(TopologyFixtureAccess.line(ChangeOp.CREATE, 10500, 2, 1, 2002, "5000", 3L));
     f.commit("orders", "5000", 2003, 2);
     f.commit("order_details", "5000", 2003, 2);
+  }
+
+  /** The processor's count of redelivered changes dropped. */
+  private static double dropped(final TopologyFixtureAccess f) {
+    double total = 0;
+    for (final var e : f.driver.metrics().entrySet()) {
+      if (e.getKey().group().equals(EchoMetrics.GROUP) && e.getKey().name().equals(RedeliveryMetrics.CHANGES)) {
+        total += ((Number) e.getValue().metricValue()).doubleValue();
+      }
+    }
+    return total;
   }
 
   private static long entries(final WindowStore<String, Long> store) {
