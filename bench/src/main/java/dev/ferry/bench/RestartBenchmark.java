@@ -81,7 +81,7 @@ public final class RestartBenchmark {
           System.out.printf(Locale.ROOT, "%,d transactions (%d to %d) committed and applied in %.1f s%n", history,
               first, id, (System.nanoTime() - begun) / 1e9);
           pipeline.stop("processor", false);
-          deleteTree(work.resolve("restart-streams"));
+          org.apache.kafka.common.utils.Utils.delete(work.resolve("restart-streams").toFile());
           order(legacy, ++id);
           final long start = System.nanoTime();
           pipeline.start("processor");
@@ -90,17 +90,6 @@ public final class RestartBenchmark {
         }
       } finally {
         System.out.println("logs in " + work);
-      }
-    }
-  }
-
-  private static void deleteTree(final Path dir) throws java.io.IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var paths = Files.walk(dir)) {
-      for (final Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
       }
     }
   }

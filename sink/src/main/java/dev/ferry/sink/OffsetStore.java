@@ -23,6 +23,13 @@ import org.apache.kafka.common.TopicPartition;
 final class OffsetStore {
   /** An offset kept in the target, and the id of the topic it was read in (null where unknown). */
   record Stored(long next, String topicId) {
+    /**
+     * Whether this offset was read in the topic whose id is {@code currentId} now: false only when both ids are
+     * known and differ (the topic deleted and created again since); an id unknown either way is trusted.
+     */
+    boolean ofTopic(final String currentId) {
+      return topicId == null || currentId == null || currentId.equals(topicId);
+    }
   }
 
   private final TargetDialect dialect;

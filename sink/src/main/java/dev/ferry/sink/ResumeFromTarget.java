@@ -64,7 +64,7 @@ final class ResumeFromTarget implements ConsumerRebalanceListener {
     for (final TopicPartition tp : partitions) {
       final OffsetStore.Stored kept = stored.get(tp);
       final String now = ids.get(tp.topic());
-      if (kept != null && kept.topicId() != null && now != null && !now.equals(kept.topicId())) {
+      if (kept != null && !kept.ofTopic(now)) {
         LOG.warn("sink {}: {} was deleted and created again since this target applied it (topic id {}, now {}): its "
             + "kept offset {} belongs to the old topic; reading the new one from its beginning (each row's version "
             + "decides what applies)", group, tp, kept.topicId(), now, kept.next());

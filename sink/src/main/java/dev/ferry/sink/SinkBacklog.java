@@ -46,7 +46,7 @@ public final class SinkBacklog {
         final String now = partitions.isEmpty() ? null : ResumeFromTarget.currentId(config.kafka(), topic,
             config.groupId());
         offsets.read(c, partitions).forEach((tp, kept) -> {
-          if (kept.topicId() == null || now == null || now.equals(kept.topicId())) {
+          if (kept.ofTopic(now)) {
             applied.put(tp, kept.next());
           }
         });
