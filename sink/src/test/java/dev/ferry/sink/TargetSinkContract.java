@@ -731,7 +731,9 @@ abstract class TargetSinkContract {
   void aRowWhoseReferencedRowArrivesLaterWaitsParkedAndOneThatNeverComesIsDeadLetteredWithTheKey() throws Exception {
     final Env env = env("sink_parked");
     createParts(env);
-    final SinkConfig config = parking(env, Duration.ofSeconds(3));
+    // long enough for the referenced row to arrive on a loaded machine (3 s was not, beside a busy core: both parked
+    // rows were dead-lettered); the row that never comes waits it out
+    final SinkConfig config = parking(env, Duration.ofSeconds(15));
     send(env, List.of(part(1, 10), part(2, 99)));
     try (TargetSink sink = new TargetSink(config).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "parked == 2", () -> sink.parked() == 2);
