@@ -77,6 +77,12 @@ final class BenchPipeline implements AutoCloseable {
   /** The same, with the customers table ({@link #CUSTOMERS_LEGACY}) captured and mapped when {@code customers}. */
   BenchPipeline(final EmbeddedStack stack, final Path work, final String name, final String legacyDb,
       final String targetDb, final boolean customers) throws Exception {
+    this(stack, work, name, legacyDb, targetDb, customers, "");
+  }
+
+  /** The same, with {@code settings} (YAML lines) added to the run's configuration. */
+  BenchPipeline(final EmbeddedStack stack, final Path work, final String name, final String legacyDb,
+      final String targetDb, final boolean customers, final String settings) throws Exception {
     this.work = work;
     this.name = name;
     Files.writeString(work.resolve("mapping.yaml"), customers
@@ -102,7 +108,7 @@ final class BenchPipeline implements AutoCloseable {
         "processor.mapping-file: \"" + work.resolve("mapping.yaml") + "\"",
         "target.jdbc-url: \"" + stack.target().jdbcUrl(targetDb) + "\"",
         "target.user: " + EmbeddedDatabase.USER,
-        "sink.group-id: " + name + "-sink", extraConfig()));
+        "sink.group-id: " + name + "-sink", settings, extraConfig()));
   }
 
   /**

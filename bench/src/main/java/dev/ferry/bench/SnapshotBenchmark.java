@@ -21,7 +21,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * putting the snapshot on Kafka, until the CDC topics hold every row; (b) end to end, connector, processor and
  * sink each in its own JVM, until the target holds every row. Both clocks start when the services are started
  * (JVM start and Debezium's start included in both). Prints {@code ratio end-to-end/capture-only = X}, the
- * goal being at least 0.8. Then (c), unless {@code --no-kafka-connect}: the same migration through the pipeline
+ * goal being at least 0.8; {@code --initial-load direct} runs (b) with the direct initial load. Then (c), unless
+ * {@code --no-kafka-connect}: the same migration through the pipeline
  * a team would otherwise assemble ({@link KafkaConnectPipeline}), timed the same way, and
  * {@code ratio ferry/kafka-connect = X} (its time over Ferry's end to end: how many times faster Ferry is).
  *
@@ -41,16 +42,21 @@ public final class SnapshotBenchmark {
     int rows = 1_000_000;
     int customers = 0;
     boolean kafkaConnect = true;
+    String initialLoad = "kafka";
     for (int i = 0; i < args.length; i++) {
       if ("--rows".equals(args[i])) {
         rows = Integer.parseInt(args[++i]);
       } else if ("--customers".equals(args[i])) {
         customers = Integer.parseInt(args[++i]);
+      } else if ("--initial-load".equals(args[i]) && i + 1 < args.length
+          && List.of("kafka", "direct").contains(args[i + 1])) {
+        initialLoad = args[++i];
       } else if ("--no-kafka-connect".equals(args[i])) {
         kafkaConnect = false;
       } else {
         throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: scripts/bench snapshot [--rows N] [--customers N] [--no-kafka-connect]");
+            + "; usage: scripts/bench snapshot [--rows N] [--customers N] [--initial-load kafka|direct] "
+            + "[--no-kafka-connect]");
       }
     }
     final int orders = rows / (BenchPipeline.LINES + 1);
@@ -97,7 +103,8 @@ public final class SnapshotBenchmark {
           + (withCustomers ? BenchPipeline.CUSTOMERS_TARGET : ""));
       final double endToEnd;
       final List<String> e2eTopics = cdcTopics("e2e", withCustomers);
-      try (BenchPipeline pipeline = new BenchPipeline(stack, work, "e2e", legacyDb, targetDb, withCustomers);
+      try (BenchPipeline pipeline = new BenchPipeline(stack, work, "e2e", legacyDb, targetDb, withCustomers,
+          "connector.initial-load: " + initialLoad);
           Connection target = stack.target().connect(targetDb);
           Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
               stack.kafka().bootstrapServers()))) {
@@ -131,8 +138,8 @@ public final class SnapshotBenchmark {
         System.out.printf(Locale.ROOT, "e2e rows parked at most (waiting for a row they reference): %,d%n",
             mostParked[0]);
       }
-      System.out.printf(Locale.ROOT, "end-to-end: %,d rows in %.1f s (%,.0f rows/s)%n", expected, endToEnd,
-          expected / endToEnd);
+      System.out.printf(Locale.ROOT, "end-to-end (connector.initial-load %s): %,d rows in %.1f s (%,.0f rows/s)%n",
+          initialLoad, expected, endToEnd, expected / endToEnd);
       System.out.printf(Locale.ROOT, "ratio end-to-end/capture-only = %.2f%n", capture / endToEnd);
       if (kafkaConnect && withCustomers) {
         System.out.println("kafka-connect: not run with --customers (its target has the legacy orders' shape only)");

@@ -131,7 +131,7 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = loadService(EnumSet.of(Role.CONNECTOR), "connector");
-      final LegacyCapture capture = new LegacyCapture(c.connector()).start();
+      final LegacyCapture capture = c.newCapture().start();
       final dev.ferry.ops.OpsServer ops = ServiceOps.connector(c.ops(), capture, out);
       final RunHistory history = historyOf(config);
       record(history, RunHistory.Kind.CONNECTOR_START, "connector " + c.connector().name() + " started",

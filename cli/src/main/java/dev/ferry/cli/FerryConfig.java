@@ -1,5 +1,6 @@
 package dev.ferry.cli;
 
+import dev.ferry.load.DirectInitialLoad;
 import dev.ferry.ops.logging.LogSettings;
 import dev.ferry.config.Config;
 import dev.ferry.config.ConfigException;
@@ -7,6 +8,8 @@ import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.ConfigSource;
 import dev.ferry.config.Setting;
 import dev.ferry.connector.ConnectorConfig;
+import dev.ferry.connector.InitialLoad;
+import dev.ferry.connector.LegacyCapture;
 import dev.ferry.connector.SnapshotMode;
 import dev.ferry.processor.ProcessorConfig;
 import dev.ferry.processor.mapping.Mapping;
@@ -49,14 +52,16 @@ public final class FerryConfig {
   private final ConnectorConfig connector;
   private final ProcessorConfig processor;
   private final SinkConfig sink;
+  private final Mapping mapping;
   private final Path mappingFile;
   private final Path reverseConfig;
   private final dev.ferry.ops.OpsConfig ops;
   private final LogSettings logging;
 
   private FerryConfig(final Set<Role> roles, final ConnectorConfig connector, final ProcessorConfig processor,
-      final SinkConfig sink, final Path mappingFile, final Path reverseConfig, final dev.ferry.ops.OpsConfig ops,
-      final LogSettings logging) {
+      final SinkConfig sink, final Mapping mapping, final Path mappingFile, final Path reverseConfig,
+      final dev.ferry.ops.OpsConfig ops, final LogSettings logging) {
+    this.mapping = mapping;
     this.mappingFile = mappingFile;
     this.ops = ops;
     this.logging = logging;
@@ -100,7 +105,11 @@ public final class FerryConfig {
     }
     Mapping mapping = null;
     Path mappingPath = null;
-    if (roles.contains(Role.PROCESSOR)) {
+    // a direct initial load maps the rows in the connector, so the connector reads the mapping too
+    final boolean loadsDirectly = roles.contains(Role.CONNECTOR)
+        && "direct".equalsIgnoreCase(text(source, ConnectorConfig.INITIAL_LOAD))
+        && !"no-data".equalsIgnoreCase(text(source, ConnectorConfig.SNAPSHOT_MODE));
+    if (roles.contains(Role.PROCESSOR) || loadsDirectly) {
       final String file = source.values().containsKey(ProcessorConfig.MAPPING_FILE.key())
           ? source.values().get(ProcessorConfig.MAPPING_FILE.key()).text() : null;
       if (file != null && !file.isBlank()) {
@@ -118,6 +127,9 @@ public final class FerryConfig {
     if (config != null) {
       problems.addAll(relationProblems(config, mapping, roles));
     }
+    if (loadsDirectly && problems.isEmpty()) {
+      problems.addAll(directLoadProblems(mapping));
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -125,8 +137,9 @@ public final class FerryConfig {
     return new FerryConfig(EnumSet.copyOf(roles),
         roles.contains(Role.CONNECTOR) ? ConnectorConfig.from(config, passThrough) : null,
         roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping,
-            config.get(ConnectorConfig.SNAPSHOT_MODE) != SnapshotMode.NO_DATA) : null,
-        roles.contains(Role.SINK) ? SinkConfig.from(config) : null, mappingPath,
+            config.get(ConnectorConfig.SNAPSHOT_MODE) != SnapshotMode.NO_DATA
+                && config.get(ConnectorConfig.INITIAL_LOAD) != InitialLoad.DIRECT) : null,
+        roles.contains(Role.SINK) ? SinkConfig.from(config) : null, mapping, mappingPath,
         reverseConfig(config.get(dev.ferry.cutover.CutoverSettings.REVERSE_CONFIG), baseDir),
         dev.ferry.ops.OpsConfig.from(config), LogSettings.from(config));
   }
@@ -138,6 +151,34 @@ public final class FerryConfig {
   private static String text(final ConfigSource source, final Setting<?> setting) {
     final var raw = source.values().get(setting.key());
     return raw == null ? "" : raw.text().trim();
+  }
+
+  /**
+   * A direct initial load needs the mapping, and cannot keep unique rules: which row owns a natural key is the
+   * processor's state, which a load outside it would not fill.
+   */
+  private static List<ConfigProblem> directLoadProblems(final Mapping mapping) {
+    if (mapping == null) {
+      return List.of(new ConfigProblem(ProcessorConfig.MAPPING_FILE.key(), "", null, "required with "
+          + "connector.initial-load direct: the connector maps the rows it loads; set it to the processor's mapping "
+          + "file"));
+    }
+    final List<String> unique = new ArrayList<>();
+    mapping.tables().forEach(t -> t.rules().stream().filter(r -> !r.unique().isEmpty())
+        .forEach(r -> unique.add(t.sourceTable() + " (" + r.id() + ")")));
+    return unique.isEmpty() ? List.of() : List.of(new ConfigProblem(ConnectorConfig.INITIAL_LOAD.key(), "direct",
+        null, "the mapping has unique rules, " + String.join(", ", unique) + ", whose owners the processor keeps; a "
+            + "direct load would not tell it of the rows it loads. Set connector.initial-load to kafka"));
+  }
+
+  /**
+   * The capture this configuration describes, given the direct initial load where {@code connector.initial-load}
+   * asks for one (it needs the mapping, which the connector module does not know).
+   */
+  public LegacyCapture newCapture() {
+    final LegacyCapture capture = new LegacyCapture(connector);
+    return connector.loadsDirectly() ? capture.loadingWith(new DirectInitialLoad(connector, mapping,
+        new dev.ferry.processor.MappingCounts(connector.name() + "-initial-load"))) : capture;
   }
 
   /**

@@ -34,7 +34,7 @@ public final class Pipeline implements AutoCloseable {
     sink.start();
     processor = new StreamProcessor(config.processor());
     processor.start();
-    capture = new LegacyCapture(config.connector());
+    capture = config.newCapture();
     capture.start();
     ops = ServiceOps.pipeline(config.ops(), this);
     return this;
@@ -54,7 +54,7 @@ public final class Pipeline implements AutoCloseable {
 
   public void restartConnector() {
     capture.close();
-    capture = new LegacyCapture(config.connector()).start();
+    capture = config.newCapture().start();
   }
 
   public void restartProcessor() {

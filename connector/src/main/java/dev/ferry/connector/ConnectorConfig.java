@@ -34,6 +34,7 @@ public record ConnectorConfig(
     String offsetTopic,
     Duration offsetFlushInterval,
     SnapshotMode snapshotMode,
+    InitialLoad initialLoad,
     ReplicaIdentityPolicy replicaIdentity,
     Duration heartbeatInterval,
     Map<String, String> passThrough) {
@@ -81,6 +82,14 @@ public record ConnectorConfig(
           + "Shorter means fewer events resent after a crash.");
   public static final Setting<SnapshotMode> SNAPSHOT_MODE = Setting.option("connector.snapshot-mode", CONNECTOR,
       SnapshotMode.INITIAL, SnapshotMode.class, "When to read the tables' existing rows before streaming.");
+  public static final Setting<InitialLoad> INITIAL_LOAD = Setting.option("connector.initial-load", CONNECTOR,
+      InitialLoad.KAFKA, InitialLoad.class, "How the existing rows reach the target when the capture snapshots them "
+          + "(connector.snapshot-mode initial or when-needed). kafka: Debezium's snapshot, every row a change event "
+          + "through the CDC topics and the processor. direct: the connector reads the tables in the replication "
+          + "slot's exported snapshot, maps each row (processor.mapping-file, read by the connector too) and writes it "
+          + "to the apply topic, skipping the CDC topics and the processor for the initial sync; a "
+          + "refused row goes to the dead-letter topic as from the processor. Not with unique rules in the mapping, "
+          + "and a direct-loaded capture takes no ferry resnapshot signals.");
 
   public static final Setting<ReplicaIdentityPolicy> REPLICA_IDENTITY = Setting.option("connector.replica-identity",
       CONNECTOR, ReplicaIdentityPolicy.CHECK, ReplicaIdentityPolicy.class, "A delete is captured with the old row's "
@@ -97,8 +106,8 @@ public record ConnectorConfig(
           + "without it, a slot whose tables are quiet keeps every WAL segment the rest of a busy database writes.");
 
   public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DATABASE, USER, PASSWORD, TABLES, NAME, SLOT,
-      PUBLICATION, OFFSET_STORAGE, OFFSET_FILE, OFFSET_TOPIC, OFFSET_FLUSH, SNAPSHOT_MODE, REPLICA_IDENTITY,
-      HEARTBEAT);
+      PUBLICATION, OFFSET_STORAGE, OFFSET_FILE, OFFSET_TOPIC, OFFSET_FLUSH, SNAPSHOT_MODE, INITIAL_LOAD,
+      REPLICA_IDENTITY, HEARTBEAT);
 
   public static ConnectorConfig from(final Config config, final Map<String, String> passThrough) {
     final KafkaSettings kafka = KafkaSettings.from(config);
@@ -107,7 +116,7 @@ public record ConnectorConfig(
         config.get(PUBLICATION), config.get(OFFSET_STORAGE), Path.of(config.get(OFFSET_FILE)),
         config.get(OFFSET_TOPIC).isEmpty() ? kafka.topicPrefix() + ".connector-offsets"
             : config.get(OFFSET_TOPIC), config.get(OFFSET_FLUSH),
-        config.get(SNAPSHOT_MODE), config.get(REPLICA_IDENTITY), config.get(HEARTBEAT), Map.copyOf(passThrough));
+        config.get(SNAPSHOT_MODE), config.get(INITIAL_LOAD), config.get(REPLICA_IDENTITY), config.get(HEARTBEAT), Map.copyOf(passThrough));
   }
 
   /** A JDBC connection to the legacy database, as the capture's user, for its catalog checks and the slot's watch. */
@@ -165,7 +174,7 @@ public record ConnectorConfig(
     // a partitioned table's changes under its own name, not its partitions' (which the table list would drop;
     // PartitionedTables sets it on a publication made before); PostgreSQL 13 or later, as the snapshots need
     p.put("publish.via.partition.root", "true");
-    p.put("snapshot.mode", snapshotMode.debeziumValue());
+    p.put("snapshot.mode", debeziumSnapshots() ? snapshotMode.debeziumValue() : SnapshotMode.NO_DATA.debeziumValue());
     p.put("provide.transaction.metadata", "true");
     // how long the streaming loop sleeps when PostgreSQL has nothing new, and how long Debezium's queue fills a batch
     // before handing it over: Debezium's 500 ms default was the largest part of the latency at low rates. Each batch
@@ -249,7 +258,20 @@ public record ConnectorConfig(
    * the stream (hundreds of lines a second).
    */
   public boolean takesResnapshots() {
-    return snapshotMode != SnapshotMode.NO_DATA;
+    return debeziumSnapshots();
+  }
+
+  /**
+   * Whether Debezium reads the tables' existing rows: not with {@code no-data}, nor with a direct initial load, which
+   * reads them itself ({@link DirectLoad}).
+   */
+  public boolean debeziumSnapshots() {
+    return snapshotMode != SnapshotMode.NO_DATA && initialLoad != InitialLoad.DIRECT;
+  }
+
+  /** Whether the capture's first start loads the tables directly ({@link InitialLoad#DIRECT}). */
+  public boolean loadsDirectly() {
+    return snapshotMode != SnapshotMode.NO_DATA && initialLoad == InitialLoad.DIRECT;
   }
 
   /**

@@ -56,6 +56,12 @@ public final class LegacyCapture implements AutoCloseable {
   private boolean engineRunning;
   /** The legacy transactions the creation of the slot waits for before the engine starts ({@link SlotCreation}). */
   private volatile List<String> slotWaitsFor = List.of();
+  /** Loads the tables on the first start when {@code connector.initial-load} is direct; null otherwise. */
+  private DirectLoad directLoad;
+  /** The captured tables, referenced ones first ({@link SnapshotOrder}): the order a direct load reads them in. */
+  private List<String> tableOrder = List.of();
+  /** True while the first start's direct load runs. */
+  private volatile boolean loading;
   /** The legacy server's major version, read before Debezium starts. */
   private int legacyMajorVersion = 13;
 
@@ -94,11 +100,15 @@ public final class LegacyCapture implements AutoCloseable {
    *     directory cannot be written ({@link SourcePositionFile#check}); nothing is started
    */
   public LegacyCapture start() {
+    if (config.loadsDirectly() && directLoad == null) {
+      throw new IllegalStateException("connector.initial-load is direct, but the capture was given no loader");
+    }
     final boolean createsSlot;
     if (config.offsetStorage() == OffsetStorage.FILE) {
       SourcePositionFile.check(config.offsetFile());
     }
     final List<String> snapshotOrder = checkTables();
+    this.tableOrder = snapshotOrder;
     checkSlot();
     final List<String> names = new ArrayList<>();
     config.tables().forEach(t -> names.add(topics.cdc(t).name()));
@@ -144,7 +154,24 @@ public final class LegacyCapture implements AutoCloseable {
     return this;
   }
 
-  /** Runs the engine; before the first, once no legacy transaction would hold up its slot ({@link SlotCreation}). */
+  /**
+   * The capture's first start loads the tables with {@code load} ({@code connector.initial-load: direct}) before
+   * Debezium streams; call before {@link #start()}.
+   */
+  public LegacyCapture loadingWith(final DirectLoad load) {
+    this.directLoad = load;
+    return this;
+  }
+
+  /** True while the first start's direct load runs (Debezium streams once it has finished). */
+  public boolean loading() {
+    return loading;
+  }
+
+  /**
+   * Runs the engine; before the first, once no legacy transaction would hold up its slot ({@link SlotCreation}), and
+   * after the direct load where there is one ({@link #load}).
+   */
   private void run(final boolean createsSlot) {
     try {
       if (createsSlot && !SlotCreation.await(config, () -> {
@@ -165,9 +192,50 @@ public final class LegacyCapture implements AutoCloseable {
         finished.complete(null);
         return;
       }
+    }
+    if (createsSlot && config.loadsDirectly() && !load()) {
+      return;
+    }
+    synchronized (lifecycle) {
+      if (closing) {
+        finished.complete(null);
+        return;
+      }
       engineRunning = true;
     }
     engine.run();
+  }
+
+  /**
+   * The direct initial load: the tables as a temporary slot's exported snapshot shows them, then the capture's slot
+   * made a copy of that one, so that Debezium streams every change after the snapshot ({@link ExportedSnapshot}).
+   *
+   * @return false when the load failed, and the capture has finished with its error
+   */
+  private boolean load() {
+    loading = true;
+    final long began = System.nanoTime();
+    try (ExportedSnapshot snapshot = ExportedSnapshot.take(config)) {
+      LOG.info("capture {}: direct initial load of {} in snapshot {} at position {}", config.name(), config.tables(),
+          snapshot.name(), org.postgresql.replication.LogSequenceNumber.valueOf(snapshot.position()).asString());
+      directLoad.load(snapshot, tableOrder);
+      snapshot.keepAs(config.slotName());
+      LOG.info("capture {}: direct initial load done in {} s; replication slot {} created at the snapshot's position, "
+          + "streaming from there", config.name(), String.format(java.util.Locale.ROOT, "%.1f",
+              (System.nanoTime() - began) / 1e9), config.slotName());
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      finished.complete(null);
+      return false;
+    } catch (Exception e) {
+      LOG.error("capture {}: the direct initial load failed, nothing is streamed; the next start loads again from a "
+          + "new snapshot: {}", config.name(), e.toString(), e);
+      finished.completeExceptionally(e);
+      return false;
+    } finally {
+      loading = false;
+    }
   }
 
   /**
@@ -345,7 +413,11 @@ public final class LegacyCapture implements AutoCloseable {
       // Debezium refuses to close an engine that already stopped on a failure ("already shut down")
       LOG.warn("error while stopping capture {}: {}", config.name(), e.toString());
     }
-    executor.shutdown();
+    if (loading) {
+      executor.shutdownNow(); // a direct load stops at its next row when interrupted, and loads again at next start
+    } else {
+      executor.shutdown();
+    }
     try {
       if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
         LOG.warn("capture {} did not stop within 60 s", config.name());

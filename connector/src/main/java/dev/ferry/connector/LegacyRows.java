@@ -78,14 +78,37 @@ public final class LegacyRows {
    */
   public static long scan(final Connection c, final String qualified, final String where, final Each each)
       throws Exception {
+    return scan(c, qualified, where, null, each);
+  }
+
+  /**
+   * Streams every row of {@code schema.table} as {@code snapshot} sees it ({@link ExportedSnapshot#begin}), each as a
+   * snapshot read at the snapshot's position and time, as Debezium's snapshot sends it.
+   *
+   * @return the rows read
+   */
+  public static long scanIn(final ExportedSnapshot snapshot, final Connection c, final String qualified,
+      final Each each) throws Exception {
+    return scan(c, qualified, null, snapshot, each);
+  }
+
+  private static long scan(final Connection c, final String qualified, final String where,
+      final ExportedSnapshot snapshot, final Each each) throws Exception {
     final List<String> key = primaryKey(c, qualified);
+    final String query = select(c, qualified) + (where == null ? "" : " WHERE " + where);
     final boolean autoCommit = c.getAutoCommit();
+    final int isolation = c.getTransactionIsolation();
+    if (snapshot != null) {
+      ExportedSnapshot.begin(c, snapshot.name());
+    }
     c.setAutoCommit(false);
+    final long position = snapshot == null ? 0L : snapshot.position();
+    final long tsMs = snapshot == null ? 0L : snapshot.takenAtMs();
     long n = 0;
     try (Statement s = c.createStatement()) {
       s.setFetchSize(FETCH);
       final String[] parts = qualified.split("\\.", 2);
-      try (ResultSet rs = s.executeQuery(select(c, qualified) + (where == null ? "" : " WHERE " + where))) {
+      try (ResultSet rs = s.executeQuery(query)) {
         final ResultSetMetaData meta = rs.getMetaData();
         final int columns = meta.getColumnCount();
         final String[] types = new String[columns + 1];
@@ -115,7 +138,7 @@ public final class LegacyRows {
           each.accept(ChangeEvent.newBuilder()
               .setOp(ChangeOp.READ)
               .setSource(SourcePosition.newBuilder().setDatabase(c.getCatalog()).setSchema$(parts[0])
-                  .setTable(parts[1]).setLsn(0L).setSnapshot(true).setTsMs(0L).build())
+                  .setTable(parts[1]).setLsn(position).setSnapshot(true).setTsMs(tsMs).build())
               .setKey(keyValues)
               .setAfter(row)
               .build());
@@ -125,6 +148,7 @@ public final class LegacyRows {
     } finally {
       c.rollback();
       c.setAutoCommit(autoCommit);
+      c.setTransactionIsolation(isolation);
     }
     return n;
   }

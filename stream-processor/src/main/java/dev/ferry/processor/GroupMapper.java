@@ -1,95 +1,59 @@
 package dev.ferry.processor;
 
-import dev.ferry.processor.mapping.ConversionException;
 import dev.ferry.processor.mapping.Mapping;
-import dev.ferry.processor.mapping.PersonalData;
 import dev.ferry.processor.mapping.RowMapper;
-import dev.ferry.processor.mapping.StagedNaturalKeys;
-import dev.ferry.processor.mapping.TableMapping;
 import dev.ferry.processor.ordering.ApplyOrder;
 import dev.ferry.processor.ordering.Ordered;
 import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeGroup;
-import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
-import dev.ferry.schemas.RecordError;
-import dev.ferry.schemas.Severity;
 import dev.ferry.schemas.SnapshotSweep;
-import dev.ferry.schemas.Stage;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Maps each change of a group to its target row and forwards the rows consecutively, keyed by the
- * group's header key and numbered within the group, so the sink can apply the group in one target
- * transaction. A change that cannot be mapped, and every change of an {@link Ordered.Orphan},
- * goes to the dead-letter sink with its reason. A group under a relation (an order with its lines) is all or
- * nothing: when one of its changes is refused, every change of it goes to the dead-letter topic, each letter
- * naming the group and the refused row, and none reaches the target; a group of unrelated rows (or of one)
- * applies what it can. A row that breaks
- * only warning rules is applied, and also recorded on the dead-letter topic with severity WARNING and
- * the assumption made.
+ * The processor's mapping stage: maps each group through {@link GroupMapping} (rows to the apply topic, refusals to
+ * the dead-letter topic), sends {@link Ordered.Orphan}s to the dead-letter topic, and turns the end of a snapshot into
+ * sweep markers for every apply partition.
  */
 final class GroupMapper implements Processor<String, Ordered, String, Object> {
-  private static final Logger LOG = LoggerFactory.getLogger(GroupMapper.class);
 
-  private final RowMapper mapper;
-  private final FerryTopics topics;
-  private final String mappingVersion;
+  private final GroupMapping mapping;
   /** The target table of each legacy table, where no other legacy table writes it too (see {@link #sweep}). */
   private final Map<String, String> sweepable;
-  private final PersonalData personalData;
-  private final MappingCounts counts;
   private ProcessorContext<String, Object> context;
   private dev.ferry.processor.mapping.NaturalKeys naturalKeys;
+  /** The record being mapped: its time goes with what {@link #out} forwards. */
+  private Record<String, Ordered> current;
+  private final GroupMapping.Out out = new GroupMapping.Out() {
+    @Override
+    public void row(final String key, final ApplyRecord row) {
+      context.forward(new Record<>(key, (Object) row, current.timestamp()), ProcessorTopology.APPLY_SINK);
+    }
+
+    @Override
+    public void letter(final String key, final DeadLetter letter) {
+      context.forward(new Record<>(key, (Object) letter, current.timestamp()), ProcessorTopology.DEAD_LETTER_SINK);
+    }
+  };
 
   /**
    * @param sweepable the target table of each legacy table where no other legacy table writes it too ({@link
-   *     #sweepable(Mapping)}, computed once for all tasks)
+   *     GroupMapping#sweepable(Mapping)}, computed once for all tasks)
    */
   GroupMapper(final RowMapper mapper, final FerryTopics topics, final Mapping mapping,
       final Map<String, String> sweepable, final MappingCounts counts) {
-    this.mapper = mapper;
-    this.counts = counts;
-    this.topics = topics;
-    this.mappingVersion = mapping.version();
-    this.personalData = new PersonalData(mapping);
+    this.mapping = new GroupMapping(mapper, topics, mapping, counts);
     this.sweepable = sweepable;
   }
-
-  /**
-   * The target table of each legacy table, where no other legacy table writes it too: the tables the end of a
-   * snapshot may remove rows from. Says once which it leaves out.
-   */
-  static Map<String, String> sweepable(final Mapping mapping) {
-    final Map<String, Long> writers = mapping.tables().stream()
-        .collect(Collectors.groupingBy(TableMapping::targetTable, Collectors.counting()));
-    final Map<String, String> out = new HashMap<>();
-    for (final TableMapping t : mapping.tables()) {
-      if (writers.get(t.targetTable()) == 1) {
-        out.put(t.sourceTable(), t.targetTable());
-      } else {
-        LOG.warn("{} is written from {} legacy tables: a snapshot of {} will not remove rows from it (they may be "
-            + "another table's)", t.targetTable(), writers.get(t.targetTable()), t.sourceTable());
-      }
-    }
-    return Map.copyOf(out);
-  }
-
 
   @Override
   public void init(final ProcessorContext<String, Object> context) {
@@ -100,12 +64,10 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
 
   @Override
   public void process(final Record<String, Ordered> record) {
+    final int attempt = DeadLetters.attempt(record.headers());
+    current = record;
     if (record.value() instanceof Ordered.Orphan orphan) {
-      for (final ChangeEvent e : orphan.group().getChanges()) {
-        deadLetter(record, e, Stage.ORDER, List.of(DeadLetters.error("order.orphan", null,
-            orphan.group().getHeaderKey(), orphan.reason(), "load the missing " + orphan.group().getHeaderTable()
-                + " row into the legacy database, or replay this dead letter once it exists")), null, 0);
-      }
+      mapping.orphan(orphan.group(), orphan.reason(), record.key(), attempt, out);
       return;
     }
     final ChangeGroup group = record.value().group();
@@ -113,41 +75,7 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
       sweep(record, group.getChanges().get(0));
       return;
     }
-    final StagedNaturalKeys keys = new StagedNaturalKeys(naturalKeys);
-    final List<Outcome> outcomes = new ArrayList<>(group.getChanges().size());
-    for (final ChangeEvent e : group.getChanges()) {
-      final Outcome o = map(e, keys, group.getCommitLsn());
-      if (o != null) {
-        outcomes.add(o);
-      }
-    }
-    final List<Outcome> refused = outcomes.stream().filter(o -> o.row() == null).toList();
-    // under a relation a group is all or nothing: one refused row sends the whole group to the dead-letter topic
-    if (!refused.isEmpty() && group.getHeaderTable() != null && outcomes.size() > 1) {
-      refuseWhole(record, group, outcomes, refused);
-      return;
-    }
-    keys.commit();
-    final List<ApplyRecord> rows = new ArrayList<>(outcomes.size());
-    for (final Outcome o : outcomes) {
-      if (o.row() == null) {
-        deadLetter(record, o.change(), o.stage(), o.errors(), null, 0);
-      } else {
-        if (!o.errors().isEmpty()) {
-          deadLetter(record, o.change(), Stage.VALIDATE, o.errors(), null, 0);
-        }
-        rows.add(o.row());
-        counts.mapped(o.row().getSourceTable());
-      }
-    }
-    for (int i = 0; i < rows.size(); i++) {
-      final ApplyRecord row = rows.get(i);
-      row.setGroup(group.getId());
-      row.setGroupSize(rows.size());
-      row.setGroupIndex(i);
-      context.forward(new Record<>(group.getHeaderKey(), (Object) row, record.timestamp()),
-          ProcessorTopology.APPLY_SINK);
-    }
+    mapping.map(group, naturalKeys, record.key(), attempt, out);
   }
 
   /**
@@ -175,94 +103,4 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
         ProcessorTopology.SWEEP_SINK);
   }
 
-  /**
-   * What mapping one change gave: a row to apply (with the warnings it drew, if any), or a refusal (row null) with
-   * its stage and errors.
-   */
-  private record Outcome(ChangeEvent change, ApplyRecord row, Stage stage, List<RecordError> errors) {
-  }
-
-  /** Maps {@code e}; null when its table is not mapped. */
-  private Outcome map(final ChangeEvent e, final StagedNaturalKeys keys, final long commitPosition) {
-    final RowMapper.Mapped mapped;
-    try {
-      mapped = mapper.map(e, keys, commitPosition);
-    } catch (ConversionException ex) {
-      return new Outcome(e, null, Stage.MAP, List.of(DeadLetters.error(ex.rule(), null, null, ex.getMessage(),
-          ex.resolution())));
-    } catch (StreamsException ex) {
-      throw ex; // a state store's failure is not the row's: the task restarts and reads the row again
-    } catch (RuntimeException ex) {
-      // a value nobody foresaw must cost one dead letter, never the stream thread (which would fail on it forever)
-      LOG.error("mapping {} key {} failed unexpectedly", e.getSource().getTable(), e.getKey(), ex);
-      return new Outcome(e, null, Stage.MAP, List.of(DeadLetters.error("map.failed", null, null,
-          "mapping failed: " + ex, "report this with the dead letter; replay it once Ferry is fixed")));
-    }
-    if (mapped == null) {
-      return null;
-    }
-    if (mapped.errors().isEmpty()) {
-      return new Outcome(e, mapped.record(), Stage.VALIDATE, mapped.warnings());
-    }
-    // a value that could not be converted or looked up is the mapping's (MAP); a rule that failed is VALIDATE
-    final boolean conversion = mapped.errors().stream()
-        .anyMatch(x -> x.getRule().startsWith("map.") || x.getRule().startsWith("lookup."));
-    final List<RecordError> all = new ArrayList<>(mapped.errors());
-    all.addAll(mapped.warnings());
-    return new Outcome(e, null, conversion ? Stage.MAP : Stage.VALIDATE, all);
-  }
-
-  /**
-   * Sends every change of {@code group} to the dead-letter topic, none to the target: the refused ones with their
-   * errors, the others with a {@code group.refused} error naming the refused rows, followed by those rows' errors
-   * (so that a replay selecting them by rule or table sends the whole group back). Each letter names the group
-   * and its size; a replay applies the group together once all of it is back.
-   */
-  private void refuseWhole(final Record<String, Ordered> record, final ChangeGroup group, final List<Outcome> outcomes,
-      final List<Outcome> refused) {
-    final Outcome first = refused.get(0);
-    final String failed = refused.stream().map(o -> o.change().getSource().getSchema$() + "."
-        + o.change().getSource().getTable() + " " + Columns.keyText(o.change().getKey()) + " ("
-        + o.errors().get(0).getRule() + ")").collect(Collectors.joining(", "));
-    final List<RecordError> failures = new ArrayList<>();
-    refused.forEach(o -> o.errors().stream().filter(x -> x.getSeverity() == Severity.ERROR).forEach(failures::add));
-    for (final Outcome o : outcomes) {
-      if (o.row() == null) {
-        deadLetter(record, o.change(), o.stage(), o.errors(), group.getId(), outcomes.size());
-        continue;
-      }
-      final List<RecordError> errors = new ArrayList<>();
-      errors.add(new RecordError(DeadLetters.GROUP_REFUSED, first.change().getSource().getSchema$() + "."
-          + first.change().getSource().getTable(), Columns.keyText(first.change().getKey()),
-          "not applied: it belongs to a group (source transaction " + group.getId() + ", " + outcomes.size()
-              + " rows) applied whole or not at all, and " + failed + " was refused",
-          "fix the refused row, then replay the group's dead letters: they are applied together", Severity.ERROR));
-      errors.addAll(failures);
-      errors.addAll(o.errors());
-      deadLetter(record, o.change(), first.stage(), errors, group.getId(), outcomes.size());
-    }
-  }
-
-  /**
-   * Sends a dead letter for {@code e}, of group {@code groupId} of {@code groupSize} letters when it was refused with
-   * its group. Warnings-only letters record a row that was applied; any ERROR means it was not.
-   */
-  private void deadLetter(final Record<String, Ordered> record, final ChangeEvent e, final Stage stage,
-      final List<RecordError> errors, final String groupId, final int groupSize) {
-    final String topic = topics.cdc(e.getSource().getSchema$() + "." + e.getSource().getTable()).name();
-    final DeadLetter letter = DeadLetters.of(stage, topic, -1, -1L,
-        record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
-        topics.changeSerde().encode(topic, personalData.sealed(e)), e, errors, mappingVersion);
-    letter.setAttempt(DeadLetters.attempt(record.headers()));
-    if (groupId != null) {
-      letter.setGroup(groupId);
-      letter.setGroupSize(groupSize);
-    }
-    counts.lettered(letter.getSourceTable(), errors);
-    LOG.warn("{} ({}) {} key {}: {}", errors.stream().allMatch(x -> x.getSeverity() == Severity.WARNING)
-        ? "warning" : "dead letter", errors.get(0).getRule(), letter.getSourceTable(), letter.getSourceKey(),
-        errors.get(0).getMessage());
-    context.forward(new Record<>(record.key(), (Object) letter, record.timestamp()),
-        ProcessorTopology.DEAD_LETTER_SINK);
-  }
 }

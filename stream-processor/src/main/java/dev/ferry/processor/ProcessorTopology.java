@@ -70,7 +70,7 @@ public final class ProcessorTopology {
     final RowMapper mapper = new RowMapper(config.mapping());
     final String version = config.mapping().version();
     final StreamTime time = new StreamTime();
-    final java.util.Map<String, String> sweepable = GroupMapper.sweepable(config.mapping());
+    final java.util.Map<String, String> sweepable = GroupMapping.sweepable(config.mapping());
     final StoreSerde<ChangeEvent> changeSerde = new StoreSerde<>(ChangeEvent.getClassSchema());
 
     final Topology t = new Topology();

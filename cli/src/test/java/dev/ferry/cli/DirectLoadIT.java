@@ -1,0 +1,164 @@
+package dev.ferry.cli;
+
+import static dev.ferry.cli.TestDatabases.count;
+import static dev.ferry.cli.TestDatabases.exec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.cli.demo.RowCounts;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SharedStack;
+import dev.ferry.processor.StreamProcessor;
+import dev.ferry.sink.TargetSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code connector.initial-load: direct}: the connector reads the legacy tables in its slot's exported snapshot, maps
+ * them and writes the rows to the apply topic; Debezium then streams from the slot. Checked: the target ends equal to
+ * the legacy database through the mapping, no snapshot row went through the CDC topics, the changes made after the
+ * load stream as usual, and a connector killed with SIGKILL in the middle of its load loads again at its next start
+ * and loses nothing, rows deleted while it was down included.
+ */
+class DirectLoadIT {
+  private final EmbeddedStack stack = SharedStack.get();
+
+  @TempDir
+  Path work;
+
+  @Test
+  void northwindLoadedDirectlyMatchesTheLegacyDatabaseAndLaterChangesStream() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_direct");
+    final FerryConfig config = direct(env, "it_direct");
+    assertThat(config.processor().waitForUnseenHeaders()).as("the processor never sees the loaded headers").isFalse();
+    try (Pipeline pipeline = new Pipeline(config).start(); Connection legacy = env.legacy();
+        Connection target = env.target(); Admin admin = admin()) {
+      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+          .until(() -> RowCounts.of(legacy, target).match());
+      assertThat(NorthwindRows.actualOrders(target)).isEqualTo(NorthwindRows.expectedOrders(legacy));
+      assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy));
+      assertThat(endOffsets(admin, "it_direct.cdc.public.orders") + endOffsets(admin, "it_direct.cdc.public.order_details"))
+          .as("snapshot rows on the CDC topics").isZero();
+      assertThat(count(target, "SELECT count(DISTINCT ferry_version) FROM sales_order"))
+          .as("every loaded order carries the snapshot's version").isEqualTo(1);
+
+      // the slot the load left streams what came after it: a new order with its lines, an update, a delete
+      await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.capture().streaming());
+      exec(legacy, "BEGIN; INSERT INTO orders (order_id, customer_id, employee_id, order_date, freight) "
+          + "VALUES (30001, 'ALFKI', 1, '2026-12-04', 9.5); INSERT INTO order_details VALUES (30001, 1, 18, 2, 0), "
+          + "(30001, 2, 19, 1, 0); UPDATE orders SET freight = 77.25 WHERE order_id = 10250; "
+          + "DELETE FROM order_details WHERE order_id = 10251; DELETE FROM orders WHERE order_id = 10251; COMMIT");
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+        assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE order_id = 30001")).isEqualTo(2);
+        assertThat(count(target, "SELECT count(*) FROM sales_order WHERE id = 10251")).isZero();
+        assertThat(count(target, "SELECT count(*) FROM sales_order WHERE id = 10250 AND freight = 77.25"))
+            .isEqualTo(1);
+      });
+      assertThat(NorthwindRows.actualOrders(target)).isEqualTo(NorthwindRows.expectedOrders(legacy));
+      assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy));
+      assertThat(pipeline.sink().failed()).isZero();
+    }
+  }
+
+  /**
+   * The shipped connector, killed with SIGKILL once part of its load is on the apply topic. While it is down the
+   * legacy database changes: orders deleted (rows the first attempt had loaded), updated and added. Its next start
+   * loads again from a new snapshot; its end removes what the first attempt wrote of the deleted orders.
+   */
+  @Test
+  void aConnectorKilledDuringItsDirectLoadLoadsAgainAndLosesNothing() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_direct_kill");
+    try (Connection legacy = env.legacy()) {
+      // 21 copies of Northwind's orders and lines (smallint keys up to 32,077): 66,000 rows, a load of seconds
+      exec(legacy, "INSERT INTO orders SELECT order_id + 1000 * g, customer_id, employee_id, order_date, "
+          + "required_date, shipped_date, ship_via, freight, ship_name, ship_address, ship_city, ship_region, "
+          + "ship_postal_code, ship_country FROM orders, generate_series(1, 21) g");
+      exec(legacy, "INSERT INTO order_details SELECT order_id + 1000 * g, product_id, unit_price, quantity, discount "
+          + "FROM order_details, generate_series(1, 21) g");
+    }
+    final FerryConfig config = direct(env, "it_direct_kill");
+    final Path file = ServiceProcess.writeConfig(env, work.resolve("connector.yaml"), java.util.Set.of());
+    final Map<String, String> direct = Map.of("FERRY_CONNECTOR_INITIAL_LOAD", "direct");
+    final Path log = work.resolve("connector.log");
+    try (TargetSink sink = new TargetSink(config.sink()).start();
+        StreamProcessor processor = new StreamProcessor(config.processor()).start();
+        Connection legacy = env.legacy(); Connection target = env.target(); Admin admin = admin()) {
+      final long rows = RowCounts.of(legacy, target).source().values().stream().mapToLong(Long::longValue).sum();
+      Process connector = ServiceProcess.start("connector", file, direct, log);
+      try {
+        final long[] onTopic = {0};
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20)).until(() -> {
+          onTopic[0] = endOffsets(admin, "it_direct_kill.apply");
+          return onTopic[0] >= 5_000;
+        });
+        connector.destroyForcibly();
+        assertThat(connector.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        final long atKill = endOffsets(admin, "it_direct_kill.apply");
+        assertThat(atKill).as("records on the apply topic when the kill came (of %,d rows)", rows).isLessThan(rows);
+        assertThat(Files.readString(log)).doesNotContain("direct initial load done");
+
+        exec(legacy, "DELETE FROM order_details WHERE order_id BETWEEN 11248 AND 11347");
+        exec(legacy, "DELETE FROM orders WHERE order_id BETWEEN 11248 AND 11347");
+        exec(legacy, "UPDATE orders SET freight = freight + 1 WHERE order_id BETWEEN 10248 AND 10347");
+        exec(legacy, "BEGIN; INSERT INTO orders (order_id, customer_id, employee_id, order_date, freight) "
+            + "VALUES (32500, 'ALFKI', 1, '2026-12-04', 9.5); INSERT INTO order_details VALUES (32500, 1, 18, 2, 0); "
+            + "COMMIT");
+
+        connector = ServiceProcess.start("connector", file, direct, log);
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
+            .until(() -> RowCounts.of(legacy, target).match());
+        assertThat(NorthwindRows.actualOrders(target)).isEqualTo(NorthwindRows.expectedOrders(legacy));
+        assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy));
+        assertThat(count(target, "SELECT count(*) FROM sales_order WHERE id BETWEEN 11248 AND 11347"))
+            .as("orders the first attempt loaded, deleted while the connector was down").isZero();
+        assertThat(Files.readString(log)).contains("direct initial load done");
+
+        // and it streams from the slot the second load left
+        exec(legacy, "UPDATE orders SET freight = 55.5 WHERE order_id = 10248");
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() ->
+            count(target, "SELECT count(*) FROM sales_order WHERE id = 10248 AND freight = 55.5") == 1);
+        assertThat(sink.failed()).isZero();
+      } finally {
+        connector.destroy();
+        if (!connector.waitFor(60, TimeUnit.SECONDS)) {
+          connector.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  private FerryConfig direct(final DemoEnvironment env, final String name) {
+    return FerryConfig.resolve(env.source().with("connector.initial-load", "direct", "test"), EnumSet.allOf(Role.class),
+        work.resolve(name));
+  }
+
+  private Admin admin() {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()));
+  }
+
+  /** Records on {@code topic}, all partitions; 0 when it does not exist. */
+  private static long endOffsets(final Admin admin, final String topic) throws Exception {
+    if (!admin.listTopics().names().get().contains(topic)) {
+      return 0;
+    }
+    final int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+    final Map<TopicPartition, OffsetSpec> specs = new java.util.HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      specs.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    return admin.listOffsets(specs).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+  }
+}
