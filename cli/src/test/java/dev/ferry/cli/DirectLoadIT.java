@@ -54,6 +54,8 @@ class DirectLoadIT {
           .as("snapshot rows on the CDC topics").isZero();
       assertThat(count(target, "SELECT count(DISTINCT ferry_version) FROM sales_order"))
           .as("every loaded order carries the snapshot's version").isEqualTo(1);
+      assertThat(pipeline.capture().loadedPerTable()).containsEntry("public.orders", 830L)
+          .containsEntry("public.order_details", 2155L).containsEntry("public.customers", 91L);
 
       // the slot the load left streams what came after it: a new order with its lines, an update, a delete
       await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.capture().streaming());
@@ -69,6 +71,37 @@ class DirectLoadIT {
       });
       assertThat(NorthwindRows.actualOrders(target)).isEqualTo(NorthwindRows.expectedOrders(legacy));
       assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy));
+      assertThat(pipeline.sink().failed()).isZero();
+    }
+  }
+
+  /**
+   * Rows the mapping refuses during the load are dead-lettered with their rule, as the processor would, and a line
+   * refused with its order (a group under a relation) keeps the order out too: here each row is its own group, so
+   * only the refused rows stay out.
+   */
+  @Test
+  void rowsTheMappingRefusesDuringTheLoadAreDeadLetteredWithTheirRule() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_direct_bad");
+    try (Connection legacy = env.legacy()) {
+      exec(legacy, "INSERT INTO order_details VALUES (10248, 1, 10, -5, 0)");
+      exec(legacy, "INSERT INTO customers (customer_id, company_name, country) VALUES ('ATLAN', 'Atlantis Trading', "
+          + "'Atlantis')");
+    }
+    final FerryConfig config = direct(env, "it_direct_bad");
+    try (Pipeline pipeline = new Pipeline(config).start(); Connection target = env.target()) {
+      final List<String> refused = new java.util.ArrayList<>();
+      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        assertThat(count(target, "SELECT count(*) FROM sales_order_line")).isEqualTo(2155);
+        assertThat(count(target, "SELECT count(*) FROM customer")).isEqualTo(91);
+        refused.clear();
+        refused.addAll(DeadLettersRead.refusals(stack, config));
+        assertThat(refused).hasSize(2);
+      });
+      assertThat(refused).containsExactlyInAnyOrder("VALIDATE 10248|1 quantity-positive",
+          "MAP ATLAN lookup.countries");
+      assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE order_id = 10248 AND product_id = 1"))
+          .isZero();
       assertThat(pipeline.sink().failed()).isZero();
     }
   }

@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The capture's figures as Micrometer meters, tagged with the connector's name (Prometheus:
  * {@code ferry_connector_events_captured_total} per legacy {@code table}, {@code ferry_connector_behind_source_seconds},
- * {@code ferry_connector_slot_retained_wal_bytes}, {@code ferry_connector_streaming}).
+ * {@code ferry_connector_slot_retained_wal_bytes}, {@code ferry_connector_streaming}; with a direct initial load
+ * {@code ferry_connector_initial_load_rows_total} per legacy {@code table}, {@code ferry_connector_initial_load_active}
+ * and the mapping's {@code ferry_processor_rows_*} counts of the rows it loaded).
  */
 public final class CaptureMeters implements MeterBinder {
   private final LegacyCapture capture;
@@ -38,6 +40,17 @@ public final class CaptureMeters implements MeterBinder {
             + "(max_slot_wal_keep_size); -1 without such a limit").register(registry);
     Gauge.builder("ferry.connector.streaming", capture, c -> c.streaming() ? 1 : 0).tags(tags)
         .description("1 once the capture streams changes, its initial snapshot in Kafka").register(registry);
+    if (capture.directLoad() != null) {
+      Gauge.builder("ferry.connector.initial.load.active", capture, c -> c.loading() ? 1 : 0).tags(tags)
+          .description("1 while the direct initial load reads the legacy tables (connector.initial-load: direct)")
+          .register(registry);
+      for (final String table : capture.tables()) {
+        FunctionCounter.builder("ferry.connector.initial.load.rows", capture, c -> c.loadedPerTable()
+            .getOrDefault(table, 0L)).tags(tags.and("table", table))
+            .description("Rows the direct initial load read, mapped and sent on, per legacy table").register(registry);
+      }
+      capture.directLoad().bindTo(registry);
+    }
     for (final String table : capture.tables()) {
       FunctionCounter.builder("ferry.connector.events.captured", capture, c -> c.publishedPerTable()
           .getOrDefault(table, 0L)).tags(tags.and("table", table))

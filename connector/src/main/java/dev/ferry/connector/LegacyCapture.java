@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -57,11 +58,9 @@ public final class LegacyCapture implements AutoCloseable {
   /** The legacy transactions the creation of the slot waits for before the engine starts ({@link SlotCreation}). */
   private volatile List<String> slotWaitsFor = List.of();
   /** Loads the tables on the first start when {@code connector.initial-load} is direct; null otherwise. */
-  private DirectLoad directLoad;
+  private DirectLoadRun directLoad;
   /** The captured tables, referenced ones first ({@link SnapshotOrder}): the order a direct load reads them in. */
   private List<String> tableOrder = List.of();
-  /** True while the first start's direct load runs. */
-  private volatile boolean loading;
   /** The legacy server's major version, read before Debezium starts. */
   private int legacyMajorVersion = 13;
 
@@ -159,13 +158,23 @@ public final class LegacyCapture implements AutoCloseable {
    * Debezium streams; call before {@link #start()}.
    */
   public LegacyCapture loadingWith(final DirectLoad load) {
-    this.directLoad = load;
+    this.directLoad = new DirectLoadRun(config, load);
     return this;
   }
 
   /** True while the first start's direct load runs (Debezium streams once it has finished). */
   public boolean loading() {
-    return loading;
+    return directLoad != null && directLoad.running();
+  }
+
+  /** Rows the direct load has read so far, per legacy table; empty without one. */
+  public Map<String, Long> loadedPerTable() {
+    return directLoad == null ? Map.of() : directLoad.load().loadedPerTable();
+  }
+
+  /** The direct load, which has meters of its own; null without one. */
+  DirectLoad directLoad() {
+    return directLoad == null ? null : directLoad.load();
   }
 
   /**
@@ -193,7 +202,7 @@ public final class LegacyCapture implements AutoCloseable {
         return;
       }
     }
-    if (createsSlot && config.loadsDirectly() && !load()) {
+    if (createsSlot && config.loadsDirectly() && !directLoad.run(tableOrder, finished)) {
       return;
     }
     synchronized (lifecycle) {
@@ -204,38 +213,6 @@ public final class LegacyCapture implements AutoCloseable {
       engineRunning = true;
     }
     engine.run();
-  }
-
-  /**
-   * The direct initial load: the tables as a temporary slot's exported snapshot shows them, then the capture's slot
-   * made a copy of that one, so that Debezium streams every change after the snapshot ({@link ExportedSnapshot}).
-   *
-   * @return false when the load failed, and the capture has finished with its error
-   */
-  private boolean load() {
-    loading = true;
-    final long began = System.nanoTime();
-    try (ExportedSnapshot snapshot = ExportedSnapshot.take(config)) {
-      LOG.info("capture {}: direct initial load of {} in snapshot {} at position {}", config.name(), config.tables(),
-          snapshot.name(), org.postgresql.replication.LogSequenceNumber.valueOf(snapshot.position()).asString());
-      directLoad.load(snapshot, tableOrder);
-      snapshot.keepAs(config.slotName());
-      LOG.info("capture {}: direct initial load done in {} s; replication slot {} created at the snapshot's position, "
-          + "streaming from there", config.name(), String.format(java.util.Locale.ROOT, "%.1f",
-              (System.nanoTime() - began) / 1e9), config.slotName());
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      finished.complete(null);
-      return false;
-    } catch (Exception e) {
-      LOG.error("capture {}: the direct initial load failed, nothing is streamed; the next start loads again from a "
-          + "new snapshot: {}", config.name(), e.toString(), e);
-      finished.completeExceptionally(e);
-      return false;
-    } finally {
-      loading = false;
-    }
   }
 
   /**
@@ -413,7 +390,7 @@ public final class LegacyCapture implements AutoCloseable {
       // Debezium refuses to close an engine that already stopped on a failure ("already shut down")
       LOG.warn("error while stopping capture {}: {}", config.name(), e.toString());
     }
-    if (loading) {
+    if (loading()) {
       executor.shutdownNow(); // a direct load stops at its next row when interrupted, and loads again at next start
     } else {
       executor.shutdown();

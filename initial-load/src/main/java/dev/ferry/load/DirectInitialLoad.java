@@ -63,11 +63,15 @@ public final class DirectInitialLoad implements DirectLoad {
   private final FerryTopics topics;
   private final GroupMapping groups;
   private final ApplyOrder order;
+  private final MappingCounts counts;
+  /** Rows read per legacy table, in the load running or last run. */
+  private final Map<String, java.util.concurrent.atomic.AtomicLong> loaded = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Loads the tables {@code connector} captures through {@code mapping}; {@code counts} is told each row's fate. */
   public DirectInitialLoad(final ConnectorConfig connector, final Mapping mapping, final MappingCounts counts) {
     this.config = connector;
     this.mapping = mapping;
+    this.counts = counts;
     this.topics = connector.kafka().topics(connector.kafka().registry());
     this.groups = new GroupMapping(mapping, topics, counts);
     this.order = new ApplyOrder(new HeaderKeys(connector.kafka().relations()));
@@ -105,12 +109,15 @@ public final class DirectInitialLoad implements DirectLoad {
       throws Exception {
     final long began = System.nanoTime();
     final long about = LegacyRows.count(legacy, table);
+    final java.util.concurrent.atomic.AtomicLong shown = new java.util.concurrent.atomic.AtomicLong();
+    loaded.put(table, shown);
     final long[] read = {0};
     final long[] nextReport = {began + REPORT_NANOS};
     LegacyRows.scanIn(snapshot, legacy, table, e -> {
       final ChangeGroup group = order.single(e);
       groups.map(group, NaturalKeys.NONE, group.getHeaderKey(), 0, out);
       if ((++read[0] & 1023) == 0) {
+        shown.set(read[0]);
         if (Thread.currentThread().isInterrupted()) {
           throw new InterruptedException("the capture is stopping");
         }
@@ -126,6 +133,7 @@ public final class DirectInitialLoad implements DirectLoad {
     });
     producer.flush();
     rethrow(failed);
+    shown.set(read[0]);
     LOG.info("initial load: {} done, {} rows in {} s", table, String.format(java.util.Locale.ROOT, "%,d", read[0]),
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - began) / 1e9));
     return read[0];
@@ -158,6 +166,18 @@ public final class DirectInitialLoad implements DirectLoad {
             (m, e) -> remember(failed, e));
       }
     }
+  }
+
+  @Override
+  public Map<String, Long> loadedPerTable() {
+    final Map<String, Long> out = new java.util.TreeMap<>();
+    loaded.forEach((table, n) -> out.put(table, n.get()));
+    return out;
+  }
+
+  @Override
+  public void bindTo(final io.micrometer.core.instrument.MeterRegistry registry) {
+    counts.bindTo(registry);
   }
 
   private KafkaProducer<String, byte[]> producer() {
