@@ -73,6 +73,51 @@ class DirectLoadIT {
       assertThat(NorthwindRows.actualLines(target)).isEqualTo(NorthwindRows.expectedLines(legacy));
       assertThat(pipeline.sink().failed()).isZero();
     }
+
+    // the position file lost (a new disk): the slot says the load finished, so the capture streams from it again,
+    // neither loading again nor letting Debezium take a snapshot
+    Files.delete(config.connector().offsetFile());
+    try (Connection legacy = env.legacy(); Connection target = env.target(); Admin admin = admin()) {
+      final long captured = endOffsets(admin, "it_direct.cdc.public.orders");
+      exec(legacy, "UPDATE orders SET freight = 88.5 WHERE order_id = 10252");
+      try (Pipeline again = new Pipeline(config).start()) {
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() ->
+            count(target, "SELECT count(*) FROM sales_order WHERE id = 10252 AND freight = 88.5") == 1);
+        assertThat(again.capture().loadedPerTable()).as("rows loaded by the second start").isEmpty();
+        assertThat(endOffsets(admin, "it_direct.cdc.public.orders") - captured)
+            .as("records on the orders topic after the restart: the update, Kafka's transaction markers, changes sent "
+                + "again since the slot's last confirmed position; a snapshot would be 830 orders").isBetween(1L, 100L);
+        assertThat(NorthwindRows.actualOrders(target)).isEqualTo(NorthwindRows.expectedOrders(legacy));
+      }
+    }
+  }
+
+  /**
+   * After a direct load Debezium streams in its configured mode from the position the load stored, so it reads a
+   * table again when asked: a legacy TRUNCATE (here of orders and, cascading, their lines) empties the target tables
+   * too, as after Debezium's own snapshot ({@code LegacyTruncateIT}).
+   */
+  @Test
+  void aLegacyTruncateAfterADirectLoadIsReadAgainAndEmptiesTheTargetTables() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_direct_trunc");
+    final FerryConfig config = direct(env, "it_direct_trunc");
+    try (Connection legacy = env.legacy(); Connection target = env.target();
+        Pipeline pipeline = new Pipeline(config).start()) {
+      await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
+      await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.capture().streaming());
+      exec(legacy, "CREATE TEMP TABLE kept AS SELECT * FROM orders WHERE order_id = 10248");
+      exec(legacy, "TRUNCATE orders CASCADE");
+      exec(legacy, "INSERT INTO orders SELECT * FROM kept");
+      exec(legacy, "INSERT INTO order_details VALUES (10248, 11, 14, 99, 0)");
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+        assertThat(count(target, "SELECT count(*) FROM sales_order")).as("orders left in the target").isEqualTo(1);
+        assertThat(count(target, "SELECT count(*) FROM sales_order_line")).as("lines left in the target")
+            .isEqualTo(1);
+      });
+      assertThat(count(target, "SELECT count(*) FROM customer")).as("customers untouched").isEqualTo(91);
+      assertThat(RowCounts.of(legacy, target).match()).isTrue();
+      assertThat(pipeline.sink().failed()).isZero();
+    }
   }
 
   /**
@@ -107,7 +152,8 @@ class DirectLoadIT {
   }
 
   /**
-   * The shipped connector, killed with SIGKILL once part of its load is on the apply topic. While it is down the
+   * The connector as it ships ({@code scripts/ferry connector} on its own class path, {@code kill -9} hitting its JVM,
+   * which the script execs), killed with SIGKILL once part of its load is on the apply topic. While it is down the
    * legacy database changes: orders deleted (rows the first attempt had loaded), updated and added. Its next start
    * loads again from a new snapshot; its end removes what the first attempt wrote of the deleted orders.
    */
@@ -130,7 +176,7 @@ class DirectLoadIT {
         StreamProcessor processor = new StreamProcessor(config.processor()).start();
         Connection legacy = env.legacy(); Connection target = env.target(); Admin admin = admin()) {
       final long rows = RowCounts.of(legacy, target).source().values().stream().mapToLong(Long::longValue).sum();
-      Process connector = ServiceProcess.start("connector", file, direct, log);
+      Process connector = shipped(file, direct, log);
       try {
         final long[] onTopic = {0};
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20)).until(() -> {
@@ -150,7 +196,7 @@ class DirectLoadIT {
             + "VALUES (32500, 'ALFKI', 1, '2026-12-04', 9.5); INSERT INTO order_details VALUES (32500, 1, 18, 2, 0); "
             + "COMMIT");
 
-        connector = ServiceProcess.start("connector", file, direct, log);
+        connector = shipped(file, direct, log);
         await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
             .until(() -> RowCounts.of(legacy, target).match());
         assertThat(NorthwindRows.actualOrders(target)).isEqualTo(NorthwindRows.expectedOrders(legacy));
@@ -171,6 +217,18 @@ class DirectLoadIT {
         }
       }
     }
+  }
+
+  /** {@code scripts/ferry connector --config config}, as built by mvn verify, its output appended to {@code log}. */
+  private static Process shipped(final Path config, final Map<String, String> environment, final Path log)
+      throws java.io.IOException {
+    final Path root = Path.of("").toAbsolutePath().getParent();
+    final ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("scripts/ferry").toString(), "connector",
+        "--config", config.toString()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().put("FERRY_NO_BUILD", "1");
+    pb.environment().putAll(environment);
+    return pb.start();
   }
 
   private FerryConfig direct(final DemoEnvironment env, final String name) {

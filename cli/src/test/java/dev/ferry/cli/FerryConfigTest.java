@@ -60,6 +60,54 @@ class FerryConfigTest {
   }
 
   @Test
+  void aDirectLoadReadsTheMappingInTheConnectorAndRefusesUniqueRulesNamingThem() throws Exception {
+    Files.writeString(dir.resolve("mapping.yaml"), """
+        tables:
+          - source: public.customers
+            target: customer
+            fields: {id: customer_id, email: email}
+            rules:
+              - {id: email-unique, field: email, unique: true}
+        """);
+    final String connector = """
+        kafka: {bootstrap-servers: "k:9092"}
+        registry: {url: "http://r"}
+        legacy: {host: db, database: legacy, tables: public.customers}
+        target: {jdbc-url: "jdbc:postgresql://t/db"}
+        connector: {initial-load: direct}
+        """;
+    assertThatThrownBy(() -> FerryConfig.resolve(ConfigSource.fromYaml(connector, "ferry.yaml"),
+        EnumSet.of(Role.CONNECTOR), dir))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().satisfies(p -> {
+          assertThat(p.key()).isEqualTo("processor.mapping-file");
+          assertThat(p.message()).contains("connector.initial-load direct");
+        }));
+    assertThatThrownBy(() -> FerryConfig.resolve(ConfigSource.fromYaml(connector
+        + "processor: {mapping-file: mapping.yaml}\n", "ferry.yaml"), EnumSet.of(Role.CONNECTOR), dir))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().satisfies(p -> {
+          assertThat(p.key()).isEqualTo("connector.initial-load");
+          assertThat(p.value()).isEqualTo("direct");
+          assertThat(p.message()).contains("public.customers (email-unique)").contains("Set connector.initial-load to "
+              + "kafka");
+        }));
+
+    Files.writeString(dir.resolve("mapping.yaml"), """
+        tables:
+          - source: public.customers
+            target: customer
+            fields: {id: customer_id, email: email}
+        """);
+    final FerryConfig ok = FerryConfig.resolve(ConfigSource.fromYaml(connector
+        + "processor: {mapping-file: mapping.yaml}\n", "ferry.yaml"), EnumSet.allOf(Role.class), dir);
+    assertThat(ok.connector().loadsDirectly()).isTrue();
+    assertThat(ok.processor().waitForUnseenHeaders()).as("the processor never sees the loaded headers").isFalse();
+    // with no snapshot at all there is nothing to load: the mapping is not the connector's business then
+    assertThat(FerryConfig.resolve(ConfigSource.fromYaml(connector.replace("{initial-load: direct}",
+        "{initial-load: direct, snapshot-mode: no-data}"), "ferry.yaml"), EnumSet.of(Role.CONNECTOR), dir)
+        .connector().loadsDirectly()).isFalse();
+  }
+
+  @Test
   void configAndMappingProblemsAreReportedTogetherBeforeAnythingStarts() throws Exception {
     Files.writeString(dir.resolve("mapping.yaml"), """
         tables:

@@ -88,8 +88,7 @@ public record ConnectorConfig(
           + "through the CDC topics and the processor. direct: the connector reads the tables in the replication "
           + "slot's exported snapshot, maps each row (processor.mapping-file, read by the connector too) and writes it "
           + "to the apply topic, skipping the CDC topics and the processor for the initial sync; a "
-          + "refused row goes to the dead-letter topic as from the processor. Not with unique rules in the mapping, "
-          + "and a direct-loaded capture takes no ferry resnapshot signals.");
+          + "refused row goes to the dead-letter topic as from the processor. Not with unique rules in the mapping.");
 
   public static final Setting<ReplicaIdentityPolicy> REPLICA_IDENTITY = Setting.option("connector.replica-identity",
       CONNECTOR, ReplicaIdentityPolicy.CHECK, ReplicaIdentityPolicy.class, "A delete is captured with the old row's "
@@ -174,7 +173,8 @@ public record ConnectorConfig(
     // a partitioned table's changes under its own name, not its partitions' (which the table list would drop;
     // PartitionedTables sets it on a publication made before); PostgreSQL 13 or later, as the snapshots need
     p.put("publish.via.partition.root", "true");
-    p.put("snapshot.mode", debeziumSnapshots() ? snapshotMode.debeziumValue() : SnapshotMode.NO_DATA.debeziumValue());
+    // after a direct load too: the position it stored makes Debezium skip its own snapshot (StoredPosition)
+    p.put("snapshot.mode", snapshotMode.debeziumValue());
     p.put("provide.transaction.metadata", "true");
     // how long the streaming loop sleeps when PostgreSQL has nothing new, and how long Debezium's queue fills a batch
     // before handing it over: Debezium's 500 ms default was the largest part of the latency at low rates. Each batch
@@ -258,15 +258,7 @@ public record ConnectorConfig(
    * the stream (hundreds of lines a second).
    */
   public boolean takesResnapshots() {
-    return debeziumSnapshots();
-  }
-
-  /**
-   * Whether Debezium reads the tables' existing rows: not with {@code no-data}, nor with a direct initial load, which
-   * reads them itself ({@link DirectLoad}).
-   */
-  public boolean debeziumSnapshots() {
-    return snapshotMode != SnapshotMode.NO_DATA && initialLoad != InitialLoad.DIRECT;
+    return snapshotMode != SnapshotMode.NO_DATA;
   }
 
   /** Whether the capture's first start loads the tables directly ({@link InitialLoad#DIRECT}). */

@@ -2,6 +2,7 @@ package dev.ferry.connector;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
@@ -10,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The capture's first start with {@code connector.initial-load: direct}: the tables as a temporary slot's exported
  * snapshot shows them, loaded by a {@link DirectLoad}, then the capture's slot made a copy of the temporary one, so
- * that Debezium streams every change after the snapshot ({@link ExportedSnapshot}).
+ * that Debezium streams every change after the snapshot ({@link ExportedSnapshot}), from that position stored as its own
+ * ({@link StoredPosition}).
  */
 final class DirectLoadRun {
   private static final Logger LOG = LoggerFactory.getLogger(DirectLoadRun.class);
@@ -18,10 +20,35 @@ final class DirectLoadRun {
   private final ConnectorConfig config;
   private final DirectLoad load;
   private volatile boolean running;
+  /** The engine's properties, which say where its position is stored. */
+  private Properties debezium;
 
   DirectLoadRun(final ConnectorConfig config, final DirectLoad load) {
     this.config = config;
     this.load = load;
+  }
+
+  /**
+   * Called before the engine starts, with its properties and the slot's confirmed position (0 when there is no
+   * slot, and the load is to run). A slot without a stored position is a load that finished and was stopped before
+   * its position was stored, or a position lost (a new disk): Debezium is to stream from the slot then, not take a
+   * snapshot, so the slot's position is stored.
+   */
+  void prepare(final Properties debezium, final long confirmed) {
+    this.debezium = debezium;
+    if (confirmed == 0) {
+      return;
+    }
+    try {
+      if (!StoredPosition.exists(config, debezium)) {
+        LOG.warn("capture {}: replication slot {} exists but no source position is stored; with connector.initial-load "
+            + "direct the slot is the record of a finished load, so the capture streams from its position {}",
+            config.name(), config.slotName(), LogSequenceNumber.valueOf(confirmed).asString());
+        StoredPosition.store(config, debezium, confirmed, System.currentTimeMillis());
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read or write the capture's stored source position: " + e, e);
+    }
   }
 
   /**
@@ -54,8 +81,9 @@ final class DirectLoadRun {
           snapshot.name(), LogSequenceNumber.valueOf(snapshot.position()).asString());
       load.load(snapshot, tables);
       snapshot.keepAs(config.slotName());
+      StoredPosition.store(config, debezium, snapshot.position(), snapshot.takenAtMs());
       LOG.info("capture {}: direct initial load done in {} s; replication slot {} created at the snapshot's position, "
-          + "streaming from there", config.name(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - began) / 1e9),
+          + "stored as the capture's; streaming from there", config.name(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - began) / 1e9),
           config.slotName());
     } finally {
       running = false;

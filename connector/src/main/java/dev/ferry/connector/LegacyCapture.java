@@ -117,8 +117,9 @@ public final class LegacyCapture implements AutoCloseable {
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(),
         Set.of(topics.transactions().name(), config.signalTopic()), Set.of(topics.deadLetter().name()));
     producer.initTransactions();
+    final java.util.Properties debezium = config.debeziumProperties(snapshotOrder, legacyMajorVersion);
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-        .using(config.debeziumProperties(snapshotOrder, legacyMajorVersion))
+        .using(debezium)
         .using((success, message, error) -> {
           if (success) {
             finished.complete(null);
@@ -131,7 +132,8 @@ public final class LegacyCapture implements AutoCloseable {
         .build();
     try {
       final long confirmed = slot.confirmedPosition();
-      if (confirmed > 0 && config.offsetStorage() == OffsetStorage.FILE && !Files.exists(config.offsetFile())) {
+      if (confirmed > 0 && config.offsetStorage() == OffsetStorage.FILE && !Files.exists(config.offsetFile())
+          && directLoad == null) {
         // the slot says this capture ran before: its position was lost (a new disk, a container without a volume)
         LOG.warn("capture {}: no source position in {}, but replication slot {} exists, so this capture ran before "
             + "and its position was lost; it starts over as connector.snapshot-mode {} says (initial: a new snapshot "
@@ -140,6 +142,9 @@ public final class LegacyCapture implements AutoCloseable {
       }
       publisher.streamAtLeast(confirmed);
       createsSlot = confirmed == 0;
+      if (directLoad != null) {
+        directLoad.prepare(debezium, confirmed);
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read replication slot " + config.slotName() + " on " + config.jdbcUrl()
           + ": " + e.getMessage(), e);

@@ -44,13 +44,9 @@ public final class Resnapshot {
   public static String request(final ConnectorConfig config, final List<String> tables, final PrintStream out) {
     final List<ConfigProblem> problems = new ArrayList<>();
     if (!config.takesResnapshots()) {
-      problems.add(config.snapshotMode() == SnapshotMode.NO_DATA
-          ? new ConfigProblem(ConnectorConfig.SNAPSHOT_MODE.key(), "no-data", null, "a capture that starts "
-              + "without a snapshot takes no re-snapshot signals; set connector.snapshot-mode to initial or "
-              + "when-needed (a capture with offsets does not snapshot again for it) and restart the connector")
-          : new ConfigProblem(ConnectorConfig.INITIAL_LOAD.key(), "direct", null, "a capture whose tables were "
-              + "loaded directly streams without Debezium's snapshot and takes no re-snapshot signals yet; read the "
-              + "table again by a new direct load (a new connector.slot-name and connector.name) or load with kafka"));
+      problems.add(new ConfigProblem(ConnectorConfig.SNAPSHOT_MODE.key(), "no-data", null, "a capture that starts "
+          + "without a snapshot takes no re-snapshot signals; set connector.snapshot-mode to initial or when-needed "
+          + "(a capture with offsets does not snapshot again for it) and restart the connector"));
     }
     if (tables.isEmpty()) {
       problems.add(new ConfigProblem("--table", "", "command line", "name at least one table to read again; "

@@ -55,10 +55,9 @@ final class TruncatedTables implements AutoCloseable {
     }
     if (!config.takesResnapshots()) {
       LOG.error("TRUNCATE of {} in the legacy database: the target keeps the rows it had, and this capture takes "
-          + "no re-snapshots ({}); empty the target tables mapped from {} yourself, or run ferry resnapshot --table "
-          + "{} from a capture that takes them (connector.snapshot-mode initial or when-needed, connector.initial-load "
-          + "kafka)", table, config.snapshotMode() == SnapshotMode.NO_DATA ? "connector.snapshot-mode: no-data"
-              : "connector.initial-load: direct", table, table);
+          + "no re-snapshots (connector.snapshot-mode: no-data); empty the target tables mapped from {} yourself, "
+          + "or set connector.snapshot-mode to initial or when-needed and run ferry resnapshot --table {}",
+          table, table, table);
       return;
     }
     LOG.warn("TRUNCATE of {} in the legacy database: reading {} again (an incremental snapshot), so that the target "
