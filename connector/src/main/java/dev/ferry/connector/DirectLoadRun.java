@@ -61,8 +61,11 @@ final class DirectLoadRun {
     try {
       run(tables);
       return true;
-    } catch (InterruptedException e) {
+    } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
+      // stopped (close() interrupts a load; Kafka's producer says so in its own exception)
       Thread.currentThread().interrupt();
+      LOG.info("capture {}: the direct initial load was stopped; the next start loads again from a new snapshot",
+          config.name());
       finished.complete(null);
       return false;
     } catch (Exception e) {
@@ -83,8 +86,8 @@ final class DirectLoadRun {
       snapshot.keepAs(config.slotName());
       StoredPosition.store(config, debezium, snapshot.position(), snapshot.takenAtMs());
       LOG.info("capture {}: direct initial load done in {} s; replication slot {} created at the snapshot's position, "
-          + "stored as the capture's; streaming from there", config.name(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - began) / 1e9),
-          config.slotName());
+          + "stored as the capture's; streaming from there", config.name(),
+          String.format(Locale.ROOT, "%.1f", (System.nanoTime() - began) / 1e9), config.slotName());
     } finally {
       running = false;
     }

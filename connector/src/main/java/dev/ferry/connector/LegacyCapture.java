@@ -184,7 +184,7 @@ public final class LegacyCapture implements AutoCloseable {
 
   /**
    * Runs the engine; before the first, once no legacy transaction would hold up its slot ({@link SlotCreation}), and
-   * after the direct load where there is one ({@link #load}).
+   * after the direct load where there is one ({@link DirectLoadRun}).
    */
   private void run(final boolean createsSlot) {
     try {
