@@ -40,15 +40,16 @@ public final class CaptureMeters implements MeterBinder {
             + "(max_slot_wal_keep_size); -1 without such a limit").register(registry);
     Gauge.builder("ferry.connector.streaming", capture, c -> c.streaming() ? 1 : 0).tags(tags)
         .description("1 once the capture streams changes, its initial snapshot in Kafka").register(registry);
+    // registered without a direct load too (0), so that one dashboard serves both kinds of capture
+    Gauge.builder("ferry.connector.initial.load.active", capture, c -> c.loading() ? 1 : 0).tags(tags)
+        .description("1 while the direct initial load reads the legacy tables (connector.initial-load: direct)")
+        .register(registry);
+    for (final String table : capture.tables()) {
+      FunctionCounter.builder("ferry.connector.initial.load.rows", capture, c -> c.loadedPerTable()
+          .getOrDefault(table, 0L)).tags(tags.and("table", table))
+          .description("Rows the direct initial load read, mapped and sent on, per legacy table").register(registry);
+    }
     if (capture.directLoad() != null) {
-      Gauge.builder("ferry.connector.initial.load.active", capture, c -> c.loading() ? 1 : 0).tags(tags)
-          .description("1 while the direct initial load reads the legacy tables (connector.initial-load: direct)")
-          .register(registry);
-      for (final String table : capture.tables()) {
-        FunctionCounter.builder("ferry.connector.initial.load.rows", capture, c -> c.loadedPerTable()
-            .getOrDefault(table, 0L)).tags(tags.and("table", table))
-            .description("Rows the direct initial load read, mapped and sent on, per legacy table").register(registry);
-      }
       capture.directLoad().bindTo(registry);
     }
     for (final String table : capture.tables()) {

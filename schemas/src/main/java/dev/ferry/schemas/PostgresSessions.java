@@ -31,6 +31,8 @@ public final class PostgresSessions {
 
   /** PostgreSQL's SQLSTATE for a session ended by {@code idle_session_timeout}. */
   private static final String IDLE_SESSION_TIMEOUT = "57P05";
+  /** PostgreSQL's SQLSTATE for a session ended by {@code transaction_timeout} (17 and later). */
+  private static final String TRANSACTION_TIMEOUT = "25P04";
 
   /** {@link #OPTIONS} and those a server of major version {@code major} adds. */
   public static String options(final int major) {
@@ -69,24 +71,28 @@ public final class PostgresSessions {
 
   /**
    * Opens a connection to {@code url} with {@code properties} and lifts the newer limits on it ({@link #liftNewer}).
-   * A server that ends the session for its idle limit before the lift came (an administrator's limit of
-   * milliseconds, and a busy client between the driver's start-up queries: seen on a loaded machine, SQLSTATE
-   * 57P05) knows that setting, so the connection is opened once more with it lifted in the startup packet.
+   * A server that ends the session for one of those limits before the lift came (an administrator's limit of
+   * milliseconds, and a busy client between the driver's start-up queries, or the lift itself outlasting a
+   * {@code transaction_timeout}: seen on a loaded machine, SQLSTATE 57P05 and 25P04) knows that setting, so the
+   * connection is opened again with it lifted in the startup packet (at most once per setting).
    */
   public static Connection connect(final String url, final Properties properties) throws SQLException {
-    try {
-      return liftNewer(java.sql.DriverManager.getConnection(url, properties));
-    } catch (SQLException e) {
-      if (!IDLE_SESSION_TIMEOUT.equals(e.getSQLState())) {
-        throw e;
+    final Properties attempt = new Properties();
+    attempt.putAll(properties);
+    for (int tries = 0; ; tries++) {
+      try {
+        return liftNewer(java.sql.DriverManager.getConnection(url, attempt));
+      } catch (SQLException e) {
+        final String setting = IDLE_SESSION_TIMEOUT.equals(e.getSQLState()) ? "idle_session_timeout"
+            : TRANSACTION_TIMEOUT.equals(e.getSQLState()) ? "transaction_timeout" : null;
+        final String options = attempt.getProperty("options", OPTIONS);
+        if (setting == null || options.contains(setting) || tries >= 2) {
+          throw e;
+        }
+        attempt.put("options", options + " -c " + setting + "=0");
       }
-      final Properties again = new Properties();
-      again.putAll(properties);
-      again.put("options", properties.getProperty("options", OPTIONS) + " -c idle_session_timeout=0");
-      return liftNewer(java.sql.DriverManager.getConnection(url, again));
     }
   }
-
 
   /** Driver properties of a connection named {@code applicationName} (what {@code pg_stat_activity} shows). */
   public static Properties properties(final String applicationName) {
