@@ -40,11 +40,10 @@ final class DirectLoadRun {
       return;
     }
     try {
-      if (!StoredPosition.exists(config, debezium)) {
+      if (StoredPosition.store(config, debezium, confirmed, System.currentTimeMillis(), true)) {
         LOG.warn("capture {}: replication slot {} exists but no source position is stored; with connector.initial-load "
             + "direct the slot is the record of a finished load, so the capture streams from its position {}",
             config.name(), config.slotName(), LogSequenceNumber.valueOf(confirmed).asString());
-        StoredPosition.store(config, debezium, confirmed, System.currentTimeMillis());
       }
     } catch (Exception e) {
       throw new IllegalStateException("cannot read or write the capture's stored source position: " + e, e);
@@ -84,7 +83,7 @@ final class DirectLoadRun {
           snapshot.name(), LogSequenceNumber.valueOf(snapshot.position()).asString());
       load.load(snapshot, tables);
       snapshot.keepAs(config.slotName());
-      StoredPosition.store(config, debezium, snapshot.position(), snapshot.takenAtMs());
+      StoredPosition.store(config, debezium, snapshot.position(), snapshot.takenAtMs(), false);
       LOG.info("capture {}: direct initial load done in {} s; replication slot {} created at the snapshot's position, "
           + "stored as the capture's; streaming from there", config.name(),
           String.format(Locale.ROOT, "%.1f", (System.nanoTime() - began) / 1e9), config.slotName());

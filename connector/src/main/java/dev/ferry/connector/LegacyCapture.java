@@ -201,23 +201,26 @@ public final class LegacyCapture implements AutoCloseable {
       finished.complete(null);
       return;
     }
-    synchronized (lifecycle) {
-      if (closing) {
-        finished.complete(null);
-        return;
-      }
-    }
-    if (createsSlot && config.loadsDirectly() && !directLoad.run(tableOrder, finished)) {
+    if (createsSlot && config.loadsDirectly() && (closed() || !directLoad.run(tableOrder, finished))) {
       return;
     }
     synchronized (lifecycle) {
-      if (closing) {
-        finished.complete(null);
+      if (closed()) {
         return;
       }
       engineRunning = true;
     }
     engine.run();
+  }
+
+  /** True, with the capture finished, once {@link #close()} has begun. */
+  private boolean closed() {
+    synchronized (lifecycle) {
+      if (closing) {
+        finished.complete(null);
+      }
+      return closing;
+    }
   }
 
   /**

@@ -29,36 +29,30 @@ final class StoredPosition {
   private StoredPosition() {
   }
 
-  /** Whether the capture of {@code debezium} (its engine's properties) has a stored source position. */
-  static boolean exists(final ConnectorConfig config, final Properties debezium) throws Exception {
+  /**
+   * Stores {@code position} (a PostgreSQL log position) as where the capture of {@code debezium} (its engine's
+   * properties) streams from, its time {@code tsMs}; with {@code onlyIfNone}, only where no position is stored yet.
+   *
+   * @return whether it was stored
+   */
+  static boolean store(final ConnectorConfig config, final Properties debezium, final long position, final long tsMs,
+      final boolean onlyIfNone) throws Exception {
     final Map<String, String> props = asMap(debezium);
     final OffsetBackingStore store = open(config, props);
     try {
       final Converter keys = KafkaConnectUtil.converterForOffsetStore();
-      final OffsetStorageReaderImpl reader = new OffsetStorageReaderImpl(store, props.get("name"), keys,
-          valueConverter());
-      return reader.offset(partition(props)) != null;
-    } finally {
-      store.stop();
-    }
-  }
-
-  /**
-   * Stores {@code position} (a PostgreSQL log position) as where the capture of {@code debezium} streams from, its
-   * time {@code tsMs}.
-   */
-  static void store(final ConnectorConfig config, final Properties debezium, final long position, final long tsMs)
-      throws Exception {
-    final Map<String, String> props = asMap(debezium);
-    final OffsetBackingStore store = open(config, props);
-    try {
-      final OffsetStorageWriter writer = new OffsetStorageWriter(store, props.get("name"),
-          KafkaConnectUtil.converterForOffsetStore(), valueConverter());
+      final Converter values = valueConverter();
+      if (onlyIfNone && new OffsetStorageReaderImpl(store, props.get("name"), keys, values)
+          .offset(partition(props)) != null) {
+        return false;
+      }
+      final OffsetStorageWriter writer = new OffsetStorageWriter(store, props.get("name"), keys, values);
       writer.offset(partition(props), Map.of("lsn", position, "ts_usec", tsMs * 1000));
       if (!writer.beginFlush()) {
         throw new IllegalStateException("nothing to write to the offset store");
       }
       writer.doFlush((error, result) -> { }).get(FLUSH_SECONDS, TimeUnit.SECONDS);
+      return true;
     } finally {
       store.stop();
     }

@@ -9,7 +9,6 @@ import dev.ferry.processor.MappingCounts;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.NaturalKeys;
 import dev.ferry.processor.ordering.ApplyOrder;
-import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ChangeGroup;
 import dev.ferry.schemas.DeadLetter;
@@ -20,7 +19,6 @@ import dev.ferry.schemas.RowVersion;
 import dev.ferry.schemas.SnapshotSweep;
 import dev.ferry.schemas.TopicCreator;
 import java.sql.Connection;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -158,12 +156,11 @@ public final class DirectInitialLoad implements DirectLoad {
       if (target == null) {
         continue;
       }
+      // the same marker on every partition: built and encoded once
+      final byte[] marker = serializer.serialize(apply, GroupMapping.sweepRecord(target, table, snapshot.takenAtMs(),
+          new SnapshotSweep(id, targets, version, 0, 1)));
       for (int p = 0; p < partitions; p++) {
-        final ApplyRecord marker = ApplyRecord.newBuilder().setTable(target).setOp(ApplyOp.SWEEP)
-            .setKey(new ArrayList<>()).setVersion(version).setSourceTable(table).setSourceTsMs(snapshot.takenAtMs())
-            .setSweep(new SnapshotSweep(id, targets, version, 0, 1)).build();
-        producer.send(new ProducerRecord<>(apply, p, "sweep:" + id, serializer.serialize(apply, marker)),
-            (m, e) -> remember(failed, e));
+        producer.send(new ProducerRecord<>(apply, p, "sweep:" + id, marker), (m, e) -> remember(failed, e));
       }
     }
   }

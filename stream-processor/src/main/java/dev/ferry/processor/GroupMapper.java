@@ -4,7 +4,6 @@ import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.RowMapper;
 import dev.ferry.processor.ordering.ApplyOrder;
 import dev.ferry.processor.ordering.Ordered;
-import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeGroup;
@@ -12,7 +11,6 @@ import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.SnapshotSweep;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -93,12 +91,9 @@ final class GroupMapper implements Processor<String, Ordered, String, Object> {
     if (target == null) {
       return;
     }
-    final ApplyRecord r = ApplyRecord.newBuilder().setTable(target).setOp(ApplyOp.SWEEP).setKey(new ArrayList<>())
-        .setVersion(marker.getVersion()).setSourceTable(e.getSource().getSchema$() + "." + e.getSource().getTable())
-        .setSourceTsMs(e.getSource().getTsMs())
-        .setSweep(new SnapshotSweep(marker.getId(), targets, marker.getVersion(), marker.getPartition(),
-            marker.getPartitions()))
-        .build();
+    final ApplyRecord r = GroupMapping.sweepRecord(target, e.getSource().getSchema$() + "." + e.getSource().getTable(),
+        e.getSource().getTsMs(), new SnapshotSweep(marker.getId(), targets, marker.getVersion(), marker.getPartition(),
+            marker.getPartitions()));
     context.forward(new Record<>("sweep:" + marker.getId(), (Object) r, record.timestamp()),
         ProcessorTopology.SWEEP_SINK);
   }

@@ -86,6 +86,16 @@ public final class GroupMapping {
 
 
   /**
+   * The end of a snapshot as the apply record the sink takes: for target table {@code target}, written from legacy
+   * table {@code sourceTable}, carrying {@code sweep} (the target tables it covers, its version and partition).
+   */
+  public static ApplyRecord sweepRecord(final String target, final String sourceTable, final long sourceTsMs,
+      final dev.ferry.schemas.SnapshotSweep sweep) {
+    return ApplyRecord.newBuilder().setTable(target).setOp(dev.ferry.schemas.ApplyOp.SWEEP).setKey(new ArrayList<>())
+        .setVersion(sweep.getVersion()).setSourceTable(sourceTable).setSourceTsMs(sourceTsMs).setSweep(sweep).build();
+  }
+
+  /**
    * Maps {@code group} (rows, not the end of a snapshot), checking unique rules against {@code naturalKeys} and
    * updating it for what is applied; {@code key} is the key it came under (its header key), {@code attempt} how
    * often its changes were tried before (a replay's).
