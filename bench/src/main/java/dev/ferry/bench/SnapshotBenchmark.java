@@ -21,7 +21,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * putting the snapshot on Kafka, until the CDC topics hold every row; (b) end to end, connector, processor and
  * sink each in its own JVM, until the target holds every row. Both clocks start when the services are started
  * (JVM start and Debezium's start included in both). Prints {@code ratio end-to-end/capture-only = X}, the
- * goal being at least 0.8; {@code --initial-load direct} runs (b) with the direct initial load. Then (c), unless
+ * goal being at least 0.8; (b) takes Ferry's default initial load ({@code auto}: direct here), {@code --initial-load
+ * kafka} runs it through the CDC topics and the processor as (a) does. Then (c), unless
  * {@code --no-kafka-connect}: the same migration through the pipeline
  * a team would otherwise assemble ({@link KafkaConnectPipeline}), timed the same way, and
  * {@code ratio ferry/kafka-connect = X} (its time over Ferry's end to end: how many times faster Ferry is).
@@ -42,20 +43,20 @@ public final class SnapshotBenchmark {
     int rows = 1_000_000;
     int customers = 0;
     boolean kafkaConnect = true;
-    String initialLoad = "kafka";
+    String initialLoad = "auto";
     for (int i = 0; i < args.length; i++) {
       if ("--rows".equals(args[i])) {
         rows = Integer.parseInt(args[++i]);
       } else if ("--customers".equals(args[i])) {
         customers = Integer.parseInt(args[++i]);
       } else if ("--initial-load".equals(args[i]) && i + 1 < args.length
-          && List.of("kafka", "direct").contains(args[i + 1])) {
+          && List.of("auto", "kafka", "direct").contains(args[i + 1])) {
         initialLoad = args[++i];
       } else if ("--no-kafka-connect".equals(args[i])) {
         kafkaConnect = false;
       } else {
         throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: scripts/bench snapshot [--rows N] [--customers N] [--initial-load kafka|direct] "
+            + "; usage: scripts/bench snapshot [--rows N] [--customers N] [--initial-load auto|kafka|direct] "
             + "[--no-kafka-connect]");
       }
     }
@@ -84,7 +85,8 @@ public final class SnapshotBenchmark {
               ", each order referencing one of %,d customers (foreign keys in both databases)", customers) : "");
 
       final double capture;
-      try (BenchPipeline pipeline = new BenchPipeline(stack, work, "capture", legacyDb, "unused", withCustomers);
+      try (BenchPipeline pipeline = new BenchPipeline(stack, work, "capture", legacyDb, "unused", withCustomers,
+          "connector.initial-load: kafka");
           Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
               stack.kafka().bootstrapServers()))) {
         final long start = System.nanoTime();

@@ -213,7 +213,7 @@ public final class Ferry implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.CONNECTOR));
+      final FerryConfig c = FerryConfig.loadForConnectorCommand(config);
       Resnapshot.request(c.connector(), List.copyOf(tables), System.out);
       record(historyOf(config), RunHistory.Kind.RESNAPSHOT, "re-snapshot of " + String.join(", ", tables)
           + " requested", Map.of("tables", List.copyOf(tables)));

@@ -25,6 +25,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The whole configuration of a Ferry deployment: one file (and environment overrides) for all three
@@ -33,6 +35,7 @@ import java.util.Set;
  * checked in the same pass, and all problems are reported together before anything starts.
  */
 public final class FerryConfig {
+  private static final Logger LOG = LoggerFactory.getLogger(FerryConfig.class);
   /** Every setting Ferry knows, in documentation order. */
   public static final List<Setting<?>> ALL;
 
@@ -79,6 +82,17 @@ public final class FerryConfig {
   }
 
   /**
+   * Loads {@code file} for a command that talks to a running connector ({@code ferry resnapshot}) but runs no capture
+   * itself: the connector's settings without the mapping its initial load would read (an operator's copy of the file
+   * may name a mapping file only the services' machines have).
+   */
+  public static FerryConfig loadForConnectorCommand(final Path file) {
+    return resolve(ConfigSource.fromYaml(file).withEnvironment(System.getenv(), ALL)
+        .with(ConnectorConfig.INITIAL_LOAD.key(), "kafka", "a command that runs no capture"), EnumSet.of(Role.CONNECTOR),
+        file.toAbsolutePath().getParent());
+  }
+
+  /**
    * Resolves {@code source} for {@code roles}; a relative mapping file is taken relative to
    * {@code baseDir}.
    *
@@ -105,11 +119,12 @@ public final class FerryConfig {
     }
     Mapping mapping = null;
     Path mappingPath = null;
-    // a direct initial load maps the rows in the connector, so the connector reads the mapping too
-    final boolean loadsDirectly = roles.contains(Role.CONNECTOR)
-        && "direct".equalsIgnoreCase(text(source, ConnectorConfig.INITIAL_LOAD))
+    // a direct initial load maps the rows in the connector, so the connector reads the mapping too (with auto, the
+    // default, as well: the mapping decides)
+    final String load = text(source, ConnectorConfig.INITIAL_LOAD);
+    final boolean mayLoadDirectly = roles.contains(Role.CONNECTOR) && !"kafka".equalsIgnoreCase(load)
         && !"no-data".equalsIgnoreCase(text(source, ConnectorConfig.SNAPSHOT_MODE));
-    if (roles.contains(Role.PROCESSOR) || loadsDirectly) {
+    if (roles.contains(Role.PROCESSOR) || mayLoadDirectly) {
       final String file = source.values().containsKey(ProcessorConfig.MAPPING_FILE.key())
           ? source.values().get(ProcessorConfig.MAPPING_FILE.key()).text() : null;
       if (file != null && !file.isBlank()) {
@@ -127,18 +142,21 @@ public final class FerryConfig {
     if (config != null) {
       problems.addAll(relationProblems(config, mapping, roles));
     }
-    if (loadsDirectly && problems.isEmpty()) {
-      problems.addAll(directLoadProblems(mapping));
+    if (mayLoadDirectly && problems.isEmpty()) {
+      problems.addAll(directLoadProblems(mapping, "direct".equalsIgnoreCase(load)));
     }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
     final Map<String, String> passThrough = config.passThrough(ConnectorConfig.PASS_THROUGH_PREFIX);
+    // the connector and the processor decide "auto" alike, from the same mapping file
+    final InitialLoad initialLoad = config.get(ConnectorConfig.INITIAL_LOAD)
+        .decide(mapping != null && !uniqueRules(mapping).isEmpty());
     return new FerryConfig(EnumSet.copyOf(roles),
-        roles.contains(Role.CONNECTOR) ? ConnectorConfig.from(config, passThrough) : null,
+        roles.contains(Role.CONNECTOR) ? ConnectorConfig.from(config, passThrough, initialLoad) : null,
         roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping,
-            config.get(ConnectorConfig.SNAPSHOT_MODE) != SnapshotMode.NO_DATA
-                && config.get(ConnectorConfig.INITIAL_LOAD) != InitialLoad.DIRECT) : null,
+            config.get(ConnectorConfig.SNAPSHOT_MODE) != SnapshotMode.NO_DATA && initialLoad != InitialLoad.DIRECT)
+            : null,
         roles.contains(Role.SINK) ? SinkConfig.from(config) : null, mapping, mappingPath,
         reverseConfig(config.get(dev.ferry.cutover.CutoverSettings.REVERSE_CONFIG), baseDir),
         dev.ferry.ops.OpsConfig.from(config), LogSettings.from(config));
@@ -155,20 +173,29 @@ public final class FerryConfig {
 
   /**
    * A direct initial load needs the mapping, and cannot keep unique rules: which row owns a natural key is the
-   * processor's state, which a load outside it would not fill.
+   * processor's state, which a load outside it would not fill. {@code auto} (not {@code explicit}) loads through Kafka
+   * then instead.
    */
-  private static List<ConfigProblem> directLoadProblems(final Mapping mapping) {
+  private static List<ConfigProblem> directLoadProblems(final Mapping mapping, final boolean explicit) {
     if (mapping == null) {
-      return List.of(new ConfigProblem(ProcessorConfig.MAPPING_FILE.key(), "", null, "required with "
-          + "connector.initial-load direct: the connector maps the rows it loads; set it to the processor's mapping "
-          + "file"));
+      return List.of(new ConfigProblem(ProcessorConfig.MAPPING_FILE.key(), "", null, "required by the connector's "
+          + "initial load (connector.initial-load " + (explicit ? "direct" : "auto, the default, loads directly where "
+          + "the mapping allows") + "): the connector maps the rows it loads; set it to the processor's mapping "
+          + "file, or set connector.initial-load to kafka (Debezium's snapshot through the processor)"));
     }
+    final List<String> unique = uniqueRules(mapping);
+    return unique.isEmpty() || !explicit ? List.of() : List.of(new ConfigProblem(ConnectorConfig.INITIAL_LOAD.key(),
+        "direct", null, "the mapping has unique rules, " + String.join(", ", unique) + ", whose owners the "
+            + "processor keeps; a direct load would not tell it of the rows it loads. Set connector.initial-load to "
+            + "kafka or auto"));
+  }
+
+  /** The mapping's {@code unique} rules, as {@code table (rule)}. */
+  private static List<String> uniqueRules(final Mapping mapping) {
     final List<String> unique = new ArrayList<>();
     mapping.tables().forEach(t -> t.rules().stream().filter(r -> !r.unique().isEmpty())
         .forEach(r -> unique.add(t.sourceTable() + " (" + r.id() + ")")));
-    return unique.isEmpty() ? List.of() : List.of(new ConfigProblem(ConnectorConfig.INITIAL_LOAD.key(), "direct",
-        null, "the mapping has unique rules, " + String.join(", ", unique) + ", whose owners the processor keeps; a "
-            + "direct load would not tell it of the rows it loads. Set connector.initial-load to kafka"));
+    return unique;
   }
 
   /**
@@ -177,6 +204,12 @@ public final class FerryConfig {
    */
   public LegacyCapture newCapture() {
     final LegacyCapture capture = new LegacyCapture(connector);
+    if (!connector.loadsDirectly() && connector.snapshotMode() != SnapshotMode.NO_DATA && mapping != null
+        && !uniqueRules(mapping).isEmpty()) {
+      LOG.info("capture {}: an initial load (a first start, a re-created slot) is Debezium's snapshot through Kafka "
+          + "and the processor: the mapping has unique rules, {}, which a direct load cannot keep",
+          connector.name(), String.join(", ", uniqueRules(mapping)));
+    }
     return connector.loadsDirectly() ? capture.loadingWith(new DirectInitialLoad(connector, mapping,
         new dev.ferry.processor.MappingCounts(connector.name() + "-initial-load"))) : capture;
   }

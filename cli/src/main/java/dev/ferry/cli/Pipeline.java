@@ -84,6 +84,16 @@ public final class Pipeline implements AutoCloseable {
     return capture;
   }
 
+  /**
+   * What the capture has read, for progress lines: {@code events captured N} (change events on the CDC topics),
+   * preceded by {@code rows loaded N} when the initial load is direct (those rows skip the CDC topics).
+   */
+  public String captureProgress() {
+    final String events = String.format(java.util.Locale.ROOT, "events captured %,d", capture.published());
+    return config.connector().loadsDirectly() ? String.format(java.util.Locale.ROOT, "rows loaded %,d | %s",
+        capture.loadedPerTable().values().stream().mapToLong(Long::longValue).sum(), events) : events;
+  }
+
   public StreamProcessor processor() {
     return processor;
   }

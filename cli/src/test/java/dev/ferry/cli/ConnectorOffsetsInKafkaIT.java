@@ -40,7 +40,9 @@ class ConnectorOffsetsInKafkaIT {
   @Test
   void aCaptureWithItsPositionInKafkaResumesWithoutASecondSnapshot() throws Exception {
     final DemoEnvironment base = DemoEnvironment.create(stack, work, "it_kafka_offsets");
-    final FerryConfig config = FerryConfig.resolve(base.source().with("connector.offset-storage", "kafka", "test"),
+    final FerryConfig config = FerryConfig.resolve(base.source().with("connector.offset-storage", "kafka", "test")
+        // Debezium's own snapshot and offsets (DirectLoadIT: the direct load's position in Kafka)
+        .with("connector.initial-load", "kafka", "test"),
         EnumSet.allOf(Role.class), work);
     final FerryTopics topics = config.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()));
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.ConfigSource;
+import dev.ferry.connector.InitialLoad;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -108,6 +109,56 @@ class FerryConfigTest {
   }
 
   @Test
+  void theDefaultInitialLoadIsDirectUnlessTheMappingHasUniqueRulesAndTheConnectorNeedsTheMappingForIt()
+      throws Exception {
+    final String base = """
+        kafka: {bootstrap-servers: "k:9092"}
+        registry: {url: "http://r"}
+        legacy: {host: db, database: legacy, tables: public.customers}
+        target: {jdbc-url: "jdbc:postgresql://t/db"}
+        """;
+    assertThatThrownBy(() -> FerryConfig.resolve(ConfigSource.fromYaml(base, "ferry.yaml"), EnumSet.of(Role.CONNECTOR),
+        dir)).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+        .satisfies(p -> {
+          assertThat(p.key()).isEqualTo("processor.mapping-file");
+          assertThat(p.message()).contains("connector.initial-load auto, the default")
+              .contains("or set connector.initial-load to kafka");
+        }));
+    assertThat(FerryConfig.resolve(ConfigSource.fromYaml(base + "connector: {initial-load: kafka}\n", "ferry.yaml"),
+        EnumSet.of(Role.CONNECTOR), dir).connector().initialLoad()).as("kafka needs no mapping in the connector")
+        .isEqualTo(InitialLoad.KAFKA);
+
+    Files.writeString(dir.resolve("plain.yaml"), """
+        tables:
+          - source: public.customers
+            target: customer
+            fields: {id: customer_id, email: email}
+        """);
+    final FerryConfig plain = FerryConfig.resolve(ConfigSource.fromYaml(base + "processor: {mapping-file: plain.yaml}\n",
+        "ferry.yaml"), EnumSet.allOf(Role.class), dir);
+    assertThat(plain.connector().initialLoad()).isEqualTo(InitialLoad.DIRECT);
+    assertThat(plain.connector().loadsDirectly()).isTrue();
+    assertThat(plain.processor().waitForUnseenHeaders()).isFalse();
+
+    Files.writeString(dir.resolve("unique.yaml"), """
+        tables:
+          - source: public.customers
+            target: customer
+            fields: {id: customer_id, email: email}
+            rules:
+              - {id: email-unique, field: email, unique: true}
+        """);
+    final FerryConfig unique = FerryConfig.resolve(ConfigSource.fromYaml(base
+        + "processor: {mapping-file: unique.yaml}\n", "ferry.yaml"), EnumSet.allOf(Role.class), dir);
+    assertThat(unique.connector().initialLoad()).as("the processor keeps the unique values' owners")
+        .isEqualTo(InitialLoad.KAFKA);
+    assertThat(unique.processor().waitForUnseenHeaders()).isTrue();
+    // the processor alone decides as the connector does, from the same mapping
+    assertThat(FerryConfig.resolve(ConfigSource.fromYaml(base + "processor: {mapping-file: plain.yaml}\n",
+        "ferry.yaml"), EnumSet.of(Role.PROCESSOR), dir).processor().waitForUnseenHeaders()).isFalse();
+  }
+
+  @Test
   void configAndMappingProblemsAreReportedTogetherBeforeAnythingStarts() throws Exception {
     Files.writeString(dir.resolve("mapping.yaml"), """
         tables:
@@ -157,9 +208,12 @@ class FerryConfigTest {
         kafka: {bootstrap-servers: "k:9092"}
         registry: {url: "http://r"}
         processor: {mapping-file: mapping.yaml%s}
-        connector: {snapshot-mode: %s}
+        connector: {snapshot-mode: %s, initial-load: kafka}
         """;
     assertThat(processor(base.formatted("", "initial")).waitForUnseenHeaders()).isTrue();
+    assertThat(processor(base.formatted("", "initial").replace(", initial-load: kafka", "")).waitForUnseenHeaders())
+        .as("the default initial load is direct for this mapping: the processor never sees the loaded headers")
+        .isFalse();
     assertThat(processor(base.formatted("", "no-data")).waitForUnseenHeaders()).isFalse();
     assertThat(processor(base.formatted(", unseen-headers: wait", "no-data")).waitForUnseenHeaders()).isTrue();
     assertThat(processor(base.formatted(", unseen-headers: pass", "initial")).waitForUnseenHeaders()).isFalse();

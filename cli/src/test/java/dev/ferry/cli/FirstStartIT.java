@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.cli.demo.DemoEnvironment;
 import dev.ferry.cli.demo.RowCounts;
-import dev.ferry.embedded.EmbeddedDatabase;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
 import dev.ferry.reconcile.ReconcileReport;
@@ -58,8 +57,8 @@ class FirstStartIT {
   @Test
   void limitsForItsRoleAnIdleTransactionAndALostConnectionInTheSnapshotStillSyncEveryRow() throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_first");
-    limit(stack.legacy(), env.legacyDatabase());
-    limit(stack.target(), env.targetDatabase());
+    TestDatabases.limitRole(stack.legacy(), env.legacyDatabase(), ROLE);
+    TestDatabases.limitRole(stack.target(), env.targetDatabase(), ROLE);
     for (final String url : List.of(stack.legacy().jdbcUrl(env.legacyDatabase()),
         stack.target().jdbcUrl(env.targetDatabase()))) {
       try (Connection plain = DriverManager.getConnection(url, ROLE, "")) {
@@ -69,6 +68,8 @@ class FirstStartIT {
     }
     final FerryConfig config = FerryConfig.resolve(env.source()
         .with("legacy.user", ROLE, "test").with("target.user", ROLE, "test")
+        // the lost connection is Debezium's snapshot's (DirectLoadIT runs the direct load under the same limits)
+        .with("connector.initial-load", "kafka", "test")
         .with("debezium.converters", "ferrytext,lost", "test")
         .with("debezium.lost.type", LostWhileReadingStructure.class.getName(), "test")
         // Debezium restarts a failed capture after 10 s by default
@@ -118,19 +119,6 @@ class FirstStartIT {
       }
     } finally {
       LostWhileReadingStructure.ARMED.set(0);
-    }
-  }
-
-  /** The role Ferry connects as, on {@code database} only, with the limits an administrator sets. */
-  private static void limit(final EmbeddedDatabase server, final String database) throws SQLException {
-    try (Connection c = server.connect(database)) {
-      exec(c, "DO $$ BEGIN CREATE ROLE " + ROLE + " LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; "
-          + "END $$");
-      exec(c, "ALTER ROLE " + ROLE + " IN DATABASE " + database + " SET statement_timeout = '1ms'");
-      exec(c, "ALTER ROLE " + ROLE + " IN DATABASE " + database + " SET idle_in_transaction_session_timeout = '20ms'");
-      // PostgreSQL 14 and 17: lifted after connecting, where the server has them
-      exec(c, "ALTER ROLE " + ROLE + " IN DATABASE " + database + " SET idle_session_timeout = '50ms'");
-      exec(c, "ALTER ROLE " + ROLE + " IN DATABASE " + database + " SET transaction_timeout = '50ms'");
     }
   }
 }

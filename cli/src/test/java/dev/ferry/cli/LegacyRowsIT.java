@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What reconcile and audit read of a legacy table ({@link LegacyRows}, over JDBC) is what the capture sends of it
  * (Debezium's snapshot, through Ferry's converter): the same columns, values and logical types, for a table with
- * every common PostgreSQL type, NULLs, and edge values (money, negative decimals, microseconds, zones, bytes).
+ * every common PostgreSQL type, NULLs, and edge values (money, negative decimals, microseconds, zones, bytes, a time
+ * with its zone: Debezium sends it at UTC, and so does the direct initial load, which reads rows this way).
  */
 class LegacyRowsIT {
   private final EmbeddedStack stack = SharedStack.get();
@@ -46,20 +47,21 @@ class LegacyRowsIT {
     try (Connection legacy = base.legacy(); Statement s = legacy.createStatement()) {
       s.execute("CREATE TABLE typed (id int PRIMARY KEY, si smallint, big bigint, r real, d double precision, "
           + "n numeric(12,4), nn numeric, m money, b boolean, t text, vc varchar(10), c char(5), dt date, "
-          + "ts timestamp, tstz timestamptz, tm time, u uuid, j json, jb jsonb, by bytea)");
+          + "ts timestamp, tstz timestamptz, tm time, u uuid, j json, jb jsonb, by bytea, tz timetz)");
       s.execute("INSERT INTO typed VALUES (1, -3, 9000000000, 18.6, 0.1, -1234.5600, 3.14159265358979, 12.5, true, "
           + "'text', 'vc', 'ab', '2026-02-28', '2026-02-28 13:14:15.123456', '2026-02-28 13:14:15.5+02', "
           + "'07:08:09.000010', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"b\": 1, \"a\": [2]}', "
-          + "'{\"b\": 1, \"a\": [2]}', '\\x00ff10')");
+          + "'{\"b\": 1, \"a\": [2]}', '\\x00ff10', '13:14:15.5+05:30')");
       s.execute("INSERT INTO typed (id) VALUES (2)");
       s.execute("INSERT INTO typed VALUES (3, 0, 0, 0, 0, 0, 0, 0, false, '', '', '', '1970-01-01', "
           + "'1969-12-31 23:59:59', '1970-01-01 00:00:00+00', '00:00:00', "
-          + "'00000000-0000-0000-0000-000000000000', '[]', '{}', '')");
+          + "'00000000-0000-0000-0000-000000000000', '[]', '{}', '', '00:00:00-02')");
     }
     final Path dir = work.resolve("it_legacy_rows_capture");
     final FerryConfig config = FerryConfig.resolve(DemoEnvironment.configSource(stack, "it_legacy_rows_capture",
         base.legacyDatabase(), base.targetDatabase(), "public.typed", "",
-        work.resolve("it_legacy_rows").resolve("mapping.yaml"), dir), EnumSet.of(Role.CONNECTOR), dir);
+        work.resolve("it_legacy_rows").resolve("mapping.yaml"), dir).with("connector.initial-load", "kafka", "test"),
+        EnumSet.of(Role.CONNECTOR), dir);
 
     final Map<String, ChangeEvent> captured = new TreeMap<>();
     try (LegacyCapture capture = new LegacyCapture(config.connector()).start()) {

@@ -200,7 +200,7 @@ class MappingAgainstDatabasesIT {
                 p -> assertThat(p).startsWith("mapping.yaml:9: fields = 'created_by': target column note.created_by is "
                     + "NOT NULL without a default, and no field writes it")));
     // the connector started on its own refuses it too, before a publication carries the table
-    try (LegacyCapture capture = new LegacyCapture(config.connector())) {
+    try (LegacyCapture capture = config.newCapture()) {
       assertThatThrownBy(capture::start).isInstanceOf(ConfigException.class)
           .hasMessageContaining("public.customers has no replica identity")
           // a table without a primary key has none either

@@ -35,7 +35,10 @@ class NorthwindSyncIT {
   @Test
   void snapshotArrivesWithEveryOrderAndLineMappedValueByValue() throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_snapshot");
-    try (Pipeline pipeline = new Pipeline(env.config()).start();
+    // Debezium's snapshot through the CDC topics and the processor (DirectLoadIT checks the default direct load alike)
+    final FerryConfig config = FerryConfig.resolve(env.source().with("connector.initial-load", "kafka", "test"),
+        java.util.EnumSet.allOf(Role.class), work.resolve("it_snapshot"));
+    try (Pipeline pipeline = new Pipeline(config).start();
         Connection legacy = env.legacy(); Connection target = env.target()) {
       await().atMost(SYNC).pollInterval(Duration.ofMillis(500))
           .until(() -> RowCounts.of(legacy, target).match());

@@ -39,7 +39,7 @@ class ProcessorCrashIT {
     final Path file = ServiceProcess.writeConfig(env, work.resolve("processor.yaml"), Set.of());
     final Random random = new Random(17);
     try (TargetSink sink = new TargetSink(env.config().sink()).start();
-        LegacyCapture capture = new LegacyCapture(env.config().connector()).start();
+        LegacyCapture capture = env.config().newCapture().start();
         Connection legacy = env.legacy(); Connection target = env.target()) {
       Process processor = start(file, 0);
       try {

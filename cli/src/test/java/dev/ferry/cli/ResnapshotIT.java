@@ -63,7 +63,7 @@ class ResnapshotIT {
       exec(legacy, "DELETE FROM orders WHERE order_id = 10270");
       invalidateSlot(legacy, env.name());
       final FerryConfig initial = FerryConfig.resolve(env.source(), EnumSet.allOf(Role.class), work.resolve("it_resnap"));
-      try (LegacyCapture refused = new LegacyCapture(initial.connector())) {
+      try (LegacyCapture refused = initial.newCapture()) {
         assertThatThrownBy(refused::start).isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("replication slot " + env.name() + " on ").hasMessageContaining("is lost")
             .hasMessageContaining("max_slot_wal_keep_size").hasMessageContaining("snapshot-mode: when-needed");

@@ -1,5 +1,6 @@
 package dev.ferry.cli;
 
+import dev.ferry.embedded.EmbeddedDatabase;
 import dev.ferry.embedded.EmbeddedStack;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -36,6 +37,22 @@ final class TestDatabases {
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
+    }
+  }
+
+  /**
+   * Creates {@code role} (a superuser, as a capture's user needs replication) with the time limits an administrator
+   * sets for an application's role, on {@code database} only: statements 1 ms, idle in a transaction 20 ms, idle
+   * sessions and transactions 50 ms (PostgreSQL 14 and 17). Ferry's sessions must start without them.
+   */
+  static void limitRole(final EmbeddedDatabase server, final String database, final String role) throws SQLException {
+    try (Connection c = server.connect(database)) {
+      exec(c, "DO $$ BEGIN CREATE ROLE " + role + " LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; "
+          + "END $$");
+      exec(c, "ALTER ROLE " + role + " IN DATABASE " + database + " SET statement_timeout = '1ms'");
+      exec(c, "ALTER ROLE " + role + " IN DATABASE " + database + " SET idle_in_transaction_session_timeout = '20ms'");
+      exec(c, "ALTER ROLE " + role + " IN DATABASE " + database + " SET idle_session_timeout = '50ms'");
+      exec(c, "ALTER ROLE " + role + " IN DATABASE " + database + " SET transaction_timeout = '50ms'");
     }
   }
 }

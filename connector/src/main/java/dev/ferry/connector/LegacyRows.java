@@ -16,9 +16,12 @@ import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.time.DateTimeException;
 import java.time.OffsetDateTime;
+import java.time.OffsetTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +40,9 @@ import java.util.TreeMap;
  */
 public final class LegacyRows {
   private static final int FETCH = 5_000;
+  /** PostgreSQL's text of a {@code timetz}: {@code 13:45:56.789+02}, {@code +05:30}, {@code -03:30:15}. */
+  private static final DateTimeFormatter PG_TIMETZ = new DateTimeFormatterBuilder()
+      .append(DateTimeFormatter.ISO_LOCAL_TIME).appendOffset("+HH:mm:ss", "+00").toFormatter(Locale.ROOT);
   private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss", Locale.ROOT);
 
   /** Takes one row; may throw to stop the scan. */
@@ -238,6 +244,7 @@ public final class LegacyRows {
         final LocalTime t = rs.getObject(i, LocalTime.class);
         yield new ColumnValue(name, t == null ? null : LogicalValues.timeMicros(t), "time-micros");
       }
+      case "timetz" -> new ColumnValue(name, zonedTime(rs.getString(i)), "time-tz");
       case "uuid" -> new ColumnValue(name, rs.getString(i), "uuid");
       case "json", "jsonb" -> new ColumnValue(name, rs.getString(i), "json");
       case "bytea" -> {
@@ -246,6 +253,22 @@ public final class LegacyRows {
       }
       default -> new ColumnValue(name, rs.getString(i), null);
     };
+  }
+
+  /**
+   * A {@code timetz} as Debezium sends it: the same instant of the day at UTC, ISO ({@code 11:45:56Z},
+   * {@code 11:45:56.789Z}); PostgreSQL's {@code 24:00:00+02} (no Java time holds it) as PostgreSQL wrote it.
+   */
+  static String zonedTime(final String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return OffsetTime.parse(text, PG_TIMETZ).withOffsetSameInstant(ZoneOffset.UTC).format(
+          DateTimeFormatter.ISO_OFFSET_TIME);
+    } catch (DateTimeException e) {
+      return text;
+    }
   }
 
   /** {@code 2026-02-28T11:14:15.500000Z}: UTC, with as many fractional digits as the column declares. */

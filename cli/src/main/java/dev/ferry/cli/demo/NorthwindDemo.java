@@ -156,7 +156,7 @@ public final class NorthwindDemo {
     final long pending = pipeline.sink().lag();
     final String lag = pending == 0 ? "caught up" : lastTs == 0 ? "-" : String.format(Locale.ROOT,
         "%.1fs behind, %,d records pending", Math.max(0, System.currentTimeMillis() - lastTs) / 1000.0, pending);
-    out.printf(Locale.ROOT, "[%s] events captured %,d | rows applied %,d | dead letters %,d | %s | sink: %s%n", phase,
-        pipeline.capture().published(), pipeline.sink().applied(), pipeline.sink().failed(), counts.progress(), lag);
+    out.printf(Locale.ROOT, "[%s] %s | rows applied %,d | dead letters %,d | %s | sink: %s%n", phase,
+        pipeline.captureProgress(), pipeline.sink().applied(), pipeline.sink().failed(), counts.progress(), lag);
   }
 }

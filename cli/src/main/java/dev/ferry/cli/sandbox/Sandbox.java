@@ -169,8 +169,8 @@ public final class Sandbox {
   }
 
   private void progress(final Pipeline pipeline) {
-    out.printf(Locale.ROOT, "events captured %,d | rows applied %,d | parked %,d | dead letters (write) %,d%n",
-        pipeline.capture().published(), pipeline.sink().applied(), pipeline.sink().parked(), pipeline.sink().failed());
+    out.printf(Locale.ROOT, "%s | rows applied %,d | parked %,d | dead letters (write) %,d%n",
+        pipeline.captureProgress(), pipeline.sink().applied(), pipeline.sink().parked(), pipeline.sink().failed());
   }
 
   private void export(final Path dir, final Mapping mapping, final FerryConfig config) throws Exception {
