@@ -88,7 +88,8 @@ public final class FerryConfig {
    */
   public static FerryConfig loadForConnectorCommand(final Path file) {
     return resolve(ConfigSource.fromYaml(file).withEnvironment(System.getenv(), ALL)
-        .with(ConnectorConfig.INITIAL_LOAD.key(), "kafka", "a command that runs no capture"), EnumSet.of(Role.CONNECTOR),
+        .with(ConnectorConfig.INITIAL_LOAD.key(), "kafka", "a command that runs no capture"),
+        EnumSet.of(Role.CONNECTOR),
         file.toAbsolutePath().getParent());
   }
 

@@ -134,8 +134,8 @@ class FerryConfigTest {
             target: customer
             fields: {id: customer_id, email: email}
         """);
-    final FerryConfig plain = FerryConfig.resolve(ConfigSource.fromYaml(base + "processor: {mapping-file: plain.yaml}\n",
-        "ferry.yaml"), EnumSet.allOf(Role.class), dir);
+    final FerryConfig plain = FerryConfig.resolve(ConfigSource.fromYaml(base
+        + "processor: {mapping-file: plain.yaml}\n", "ferry.yaml"), EnumSet.allOf(Role.class), dir);
     assertThat(plain.connector().initialLoad()).isEqualTo(InitialLoad.DIRECT);
     assertThat(plain.connector().loadsDirectly()).isTrue();
     assertThat(plain.processor().waitForUnseenHeaders()).isFalse();

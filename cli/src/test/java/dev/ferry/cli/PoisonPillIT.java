@@ -80,6 +80,18 @@ class PoisonPillIT {
       s.execute("SET TIME ZONE 'UTC'");
       s.execute("INSERT INTO odd VALUES (1, 12.34, 'snapshot', '2026-02-28', '13:45:56.789', '13:45:56+02', "
           + "'2026-02-28 13:45:56.123456', '2026-02-28 13:45:56.123456+01', '1 year 2 mons 3 days 04:05:06.5')");
+      // the odd values below in the initial load too (read by the connector itself, the default), as 20 more
+      s.execute("INSERT INTO odd (id, amount, note) VALUES (22, 'NaN', 'nan'), (23, 'Infinity', 'inf'), "
+          + "(24, '-Infinity', '-inf')");
+      s.execute("INSERT INTO odd (id, note, d, ts, tstz) VALUES (25, 'inf', 'infinity', 'infinity', '-infinity')");
+      s.execute("INSERT INTO odd (id, note, d, ts, tstz) VALUES (29, '-inf', '-infinity', '-infinity', 'infinity')");
+      s.execute("INSERT INTO odd (id, note, d2, ts2, tstz2) VALUES (30, 'as-is', 'infinity', '-infinity', "
+          + "'infinity')");
+    }
+    try (Connection legacy = stack.legacy().connect(name + "_legacy");
+        PreparedStatement ps = legacy.prepareStatement("INSERT INTO odd (id, note) VALUES (27, ?)")) {
+      ps.setString(1, incompressible(20 * 1024 * 1024));
+      ps.executeUpdate();
     }
     final Path mapping = work.resolve("mapping.yaml");
     Files.writeString(mapping, MAPPING);
@@ -134,6 +146,11 @@ class PoisonPillIT {
       assertThat(row(target, 10)).endsWith("| infinity | -infinity | infinity");
       assertThat(row(target, 5)).as("infinity into a converted date: refused, not a made-up date").isNull();
       assertThat(row(target, 9)).isNull();
+      for (int id = 2; id <= 10; id++) {
+        if (id != 6 && id != 8) {
+          assertThat(row(target, id + 20)).as("loaded %d as streamed %d", id + 20, id).isEqualTo(row(target, id));
+        }
+      }
       assertThat(row(target, 7)).isNull();
       assertThat(row(target, 8)).startsWith("1 | after the large one");
 
@@ -145,12 +162,19 @@ class PoisonPillIT {
                   + "map.timestamp/tstz_of_ts]",
               "MAP 9 [map.date/d_of_ts, map.date/d_of_tstz, map.timestamp/ts_of_tstz, map.timestamp/ts_of_d, "
                   + "map.timestamp/tstz_of_ts]",
+              "MAP 25 [map.date/d_of_ts, map.date/d_of_tstz, map.timestamp/ts_of_tstz, map.timestamp/ts_of_d, "
+                  + "map.timestamp/tstz_of_ts]",
+              "MAP 29 [map.date/d_of_ts, map.date/d_of_tstz, map.timestamp/ts_of_tstz, map.timestamp/ts_of_d, "
+                  + "map.timestamp/tstz_of_ts]",
               "CAPTURE 7 [capture.too-large/note]",
+              "CAPTURE 27 [capture.too-large/note]",
               "READ null [read.avro/null]",
               "READ null [sink.unreadable/null]");
-      final DeadLetter tooLarge = letters.stream().filter(l -> l.getStage() == Stage.CAPTURE).findFirst().orElseThrow();
-      assertThat(tooLarge.getErrors().get(0).getValue()).isEqualTo("20,971,520 bytes");
-      assertThat(tooLarge.getSourceTable()).isEqualTo("public.odd");
+      // the streamed one and the loaded one alike
+      assertThat(letters.stream().filter(l -> l.getStage() == Stage.CAPTURE)).hasSize(2).allSatisfy(tooLarge -> {
+        assertThat(tooLarge.getErrors().get(0).getValue()).isEqualTo("20,971,520 bytes");
+        assertThat(tooLarge.getSourceTable()).isEqualTo("public.odd");
+      });
       final DeadLetter unknown = letters.stream().filter(l -> l.getStage() == Stage.READ
           && l.getTopic().contains(".cdc.")).findFirst().orElseThrow();
       assertThat(unknown.getErrors().get(0).getMessage()).contains("writer schema id 2131899478, which the schema "

@@ -72,7 +72,6 @@ import org.slf4j.LoggerFactory;
 final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
   private static final Logger LOG = LoggerFactory.getLogger(ChangePublisher.class);
   /** A change event larger than this is dead-lettered: room is left for the key and the record batch's framing. */
-  private static final int LARGEST_CHANGE = FerryTopics.MAX_MESSAGE_BYTES - 64 * 1024;
   /** Tries of one batch before the capture stops (each abort is a transient error or a too-large change). */
   private static final int ATTEMPTS = 10;
 
@@ -258,9 +257,9 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     }
     final String topic = topics.cdc(table).name();
     final byte[] encoded = topics.changeSerde().encode(topic, change);
-    if (deadLetterReason != null || encoded.length > LARGEST_CHANGE) {
-      deadLetter(change, encoded.length, topic, deadLetterReason != null ? deadLetterReason
-          : "larger than the " + FerryTopics.MAX_MESSAGE_BYTES + " bytes Ferry's topics take", index, sent);
+    if (deadLetterReason != null || encoded.length > OversizedChange.LARGEST_BYTES) {
+      deadLetter(change, encoded.length, topic, deadLetterReason != null ? deadLetterReason : OversizedChange.WHY,
+          index, sent);
       return;
     }
     final byte[] keyBytes = bytes(key);

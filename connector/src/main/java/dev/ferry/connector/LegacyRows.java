@@ -227,18 +227,24 @@ public final class LegacyRows {
         final String special = SpecialNumbers.canonical(text);
         yield new ColumnValue(name, special != null ? special : rs.getBigDecimal(i).toPlainString(), "decimal");
       }
+      // pgjdbc reads PostgreSQL's infinity and -infinity as the type's MAX and MIN: carried as Debezium's are, text
+      // with logical type infinity (Infinity), never as a date
       case "date" -> {
         final LocalDate d = rs.getObject(i, LocalDate.class);
-        yield new ColumnValue(name, d == null ? null : (int) d.toEpochDay(), "date");
+        yield LocalDate.MAX.equals(d) || LocalDate.MIN.equals(d) ? infinity(name, LocalDate.MAX.equals(d))
+            : new ColumnValue(name, d == null ? null : (int) d.toEpochDay(), "date");
       }
       case "timestamp" -> {
         final LocalDateTime t = rs.getObject(i, LocalDateTime.class);
-        yield new ColumnValue(name, t == null ? null
-            : ChronoUnit.MICROS.between(LocalDateTime.of(1970, 1, 1, 0, 0), t), "timestamp-micros");
+        yield LocalDateTime.MAX.equals(t) || LocalDateTime.MIN.equals(t) ? infinity(name, LocalDateTime.MAX.equals(t))
+            : new ColumnValue(name, t == null ? null
+                : ChronoUnit.MICROS.between(LocalDateTime.of(1970, 1, 1, 0, 0), t), "timestamp-micros");
       }
       case "timestamptz" -> {
         final OffsetDateTime t = rs.getObject(i, OffsetDateTime.class);
-        yield new ColumnValue(name, t == null ? null : zoned(t, scale), "timestamp-tz");
+        yield OffsetDateTime.MAX.equals(t) || OffsetDateTime.MIN.equals(t)
+            ? infinity(name, OffsetDateTime.MAX.equals(t))
+            : new ColumnValue(name, t == null ? null : zoned(t, scale), "timestamp-tz");
       }
       case "time" -> {
         final LocalTime t = rs.getObject(i, LocalTime.class);
@@ -253,6 +259,10 @@ public final class LegacyRows {
       }
       default -> new ColumnValue(name, rs.getString(i), null);
     };
+  }
+
+  private static ColumnValue infinity(final String name, final boolean positive) {
+    return Infinity.value(name, positive ? "infinity" : "-infinity");
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.DeadLetters;
+import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.Stage;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,13 +14,20 @@ import java.util.Locale;
 
 /**
  * The dead letter of a change too large to publish (stage CAPTURE): it names the largest column and the sizes,
- * and carries no original bytes (they would not fit either); the resolution says how to send the row again.
+ * and carries no original bytes (they would not fit either); the resolution says how to send the row again. Used by the
+ * capture for a change event and by the direct initial load for a mapped row.
  */
-final class OversizedChange {
+public final class OversizedChange {
+  /** The largest record Ferry sends: its topics' limit, less room for the batch's own bytes. */
+  public static final int LARGEST_BYTES = FerryTopics.MAX_MESSAGE_BYTES - 64 * 1024;
+  /** Why a record over {@link #LARGEST_BYTES} is not sent. */
+  public static final String WHY = "larger than the " + FerryTopics.MAX_MESSAGE_BYTES + " bytes Ferry's topics take";
+
   private OversizedChange() {
   }
 
-  static DeadLetter deadLetter(final ChangeEvent change, final int bytes, final String topic, final String why) {
+  /** The dead letter of {@code change}, {@code bytes} long as it would have gone to {@code topic}. */
+  public static DeadLetter deadLetter(final ChangeEvent change, final int bytes, final String topic, final String why) {
     final ColumnValue largest = largestColumn(change);
     final String size = largest == null ? "?" : String.format(Locale.ROOT, "%,d", sizeOf(largest));
     return DeadLetters.of(Stage.CAPTURE, topic, -1, -1L, null, null, change,

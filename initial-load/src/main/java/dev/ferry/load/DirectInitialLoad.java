@@ -4,12 +4,14 @@ import dev.ferry.connector.ConnectorConfig;
 import dev.ferry.connector.DirectLoad;
 import dev.ferry.connector.ExportedSnapshot;
 import dev.ferry.connector.LegacyRows;
+import dev.ferry.connector.OversizedChange;
 import dev.ferry.processor.GroupMapping;
 import dev.ferry.processor.MappingCounts;
 import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.processor.mapping.NaturalKeys;
 import dev.ferry.processor.ordering.ApplyOrder;
 import dev.ferry.schemas.ApplyRecord;
+import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeGroup;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.FerryTopics;
@@ -112,6 +114,7 @@ public final class DirectInitialLoad implements DirectLoad {
     final long[] read = {0};
     final long[] nextReport = {began + REPORT_NANOS};
     LegacyRows.scanIn(snapshot, legacy, table, e -> {
+      out.reading = e;
       final ChangeGroup group = order.single(e);
       groups.map(group, NaturalKeys.NONE, group.getHeaderKey(), 0, out);
       if ((++read[0] & 1023) == 0) {
@@ -220,9 +223,18 @@ public final class DirectInitialLoad implements DirectLoad {
       this.failed = failed;
     }
 
+    /** The legacy row being mapped: what an oversized row's dead letter shows. */
+    private ChangeEvent reading;
+
     @Override
     public void row(final String key, final ApplyRecord row) {
-      producer.send(new ProducerRecord<>(apply, key, rows.serialize(apply, row)), (m, e) -> remember(failed, e));
+      final byte[] encoded = rows.serialize(apply, row);
+      if (encoded.length > OversizedChange.LARGEST_BYTES) {
+        // as the capture does with such a change: a dead letter, not a load that cannot finish
+        letter(key, OversizedChange.deadLetter(reading, encoded.length, apply, OversizedChange.WHY));
+        return;
+      }
+      producer.send(new ProducerRecord<>(apply, key, encoded), (m, e) -> remember(failed, e));
     }
 
     @Override
