@@ -75,7 +75,9 @@ public final class NorthwindDemo {
       }
       try (Pipeline pipeline = new Pipeline(env.config()).start();
           Connection legacy = env.legacy(); Connection target = env.target()) {
-        out.println("Pipeline running: capture -> Kafka -> processor -> sink. Initial sync ...");
+        out.println("Pipeline running: capture -> Kafka -> processor -> sink. Initial sync"
+            + (env.config().connector().loadsDirectly() ? " (the connector loads the tables straight to the apply topic)"
+            : "") + " ...");
         pipeline.announceOps(out);
         final boolean synced = waitUntilCaughtUp(pipeline, legacy, target, "initial sync");
         if (!synced) {
