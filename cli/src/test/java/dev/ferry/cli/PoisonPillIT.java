@@ -87,6 +87,8 @@ class PoisonPillIT {
       s.execute("INSERT INTO odd (id, note, d, ts, tstz) VALUES (29, '-inf', '-infinity', '-infinity', 'infinity')");
       s.execute("INSERT INTO odd (id, note, d2, ts2, tstz2) VALUES (30, 'as-is', 'infinity', '-infinity', "
           + "'infinity')");
+      // legal in PostgreSQL, but past what microseconds since 1970 hold in 64 bits: one dead letter, not a stopped load
+      s.execute("INSERT INTO odd (id, note, ts) VALUES (31, 'far future', '294276-06-01 00:00:00')");
     }
     try (Connection legacy = stack.legacy().connect(name + "_legacy");
         PreparedStatement ps = legacy.prepareStatement("INSERT INTO odd (id, note) VALUES (27, ?)")) {
@@ -168,10 +170,16 @@ class PoisonPillIT {
                   + "map.timestamp/tstz_of_ts]",
               "CAPTURE 7 [capture.too-large/note]",
               "CAPTURE 27 [capture.too-large/note]",
+              "CAPTURE 31 [capture.unreadable/ts]",
               "READ null [read.avro/null]",
               "READ null [sink.unreadable/null]");
       // the streamed one and the loaded one alike
-      assertThat(letters.stream().filter(l -> l.getStage() == Stage.CAPTURE)).hasSize(2).allSatisfy(tooLarge -> {
+      assertThat(row(target, 31)).isNull();
+      assertThat(letters.stream().filter(l -> l.getStage() == Stage.CAPTURE && l.getErrors().get(0).getRule()
+          .equals("capture.unreadable"))).singleElement().satisfies(l -> assertThat(l.getErrors().get(0).getValue())
+          .isEqualTo("294276-06-01 00:00:00"));
+      assertThat(letters.stream().filter(l -> l.getStage() == Stage.CAPTURE && l.getErrors().get(0).getRule()
+          .equals("capture.too-large"))).hasSize(2).allSatisfy(tooLarge -> {
         assertThat(tooLarge.getErrors().get(0).getValue()).isEqualTo("20,971,520 bytes");
         assertThat(tooLarge.getSourceTable()).isEqualTo("public.odd");
       });

@@ -51,6 +51,15 @@ public final class LegacyRows {
     void accept(ChangeEvent row) throws Exception;
   }
 
+  /**
+   * Told of a row with a value that cannot be read as the capture would send it ({@code row} holds that column as
+   * PostgreSQL's text); the scan goes on without the row.
+   */
+  @FunctionalInterface
+  public interface Unreadable {
+    void accept(ChangeEvent row, String column, String text, RuntimeException e) throws Exception;
+  }
+
   private LegacyRows() {
   }
 
@@ -84,22 +93,24 @@ public final class LegacyRows {
    */
   public static long scan(final Connection c, final String qualified, final String where, final Each each)
       throws Exception {
-    return scan(c, qualified, where, null, each);
+    return scan(c, qualified, where, null, each, null);
   }
 
   /**
    * Streams every row of {@code schema.table} as {@code snapshot} sees it ({@link ExportedSnapshot#begin}), each as a
-   * snapshot read at the snapshot's position and time, as Debezium's snapshot sends it.
+   * snapshot read at the snapshot's position and time, as Debezium's snapshot sends it; a row with a value that
+   * cannot be read so goes to {@code unreadable} instead.
    *
-   * @return the rows read
+   * @return the rows read, unreadable ones included
    */
   public static long scanIn(final ExportedSnapshot snapshot, final Connection c, final String qualified,
-      final Each each) throws Exception {
-    return scan(c, qualified, null, snapshot, each);
+      final Each each, final Unreadable unreadable) throws Exception {
+    return scan(c, qualified, null, snapshot, each, unreadable);
   }
 
+  /** {@code unreadable} null: a value that cannot be read ends the scan with its exception. */
   private static long scan(final Connection c, final String qualified, final String where,
-      final ExportedSnapshot snapshot, final Each each) throws Exception {
+      final ExportedSnapshot snapshot, final Each each, final Unreadable unreadable) throws Exception {
     final List<String> key = primaryKey(c, qualified);
     final String query = select(c, qualified) + (where == null ? "" : " WHERE " + where);
     final boolean autoCommit = c.getAutoCommit();
@@ -127,8 +138,20 @@ public final class LegacyRows {
         }
         while (rs.next()) {
           final List<ColumnValue> row = new ArrayList<>(columns);
+          int bad = 0;
+          RuntimeException badError = null;
           for (int i = 1; i <= columns; i++) {
-            final ColumnValue v = value(names[i], types[i], scales[i], rs, i);
+            ColumnValue v;
+            try {
+              v = value(names[i], types[i], scales[i], rs, i);
+            } catch (RuntimeException e) {
+              if (unreadable == null) {
+                throw e;
+              }
+              bad = i;
+              badError = e;
+              v = new ColumnValue(names[i], rs.getString(i), null);
+            }
             // as the converter does: a NULL keeps only the decimal tag, which its column's type gives
             row.add(v.getValue() == null && v.getLogical() != null && !"decimal".equals(v.getLogical())
                 ? new ColumnValue(v.getName(), null, null) : v);
@@ -141,13 +164,18 @@ public final class LegacyRows {
               }
             }
           }
-          each.accept(ChangeEvent.newBuilder()
+          final ChangeEvent read = ChangeEvent.newBuilder()
               .setOp(ChangeOp.READ)
               .setSource(SourcePosition.newBuilder().setDatabase(c.getCatalog()).setSchema$(parts[0])
                   .setTable(parts[1]).setLsn(position).setSnapshot(true).setTsMs(tsMs).build())
               .setKey(keyValues)
               .setAfter(row)
-              .build());
+              .build();
+          if (badError == null) {
+            each.accept(read);
+          } else {
+            unreadable.accept(read, names[bad], rs.getString(bad), badError);
+          }
           n++;
         }
       }

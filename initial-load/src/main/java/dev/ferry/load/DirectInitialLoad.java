@@ -13,12 +13,15 @@ import dev.ferry.processor.ordering.ApplyOrder;
 import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeGroup;
+import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.HeaderKeys;
 import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.RowVersion;
 import dev.ferry.schemas.SnapshotSweep;
+import dev.ferry.schemas.Stage;
 import dev.ferry.schemas.TopicCreator;
 import java.sql.Connection;
 import java.util.List;
@@ -113,31 +116,52 @@ public final class DirectInitialLoad implements DirectLoad {
     loaded.put(table, shown);
     final long[] read = {0};
     final long[] nextReport = {began + REPORT_NANOS};
-    LegacyRows.scanIn(snapshot, legacy, table, e -> {
-      out.reading = e;
-      final ChangeGroup group = order.single(e);
-      groups.map(group, NaturalKeys.NONE, group.getHeaderKey(), 0, out);
-      if ((++read[0] & 1023) == 0) {
-        shown.set(read[0]);
-        if (Thread.currentThread().isInterrupted()) {
-          throw new InterruptedException("the capture is stopping");
+    try {
+      LegacyRows.scanIn(snapshot, legacy, table, e -> {
+        out.reading = e;
+        final ChangeGroup group = order.single(e);
+        groups.map(group, NaturalKeys.NONE, group.getHeaderKey(), 0, out);
+        if ((++read[0] & 1023) == 0) {
+          shown.set(read[0]);
+          if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException("the capture is stopping");
+          }
+          rethrow(failed);
+          final long now = System.nanoTime();
+          if (now >= nextReport[0]) {
+            nextReport[0] = now + REPORT_NANOS;
+            LOG.info("initial load: {} {} of about {} rows ({} rows/s)", table,
+                String.format(java.util.Locale.ROOT, "%,d", read[0]),
+                String.format(java.util.Locale.ROOT, "%,d", about),
+                String.format(java.util.Locale.ROOT, "%,.0f", read[0] / ((now - began) / 1e9)));
+          }
         }
-        rethrow(failed);
-        final long now = System.nanoTime();
-        if (now >= nextReport[0]) {
-          nextReport[0] = now + REPORT_NANOS;
-          LOG.info("initial load: {} {} of about {} rows ({} rows/s)", table,
-              String.format(java.util.Locale.ROOT, "%,d", read[0]), String.format(java.util.Locale.ROOT, "%,d", about),
-              String.format(java.util.Locale.ROOT, "%,.0f", read[0] / ((now - began) / 1e9)));
-        }
-      }
-    });
+      }, (row, column, text, e) -> {
+        read[0]++;
+        out.letter(Columns.keyText(row.getKey()), unreadable(row, column, text, e));
+      });
+    } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
+      throw e;
+    } catch (Exception e) {
+      // which table, and how far: what an operator needs to find the row (the next start loads again)
+      throw new IllegalStateException("reading " + table + " after " + read[0] + " rows: " + e, e);
+    }
     producer.flush();
     rethrow(failed);
     shown.set(read[0]);
     LOG.info("initial load: {} done, {} rows in {} s", table, String.format(java.util.Locale.ROOT, "%,d", read[0]),
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - began) / 1e9));
     return read[0];
+  }
+
+  /** The dead letter of a legacy row with a value the load cannot send as the capture would (stage CAPTURE). */
+  private DeadLetter unreadable(final ChangeEvent row, final String column, final String text,
+      final RuntimeException e) {
+    return DeadLetters.of(Stage.CAPTURE, topics.apply().name(), -1, -1L, null, null, row, List.of(DeadLetters.error(
+        "capture.unreadable", column, text, "the initial load cannot send " + row.getSource().getSchema$() + "."
+            + row.getSource().getTable() + "." + column + " = " + text + " as the capture would: " + e,
+        "correct the value in the legacy database (an UPDATE sends the row again), or leave the column out of the "
+            + "mapping")), null);
   }
 
   /**
