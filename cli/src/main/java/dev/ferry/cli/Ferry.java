@@ -316,6 +316,7 @@ public final class Ferry implements Callable<Integer> {
       } else {
         System.out.println(config + ": OK");
       }
+      System.out.println(c.initialLoad());
       if (c.reverseConfig() != null) {
         final FerryConfig reverse = Directions.reverseOf(c, config);
         reverse.checkAgainstDatabases();

@@ -200,17 +200,28 @@ public final class FerryConfig {
   }
 
   /**
+   * How the connector's initial load (a first start, a re-created slot) brings the existing rows, and why, for the
+   * connector's log and {@code ferry check}.
+   */
+  public String initialLoad() {
+    if (connector.snapshotMode() == SnapshotMode.NO_DATA) {
+      return "no initial load (connector.snapshot-mode no-data)";
+    }
+    if (connector.loadsDirectly()) {
+      return "initial load direct: the connector reads the tables and maps them itself, straight to the apply topic";
+    }
+    final List<String> unique = mapping == null ? List.of() : uniqueRules(mapping);
+    return "initial load kafka: Debezium's snapshot through the CDC topics and the processor" + (unique.isEmpty() ? ""
+        : " (the mapping has unique rules, " + String.join(", ", unique) + ", which a direct load cannot keep)");
+  }
+
+  /**
    * The capture this configuration describes, given the direct initial load where {@code connector.initial-load}
    * asks for one (it needs the mapping, which the connector module does not know).
    */
   public LegacyCapture newCapture() {
     final LegacyCapture capture = new LegacyCapture(connector);
-    if (!connector.loadsDirectly() && connector.snapshotMode() != SnapshotMode.NO_DATA && mapping != null
-        && !uniqueRules(mapping).isEmpty()) {
-      LOG.info("capture {}: an initial load (a first start, a re-created slot) is Debezium's snapshot through Kafka "
-          + "and the processor: the mapping has unique rules, {}, which a direct load cannot keep",
-          connector.name(), String.join(", ", uniqueRules(mapping)));
-    }
+    LOG.info("capture {}: {}", connector.name(), initialLoad());
     return connector.loadsDirectly() ? capture.loadingWith(new DirectInitialLoad(connector, mapping,
         new dev.ferry.processor.MappingCounts(connector.name() + "-initial-load"))) : capture;
   }

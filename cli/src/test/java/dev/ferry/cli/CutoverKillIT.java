@@ -56,6 +56,7 @@ class CutoverKillIT {
     final Running check = start("check", "-c", forwardFile.toString());
     assertThat(check.awaitExit(Duration.ofMinutes(1))).as(check.output()).isZero();
     assertThat(check.output()).contains("reverse.yaml: OK (the reverse mapping fits the new and legacy databases)")
+        .contains("initial load direct: the connector reads the tables and maps them itself")
         .contains("round trip legacy -> new -> legacy: 17 legacy columns exact, 23 lossy, 0 not restored")
         .contains("public.orders.freight: lossy (decimal, scale 2: digits beyond 2 were rounded (half-even))");
     final Path wrongFile = work.resolve("wrong.yaml");

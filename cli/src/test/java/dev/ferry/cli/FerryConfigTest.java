@@ -153,6 +153,9 @@ class FerryConfigTest {
     assertThat(unique.connector().initialLoad()).as("the processor keeps the unique values' owners")
         .isEqualTo(InitialLoad.KAFKA);
     assertThat(unique.processor().waitForUnseenHeaders()).isTrue();
+    assertThat(unique.initialLoad()).as("what the connector logs and ferry check prints").startsWith("initial load "
+        + "kafka").contains("unique rules, public.customers (email-unique)");
+    assertThat(plain.initialLoad()).startsWith("initial load direct");
     // the processor alone decides as the connector does, from the same mapping
     assertThat(FerryConfig.resolve(ConfigSource.fromYaml(base + "processor: {mapping-file: plain.yaml}\n",
         "ferry.yaml"), EnumSet.of(Role.PROCESSOR), dir).processor().waitForUnseenHeaders()).isFalse();
