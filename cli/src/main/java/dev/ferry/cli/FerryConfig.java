@@ -204,6 +204,9 @@ public final class FerryConfig {
    * connector's log and {@code ferry check}.
    */
   public String initialLoad() {
+    if (connector == null) {
+      return "no connector in this process";
+    }
     if (connector.snapshotMode() == SnapshotMode.NO_DATA) {
       return "no initial load (connector.snapshot-mode no-data)";
     }

@@ -80,7 +80,8 @@ class PoisonPillIT {
       s.execute("SET TIME ZONE 'UTC'");
       s.execute("INSERT INTO odd VALUES (1, 12.34, 'snapshot', '2026-02-28', '13:45:56.789', '13:45:56+02', "
           + "'2026-02-28 13:45:56.123456', '2026-02-28 13:45:56.123456+01', '1 year 2 mons 3 days 04:05:06.5')");
-      // the odd values below in the initial load too (read by the connector itself, the default), as 20 more
+      // the odd values streamed below, in the initial load too (read by the connector itself, the default): each
+      // id 20 above its streamed twin
       s.execute("INSERT INTO odd (id, amount, note) VALUES (22, 'NaN', 'nan'), (23, 'Infinity', 'inf'), "
           + "(24, '-Infinity', '-inf')");
       s.execute("INSERT INTO odd (id, note, d, ts, tstz) VALUES (25, 'inf', 'infinity', 'infinity', '-infinity')");
@@ -173,11 +174,11 @@ class PoisonPillIT {
               "CAPTURE 31 [capture.unreadable/ts]",
               "READ null [read.avro/null]",
               "READ null [sink.unreadable/null]");
-      // the streamed one and the loaded one alike
       assertThat(row(target, 31)).isNull();
       assertThat(letters.stream().filter(l -> l.getStage() == Stage.CAPTURE && l.getErrors().get(0).getRule()
           .equals("capture.unreadable"))).singleElement().satisfies(l -> assertThat(l.getErrors().get(0).getValue())
           .isEqualTo("294276-06-01 00:00:00"));
+      // the streamed one and the loaded one alike
       assertThat(letters.stream().filter(l -> l.getStage() == Stage.CAPTURE && l.getErrors().get(0).getRule()
           .equals("capture.too-large"))).hasSize(2).allSatisfy(tooLarge -> {
         assertThat(tooLarge.getErrors().get(0).getValue()).isEqualTo("20,971,520 bytes");

@@ -71,7 +71,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
   private static final Logger LOG = LoggerFactory.getLogger(ChangePublisher.class);
-  /** A change event larger than this is dead-lettered: room is left for the key and the record batch's framing. */
   /** Tries of one batch before the capture stops (each abort is a transient error or a too-large change). */
   private static final int ATTEMPTS = 10;
 

@@ -13,10 +13,10 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
-import java.time.DateTimeException;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
 import java.time.ZoneOffset;
@@ -264,7 +264,8 @@ public final class LegacyRows {
       }
       case "timestamp" -> {
         final LocalDateTime t = rs.getObject(i, LocalDateTime.class);
-        yield LocalDateTime.MAX.equals(t) || LocalDateTime.MIN.equals(t) ? infinity(name, LocalDateTime.MAX.equals(t))
+        yield LocalDateTime.MAX.equals(t) || LocalDateTime.MIN.equals(t)
+            ? infinity(name, LocalDateTime.MAX.equals(t))
             : new ColumnValue(name, t == null ? null
                 : ChronoUnit.MICROS.between(LocalDateTime.of(1970, 1, 1, 0, 0), t), "timestamp-micros");
       }
@@ -295,7 +296,8 @@ public final class LegacyRows {
 
   /**
    * A {@code timetz} as Debezium sends it: the same instant of the day at UTC, ISO ({@code 11:45:56Z},
-   * {@code 11:45:56.789Z}); PostgreSQL's {@code 24:00:00+02} (no Java time holds it) as PostgreSQL wrote it.
+   * {@code 11:45:56.789Z}; PostgreSQL's {@code 24:00:00+02}, the end of the day, {@code 22:00:00Z}); text that does not
+   * parse is sent as PostgreSQL wrote it.
    */
   static String zonedTime(final String text) {
     if (text == null) {

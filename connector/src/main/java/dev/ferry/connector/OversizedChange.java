@@ -18,7 +18,7 @@ import java.util.Locale;
  * capture for a change event and by the direct initial load for a mapped row.
  */
 public final class OversizedChange {
-  /** The largest record Ferry sends: its topics' limit, less room for the batch's own bytes. */
+  /** The largest record Ferry sends: its topics' limit, less room for the key and the record batch's framing. */
   public static final int LARGEST_BYTES = FerryTopics.MAX_MESSAGE_BYTES - 64 * 1024;
   /** Why a record over {@link #LARGEST_BYTES} is not sent. */
   public static final String WHY = "larger than the " + FerryTopics.MAX_MESSAGE_BYTES + " bytes Ferry's topics take";

@@ -238,6 +238,8 @@ public final class DirectInitialLoad implements DirectLoad {
     private final Serializer<ApplyRecord> rows = topics.apply().valueSerde().serializer();
     private final Serializer<DeadLetter> letterSerializer = topics.deadLetter().valueSerde().serializer();
     private long letters;
+    /** The legacy row being mapped: what an oversized row's dead letter shows. */
+    private ChangeEvent reading;
 
     Output(final KafkaProducer<String, byte[]> producer, final String apply, final String deadLetters,
         final AtomicReference<Exception> failed) {
@@ -246,9 +248,6 @@ public final class DirectInitialLoad implements DirectLoad {
       this.deadLetters = deadLetters;
       this.failed = failed;
     }
-
-    /** The legacy row being mapped: what an oversized row's dead letter shows. */
-    private ChangeEvent reading;
 
     @Override
     public void row(final String key, final ApplyRecord row) {
