@@ -77,8 +77,7 @@ public final class FerryConfig {
 
   /** Loads {@code file} with the process environment's overrides, for {@code roles}. */
   public static FerryConfig load(final Path file, final Set<Role> roles) {
-    return resolve(ConfigSource.fromYaml(file).withEnvironment(System.getenv(), ALL), roles,
-        file.toAbsolutePath().getParent());
+    return resolve(fileSource(file), roles, file.toAbsolutePath().getParent());
   }
 
   /**
@@ -87,10 +86,13 @@ public final class FerryConfig {
    * may name a mapping file only the services' machines have).
    */
   public static FerryConfig loadForConnectorCommand(final Path file) {
-    return resolve(ConfigSource.fromYaml(file).withEnvironment(System.getenv(), ALL)
-        .with(ConnectorConfig.INITIAL_LOAD.key(), "kafka", "a command that runs no capture"),
-        EnumSet.of(Role.CONNECTOR),
-        file.toAbsolutePath().getParent());
+    return resolve(fileSource(file).with(ConnectorConfig.INITIAL_LOAD.key(), "kafka", "a command that runs no capture"),
+        EnumSet.of(Role.CONNECTOR), file.toAbsolutePath().getParent());
+  }
+
+  /** {@code file} with the process environment's overrides. */
+  private static ConfigSource fileSource(final Path file) {
+    return ConfigSource.fromYaml(file).withEnvironment(System.getenv(), ALL);
   }
 
   /**
@@ -143,16 +145,16 @@ public final class FerryConfig {
     if (config != null) {
       problems.addAll(relationProblems(config, mapping, roles));
     }
+    final List<String> unique = mapping == null ? List.of() : uniqueRules(mapping);
     if (mayLoadDirectly && problems.isEmpty()) {
-      problems.addAll(directLoadProblems(mapping, "direct".equalsIgnoreCase(load)));
+      problems.addAll(directLoadProblems(mapping, unique, "direct".equalsIgnoreCase(load)));
     }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
     final Map<String, String> passThrough = config.passThrough(ConnectorConfig.PASS_THROUGH_PREFIX);
     // the connector and the processor decide "auto" alike, from the same mapping file
-    final InitialLoad initialLoad = config.get(ConnectorConfig.INITIAL_LOAD)
-        .decide(mapping != null && !uniqueRules(mapping).isEmpty());
+    final InitialLoad initialLoad = config.get(ConnectorConfig.INITIAL_LOAD).decide(!unique.isEmpty());
     return new FerryConfig(EnumSet.copyOf(roles),
         roles.contains(Role.CONNECTOR) ? ConnectorConfig.from(config, passThrough, initialLoad) : null,
         roles.contains(Role.PROCESSOR) ? ProcessorConfig.from(config, mapping,
@@ -174,17 +176,17 @@ public final class FerryConfig {
 
   /**
    * A direct initial load needs the mapping, and cannot keep unique rules: which row owns a natural key is the
-   * processor's state, which a load outside it would not fill. {@code auto} (not {@code explicit}) loads through Kafka
-   * then instead.
+   * processor's state, which a load outside it would not fill ({@code unique}: the mapping's). {@code auto} (not
+   * {@code explicit}) loads through Kafka then instead.
    */
-  private static List<ConfigProblem> directLoadProblems(final Mapping mapping, final boolean explicit) {
+  private static List<ConfigProblem> directLoadProblems(final Mapping mapping, final List<String> unique,
+      final boolean explicit) {
     if (mapping == null) {
       return List.of(new ConfigProblem(ProcessorConfig.MAPPING_FILE.key(), "", null, "required by the connector's "
           + "initial load (connector.initial-load " + (explicit ? "direct" : "auto, the default, loads directly where "
           + "the mapping allows") + "): the connector maps the rows it loads; set it to the processor's mapping "
           + "file, or set connector.initial-load to kafka (Debezium's snapshot through the processor)"));
     }
-    final List<String> unique = uniqueRules(mapping);
     return unique.isEmpty() || !explicit ? List.of() : List.of(new ConfigProblem(ConnectorConfig.INITIAL_LOAD.key(),
         "direct", null, "the mapping has unique rules, " + String.join(", ", unique) + ", whose owners the "
             + "processor keeps; a direct load would not tell it of the rows it loads. Set connector.initial-load to "
