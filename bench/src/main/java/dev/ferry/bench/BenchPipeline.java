@@ -2,11 +2,20 @@ package dev.ferry.bench;
 
 import dev.ferry.embedded.EmbeddedDatabase;
 import dev.ferry.embedded.EmbeddedStack;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -67,6 +76,9 @@ final class BenchPipeline implements AutoCloseable {
   private final Path config;
   private final Map<String, Process> services = new LinkedHashMap<>();
   private final Map<String, List<String>> jvms = new HashMap<>();
+  /** The connector's HTTP port; the processor's is the next, the sink's the one after ({@code ops.port}). */
+  private final int opsPort;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
   /** Writes the configuration of run {@code name} under {@code work}; starts nothing yet. */
   BenchPipeline(final EmbeddedStack stack, final Path work, final String name, final String legacyDb,
@@ -89,6 +101,7 @@ final class BenchPipeline implements AutoCloseable {
         ? String.format(Locale.ROOT, MAPPING, ", customer_id: customer_id") + CUSTOMERS_MAPPING
         : String.format(Locale.ROOT, MAPPING, ""));
     this.config = work.resolve(name + ".yaml");
+    this.opsPort = freeOpsPorts();
     Files.writeString(config, String.join("\n",
         "kafka.bootstrap-servers: \"" + stack.kafka().bootstrapServers() + "\"",
         "registry.url: \"" + stack.registry().url() + "\"",
@@ -108,7 +121,9 @@ final class BenchPipeline implements AutoCloseable {
         "processor.mapping-file: \"" + work.resolve("mapping.yaml") + "\"",
         "target.jdbc-url: \"" + stack.target().jdbcUrl(targetDb) + "\"",
         "target.user: " + EmbeddedDatabase.USER,
-        "sink.group-id: " + name + "-sink", settings, extraConfig()));
+        "sink.group-id: " + name + "-sink",
+        "ops.port: " + opsPort,
+        "ops.bind-address: 127.0.0.1", settings, extraConfig()));
   }
 
   /**
@@ -206,6 +221,53 @@ final class BenchPipeline implements AutoCloseable {
       }
       System.out.printf(Locale.ROOT, "%s %s: peak heap %d MB of %s%n", name, e.getKey(),
           ServiceProcesses.peakHeapMb(log(e.getKey())), ServiceProcesses.heapOption(jvms.get(e.getKey())));
+    }
+  }
+
+  /**
+   * Rows the sink reports applied ({@code ferry_sink_rows_applied_total} on its {@code /metrics}: counted after their
+   * target transaction commits), or -1 while it does not answer. A probe that costs the machine next to nothing, where
+   * a {@code count(*)} of the target's tables reads every row they hold so far.
+   */
+  long sinkRowsApplied() {
+    final HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (opsPort + 2) + "/metrics"))
+        .timeout(Duration.ofSeconds(2)).build();
+    try {
+      final String body = http.send(get, HttpResponse.BodyHandlers.ofString()).body();
+      for (final String line : body.split("\n")) {
+        if (line.startsWith("ferry_sink_rows_applied_total")) {
+          return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return -1;
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** A base port with it and the next two free on loopback, for the three services' HTTP ports. */
+  private static int freeOpsPorts() {
+    for (int i = 0; i < 50; i++) {
+      try (ServerSocket first = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        final int base = first.getLocalPort();
+        if (base + 2 <= 65_535 && free(base + 1) && free(base + 2)) {
+          return base;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("no free port on loopback", e);
+      }
+    }
+    throw new IllegalStateException("no three free consecutive ports on loopback in 50 tries");
+  }
+
+  private static boolean free(final int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
