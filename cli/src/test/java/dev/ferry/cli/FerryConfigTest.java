@@ -34,7 +34,7 @@ class FerryConfigTest {
         registry: {url: "http://r"}
         target: {jdbc-url: "jdbc:postgresql://t/db"}
         """, "ferry.yaml"), EnumSet.of(Role.SINK), dir);
-    assertThat(ok.sink().batchSize()).isEqualTo(1000);
+    assertThat(ok.sink().batchSize()).isEqualTo(5000);
     assertThat(ok.connector()).isNull();
   }
 
