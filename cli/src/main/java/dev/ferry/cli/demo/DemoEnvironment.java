@@ -3,6 +3,7 @@ package dev.ferry.cli.demo;
 import dev.ferry.cli.FerryConfig;
 import dev.ferry.cli.Role;
 import dev.ferry.config.ConfigSource;
+import dev.ferry.config.RawValue;
 import dev.ferry.embedded.EmbeddedDatabase;
 import dev.ferry.embedded.EmbeddedStack;
 import java.io.IOException;
@@ -32,6 +33,15 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
 
   /** Creates databases, loads Northwind and writes the mapping under {@code workDir}. */
   public static DemoEnvironment create(final EmbeddedStack stack, final Path workDir, final String name) {
+    return create(stack, workDir, name, ConfigSource.empty());
+  }
+
+  /**
+   * The same, on {@code base}: settings a user gives the demo (its {@code FERRY_*} variables, {@link #environment}),
+   * under the embedded stack's own, which say where everything is.
+   */
+  public static DemoEnvironment create(final EmbeddedStack stack, final Path workDir, final String name,
+      final ConfigSource base) {
     final String legacyDb = name + "_legacy";
     final String targetDb = name + "_target";
     stack.legacy().createDatabase(legacyDb);
@@ -51,11 +61,29 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    final ConfigSource source = configSource(stack, name, legacyDb, targetDb,
+    final ConfigSource source = configSource(base, stack, name, legacyDb, targetDb,
         Northwind.LEGACY_TABLES.stream().map(t -> "public." + t).collect(Collectors.joining(",")),
         Northwind.RELATIONS, mapping, dir);
     final FerryConfig config = FerryConfig.resolve(source, EnumSet.allOf(Role.class), dir);
     return new DemoEnvironment(stack, name, legacyDb, targetDb, source, config);
+  }
+
+  /**
+   * The {@code FERRY_*} variables of this process's environment as a configuration, for the demo and a sandbox run
+   * without a file: tuning a user sets (a batch size, an initial load) applies there as it does to the services;
+   * what says where things are is the embedded stack's ({@link #configSource}).
+   */
+  public static ConfigSource environment() {
+    return ConfigSource.empty().withEnvironment(System.getenv(), FerryConfig.ALL);
+  }
+
+  /**
+   * The environment variables {@code source} took a value from and kept (not replaced by the embedded stack's), sorted:
+   * what the demo says it took, so that a variable set in the shell never applies unannounced.
+   */
+  public static java.util.List<String> takenFromEnvironment(final ConfigSource source) {
+    return source.values().values().stream().map(RawValue::origin).filter(o -> o.startsWith("env "))
+        .map(o -> o.substring(4)).sorted().toList();
   }
 
   /**

@@ -67,7 +67,11 @@ public final class NorthwindDemo {
     try (EmbeddedStack stack = EmbeddedStack.start(workDir)) {
       out.printf(Locale.ROOT, "Stack up in %.1f s: Kafka %s, registry %s%n", stack.startupTime().toMillis() / 1000.0,
           stack.kafka().bootstrapServers(), stack.registry().url());
-      final DemoEnvironment env = DemoEnvironment.create(stack, workDir, "northwind");
+      final DemoEnvironment env = DemoEnvironment.create(stack, workDir, "northwind", DemoEnvironment.environment());
+      final java.util.List<String> taken = DemoEnvironment.takenFromEnvironment(env.source());
+      if (!taken.isEmpty()) {
+        out.println("From the environment: " + String.join(", ", taken));
+      }
       out.println("Legacy database : " + stack.legacy().jdbcUrl(env.legacyDatabase()) + "  (Northwind loaded)");
       out.println("Target database : " + stack.target().jdbcUrl(env.targetDatabase()) + "  (new schema, empty)");
       if (!once) {
