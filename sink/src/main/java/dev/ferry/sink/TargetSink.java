@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -48,6 +49,8 @@ public final class TargetSink implements AutoCloseable {
   private final RowVersions rowVersions;
   /** Whether this sink's direction is live; made on the consumer thread, before anything is applied. */
   private volatile DirectionGate gate;
+  /** The read of the live direction at start, beside the group join; {@link #gate} once done. Consumer thread only. */
+  private CompletableFuture<DirectionGate> reading;
   private final ParkedRows parked;
   private final SnapshotSweeps sweeps;
   private final BatchApply batchApply;
@@ -149,14 +152,28 @@ public final class TargetSink implements AutoCloseable {
         return null;
       });
       applyPartitions = consumer.kafka().partitionsFor(topics.apply().name()).size();
-      gate = new DirectionGate(config.kafka(), config.control().topic(), config.groupId(),
-          config.control().direction());
+      // the live direction is read while the consumer joins its group (each took seconds, one after the other)
+      reading = CompletableFuture.supplyAsync(() -> new DirectionGate(config.kafka(), config.control().topic(),
+          config.groupId(), config.control().direction()), task -> {
+            final Thread t = new Thread(task, "ferry-sink-direction-read-" + config.groupId());
+            t.setDaemon(true);
+            t.start();
+          });
       consumer.kafka().subscribe(List.of(topics.apply().name()), new ResumeFromTarget(config.groupId(), offsets,
           consumer.kafka(), writers, groups, config.kafka()));
       boolean holding = false;
       while (running) {
         // also while every writer waits for an unavailable target: that is when an operator looks
         progress.maybeLog();
+        if (gate == null) {
+          if (!reading.isDone()) {
+            // nothing is read before the direction is known; the polls join the group meanwhile
+            consumer.pollReadingNothing(deletedBeforeApplied);
+            holding = true;
+            continue;
+          }
+          gate = gateRead();
+        }
         gate.answer(gate.open(), held.waiting());
         if (!gate.open()) {
           hold();
@@ -215,10 +232,22 @@ public final class TargetSink implements AutoCloseable {
       consumer.close();
       if (gate != null) {
         gate.close();
+      } else if (reading != null) {
+        // stopped before the direction was read: its follower is closed once it has one
+        reading.thenAccept(DirectionGate::close);
       }
       for (final SinkWriter w : writers) {
         w.shutdown();
       }
+    }
+  }
+
+  /** The live direction's gate, read by {@link #reading}: its failure is the sink's, as when it was read in line. */
+  private DirectionGate gateRead() {
+    try {
+      return reading.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
     }
   }
 
