@@ -47,7 +47,7 @@ public final class TargetSink implements AutoCloseable {
   private final OffsetStore offsets;
   private final Tombstones tombstones;
   private final RowVersions rowVersions;
-  /** Whether this sink's direction is live; made on the consumer thread, before anything is applied. */
+  /** Whether this sink's direction is live: read beside the group join, set on the consumer thread before any apply. */
   private volatile DirectionGate gate;
   /** The read of the live direction at start, beside the group join; {@link #gate} once done. Consumer thread only. */
   private CompletableFuture<DirectionGate> reading;
