@@ -7,6 +7,8 @@ import dev.ferry.schemas.LiveDirection.State;
 import dev.ferry.schemas.LiveDirectionReader;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +48,28 @@ final class DirectionGate implements AutoCloseable {
     this.follower = new Thread(this::follow, "ferry-sink-direction-" + sink);
     follower.setDaemon(true);
     follower.start();
+  }
+
+  /**
+   * The gate of sink {@code sink}, read on a thread of its own: a sink joins its consumer group meanwhile (each took
+   * seconds, one after the other). {@link #of} takes the result.
+   */
+  static CompletableFuture<DirectionGate> readBeside(final KafkaSettings kafka, final String topic, final String sink,
+      final Direction mine) {
+    return CompletableFuture.supplyAsync(() -> new DirectionGate(kafka, topic, sink, mine), task -> {
+      final Thread t = new Thread(task, "ferry-sink-direction-read-" + sink);
+      t.setDaemon(true);
+      t.start();
+    });
+  }
+
+  /** The gate {@code reading} read; its failure as the read threw it. */
+  static DirectionGate of(final CompletableFuture<DirectionGate> reading) {
+    try {
+      return reading.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    }
   }
 
   /** Whether this sink's direction is live, so that it may apply. */

@@ -153,12 +153,8 @@ public final class TargetSink implements AutoCloseable {
       });
       applyPartitions = consumer.kafka().partitionsFor(topics.apply().name()).size();
       // the live direction is read while the consumer joins its group (each took seconds, one after the other)
-      reading = CompletableFuture.supplyAsync(() -> new DirectionGate(config.kafka(), config.control().topic(),
-          config.groupId(), config.control().direction()), task -> {
-            final Thread t = new Thread(task, "ferry-sink-direction-read-" + config.groupId());
-            t.setDaemon(true);
-            t.start();
-          });
+      reading = DirectionGate.readBeside(config.kafka(), config.control().topic(), config.groupId(),
+          config.control().direction());
       consumer.kafka().subscribe(List.of(topics.apply().name()), new ResumeFromTarget(config.groupId(), offsets,
           consumer.kafka(), writers, groups, config.kafka()));
       boolean holding = false;
@@ -172,7 +168,7 @@ public final class TargetSink implements AutoCloseable {
             holding = true;
             continue;
           }
-          gate = gateRead();
+          gate = DirectionGate.of(reading);
         }
         gate.answer(gate.open(), held.waiting());
         if (!gate.open()) {
@@ -239,15 +235,6 @@ public final class TargetSink implements AutoCloseable {
       for (final SinkWriter w : writers) {
         w.shutdown();
       }
-    }
-  }
-
-  /** The live direction's gate, read by {@link #reading}: its failure is the sink's, as when it was read in line. */
-  private DirectionGate gateRead() {
-    try {
-      return reading.join();
-    } catch (java.util.concurrent.CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
     }
   }
 
