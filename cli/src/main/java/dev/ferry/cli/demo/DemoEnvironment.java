@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -81,7 +82,7 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
    * The environment variables {@code source} took a value from and kept (not replaced by the embedded stack's), sorted:
    * what the demo says it took, so that a variable set in the shell never applies unannounced.
    */
-  public static java.util.List<String> takenFromEnvironment(final ConfigSource source) {
+  public static List<String> takenFromEnvironment(final ConfigSource source) {
     return source.values().values().stream().map(RawValue::origin).filter(o -> o.startsWith("env "))
         .map(o -> o.substring(4)).sorted().toList();
   }

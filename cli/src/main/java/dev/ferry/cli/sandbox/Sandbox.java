@@ -68,8 +68,8 @@ public final class Sandbox {
 
   /** Runs; true when it synced (and exported) as asked. */
   public boolean run(final Options o) throws Exception {
-    final ConfigSource base = o.config() == null ? DemoEnvironment.environment()
-        : ConfigSource.fromYaml(o.config()).withEnvironment(System.getenv(), FerryConfig.ALL);
+    final ConfigSource base = (o.config() == null ? ConfigSource.empty() : ConfigSource.fromYaml(o.config()))
+        .withEnvironment(System.getenv(), FerryConfig.ALL);
     final Path mappingFile = mappingFile(o, base);
     final Mapping mapping = MappingFile.load(mappingFile);
     out.println("Starting the embedded stack ...");
