@@ -62,6 +62,59 @@ class UnchangedToastIT {
     }
   }
 
+  /**
+   * An update that sets a large value and then one that leaves it alone, each its own transaction, reach the sink in
+   * one batch (the processor stopped while they are made, so that its first commit after its start carries both):
+   * the target takes the new value. Collapsed to the newer change alone, the sink kept the value from before both.
+   */
+  @Test
+  void aLargeValueSetJustBeforeAnUpdateThatLeavesItAloneReachesTheTarget() throws Exception {
+    final String name = "it_toast_batch";
+    stack.legacy().createDatabase(name + "_legacy");
+    stack.target().createDatabase(name + "_target");
+    final int rows = 10;
+    try (Connection legacy = stack.legacy().connect(name + "_legacy"); Statement s = legacy.createStatement()) {
+      s.execute("CREATE TABLE notes (id int PRIMARY KEY, title text, body text)");
+      for (int id = 1; id <= rows; id++) {
+        s.execute("INSERT INTO notes VALUES (" + id + ", 'first', 'short " + id + "')");
+      }
+    }
+    try (Connection target = stack.target().connect(name + "_target"); Statement s = target.createStatement()) {
+      s.execute("CREATE TABLE note (id int PRIMARY KEY, title text, body text, ferry_version bigint NOT NULL)");
+    }
+    final Path mapping = work.resolve("mapping.yaml");
+    Files.writeString(mapping, "tables:\n  - {source: public.notes, target: note, fields: {id: id, title: title, "
+        + "body: body}}\n");
+    final FerryConfig config = FerryConfig.resolve(DemoEnvironment.configSource(stack, name, name + "_legacy",
+        name + "_target", "public.notes", "", mapping, work), EnumSet.allOf(Role.class), work);
+    final Random random = new Random(5);
+    try (Pipeline pipeline = new Pipeline(config).start(); Connection target = stack.target().connect(name + "_target");
+        Connection legacy = stack.legacy().connect(name + "_legacy")) {
+      await().atMost(Duration.ofMinutes(2)).until(() -> "10".equals(one(target, "SELECT count(*) FROM note")));
+      pipeline.stopProcessor();
+      final String[] bodies = new String[rows + 1];
+      for (int id = 1; id <= rows; id++) {
+        bodies[id] = incompressible(100_000 + random.nextInt(50_000));
+        try (PreparedStatement p = legacy.prepareStatement("UPDATE notes SET body = ? WHERE id = ?")) {
+          p.setString(1, bodies[id]);
+          p.setInt(2, id);
+          p.executeUpdate();
+        }
+        try (Statement s = legacy.createStatement()) {
+          s.execute("UPDATE notes SET title = 'second' WHERE id = " + id);
+        }
+      }
+      pipeline.startProcessor();
+      await().atMost(Duration.ofMinutes(2))
+          .until(() -> "10".equals(one(target, "SELECT count(*) FROM note WHERE title = 'second'")));
+      for (int id = 1; id <= rows; id++) {
+        assertThat(one(target, "SELECT body FROM note WHERE id = " + id)).as("row %d's body", id)
+            .isEqualTo(bodies[id]);
+      }
+      assertThat(pipeline.sink().failed()).isZero();
+    }
+  }
+
   private static String incompressible(final int length) {
     final Random random = new Random(3);
     final StringBuilder sb = new StringBuilder(length);

@@ -1,5 +1,6 @@
 package dev.ferry.sink;
 
+import dev.ferry.schemas.ApplyRecord;
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.PackedApplyRecord;
 import java.util.ArrayList;
@@ -10,6 +11,12 @@ import java.util.Map;
 /**
  * A batch collapsed to the newest version of each row: PostgreSQL refuses a batched upsert that touches one row
  * twice, and the older versions would be overwritten anyway.
+ *
+ * <p>But for the columns a newer change leaves out. PostgreSQL sends an update without the values it keeps out of
+ * line (TOAST) that the statement did not change, and the mapping then leaves those columns out so that the target
+ * keeps what it has. Within a batch, what the target has is not yet the older change's value: an update that set a
+ * long text followed by one that set only a status would, collapsed to the newer alone, leave the text as it was
+ * before both. So the newest upsert takes the older upserts' values of the columns it leaves out.
  */
 final class NewestPerRow {
   private NewestPerRow() {
@@ -59,10 +66,33 @@ final class NewestPerRow {
       final RowKey key = RowKey.of(a);
       final ApplyTopicRecord old = byKey.putIfAbsent(key, r);
       if (old != null && a.version() >= old.packed().version()) {
-        byKey.put(key, r);
+        byKey.put(key, completed(r, old));
       }
     }
     return new ArrayList<>(byKey.values());
+  }
+
+  /**
+   * {@code newer}, its row completed with {@code older}'s values of the columns it leaves out; {@code newer} itself
+   * when it leaves none out (the common case, told by the column lists alone: records of one shape share one list) or
+   * when either is a delete (a row inserted after a delete carries every column).
+   */
+  private static ApplyTopicRecord completed(final ApplyTopicRecord newer, final ApplyTopicRecord older) {
+    final List<String> columns = newer.packed().columns();
+    final List<String> olderColumns = older.packed().columns();
+    if (columns == null || olderColumns == null || columns == olderColumns || columns.containsAll(olderColumns)) {
+      return newer;
+    }
+    final ApplyRecord value = newer.value();
+    final List<ColumnValue> row = new ArrayList<>(value.getRow());
+    for (final ColumnValue v : older.value().getRow()) {
+      if (!columns.contains(v.getName())) {
+        row.add(v);
+      }
+    }
+    value.setRow(row);
+    return new ApplyTopicRecord(newer.topic(), newer.partition(), newer.offset(), newer.key(),
+        PackedApplyRecord.pack(value), newer.attempt(), newer.replayedWithGroup());
   }
 
 }
