@@ -67,14 +67,15 @@ final class TableProfile {
     if (types.isEmpty()) {
       throw new SQLException("legacy table " + qualified + " not found");
     }
+    final Set<String> ordered = ownMinMax(c, qualified);
     final List<String> select = new ArrayList<>(List.of("count(*)"));
     for (final var e : types.entrySet()) {
       final String q = quote(e.getKey());
       final String type = e.getValue();
       select.add("count(" + q + ")");
       select.add(comparable(type) ? "count(DISTINCT " + q + ")" : "-1");
-      select.add(comparable(type) && !type.equals("bool") ? "min(" + q + ")::text" : "NULL");
-      select.add(comparable(type) && !type.equals("bool") ? "max(" + q + ")::text" : "NULL");
+      select.add(extreme("min", q, type, ordered.contains(e.getKey())));
+      select.add(extreme("max", q, type, ordered.contains(e.getKey())));
       if (text(type)) {
         select.add("count(*) FILTER (WHERE btrim(" + q + ") = '')");
         select.add("min(length(" + q + "))");
@@ -145,6 +146,42 @@ final class TableProfile {
   }
 
   /** Types PostgreSQL can count distinct values of and order (not json, xml, arrays of them, or geometry). */
+  /**
+   * {@code fn} ({@code min} or {@code max}) of column {@code q} as text: by its type's own order where PostgreSQL has
+   * the aggregate for it ({@code own}), else by the value's text (a {@code uuid} has an order but no {@code min}, nor
+   * have {@code bytea} and {@code pg_lsn}: the audit stopped at the first such column, "function min(uuid) does not
+   * exist"); none for a type whose text has no useful order (JSON, XML, arrays, geometry) or only two values.
+   */
+  private static String extreme(final String fn, final String q, final String type, final boolean own) {
+    if (!comparable(type) || type.equals("bool") || type.equals("jsonb")) {
+      return "NULL";
+    }
+    return own ? fn + "(" + q + ")::text" : fn + "(" + q + "::text)";
+  }
+
+  /** Types PostgreSQL has {@code min} and {@code max} for, by their catalog names. */
+  private static final Set<String> OWN_MIN_MAX = Set.of("int2", "int4", "int8", "float4", "float8", "numeric", "money",
+      "text", "varchar", "bpchar", "char", "name", "date", "time", "timetz", "timestamp", "timestamptz", "interval",
+      "oid", "inet", "cidr");
+
+  /** The columns of {@code qualified} whose type (a domain's base type) has {@code min} and {@code max}, enums too. */
+  private static Set<String> ownMinMax(final Connection c, final String qualified) throws SQLException {
+    final Set<String> out = new java.util.HashSet<>();
+    try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT a.attname, b.typname, b.typtype FROM pg_attribute a "
+        + "JOIN pg_type t ON t.oid = a.atttypid JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype "
+        + "ELSE t.oid END WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped")) {
+      ps.setString(1, quoted(qualified));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (OWN_MIN_MAX.contains(rs.getString(2)) || "e".equals(rs.getString(3))) {
+            out.add(rs.getString(1));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   private static boolean comparable(final String type) {
     return !(type.equals("json") || type.equals("xml") || type.startsWith("_") || type.equals("point")
         || type.equals("polygon") || type.equals("box") || type.equals("circle") || type.equals("line")

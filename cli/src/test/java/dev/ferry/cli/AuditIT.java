@@ -135,6 +135,51 @@ class AuditIT {
     }
   }
 
+  /**
+   * Columns of types PostgreSQL has no {@code min} for ({@code uuid}, {@code bytea}, {@code pg_lsn}) and of types whose
+   * text order is not theirs (a domain over {@code numeric}, an enum): the audit profiles them all, each minimum and
+   * maximum by the type's own order where it has one. It stopped at the first {@code uuid} column before.
+   */
+  @Test
+  void profilesColumnsOfTypesWithoutMinimumAndTypesWhoseTextOrderIsNotTheirs() throws Exception {
+    final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_audit_types");
+    try (Connection legacy = env.legacy(); Statement s = legacy.createStatement()) {
+      s.execute("CREATE DOMAIN score AS numeric(5,1)");
+      s.execute("CREATE TYPE tier AS ENUM ('gold', 'silver', 'bronze')");
+      s.execute("ALTER TABLE customers ADD COLUMN uid uuid, ADD COLUMN blob bytea, ADD COLUMN lsn pg_lsn, "
+          + "ADD COLUMN rank score, ADD COLUMN level tier, ADD COLUMN active boolean, ADD COLUMN doc jsonb, "
+          + "ADD COLUMN words tsvector");
+      s.execute("UPDATE customers SET uid = md5(customer_id)::uuid, blob = decode(md5(customer_id), 'hex'), "
+          + "lsn = '0/16B3748', rank = 9.5, level = 'bronze', active = true, doc = '{\"a\": 1}', "
+          + "words = to_tsvector('simple', company_name)");
+      s.execute("UPDATE customers SET rank = 10.0, level = 'gold', lsn = 'A/0' WHERE customer_id = 'ALFKI'");
+    }
+    final FerryConfig config = FerryConfig.resolve(env.source(), EnumSet.allOf(Role.class), work);
+    final Audit.Result result = Audit.run(new Audit.Inputs(config.processor().mapping(), config.mappingFile(),
+        config.connector().tables(), config.processor().kafka().relations(), () -> config.connector().connect(),
+        null), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    AuditReport.write(result, work.resolve("report"));
+    final JsonNode customers = table(JSON.readTree(work.resolve("report").resolve("audit.json").toFile()),
+        "public.customers");
+    try (Connection legacy = env.legacy()) {
+      assertThat(column(customers, "uid").get("min").asText())
+          .isEqualTo(text(legacy, "SELECT min(uid::text) FROM customers"));
+      assertThat(column(customers, "uid").get("max").asText())
+          .isEqualTo(text(legacy, "SELECT max(uid::text) FROM customers"));
+      assertThat(column(customers, "uid").get("distinct").asLong()).isEqualTo(91);
+      assertThat(column(customers, "blob").get("min").asText())
+          .isEqualTo(text(legacy, "SELECT min(blob::text) FROM customers"));
+    }
+    assertThat(column(customers, "lsn").get("max").asText()).isEqualTo("A/0");
+    // by number, not by text ("10.0" < "9.5"), and by the enum's declared order, not alphabetically
+    assertThat(column(customers, "rank").get("min").asText()).isEqualTo("9.5");
+    assertThat(column(customers, "rank").get("max").asText()).isEqualTo("10.0");
+    assertThat(column(customers, "level").get("min").asText()).isEqualTo("gold");
+    assertThat(column(customers, "level").get("max").asText()).isEqualTo("bronze");
+    assertThat(column(customers, "active").get("nulls").asLong()).isZero();
+    assertThat(column(customers, "words").get("nulls").asLong()).isZero();
+  }
+
   private static JsonNode table(final JsonNode report, final String name) {
     for (final JsonNode t : report.get("tables")) {
       if (t.get("table").asText().equals(name)) {
