@@ -66,11 +66,16 @@ class SandboxIT {
         .containsPattern("Legacy database : jdbc:postgresql://127\\.0\\.0\\.1:\\d+/sandbox_legacy")
         .containsPattern("Target database : jdbc:postgresql://127\\.0\\.0\\.1:\\d+/sandbox_target")
         .contains("Dead letters    : scripts/ferry dead-letters -c " + dir.resolve("work/sandbox/sandbox-ferry.yaml"));
-    // the file it names is a configuration the dead-letters and replay commands accept
+    // the file it names is the sandbox's whole configuration, which every command beside it accepts (reconcile and
+    // audit read the legacy database and the mapping too), wherever it is run from
+    assertThat(printed).contains("Other commands  : scripts/ferry reconcile -c "
+        + dir.resolve("work/sandbox/sandbox-ferry.yaml") + " --report " + dir.resolve("work/sandbox/report"));
     final FerryConfig reader = FerryConfig.load(dir.resolve("work/sandbox/sandbox-ferry.yaml"),
-        java.util.EnumSet.of(Role.SINK));
+        java.util.EnumSet.allOf(Role.class));
     assertThat(reader.sink().kafka().topicPrefix()).isEqualTo("sandbox");
     assertThat(reader.sink().jdbcUrl()).endsWith("/sandbox_target");
+    assertThat(reader.connector().database()).isEqualTo("sandbox_legacy");
+    assertThat(reader.mappingFile()).isEqualTo(mapping.toAbsolutePath());
 
     assertThat(Files.readAllLines(export.resolve("Customer.csv"))).containsExactly(
         "id,name,country,since",

@@ -10,6 +10,7 @@ import dev.ferry.cli.demo.DemoEnvironment;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.ConfigSource;
+import dev.ferry.config.Secrets;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SqlScript;
 import dev.ferry.processor.mapping.Mapping;
@@ -88,7 +89,8 @@ public final class Sandbox {
           : mapping.tables().stream().map(TableMapping::sourceTable).collect(Collectors.joining(","));
       final String relations = o.relations() != null && !o.relations().isBlank() ? o.relations()
           : base.values().containsKey("legacy.relations") ? base.values().get("legacy.relations").text() : "";
-      final Path dir = workDir.resolve(name);
+      // absolute: the configuration written for the commands beside the sandbox names its files
+      final Path dir = workDir.toAbsolutePath().resolve(name);
       Files.createDirectories(dir);
       final ConfigSource source = DemoEnvironment.configSource(base, stack, name, name + "_legacy", name + "_target",
           tables, relations, mappingFile, dir)
@@ -102,8 +104,11 @@ public final class Sandbox {
       out.println("Legacy database : " + stack.legacy().jdbcUrl(name + "_legacy") + "  (user postgres, no password)");
       out.println("Target database : " + stack.target().jdbcUrl(name + "_target") + "  (user postgres, no password)");
       out.println("Kafka           : " + stack.kafka().bootstrapServers() + "   registry: " + stack.registry().url());
-      out.println("Dead letters    : scripts/ferry dead-letters -c " + readerConfig(dir, stack, name, config)
+      final Path commands = commandsConfig(dir, source);
+      out.println("Dead letters    : scripts/ferry dead-letters -c " + commands
           + "   (any time, from another terminal)");
+      out.println("Other commands  : scripts/ferry reconcile -c " + commands + " --report " + dir.resolve("report")
+          + "   (and audit, status, history, replay, resnapshot with -c " + commands.getFileName() + ")");
       final StopSignal stop = o.once() ? StopSignal.none() : StopSignal.install("ferry-sandbox-stop");
       try (Pipeline pipeline = new Pipeline(config).start()) {
         pipeline.announceOps(out);
@@ -140,20 +145,24 @@ public final class Sandbox {
   }
 
   /**
-   * Writes a configuration that reaches this sandbox's Kafka, registry and target, for {@code ferry dead-letters}
-   * and {@code ferry replay} run beside it; returns its path.
+   * Writes the sandbox's whole configuration (the embedded stack's places, the user's settings) for the commands run
+   * beside it ({@code dead-letters}, {@code replay}, {@code reconcile}, {@code audit}, {@code status}, {@code history},
+   * {@code resnapshot}, {@code check}); returns its path. A secret is left out (it would sit in a file in plain
+   * text): such a command takes it as its {@code FERRY_*} variable.
    */
-  private static Path readerConfig(final Path dir, final EmbeddedStack stack, final String name,
-      final FerryConfig config) throws java.io.IOException {
+  private static Path commandsConfig(final Path dir, final ConfigSource source) throws java.io.IOException {
     final Path file = dir.resolve("sandbox-ferry.yaml");
-    Files.writeString(file, String.join("\n",
-        "# the running sandbox, for ferry dead-letters and ferry replay; valid while it runs",
-        "kafka:", "  bootstrap-servers: \"" + stack.kafka().bootstrapServers() + "\"",
-        "registry:", "  url: \"" + stack.registry().url() + "\"",
-        "topics:", "  prefix: \"" + config.sink().kafka().topicPrefix() + "\"",
-        "target:", "  jdbc-url: \"" + stack.target().jdbcUrl(name + "_target") + "\"",
-        "  user: \"" + config.sink().user() + "\"",
-        "sink:", "  group-id: \"" + config.sink().groupId() + "\"", ""));
+    final StringBuilder yaml = new StringBuilder("# the running sandbox's configuration, for the commands you run beside "
+        + "it (dead-letters, replay, reconcile, audit, status, history, resnapshot, check); valid while it runs.\n"
+        + "# Not for a second connector, processor or sink: the sandbox runs those. Secrets are left out: give them "
+        + "as FERRY_* variables.\n");
+    new java.util.TreeMap<>(source.values()).forEach((key, value) -> {
+      if (!Secrets.isSecretKey(key)) {
+        yaml.append(key).append(": \"").append(value.text().replace("\\", "\\\\").replace("\"", "\\\"")
+            .replace("\n", "\\n")).append("\"\n");
+      }
+    });
+    Files.writeString(file, yaml.toString());
     return file;
   }
 
