@@ -12,7 +12,7 @@ WORKDIR /app
 COPY --from=build /app /app
 COPY ferry.example.yaml /etc/ferry/ferry.yaml
 COPY cli/src/main/resources/northwind/mapping.yaml /etc/ferry/mapping.yaml
-# the services' JVM options (fixed heap, touched at start; see the file); FERRY_JAVA_OPTS overrides any
+# the services' JVM options (fixed heap; see the files); FERRY_JAVA_OPTS overrides any
 COPY scripts/jvm.options /app/jvm.options
 COPY scripts/jvm.connector.options scripts/jvm.processor.options scripts/jvm.sink.options /app/
 RUN mkdir -p /var/lib/ferry
