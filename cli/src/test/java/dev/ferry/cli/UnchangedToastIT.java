@@ -32,24 +32,8 @@ class UnchangedToastIT {
   @Test
   void anUpdateThatLeavesALargeValueAloneLeavesItAloneInTheTarget() throws Exception {
     final String name = "it_toast";
-    stack.legacy().createDatabase(name + "_legacy");
-    stack.target().createDatabase(name + "_target");
     final String body = incompressible(200_000);
-    try (Connection legacy = stack.legacy().connect(name + "_legacy"); Statement s = legacy.createStatement()) {
-      s.execute("CREATE TABLE notes (id int PRIMARY KEY, title text, body text)");
-      try (PreparedStatement p = legacy.prepareStatement("INSERT INTO notes VALUES (1, 'first', ?)")) {
-        p.setString(1, body);
-        p.executeUpdate();
-      }
-    }
-    try (Connection target = stack.target().connect(name + "_target"); Statement s = target.createStatement()) {
-      s.execute("CREATE TABLE note (id int PRIMARY KEY, title text, body text, ferry_version bigint NOT NULL)");
-    }
-    final Path mapping = work.resolve("mapping.yaml");
-    Files.writeString(mapping, "tables:\n  - {source: public.notes, target: note, fields: {id: id, title: title, "
-        + "body: body}}\n");
-    final FerryConfig config = FerryConfig.resolve(DemoEnvironment.configSource(stack, name, name + "_legacy",
-        name + "_target", "public.notes", "", mapping, work), EnumSet.allOf(Role.class), work);
+    final FerryConfig config = notes(name, false, null, body);
     try (Pipeline pipeline = new Pipeline(config).start(); Connection target = stack.target().connect(name + "_target");
         Connection legacy = stack.legacy().connect(name + "_legacy")) {
       await().atMost(Duration.ofMinutes(2)).until(() -> body.equals(one(target, "SELECT body FROM note WHERE id = 1")));
@@ -70,23 +54,13 @@ class UnchangedToastIT {
   @Test
   void aLargeValueSetJustBeforeAnUpdateThatLeavesItAloneReachesTheTarget() throws Exception {
     final String name = "it_toast_batch";
-    stack.legacy().createDatabase(name + "_legacy");
-    stack.target().createDatabase(name + "_target");
     final int rows = 10;
+    final FerryConfig config = notes(name, false, null);
     try (Connection legacy = stack.legacy().connect(name + "_legacy"); Statement s = legacy.createStatement()) {
-      s.execute("CREATE TABLE notes (id int PRIMARY KEY, title text, body text)");
       for (int id = 1; id <= rows; id++) {
         s.execute("INSERT INTO notes VALUES (" + id + ", 'first', 'short " + id + "')");
       }
     }
-    try (Connection target = stack.target().connect(name + "_target"); Statement s = target.createStatement()) {
-      s.execute("CREATE TABLE note (id int PRIMARY KEY, title text, body text, ferry_version bigint NOT NULL)");
-    }
-    final Path mapping = work.resolve("mapping.yaml");
-    Files.writeString(mapping, "tables:\n  - {source: public.notes, target: note, fields: {id: id, title: title, "
-        + "body: body}}\n");
-    final FerryConfig config = FerryConfig.resolve(DemoEnvironment.configSource(stack, name, name + "_legacy",
-        name + "_target", "public.notes", "", mapping, work), EnumSet.allOf(Role.class), work);
     final Random random = new Random(5);
     try (Pipeline pipeline = new Pipeline(config).start(); Connection target = stack.target().connect(name + "_target");
         Connection legacy = stack.legacy().connect(name + "_legacy")) {
@@ -124,26 +98,8 @@ class UnchangedToastIT {
   @Test
   void withTheOldRowWholeARowThatComesBackIntoTheFilterKeepsItsLargeValue() throws Exception {
     final String name = "it_toast_full";
-    stack.legacy().createDatabase(name + "_legacy");
-    stack.target().createDatabase(name + "_target");
     final String body = incompressible(120_000);
-    try (Connection legacy = stack.legacy().connect(name + "_legacy"); Statement s = legacy.createStatement()) {
-      s.execute("CREATE TABLE notes (id int PRIMARY KEY, title text, body text)");
-      s.execute("ALTER TABLE notes REPLICA IDENTITY FULL");
-      try (PreparedStatement p = legacy.prepareStatement("INSERT INTO notes VALUES (1, 'first', ?), (2, 'other', ?)")) {
-        p.setString(1, body);
-        p.setString(2, body);
-        p.executeUpdate();
-      }
-    }
-    try (Connection target = stack.target().connect(name + "_target"); Statement s = target.createStatement()) {
-      s.execute("CREATE TABLE note (id int PRIMARY KEY, title text, body text, ferry_version bigint NOT NULL)");
-    }
-    final Path mapping = work.resolve("mapping.yaml");
-    Files.writeString(mapping, "tables:\n  - {source: public.notes, target: note, filter: \"row.title != 'hidden' && "
-        + "size(row.body) > 0\", fields: {id: id, title: title, body: body}}\n");
-    final FerryConfig config = FerryConfig.resolve(DemoEnvironment.configSource(stack, name, name + "_legacy",
-        name + "_target", "public.notes", "", mapping, work), EnumSet.allOf(Role.class), work);
+    final FerryConfig config = notes(name, true, "row.title != 'hidden' && size(row.body) > 0", body, body);
     try (Pipeline pipeline = new Pipeline(config).start(); Connection target = stack.target().connect(name + "_target");
         Connection legacy = stack.legacy().connect(name + "_legacy")) {
       await().atMost(Duration.ofMinutes(2)).until(() -> "2".equals(one(target, "SELECT count(*) FROM note")));
@@ -162,6 +118,38 @@ class UnchangedToastIT {
       assertThat(pipeline.sink().failed()).isZero();
       assertThat(DeadLettersRead.refusals(stack, config)).isEmpty();
     }
+  }
+
+  /**
+   * Databases {@code name_legacy} with table {@code notes (id, title, body)} (its replica identity FULL where asked;
+   * rows {@code bodies} as ids 1, 2, ... with title 'first') and {@code name_target} with {@code note}, a mapping of
+   * one to the other under {@code filter} (none: null), and the configuration of a pipeline between them.
+   */
+  private FerryConfig notes(final String name, final boolean identityFull, final String filter, final String... bodies)
+      throws Exception {
+    stack.legacy().createDatabase(name + "_legacy");
+    stack.target().createDatabase(name + "_target");
+    try (Connection legacy = stack.legacy().connect(name + "_legacy"); Statement s = legacy.createStatement()) {
+      s.execute("CREATE TABLE notes (id int PRIMARY KEY, title text, body text)");
+      if (identityFull) {
+        s.execute("ALTER TABLE notes REPLICA IDENTITY FULL");
+      }
+      for (int i = 0; i < bodies.length; i++) {
+        try (PreparedStatement p = legacy.prepareStatement("INSERT INTO notes VALUES (?, 'first', ?)")) {
+          p.setInt(1, i + 1);
+          p.setString(2, bodies[i]);
+          p.executeUpdate();
+        }
+      }
+    }
+    try (Connection target = stack.target().connect(name + "_target"); Statement s = target.createStatement()) {
+      s.execute("CREATE TABLE note (id int PRIMARY KEY, title text, body text, ferry_version bigint NOT NULL)");
+    }
+    final Path mapping = work.resolve("mapping.yaml");
+    Files.writeString(mapping, "tables:\n  - {source: public.notes, target: note, "
+        + (filter == null ? "" : "filter: \"" + filter + "\", ") + "fields: {id: id, title: title, body: body}}\n");
+    return FerryConfig.resolve(DemoEnvironment.configSource(stack, name, name + "_legacy", name + "_target",
+        "public.notes", "", mapping, work), EnumSet.allOf(Role.class), work);
   }
 
   private static String incompressible(final int length) {
