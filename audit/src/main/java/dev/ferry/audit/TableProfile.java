@@ -145,7 +145,6 @@ final class TableProfile {
         || type.equals("name") || type.equals("citext");
   }
 
-  /** Types PostgreSQL can count distinct values of and order (not json, xml, arrays of them, or geometry). */
   /**
    * {@code fn} ({@code min} or {@code max}) of column {@code q} as text: by its type's own order where PostgreSQL has
    * the aggregate for it ({@code own}), else by the value's text (a {@code uuid} has an order but no {@code min}, nor
@@ -182,6 +181,7 @@ final class TableProfile {
     return out;
   }
 
+  /** Types PostgreSQL can count distinct values of and order (not json, xml, arrays of them, or geometry). */
   private static boolean comparable(final String type) {
     return !(type.equals("json") || type.equals("xml") || type.startsWith("_") || type.equals("point")
         || type.equals("polygon") || type.equals("box") || type.equals("circle") || type.equals("line")
