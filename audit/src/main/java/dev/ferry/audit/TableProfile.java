@@ -161,7 +161,7 @@ final class TableProfile {
   /** Types PostgreSQL has {@code min} and {@code max} for, by their catalog names. */
   private static final Set<String> OWN_MIN_MAX = Set.of("int2", "int4", "int8", "float4", "float8", "numeric", "money",
       "text", "varchar", "bpchar", "char", "name", "date", "time", "timetz", "timestamp", "timestamptz", "interval",
-      "oid", "inet", "cidr");
+      "oid", "inet", "cidr", "citext");
 
   /** The columns of {@code qualified} whose type (a domain's base type) has {@code min} and {@code max}, enums too. */
   private static Set<String> ownMinMax(final Connection c, final String qualified) throws SQLException {
