@@ -77,7 +77,8 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final Path dir = workDir != null ? workDir : Files.createTempDirectory("ferry-demo-");
       if (cutover) {
-        return new dev.ferry.cli.demo.CutoverDemo(System.out, dir).run() ? 0 : 1;
+        return new dev.ferry.cli.demo.CutoverDemo(System.out, dir, dev.ferry.cli.demo.DemoEnvironment.environment())
+            .run() ? 0 : 1;
       }
       return new NorthwindDemo(System.out, dir).run(once) ? 0 : 1;
     }

@@ -20,14 +20,20 @@ class CutoverDemoIT {
   void tellsTheCutoverStoryAndEndsWithBothDatabasesEqualAndNothingEchoed() throws Exception {
     final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     final boolean ok;
+    // what a user's shell gives the demo: a tuning applies to both directions; a place (Kafka here) is the demo's own,
+    // in both directions (with this one the reverse direction's services would not start)
+    final dev.ferry.config.ConfigSource environment = dev.ferry.config.ConfigSource.empty().withEnvironment(
+        java.util.Map.of("FERRY_SINK_BATCH_SIZE", "700", "FERRY_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9"),
+        FerryConfig.ALL);
     try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-      ok = new CutoverDemo(out, work).run();
+      ok = new CutoverDemo(out, work, environment).run();
     }
     final String text = buffer.toString(StandardCharsets.UTF_8);
     final List<String> lines = text.lines().toList();
     assertThat(ok).as(text).isTrue();
     assertThat(lines.get(lines.size() - 1)).isEqualTo("RESULT: both databases match through the mappings, and "
         + "nothing echoed");
+    assertThat(lines).contains("From the environment: FERRY_SINK_BATCH_SIZE (both directions)");
     assertThat(text).contains("reverse is live from now (epoch 1)").contains("forward is live from now (epoch 2)")
         .contains("New application: 60 transactions")
         .contains("its apply topic took 0 records while the reverse direction was live")

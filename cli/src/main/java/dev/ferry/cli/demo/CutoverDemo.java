@@ -35,17 +35,32 @@ public final class CutoverDemo {
 
   private final PrintStream out;
   private final Path workDir;
+  private final dev.ferry.config.ConfigSource base;
 
   public CutoverDemo(final PrintStream out, final Path workDir) {
+    this(out, workDir, dev.ferry.config.ConfigSource.empty());
+  }
+
+  /**
+   * @param base settings a user gives the demo ({@code FERRY_*} variables, {@link DemoEnvironment#environment}): they
+   *     apply to both directions, under the embedded stack's own and each direction's (where things are, names, the
+   *     reverse direction's capture and marks)
+   */
+  public CutoverDemo(final PrintStream out, final Path workDir, final dev.ferry.config.ConfigSource base) {
     this.out = out;
     this.workDir = workDir;
+    this.base = base;
   }
 
   public boolean run() throws Exception {
     final long t0 = System.nanoTime();
     out.println("Starting the embedded stack (Kafka, schema registry, legacy and target PostgreSQL) ...");
     try (EmbeddedStack stack = EmbeddedStack.start(workDir)) {
-      final DemoEnvironment env = DemoEnvironment.create(stack, workDir, "northwind");
+      final DemoEnvironment env = DemoEnvironment.create(stack, workDir, "northwind", base);
+      final java.util.List<String> taken = DemoEnvironment.takenFromEnvironment(env.source());
+      if (!taken.isEmpty()) {
+        out.println("From the environment: " + String.join(", ", taken) + " (both directions)");
+      }
       final FerryConfig forward = FerryConfig.resolve(env.cutoverSource(),
           java.util.EnumSet.allOf(dev.ferry.cli.Role.class), workDir);
       final Path back = Files.createDirectories(workDir.resolve("northwind_back"));

@@ -154,7 +154,14 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
    * direction needs {@code sink.mark-writes: true} as well.
    */
   public ConfigSource reverseSource(final Path mapping, final Path dir) {
-    return configSource(ConfigSource.empty()
+    // the user's own settings (a tuning, say) apply to this direction too; the embedded ones are this direction's own
+    ConfigSource user = ConfigSource.empty();
+    for (final var e : source.values().entrySet()) {
+      if (!"embedded".equals(e.getValue().origin())) {
+        user = user.with(e.getKey(), e.getValue().text(), e.getValue().origin());
+      }
+    }
+    return configSource(user
             .with("connector.snapshot-mode", "no-data", "embedded")
             .with("sink.mark-writes", "true", "embedded")
             .with("cutover.direction", "reverse", "embedded")
