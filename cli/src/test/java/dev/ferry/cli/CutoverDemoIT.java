@@ -3,11 +3,13 @@ package dev.ferry.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.cli.demo.CutoverDemo;
+import dev.ferry.config.ConfigSource;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,8 +24,8 @@ class CutoverDemoIT {
     final boolean ok;
     // what a user's shell gives the demo: a tuning applies to both directions; a place (Kafka here) is the demo's own,
     // in both directions (with this one the reverse direction's services would not start)
-    final dev.ferry.config.ConfigSource environment = dev.ferry.config.ConfigSource.empty().withEnvironment(
-        java.util.Map.of("FERRY_SINK_BATCH_SIZE", "700", "FERRY_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9"),
+    final ConfigSource environment = ConfigSource.empty().withEnvironment(
+        Map.of("FERRY_SINK_BATCH_SIZE", "700", "FERRY_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9"),
         FerryConfig.ALL);
     try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
       ok = new CutoverDemo(out, work, environment).run();

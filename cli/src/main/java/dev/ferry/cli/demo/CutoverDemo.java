@@ -4,6 +4,7 @@ import dev.ferry.cli.Directions;
 import dev.ferry.cli.FerryConfig;
 import dev.ferry.cli.Pipeline;
 import dev.ferry.cli.PipelineDrain;
+import dev.ferry.config.ConfigSource;
 import dev.ferry.cutover.Cutover;
 import dev.ferry.cutover.Leg;
 import dev.ferry.embedded.EmbeddedStack;
@@ -18,6 +19,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -35,10 +37,10 @@ public final class CutoverDemo {
 
   private final PrintStream out;
   private final Path workDir;
-  private final dev.ferry.config.ConfigSource base;
+  private final ConfigSource base;
 
   public CutoverDemo(final PrintStream out, final Path workDir) {
-    this(out, workDir, dev.ferry.config.ConfigSource.empty());
+    this(out, workDir, ConfigSource.empty());
   }
 
   /**
@@ -46,7 +48,7 @@ public final class CutoverDemo {
    *     apply to both directions, under the embedded stack's own and each direction's (where things are, names, the
    *     reverse direction's capture and marks)
    */
-  public CutoverDemo(final PrintStream out, final Path workDir, final dev.ferry.config.ConfigSource base) {
+  public CutoverDemo(final PrintStream out, final Path workDir, final ConfigSource base) {
     this.out = out;
     this.workDir = workDir;
     this.base = base;
@@ -57,7 +59,7 @@ public final class CutoverDemo {
     out.println("Starting the embedded stack (Kafka, schema registry, legacy and target PostgreSQL) ...");
     try (EmbeddedStack stack = EmbeddedStack.start(workDir)) {
       final DemoEnvironment env = DemoEnvironment.create(stack, workDir, "northwind", base);
-      final java.util.List<String> taken = DemoEnvironment.takenFromEnvironment(env.source());
+      final List<String> taken = DemoEnvironment.takenFromEnvironment(env.source());
       if (!taken.isEmpty()) {
         out.println("From the environment: " + String.join(", ", taken) + " (both directions)");
       }
