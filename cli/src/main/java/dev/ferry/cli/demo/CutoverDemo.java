@@ -19,7 +19,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -59,10 +58,7 @@ public final class CutoverDemo {
     out.println("Starting the embedded stack (Kafka, schema registry, legacy and target PostgreSQL) ...");
     try (EmbeddedStack stack = EmbeddedStack.start(workDir)) {
       final DemoEnvironment env = DemoEnvironment.create(stack, workDir, "northwind", base);
-      final List<String> taken = DemoEnvironment.takenFromEnvironment(env.source());
-      if (!taken.isEmpty()) {
-        out.println("From the environment: " + String.join(", ", taken) + " (both directions)");
-      }
+      DemoEnvironment.sayTakenFromEnvironment(out, env.source(), " (both directions)");
       final FerryConfig forward = FerryConfig.resolve(env.cutoverSource(),
           java.util.EnumSet.allOf(dev.ferry.cli.Role.class), workDir);
       final Path back = Files.createDirectories(workDir.resolve("northwind_back"));

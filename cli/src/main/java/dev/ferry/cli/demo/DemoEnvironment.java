@@ -79,12 +79,17 @@ public record DemoEnvironment(EmbeddedStack stack, String name, String legacyDat
   }
 
   /**
-   * The environment variables {@code source} took a value from and kept (not replaced by the embedded stack's), sorted:
-   * what the demo says it took, so that a variable set in the shell never applies unannounced.
+   * Says on {@code out} which environment variables {@code source} took a value from and kept (not replaced by the
+   * embedded stack's), sorted, followed by {@code after}; nothing when none: so that a variable set in the shell never
+   * applies unannounced.
    */
-  public static List<String> takenFromEnvironment(final ConfigSource source) {
-    return source.values().values().stream().map(RawValue::origin).filter(o -> o.startsWith("env "))
-        .map(o -> o.substring(4)).sorted().toList();
+  public static void sayTakenFromEnvironment(final java.io.PrintStream out, final ConfigSource source,
+      final String after) {
+    final List<String> taken = source.values().values().stream().map(RawValue::origin)
+        .filter(o -> o.startsWith("env ")).map(o -> o.substring(4)).sorted().toList();
+    if (!taken.isEmpty()) {
+      out.println("From the environment: " + String.join(", ", taken) + after);
+    }
   }
 
   /**

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -69,10 +68,7 @@ public final class NorthwindDemo {
       out.printf(Locale.ROOT, "Stack up in %.1f s: Kafka %s, registry %s%n", stack.startupTime().toMillis() / 1000.0,
           stack.kafka().bootstrapServers(), stack.registry().url());
       final DemoEnvironment env = DemoEnvironment.create(stack, workDir, "northwind", DemoEnvironment.environment());
-      final List<String> taken = DemoEnvironment.takenFromEnvironment(env.source());
-      if (!taken.isEmpty()) {
-        out.println("From the environment: " + String.join(", ", taken));
-      }
+      DemoEnvironment.sayTakenFromEnvironment(out, env.source(), "");
       out.println("Legacy database : " + stack.legacy().jdbcUrl(env.legacyDatabase()) + "  (Northwind loaded)");
       out.println("Target database : " + stack.target().jdbcUrl(env.targetDatabase()) + "  (new schema, empty)");
       if (!once) {

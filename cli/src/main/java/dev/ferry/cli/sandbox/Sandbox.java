@@ -97,10 +97,7 @@ public final class Sandbox {
           // the legacy database here is a throwaway copy: let detail deletes name their header without asking
           .with("connector.replica-identity", "set-full", "sandbox");
       final FerryConfig config = FerryConfig.resolve(source, EnumSet.allOf(Role.class), dir);
-      final List<String> taken = DemoEnvironment.takenFromEnvironment(source);
-      if (!taken.isEmpty()) {
-        out.println("From the environment: " + String.join(", ", taken));
-      }
+      DemoEnvironment.sayTakenFromEnvironment(out, source, "");
       out.println("Legacy database : " + stack.legacy().jdbcUrl(name + "_legacy") + "  (user postgres, no password)");
       out.println("Target database : " + stack.target().jdbcUrl(name + "_target") + "  (user postgres, no password)");
       out.println("Kafka           : " + stack.kafka().bootstrapServers() + "   registry: " + stack.registry().url());
