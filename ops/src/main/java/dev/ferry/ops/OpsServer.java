@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A service's HTTP port for operators ({@link OpsConfig}): {@code /metrics} in Prometheus' text format (Ferry's own
- * meters, those of the Kafka clients and Kafka Streams the service binds, and the JVM's), {@code /health/live} (the
+ * meters, those of the Kafka clients and Kafka Streams the service binds, and the JVM's; {@code ?name[]=...} for
+ * only the named ones, {@link MetricNames}), {@code /health/live} (the
  * process answers), {@code /health/ready} (200 only when every {@link Readiness.Check} says ready, else 503; the
  * reasons in the body) and a status page at {@code /} that refreshes itself. The JDK's own HTTP server: nothing
  * more to deploy, two threads.
@@ -73,8 +75,11 @@ public final class OpsServer implements AutoCloseable {
         new JvmThreadMetrics(), new ProcessorMetrics(), new UptimeMetrics())) {
       jvm.bindTo(registry);
     }
-    http.createContext("/metrics", ex -> ops.respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
-        registry.scrape()));
+    http.createContext("/metrics", ex -> {
+      final String type = "text/plain; version=0.0.4; charset=utf-8";
+      final Set<String> names = MetricNames.requested(ex.getRequestURI().getRawQuery());
+      ops.respond(ex, 200, type, names.isEmpty() ? registry.scrape() : registry.scrape(type, names));
+    });
     http.createContext("/health/live", ex -> ops.respond(ex, 200, "text/plain; charset=utf-8", "live\n"));
     http.createContext("/health/ready", ex -> {
       final List<Readiness> now = ops.readiness();
