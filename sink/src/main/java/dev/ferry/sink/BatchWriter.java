@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * transient, it is applied again in halves, each in a savepoint, down to the records it refuses ({@link #isolate}),
  * so that the bad records are isolated and the rest apply. Where it was refused for a missing referenced row (an
  * initial sync: an order before its customer), the rows that wait for one are found by asking the target first
- * ({@link MissingReferences}), and the rest is written whole.
+ * ({@link MissingReferences}), and the rest is written whole. Where a unique key refused the collapsed batch and
+ * some row changed more than once in it, the batch is first written change by change in its order ({@link
+ * SourceOrder}): a value moved between rows through an intermediate value passes only so.
  *
  * <p>Does not commit: the caller commits after it has dealt with the failures.
  */
@@ -127,6 +129,9 @@ final class BatchWriter {
       return failures;
     } catch (SQLException e) {
       undo(c, whole, e);
+      if (DatabaseErrors.isUniqueClash(e) && keyed.size() > newest.size() && appliedInSourceOrder(c, keyed)) {
+        return failures;
+      }
       failed = e;
       // normal when a row is bad (its dead letter follows), or during an initial sync when a row it references
       // is on another partition (it is parked); a fast path failing on good rows shows here too
@@ -148,6 +153,34 @@ final class BatchWriter {
       isolate(c, ordered, failures);
     }
     return failures;
+  }
+
+  /**
+   * Writes {@code keyed} (a batch before its collapse) change by change in its order ({@link SourceOrder}): a unique
+   * value moved between rows through an intermediate value passes the target's constraint as it passed the legacy
+   * one, where the rows' newest versions clash whichever is written first.
+   *
+   * @return whether the target took every change; if not, they are undone
+   * @throws SQLException a transient error; the transaction is rolled back
+   */
+  private boolean appliedInSourceOrder(final Connection c, final List<ApplyTopicRecord> keyed) throws SQLException {
+    final List<ApplyTopicRecord> stepped = SourceOrder.stepped(keyed);
+    if (stepped == null) {
+      return false;
+    }
+    final Savepoint sp = c.setSavepoint();
+    try {
+      for (final ApplyTopicRecord r : stepped) {
+        rows.write(c, List.of(r));
+      }
+      c.releaseSavepoint(sp);
+      LOG.debug("batch of {} changes applied one by one in their order: a unique value moved between its rows",
+          stepped.size());
+      return true;
+    } catch (SQLException e) {
+      undo(c, sp, e);
+      return false;
+    }
   }
 
   /**

@@ -27,7 +27,7 @@ final class NewestPerRow {
    * out rather than a record: a record's generated equals and hashCode go through method handles, and
    * compiling the collapse loop with them inlined took the JIT over half a second, twice per run.
    */
-  private static final class RowKey {
+  static final class RowKey {
     private final String table;
     private final Object[] values;
     private final int hash;
@@ -77,7 +77,7 @@ final class NewestPerRow {
    * when it leaves none out (the common case, told by the column lists alone: records of one shape share one list) or
    * when either is a delete (a row inserted after a delete carries every column).
    */
-  private static ApplyTopicRecord completed(final ApplyTopicRecord newer, final ApplyTopicRecord older) {
+  static ApplyTopicRecord completed(final ApplyTopicRecord newer, final ApplyTopicRecord older) {
     final List<String> columns = newer.packed().columns();
     final List<String> olderColumns = older.packed().columns();
     if (columns == null || olderColumns == null || columns == olderColumns || columns.containsAll(olderColumns)) {

@@ -835,6 +835,99 @@ abstract class TargetSinkContract {
     assertThat(d.getErrors().get(0).getResolution()).contains("longer than sink.parked-unique-timeout");
   }
 
+  /**
+   * Two rows that swap their values through an intermediate one in one legacy transaction ({@code x -> tmp, y -> x's,
+   * x -> y's}: every statement passed the legacy's unique constraint), against a unique constraint the target checks
+   * at once: the collapsed batch (x and y at their newest) clashes whichever row goes first, so the batch is written
+   * change by change in its order, and applies; a change of another row in the batch applies with it. With the version
+   * column and COPY, with statements, and on a table without the version column (the legacy schema after cutover,
+   * versions kept beside it). (Before: both rows parked, then dead-lettered after sink.parked-unique-timeout.)
+   */
+  @Test
+  void aSwapThroughAnIntermediateValueInOneBatchAppliesAgainstAConstraintCheckedAtOnceByCopy() throws Exception {
+    swapInOneBatch("copy");
+  }
+
+  @Test
+  void aSwapThroughAnIntermediateValueInOneBatchAppliesByStatements() throws Exception {
+    swapInOneBatch("statements");
+  }
+
+  @Test
+  void aSwapThroughAnIntermediateValueInOneBatchAppliesOnATableWithoutTheVersionColumn() throws Exception {
+    swapInOneBatch("versions beside");
+  }
+
+  private void swapInOneBatch(final String way) throws Exception {
+    final Env env = env("sink_swap_" + way.replace(' ', '_'));
+    final boolean beside = "versions beside".equals(way);
+    execute(env.db(), "CREATE TABLE slot (code varchar(20) PRIMARY KEY, holder varchar(20) NOT NULL"
+        + (beside ? "" : ", ferry_version bigint NOT NULL") + ", CONSTRAINT slot_holder_key UNIQUE (holder))");
+    execute(env.db(), "INSERT INTO slot VALUES ('x', 'ann'" + (beside ? "" : ", 1") + "), ('y', 'bob'"
+        + (beside ? "" : ", 1") + "), ('z', 'cy'" + (beside ? "" : ", 1") + ")");
+    sendToOnePartition(env, List.of(slot("x", "tmp", 10), slot("y", "ann", 10), slot("z", "dee", 10),
+        slot("x", "bob", 10)));
+    try (TargetSink sink = new TargetSink(onePartitionOneWriter(env, "copy".equals(way) ? 1 : 500)).start()) {
+      SinkWait.until(sink, Duration.ofMinutes(1), "applied 3", () -> sink.applied() >= 3);
+      assertThat(sink.failed()).isZero();
+      assertThat(sink.parked()).isZero();
+      assertThat(rows(env, "SELECT CONCAT(code, '=', holder) FROM slot ORDER BY code"))
+          .containsExactly("x=bob", "y=ann", "z=dee");
+      if (!beside) {
+        assertThat(rows(env, "SELECT CONCAT(code, '=', ferry_version) FROM slot ORDER BY code")).containsExactly("x=10",
+            "y=10", "z=10");
+      }
+      // the rows stay at the transaction's version: an older change of x that comes now does not apply
+      sendToOnePartition(env, List.of(slot("x", "old", 9), slot("z", "eve", 11)));
+      SinkWait.until(sink, Duration.ofMinutes(1), "z=eve", () -> rows(env, "SELECT holder FROM slot WHERE code = 'z'")
+          .equals(List.of("eve")));
+      assertThat(rows(env, "SELECT CONCAT(code, '=', holder) FROM slot ORDER BY code"))
+          .containsExactly("x=bob", "y=ann", "z=eve");
+      assertThat(sink.failed()).isZero();
+    }
+  }
+
+  /** Sends {@code records} to partition 0 in this order, so that the sink's one writer polls them as one batch. */
+  protected void sendToOnePartition(final Env env, final List<ApplyRecord> records) throws Exception {
+    try (KafkaProducer<String, ApplyRecord> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
+        new StringSerializer(), env.topics().apply().valueSerde().serializer())) {
+      final List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+      for (final ApplyRecord r : records) {
+        sent.add(producer.send(new ProducerRecord<>(env.topics().apply().name(), 0, Columns.keyText(r.getKey()), r)));
+      }
+      for (final java.util.concurrent.Future<?> f : sent) {
+        f.get(1, java.util.concurrent.TimeUnit.MINUTES);
+      }
+    }
+  }
+
+  /** {@code env}'s sink with one writer (a batch is what it polls), COPY from {@code copyThreshold} rows. */
+  protected static SinkConfig onePartitionOneWriter(final Env env, final int copyThreshold) {
+    final SinkConfig c = env.config();
+    return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
+        "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
+        Duration.ofMinutes(5), copyThreshold, "", 1, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
+        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
+  }
+
+  /** The first column of {@code sql}'s rows on {@code env}'s target, as text. */
+  protected List<String> rows(final Env env, final String sql) throws Exception {
+    final List<String> out = new ArrayList<>();
+    try (Connection c = target().connect(env.db()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
+  private static ApplyRecord slot(final String code, final String holder, final long version) {
+    return ApplyRecord.newBuilder().setTable("slot").setOp(ApplyOp.UPSERT).setKey(List.of(Columns.of("code", code)))
+        .setRow(List.of(Columns.of("code", code), Columns.of("holder", holder))).setVersion(version)
+        .setSourceTable("public.slot").setSourceTsMs(0L).build();
+  }
+
   private static ApplyRecord member(final int id, final String email, final long version) {
     return ApplyRecord.newBuilder().setTable("member").setOp(ApplyOp.UPSERT).setKey(List.of(Columns.of("id", id)))
         .setRow(List.of(Columns.of("id", id), Columns.of("email", email))).setVersion(version)

@@ -695,20 +695,6 @@ class TargetSinkIT extends TargetSinkContract {
         .setSourceTable("public." + table).setSourceTsMs(0L).build();
   }
 
-  /** Sends {@code records} to partition 0 in this order, so that the sink's one writer polls them as one batch. */
-  private void sendToOnePartition(final Env env, final List<ApplyRecord> records) throws Exception {
-    try (KafkaProducer<String, ApplyRecord> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
-        new StringSerializer(), env.topics().apply().valueSerde().serializer())) {
-      final List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-      for (final ApplyRecord r : records) {
-        sent.add(producer.send(new ProducerRecord<>(env.topics().apply().name(), 0, Columns.keyText(r.getKey()), r)));
-      }
-      for (final java.util.concurrent.Future<?> f : sent) {
-        f.get(1, TimeUnit.MINUTES);
-      }
-    }
-  }
-
   private List<String> texts(final Env env, final String sql) throws Exception {
     final List<String> out = new ArrayList<>();
     try (Connection c = target().connect(env.db()); Statement s = c.createStatement();
