@@ -9,14 +9,15 @@ import java.util.Map;
 
 /**
  * A batch's changes one by one, in the order they came, for the one refusal their collapse ({@link NewestPerRow})
- * causes: a unique value moved between rows through an intermediate value. Two invoices that swap their numbers
- * ({@code A -> tmp, B -> A's, A -> B's}), a header's details renumbered under a unique position: each statement passed
- * the legacy database's unique constraint, but the rows' newest versions clash whichever is written first, so a
- * collapsed batch would be refused, parked and dead-lettered. Written change by change they pass the target's
- * constraint as they passed the legacy one.
+ * causes: a unique value moved between rows through an intermediate value over several legacy transactions. Two
+ * invoices that swap their numbers ({@code A -> tmp}, {@code B -> A's}, {@code A -> B's}): each transaction passed the
+ * legacy database's unique constraint, but in one batch the rows' newest versions clash whichever is written first,
+ * so the collapsed batch would be refused, parked and dead-lettered. Written change by change they pass the target's
+ * constraint as they passed the legacy one. (The changes of one transaction come as each row's final state already,
+ * the processor's {@code FinalStates}: a swap inside one transaction is not helped here.)
  *
- * <p>A row's changes share a partition, so the batch holds them in their source order; the changes of one source
- * transaction share its version (its commit position), under which the target's guard would apply only the first.
+ * <p>A row's changes share a partition, so the batch holds them in their source order; changes of one source
+ * transaction would share its version (its commit position), under which the target's guard applies only the first.
  * So each change but a row's last is written just below the version of the one after it, and each is completed with
  * the values its row's earlier changes gave the columns it leaves out (as the collapse completes the newest): the row
  * ends as the collapsed batch would leave it, and a change the guard skips (the target holds a version above it) loses
