@@ -528,7 +528,7 @@ class TargetSinkIT extends TargetSinkContract {
       assertThat(count(env, "note", "part_id % 6 <> 0")).isEqualTo(250);
       assertThat(count(env, "note", "true")).isEqualTo(250);
       // each was found by the check, not by halving the batch down to it (the target's own error has no such words)
-      final List<String> why = texts(env, "SELECT error FROM ferry_parked ORDER BY id");
+      final List<String> why = rows(env, "SELECT error FROM ferry_parked ORDER BY id");
       assertThat(why).hasSize(100).allMatch(e -> e.endsWith("; found before writing)"));
       assertThat(why).contains("insert or update on table \"part\" violates foreign key constraint "
           + "\"part_item_id_fkey\" (Key (item_id)=(1001) is not present in table \"item\"; found before writing)");
@@ -593,7 +593,7 @@ class TargetSinkIT extends TargetSinkContract {
       assertThat(sink.failed()).isZero();
       assertThat(count(env, "child", "id IN (2, 4)")).isZero();
       assertThat(count(env, "child", "id = 3 AND rb IS NULL")).isEqualTo(1);
-      assertThat(texts(env, "SELECT error FROM ferry_parked ORDER BY id")).containsExactly(
+      assertThat(rows(env, "SELECT error FROM ferry_parked ORDER BY id")).containsExactly(
           "insert or update on table \"child\" violates foreign key constraint \"child_ra_rb_fkey\" (Key (ra, rb)=(1, "
               + "O'CLOCK) is not present in table \"Ref\"; found before writing)",
           "insert or update on table \"child\" violates foreign key constraint \"child_u_fkey\" (Key (u)=(" + missing
@@ -622,13 +622,13 @@ class TargetSinkIT extends TargetSinkContract {
     sendToOnePartition(env, List.of(slot("x", "bob", 10), slot("y", "ann", 10)));
     try (TargetSink sink = new TargetSink(config).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "applied 2", () -> sink.applied() == 2);
-      assertThat(texts(env, "SELECT code || '=' || holder FROM slot ORDER BY code")).containsExactly("x=bob", "y=ann",
+      assertThat(rows(env, "SELECT code || '=' || holder FROM slot ORDER BY code")).containsExactly("x=bob", "y=ann",
           "z=cy");
       sendToOnePartition(env, List.of(slot("w", "cy", 11), slot("v", "dee", 11), slot("x", "eve", 11)));
       SinkWait.until(sink, Duration.ofMinutes(1), "applied 4, one refused", () -> sink.applied() == 4
           && sink.failed() == 1);
       assertThat(sink.failure()).isNull();
-      assertThat(texts(env, "SELECT code || '=' || holder FROM slot ORDER BY code")).containsExactly("v=dee", "x=eve",
+      assertThat(rows(env, "SELECT code || '=' || holder FROM slot ORDER BY code")).containsExactly("v=dee", "x=eve",
           "y=ann", "z=cy");
     }
     final DeadLetter d = readDeadLetters(env, 1).get(0);
@@ -655,7 +655,7 @@ class TargetSinkIT extends TargetSinkContract {
       SinkWait.until(sink, Duration.ofMinutes(1), "applied 2", () -> sink.applied() == 2 && sink.parked() == 0);
       assertThat(sink.failed()).isZero();
     }
-    assertThat(texts(env, "SELECT code || '=' || holder FROM slot ORDER BY code")).containsExactly("x=bob", "y=ann");
+    assertThat(rows(env, "SELECT code || '=' || holder FROM slot ORDER BY code")).containsExactly("x=bob", "y=ann");
   }
 
   private static ApplyRecord slot(final String code, final String holder, final long version) {
@@ -693,17 +693,6 @@ class TargetSinkIT extends TargetSinkContract {
     return ApplyRecord.newBuilder().setTable(table).setOp(ApplyOp.UPSERT).setKey(List.of(Columns.of("id", id)))
         .setRow(List.of(Columns.of("id", id), Columns.of(reference, referenced))).setVersion(10)
         .setSourceTable("public." + table).setSourceTsMs(0L).build();
-  }
-
-  private List<String> texts(final Env env, final String sql) throws Exception {
-    final List<String> out = new ArrayList<>();
-    try (Connection c = target().connect(env.db()); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
-    }
-    return out;
   }
 
   @Override
