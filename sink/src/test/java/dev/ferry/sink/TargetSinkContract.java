@@ -869,7 +869,7 @@ abstract class TargetSinkContract {
         + (beside ? "" : ", 1") + "), ('z', 'cy'" + (beside ? "" : ", 1") + ")");
     sendToOnePartition(env, List.of(slot("x", "tmp", 10), slot("y", "ann", 11), slot("z", "dee", 11),
         slot("x", "bob", 12)));
-    try (TargetSink sink = new TargetSink(onePartitionOneWriter(env, "copy".equals(way) ? 1 : 500)).start()) {
+    try (TargetSink sink = new TargetSink(oneWriter(env, "copy".equals(way) ? 1 : 500)).start()) {
       SinkWait.until(sink, Duration.ofMinutes(1), "applied 3", () -> sink.applied() >= 3);
       assertThat(sink.failed()).isZero();
       assertThat(sink.parked()).isZero();
@@ -912,11 +912,16 @@ abstract class TargetSinkContract {
   }
 
   /** {@code env}'s sink with one writer (a batch is what it polls), COPY from {@code copyThreshold} rows. */
-  protected static SinkConfig onePartitionOneWriter(final Env env, final int copyThreshold) {
+  protected static SinkConfig oneWriter(final Env env, final int copyThreshold) {
+    return oneWriter(env, copyThreshold, Duration.ofMinutes(5));
+  }
+
+  /** {@link #oneWriter(Env, int)} with rows parked for at most {@code parkedTimeout}. */
+  protected static SinkConfig oneWriter(final Env env, final int copyThreshold, final Duration parkedTimeout) {
     final SinkConfig c = env.config();
     return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
         "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
-        Duration.ofMinutes(5), copyThreshold, "", 1, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
+        parkedTimeout, copyThreshold, "", 1, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
         dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
   }
 
@@ -937,7 +942,7 @@ abstract class TargetSinkContract {
         .setRow(null).setVersion(version).setSourceTable("public.slot").setSourceTsMs(0L).build();
   }
 
-  private static ApplyRecord slot(final String code, final String holder, final long version) {
+  protected static ApplyRecord slot(final String code, final String holder, final long version) {
     return ApplyRecord.newBuilder().setTable("slot").setOp(ApplyOp.UPSERT).setKey(List.of(Columns.of("code", code)))
         .setRow(List.of(Columns.of("code", code), Columns.of("holder", holder))).setVersion(version)
         .setSourceTable("public.slot").setSourceTsMs(0L).build();

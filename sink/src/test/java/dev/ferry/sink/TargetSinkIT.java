@@ -658,25 +658,6 @@ class TargetSinkIT extends TargetSinkContract {
     assertThat(rows(env, "SELECT code || '=' || holder FROM slot ORDER BY code")).containsExactly("x=bob", "y=ann");
   }
 
-  private static ApplyRecord slot(final String code, final String holder, final long version) {
-    return ApplyRecord.newBuilder(upsert("slot", List.of(Columns.of("code", code), Columns.of("holder", holder))))
-        .setKey(List.of(Columns.of("code", code))).setVersion(version).build();
-  }
-
-  /** {@code env}'s sink with one writer (a batch is what it polls), COPY from {@code copyThreshold} rows. */
-  private static SinkConfig oneWriter(final Env env, final int copyThreshold) {
-    return oneWriter(env, copyThreshold, Duration.ofMinutes(5));
-  }
-
-  /** {@link #oneWriter(Env, int)} with rows parked for at most {@code parkedTimeout}. */
-  private static SinkConfig oneWriter(final Env env, final int copyThreshold, final Duration parkedTimeout) {
-    final SinkConfig c = env.config();
-    return new SinkConfig(c.kafka(), c.jdbcUrl(), c.user(), "", c.groupId(), 1000, "ferry_version",
-        "ferry_sink_offsets", Duration.ofSeconds(1), "ferry_tombstones", Duration.ofDays(1), 1000, "ferry_parked",
-        parkedTimeout, copyThreshold, "", 1, "ferry_sweeps", true, "ferry_history", true, "ferry_row_versions",
-        dev.ferry.schemas.LiveDirection.Settings.DEFAULT);
-  }
-
   private static ApplyRecord upsert(final String table, final List<dev.ferry.schemas.ColumnValue> row) {
     return ApplyRecord.newBuilder().setTable(table).setOp(ApplyOp.UPSERT).setKey(row).setRow(row).setVersion(10)
         .setSourceTable("public." + table).setSourceTsMs(0L).build();
