@@ -102,6 +102,20 @@ final class BatchWriter {
    */
   List<Failure> apply(final Connection c, final List<ApplyTopicRecord> batch)
       throws SQLException {
+    return apply(c, batch, false);
+  }
+
+  /**
+   * As {@link #apply(Connection, List)}, for parked rows tried again: a refusal is what parked them and was logged
+   * then ({@link SinkProgress} counts them meanwhile), so it is not logged at every retry, about once a second for as
+   * long as a row waits.
+   */
+  List<Failure> retry(final Connection c, final List<ApplyTopicRecord> parked) throws SQLException {
+    return apply(c, parked, true);
+  }
+
+  private List<Failure> apply(final Connection c, final List<ApplyTopicRecord> batch, final boolean retry)
+      throws SQLException {
     final List<Failure> failures = new ArrayList<>();
     final List<ApplyTopicRecord> keyed = new ArrayList<>(batch.size());
     for (final ApplyTopicRecord r : batch) {
@@ -137,8 +151,8 @@ final class BatchWriter {
       // is on another partition (it is parked); a fast path failing on good rows shows here too
       split.incrementAndGet();
       // a row waiting for the row it references is expected during an initial sync (it is parked, not failed):
-      // not worth a line in a newcomer's terminal
-      if (DatabaseErrors.isMissingReference(e)) {
+      // not worth a line in a newcomer's terminal; nor is a parked row's retry
+      if (retry || DatabaseErrors.isMissingReference(e)) {
         LOG.debug("batch of {} rows refused as a whole ({}: {}); isolating the refused rows", newest.size(),
             e.getSQLState(), TargetError.of(e).message());
       } else {

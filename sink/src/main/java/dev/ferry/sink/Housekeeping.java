@@ -92,7 +92,7 @@ final class Housekeeping {
       // a group held whole is retried only with all of it, and applies together or waits together
       final List<ApplyTopicRecord> tried = WholeGroups.minus(records, wholeGroups.incomplete(records, RETRY_WINDOW));
       final WholeGroups.Written written = wholeGroups.writeWhole(connection, tried,
-          part -> batches.apply(connection, part));
+          part -> batches.retry(connection, part));
       final List<BatchWriter.Failure> failures = written.failures();
       final List<WholeGroups.Torn> torn = written.torn();
       final Map<ApplyTopicRecord, BatchWriter.Failure> refusedNow = new IdentityHashMap<>();
