@@ -3,10 +3,13 @@ package dev.ferry.sink;
 import dev.ferry.schemas.PackedApplyRecord;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -17,6 +20,8 @@ import org.postgresql.copy.CopyIn;
  * statements instead of one statement per row.
  *
  * <ul>
+ *   <li>Upserts into a table without tombstones are first copied into the table itself: new rows, as an initial
+ *       load's are, need no merge ({@link #copiedStraightIn}).
  *   <li>Upserts: staged rows that a delete of a higher or equal version already removed are dropped
  *       by a join with the tombstones, then the rest are merged with one {@code INSERT .. SELECT .. ON
  *       CONFLICT (key) DO UPDATE .. WHERE version <}, the same version guard as
@@ -43,6 +48,8 @@ final class CopyMerge {
   private final Tombstones tombstones;
   /** Staging table per (kind, table, columns): numbered, since names made of long table names would be cut. */
   private final Map<List<Object>, String> stages = new HashMap<>();
+  /** Tables that held a row a batch copied straight in: merged from then on. */
+  private final Set<String> merged = new HashSet<>();
 
   CopyMerge(final PostgresDialect sql, final String versionColumn, final Tombstones tombstones) {
     this.sql = sql;
@@ -58,6 +65,9 @@ final class CopyMerge {
       final List<PackedApplyRecord> rows) throws SQLException {
     final String names = sql.quotedList(columns);
     final String version = sql.quote(versionColumn);
+    if (!merged.contains(name) && copiedStraightIn(c, name, table, names + ", " + version, rows)) {
+      return;
+    }
     final String stage = stage(c, "upsert", name, table, columns, names);
     copy(c, stage, names + ", " + version + ", " + ROW_KEY, rows, (out, a) -> {
       out.rowValues(a);
@@ -71,6 +81,49 @@ final class CopyMerge {
       s.executeUpdate("INSERT INTO " + table.sqlName(sql) + " AS t (" + names + ", " + version + ") SELECT " + names
           + ", " + version + " FROM " + stage + " ORDER BY " + sql.quotedList(table.primaryKey())
           + sql.guardedUpdate(table, columns, versionColumn));
+    }
+  }
+
+  /**
+   * Copies {@code rows} into {@code table} itself, where none of them can be there yet or deleted later: the table
+   * has no tombstones, and its primary key refuses the copy if any row is there (a savepoint undoes it; the table is
+   * merged from then on). What an initial load into empty tables is: the staging table, the join with the
+   * tombstones, the sort and the conflict check of the merge are the target's work twice over for rows that are
+   * new. A refusal the merge would meet too (a row it references missing, a transient error) is thrown as it is;
+   * any other is left to the merge, which reports it as it always has.
+   *
+   * @return whether the rows are in the table
+   */
+  private boolean copiedStraightIn(final Connection c, final String name, final TargetTable table,
+      final String columns, final List<PackedApplyRecord> rows) throws SQLException {
+    if (tombstones.any(c, name)) {
+      return false;
+    }
+    final Savepoint before = c.setSavepoint();
+    try {
+      copy(c, table.sqlName(sql), columns, rows, (out, a) -> {
+        out.rowValues(a);
+        out.number(a.version());
+      });
+      c.releaseSavepoint(before);
+      return true;
+    } catch (SQLException e) {
+      if (DatabaseErrors.isTransient(e)) {
+        throw e;
+      }
+      try {
+        c.rollback(before);
+      } catch (SQLException undoing) {
+        e.addSuppressed(undoing);
+        throw e;
+      }
+      if (DatabaseErrors.isMissingReference(e)) {
+        throw e;
+      }
+      if (DatabaseErrors.isUniqueClash(e)) {
+        merged.add(name);
+      }
+      return false;
     }
   }
 

@@ -47,6 +47,16 @@ final class Tombstones {
     return out;
   }
 
+  /** Whether {@code targetTable} has a tombstone: a delete of one of its rows within the retention. */
+  boolean any(final Connection c, final String targetTable) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + table + " WHERE table_name = ? LIMIT 1")) {
+      ps.setString(1, targetTable);
+      try (var rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
   /** The conflict clause of a tombstone insert: a key already there keeps the higher of the two versions. */
   private String keepingTheHighestVersion() {
     return dialect.onKeyConflict(List.of("table_name", "row_key")) + " version = GREATEST(" + dialect.existing("version")
