@@ -160,7 +160,8 @@ public record SinkConfig(
   public static final Setting<Integer> COPY_THRESHOLD = Setting.integer("sink.copy-threshold", SINK, 500, 1,
       10_000_000, "Upserts of at least this many rows of one table in a batch, or deletes of at least this many, are "
           + "streamed with COPY into a staging table and applied with a few set-based statements (PostgreSQL "
-          + "targets); smaller ones use batched statements.");
+          + "targets; upserts into a table with no tombstone are first copied straight into it, as an initial load's "
+          + "new rows are, and merged where a row is already there); smaller ones use batched statements.");
 
   public static final Setting<String> INSTANCE_ID = new Setting<>("sink.instance-id", SINK,
       "A stable name for this sink instance in its consumer group (Kafka static membership, e.g. the pod name of a "
