@@ -48,7 +48,7 @@ final class CopyMerge {
   private final Tombstones tombstones;
   /** Staging table per (kind, table, columns): numbered, since names made of long table names would be cut. */
   private final Map<List<Object>, String> stages = new HashMap<>();
-  /** Tables that held a row a batch copied straight in: merged from then on. */
+  /** Tables a straight copy was refused in (a row already there): merged from then on. */
   private final Set<String> merged = new HashSet<>();
 
   CopyMerge(final PostgresDialect sql, final String versionColumn, final Tombstones tombstones) {
@@ -86,11 +86,11 @@ final class CopyMerge {
 
   /**
    * Copies {@code rows} into {@code table} itself, where none of them can be there yet or deleted later: the table
-   * has no tombstones, and its primary key refuses the copy if any row is there (a savepoint undoes it; the table is
-   * merged from then on). What an initial load into empty tables is: the staging table, the join with the
-   * tombstones, the sort and the conflict check of the merge are the target's work twice over for rows that are
-   * new. A refusal the merge would meet too (a row it references missing, a transient error) is thrown as it is;
-   * any other is left to the merge, which reports it as it always has.
+   * has no tombstones, and its primary key refuses the copy if any row is there. That is what an initial load into
+   * empty tables is, and for its new rows the staging table, the join with the tombstones, the sort and the conflict
+   * check of the merge are the target's work twice over. A refusal the merge would meet too (a row it references
+   * missing, a transient error) is thrown as it is; any other (a row already there, a view COPY cannot fill) is
+   * undone by a savepoint and left to the merge, which the table gets from then on.
    *
    * @return whether the rows are in the table
    */
@@ -120,9 +120,8 @@ final class CopyMerge {
       if (DatabaseErrors.isMissingReference(e)) {
         throw e;
       }
-      if (DatabaseErrors.isUniqueClash(e)) {
-        merged.add(name);
-      }
+      // rows already there (the primary key), or a relation COPY cannot fill as INSERT can (a view)
+      merged.add(name);
       return false;
     }
   }
