@@ -9,6 +9,7 @@ import dev.ferry.processor.StreamProcessor;
 import dev.ferry.reconcile.ReconcileReport;
 import dev.ferry.reconcile.Reconciliation;
 import dev.ferry.sink.DeadLetterReplay;
+import dev.ferry.sink.SinkConfig;
 import dev.ferry.sink.TargetSink;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -264,6 +265,23 @@ public final class Ferry implements Callable<Integer> {
         + "difference is then unexplained.")
     boolean noDeadLetters;
 
+    /**
+     * The letters that explain differences: the forward dead-letter topic's, and where a reverse direction is set
+     * ({@code cutover.reverse-config}) its topic's too, which explain a legacy row left behind after a cutover.
+     */
+    private Reconciliation.DeadLetterIndexSource letters(final FerryConfig c, final SinkConfig sink) {
+      if (noDeadLetters) {
+        return Reconciliation.DeadLetterIndexSource.none();
+      }
+      final var forward = sink.kafka().topics(sink.kafka().registry()).deadLetter();
+      if (c.reverseConfig() == null) {
+        return Reconciliation.DeadLetterIndexSource.topic(sink.kafka(), forward);
+      }
+      final SinkConfig back = Directions.reverseOf(c, config).sink();
+      return Reconciliation.DeadLetterIndexSource.topics(sink.kafka(), forward, back.kafka(),
+          back.kafka().topics(back.kafka().registry()).deadLetter());
+    }
+
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.allOf(Role.class));
@@ -277,10 +295,7 @@ public final class Ferry implements Callable<Integer> {
       final var sink = c.sink();
       final Reconciliation.Inputs inputs = new Reconciliation.Inputs(c.processor().mapping(),
           () -> c.connector().connect(), () -> sink.connect("ferry-reconcile"), sink.versionColumn(), wait);
-      final Reconciliation.Result result = Reconciliation.run(inputs, noDeadLetters
-          ? Reconciliation.DeadLetterIndexSource.none()
-          : Reconciliation.DeadLetterIndexSource.topic(sink.kafka(), sink.kafka().topics(sink.kafka().registry())
-              .deadLetter()), System.out);
+      final Reconciliation.Result result = Reconciliation.run(inputs, letters(c, sink), System.out);
       ReconcileReport.write(result, report);
       final RunHistory history = sink.history();
       history.record(RunHistory.Kind.RECONCILE, String.format(Locale.ROOT, "%s: %,d unexplained, %,d explained",

@@ -12,6 +12,11 @@ import dev.ferry.embedded.SharedStack;
 import dev.ferry.reconcile.ReconcileReport;
 import dev.ferry.reconcile.Reconciliation;
 import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.DeadLetter;
+import dev.ferry.schemas.FerryTopics;
+import dev.ferry.schemas.RecordError;
+import dev.ferry.schemas.Severity;
+import dev.ferry.schemas.Stage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +27,13 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,6 +126,41 @@ class ReconcileIT {
     final String html = Files.readString(work.resolve("report").resolve("reconcile.html"), StandardCharsets.UTF_8);
     assertThat(html).contains("4 unexplained difference(s)").contains("10250|41").contains("quantity-positive")
         .doesNotContain("http://").doesNotContain("https://");
+
+    // after a cutover (the cutover's gate reads both), the reverse direction's letters explain what it refused: the
+    // new system's extra line (its insert refused on the way back, a processor's letter with the new system's key)
+    // and the missing one (its delete refused by the legacy database, a sink's letter)
+    final FerryTopics back = new FerryTopics("it_reconcile_back", new ConfluentRegistryClient(stack.registry().url()));
+    try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", stack.kafka().bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(back.deadLetter().name(), 1, (short) 1))).all().get();
+    }
+    try (KafkaProducer<String, DeadLetter> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
+        new StringSerializer(), back.deadLetter().valueSerde().serializer())) {
+      producer.send(new ProducerRecord<>(back.deadLetter().name(), "10252|1",
+          reverseLetter(Stage.MAP, "\"public\".\"Sales_Order_Line\"", "10252|1", "product-known"))).get();
+      producer.send(new ProducerRecord<>(back.deadLetter().name(), "10251|22",
+          reverseLetter(Stage.WRITE, "public.sales_order_line", "10251|22", "sink.23503"))).get();
+    }
+    final Reconciliation.Result both = Reconciliation.run(inputs, Reconciliation.DeadLetterIndexSource.topics(
+        config.sink().kafka(), topics.deadLetter(), config.sink().kafka(), back.deadLetter()), quiet());
+    ReconcileReport.write(both, work.resolve("report-both"));
+    final JsonNode bothReport = JSON.readTree(work.resolve("report-both").resolve("reconcile.json").toFile());
+    assertThat(bothReport.get("unexplained").asLong()).as("the changed line and freight").isEqualTo(2);
+    assertThat(bothReport.get("explained").asLong()).isEqualTo(3);
+    final Map<String, JsonNode> explained = new HashMap<>();
+    byTarget(bothReport, "sales_order_line").get("rows")
+        .forEach(r -> explained.put(r.get("kind").asText() + " " + r.get("key").asText(), r));
+    assertThat(explained.get("extra 10252|1").get("explainedBy").get("stage").asText()).isEqualTo("reverse MAP");
+    assertThat(explained.get("extra 10252|1").get("explainedBy").get("rule").asText()).isEqualTo("product-known");
+    assertThat(explained.get("missing 10251|22").get("explainedBy").get("stage").asText()).isEqualTo("reverse WRITE");
+    assertThat(explained.get("different 10250|41").has("explainedBy")).isFalse();
+  }
+
+  private static DeadLetter reverseLetter(final Stage stage, final String table, final String key, final String rule) {
+    return DeadLetter.newBuilder().setStage(stage).setTopic("it_reconcile_back.cdc").setPartition(0).setOffset(0)
+        .setSourceTable(table).setSourceKey(key).setErrors(List.of(RecordError.newBuilder().setRule(rule)
+            .setMessage("refused on the way back (a test's letter)").setSeverity(Severity.ERROR).build()))
+        .setTsMs(System.currentTimeMillis()).build();
   }
 
   /**

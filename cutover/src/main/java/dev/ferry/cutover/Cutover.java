@@ -239,11 +239,16 @@ public final class Cutover {
    */
   private Integer gate(final CutoverRun run, final Options options) throws Exception {
     final Leg forward = draining.direction() == LiveDirection.Direction.FORWARD ? draining : opening;
+    final Leg reverse = forward == draining ? opening : draining;
     final Reconciliation.Inputs inputs = new Reconciliation.Inputs(forward.processor().mapping(), forward::captured,
         forward::written, forward.sink().versionColumn(), options.settle());
     final var sink = forward.sink();
-    final Reconciliation.Result result = Reconciliation.run(inputs, Reconciliation.DeadLetterIndexSource.topic(
-        sink.kafka(), sink.kafka().topics(sink.kafka().registry()).deadLetter()), out);
+    final var back = reverse.sink();
+    // the reverse direction's letters too: at a rollback, a change of the new system that the reverse mapping or the
+    // legacy database refused is explained by its letter, not reported as unexplained
+    final Reconciliation.Result result = Reconciliation.run(inputs, Reconciliation.DeadLetterIndexSource.topics(
+        sink.kafka(), sink.kafka().topics(sink.kafka().registry()).deadLetter(),
+        back.kafka(), back.kafka().topics(back.kafka().registry()).deadLetter()), out);
     final Path dir = options.report() != null ? options.report().resolve("reconcile-to-" + opening.name())
         : java.nio.file.Files.createTempDirectory("ferry-cutover-");
     ReconcileReport.write(result, dir);

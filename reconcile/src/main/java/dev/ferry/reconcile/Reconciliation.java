@@ -155,6 +155,17 @@ public final class Reconciliation {
       return () -> DeadLetterIndex.read(kafka, topic);
     }
 
+    /**
+     * Every letter of the forward dead-letter topic and of the reverse direction's (after a cutover: what explains a
+     * legacy row left behind the new system's).
+     */
+    static DeadLetterIndexSource topics(final dev.ferry.schemas.KafkaSettings kafka,
+        final dev.ferry.schemas.Topic<String, dev.ferry.schemas.DeadLetter> forward,
+        final dev.ferry.schemas.KafkaSettings reverseKafka,
+        final dev.ferry.schemas.Topic<String, dev.ferry.schemas.DeadLetter> reverse) {
+      return () -> DeadLetterIndex.read(kafka, forward, reverseKafka, reverse);
+    }
+
     static DeadLetterIndexSource none() {
       return DeadLetterIndex::empty;
     }

@@ -228,8 +228,11 @@ final class TableComparison {
 
   private DeadLetterIndex.Explanation explain(final RowBuckets.Row row) {
     final String[] parts = row.origin().split("\t", 3);
-    final DeadLetterIndex.Explanation byLegacyKey = letters.explain(parts[0], parts[1]);
-    return byLegacyKey != null ? byLegacyKey : letters.explain(parts[0], parts[2]);
+    DeadLetterIndex.Explanation e = letters.explain(parts[0], parts[1]);
+    e = e != null ? e : letters.explain(parts[0], parts[2]);
+    // the reverse direction's: its processor names the new system's key, its sink the legacy one
+    e = e != null ? e : letters.explainReverse(target, parts[2]);
+    return e != null ? e : letters.explainReverse(target, parts[1]);
   }
 
   private DeadLetterIndex.Explanation explainExtra(final String key) {
@@ -239,6 +242,7 @@ final class TableComparison {
         return e;
       }
     }
-    return null;
+    // a row the new system has and the legacy one does not: its insert refused in the reverse direction
+    return letters.explainReverse(target, key);
   }
 }
