@@ -7,12 +7,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +22,7 @@ class EmbeddedDatabasePortIT {
   @Test
   void anotherPostgresOnThePortIsNotTakenForThisOne() throws Exception {
     try (EmbeddedDatabase other = EmbeddedDatabase.start(work, "other-pg");
-        EmbeddedDatabase own = EmbeddedDatabase.start(work, "own-pg", firstThen(other.port()), true,
+        EmbeddedDatabase own = EmbeddedDatabase.start(work, "own-pg", TakenPort.firstThen(other.port()), true,
             Duration.ofSeconds(60))) {
       assertThat(own.port()).isNotEqualTo(other.port());
       assertThat(dataDirectory(own)).isEqualTo(work.resolve("own-pg").toRealPath());
@@ -50,7 +45,7 @@ class EmbeddedDatabasePortIT {
       }, "not-postgres");
       refusing.setDaemon(true);
       refusing.start();
-      try (EmbeddedDatabase own = EmbeddedDatabase.start(work, "own-pg", firstThen(taken.getLocalPort()), true,
+      try (EmbeddedDatabase own = EmbeddedDatabase.start(work, "own-pg", TakenPort.firstThen(taken.getLocalPort()), true,
           Duration.ofSeconds(5))) {
         assertThat(own.port()).isNotEqualTo(taken.getLocalPort());
         assertThat(dataDirectory(own)).isEqualTo(work.resolve("own-pg").toRealPath());
@@ -58,16 +53,7 @@ class EmbeddedDatabasePortIT {
     }
   }
 
-  private static IntSupplier firstThen(final int port) {
-    final AtomicInteger asked = new AtomicInteger();
-    return () -> asked.getAndIncrement() == 0 ? port : FreePort.pick();
-  }
-
   private static Path dataDirectory(final EmbeddedDatabase db) throws Exception {
-    try (Connection c = db.connect("postgres"); Statement s = c.createStatement();
-        ResultSet r = s.executeQuery("SHOW data_directory")) {
-      r.next();
-      return Path.of(r.getString(1)).toRealPath();
-    }
+    return TakenPort.dataDirectory(db.connect("postgres"), "SHOW data_directory");
   }
 }
