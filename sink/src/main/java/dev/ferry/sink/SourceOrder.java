@@ -22,7 +22,8 @@ import java.util.Map;
  * the values its row's earlier changes gave the columns it leaves out (as the collapse completes the newest): the row
  * ends as the collapsed batch would leave it, and a change the guard skips (the target holds a version above it) loses
  * nothing. Rows of different partitions may come in another order than their source transaction's: then the target
- * refuses this too, and the batch takes the usual way.
+ * refuses this too, and those rows take the usual way ({@code BatchWriter} writes each source transaction whole, and
+ * holds the rows of one it refuses).
  */
 final class SourceOrder {
   private SourceOrder() {

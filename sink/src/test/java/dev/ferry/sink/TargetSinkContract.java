@@ -948,6 +948,35 @@ abstract class TargetSinkContract {
     }
   }
 
+  /**
+   * The swap above beside a row of the same batch that waits for a value another row (not in the batch) still holds:
+   * the swap's transactions apply in their order and the waiting row alone is parked, then applied once the value is
+   * given up. (Before: the pass in order was all or nothing, so the swap's rows were parked with it, waited for each
+   * other and were dead-lettered after sink.parked-unique-timeout; seen in a sandbox.)
+   */
+  @Test
+  void aSwapInOneBatchAppliesBesideARowThatWaitsForAValueHeldElsewhere() throws Exception {
+    final Env env = env("sink_swap_beside");
+    execute(env.db(), "CREATE TABLE slot (code varchar(20) PRIMARY KEY, holder varchar(20) NOT NULL, "
+        + "ferry_version bigint NOT NULL, CONSTRAINT slot_holder_key UNIQUE (holder))");
+    execute(env.db(), "INSERT INTO slot VALUES ('x', 'ann', 1), ('y', 'bob', 1), ('z', 'cy', 1), ('w', 'dan', 1)");
+    // w wants cy, which z holds until a later batch
+    sendToOnePartition(env, List.of(slot("x", "tmp", 10), slot("y", "ann", 11), slot("x", "bob", 12),
+        slot("w", "cy", 13)));
+    try (TargetSink sink = new TargetSink(oneWriter(env, 500)).start()) {
+      SinkWait.until(sink, Duration.ofMinutes(1), "w parked", () -> sink.parked() == 1);
+      assertThat(rows(env, "SELECT CONCAT(code, '=', holder, '@', ferry_version) FROM slot ORDER BY code"))
+          .containsExactly("w=dan@1", "x=bob@12", "y=ann@11", "z=cy@1");
+      sendToOnePartition(env, List.of(slot("z", "eve", 14)));
+      SinkWait.until(sink, Duration.ofMinutes(1), "w=cy", () -> rows(env, "SELECT holder FROM slot WHERE code = 'w'")
+          .equals(List.of("cy")));
+      assertThat(sink.failed()).isZero();
+      assertThat(sink.parked()).isZero();
+    }
+    assertThat(rows(env, "SELECT CONCAT(code, '=', holder, '@', ferry_version) FROM slot ORDER BY code"))
+        .containsExactly("w=cy@13", "x=bob@12", "y=ann@11", "z=eve@14");
+  }
+
   /** Sends {@code records} to partition 0 in this order, so that the sink's one writer polls them as one batch. */
   protected void sendToOnePartition(final Env env, final List<ApplyRecord> records) throws Exception {
     try (KafkaProducer<String, ApplyRecord> producer = new KafkaProducer<>(stack.kafka().producerProperties(),
