@@ -5,8 +5,6 @@ import java.sql.SQLException;
 import java.sql.SQLTransientException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -147,7 +145,8 @@ final class BatchWriter {
     } catch (SQLException e) {
       undo(c, whole, e);
       if (DatabaseErrors.isUniqueClash(e) && keyed.size() > newest.size()) {
-        final Set<NewestPerRow.RowKey> held = appliedInSourceOrder(c, keyed);
+        final Set<NewestPerRow.RowKey> held = SourceOrder.apply(c, keyed, r -> rows.write(c, List.of(r)),
+            (sp, refused) -> undo(c, sp, refused));
         if (held != null && held.isEmpty()) {
           return failures;
         }
@@ -185,56 +184,6 @@ final class BatchWriter {
       isolate(c, ordered, failures);
     }
     return failures;
-  }
-
-  /**
-   * Writes {@code keyed} (a batch before its collapse) change by change in its order ({@link SourceOrder}): a unique
-   * value moved between rows through an intermediate value passes the target's constraint as it passed the legacy
-   * one, where the rows' newest versions clash whichever is written first. One source transaction's changes (one
-   * version, one after the other) apply together or not at all: a refused one is undone with its transaction, whose
-   * rows are held from then on, and so is a later transaction that changes a held row. The rest goes on, so that a
-   * row refused for a reason of its own (waiting for a value held on another partition) keeps no other row back.
-   *
-   * @return the rows held, their changes from the refused transaction on undone (empty when every change applied);
-   *     null when the batch has no order to apply ({@link SourceOrder#stepped})
-   * @throws SQLException a transient error; the transaction is rolled back
-   */
-  private Set<NewestPerRow.RowKey> appliedInSourceOrder(final Connection c, final List<ApplyTopicRecord> keyed)
-      throws SQLException {
-    final List<ApplyTopicRecord> stepped = SourceOrder.stepped(keyed);
-    if (stepped == null) {
-      return null;
-    }
-    // a source transaction's changes share its version (its commit position); a row's come in its order, each
-    // transaction's before the next's, so the transactions in the order each first appears keep every row's order
-    final Map<Long, List<Integer>> transactions = new LinkedHashMap<>();
-    for (int i = 0; i < keyed.size(); i++) {
-      transactions.computeIfAbsent(keyed.get(i).packed().version(), v -> new ArrayList<>(2)).add(i);
-    }
-    final Set<NewestPerRow.RowKey> held = new HashSet<>();
-    int applied = 0;
-    for (final List<Integer> changes : transactions.values()) {
-      final List<NewestPerRow.RowKey> touched = new ArrayList<>(changes.size());
-      changes.forEach(i -> touched.add(NewestPerRow.RowKey.of(keyed.get(i).packed())));
-      if (touched.stream().anyMatch(held::contains)) {
-        held.addAll(touched);
-        continue;
-      }
-      final Savepoint sp = c.setSavepoint();
-      try {
-        for (final int i : changes) {
-          rows.write(c, List.of(stepped.get(i)));
-        }
-        c.releaseSavepoint(sp);
-        applied += changes.size();
-      } catch (SQLException e) {
-        undo(c, sp, e);
-        held.addAll(touched);
-      }
-    }
-    LOG.debug("batch of {} changes applied one by one in their order (a unique value moved between its rows): {} "
-        + "applied, {} row(s) held", stepped.size(), applied, held.size());
-    return held;
   }
 
   /**
