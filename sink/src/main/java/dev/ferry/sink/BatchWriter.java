@@ -44,6 +44,8 @@ final class BatchWriter {
   private boolean checkFirst;
   /** Batches the target refused as a whole, so that they were applied in parts to isolate the refused rows. */
   private final AtomicLong split = new AtomicLong();
+  /** While parked rows are retried ({@link #retry}), on the writer's thread as everything here. */
+  private boolean retrying;
   private final RoundedDecimal.Check rounded = new RoundedDecimal.Check();
 
   BatchWriter(final TargetDialect dialect, final String versionColumn, final OffsetStore offsets,
@@ -112,7 +114,22 @@ final class BatchWriter {
    * long as a row waits.
    */
   List<Failure> retry(final Connection c, final List<ApplyTopicRecord> parked) throws SQLException {
-    return apply(c, parked, true);
+    retrying = true;
+    try {
+      return apply(c, parked, true);
+    } finally {
+      retrying = false;
+    }
+  }
+
+  /**
+   * Counts a batch the target refused whole ({@code ferry_sink_batches_split_total}); not a retry of parked rows,
+   * which the target refuses whole for as long as they wait (a row waiting 30 s for a unique value counted 40).
+   */
+  private void countSplit() {
+    if (!retrying) {
+      split.incrementAndGet();
+    }
   }
 
   private List<Failure> apply(final Connection c, final List<ApplyTopicRecord> batch, final boolean retry)
@@ -158,7 +175,7 @@ final class BatchWriter {
               left.add(r);
             }
           });
-          split.incrementAndGet();
+          countSplit();
           isolate(c, rows.inWriteOrder(c, left), failures);
           return failures;
         }
@@ -166,7 +183,7 @@ final class BatchWriter {
       failed = e;
       // normal when a row is bad (its dead letter follows), or during an initial sync when a row it references
       // is on another partition (it is parked); a fast path failing on good rows shows here too
-      split.incrementAndGet();
+      countSplit();
       // a row waiting for the row it references is expected during an initial sync (it is parked, not failed):
       // not worth a line in a newcomer's terminal; nor is a parked row's retry
       if (retry || DatabaseErrors.isMissingReference(e)) {
@@ -242,7 +259,7 @@ final class BatchWriter {
       final boolean countSplit) throws SQLException {
     if (tryWrite(c, records) != null) {
       if (countSplit) {
-        split.incrementAndGet();
+        countSplit();
       }
       isolate(c, records, failures);
     }

@@ -967,6 +967,12 @@ abstract class TargetSinkContract {
       SinkWait.until(sink, Duration.ofMinutes(1), "w parked", () -> sink.parked() == 1);
       assertThat(rows(env, "SELECT CONCAT(code, '=', holder, '@', ferry_version) FROM slot ORDER BY code"))
           .containsExactly("w=dan@1", "x=bob@12", "y=ann@11", "z=cy@1");
+      // its retries (about once a second) are refused whole too, and are not counted as batches split
+      final long split = sink.splitBatches();
+      final int tried = Integer.parseInt(rows(env, "SELECT attempts FROM ferry_parked").get(0));
+      SinkWait.until(sink, Duration.ofMinutes(1), "w tried again twice",
+          () -> Integer.parseInt(rows(env, "SELECT attempts FROM ferry_parked").get(0)) >= tried + 2);
+      assertThat(sink.splitBatches()).isEqualTo(split);
       sendToOnePartition(env, List.of(slot("z", "eve", 14)));
       SinkWait.until(sink, Duration.ofMinutes(1), "w=cy", () -> rows(env, "SELECT holder FROM slot WHERE code = 'w'")
           .equals(List.of("cy")));
