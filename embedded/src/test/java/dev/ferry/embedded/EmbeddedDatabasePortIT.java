@@ -46,7 +46,7 @@ class EmbeddedDatabasePortIT {
       refusing.setDaemon(true);
       refusing.start();
       try (EmbeddedDatabase own = EmbeddedDatabase.start(work, "own-pg", TakenPort.firstThen(taken.getLocalPort()), true,
-          Duration.ofSeconds(5))) {
+          Duration.ofSeconds(2))) {
         assertThat(own.port()).isNotEqualTo(taken.getLocalPort());
         assertThat(dataDirectory(own)).isEqualTo(work.resolve("own-pg").toRealPath());
       }
