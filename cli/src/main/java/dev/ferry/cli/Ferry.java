@@ -3,6 +3,7 @@ package dev.ferry.cli;
 import dev.ferry.cli.demo.NorthwindDemo;
 import dev.ferry.config.ConfigException;
 import dev.ferry.connector.LegacyCapture;
+import dev.ferry.cutover.Cutover;
 import dev.ferry.connector.Resnapshot;
 import dev.ferry.history.RunHistory;
 import dev.ferry.processor.StreamProcessor;
@@ -273,13 +274,11 @@ public final class Ferry implements Callable<Integer> {
       if (noDeadLetters) {
         return Reconciliation.DeadLetterIndexSource.none();
       }
-      final var forward = sink.kafka().topics(sink.kafka().registry()).deadLetter();
       if (c.reverseConfig() == null) {
-        return Reconciliation.DeadLetterIndexSource.topic(sink.kafka(), forward);
+        return Reconciliation.DeadLetterIndexSource.topic(sink.kafka(),
+            sink.kafka().topics(sink.kafka().registry()).deadLetter());
       }
-      final SinkConfig back = Directions.reverseOf(c, config).sink();
-      return Reconciliation.DeadLetterIndexSource.topics(sink.kafka(), forward, back.kafka(),
-          back.kafka().topics(back.kafka().registry()).deadLetter());
+      return Cutover.deadLetters(sink, Directions.reverseOf(c, config).sink());
     }
 
     @Override

@@ -247,7 +247,7 @@ public final class LegacyCapture implements AutoCloseable {
     }
   }
 
-  static boolean startingTasks(final IllegalStateException e) {
+  private static boolean startingTasks(final IllegalStateException e) {
     return e.getMessage() != null && e.getMessage().contains("tasks are starting");
   }
 

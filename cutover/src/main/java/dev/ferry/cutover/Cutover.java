@@ -5,6 +5,7 @@ import dev.ferry.reconcile.ReconcileReport;
 import dev.ferry.reconcile.Reconciliation;
 import dev.ferry.schemas.LiveDirection;
 import dev.ferry.schemas.LiveDirectionReader;
+import dev.ferry.sink.SinkConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -242,13 +243,7 @@ public final class Cutover {
     final Leg reverse = forward == draining ? opening : draining;
     final Reconciliation.Inputs inputs = new Reconciliation.Inputs(forward.processor().mapping(), forward::captured,
         forward::written, forward.sink().versionColumn(), options.settle());
-    final var sink = forward.sink();
-    final var back = reverse.sink();
-    // the reverse direction's letters too: at a rollback, a change of the new system that the reverse mapping or the
-    // legacy database refused is explained by its letter, not reported as unexplained
-    final Reconciliation.Result result = Reconciliation.run(inputs, Reconciliation.DeadLetterIndexSource.topics(
-        sink.kafka(), sink.kafka().topics(sink.kafka().registry()).deadLetter(),
-        back.kafka(), back.kafka().topics(back.kafka().registry()).deadLetter()), out);
+    final Reconciliation.Result result = Reconciliation.run(inputs, deadLetters(forward.sink(), reverse.sink()), out);
     final Path dir = options.report() != null ? options.report().resolve("reconcile-to-" + opening.name())
         : java.nio.file.Files.createTempDirectory("ferry-cutover-");
     ReconcileReport.write(result, dir);
@@ -268,6 +263,16 @@ public final class Cutover {
         ? " (" + result.explained() + " explained difference(s) accepted)" : "", dir.resolve("reconcile.html"));
     run.record(Step.GATE, true, "reconciled", figures);
     return null;
+  }
+
+  /**
+   * Both directions' dead letters, for reconcile: at a rollback a change of the new system that the reverse mapping or
+   * the legacy database refused is explained by the reverse direction's letter, not reported as unexplained.
+   */
+  public static Reconciliation.DeadLetterIndexSource deadLetters(final SinkConfig forward, final SinkConfig reverse) {
+    return Reconciliation.DeadLetterIndexSource.topics(forward.kafka(),
+        forward.kafka().topics(forward.kafka().registry()).deadLetter(), reverse.kafka(),
+        reverse.kafka().topics(reverse.kafka().registry()).deadLetter());
   }
 
   /**

@@ -105,35 +105,6 @@ final class BatchWriter {
    */
   List<Failure> apply(final Connection c, final List<ApplyTopicRecord> batch)
       throws SQLException {
-    return apply(c, batch, false);
-  }
-
-  /**
-   * As {@link #apply(Connection, List)}, for parked rows tried again: a refusal is what parked them and was logged
-   * then ({@link SinkProgress} counts them meanwhile), so it is not logged at every retry, about once a second for as
-   * long as a row waits.
-   */
-  List<Failure> retry(final Connection c, final List<ApplyTopicRecord> parked) throws SQLException {
-    retrying = true;
-    try {
-      return apply(c, parked, true);
-    } finally {
-      retrying = false;
-    }
-  }
-
-  /**
-   * Counts a batch the target refused whole ({@code ferry_sink_batches_split_total}); not a retry of parked rows,
-   * which the target refuses whole for as long as they wait (a row waiting 30 s for a unique value counted 40).
-   */
-  private void countSplit() {
-    if (!retrying) {
-      split.incrementAndGet();
-    }
-  }
-
-  private List<Failure> apply(final Connection c, final List<ApplyTopicRecord> batch, final boolean retry)
-      throws SQLException {
     final List<Failure> failures = new ArrayList<>();
     final List<ApplyTopicRecord> keyed = new ArrayList<>(batch.size());
     for (final ApplyTopicRecord r : batch) {
@@ -186,7 +157,7 @@ final class BatchWriter {
       countSplit();
       // a row waiting for the row it references is expected during an initial sync (it is parked, not failed):
       // not worth a line in a newcomer's terminal; nor is a parked row's retry
-      if (retry || DatabaseErrors.isMissingReference(e)) {
+      if (retrying || DatabaseErrors.isMissingReference(e)) {
         LOG.debug("batch of {} rows refused as a whole ({}: {}); isolating the refused rows", newest.size(),
             e.getSQLState(), TargetError.of(e).message());
       } else {
@@ -202,6 +173,31 @@ final class BatchWriter {
     }
     return failures;
   }
+
+  /**
+   * As {@link #apply(Connection, List)}, for parked rows tried again: a refusal is what parked them and was logged
+   * then ({@link SinkProgress} counts them meanwhile), so it is not logged at every retry, about once a second for as
+   * long as a row waits.
+   */
+  List<Failure> retry(final Connection c, final List<ApplyTopicRecord> parked) throws SQLException {
+    retrying = true;
+    try {
+      return apply(c, parked);
+    } finally {
+      retrying = false;
+    }
+  }
+
+  /**
+   * Counts a batch the target refused whole ({@code ferry_sink_batches_split_total}); not a retry of parked rows,
+   * which the target refuses whole for as long as they wait (a row waiting 30 s for a unique value counted 40).
+   */
+  private void countSplit() {
+    if (!retrying) {
+      split.incrementAndGet();
+    }
+  }
+
 
   /**
    * Writes {@code ordered} but for the rows {@link MissingReferences} finds waiting for a referenced row, which go to

@@ -48,7 +48,7 @@ final class CopyMerge {
   private final Tombstones tombstones;
   /** Staging table per (kind, table, columns): numbered, since names made of long table names would be cut. */
   private final Map<List<Object>, String> stages = new HashMap<>();
-  /** Tables a straight copy was refused in (a row already there): merged from then on. */
+  /** Tables with tombstones or a straight copy refused (a row already there): merged from then on. */
   private final Set<String> merged = new HashSet<>();
 
   CopyMerge(final PostgresDialect sql, final String versionColumn, final Tombstones tombstones) {
@@ -97,6 +97,8 @@ final class CopyMerge {
   private boolean copiedStraightIn(final Connection c, final String name, final TargetTable table,
       final String columns, final List<PackedApplyRecord> rows) throws SQLException {
     if (tombstones.any(c, name)) {
+      // deletes were written: merged from now on, not asked again for every batch
+      merged.add(name);
       return false;
     }
     final Savepoint before = c.setSavepoint();
