@@ -976,8 +976,9 @@ abstract class TargetSinkContract {
       sendToOnePartition(env, List.of(slot("z", "eve", 14)));
       SinkWait.until(sink, Duration.ofMinutes(1), "w=cy", () -> rows(env, "SELECT holder FROM slot WHERE code = 'w'")
           .equals(List.of("cy")));
+      // the count follows the retry's commit, which the target shows first
+      SinkWait.until(sink, Duration.ofMinutes(1), "nothing parked", () -> sink.parked() == 0);
       assertThat(sink.failed()).isZero();
-      assertThat(sink.parked()).isZero();
     }
     assertThat(rows(env, "SELECT CONCAT(code, '=', holder, '@', ferry_version) FROM slot ORDER BY code"))
         .containsExactly("w=cy@13", "x=bob@12", "y=ann@11", "z=eve@14");
