@@ -198,6 +198,9 @@ public record ConnectorConfig(
     // ISO-8601 text (P1Y2M3DT4H5M6.5S), which PostgreSQL reads back exactly; the numeric mode counts a month as 30 days
     p.put("interval.handling.mode", "string");
     p.put("column.propagate.source.type", ".*");
+    // a column of a type Debezium has no converter for (a composite type, pg_lsn, tsquery, ...) is captured as its
+    // text (PostgresTextValues); without this Debezium hands the converter null for it while streaming
+    p.put("include.unknown.datatypes", "true");
     p.put("converters", PostgresTextValues.NAME);
     p.put(PostgresTextValues.NAME + ".type", PostgresTextValues.class.getName());
     p.put("tombstones.on.delete", "false");

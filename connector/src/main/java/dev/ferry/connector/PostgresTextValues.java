@@ -4,6 +4,7 @@ import io.debezium.connector.postgresql.UnchangedToastedReplicationMessageColumn
 import io.debezium.spi.converter.CustomConverter;
 import io.debezium.spi.converter.RelationalColumn;
 import java.util.Collection;
+import java.sql.Types;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
@@ -19,6 +20,15 @@ import org.postgresql.util.PGobject;
  * sink lets PostgreSQL read text as the column's type), and a mapping can read or convert it like any text.
  * {@code bit(1)} stays Debezium's boolean.
  *
+ * <p>Types Debezium has no converter for are captured as their text too: composite types ({@code CREATE TYPE address
+ * AS (...)}), {@code pg_lsn}, {@code tsquery}, {@code tid}, {@code xid}, {@code regclass} and the like. Debezium
+ * leaves such a column out of every change event with a warning at start ("No converter found ... will not be part
+ * of change events"), while the direct load reads it as text: the snapshot arrived whole and every streamed change
+ * of the row was dead-lettered as if the column had been dropped. A type counts as Debezium's own when its JDBC type
+ * is one Debezium converts by JDBC type, or when it is one of the PostgreSQL types it converts by name
+ * ({@link #DEBEZIUM_OTHER}); its text then needs {@code include.unknown.datatypes}, without which Debezium hands the
+ * converter null for it while streaming ({@link ConnectorConfig}).
+ *
  * <p>A value PostgreSQL did not send with an update (an unchanged TOASTed array) becomes Debezium's placeholder text,
  * which {@link ChangeEventConverter} leaves out of the row, as for every other type.
  */
@@ -26,6 +36,13 @@ public final class PostgresTextValues implements CustomConverter<SchemaBuilder, 
   /** Debezium's {@code converters} name for this converter. */
   static final String NAME = "ferrytext";
   private static final Set<String> GEOMETRIC = Set.of("point", "line", "lseg", "box", "path", "polygon", "circle");
+  /**
+   * The types reported as JDBC's {@code OTHER} that Debezium 3.6's PostgreSQL value converter converts itself (by
+   * their OID, or by name for extensions' types): every other {@code OTHER} type it leaves out of the change events.
+   */
+  static final Set<String> DEBEZIUM_OTHER = Set.of("interval", "json", "jsonb", "uuid", "inet", "cidr", "macaddr",
+      "macaddr8", "tsvector", "tsrange", "tstzrange", "daterange", "int4range", "numrange", "int8range", "money", "xml",
+      "citext", "hstore", "ltree", "geometry", "geography", "vector", "halfvec", "sparsevec", "isbn");
 
   @Override
   public void configure(final Properties props) {
@@ -34,7 +51,8 @@ public final class PostgresTextValues implements CustomConverter<SchemaBuilder, 
 
   @Override
   public void converterFor(final RelationalColumn column, final ConverterRegistration<SchemaBuilder> registration) {
-    if (asText(column.typeName(), column.length().orElse(-1))) {
+    if (asText(column.typeName(), column.length().orElse(-1)) || unknownToDebezium(column.typeName(),
+        column.jdbcType())) {
       registration.register(SchemaBuilder.string().optional(), PostgresTextValues::text);
     }
   }
@@ -48,6 +66,23 @@ public final class PostgresTextValues implements CustomConverter<SchemaBuilder, 
     final String bare = type.contains(".") ? type.substring(type.lastIndexOf('.') + 1) : type;
     return bare.startsWith("_") || GEOMETRIC.contains(bare) || "varbit".equals(bare) || "bit varying".equals(bare)
         || ("bit".equals(bare) && length != 1);
+  }
+
+  /**
+   * Whether Debezium has no converter for a column of PostgreSQL type {@code typeName} reported as JDBC type
+   * {@code jdbcType}: a composite type ({@code STRUCT}), or an {@code OTHER} type not in {@link #DEBEZIUM_OTHER}.
+   * Enums are reported as {@code VARCHAR} and domains as {@code DISTINCT} (Debezium reads their base type).
+   */
+  static boolean unknownToDebezium(final String typeName, final int jdbcType) {
+    if (typeName == null) {
+      return false;
+    }
+    if (jdbcType == Types.STRUCT) {
+      return true;
+    }
+    final String type = typeName.toLowerCase(Locale.ROOT).replace("\"", "");
+    final String bare = type.contains(".") ? type.substring(type.lastIndexOf('.') + 1) : type;
+    return jdbcType == Types.OTHER && !DEBEZIUM_OTHER.contains(bare) && !GEOMETRIC.contains(bare);
   }
 
   /** PostgreSQL's text of {@code raw} as the snapshot (JDBC) or the stream (pgoutput) delivers it. */

@@ -3,6 +3,7 @@ package dev.ferry.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.debezium.connector.postgresql.UnchangedToastedReplicationMessageColumn;
+import java.sql.Types;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.postgresql.geometric.PGpoint;
@@ -28,6 +29,28 @@ class PostgresTextValuesTest {
     assertThat(PostgresTextValues.asText("mood", -1)).isFalse();
     assertThat(PostgresTextValues.asText("jsonb", -1)).isFalse();
     assertThat(PostgresTextValues.asText(null, -1)).isFalse();
+  }
+
+  @Test
+  void typesDebeziumHasNoConverterForAreCapturedAsText() {
+    assertThat(PostgresTextValues.unknownToDebezium("address", Types.STRUCT)).as("a composite type").isTrue();
+    assertThat(PostgresTextValues.unknownToDebezium("\"public\".\"address\"", Types.STRUCT)).isTrue();
+    assertThat(PostgresTextValues.unknownToDebezium("pg_lsn", Types.OTHER)).isTrue();
+    assertThat(PostgresTextValues.unknownToDebezium("tsquery", Types.OTHER)).isTrue();
+    assertThat(PostgresTextValues.unknownToDebezium("regclass", Types.OTHER)).isTrue();
+    assertThat(PostgresTextValues.unknownToDebezium("tid", Types.OTHER)).isTrue();
+  }
+
+  @Test
+  void typesDebeziumConvertsKeepItsConversion() {
+    assertThat(PostgresTextValues.unknownToDebezium("interval", Types.OTHER)).as("ISO-8601 text").isFalse();
+    assertThat(PostgresTextValues.unknownToDebezium("hstore", Types.OTHER)).as("JSON").isFalse();
+    assertThat(PostgresTextValues.unknownToDebezium("JSONB", Types.OTHER)).isFalse();
+    assertThat(PostgresTextValues.unknownToDebezium("uuid", Types.OTHER)).isFalse();
+    assertThat(PostgresTextValues.unknownToDebezium("mood", Types.VARCHAR)).as("an enum").isFalse();
+    assertThat(PostgresTextValues.unknownToDebezium("posint", Types.DISTINCT)).as("a domain").isFalse();
+    assertThat(PostgresTextValues.unknownToDebezium("int4", Types.INTEGER)).isFalse();
+    assertThat(PostgresTextValues.unknownToDebezium(null, Types.OTHER)).isFalse();
   }
 
   @Test
