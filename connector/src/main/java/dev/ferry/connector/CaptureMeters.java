@@ -30,8 +30,9 @@ public final class CaptureMeters implements MeterBinder {
         .description("Row changes Kafka has taken from the capture, snapshot rows included (not the marks around them)")
         .register(registry);
     TimeGauge.builder("ferry.connector.behind.source", capture, TimeUnit.MILLISECONDS, LegacyCapture::behindSourceMs)
-        .tags(tags).description("How far behind the legacy commit the last streamed change was when Kafka took it; "
-            + "-1 before the first").register(registry);
+        .tags(tags).description("How far behind the legacy commit the stream was when Kafka took its last batch (the "
+            + "newest change or transaction commit in it; the heartbeat's too, so a quiet capture reads near 0); -1 "
+            + "before the first").register(registry);
     Gauge.builder("ferry.connector.slot.retained.wal", capture, CaptureMeters::retained).tags(tags).baseUnit("bytes")
         .description("WAL the replication slot keeps on the legacy server beyond the confirmed position")
         .register(registry);

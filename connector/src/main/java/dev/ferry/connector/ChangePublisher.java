@@ -95,7 +95,14 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private final Map<String, Long> batchPerTable = new HashMap<>();
   /** The newest source commit time of a streamed change in the batch being sent; 0 when none. */
   private long batchSourceTsMs;
-  /** How far behind the source the last streamed change was when Kafka took it, ms; -1 before the first. */
+  /** The newest legacy commit time of a transaction whose end is in the batch being sent; 0 when none. */
+  private long batchCommitTsMs;
+  /**
+   * How far behind the source the stream was when Kafka took the last batch, ms: from the newest source time in it,
+   * a change's or a transaction's commit; -1 before the first. The heartbeat's transaction (no change of a captured
+   * table, but its commit) keeps it current while the tables are quiet: from the last change alone it stood at a
+   * bulk update's 15 s for as long as nothing else changed.
+   */
   private volatile long behindSourceMs = -1;
   /**
    * How far the stream had come, as far as this capture has seen: the slot's confirmed position at start, then the
@@ -143,6 +150,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       final List<Sent> sent = new ArrayList<>(records.size());
       batchPerTable.clear();
       batchSourceTsMs = 0;
+      batchCommitTsMs = 0;
       try {
         producer.beginTransaction();
         for (int i = 0; i < records.size(); i++) {
@@ -164,8 +172,9 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
           if (progressed > 0) {
             progress.written(progressed);
           }
-          if (batchSourceTsMs > 0) {
-            behindSourceMs = Math.max(0, System.currentTimeMillis() - batchSourceTsMs);
+          final long newest = Math.max(batchSourceTsMs, batchCommitTsMs);
+          if (newest > 0) {
+            behindSourceMs = Math.max(0, System.currentTimeMillis() - newest);
           }
           break;
         }
@@ -306,6 +315,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       return;
     }
     position = Math.max(position, marker.getCommitLsn());
+    batchCommitTsMs = Math.max(batchCommitTsMs, marker.getTsMs());
     final boolean echo = echoes.remove(marker.getTxId());
     Set<TopicPartition> targets = openTransactions.remove(marker.getTxId());
     if (targets == null) {
@@ -409,7 +419,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     return message != null && EchoMark.PREFIX.equals(message.getString("prefix"));
   }
 
-  /** How far behind the source the last streamed change was when Kafka took it, ms; -1 before the first. */
+  /** How far behind the source the stream was when Kafka took the last batch, ms; -1 before the first. */
   long behindSourceMs() {
     return behindSourceMs;
   }

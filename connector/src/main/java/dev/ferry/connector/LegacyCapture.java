@@ -398,7 +398,7 @@ public final class LegacyCapture implements AutoCloseable {
     return publisher.publishedPerTable();
   }
 
-  /** How far behind the source the last streamed change was when Kafka took it, ms; -1 before the first. */
+  /** How far behind the source the stream was when Kafka took the last batch, ms; -1 before the first. */
   public long behindSourceMs() {
     return publisher.behindSourceMs();
   }
