@@ -4,10 +4,12 @@ import dev.ferry.cli.demo.NorthwindDemo;
 import dev.ferry.config.ConfigException;
 import dev.ferry.connector.LegacyCapture;
 import dev.ferry.cutover.Cutover;
+import dev.ferry.cutover.SyncInFlight;
 import dev.ferry.connector.Resnapshot;
 import dev.ferry.history.RunHistory;
 import dev.ferry.processor.StreamProcessor;
 import dev.ferry.reconcile.ReconcileReport;
+import dev.ferry.reconcile.ChangesInFlight;
 import dev.ferry.reconcile.Reconciliation;
 import dev.ferry.sink.DeadLetterReplay;
 import dev.ferry.sink.SinkConfig;
@@ -254,9 +256,10 @@ public final class Ferry implements Callable<Integer> {
     @Option(names = "--report", required = true, description = "Directory for reconcile.html and reconcile.json.")
     Path report;
 
-    @Option(names = "--settle", defaultValue = "10s", description = "How long to wait before looking again at a "
-        + "table found different, so that rows the sync was still applying are not reported (0s: look once); "
-        + "default ${DEFAULT-VALUE}.")
+    @Option(names = "--settle", defaultValue = "10s", description = "How long to wait at least before looking "
+        + "again at a table found different, so that rows the sync was still applying are not reported; beside a "
+        + "running sync it also waits (at most 5 min) until the sync has applied what the legacy database had "
+        + "committed when the table was first read (0s: look once); default ${DEFAULT-VALUE}.")
     String settle;
 
     @Spec
@@ -292,8 +295,10 @@ public final class Ferry implements Callable<Integer> {
             + "write a number followed by ms, s, m, h or d, e.g. 10s (0s looks once)");
       }
       final var sink = c.sink();
+      // beside a running sync, a table found different is looked at again once the changes in flight have arrived
       final Reconciliation.Inputs inputs = new Reconciliation.Inputs(c.processor().mapping(),
-          () -> c.connector().connect(), () -> sink.connect("ferry-reconcile"), sink.versionColumn(), wait);
+          () -> c.connector().connect(), () -> sink.connect("ferry-reconcile"), sink.versionColumn(), wait,
+          noDeadLetters ? ChangesInFlight.NONE : new SyncInFlight(Directions.leg(c)));
       final Reconciliation.Result result = Reconciliation.run(inputs, letters(c, sink), System.out);
       ReconcileReport.write(result, report);
       final RunHistory history = sink.history();

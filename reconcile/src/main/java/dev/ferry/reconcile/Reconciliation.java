@@ -24,9 +24,11 @@ import java.util.stream.Stream;
  * {@code ferry reconcile}: the legacy data, passed through the mapping, against the target, table by table and row
  * by row ({@link TableComparison}), with each difference tied to the dead letter that explains it.
  *
- * <p>It may run while the sync runs. A table found different is looked at again after {@code settle}, and only
- * differences found both times are reported: a row that changed after the first look (its change still on its
- * way through the pipeline) is checked again, not reported.
+ * <p>It may run while the sync runs. A table found different is looked at again once the sync has applied every
+ * change the legacy database had committed when the first look began ({@link ChangesInFlight}, at most
+ * {@link #IN_FLIGHT_AT_MOST}) and {@code settle} has passed, and only differences found both times are reported: a
+ * row that changed after the first look (its change still on its way through the pipeline) is checked again, not
+ * reported.
  */
 public final class Reconciliation {
   /** Opens a database connection; called once per table and look. */
@@ -42,10 +44,20 @@ public final class Reconciliation {
    * @param legacy opens a connection to the legacy database
    * @param target opens a connection to the target database
    * @param versionColumn the sink's version column in target tables (not compared)
-   * @param settle how long to wait before looking again at a table found different; zero looks once
+   * @param settle how long to wait at least before looking again at a table found different; zero looks once
+   * @param inFlight the running sync's changes on their way, waited for before a second look
    */
-  public record Inputs(Mapping mapping, Connect legacy, Connect target, String versionColumn, Duration settle) {
+  public record Inputs(Mapping mapping, Connect legacy, Connect target, String versionColumn, Duration settle,
+      ChangesInFlight inFlight) {
+    /** Without a running sync to wait for: a second look comes {@code settle} after the first. */
+    public Inputs(final Mapping mapping, final Connect legacy, final Connect target, final String versionColumn,
+        final Duration settle) {
+      this(mapping, legacy, target, versionColumn, settle, ChangesInFlight.NONE);
+    }
   }
+
+  /** How long a second look waits at most for the changes in flight at the first ({@link ChangesInFlight}). */
+  public static final Duration IN_FLIGHT_AT_MOST = Duration.ofMinutes(5);
 
   /** Every table's result, and when it ran. */
   public record Result(List<TableResult> tables, Instant started, Instant finished, long deadLetters) {
@@ -124,11 +136,11 @@ public final class Reconciliation {
     try {
       for (final List<TableMapping> sources : byTarget.values()) {
         final TableComparison comparison = new TableComparison(mapper, sources, in.versionColumn(), index, work);
+        final String mark = in.settle().isZero() ? null : mark(in, out);
         TableResult result = look(in, comparison, out);
+        final long firstLookEnded = System.nanoTime();
         if (result.differing() > 0 && !in.settle().isZero()) {
-          out.printf(Locale.ROOT, "  %s: %,d difference(s); looking again in %d s, for rows the sync was still "
-              + "applying%n", result.target, result.differing(), in.settle().toSeconds());
-          Thread.sleep(in.settle().toMillis());
+          settle(in, mark, result, firstLookEnded, out);
           final TableResult again = look(in, comparison, out);
           if (result.complete()) {
             again.keepThoseAlsoIn(result);
@@ -142,6 +154,54 @@ public final class Reconciliation {
       deleteQuietly(work);
     }
     return new Result(results, started, Instant.now(), index.letters());
+  }
+
+  /** Where the legacy database stands before a first look ({@link ChangesInFlight#mark}); null when unknown. */
+  private static String mark(final Inputs in, final PrintStream out) {
+    try {
+      return in.inFlight().mark();
+    } catch (Exception e) {
+      out.printf(Locale.ROOT, "  cannot read where the legacy database stands (%s): a table found different is "
+          + "looked at again after %d s%n", e.getMessage(), in.settle().toSeconds());
+      return null;
+    }
+  }
+
+  /**
+   * Waits before a second look at a table found different: until the sync has applied what the legacy database had
+   * committed at {@code mark} (taken before the first look), and at least {@code settle} after the first look ended
+   * ({@code firstLookEnded}, {@link System#nanoTime()}).
+   */
+  private static void settle(final Inputs in, final String mark, final TableResult result, final long firstLookEnded,
+      final PrintStream out) throws Exception {
+    if (mark == null) {
+      out.printf(Locale.ROOT, "  %s: %,d difference(s); looking again in %d s, for rows the sync was still "
+          + "applying%n", result.target, result.differing(), in.settle().toSeconds());
+    } else {
+      out.printf(Locale.ROOT, "  %s: %,d difference(s); looking again once the sync has applied what the legacy "
+          + "database had committed at %s (at most %d min)%n", result.target, result.differing(), mark,
+          IN_FLIGHT_AT_MOST.toMinutes());
+      final long started = System.nanoTime();
+      boolean applied;
+      try {
+        applied = in.inFlight().awaitApplied(mark, IN_FLIGHT_AT_MOST);
+      } catch (Exception e) {
+        out.printf(Locale.ROOT, "  %s: cannot tell where the sync stands (%s)%n", result.target, e.getMessage());
+        applied = false;
+      }
+      if (applied) {
+        out.printf(Locale.ROOT, "  %s: the sync applied it in %.1f s%n", result.target,
+            (System.nanoTime() - started) / 1e9);
+      } else {
+        out.printf(Locale.ROOT, "  %s: the sync did not apply it (no capture running, or still behind after %d "
+            + "min): looking again after %d s%n", result.target, IN_FLIGHT_AT_MOST.toMinutes(),
+            in.settle().toSeconds());
+      }
+    }
+    final long left = in.settle().toNanos() - (System.nanoTime() - firstLookEnded);
+    if (left > 0) {
+      Thread.sleep(left / 1_000_000);
+    }
   }
 
   /** Where the dead letters come from: Kafka in the service, none or a fixed set in tests. */

@@ -25,20 +25,40 @@ public final class PipelineLag implements AutoCloseable {
    * has never committed counts in full.
    */
   public long behind(final String groupId, final List<String> topics) throws InterruptedException {
+    return behind(groupId, endOffsets(topics));
+  }
+
+  /**
+   * Offsets of {@code upTo} (end offsets taken earlier, {@link #endOffsets}) that group {@code groupId} has not
+   * committed yet: what it still has to read of what was on those partitions then.
+   */
+  public long behind(final String groupId, final Map<TopicPartition, Long> upTo) throws InterruptedException {
     try {
       final Map<TopicPartition, OffsetAndMetadata> committed =
           admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
-      final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      admin.describeTopics(topics).allTopicNames().get().forEach((name, d) ->
-          d.partitions().forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
       long behind = 0;
-      for (final var e : admin.listOffsets(latest).all().get().entrySet()) {
+      for (final var e : upTo.entrySet()) {
         final OffsetAndMetadata c = committed.get(e.getKey());
-        behind += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
+        behind += Math.max(0, e.getValue() - (c == null ? 0 : c.offset()));
       }
       return behind;
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot read the lag of group " + groupId + ": " + e.getCause().getMessage(),
+          e.getCause());
+    }
+  }
+
+  /** The end offset of every partition of {@code topics} now. */
+  public Map<TopicPartition, Long> endOffsets(final List<String> topics) throws InterruptedException {
+    try {
+      final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      admin.describeTopics(topics).allTopicNames().get().forEach((name, d) ->
+          d.partitions().forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+      final Map<TopicPartition, Long> out = new HashMap<>();
+      admin.listOffsets(latest).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
+      return out;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot read the end offsets of " + topics + ": " + e.getCause().getMessage(),
           e.getCause());
     }
   }

@@ -29,6 +29,20 @@ public final class SinkBacklog {
 
   /** Records and parked rows of {@code config}'s sink group not applied yet: 0 when none, else at least one poll's worth. */
   public static long pending(final SinkConfig config) throws SQLException {
+    return count(config, null, true);
+  }
+
+  /**
+   * Records of the apply topic before {@code upTo} (its end offsets at some earlier moment, by partition) that
+   * {@code config}'s sink group has not applied yet: what it still has to apply of what was on the topic then. Parked
+   * rows are not counted: they wait for other rows, not for the sink.
+   */
+  public static long recordsBefore(final SinkConfig config, final Map<Integer, Long> upTo) throws SQLException {
+    return count(config, upTo, false);
+  }
+
+  private static long count(final SinkConfig config, final Map<Integer, Long> upTo, final boolean withParked)
+      throws SQLException {
     final TargetDialect dialect = TargetDialect.of(config.jdbcUrl());
     final String topic = config.kafka().topics(config.kafka().registry()).apply().name();
     final Properties p = KafkaClients.properties(config.kafka());
@@ -51,19 +65,26 @@ public final class SinkBacklog {
           }
         });
       }
-      if (exists(c, config.parkedTable())) {
+      if (withParked && exists(c, config.parkedTable())) {
         parked = new ParkedRows(dialect, config.parkedTable()).count(c);
       }
       consumer.assign(partitions);
       for (final TopicPartition tp : partitions) {
         consumer.seek(tp, applied.getOrDefault(tp, 0L));
       }
-      final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      final Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions));
+      if (upTo != null) {
+        end.replaceAll((tp, e) -> Math.min(e, upTo.getOrDefault(tp.partition(), 0L)));
+      }
       long records = 0;
       final long deadline = System.nanoTime() + READ_FOR_AT_MOST.toNanos();
       while (records == 0 && System.nanoTime() < deadline
           && partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        records += consumer.poll(Duration.ofMillis(200)).count();
+        for (final var r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+            records++;
+          }
+        }
       }
       if (records == 0 && partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
         throw new IllegalStateException("the apply topic " + topic + " could not be read to its end within "
