@@ -73,6 +73,8 @@ final class BenchPipeline implements AutoCloseable {
 
   private final Path work;
   private final String name;
+  /** CPU seconds of the broker's JVM's JIT compilers when this run began: an earlier run's are not this one's. */
+  private final double brokerJitAtStart;
   private final Path config;
   private final Map<String, Process> services = new LinkedHashMap<>();
   private final Map<String, List<String>> jvms = new HashMap<>();
@@ -97,6 +99,7 @@ final class BenchPipeline implements AutoCloseable {
       final String targetDb, final boolean customers, final String settings) throws Exception {
     this.work = work;
     this.name = name;
+    this.brokerJitAtStart = CpuTime.compilers(ProcessHandle.current().pid());
     Files.writeString(work.resolve("mapping.yaml"), customers
         ? String.format(Locale.ROOT, MAPPING, ", customer_id: customer_id") + CUSTOMERS_MAPPING
         : String.format(Locale.ROOT, MAPPING, ""));
@@ -205,7 +208,8 @@ final class BenchPipeline implements AutoCloseable {
     }
     final double machine = CpuTime.machineBusy() - machineBusyAtStart;
     line.append(String.format(Locale.ROOT, " the rest (broker, registry, databases, benchmark) %.1f (jit in the broker's"
-        + " JVM %.1f); machine %.1f", machine - services, CpuTime.compilers(ProcessHandle.current().pid()), machine));
+        + " JVM %.1f); machine %.1f", machine - services,
+        CpuTime.compilers(ProcessHandle.current().pid()) - brokerJitAtStart, machine));
     System.out.println(line);
   }
 
