@@ -39,7 +39,7 @@ import java.util.UUID;
  */
 public final class Cutover {
   /** The steps, in order. */
-  enum Step { PREFLIGHT, FREEZE, DRAIN, GATE, FLIP, REPORT;
+  enum Step { PREFLIGHT, FREEZE, DRAIN, GATE, SEQUENCES, FLIP, REPORT;
 
     String id() {
       return name().toLowerCase(Locale.ROOT);
@@ -142,13 +142,19 @@ public final class Cutover {
         return blocked;
       }
     }
+    if (!run.done(Step.SEQUENCES)) {
+      out.println("5. sequences: moved past the values the " + draining.name() + " direction wrote");
+      if (!Sequences.step(draining, run, out)) {
+        return BLOCKED;
+      }
+    }
     if (!run.done(Step.FLIP)) {
-      out.println("5. flip to " + opening.name());
+      out.println("6. flip to " + opening.name());
       if (!flip(run, options)) {
         return BLOCKED;
       }
     }
-    out.println("6. report");
+    out.println("7. report");
     if (!liftOpeningFence()) {
       out.println("  the " + opening.name() + " direction is live, but its application cannot write yet: run the "
           + "same command again once those sessions ended");

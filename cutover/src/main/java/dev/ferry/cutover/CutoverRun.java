@@ -93,7 +93,7 @@ final class CutoverRun {
 
   /** Takes the freeze back (writes came after it): the next run freezes, drains and reconciles again. */
   private void unfreeze() {
-    done.removeAll(EnumSet.of(Step.FREEZE, Step.DRAIN, Step.GATE));
+    done.removeAll(EnumSet.of(Step.FREEZE, Step.DRAIN, Step.GATE, Step.SEQUENCES));
     position = null;
     frozenAt = null;
   }
