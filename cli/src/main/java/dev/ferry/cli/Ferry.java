@@ -37,7 +37,7 @@ import picocli.CommandLine;
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0", scope = CommandLine.ScopeType.INHERIT,
     description = "Keeps a new system's database in step with a legacy one.",
     subcommands = {Ferry.Demo.class, Ferry.SandboxCommand.class, Ferry.Connector.class, Ferry.Processor.class, Ferry.Sink.class,
-        Ferry.Replay.class, Ferry.ResnapshotCommand.class, Ferry.DeadLettersCommand.class, AuditCommand.class, Ferry.ReconcileCommand.class, HistoryCommand.class, MappingCommand.class, CutoverCommand.class, StatusCommand.class, Ferry.Check.class, Ferry.ConfigDocsCommand.class})
+        Ferry.Replay.class, Ferry.ResnapshotCommand.class, Ferry.DeadLettersCommand.class, AuditCommand.class, Ferry.ReconcileCommand.class, HistoryCommand.class, MappingCommand.class, CutoverCommand.class, SequencesCommand.class, StatusCommand.class, Ferry.Check.class, Ferry.ConfigDocsCommand.class})
 public final class Ferry implements Callable<Integer> {
 
   public static void main(final String[] args) {

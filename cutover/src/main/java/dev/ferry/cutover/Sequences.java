@@ -23,7 +23,7 @@ import java.util.Map;
  * counts down is reported and left alone. PostgreSQL only: MariaDB's {@code AUTO_INCREMENT} moves past an explicit
  * value as it is written.
  */
-final class Sequences {
+public final class Sequences {
   /** Columns of a table whose default draws on a sequence: serial and {@code nextval} defaults, and identities. */
   private static final String COLUMNS = """
       SELECT a.attname, s.oid::regclass::text, q.seqincrement
@@ -52,9 +52,10 @@ final class Sequences {
    * @param movedTo the value it gives next now, or null when it was left alone ({@code note} says why)
    * @param failed it should have been moved and could not be ({@code note} says why)
    */
-  record Moved(String table, String column, String sequence, Long largest, long next, Long movedTo, String note,
+  public record Moved(String table, String column, String sequence, Long largest, long next, Long movedTo, String note,
       boolean failed) {
-    String line() {
+    /** What was found and done, in one line. */
+    public String line() {
       final String where = table + "." + column + " (" + sequence + ")";
       if (movedTo != null) {
         return String.format(Locale.ROOT, "%s: next value %,d -> %,d (the column's largest is %,d)", where, next,
@@ -101,12 +102,21 @@ final class Sequences {
    * Moves the sequence of every sequence-fed column of {@code tables} (as the mapping names them) in the PostgreSQL
    * database {@code c} past the column's largest value.
    */
-  static List<Moved> advance(final Connection c, final List<String> tables) throws SQLException {
+  public static List<Moved> advance(final Connection c, final List<String> tables) throws SQLException {
+    return advance(c, tables, true);
+  }
+
+  /**
+   * {@link #advance(Connection, List)}, or with {@code apply} false what it would do: a sequence it would move is
+   * reported as moved ({@link Moved#movedTo} the value it would give next) and left as it is.
+   */
+  public static List<Moved> advance(final Connection c, final List<String> tables, final boolean apply)
+      throws SQLException {
     final List<Moved> out = new ArrayList<>();
     for (final String qualified : tables) {
       final TargetTable table = TargetTable.read(c, qualified);
       for (final Map.Entry<String, String[]> e : sequenceColumns(c, table).entrySet()) {
-        out.add(advance(c, table, e.getKey(), e.getValue()[0], Long.parseLong(e.getValue()[1])));
+        out.add(advance(c, table, e.getKey(), e.getValue()[0], Long.parseLong(e.getValue()[1]), apply));
       }
     }
     return out;
@@ -130,7 +140,7 @@ final class Sequences {
   }
 
   private static Moved advance(final Connection c, final TargetTable table, final String column,
-      final String sequence, final long increment) throws SQLException {
+      final String sequence, final long increment, final boolean apply) throws SQLException {
     final String name = table.schema() + "." + table.name();
     final long next;
     try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN is_called THEN last_value + ? ELSE last_value "
@@ -158,6 +168,9 @@ final class Sequences {
     if (next > largest) {
       return new Moved(name, column, sequence, largest, next, null, String.format(Locale.ROOT,
           "next value %,d is past the column's largest (%,d); left alone", next, largest), false);
+    }
+    if (!apply) {
+      return new Moved(name, column, sequence, largest, next, largest + increment, null, false);
     }
     try (PreparedStatement ps = c.prepareStatement("SELECT setval(?::regclass, ?, true)")) {
       ps.setString(1, sequence);
