@@ -12,6 +12,7 @@ import java.util.function.IntSupplier;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
@@ -66,11 +67,12 @@ public final class EmbeddedKafka implements AutoCloseable {
       try {
         return start(logDir, ports.getAsInt(), ports.getAsInt(), ports.getAsInt());
       } catch (RuntimeException e) {
-        if (attempt == BIND_ATTEMPTS || !PortTaken.causedBy(e)) {
+        if (attempt == BIND_ATTEMPTS || !PortTaken.causedBy(e) && !ExitRequested.in(e)) {
           throw e;
         }
-        LoggerFactory.getLogger(EmbeddedKafka.class).warn("embedded Kafka could not bind a port ({}); starting it "
-            + "again on other ports ({} of {})", PortTaken.reason(e), attempt + 1, BIND_ATTEMPTS);
+        LoggerFactory.getLogger(EmbeddedKafka.class).warn("embedded Kafka could not start ({}); starting it "
+            + "again on other ports ({} of {})", PortTaken.causedBy(e) ? PortTaken.reason(e) : e.getMessage(),
+            attempt + 1, BIND_ATTEMPTS);
       }
     }
   }
@@ -127,6 +129,11 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new IllegalStateException("cannot format the embedded Kafka log directory " + logDir, e);
     }
     final KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+    // a fatal fault while starting (the controller's listener port taken) ends the process by Kafka's fault handler
+    // (Exit.exit): the whole test JVM, demo or sandbox with it, before any retry. While it starts, the exit is thrown
+    // back to this thread instead (seen: a test fork gone, "The forked VM terminated without properly saying goodbye")
+    Exit.setExitProcedure(EmbeddedKafka::exitRequested);
+    Exit.setHaltProcedure(EmbeddedKafka::exitRequested);
     try {
       server.startup();
     } catch (RuntimeException e) {
@@ -138,8 +145,33 @@ public final class EmbeddedKafka implements AutoCloseable {
         e.addSuppressed(stopping);
       }
       throw e;
+    } finally {
+      Exit.resetExitProcedure();
+      Exit.resetHaltProcedure();
     }
     return new EmbeddedKafka(config, server, "127.0.0.1:" + brokerPort, "127.0.0.1:" + saslPort, logDir);
+  }
+
+  /** Kafka asked to end the process while the broker started: what the start throws instead. */
+  static final class ExitRequested extends RuntimeException {
+    ExitRequested(final int status, final String message) {
+      super("the embedded Kafka broker met a fatal fault while starting and asked to exit with status " + status
+          + (message == null ? "" : ": " + message) + " (its log says which; most often a port taken)");
+    }
+
+    /** Whether {@code e} or one of its causes is such a request. */
+    static boolean in(final Throwable e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof ExitRequested) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  private static void exitRequested(final int status, final String message) {
+    throw new ExitRequested(status, message);
   }
 
   /**

@@ -36,4 +36,22 @@ class EmbeddedKafkaPortIT {
       }
     }
   }
+
+  /**
+   * The controller's listener taken: Kafka's fault handler asked to end the process (the whole test JVM went with it,
+   * "The forked VM terminated without properly saying goodbye"); the start is tried again on other ports instead.
+   */
+  @Test
+  void aTakenControllerPortIsLeftForAnother() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      final AtomicInteger handed = new AtomicInteger();
+      // the broker's listener first, then the controller's
+      final IntSupplier ports = () -> handed.getAndIncrement() == 1 ? taken.getLocalPort() : FreePort.pick();
+      try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("controller"), ports);
+          Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+        assertThat(handed.get()).as("ports asked for: three, then three again").isEqualTo(6);
+        assertThat(admin.describeCluster().nodes().get()).as("the broker serves").hasSize(1);
+      }
+    }
+  }
 }
