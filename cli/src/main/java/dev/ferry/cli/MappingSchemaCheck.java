@@ -115,7 +115,8 @@ public final class MappingSchemaCheck {
       if (!source.isEmpty() && legacyKey.isEmpty()) {
         out.add(problem(t.origin(), "source", t.sourceTable(), "legacy table " + t.sourceTable() + " has no primary "
             + "key, so its changes do not say which row they change and Ferry cannot key the target row; declare a "
-            + "primary key on it (REPLICA IDENTITY FULL alone does not give its changes a key)"));
+            + "primary key on it (REPLICA IDENTITY FULL alone does not give its changes a key), or, where a unique "
+            + "index on NOT NULL columns identifies its rows, " + ReplicaIdentity.usingIndex(t.sourceTable())));
       } else if (!source.isEmpty() && ReplicaIdentity.isNothing(legacy, t.sourceTable())) {
         out.add(problem(t.origin(), "source", t.sourceTable(), ReplicaIdentity.nothingProblem(t.sourceTable())));
       }
@@ -216,7 +217,9 @@ public final class MappingSchemaCheck {
         bySeq.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
       }
     }
-    return new ArrayList<>(bySeq.values());
+    // without one: the unique index it names as its replica identity, which the capture keys its rows by
+    return bySeq.isEmpty() ? ReplicaIdentity.identityIndex(c, name.schema(), name.table())
+        : new ArrayList<>(bySeq.values());
   }
 
   private static boolean fits(final String declared, final int jdbcType) {

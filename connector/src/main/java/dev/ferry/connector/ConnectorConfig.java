@@ -155,7 +155,7 @@ public record ConnectorConfig(
    * source column types are propagated so numeric text is known to be a decimal.
    */
   public Properties debeziumProperties() {
-    return debeziumProperties(tables, 13);
+    return debeziumProperties(tables, 13, Map.of());
   }
 
   /**
@@ -163,7 +163,8 @@ public record ConnectorConfig(
    * them in the order of its {@code table.include.list} ({@link SnapshotOrder}); the sessions' limits lifted are
    * those a legacy server of {@code legacyMajorVersion} has ({@link PostgresSessions#options(int)}).
    */
-  Properties debeziumProperties(final List<String> snapshotOrder, final int legacyMajorVersion) {
+  Properties debeziumProperties(final List<String> snapshotOrder, final int legacyMajorVersion,
+      final Map<String, List<String>> keyedByIndex) {
     final Properties p = new Properties();
     p.put("name", name);
     p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -203,6 +204,13 @@ public record ConnectorConfig(
     p.put("include.unknown.datatypes", "true");
     p.put("converters", PostgresTextValues.NAME);
     p.put(PostgresTextValues.NAME + ".type", PostgresTextValues.class.getName());
+    if (!keyedByIndex.isEmpty()) {
+      // tables without a primary key keyed by the unique index named as their replica identity (ReplicaIdentity)
+      final List<String> keys = new ArrayList<>();
+      keyedByIndex.forEach((table, columns) -> keys.add(escaped(List.of(table)).get(0) + ":" + String.join(",",
+          columns)));
+      p.put("message.key.columns", String.join(";", keys));
+    }
     p.put("tombstones.on.delete", "false");
     // TRUNCATE events too (Debezium skips them by default): a truncated legacy table is read again (TruncatedTables)
     p.put("skipped.operations", "none");

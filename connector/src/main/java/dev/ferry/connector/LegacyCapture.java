@@ -66,6 +66,8 @@ public final class LegacyCapture implements AutoCloseable {
   private List<String> tableOrder = List.of();
   /** The legacy server's major version, read before Debezium starts. */
   private int legacyMajorVersion = 13;
+  /** Legacy tables without a primary key keyed by their replica identity index, as found at start. */
+  private java.util.Map<String, List<String>> keyedByIndex = java.util.Map.of();
 
   public LegacyCapture(final ConnectorConfig config) {
     this.config = config;
@@ -120,7 +122,7 @@ public final class LegacyCapture implements AutoCloseable {
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(),
         Set.of(topics.transactions().name(), config.signalTopic()), Set.of(topics.deadLetter().name()));
     producer.initTransactions();
-    final java.util.Properties debezium = config.debeziumProperties(snapshotOrder, legacyMajorVersion);
+    final java.util.Properties debezium = config.debeziumProperties(snapshotOrder, legacyMajorVersion, keyedByIndex);
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
         .using(debezium)
         .using((success, message, error) -> {
@@ -315,6 +317,9 @@ public final class LegacyCapture implements AutoCloseable {
       }
       gaps = ReplicaIdentity.apply(legacy, config.kafka().relations(), config.replicaIdentity());
       order = SnapshotOrder.parentsFirst(legacy, config.tables(), config.kafka().relations());
+      keyedByIndex = ReplicaIdentity.keyedByIndex(legacy, config.tables());
+      keyedByIndex.forEach((table, key) -> LOG.info("capture {}: {} has no primary key; its rows are keyed by its "
+          + "replica identity index {}", config.name(), table, key));
       PartitionedTables.publishViaRoot(legacy, config.publicationName(), config.tables());
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read the detail tables' replica identity, the foreign keys and the "

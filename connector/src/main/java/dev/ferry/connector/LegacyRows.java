@@ -63,7 +63,10 @@ public final class LegacyRows {
   private LegacyRows() {
   }
 
-  /** The primary key columns of {@code schema.table}, in key order; empty when it has none. */
+  /**
+   * The columns Ferry keys the rows of {@code schema.table} by, in key order: its primary key, or where it has none,
+   * the unique index it names as its replica identity ({@link ReplicaIdentity#identityIndex}); empty when neither.
+   */
   public static List<String> primaryKey(final Connection c, final String qualified) throws SQLException {
     final String[] parts = qualified.split("\\.", 2);
     final Map<Short, String> byPosition = new TreeMap<>();
@@ -73,7 +76,8 @@ public final class LegacyRows {
         byPosition.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
       }
     }
-    return List.copyOf(byPosition.values());
+    return byPosition.isEmpty() ? ReplicaIdentity.identityIndex(c, parts[0], parts[1])
+        : List.copyOf(byPosition.values());
   }
 
   /** Rows in {@code schema.table}, by a quick count. */

@@ -9,7 +9,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,7 +81,68 @@ public final class ReplicaIdentity {
     return "legacy table " + qualified + " has no replica identity (REPLICA IDENTITY NOTHING, or no primary key): "
         + "PostgreSQL refuses every UPDATE and DELETE of a table its publication carries without one, so capturing it "
         + "would break the legacy application's writes; give it a primary key (Ferry keys rows by it) and run ALTER "
-        + "TABLE " + LegacyRows.quoted(qualified) + " REPLICA IDENTITY DEFAULT on the legacy database first";
+        + "TABLE " + LegacyRows.quoted(qualified) + " REPLICA IDENTITY DEFAULT on the legacy database first, or, where "
+        + "a unique index on NOT NULL columns identifies its rows, " + usingIndex(qualified);
+  }
+
+  /** The statement that makes a unique index a table's replica identity, which Ferry then keys its rows by. */
+  public static String usingIndex(final String qualified) {
+    return "run ALTER TABLE " + LegacyRows.quoted(qualified) + " REPLICA IDENTITY USING INDEX <that index> (Ferry "
+        + "keys its rows by the index's columns)";
+  }
+
+  /**
+   * The columns of the unique index table {@code schema.table} names as its replica identity ({@code REPLICA
+   * IDENTITY USING INDEX}), in index order; empty when it names none. A table without a primary key is keyed by them:
+   * PostgreSQL sends them with every update and delete, and such an index is unique, on NOT NULL columns, neither
+   * partial nor on expressions (PostgreSQL refuses any other as the identity).
+   */
+  public static List<String> identityIndex(final Connection legacy, final String schema, final String table)
+      throws SQLException {
+    try (PreparedStatement ps = legacy.prepareStatement("SELECT a.attname FROM pg_class t "
+        + "JOIN pg_namespace n ON n.oid = t.relnamespace "
+        + "JOIN pg_index i ON i.indrelid = t.oid AND i.indisreplident "
+        + "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, pos) "
+        + "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+        + "WHERE n.nspname = ? AND t.relname = ? AND t.relreplident = 'i' ORDER BY k.pos")) {
+      ps.setString(1, schema);
+      ps.setString(2, table);
+      final List<String> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * The tables of {@code tables} ({@code schema.table}) that have no primary key and name a unique index as their
+   * replica identity, each with that index's columns: Debezium is told to key their changes by them ({@code
+   * message.key.columns}), as the direct load and the mapping check key them ({@link LegacyRows#primaryKey}).
+   */
+  public static Map<String, List<String>> keyedByIndex(final Connection legacy, final List<String> tables)
+      throws SQLException {
+    final Map<String, List<String>> out = new LinkedHashMap<>();
+    for (final String qualified : tables) {
+      final String[] parts = qualified.split("\\.", 2);
+      boolean primary;
+      try (PreparedStatement ps = legacy.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class t "
+          + "ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relname = ? "
+          + "AND i.indisprimary)")) {
+        ps.setString(1, parts[0]);
+        ps.setString(2, parts[1]);
+        try (ResultSet rs = ps.executeQuery()) {
+          primary = rs.next() && rs.getBoolean(1);
+        }
+      }
+      final List<String> index = primary ? List.of() : identityIndex(legacy, parts[0], parts[1]);
+      if (!index.isEmpty()) {
+        out.put(qualified, index);
+      }
+    }
+    return out;
   }
 
   /** The relations whose detail table's deletes would lack header columns, as found in {@code legacy}'s catalog. */

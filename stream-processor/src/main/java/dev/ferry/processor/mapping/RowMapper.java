@@ -70,7 +70,9 @@ public final class RowMapper {
           ? "the change of " + sourceTable + " carries no key: the legacy table has no primary key"
           : "no target field of " + table.targetTable() + " is computed from the legacy key "
               + Columns.keyText(change.getKey()) + " alone, so the target row has no key",
-          change.getKey().isEmpty() ? "declare a primary key on the legacy table, then replay this dead letter"
+          change.getKey().isEmpty() ? "declare a primary key on the legacy table (or make a unique index on NOT NULL "
+              + "columns its replica identity: REPLICA IDENTITY USING INDEX), restart the connector, then replay this "
+              + "dead letter"
               : "map the target's key columns from the legacy key (ferry check names them), then replay",
           Severity.ERROR));
     }
