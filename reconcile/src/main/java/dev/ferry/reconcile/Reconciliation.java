@@ -194,8 +194,8 @@ public final class Reconciliation {
             (System.nanoTime() - started) / 1e9);
       } else {
         out.printf(Locale.ROOT, "  %s: the sync did not apply it (no capture running, or still behind after %d "
-            + "min): looking again after %d s%n", result.target, IN_FLIGHT_AT_MOST.toMinutes(),
-            in.settle().toSeconds());
+            + "min): looking again in %d s%n", result.target, IN_FLIGHT_AT_MOST.toMinutes(),
+            (Math.max(0, in.settle().toNanos() - (System.nanoTime() - firstLookEnded)) + 999_999_999) / 1_000_000_000);
       }
     }
     final long left = in.settle().toNanos() - (System.nanoTime() - firstLookEnded);

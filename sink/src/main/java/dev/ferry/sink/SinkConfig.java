@@ -5,7 +5,6 @@ import dev.ferry.config.Setting;
 import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.LiveDirection;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -227,13 +226,6 @@ public record SinkConfig(
     final Properties p = dialect.connectionProperties(who);
     p.put("user", user);
     p.put("password", password);
-    final Connection c = DriverManager.getConnection(jdbcUrl, p);
-    try {
-      dialect.liftTimeLimits(c);
-    } catch (SQLException e) {
-      c.close();
-      throw e;
-    }
-    return c;
+    return dialect.open(jdbcUrl, p);
   }
 }

@@ -76,6 +76,21 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
   default void liftTimeLimits(final Connection c) throws SQLException {
   }
 
+  /**
+   * Opens a connection to {@code url} with {@code properties} ({@link #connectionProperties} and the user's) and its
+   * time limits lifted ({@link #liftTimeLimits}).
+   */
+  default Connection open(final String url, final Properties properties) throws SQLException {
+    final Connection c = java.sql.DriverManager.getConnection(url, properties);
+    try {
+      liftTimeLimits(c);
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
   /** Session settings applied to each new connection. */
   default void onConnect(final Connection c) throws SQLException {
   }
