@@ -231,7 +231,7 @@ class ReconcileIT {
   }
 
   /**
-   * Reconcile beside a sync far behind: the processor is stopped while 50 orders change and comes back only 20 s
+   * Reconcile beside a sync far behind: the processor is stopped while 50 orders change and comes back only 10 s
    * later, long after a fixed settle time (1 s here) would have looked again. Reconcile marks where the legacy
    * database stood before its first look and looks again once the sync has applied everything up to there
    * ({@code SyncInFlight}): nothing is reported. With the fixed wait alone the 50 rows were reported as unexplained.
@@ -253,7 +253,7 @@ class ReconcileIT {
       }
       final java.util.concurrent.CompletableFuture<Void> back = java.util.concurrent.CompletableFuture.runAsync(() -> {
         try {
-          Thread.sleep(20_000);
+          Thread.sleep(10_000);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
