@@ -1,6 +1,7 @@
 package dev.ferry.cli;
 
 import dev.ferry.cutover.Cutover;
+import dev.ferry.cutover.SyncInFlight;
 import dev.ferry.history.RunHistory;
 import dev.ferry.schemas.LiveDirection;
 import java.sql.SQLException;
@@ -51,8 +52,24 @@ final class StatusCommand extends ServiceCommand {
     } catch (SQLException e) {
       System.out.println("the run history cannot be read (" + e.getMessage() + ")");
     }
+    behind();
     fences();
     return 0;
+  }
+
+  /** How far this configuration's direction is behind, where the file configures all of it (else nothing). */
+  private void behind() {
+    final FerryConfig all;
+    try {
+      all = FerryConfig.load(config, EnumSet.allOf(Role.class));
+    } catch (dev.ferry.config.ConfigException e) {
+      return;
+    }
+    try {
+      System.out.println(new SyncInFlight(Directions.leg(all)).behind());
+    } catch (Exception e) {
+      System.out.println("how far the sync is behind cannot be read (" + e.getMessage() + ")");
+    }
   }
 
   /**

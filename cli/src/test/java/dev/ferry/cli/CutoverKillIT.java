@@ -95,7 +95,7 @@ class CutoverKillIT {
       try (Pipeline reverse = new Pipeline(reverseConfig).start()) {
         final Running last = start("cutover", "-c", forwardFile.toString(), "--writers-stopped");
         assertThat(last.awaitExit(Duration.ofMinutes(3))).as(last.output()).isZero();
-        assertThat(last.output()).contains("(done: [preflight, freeze, drain, gate])")
+        assertThat(last.output()).contains("(done: [preflight, freeze, drain, gate, sequences])")
             .contains("reverse is live already (epoch 1)").contains("the forward sink holds and the reverse sink "
                 + "applies").doesNotContain("drain past");
 
@@ -130,6 +130,9 @@ class CutoverKillIT {
             + "the forward direction: holding").contains("sink/it_cutkill-sink").contains("standby")
             .contains("cutover to reverse, report: forward -> reverse done")
             .contains("(the forward direction's source): 4 table(s) refuse application writes (public.customers")
+            // the forward direction drained at the cutover, and holds since: nothing on its way
+            .containsPattern("forward direction behind: capture [0-9,]+ kB of WAL not confirmed[^;]*; processor 0 "
+                + "record\\(s\\) of its CDC topics not committed; sink 0 record\\(s\\)")
             .contains("(the reverse direction's source): none");
         final Running unfence = start("cutover", "-c", forwardFile.toString(), "--unfence");
         assertThat(unfence.awaitExit(Duration.ofMinutes(1))).as(unfence.output()).isZero();

@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
@@ -65,6 +66,33 @@ public final class SyncInFlight implements ChangesInFlight {
         return rs.next() && rs.getBoolean(1);
       }
     }
+  }
+
+  /**
+   * How far this direction is behind now, in one line: the WAL its capture has not confirmed (the slot's; a quiet
+   * capture confirms at every heartbeat), the records of the CDC topics its processor has not committed, and those of
+   * the apply topic its sink has not applied, with the rows it parks.
+   */
+  public String behind() throws Exception {
+    String capture = "no replication slot " + leg.capture().slotName();
+    try (Connection c = leg.captured(); PreparedStatement ps = c.prepareStatement("SELECT active, "
+        + "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM pg_replication_slots "
+        + "WHERE slot_name = ?")) {
+      ps.setString(1, leg.capture().slotName());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          capture = String.format(Locale.ROOT, "%,d kB of WAL not confirmed%s", rs.getLong(2) / 1024,
+              rs.getBoolean(1) ? "" : " (no capture reading the slot)");
+        }
+      }
+    }
+    final long processor;
+    try (PipelineLag lag = new PipelineLag(leg.processor().kafka())) {
+      processor = lag.behind(leg.processor().applicationId(), leg.cdcTopics());
+    }
+    return String.format(Locale.ROOT, "%s direction behind: capture %s; processor %,d record(s) of its CDC topics "
+        + "not committed; sink %,d record(s) and parked row(s) not applied", leg.name(), capture, processor,
+        SinkBacklog.pending(leg.sink()));
   }
 
   private boolean slotPassed(final String mark) throws Exception {
