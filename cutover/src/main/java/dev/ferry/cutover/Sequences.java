@@ -7,7 +7,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -115,16 +114,19 @@ public final class Sequences {
     final List<Moved> out = new ArrayList<>();
     for (final String qualified : tables) {
       final TargetTable table = TargetTable.read(c, qualified);
-      for (final Map.Entry<String, String[]> e : sequenceColumns(c, table).entrySet()) {
-        out.add(advance(c, table, e.getKey(), e.getValue()[0], Long.parseLong(e.getValue()[1]), apply));
+      for (final Fed fed : sequenceColumns(c, table)) {
+        out.add(advance(c, table, fed.column(), fed.sequence(), fed.increment(), apply));
       }
     }
     return out;
   }
 
-  private static Map<String, String[]> sequenceColumns(final Connection c, final TargetTable table)
-      throws SQLException {
-    final Map<String, String[]> out = new LinkedHashMap<>();
+  /** A column fed by {@code sequence}, which counts by {@code increment}. */
+  private record Fed(String column, String sequence, long increment) {
+  }
+
+  private static List<Fed> sequenceColumns(final Connection c, final TargetTable table) throws SQLException {
+    final List<Fed> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(COLUMNS)) {
       ps.setString(1, table.schema());
       ps.setString(2, table.name());
@@ -132,7 +134,7 @@ public final class Sequences {
       ps.setString(4, table.name());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
+          out.add(new Fed(rs.getString(1), rs.getString(2), rs.getLong(3)));
         }
       }
     }
