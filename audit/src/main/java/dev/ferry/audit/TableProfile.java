@@ -68,14 +68,16 @@ final class TableProfile {
       throw new SQLException("legacy table " + qualified + " not found");
     }
     final Set<String> ordered = ownMinMax(c, qualified);
+    final Set<String> sortable = sortable(c, qualified);
     final List<String> select = new ArrayList<>(List.of("count(*)"));
     for (final var e : types.entrySet()) {
       final String q = quote(e.getKey());
       final String type = e.getValue();
       select.add("count(" + q + ")");
-      select.add(comparable(type) ? "count(DISTINCT " + q + ")" : "-1");
-      select.add(extreme("min", q, type, ordered.contains(e.getKey())));
-      select.add(extreme("max", q, type, ordered.contains(e.getKey())));
+      final boolean sorts = sortable.contains(e.getKey());
+      select.add(sorts ? "count(DISTINCT " + q + ")" : "-1");
+      select.add(extreme("min", q, type, sorts, ordered.contains(e.getKey())));
+      select.add(extreme("max", q, type, sorts, ordered.contains(e.getKey())));
       if (text(type)) {
         select.add("count(*) FILTER (WHERE btrim(" + q + ") = '')");
         select.add("min(length(" + q + "))");
@@ -120,7 +122,7 @@ final class TableProfile {
           }
         }
         p.columns.add(new Column(e.getKey(), e.getValue(), p.rows - present, blanks, distinct, min, max, minLength,
-            maxLength, avgLength, comparable(e.getValue()) ? top(c, qualified, e.getKey()) : List.of(), integers,
+            maxLength, avgLength, sortable.contains(e.getKey()) ? top(c, qualified, e.getKey()) : List.of(), integers,
             decimals, dates));
       }
     }
@@ -151,8 +153,9 @@ final class TableProfile {
    * have {@code bytea} and {@code pg_lsn}: the audit stopped at the first such column, "function min(uuid) does not
    * exist"); none for a type whose text has no useful order (JSON, XML, arrays, geometry) or only two values.
    */
-  private static String extreme(final String fn, final String q, final String type, final boolean own) {
-    if (!comparable(type) || type.equals("bool") || type.equals("jsonb")) {
+  private static String extreme(final String fn, final String q, final String type, final boolean sorts,
+      final boolean own) {
+    if (!sorts || type.equals("bool") || type.equals("jsonb")) {
       return "NULL";
     }
     return own ? fn + "(" + q + ")::text" : fn + "(" + q + "::text)";
@@ -181,10 +184,30 @@ final class TableProfile {
     return out;
   }
 
-  /** Types PostgreSQL can count distinct values of and order (not json, xml, arrays of them, or geometry). */
-  private static boolean comparable(final String type) {
-    return !(type.equals("json") || type.equals("xml") || type.startsWith("_") || type.equals("point")
-        || type.equals("polygon") || type.equals("box") || type.equals("circle") || type.equals("line")
-        || type.equals("lseg") || type.equals("path"));
+  /**
+   * The columns of {@code qualified} whose values PostgreSQL can sort, and so count distinct ({@code count(DISTINCT)}
+   * sorts): a type (a domain's base type) with a default btree operator class, its own or that of a type it is
+   * binary-coercible to ({@code varchar} sorts as {@code text}), an enum, a range. Not json, xml,
+   * geometric types, {@code xid}, composite types or arrays. Read from the catalog: a list of type names missed
+   * {@code xid}, and the whole audit stopped at the first table with one ("could not identify an ordering operator
+   * for type xid", a sandbox of odd types).
+   */
+  private static Set<String> sortable(final Connection c, final String qualified) throws SQLException {
+    final Set<String> out = new java.util.HashSet<>();
+    try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT a.attname FROM pg_attribute a "
+        + "JOIN pg_type t ON t.oid = a.atttypid JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype "
+        + "ELSE t.oid END WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped "
+        + "AND (b.typtype IN ('e', 'r', 'm') OR EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am m ON m.oid = o.opcmethod "
+        + "WHERE m.amname = 'btree' AND o.opcdefault AND (o.opcintype = b.oid OR o.opcintype IN (SELECT k.casttarget "
+        + "FROM pg_cast k WHERE k.castsource = b.oid AND k.castmethod = 'b'))))")) {
+      ps.setString(1, quoted(qualified));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
   }
+
 }

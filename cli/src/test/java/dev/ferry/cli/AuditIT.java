@@ -138,7 +138,9 @@ class AuditIT {
   /**
    * Columns of types PostgreSQL has no {@code min} for ({@code uuid}, {@code bytea}, {@code pg_lsn}) and of types whose
    * text order is not theirs (a domain over {@code numeric}, an enum): the audit profiles them all, each minimum and
-   * maximum by the type's own order where it has one. It stopped at the first {@code uuid} column before.
+   * maximum by the type's own order where it has one. It stopped at the first {@code uuid} column before, and at the
+   * first {@code xid} one until session 39 (a type PostgreSQL cannot sort: its distinct values are not counted); a
+   * composite column is profiled without them too, and a {@code varchar} one sorts as text.
    */
   @Test
   void profilesColumnsOfTypesWithoutMinimumAndTypesWhoseTextOrderIsNotTheirs() throws Exception {
@@ -146,12 +148,13 @@ class AuditIT {
     try (Connection legacy = env.legacy(); Statement s = legacy.createStatement()) {
       s.execute("CREATE DOMAIN score AS numeric(5,1)");
       s.execute("CREATE TYPE tier AS ENUM ('gold', 'silver', 'bronze')");
+      s.execute("CREATE TYPE address AS (street text, city text)");
       s.execute("ALTER TABLE customers ADD COLUMN uid uuid, ADD COLUMN blob bytea, ADD COLUMN lsn pg_lsn, "
           + "ADD COLUMN rank score, ADD COLUMN level tier, ADD COLUMN active boolean, ADD COLUMN doc jsonb, "
-          + "ADD COLUMN words tsvector");
+          + "ADD COLUMN words tsvector, ADD COLUMN xact xid, ADD COLUMN home address");
       s.execute("UPDATE customers SET uid = md5(customer_id)::uuid, blob = decode(md5(customer_id), 'hex'), "
           + "lsn = '0/16B3748', rank = 9.5, level = 'bronze', active = true, doc = '{\"a\": 1}', "
-          + "words = to_tsvector('simple', company_name)");
+          + "words = to_tsvector('simple', company_name), xact = '42', home = ROW(address, city)");
       s.execute("UPDATE customers SET rank = 10.0, level = 'gold', lsn = 'A/0' WHERE customer_id = 'ALFKI'");
     }
     final FerryConfig config = FerryConfig.resolve(env.source(), EnumSet.allOf(Role.class), work);
@@ -178,6 +181,11 @@ class AuditIT {
     assertThat(column(customers, "level").get("max").asText()).isEqualTo("bronze");
     assertThat(column(customers, "active").get("nulls").asLong()).isZero();
     assertThat(column(customers, "words").get("nulls").asLong()).isZero();
+    assertThat(column(customers, "xact").get("nulls").asLong()).isZero();
+    assertThat(column(customers, "xact").get("distinct").asLong()).as("xid cannot be sorted: not counted").isEqualTo(-1);
+    assertThat(column(customers, "home").get("nulls").asLong()).isZero();
+    assertThat(column(customers, "company_name").get("distinct").asLong()).as("varchar, sorted as text")
+        .isEqualTo(91);
   }
 
   private static JsonNode table(final JsonNode report, final String name) {
