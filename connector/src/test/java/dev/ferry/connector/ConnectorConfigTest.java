@@ -34,6 +34,12 @@ class ConnectorConfigTest {
     assertThat(p.getProperty("heartbeat.interval.ms")).isEqualTo("5000");
     assertThat(p.getProperty("offset.storage")).isEqualTo(SourcePositionFile.class.getName());
     assertThat(p.getProperty("offset.storage.topic")).isNull();
+    assertThat(p.getProperty("message.key.columns")).as("every table has a primary key").isNull();
+
+    // a table without one, keyed by its replica identity index (ReplicaIdentity.keyedByIndex)
+    final Properties keyed = c.debeziumProperties(List.of("public.orders", "public.order_details"), 16,
+        Map.of("public.order_details", List.of("order_id", "line_no")));
+    assertThat(keyed.getProperty("message.key.columns")).isEqualTo("^public\\.order_details$:order_id,line_no");
   }
 
   @Test
