@@ -2,7 +2,6 @@ package dev.ferry.cli;
 
 import dev.ferry.cutover.Sequences;
 import dev.ferry.sink.SinkConfig;
-import java.sql.Connection;
 import java.util.EnumSet;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -30,12 +29,8 @@ final class SequencesCommand extends ServiceCommand {
           + "written; nothing to do");
       return 0;
     }
-    final List<Sequences.Moved> found;
-    try (Connection db = sink.connect("ferry-sequences")) {
-      db.setAutoCommit(true);
-      found = Sequences.advance(db, c.processor().mapping().tables().stream().map(t -> t.targetTable()).distinct()
-          .toList(), !dryRun);
-    }
+    final List<Sequences.Moved> found = Sequences.ofMapping(sink, c.processor().mapping(), "ferry-sequences",
+        !dryRun);
     found.forEach(m -> System.out.println((m.failed() ? "FAIL " : dryRun && m.movedTo() != null ? "would move: "
         : "") + m.line()));
     final long moved = found.stream().filter(m -> m.movedTo() != null).count();

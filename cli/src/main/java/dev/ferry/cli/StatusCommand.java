@@ -52,19 +52,20 @@ final class StatusCommand extends ServiceCommand {
     } catch (SQLException e) {
       System.out.println("the run history cannot be read (" + e.getMessage() + ")");
     }
-    behind();
-    fences();
-    return 0;
-  }
-
-  /** How far this configuration's direction is behind, where the file configures all of it (else nothing). */
-  private void behind() {
+    // what follows needs all three services configured: a file that configures the sink alone says nothing more
     final FerryConfig all;
     try {
       all = FerryConfig.load(config, EnumSet.allOf(Role.class));
     } catch (dev.ferry.config.ConfigException e) {
-      return;
+      return 0;
     }
+    behind(all);
+    fences(all);
+    return 0;
+  }
+
+  /** How far {@code all}'s direction is behind. */
+  private void behind(final FerryConfig all) {
     try {
       System.out.println(new SyncInFlight(Directions.leg(all)).behind());
     } catch (Exception e) {
@@ -76,11 +77,9 @@ final class StatusCommand extends ServiceCommand {
    * Whether a cutover's fence stands on either direction's source, where this is a forward configuration that names
    * its reverse one (else there is no cutover, and nothing to say).
    */
-  private void fences() {
-    final FerryConfig forward;
+  private void fences(final FerryConfig forward) {
     final FerryConfig reverse;
     try {
-      forward = FerryConfig.load(config, EnumSet.allOf(Role.class));
       if (forward.reverseConfig() == null || forward.sink().control().direction() != LiveDirection.Direction.FORWARD) {
         return;
       }

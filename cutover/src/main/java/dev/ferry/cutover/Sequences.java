@@ -1,5 +1,7 @@
 package dev.ferry.cutover;
 
+import dev.ferry.processor.mapping.Mapping;
+import dev.ferry.sink.SinkConfig;
 import dev.ferry.sink.TargetTable;
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -77,12 +79,7 @@ public final class Sequences {
       run.record(Cutover.Step.SEQUENCES, true, "not PostgreSQL", Map.of());
       return true;
     }
-    final List<Sequences.Moved> found;
-    try (Connection c = draining.written()) {
-      c.setAutoCommit(true);
-      found = Sequences.advance(c, draining.processor().mapping().tables().stream().map(t -> t.targetTable())
-          .distinct().toList());
-    }
+    final List<Moved> found = ofMapping(draining.sink(), draining.processor().mapping(), "ferry-cutover", true);
     found.forEach(m -> out.println("  " + (m.failed() ? "FAIL " : "") + m.line()));
     final long moved = found.stream().filter(m -> m.movedTo() != null).count();
     if (found.stream().anyMatch(Sequences.Moved::failed)) {
@@ -95,6 +92,18 @@ public final class Sequences {
     run.record(Cutover.Step.SEQUENCES, true, moved + " sequence(s) moved", Map.of("moved", moved, "sequences",
         found.size()));
     return true;
+  }
+
+  /**
+   * {@link #advance(Connection, List, boolean)} over the target tables of {@code mapping} in the PostgreSQL database
+   * {@code sink} writes, connected as {@code who}: the cutover's step and {@code ferry sequences}.
+   */
+  public static List<Moved> ofMapping(final SinkConfig sink, final Mapping mapping,
+      final String who, final boolean apply) throws SQLException {
+    try (Connection c = sink.connect(who)) {
+      c.setAutoCommit(true);
+      return advance(c, mapping.tables().stream().map(t -> t.targetTable()).distinct().toList(), apply);
+    }
   }
 
   /**
