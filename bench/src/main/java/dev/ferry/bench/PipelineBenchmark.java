@@ -2,7 +2,6 @@ package dev.ferry.bench;
 
 import dev.ferry.embedded.EmbeddedDatabase;
 import dev.ferry.embedded.EmbeddedStack;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -59,8 +58,9 @@ public final class PipelineBenchmark {
             + "; usage: scripts/bench pipeline [--rates 500,2000,10000] [--seconds 60] [--warm-up 20]");
       }
     }
-    final Path work = Files.createTempDirectory("ferry-bench-pipeline-");
-    try (EmbeddedStack stack = EmbeddedStack.start(work)) {
+    final BenchWork workDir = BenchWork.create("pipeline");
+    final Path work = workDir.dir();
+    try (workDir; EmbeddedStack stack = EmbeddedStack.start(work)) {
       final String legacyDb = "bench_legacy";
       final String targetDb = "bench_target";
       stack.legacy().createDatabase(legacyDb);
@@ -88,8 +88,6 @@ public final class PipelineBenchmark {
             nextId += 10_000_000;
           }
         }
-      } finally {
-        System.out.println("logs in " + work);
       }
     }
   }

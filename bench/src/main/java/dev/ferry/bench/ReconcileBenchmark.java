@@ -32,8 +32,9 @@ public final class ReconcileBenchmark {
       }
     }
     final int orders = rows / (BenchPipeline.LINES + 1);
-    final Path work = Files.createTempDirectory("ferry-bench-reconcile-");
-    try (EmbeddedStack stack = EmbeddedStack.start(work)) {
+    final BenchWork workDir = BenchWork.create("reconcile");
+    final Path work = workDir.dir();
+    try (workDir; EmbeddedStack stack = EmbeddedStack.start(work)) {
       stack.legacy().createDatabase("rec_legacy");
       stack.target().createDatabase("rec_target");
       BenchPipeline.exec(stack.legacy(), "rec_legacy", BenchPipeline.LEGACY);

@@ -1,7 +1,6 @@
 package dev.ferry.bench;
 
 import dev.ferry.embedded.EmbeddedStack;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -42,8 +41,9 @@ public final class RestartBenchmark {
             + "; usage: scripts/bench restart [--rounds N] [--state-lost-after TRANSACTIONS]");
       }
     }
-    final Path work = Files.createTempDirectory("ferry-bench-restart-");
-    try (EmbeddedStack stack = EmbeddedStack.start(work)) {
+    final BenchWork workDir = BenchWork.create("restart");
+    final Path work = workDir.dir();
+    try (workDir; EmbeddedStack stack = EmbeddedStack.start(work)) {
       final String legacyDb = "restart_legacy";
       final String targetDb = "restart_target";
       stack.legacy().createDatabase(legacyDb);
@@ -88,8 +88,6 @@ public final class RestartBenchmark {
           System.out.printf(Locale.ROOT, "restart processor after its state directory was lost, %,d transactions "
               + "behind it: applied %.1f s after the restart%n", history, secondsUntilVisible(target, id, start));
         }
-      } finally {
-        System.out.println("logs in " + work);
       }
     }
   }

@@ -84,9 +84,10 @@ public final class SinkBenchmark {
     final int runs = runsAt >= 0 && runsAt + 1 < args.length ? Integer.parseInt(args[runsAt + 1]) : 3;
     final int targetAt = List.of(args).indexOf("--target");
     final boolean mariaDb = targetAt >= 0 && targetAt + 1 < args.length && "mariadb".equals(args[targetAt + 1]);
-    final Path work = Files.createTempDirectory("ferry-bench-");
+    final BenchWork workDir = BenchWork.create("sink");
+    final Path work = workDir.dir();
     System.out.printf(Locale.ROOT, "Sink benchmark: %,d change events; work directory %s%n", events, work);
-    try (EmbeddedStack stack = EmbeddedStack.start(work)) {
+    try (workDir; EmbeddedStack stack = EmbeddedStack.start(work)) {
       final Workload workload = new Workload(42, events);
       final KafkaSettings kafka = new KafkaSettings(stack.kafka().bootstrapServers(), stack.registry().url(),
           "bench", PARTITIONS, (short) 1);

@@ -1,7 +1,6 @@
 package dev.ferry.bench;
 
 import dev.ferry.embedded.EmbeddedStack;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -73,8 +72,9 @@ public final class SnapshotBenchmark {
     final List<String> cdcTopics = cdcTopics("capture", withCustomers);
     final List<String> targetTables = withCustomers ? List.of("customer", "sales_order", "sales_order_line")
         : List.of("sales_order", "sales_order_line");
-    final Path work = Files.createTempDirectory("ferry-bench-snapshot-");
-    try (EmbeddedStack stack = EmbeddedStack.start(work)) {
+    final BenchWork workDir = BenchWork.create("snapshot");
+    final Path work = workDir.dir();
+    try (workDir; EmbeddedStack stack = EmbeddedStack.start(work)) {
       final String legacyDb = "snap_legacy";
       stack.legacy().createDatabase(legacyDb);
       BenchPipeline.exec(stack.legacy(), legacyDb, BenchPipeline.LEGACY);
@@ -163,7 +163,6 @@ public final class SnapshotBenchmark {
             + "(%,.0f rows/s)%n", expected, connect, expected / connect);
         System.out.printf(Locale.ROOT, "ratio ferry/kafka-connect = %.2f%n", connect / endToEnd);
       }
-      System.out.println("logs in " + work);
     }
   }
 

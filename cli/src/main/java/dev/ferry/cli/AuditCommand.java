@@ -11,16 +11,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ferry audit}: profiles every captured legacy table and dry-runs the mapping over every row, writing nothing
- * to either database; the report goes to {@code --report DIR} and the run into the history when a target is
- * configured.
+ * to either database; the report goes to {@code --report DIR} (or a new directory under {@code ferry-reports}) and
+ * the run into the history when a target is configured.
  */
 @Command(name = "audit", description = "Profile every captured legacy table (nulls, blanks, distinct values, "
     + "min/max, lengths, top values, what text columns hold), count orphans and duplicate natural keys, and dry-run "
     + "the mapping over every row; writes audit.html, audit.json and migration-spec.md. Writes nothing to either "
     + "database.")
 final class AuditCommand extends ServiceCommand {
-  @Option(names = "--report", required = true, description = "Directory for audit.html, audit.json and "
-      + "migration-spec.md.")
+  @Option(names = "--report", description = "Directory for audit.html, audit.json and migration-spec.md "
+      + "(default: ferry-reports/audit-<UTC time> under the working directory).")
   Path report;
 
   @Override
@@ -28,6 +28,7 @@ final class AuditCommand extends ServiceCommand {
     final FerryConfig c = FerryConfig.load(config, EnumSet.allOf(Role.class));
     final var sink = c.sink();
     final long started = System.nanoTime();
+    final Path report = reportDirectory(this.report, "audit");
     final Audit.Result result = Audit.run(new Audit.Inputs(c.processor().mapping(), c.mappingFile(),
         c.connector().tables(), c.processor().kafka().relations(), () -> c.connector().connect(),
         () -> sink.connect("ferry-audit")), System.out);

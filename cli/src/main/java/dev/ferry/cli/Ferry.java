@@ -253,7 +253,8 @@ public final class Ferry implements Callable<Integer> {
       + "row counts, sums of numeric columns, and every row by key; each difference tied to the dead letter that "
       + "explains it. Exit 0 only when nothing is unexplained.")
   static final class ReconcileCommand extends ServiceCommand {
-    @Option(names = "--report", required = true, description = "Directory for reconcile.html and reconcile.json.")
+    @Option(names = "--report", description = "Directory for reconcile.html and reconcile.json (default: "
+        + "ferry-reports/reconcile-<UTC time> under the working directory).")
     Path report;
 
     @Option(names = "--settle", defaultValue = "10s", description = "How long to wait at least before looking "
@@ -295,6 +296,7 @@ public final class Ferry implements Callable<Integer> {
             + "write a number followed by ms, s, m, h or d, e.g. 10s (0s looks once)");
       }
       final var sink = c.sink();
+      final Path report = reportDirectory(this.report, "reconcile");
       // beside a running sync, a table found different is looked at again once the changes in flight have arrived
       final Reconciliation.Inputs inputs = new Reconciliation.Inputs(c.processor().mapping(),
           () -> c.connector().connect(), () -> sink.connect("ferry-reconcile"), sink.versionColumn(), wait,

@@ -36,6 +36,20 @@ abstract class ServiceCommand implements Callable<Integer> {
     return c;
   }
 
+  /**
+   * The directory a sign-off command ({@code audit}, {@code reconcile}) writes its report to: {@code given}, or
+   * {@code ferry-reports/<kind>-<UTC time>} under the working directory, so that every run keeps its own report
+   * (a sign-off compares them) and none is written over.
+   */
+  static Path reportDirectory(final Path given, final String kind) {
+    if (given != null) {
+      return given;
+    }
+    final String at = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
+        .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now());
+    return Path.of("ferry-reports", kind + "-" + at);
+  }
+
   /** The run history of the target {@code file} names; null when it names none (a service's own file). */
   static RunHistory historyOf(final Path file) {
     try {

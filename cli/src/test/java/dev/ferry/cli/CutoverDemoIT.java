@@ -44,6 +44,13 @@ class CutoverDemoIT {
         .contains("The legacy application tries to write once more: refused (ERROR: ferry: public.orders is fenced by "
             + "cutover ").contains("lifted the fence from ");
     assertThat(lines).anyMatch(l -> l.matches("Echo check: the forward processor dropped [1-9][0-9]* transactions.*"));
+    // the cutover moved the target's identity past the synced orders, and the new application's first order took it
+    final java.util.regex.Matcher moved = java.util.regex.Pattern.compile("sales_order\\.id \\([^)]*\\): next value 1 "
+        + "-> ([0-9,]+) \\(the column's largest is ([0-9,]+)\\)").matcher(text);
+    assertThat(moved.find()).as(text).isTrue();
+    final int next = Integer.parseInt(moved.group(1).replace(",", ""));
+    assertThat(next).isEqualTo(Integer.parseInt(moved.group(2).replace(",", "")) + 1).isGreaterThan(11_000);
+    assertThat(text).contains(String.format(java.util.Locale.ROOT, "numbered by its identity from %,d", next));
     assertThat(lines).anyMatch(l -> l.matches("orders +-> sales_order +source +[0-9,]+ +target +[0-9,]+ +OK"));
     assertThat(work.resolve("report").resolve("reconcile-to-reverse").resolve("reconcile.html")).exists();
   }

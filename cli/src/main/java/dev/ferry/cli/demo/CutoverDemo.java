@@ -108,8 +108,8 @@ public final class CutoverDemo {
     for (int i = 0; i < NEW_TRANSACTIONS; i++) {
       newApp.step();
     }
-    out.printf(Locale.ROOT, "New application: %d transactions, %d orders kept%n", newApp.transactions(),
-        newApp.ordersKept());
+    out.printf(Locale.ROOT, "New application: %d transactions, %d orders kept, numbered by its identity from %,d%n",
+        newApp.transactions(), newApp.ordersKept(), newApp.firstOrderId());
     if (!caughtUp(r, legacy, target, "reverse sync")) {
       return false;
     }

@@ -22,7 +22,6 @@ public final class LiveWorkload {
   private final List<String> customers = new ArrayList<>();
   private final List<Integer> products = new ArrayList<>();
   private final List<Integer> inserted = new ArrayList<>();
-  private int nextOrderId;
   private long inserts;
   private long updates;
   private long deletes;
@@ -42,10 +41,6 @@ public final class LiveWorkload {
           products.add(rs.getInt(1));
         }
       }
-      try (ResultSet rs = s.executeQuery("SELECT coalesce(max(order_id), 10000) + 1 FROM orders")) {
-        rs.next();
-        nextOrderId = rs.getInt(1);
-      }
     }
     legacy.commit();
   }
@@ -54,8 +49,9 @@ public final class LiveWorkload {
   public void step() throws SQLException {
     final int dice = random.nextInt(100);
     try {
-      if (dice < 40 && nextOrderId < Short.MAX_VALUE) {
-        insertOrder();
+      final int nextOrderId = dice < 40 ? nextOrderId() : Short.MAX_VALUE;
+      if (nextOrderId < Short.MAX_VALUE) {
+        insertOrder(nextOrderId);
       } else if (dice < 65) {
         updateOrder();
       } else if (dice < 85) {
@@ -70,8 +66,20 @@ public final class LiveWorkload {
     }
   }
 
-  private void insertOrder() throws SQLException {
-    final int id = nextOrderId++;
+  /**
+   * The number of the next order, as Northwind's application gives it (its table has no sequence): one past the
+   * largest, read when the order is taken, so that orders another system wrote meanwhile (the new system's after a
+   * cutover, synced back) are not numbered again.
+   */
+  private int nextOrderId() throws SQLException {
+    try (Statement s = legacy.createStatement();
+        ResultSet rs = s.executeQuery("SELECT coalesce(max(order_id), 10000) + 1 FROM orders")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  private void insertOrder(final int id) throws SQLException {
     try (PreparedStatement o = legacy.prepareStatement("INSERT INTO orders (order_id, customer_id, employee_id, "
         + "order_date, required_date, ship_via, freight, ship_name, ship_city, ship_country) "
         + "VALUES (?, ?, ?, current_date, current_date + 14, ?, ?, ?, ?, ?)")) {

@@ -13,6 +13,8 @@ import java.util.Random;
  * The new system's application after cutover, on the demo's target schema: it takes orders with their lines,
  * changes freight and quantities, and cancels orders it took, each in a transaction of its own. Its rows carry
  * {@code ferry_version} 0: the new schema requires the column, and a row the application wrote has no legacy version.
+ * Its orders are numbered by the target's identity column, as a new application's would be: safe only once the
+ * cutover's sequences step has moved the identity past the synced orders.
  */
 public final class NewSystemWorkload {
   private final Connection db;
@@ -20,8 +22,8 @@ public final class NewSystemWorkload {
   private final List<String> customers = new ArrayList<>();
   private final List<Integer> products = new ArrayList<>();
   private final List<Integer> taken = new ArrayList<>();
-  private int nextOrderId;
   private long transactions;
+  private int firstOrderId;
 
   public NewSystemWorkload(final Connection db, final long seed) throws SQLException {
     this.db = db;
@@ -37,10 +39,6 @@ public final class NewSystemWorkload {
         while (rs.next()) {
           products.add(rs.getInt(1));
         }
-      }
-      try (ResultSet rs = s.executeQuery("SELECT coalesce(max(id), 20000) + 1000 FROM sales_order")) {
-        rs.next();
-        nextOrderId = rs.getInt(1);
       }
     }
     db.commit();
@@ -74,16 +72,18 @@ public final class NewSystemWorkload {
   }
 
   private void takeOrder() throws SQLException {
-    final int id = nextOrderId++;
-    try (PreparedStatement ps = db.prepareStatement("INSERT INTO sales_order (id, customer_code, employee_id, "
-        + "order_date, shipper_id, freight, ship_country_code, ferry_version) VALUES (?, ?, ?, current_date, ?, ?, "
-        + "'DE', 0)")) {
-      ps.setInt(1, id);
-      ps.setString(2, customers.get(random.nextInt(customers.size())));
-      ps.setInt(3, 1 + random.nextInt(9));
-      ps.setInt(4, 1 + random.nextInt(3));
-      ps.setBigDecimal(5, java.math.BigDecimal.valueOf(random.nextInt(20_000), 2));
-      ps.executeUpdate();
+    final int id;
+    try (PreparedStatement ps = db.prepareStatement("INSERT INTO sales_order (customer_code, employee_id, "
+        + "order_date, shipper_id, freight, ship_country_code, ferry_version) VALUES (?, ?, current_date, ?, ?, "
+        + "'DE', 0) RETURNING id")) {
+      ps.setString(1, customers.get(random.nextInt(customers.size())));
+      ps.setInt(2, 1 + random.nextInt(9));
+      ps.setInt(3, 1 + random.nextInt(3));
+      ps.setBigDecimal(4, java.math.BigDecimal.valueOf(random.nextInt(20_000), 2));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        id = rs.getInt(1);
+      }
     }
     final int lines = 2 + random.nextInt(2);
     try (PreparedStatement ps = db.prepareStatement("INSERT INTO sales_order_line (order_id, product_id, unit_price, "
@@ -100,6 +100,14 @@ public final class NewSystemWorkload {
       ps.executeBatch();
     }
     taken.add(id);
+    if (firstOrderId == 0) {
+      firstOrderId = id;
+    }
+  }
+
+  /** The number the target's identity gave this application's first order; 0 before it took one. */
+  public int firstOrderId() {
+    return firstOrderId;
   }
 
   public long transactions() {
