@@ -3,6 +3,7 @@ package dev.ferry.connector;
 import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.ColumnValue;
+import dev.ferry.schemas.EchoMark;
 import dev.ferry.schemas.SpecialNumbers;
 import dev.ferry.schemas.SourcePosition;
 import dev.ferry.schemas.TransactionMarker;
@@ -268,5 +269,15 @@ public final class ChangeEventConverter {
       }
     }
     return null;
+  }
+
+  /** A transactional logical decoding message with Ferry's echo prefix (Debezium's op {@code m}). */
+  static boolean isEchoMark(final Struct value) {
+    if (value.schema().field("message") == null || !"m".equals(value.schema().field("op") == null ? null
+        : value.getString("op"))) {
+      return false;
+    }
+    final Struct message = value.getStruct("message");
+    return message != null && EchoMark.PREFIX.equals(message.getString("prefix"));
   }
 }

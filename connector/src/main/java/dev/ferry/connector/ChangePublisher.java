@@ -1,7 +1,6 @@
 package dev.ferry.connector;
 
 import dev.ferry.schemas.ChangeEvent;
-import dev.ferry.schemas.EchoMark;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.DeadLetter;
@@ -15,7 +14,6 @@ import io.debezium.engine.RecordChangeEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -83,10 +81,8 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private final HeaderKeys headerKeys;
   private final List<String> cdcTopics;
   private final ChangeEventConverter converter = new ChangeEventConverter();
-  /** Partitions that received events of each open transaction begun in this process. */
-  private Map<String, Set<TopicPartition>> openTransactions = new HashMap<>();
-  /** Open transactions that carry Ferry's own echo mark: written by a Ferry sink ({@link EchoMark}). */
-  private Set<String> echoes = new HashSet<>();
+  /** The source transactions begun and not ended: the partitions their events went to, their echo marks. */
+  private OpenTransactions open = new OpenTransactions();
   private final Map<String, Integer> partitionCounts = new HashMap<>();
   private final AtomicLong published = new AtomicLong();
   /** Changes Kafka took, per legacy table; read by other threads. */
@@ -144,8 +140,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       final DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
     final Map<Integer, String> deadLettered = new HashMap<>();
     for (int attempt = 1; ; attempt++) {
-      final Map<String, Set<TopicPartition>> before = copy(openTransactions);
-      final Set<String> echoesBefore = new HashSet<>(echoes);
+      final OpenTransactions before = open.copy();
       final SnapshotEnds endsBefore = snapshotEnds.copy();
       final List<Sent> sent = new ArrayList<>(records.size());
       batchPerTable.clear();
@@ -179,8 +174,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
           break;
         }
         producer.abortTransaction();
-        openTransactions = before;
-        echoes = echoesBefore;
+        open = before;
         snapshotEnds = endsBefore;
         deadLettered.put(refused.index(), "Kafka refused it as too large");
       } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
@@ -188,8 +182,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
             + "without advancing its position, so nothing is lost", e);
       } catch (KafkaException e) {
         abortQuietly();
-        openTransactions = before;
-        echoes = echoesBefore;
+        open = before;
         snapshotEnds = endsBefore;
         if (attempt >= ATTEMPTS) {
           throw new IllegalStateException("Kafka did not take a batch of change events after " + attempt
@@ -230,11 +223,11 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       onTransactionMarker(marker, index, sent);
       return;
     }
-    if (isEchoMark(value)) {
+    if (ChangeEventConverter.isEchoMark(value)) {
       final Struct source = value.getStruct("source");
       final Object txId = source == null || source.schema().field("txId") == null ? null : source.get("txId");
       if (txId != null) {
-        echoes.add(txId.toString());
+        open.echo(txId.toString());
       }
       return;
     }
@@ -279,7 +272,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     }
     final String txId = change.getSource().getTxId();
     if (txId != null) {
-      openTransactions.computeIfAbsent(txId, t -> new HashSet<>()).add(new TopicPartition(topic, partition));
+      open.sent(txId, new TopicPartition(topic, partition));
     }
   }
 
@@ -311,19 +304,19 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
 
   private void onTransactionMarker(final TransactionMarker marker, final int index, final List<Sent> sent) {
     if (marker.getStatus() == TransactionStatus.BEGIN) {
-      openTransactions.put(marker.getTxId(), new HashSet<>());
+      open.begin(marker.getTxId());
       return;
     }
     position = Math.max(position, marker.getCommitLsn());
     batchCommitTsMs = Math.max(batchCommitTsMs, marker.getTsMs());
-    final boolean echo = echoes.remove(marker.getTxId());
-    Set<TopicPartition> targets = openTransactions.remove(marker.getTxId());
+    final OpenTransactions.Ended ended = open.end(marker.getTxId());
+    Set<TopicPartition> targets = ended.partitions();
     if (targets == null) {
       LOG.info("transaction {} began before this capture started; marking its end in every partition",
           marker.getTxId());
       targets = marks.everyPartition();
     }
-    send(marks.commit(marker, targets, echo), index, sent);
+    send(marks.commit(marker, targets, ended.echo()), index, sent);
   }
 
   /**
@@ -390,12 +383,6 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     }
   }
 
-  private static Map<String, Set<TopicPartition>> copy(final Map<String, Set<TopicPartition>> open) {
-    final Map<String, Set<TopicPartition>> out = new HashMap<>();
-    open.forEach((k, v) -> out.put(k, new HashSet<>(v)));
-    return out;
-  }
-
   private static byte[] bytes(final String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
@@ -407,16 +394,6 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
    */
   boolean initialSnapshotPublished() {
     return initialSnapshotPublished;
-  }
-
-  /** A transactional logical decoding message with Ferry's echo prefix (Debezium's op {@code m}). */
-  private static boolean isEchoMark(final Struct value) {
-    if (value.schema().field("message") == null || !"m".equals(value.schema().field("op") == null ? null
-        : value.getString("op"))) {
-      return false;
-    }
-    final Struct message = value.getStruct("message");
-    return message != null && EchoMark.PREFIX.equals(message.getString("prefix"));
   }
 
   /** How far behind the source the stream was when Kafka took the last batch, ms; -1 before the first. */

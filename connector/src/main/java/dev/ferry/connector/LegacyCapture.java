@@ -1,7 +1,6 @@
 package dev.ferry.connector;
 
 import dev.ferry.config.ConfigException;
-import dev.ferry.config.ConfigProblem;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.TopicCreator;
@@ -12,7 +11,6 @@ import io.debezium.engine.format.ChangeEventFormat;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,10 +62,6 @@ public final class LegacyCapture implements AutoCloseable {
   private DirectLoadRun directLoad;
   /** The captured tables, referenced ones first ({@link SnapshotOrder}): the order a direct load reads them in. */
   private List<String> tableOrder = List.of();
-  /** The legacy server's major version, read before Debezium starts. */
-  private int legacyMajorVersion = 13;
-  /** Legacy tables without a primary key keyed by their replica identity index, as found at start. */
-  private java.util.Map<String, List<String>> keyedByIndex = java.util.Map.of();
 
   public LegacyCapture(final ConnectorConfig config) {
     this.config = config;
@@ -95,11 +89,11 @@ public final class LegacyCapture implements AutoCloseable {
   }
 
   /**
-   * Checks that every detail table's deletes name their header ({@link ReplicaIdentity}), creates missing
-   * topics, then starts the engine in the background.
+   * Checks the captured tables and the slot ({@link CapturedTables}), creates missing topics, then starts the engine
+   * in the background.
    *
-   * @throws ConfigException when a detail table's deletes would lack header columns and
-   *     {@code connector.replica-identity} is {@code check}; nothing is started
+   * @throws ConfigException when a table has no replica identity, or a detail table's deletes would lack header
+   *     columns and {@code connector.replica-identity} is {@code check}; nothing is started
    * @throws IllegalStateException when {@code connector.offset-file} exists but holds no readable position, or its
    *     directory cannot be written ({@link SourcePositionFile#check}); nothing is started
    */
@@ -111,9 +105,9 @@ public final class LegacyCapture implements AutoCloseable {
     if (config.offsetStorage() == OffsetStorage.FILE) {
       SourcePositionFile.check(config.offsetFile());
     }
-    final List<String> snapshotOrder = checkTables();
-    this.tableOrder = snapshotOrder;
-    checkSlot();
+    final CapturedTables captured = CapturedTables.read(config);
+    this.tableOrder = captured.order();
+    CapturedTables.checkSlot(config);
     final List<String> names = new ArrayList<>();
     config.tables().forEach(t -> names.add(topics.cdc(t).name()));
     names.add(topics.transactions().name());
@@ -122,7 +116,8 @@ public final class LegacyCapture implements AutoCloseable {
     TopicCreator.ensure(config.kafka(), names, config.kafka().partitions(),
         Set.of(topics.transactions().name(), config.signalTopic()), Set.of(topics.deadLetter().name()));
     producer.initTransactions();
-    final java.util.Properties debezium = config.debeziumProperties(snapshotOrder, legacyMajorVersion, keyedByIndex);
+    final java.util.Properties debezium = config.debeziumProperties(captured.order(),
+        captured.legacyMajorVersion(), captured.keyedByIndex());
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
         .using(debezium)
         .using((success, message, error) -> {
@@ -261,78 +256,6 @@ public final class LegacyCapture implements AutoCloseable {
       }
       return closing;
     }
-  }
-
-  /**
-   * Looks at the capture's replication slot before Debezium does ({@link SlotHealth}): a slot the server
-   * invalidated is dropped under {@code connector.snapshot-mode: when-needed} (Debezium then takes a new snapshot),
-   * and refused in the other modes.
-   *
-   * @throws IllegalStateException when the slot is lost and the mode is not {@code when-needed}; nothing is started
-   */
-  private void checkSlot() {
-    try (Connection legacy = config.connect()) {
-      final SlotHealth health = SlotHealth.read(legacy, config.slotName());
-      if (!health.lost()) {
-        return;
-      }
-      if (config.snapshotMode() != SnapshotMode.WHEN_NEEDED) {
-        throw new IllegalStateException(health.refusal(config.slotName(), config.server()));
-      }
-      LOG.warn("capture {}: replication slot {} on {} is lost ({}); connector.snapshot-mode is when-needed, so it is "
-          + "dropped and the captured tables are read again (a new snapshot: the target ends equal to them)",
-          config.name(), config.slotName(), config.server(), health.reasonInWords());
-      SlotHealth.drop(legacy, config.slotName());
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read or drop replication slot " + config.slotName() + " on "
-          + config.server() + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * Reads what capture needs from the legacy catalog: the detail tables' replica identity (refused, or fixed,
-   * per {@code connector.replica-identity}), the order to snapshot the tables in ({@link SnapshotOrder}), and a
-   * publication made without partitioned tables' option ({@link PartitionedTables}).
-   *
-   * @return the captured tables, parents first
-   */
-  private List<String> checkTables() {
-    final List<ReplicaIdentity.Gap> gaps;
-    final List<String> order;
-    final List<ConfigProblem> nothing = new ArrayList<>();
-    try (Connection legacy = config.connect()) {
-      legacyMajorVersion = legacy.getMetaData().getDatabaseMajorVersion();
-      final String encodingWarning = LegacyEncoding.warning(LegacyEncoding.of(legacy), config.server());
-      if (encodingWarning != null) {
-        LOG.warn("capture {}: {}", config.name(), encodingWarning);
-      }
-      // before the publication carries them: PostgreSQL would refuse the legacy application's updates of such a table
-      for (final String table : config.tables()) {
-        if (ReplicaIdentity.isNothing(legacy, table)) {
-          nothing.add(new ConfigProblem("legacy.tables", table, null, ReplicaIdentity.nothingProblem(table)));
-        }
-      }
-      if (!nothing.isEmpty()) {
-        throw new ConfigException(nothing);
-      }
-      gaps = ReplicaIdentity.apply(legacy, config.kafka().relations(), config.replicaIdentity());
-      order = SnapshotOrder.parentsFirst(legacy, config.tables(), config.kafka().relations());
-      keyedByIndex = ReplicaIdentity.keyedByIndex(legacy, config.tables());
-      keyedByIndex.forEach((table, key) -> LOG.info("capture {}: {} has no primary key; its rows are keyed by its "
-          + "replica identity index {}", config.name(), table, key));
-      PartitionedTables.publishViaRoot(legacy, config.publicationName(), config.tables());
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the detail tables' replica identity, the foreign keys and the "
-          + "publication from " + config.jdbcUrl() + ": " + e.getMessage(), e);
-    }
-    if (!gaps.isEmpty()) {
-      throw new ConfigException(gaps.stream().map(g -> new ConfigProblem("legacy.relations",
-          g.relation().child(), null, g.describe())).toList());
-    }
-    if (!order.equals(config.tables())) {
-      LOG.info("capture {}: tables snapshotted referenced ones first: {}", config.name(), order);
-    }
-    return order;
   }
 
   /**
