@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,10 +27,29 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * only (Kafka's consumer is not thread-safe), but for its client metrics.
  */
 final class ApplyConsumer implements AutoCloseable {
-  private final KafkaConsumer<String, byte[]> consumer;
+  /**
+   * How often the offsets applied are told to Kafka, at most: they are there only for the usual lag tools (the sink
+   * resumes from the offsets it keeps in the target), and each commit is a request the broker writes to its offsets
+   * topic and a network round of this consumer: one per writer task before, 7% of the sink's CPU samples in a
+   * migration (docs/benchmarks.md, session 40).
+   */
+  static final Duration KAFKA_COMMIT_EVERY = Duration.ofSeconds(1);
+
+  private final Consumer<String, byte[]> consumer;
+  private final long kafkaCommitEveryNanos;
+  /** Offsets applied and not yet told to Kafka, per partition: the next offset to read. */
+  private final Map<TopicPartition, Long> uncommitted = new HashMap<>();
+  private long lastKafkaCommit = System.nanoTime();
 
   ApplyConsumer(final SinkConfig config) {
-    this.consumer = new KafkaConsumer<>(properties(config), new StringDeserializer(), new ByteArrayDeserializer());
+    this(new KafkaConsumer<>(properties(config), new StringDeserializer(), new ByteArrayDeserializer()),
+        KAFKA_COMMIT_EVERY);
+  }
+
+  /** Over {@code consumer}, telling Kafka the offsets applied at most once per {@code commitEvery}. */
+  ApplyConsumer(final Consumer<String, byte[]> consumer, final Duration commitEvery) {
+    this.consumer = consumer;
+    this.kafkaCommitEveryNanos = commitEvery.toNanos();
   }
 
   private static Properties properties(final SinkConfig config) {
@@ -60,7 +80,7 @@ final class ApplyConsumer implements AutoCloseable {
   }
 
   /** Kafka's consumer itself: to subscribe, poll and wake it, and for its client metrics. */
-  KafkaConsumer<String, byte[]> kafka() {
+  Consumer<String, byte[]> kafka() {
     return consumer;
   }
 
@@ -128,11 +148,36 @@ final class ApplyConsumer implements AutoCloseable {
     }
   }
 
-  /** Commits {@code next} offsets to Kafka without waiting, only so that the usual tools show the group's lag. */
+  /**
+   * Notes {@code next} offsets as applied, for Kafka; they are committed without waiting, at most once per
+   * {@link #KAFKA_COMMIT_EVERY}, only so that the usual tools show the group's lag.
+   */
   void commitAsync(final Map<TopicPartition, Long> next) {
+    next.forEach((tp, o) -> uncommitted.merge(tp, o, Math::max));
+    commitDue();
+  }
+
+  /** Commits the offsets noted since the last commit to Kafka, once {@link #KAFKA_COMMIT_EVERY} has passed. */
+  void commitDue() {
+    if (!uncommitted.isEmpty() && System.nanoTime() - lastKafkaCommit >= kafkaCommitEveryNanos) {
+      commitNoted();
+    }
+  }
+
+  /** Commits what is noted of the partitions still assigned (a revoked one's new owner commits its own). */
+  private void commitNoted() {
+    final Set<TopicPartition> assigned = consumer.assignment();
     final Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-    next.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
-    consumer.commitAsync(commit, null);
+    uncommitted.forEach((tp, o) -> {
+      if (assigned.contains(tp)) {
+        commit.put(tp, new OffsetAndMetadata(o));
+      }
+    });
+    uncommitted.clear();
+    lastKafkaCommit = System.nanoTime();
+    if (!commit.isEmpty()) {
+      consumer.commitAsync(commit, null);
+    }
   }
 
   /** Records behind the end of the assigned partitions as of the last poll, or -1 when not known (no assignment). */
@@ -165,6 +210,13 @@ final class ApplyConsumer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!uncommitted.isEmpty()) {
+      try {
+        commitNoted(); // Kafka's consumer completes a pending commit as it closes
+      } catch (org.apache.kafka.common.KafkaException e) {
+        // only the lag tools' view: the sink resumes from the offsets it keeps in the target
+      }
+    }
     consumer.close();
   }
 }

@@ -161,6 +161,7 @@ public final class TargetSink implements AutoCloseable {
       while (running) {
         // also while every writer waits for an unavailable target: that is when an operator looks
         progress.maybeLog();
+        consumer.commitDue();
         if (gate == null) {
           if (!reading.isDone()) {
             // nothing is read before the direction is known; the polls join the group meanwhile
