@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 /**
  * A benchmark run's working directory: the services' logs and configuration, the reports, and the data of the
  * embedded stack (the broker's log segments, Kafka Streams' state), which a run of a million rows leaves at 50 MB or
- * more. Once the stack is down, {@link #finish} removes that data and keeps what a reader of the figures looks at,
+ * more. Once the stack is down, {@link #close} removes that data and keeps what a reader of the figures looks at,
  * so that runs one after another do not fill {@code /tmp}; {@code BENCH_KEEP_DATA=1} keeps everything.
  */
 final class BenchWork implements AutoCloseable {

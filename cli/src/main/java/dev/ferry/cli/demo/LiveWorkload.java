@@ -49,9 +49,9 @@ public final class LiveWorkload {
   public void step() throws SQLException {
     final int dice = random.nextInt(100);
     try {
-      final int nextOrderId = dice < 40 ? nextOrderId() : Short.MAX_VALUE;
-      if (nextOrderId < Short.MAX_VALUE) {
-        insertOrder(nextOrderId);
+      final int orderId = dice < 40 ? nextOrderId() : Short.MAX_VALUE;
+      if (orderId < Short.MAX_VALUE) {
+        insertOrder(orderId);
       } else if (dice < 65) {
         updateOrder();
       } else if (dice < 85) {
