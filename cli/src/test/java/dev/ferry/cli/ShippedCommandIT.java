@@ -314,11 +314,16 @@ class ShippedCommandIT {
         + "    target: public.orders\n").contains("contact_name: {concat: [contact_first_name, contact_last_name], "
         + "separator: \" \"}");
 
-    final Run clean = ferry("reconcile", "-c", "ferry.yaml", "--report", "clean", "--settle", "0s");
+    // without --report: a directory of its own under ferry-reports, said on the last line
+    final Run clean = ferry("reconcile", "-c", "ferry.yaml", "--settle", "0s");
     assertThat(clean.exit()).as(clean.output()).isZero();
     assertThat(clean.output()).contains("RECONCILED: 0 unexplained").contains("sales_order_line: legacy 2,155")
         .doesNotContain("NoClassDefFoundError");
-    assertThat(dir.resolve("clean").resolve("reconcile.html")).exists();
+    final java.util.regex.Matcher reportIn = java.util.regex.Pattern
+        .compile("report in (ferry-reports/reconcile-[0-9]{8}-[0-9]{6})/reconcile\\.html").matcher(clean.output());
+    assertThat(reportIn.find()).as(clean.output()).isTrue();
+    assertThat(dir.resolve(reportIn.group(1)).resolve("reconcile.html")).exists();
+    assertThat(dir.resolve(reportIn.group(1)).resolve("reconcile.json")).exists();
 
     try (Connection target = base.target(); Statement s = target.createStatement()) {
       s.execute("UPDATE sales_order SET freight = freight + 0.01 WHERE id = 10249");
