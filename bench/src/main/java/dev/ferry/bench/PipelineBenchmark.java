@@ -29,8 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * legacy commit to visible in the target, and whether the lag stayed bounded (everything arrived within
  * {@link #CATCH_UP} after the writers stopped).
  *
- * <p>Arguments: {@code [--rates 500,2000,10000] [--seconds 60] [--warm-up 20]} (a first phase at the first rate,
- * printed but not meant to be counted: the services compile their hot paths then). The latency is measured by
+ * <p>Arguments: {@code [--rates 500,2000,10000] [--seconds 60] [--warm-up 60]} (a first phase at the first rate,
+ * printed but not meant to be counted: every JVM of the fresh stack, the broker's included, compiles its hot paths
+ * then, which on two cores kept the machine busy for about 40 s after the start and put the processor 50,000 events
+ * behind; a 20 s warm-up, the default until session 40, left the first measured rate in that catch-up). The latency is measured by
  * one JVM (this one) on one clock; the reader polls every {@value #POLL_MS} ms, which bounds its resolution.
  * Every 10 s a line shows how far each stage has come ({@link StageProgress}), to tell which one falls behind;
  * after each rate lines split the latency by stage ({@link StageLatency}: when each order became readable on the
@@ -48,14 +50,14 @@ public final class PipelineBenchmark {
   public static void main(final String[] args) throws Exception {
     List<Integer> rates = List.of(500, 2000, 10_000);
     int seconds = 60;
-    int warmUpSeconds = 20;
+    int warmUpSeconds = 60;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rates" -> rates = Arrays.stream(args[++i].split(",")).map(String::trim).map(Integer::parseInt).toList();
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--warm-up" -> warmUpSeconds = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: scripts/bench pipeline [--rates 500,2000,10000] [--seconds 60] [--warm-up 20]");
+            + "; usage: scripts/bench pipeline [--rates 500,2000,10000] [--seconds 60] [--warm-up 60]");
       }
     }
     final BenchWork workDir = BenchWork.create("pipeline");
