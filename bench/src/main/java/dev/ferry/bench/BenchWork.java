@@ -43,23 +43,19 @@ final class BenchWork implements AutoCloseable {
    */
   @Override
   public void close() {
-    finish(dir);
-  }
-
-  private static void finish(final Path work) {
     final boolean keep = "1".equals(System.getenv("BENCH_KEEP_DATA"));
     long freed = 0;
     if (!keep) {
-      try (Stream<Path> children = Files.list(work)) {
-        for (final Path dir : children.filter(Files::isDirectory)
+      try (Stream<Path> children = Files.list(dir)) {
+        for (final Path data : children.filter(Files::isDirectory)
             .filter(d -> !KEPT.contains(d.getFileName().toString())).toList()) {
-          freed += delete(dir);
+          freed += delete(data);
         }
       } catch (IOException | UncheckedIOException e) {
-        System.out.println("could not remove the run's data in " + work + ": " + e.getMessage());
+        System.out.println("could not remove the run's data in " + dir + ": " + e.getMessage());
       }
     }
-    System.out.println("logs in " + work + (keep ? ""
+    System.out.println("logs in " + dir + (keep ? ""
         : String.format(java.util.Locale.ROOT, " (the run's data, %,d MB, removed; BENCH_KEEP_DATA=1 keeps it)",
             freed >> 20)));
   }

@@ -116,8 +116,14 @@ public final class ChangeEventConverter {
    * identifies the transaction.
    */
   private static String xid(final Struct source, final Struct tx) {
-    final Object xid = source.schema().field("txId") == null ? null : source.get("txId");
-    return xid != null ? xid.toString() : beforeColon(tx.getString("id"));
+    final String xid = sourceTxId(source);
+    return xid != null ? xid : beforeColon(tx.getString("id"));
+  }
+
+  /** The PostgreSQL transaction id {@code source} (Debezium's source block) names; null when it names none. */
+  static String sourceTxId(final Struct source) {
+    final Object xid = source == null || source.schema().field("txId") == null ? null : source.get("txId");
+    return xid == null ? null : xid.toString();
   }
 
   private static String beforeColon(final String id) {

@@ -224,10 +224,9 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       return;
     }
     if (ChangeEventConverter.isEchoMark(value)) {
-      final Struct source = value.getStruct("source");
-      final Object txId = source == null || source.schema().field("txId") == null ? null : source.get("txId");
+      final String txId = ChangeEventConverter.sourceTxId(value.getStruct("source"));
       if (txId != null) {
-        open.echo(txId.toString());
+        open.echo(txId);
       }
       return;
     }
