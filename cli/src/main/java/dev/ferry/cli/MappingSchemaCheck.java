@@ -6,6 +6,7 @@ import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.connector.ReplicaIdentity;
 import dev.ferry.processor.mapping.Rule;
 import dev.ferry.processor.mapping.TableMapping;
+import dev.ferry.schemas.TableKey;
 import dev.ferry.sink.TargetTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -60,7 +61,7 @@ public final class MappingSchemaCheck {
       try {
         final TargetTable described = TargetTable.read(target, t.targetTable());
         targetColumns = described.columnTypes();
-        targetKey = described.primaryKey();
+        targetKey = described.key();
         computed.addAll(described.generated());
         computed.addAll(alwaysIdentity(target, described));
         targetTypeNames = described.typeNames();
@@ -209,17 +210,10 @@ public final class MappingSchemaCheck {
     return new ArrayList<>(byIndex.values());
   }
 
+  /** The legacy table's key as the capture keys its rows ({@link TableKey#captured}); empty when it has none. */
   private static List<String> primaryKey(final Connection c, final String qualified) throws SQLException {
     final TableName name = split(c, qualified);
-    final Map<Short, String> bySeq = new java.util.TreeMap<>();
-    try (ResultSet rs = c.getMetaData().getPrimaryKeys(null, name.schema(), name.table())) {
-      while (rs.next()) {
-        bySeq.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
-      }
-    }
-    // without one: the unique index it names as its replica identity, which the capture keys its rows by
-    return bySeq.isEmpty() ? ReplicaIdentity.identityIndex(c, name.schema(), name.table())
-        : new ArrayList<>(bySeq.values());
+    return TableKey.captured(c, name.schema(), name.table()).columns();
   }
 
   private static boolean fits(final String declared, final int jdbcType) {

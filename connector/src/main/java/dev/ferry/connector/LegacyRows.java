@@ -6,9 +6,9 @@ import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.LogicalValues;
 import dev.ferry.schemas.SourcePosition;
 import dev.ferry.schemas.SpecialNumbers;
+import dev.ferry.schemas.TableKey;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -26,8 +26,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Reads a legacy table's rows over JDBC as the capture would send them: every column as the {@link ColumnValue}
@@ -65,19 +63,11 @@ public final class LegacyRows {
 
   /**
    * The columns Ferry keys the rows of {@code schema.table} by, in key order: its primary key, or where it has none,
-   * the unique index it names as its replica identity ({@link ReplicaIdentity#identityIndex}); empty when neither.
+   * the unique index it names as its replica identity ({@link TableKey#captured}); empty when neither.
    */
   public static List<String> primaryKey(final Connection c, final String qualified) throws SQLException {
     final String[] parts = qualified.split("\\.", 2);
-    final Map<Short, String> byPosition = new TreeMap<>();
-    final DatabaseMetaData meta = c.getMetaData();
-    try (ResultSet rs = meta.getPrimaryKeys(null, parts[0], parts[1])) {
-      while (rs.next()) {
-        byPosition.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
-      }
-    }
-    return byPosition.isEmpty() ? ReplicaIdentity.identityIndex(c, parts[0], parts[1])
-        : List.copyOf(byPosition.values());
+    return TableKey.captured(c, parts[0], parts[1]).columns();
   }
 
   /** Rows in {@code schema.table}, by a quick count. */

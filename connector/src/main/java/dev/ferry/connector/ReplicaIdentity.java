@@ -1,6 +1,7 @@
 package dev.ferry.connector;
 
 import dev.ferry.schemas.Relation;
+import dev.ferry.schemas.TableKey;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -92,32 +93,6 @@ public final class ReplicaIdentity {
   }
 
   /**
-   * The columns of the unique index table {@code schema.table} names as its replica identity ({@code REPLICA
-   * IDENTITY USING INDEX}), in index order; empty when it names none. A table without a primary key is keyed by them:
-   * PostgreSQL sends them with every update and delete, and such an index is unique, on NOT NULL columns, neither
-   * partial nor on expressions (PostgreSQL refuses any other as the identity).
-   */
-  public static List<String> identityIndex(final Connection legacy, final String schema, final String table)
-      throws SQLException {
-    try (PreparedStatement ps = legacy.prepareStatement("SELECT a.attname FROM pg_class t "
-        + "JOIN pg_namespace n ON n.oid = t.relnamespace "
-        + "JOIN pg_index i ON i.indrelid = t.oid AND i.indisreplident "
-        + "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, pos) "
-        + "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
-        + "WHERE n.nspname = ? AND t.relname = ? AND t.relreplident = 'i' ORDER BY k.pos")) {
-      ps.setString(1, schema);
-      ps.setString(2, table);
-      final List<String> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-      return out;
-    }
-  }
-
-  /**
    * The tables of {@code tables} ({@code schema.table}) that have no primary key and name a unique index as their
    * replica identity, each with that index's columns: Debezium is told to key their changes by them ({@code
    * message.key.columns}), as the direct load and the mapping check key them ({@link LegacyRows#primaryKey}).
@@ -127,17 +102,8 @@ public final class ReplicaIdentity {
     final Map<String, List<String>> out = new LinkedHashMap<>();
     for (final String qualified : tables) {
       final String[] parts = qualified.split("\\.", 2);
-      boolean primary;
-      try (PreparedStatement ps = legacy.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class t "
-          + "ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relname = ? "
-          + "AND i.indisprimary)")) {
-        ps.setString(1, parts[0]);
-        ps.setString(2, parts[1]);
-        try (ResultSet rs = ps.executeQuery()) {
-          primary = rs.next() && rs.getBoolean(1);
-        }
-      }
-      final List<String> index = primary ? List.of() : identityIndex(legacy, parts[0], parts[1]);
+      final TableKey key = TableKey.captured(legacy, parts[0], parts[1]);
+      final List<String> index = key.isPrimaryKey() ? List.of() : key.columns();
       if (!index.isEmpty()) {
         out.put(qualified, index);
       }

@@ -1,5 +1,6 @@
 package dev.ferry.cutover;
 
+import dev.ferry.schemas.TableKey;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
@@ -30,7 +31,8 @@ public record LegacyCatalog(Map<String, List<Column>> tables) {
    * @param jdbcType its {@link java.sql.Types} code
    * @param scale digits after the point (numeric columns), else 0
    * @param required NOT NULL without a default: an insert must give it a value
-   * @param key part of the primary key
+   * @param key part of the key its rows are written back by ({@link TableKey}: the primary key, or the replica
+   *     identity index of a table without one)
    */
   public record Column(String name, int jdbcType, int scale, boolean required, boolean key) {
   }
@@ -52,12 +54,9 @@ public record LegacyCatalog(Map<String, List<Column>> tables) {
       final int dot = qualified.indexOf('.');
       final String schema = dot < 0 ? null : qualified.substring(0, dot);
       final String table = qualified.substring(dot + 1);
-      final Set<String> key = new HashSet<>();
-      try (ResultSet rs = meta.getPrimaryKeys(null, schema, table)) {
-        while (rs.next()) {
-          key.add(rs.getString("COLUMN_NAME"));
-        }
-      }
+      // the columns the reverse sink upserts by: without a primary key, the replica identity index the capture
+      // keys the table by
+      final Set<String> key = new HashSet<>(TableKey.read(c, schema, table).columns());
       final List<Column> columns = new ArrayList<>();
       try (ResultSet rs = meta.getColumns(null, schema, table, null)) {
         while (rs.next()) {

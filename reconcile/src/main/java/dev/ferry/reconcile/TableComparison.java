@@ -9,6 +9,7 @@ import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.Columns;
 import dev.ferry.schemas.RecordError;
+import dev.ferry.schemas.TableKey;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -56,12 +57,13 @@ final class TableComparison {
     final TableResult result = new TableResult(target, sources.stream().map(TableMapping::sourceTable).toList());
     final TargetRows targetRows = new TargetRows(targetDb, target);
     final Map<String, TargetColumn> columns = targetRows.columns();
-    final List<String> keyNames = targetRows.primaryKey();
-    if (columns.isEmpty() || keyNames.isEmpty()) {
-      result.skipped = columns.isEmpty() ? "the target table does not exist" : "the target table has no primary key, "
-          + "so its rows cannot be matched one by one";
+    final TableKey tableKey = columns.isEmpty() ? null : targetRows.key();
+    if (columns.isEmpty() || tableKey.isEmpty()) {
+      result.skipped = columns.isEmpty() ? "the target table does not exist" : "the target table has "
+          + tableKey.describe() + ", so its rows cannot be matched one by one";
       return result;
     }
+    final List<String> keyNames = tableKey.columns();
     final List<TargetColumn> key = keyNames.stream().map(columns::get).toList();
     final Set<String> written = new LinkedHashSet<>();
     sources.forEach(s -> s.columns().stream().map(ColumnMapping::target).forEach(written::add));

@@ -1,5 +1,6 @@
 package dev.ferry.reconcile;
 
+import dev.ferry.schemas.TableKey;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
@@ -10,10 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * A target table as reconcile reads it: its columns ({@link TargetColumn}), its primary key, and its rows streamed
+ * A target table as reconcile reads it: its columns ({@link TargetColumn}), its key ({@link TableKey}), and its rows streamed
  * as canonical text. Works on PostgreSQL and MariaDB (a MariaDB "schema" is its database).
  */
 final class TargetRows {
@@ -52,18 +52,10 @@ final class TargetRows {
     return out;
   }
 
-  /** The primary key's columns, in key order; empty when the table has none. */
-  List<String> primaryKey() throws SQLException {
+  /** The columns its rows are keyed by, as the sink keys them ({@link TableKey}), or why it has none. */
+  TableKey key() throws SQLException {
     final String[] name = split();
-    final Map<Short, String> byPosition = new TreeMap<>();
-    final DatabaseMetaData meta = connection.getMetaData();
-    try (ResultSet rs = mariaDb ? meta.getPrimaryKeys(name[0], null, name[1])
-        : meta.getPrimaryKeys(null, name[0], name[1])) {
-      while (rs.next()) {
-        byPosition.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
-      }
-    }
-    return List.copyOf(byPosition.values());
+    return TableKey.read(connection, name[0], name[1]);
   }
 
   long count() throws SQLException {

@@ -79,7 +79,7 @@ final class CopyMerge {
     tombstones.dropDeletedLater(c, name, stage, ROW_KEY, version);
     try (Statement s = c.createStatement()) {
       s.executeUpdate("INSERT INTO " + table.sqlName(sql) + " AS t (" + names + ", " + version + ") SELECT " + names
-          + ", " + version + " FROM " + stage + " ORDER BY " + sql.quotedList(table.primaryKey())
+          + ", " + version + " FROM " + stage + " ORDER BY " + sql.quotedList(table.key())
           + sql.guardedUpdate(table, columns, versionColumn));
     }
   }
@@ -134,7 +134,7 @@ final class CopyMerge {
    */
   void delete(final Connection c, final String name, final TargetTable table, final List<PackedApplyRecord> deletes)
       throws SQLException {
-    final List<String> key = table.primaryKey();
+    final List<String> key = table.key();
     final String names = sql.quotedList(key);
     final String version = sql.quote(versionColumn);
     final String stage = stage(c, "delete", name, table, key, names);

@@ -91,7 +91,7 @@ final class MariaDbDialect implements TargetDialect {
     if (!table.otherUniqueKeys()) {
       return List.of(insertOrUpdate(table, columns, versionColumn));
     }
-    final List<String> key = table.primaryKey();
+    final List<String> key = table.key();
     final List<String> updateParams = new ArrayList<>();
     columns.stream().filter(c -> !key.contains(c)).forEach(updateParams::add);
     if (versionColumn != null) {
@@ -134,14 +134,14 @@ final class MariaDbDialect implements TargetDialect {
       params.add(versionColumn);
     }
     final List<String> updated = new ArrayList<>();
-    columns.stream().filter(c -> !table.primaryKey().contains(c)).forEach(updated::add);
+    columns.stream().filter(c -> !table.key().contains(c)).forEach(updated::add);
     if (versionColumn != null) {
       updated.add(versionColumn);
     }
     final String older = versionColumn == null ? null
         : quote(versionColumn) + " < VALUES(" + quote(versionColumn) + ")";
     final String set = updated.isEmpty()
-        ? quote(table.primaryKey().get(0)) + " = " + quote(table.primaryKey().get(0))
+        ? quote(table.key().get(0)) + " = " + quote(table.key().get(0))
         : updated.stream().map(c -> quote(c) + " = " + (older == null ? "VALUES(" + quote(c) + ")"
             : "IF(" + older + ", VALUES(" + quote(c) + "), " + quote(c) + ")")).collect(Collectors.joining(", "));
     final Rows rows = new Rows("INSERT INTO " + table.sqlName(this) + " (" + quotedList(params) + ") VALUES ",
@@ -237,11 +237,6 @@ final class MariaDbDialect implements TargetDialect {
     return meta.getColumns(namespace, null, table, null);
   }
 
-  @Override
-  public ResultSet primaryKey(final DatabaseMetaData meta, final String namespace, final String table)
-      throws SQLException {
-    return meta.getPrimaryKeys(namespace, null, table);
-  }
 
   @Override
   public ResultSet uniqueIndexes(final DatabaseMetaData meta, final String namespace, final String table)

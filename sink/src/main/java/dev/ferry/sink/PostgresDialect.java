@@ -13,8 +13,9 @@ import java.util.Properties;
 import java.util.stream.Collectors;
 
 /**
- * PostgreSQL: one {@code INSERT .. ON CONFLICT (primary key) DO UPDATE .. WHERE t.version <
- * EXCLUDED.version} per row, batched; the {@code ON CONFLICT} target names the primary key, so a clash on
+ * PostgreSQL: one {@code INSERT .. ON CONFLICT (key) DO UPDATE .. WHERE t.version <
+ * EXCLUDED.version} per row, batched; the {@code ON CONFLICT} target names the key ({@link TargetTable#key}: the
+ * primary key, or the unique index that stands for it), so a clash on
  * another unique key is an error, never an update of another row. Large batches go through
  * {@link CopyMerge}.
  */
@@ -90,18 +91,18 @@ final class PostgresDialect implements TargetDialect {
 
   /** {@code ON CONFLICT (key) DO UPDATE SET ..} without a version: the caller checked the versions (RowVersions). */
   private String update(final TargetTable table, final List<String> columns) {
-    final String updates = columns.stream().filter(c -> !table.primaryKey().contains(c))
+    final String updates = columns.stream().filter(c -> !table.key().contains(c))
         .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "));
-    return " ON CONFLICT (" + quotedList(table.primaryKey()) + ") "
+    return " ON CONFLICT (" + quotedList(table.key()) + ") "
         + (updates.isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + updates);
   }
 
   /** {@code ON CONFLICT (key) DO UPDATE SET .. WHERE t.version < EXCLUDED.version}: shared with {@link CopyMerge}. */
   String guardedUpdate(final TargetTable table, final List<String> columns, final String versionColumn) {
-    final String updates = columns.stream().filter(c -> !table.primaryKey().contains(c))
+    final String updates = columns.stream().filter(c -> !table.key().contains(c))
         .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "));
     final String version = quote(versionColumn);
-    return " ON CONFLICT (" + quotedList(table.primaryKey())
+    return " ON CONFLICT (" + quotedList(table.key())
         + ") DO UPDATE SET " + (updates.isEmpty() ? "" : updates + ", ") + version + " = EXCLUDED." + version
         + " WHERE t." + version + " < EXCLUDED." + version;
   }
@@ -186,11 +187,6 @@ final class PostgresDialect implements TargetDialect {
     return meta.getColumns(null, namespace, table, null);
   }
 
-  @Override
-  public ResultSet primaryKey(final DatabaseMetaData meta, final String namespace, final String table)
-      throws SQLException {
-    return meta.getPrimaryKeys(null, namespace, table);
-  }
 
   @Override
   public ResultSet importedKeys(final DatabaseMetaData meta, final String namespace, final String table)

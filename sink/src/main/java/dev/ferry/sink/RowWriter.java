@@ -245,7 +245,7 @@ final class RowWriter {
     try (PreparedStatement ps = c.prepareStatement(dialect.delete(table, inTable ? versionColumn : null).sql())) {
       for (final PackedApplyRecord a : rows) {
         int i = 1;
-        for (final String keyColumn : table.primaryKey()) {
+        for (final String keyColumn : table.key()) {
           final ColumnValue v = keyValue(table, a.key(), keyColumn);
           ColumnBinder.bind(ps, i++, v, table.columnTypes().getOrDefault(keyColumn, Types.OTHER), dialect);
         }

@@ -261,7 +261,7 @@ final class SnapshotSweeps {
   }
 
   private long oneByOne(final Connection c, final TargetTable t, final long version) throws SQLException {
-    final List<String> key = t.primaryKey();
+    final List<String> key = t.key();
     final List<Object[]> rows = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("SELECT " + dialect.quotedList(key) + " FROM " + t.sqlName(dialect)
         + " WHERE " + versionColumn + " < ?")) {

@@ -116,13 +116,13 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
    * {@code versionColumn} (null) by key alone: the caller checked the versions (RowVersions).
    */
   default WriteStatement delete(final TargetTable table, final String versionColumn) {
-    final List<String> params = new ArrayList<>(table.primaryKey());
+    final List<String> params = new ArrayList<>(table.key());
     if (versionColumn == null) {
-      return new WriteStatement("DELETE FROM " + table.sqlName(this) + " WHERE " + keyMatch(table.primaryKey(), ""),
+      return new WriteStatement("DELETE FROM " + table.sqlName(this) + " WHERE " + keyMatch(table.key(), ""),
           params);
     }
     params.add(versionColumn);
-    return new WriteStatement("DELETE FROM " + table.sqlName(this) + " WHERE " + keyMatch(table.primaryKey(), "")
+    return new WriteStatement("DELETE FROM " + table.sqlName(this) + " WHERE " + keyMatch(table.key(), "")
         + " AND " + quote(versionColumn) + " < ?", params);
   }
 
@@ -195,9 +195,6 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
 
   /** Columns of a table, as {@link DatabaseMetaData#getColumns}. */
   ResultSet columns(DatabaseMetaData meta, String namespace, String table) throws SQLException;
-
-  /** Primary key of a table, as {@link DatabaseMetaData#getPrimaryKeys}. */
-  ResultSet primaryKey(DatabaseMetaData meta, String namespace, String table) throws SQLException;
 
   /** Unique indexes of a table, the primary key's among them, as {@link DatabaseMetaData#getIndexInfo}. */
   default ResultSet uniqueIndexes(final DatabaseMetaData meta, final String namespace, final String table)

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * Applies the apply topic to the target database: batches of version-guarded upserts and deletes,
  * with the consumed offsets written in the same transaction. The target, not Kafka, is the record of
  * progress: on every partition assignment the sink seeks to the offsets stored in the target, so a
- * crash at any moment neither loses nor re-applies a batch. (Offsets are also committed to Kafka after
- * each batch, only so that the usual tools show the group's lag.)
+ * crash at any moment neither loses nor re-applies a batch. (Offsets are also told to Kafka, at most once a second,
+ * only so that the usual tools show the group's lag: {@link ApplyConsumer}.)
  *
  * <p>One consumer thread reads and decodes; {@code sink.writers} writers, each with its own connection,
  * apply batches, each with one batch queued behind the one it writes. {@link PartitionHolders} decides
@@ -100,16 +100,14 @@ public final class TargetSink implements AutoCloseable {
     this.sweeps = new SnapshotSweeps(dialect, config.sweepsTable(), config.versionColumn(), config.snapshotDeletes(),
         history);
     this.consumer = new ApplyConsumer(config);
-    this.held = new HeldRecords(config.groupId(), topics.apply().name(),
-        config.control().direction());
+    this.held = new HeldRecords(config.groupId(), topics.apply().name(), config.control().direction());
     this.deadLetters = new SinkDeadLetters(config.kafka(), topics, runs);
     this.backoff = new Backoff(config.maxRetryBackoff(), () -> running);
     final WholeGroups wholeGroups = new WholeGroups(config.kafka().relations());
     final OwnWrites ownWrites = config.markWrites() ? tx -> dialect.markOwnWrites(tx, config.groupId())
         : OwnWrites.NONE;
     this.batchApply = new BatchApply(topics, parked, deadLetters, sweeps, wholeGroups, () -> applyPartitions, runs,
-        ownWrites, applied,
-        failed, parkedNow);
+        ownWrites, applied, failed, parkedNow);
     this.groups = new CompleteGroups(topics, deadLetters, backoff, failed, config.maxGroupRows());
     this.housekeeping = new Housekeeping(config, topics, parked, tombstones, deadLetters, applied, failed, parkedNow,
         wholeGroups, ownWrites, runs);

@@ -1,26 +1,29 @@
 package dev.ferry.sink;
 
+import dev.ferry.schemas.TableKey;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A target table as the database describes it: its columns with their JDBC types, and its primary
- * key. The sink learns the target from the database itself, so the mapping never has to repeat it.
+ * A target table as the database describes it: its columns with their JDBC types, and the key its rows are upserted
+ * by ({@link TableKey}: the primary key; without one, the replica identity index or the only unique index on NOT NULL
+ * columns). The sink learns the target from the database itself, so the mapping never has to repeat it.
  *
  * @param schema schema name (the database, on MariaDB), or null for the search path's
  * @param name table name
  * @param columnTypes column name to {@link java.sql.Types} code, in table order
- * @param primaryKey primary key columns, in key order; never empty
+ * @param key the columns that tell rows apart ({@link TableKey}), in key order; never empty
  * @param generated columns the database computes from others ({@code GENERATED ALWAYS AS (..)}), which take no value
  * @param required columns a new row must be given: NOT NULL, without a default, neither generated nor an identity
  * @param typeNames column name to the database's name of its type ({@code hstore}, {@code jsonb}, ...)
@@ -30,21 +33,25 @@ import java.util.Set;
  *     with another row than its own, so an upsert may not be an insert that turns into an update on any clash
  *     (MariaDB's {@code ON DUPLICATE KEY UPDATE}, {@link MariaDbDialect#upsert})
  */
-public record TargetTable(String schema, String name, Map<String, Integer> columnTypes, List<String> primaryKey,
+public record TargetTable(String schema, String name, Map<String, Integer> columnTypes, List<String> key,
     Set<String> generated, Set<String> required, Map<String, String> typeNames, Map<String, Integer> scales,
     boolean otherUniqueKeys) {
+  private static final Logger LOG = LoggerFactory.getLogger(TargetTable.class);
+  /** The tables {@link #read} told the log about, once each per process (every writer reads its tables). */
+  private static final Set<String> TOLD = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** A table as tests write it: without generated or required columns, declared scales or other unique keys. */
   TargetTable(final String schema, final String name, final Map<String, Integer> columnTypes,
-      final List<String> primaryKey) {
-    this(schema, name, columnTypes, primaryKey, Set.of(), Set.of(), Map.of(), Map.of(), false);
+      final List<String> key) {
+    this(schema, name, columnTypes, key, Set.of(), Set.of(), Map.of(), Map.of(), false);
   }
 
   /**
    * Reads table {@code qualifiedName} ({@code table} or {@code schema.table}) of the database {@code c}
    * is connected to, in that database's dialect.
    *
-   * @throws SQLException when the table does not exist (SQLSTATE 42P01) or has no primary key (42P10)
+   * @throws SQLException when the table does not exist (SQLSTATE 42P01) or has no key (42P10: {@link TableKey}
+   *     says why)
    */
   public static TargetTable read(final Connection c, final String qualifiedName) throws SQLException {
     return read(c, qualifiedName, TargetDialect.of(c.getMetaData().getURL()));
@@ -83,17 +90,16 @@ public record TargetTable(String schema, String name, Map<String, Integer> colum
     if (types.isEmpty()) {
       throw new SQLException("target table " + qualifiedName + " does not exist (schema " + schema + ")", "42P01");
     }
-    final Map<Short, String> keyBySeq = new java.util.TreeMap<>();
-    try (ResultSet rs = dialect.primaryKey(meta, schema, name)) {
-      while (rs.next()) {
-        keyBySeq.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
-      }
+    final TableKey tableKey = TableKey.read(c, schema, name);
+    if (tableKey.isEmpty()) {
+      throw new SQLException("target table " + qualifiedName + " has " + tableKey.describe() + " (Ferry upserts its "
+          + "rows by their key)", "42P10");
     }
-    if (keyBySeq.isEmpty()) {
-      throw new SQLException("target table " + qualifiedName + " has no primary key; Ferry upserts by primary key",
-          "42P10");
+    final List<String> key = tableKey.columns();
+    if (!tableKey.isPrimaryKey() && TOLD.add(schema + "." + name + " " + tableKey.describe())) {
+      LOG.info("target table {}.{} has no primary key: its rows are keyed by its {}", schema, name,
+          tableKey.describe());
     }
-    final List<String> key = new ArrayList<>(keyBySeq.values());
     return new TargetTable(schema, name, types, key, generated, required, typeNames, scales,
         otherUniqueKeys(dialect, meta, schema, name, key));
   }

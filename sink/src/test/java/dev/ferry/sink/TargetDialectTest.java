@@ -43,7 +43,7 @@ class TargetDialectTest {
   /** {@link #lines()} with a unique index besides its primary key. */
   private static TargetTable linesWithAnotherUniqueKey() {
     final TargetTable t = lines();
-    return new TargetTable(t.schema(), t.name(), t.columnTypes(), t.primaryKey(), t.generated(), t.required(),
+    return new TargetTable(t.schema(), t.name(), t.columnTypes(), t.key(), t.generated(), t.required(),
         t.typeNames(), t.scales(), true);
   }
 

@@ -566,6 +566,60 @@ abstract class TargetSinkContract {
     assertThat(count(env, "ferry_row_versions", "version = 600")).isEqualTo(1);
   }
 
+  /**
+   * A table without a primary key whose only unique index on NOT NULL columns tells its rows apart (a legacy table
+   * keyed by its replica identity index, written back after cutover; a new system's table declared so) is upserted
+   * by that index, with the version column and without it, through the batched path and the large-batch one: newer
+   * versions win, older ones and deletes' late updates do not, deletes remove the row, and no row is ever doubled.
+   * A second unique index on a column that may be NULL does not count (NULLs never clash in it). Until session 41 the
+   * sink refused such a table ("has no primary key").
+   */
+  @Test
+  void aTableWithoutAPrimaryKeyIsWrittenByItsOnlyUniqueIndexOnNotNullColumns() throws Exception {
+    final Env env = env("sink_unique_index");
+    execute(env.db(), "CREATE TABLE entry (id int NOT NULL, qty int NOT NULL, code int, ferry_version bigint NOT NULL)");
+    execute(env.db(), "CREATE UNIQUE INDEX entry_id ON entry (id)");
+    execute(env.db(), "CREATE UNIQUE INDEX entry_code ON entry (code)");
+    execute(env.db(), "CREATE TABLE entry_plain (id int NOT NULL, qty int NOT NULL)");
+    execute(env.db(), "CREATE UNIQUE INDEX entry_plain_id ON entry_plain (id)");
+    final List<ApplyRecord> first = new ArrayList<>();
+    for (final String table : List.of("entry", "entry_plain")) {
+      for (int id = 1; id <= 200; id++) {
+        first.add(onTable(item(id, 1, 100), table));
+      }
+      first.add(onTable(item(1, 0, 50), table));       // older than what came before it
+      first.add(onTable(item(2, null, 300), table));   // deleted
+    }
+    send(env, first);
+    try (TargetSink sink = new TargetSink(copyFrom50(env.config())).start()) {
+      SinkWait.until(sink, "applied >= 404", () -> sink.applied() >= 404);
+      final List<ApplyRecord> second = new ArrayList<>();
+      for (final String table : List.of("entry", "entry_plain")) {
+        second.addAll(List.of(onTable(item(2, 7, 250), table), onTable(item(3, 9, 90), table),
+            onTable(item(4, 4, 400), table), onTable(item(5, null, 500), table), onTable(item(6, 6, 600), table)));
+      }
+      send(env, second);
+      SinkWait.until(sink, "both tables' row 6 written", () -> count(env, "entry", "id = 6 AND qty = 6") == 1
+          && count(env, "entry_plain", "id = 6 AND qty = 6") == 1);
+      assertThat(sink.failed()).isZero();
+    }
+    for (final String table : List.of("entry", "entry_plain")) {
+      assertThat(count(env, table, "id = 1 AND qty = 1")).as(table).isEqualTo(1);
+      assertThat(count(env, table, "id = 2")).as(table + ": deleted at 300, the update at 250 is older").isZero();
+      assertThat(count(env, table, "id = 3 AND qty = 1")).as(table).isEqualTo(1);
+      assertThat(count(env, table, "id = 4 AND qty = 4")).as(table).isEqualTo(1);
+      assertThat(count(env, table, "id = 5")).as(table).isZero();
+      assertThat(count(env, table, "true")).as(table + ": 200 rows, 2 and 5 deleted, 6 new, none doubled")
+          .isEqualTo(198);
+    }
+    assertThat(count(env, "entry", "id = 4 AND ferry_version = 400")).isEqualTo(1);
+  }
+
+  private static ApplyRecord onTable(final ApplyRecord r, final String table) {
+    r.setTable(table);
+    return r;
+  }
+
   private static ApplyRecord plain(final int id, final Integer qty, final long version) {
     final ApplyRecord r = item(id, qty, version);
     r.setTable("plain");

@@ -1,12 +1,12 @@
 package dev.ferry.cli.sandbox;
 
 import dev.ferry.connector.LegacyRows;
+import dev.ferry.schemas.TableKey;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -33,7 +33,7 @@ final class TableExport {
     final int dot = table.indexOf('.');
     final String schema = dot < 0 ? c.getSchema() : table.substring(0, dot);
     final String name = dot < 0 ? table : table.substring(dot + 1);
-    final List<String> key = primaryKey(c, schema, name);
+    final List<String> key = TableKey.read(c, schema, name).columns();
     final String order = key.isEmpty() ? "" : " ORDER BY " + key.stream().map(LegacyRows::quote)
         .collect(Collectors.joining(", "));
     long rows = 0;
@@ -73,17 +73,5 @@ final class TableExport {
       return '"' + v.replace("\"", "\"\"") + '"';
     }
     return v;
-  }
-
-  private static List<String> primaryKey(final Connection c, final String schema, final String table)
-      throws SQLException {
-    final DatabaseMetaData meta = c.getMetaData();
-    final java.util.TreeMap<Short, String> key = new java.util.TreeMap<>();
-    try (ResultSet rs = meta.getPrimaryKeys(null, schema, table)) {
-      while (rs.next()) {
-        key.put(rs.getShort("KEY_SEQ"), rs.getString("COLUMN_NAME"));
-      }
-    }
-    return new ArrayList<>(key.values());
   }
 }
