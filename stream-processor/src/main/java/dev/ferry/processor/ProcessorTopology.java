@@ -99,6 +99,9 @@ public final class ProcessorTopology {
         Stores.persistentWindowStore(ProcessorStores.DEDUP, retention, retention, false),
         Serdes.String(), Serdes.Long()), DEDUP, TRANSACTIONS);
     t.addStateStore(ShortLivedStore.builder(ProcessorStores.TX_EVENTS, Serdes.String(), changeSerde), TRANSACTIONS);
+    // scratch space of a release too large for memory (LargeRelease): no changelog, no cache
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.TX_RELEASE),
+        Serdes.String(), changeSerde).withLoggingDisabled().withCachingDisabled(), TRANSACTIONS);
     t.addStateStore(ShortLivedStore.builder(ProcessorStores.TX_STATE, Serdes.String(),
         new StoreSerde<PendingTransaction>(PendingTransaction.getClassSchema())), TRANSACTIONS);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProcessorStores.HEADERS),

@@ -17,6 +17,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -116,6 +117,17 @@ public final class StreamProcessor implements AutoCloseable {
     // static membership: a processor restarted after a crash takes its tasks back at once, instead of waiting
     // for the group to time the dead member out (10 s); Kafka Streams adds the thread's number
     p.put(StreamsConfig.mainConsumerPrefix("group.instance.id"), instanceId(config));
+    // A source transaction is released in one go, within one Kafka transaction of the processor's: one of 1,500,000
+    // changes (a batch job over a whole table) took longer than Kafka Streams' 10 s, so the broker aborted the
+    // processor's transaction, the release started over after the restore, and the sync stood still (seen in
+    // `scripts/bench snapshot --batch-job`). Five minutes, the consumer's own limit between polls (a longer release
+    // leaves the group anyway). The price: where a processor dies and comes back without its state directory (a new
+    // transactional id), the sink waits for its open transaction to time out, up to this long, before it reads on.
+    // A value the user set (kafka.client.transaction.timeout.ms, or for Kafka Streams' producers) is kept.
+    final String txTimeout = ProducerConfig.TRANSACTION_TIMEOUT_CONFIG;
+    if (!p.containsKey(txTimeout) && !p.containsKey(StreamsConfig.producerPrefix(txTimeout))) {
+      p.put(StreamsConfig.producerPrefix(txTimeout), String.valueOf(Duration.ofMinutes(5).toMillis()));
+    }
     // a change with a large value: its apply record, dead letter and state changelog must fit (FerryTopics.MAX_MESSAGE_BYTES)
     p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(FerryTopics.MAX_REQUEST_BYTES));
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(FerryTopics.MAX_REQUEST_BYTES));

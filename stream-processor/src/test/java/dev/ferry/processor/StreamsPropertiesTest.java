@@ -52,4 +52,19 @@ class StreamsPropertiesTest {
     assertThat(p.getProperty(consumers)).isEqualTo("524288");
     assertThat(p.getProperty(MAIN_FETCH)).isNull();
   }
+
+  /**
+   * A large source transaction's release runs inside one Kafka transaction of the processor's: Kafka Streams' 10 s
+   * had the broker abort every release of 500,000 changes (docs/benchmarks.md, session 41), so the processor asks
+   * for 5 minutes, unless the user set a timeout for every client or for Kafka Streams' producers.
+   */
+  @Test
+  void theProducersTransactionsMayLastFiveMinutesUnlessTheUserSaysOtherwise() {
+    final String producers = StreamsConfig.producerPrefix("transaction.timeout.ms");
+    assertThat(properties(Map.of()).getProperty(producers)).isEqualTo("300000");
+    final Properties everyClient = properties(Map.of("transaction.timeout.ms", "900000"));
+    assertThat(everyClient.getProperty("transaction.timeout.ms")).isEqualTo("900000");
+    assertThat(everyClient.getProperty(producers)).isNull();
+    assertThat(properties(Map.of(producers, "60000")).getProperty(producers)).isEqualTo("60000");
+  }
 }

@@ -68,7 +68,7 @@ public final class ApplyOrder {
     return group.getChanges().size() == 1 && group.getChanges().get(0).getOp() == ChangeOp.SWEEP;
   }
 
-  private ChangeGroup group(final String id, final String headerKey, final long commitLsn,
+  ChangeGroup group(final String id, final String headerKey, final long commitLsn,
       final List<ChangeEvent> events) {
     final List<ChangeEvent> ordered = new ArrayList<>(events);
     if (ordered.size() > 1) {

@@ -56,6 +56,34 @@ public final class FinalStates {
     return out;
   }
 
+  /**
+   * The row's final state after {@code e}, given its final state before it ({@code state}; null when {@code e} is the
+   * row's first change in the transaction): what {@link #of} makes of the row's changes up to {@code e}, one change
+   * at a time, so that a transaction too large to hold in memory is collapsed row by row in a store
+   * ({@link LargeRelease}). Never changes its arguments.
+   */
+  public static ChangeEvent next(final ChangeEvent state, final ChangeEvent e) {
+    if (state == null || e.getOp() == ChangeOp.DELETE || state.getOp() == ChangeOp.DELETE) {
+      return e;
+    }
+    final ChangeEvent out = ChangeEvent.newBuilder(e).build();
+    final Set<String> missing = new HashSet<>(e.getUnchanged());
+    if (!missing.isEmpty() && state.getAfter() != null) {
+      final List<ColumnValue> after = new ArrayList<>(e.getAfter());
+      for (final ColumnValue c : state.getAfter()) {
+        if (missing.remove(c.getName())) {
+          after.add(c);
+        }
+      }
+      out.setAfter(after);
+      out.setUnchanged(e.getUnchanged().stream().filter(missing::contains).toList());
+    }
+    if (state.getOp() == ChangeOp.CREATE && e.getOp() == ChangeOp.UPDATE) {
+      out.setOp(ChangeOp.CREATE);
+    }
+    return out;
+  }
+
   /** The last of one row's changes, completed from the earlier ones since the row's last delete. */
   private static ChangeEvent last(final List<ChangeEvent> row) {
     final ChangeEvent last = row.get(row.size() - 1);

@@ -1,6 +1,9 @@
 package dev.ferry.processor.ordering;
 
-/** Names of the processor's state stores; each is RocksDB-backed, changelogged, and bounded (see each user). */
+/**
+ * Names of the processor's state stores; each is RocksDB-backed, changelogged (but {@link #TX_RELEASE}), and bounded
+ * (see each user).
+ */
 public final class ProcessorStores {
   /**
    * Recently released source transactions, and changes outside a transaction, for dropping redeliveries; a window
@@ -9,6 +12,11 @@ public final class ProcessorStores {
   public static final String DEDUP = "ferry-dedup";
   /** Events of source transactions still being collected; bounded by the transaction timeout. */
   public static final String TX_EVENTS = "ferry-tx-events";
+  /**
+   * Scratch space of a transaction too large to release from memory ({@link LargeRelease}); not changelogged,
+   * emptied by each such release.
+   */
+  public static final String TX_RELEASE = "ferry-tx-release";
   /** Progress of the transactions being collected. */
   public static final String TX_STATE = "ferry-tx-state";
   /** Header keys that exist (seen, not deleted); as large as the live header rows. */

@@ -71,4 +71,44 @@ class FinalStatesTest {
     assertThat(FinalStates.of(List.of(a, other, gone))).extracting(e -> e.getOp() + " " + Columns.keyText(e.getKey()))
         .containsExactly("DELETE 1", "CREATE 2");
   }
+
+  /**
+   * {@link FinalStates#next}, folded over a row's changes one at a time (as a transaction too large for memory is
+   * collapsed, {@link LargeRelease}), ends where {@link FinalStates#of} does, on every mix of inserts, updates with and
+   * without a column left unchanged, and deletes.
+   */
+  @Test
+  void foldingTheChangesOneAtATimeEndsWhereTheWholeListDoes() {
+    final java.util.Random random = new java.util.Random(41);
+    final ChangeOp[] ops = {ChangeOp.CREATE, ChangeOp.UPDATE, ChangeOp.UPDATE, ChangeOp.DELETE};
+    for (int round = 0; round < 2_000; round++) {
+      final List<ChangeEvent> row = new java.util.ArrayList<>();
+      final int n = 1 + random.nextInt(6);
+      for (int i = 0; i < n; i++) {
+        final ChangeOp op = ops[random.nextInt(ops.length)];
+        final List<ColumnValue> after = new java.util.ArrayList<>(List.of(Columns.of("id", 1)));
+        final List<String> unchanged = new java.util.ArrayList<>();
+        for (final String column : List.of("title", "body", "notes")) {
+          if (op == ChangeOp.UPDATE && random.nextInt(3) == 0) {
+            unchanged.add(column);
+          } else {
+            after.add(Columns.of(column, column + round + "." + i));
+          }
+        }
+        row.add(change(op, 1, i + 1, op == ChangeOp.DELETE ? null : after, op == ChangeOp.DELETE ? List.of()
+            : unchanged));
+      }
+      ChangeEvent folded = null;
+      for (final ChangeEvent e : row) {
+        folded = FinalStates.next(folded, e);
+      }
+      final ChangeEvent whole = FinalStates.of(row).get(0);
+      assertThat(folded.getOp()).as("round %d: %s", round, row).isEqualTo(whole.getOp());
+      assertThat(folded.getUnchanged()).as("round %d", round).containsExactlyInAnyOrderElementsOf(
+          whole.getUnchanged());
+      assertThat(folded.getAfter() == null ? null : new java.util.HashSet<>(folded.getAfter())).as("round %d", round)
+          .isEqualTo(whole.getAfter() == null ? null : new java.util.HashSet<>(whole.getAfter()));
+      assertThat(folded.getSource().getTxOrder()).isEqualTo(whole.getSource().getTxOrder());
+    }
+  }
 }
