@@ -6,12 +6,24 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Ferry's services as the benchmarks start them: their own JVMs, with the options scripts/ferry gives them. */
 final class ServiceProcesses {
   private static final Pattern PEAK = Pattern.compile("peak heap used (\\d+) MB");
+  /**
+   * Processes started and not yet ended: stopped when the benchmark's own JVM is (Ctrl-C, a kill, a timeout), which
+   * skips the stops its runs make when they end. Seen without: a stopped benchmark left its services running.
+   */
+  private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(ServiceProcesses::stopRunning, "bench-stop-services"));
+  }
 
   private ServiceProcesses() {
   }
@@ -61,7 +73,27 @@ final class ServiceProcesses {
     final List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(args);
-    return logTo(new ProcessBuilder(command), log).start();
+    final Process p = logTo(new ProcessBuilder(command), log).start();
+    RUNNING.add(p);
+    p.onExit().thenRun(() -> RUNNING.remove(p));
+    return p;
+  }
+
+  /** Each process still running: SIGTERM (the services stop cleanly on it), then after 30 s at most, SIGKILL. */
+  private static void stopRunning() {
+    final List<Process> left = new ArrayList<>(RUNNING);
+    left.forEach(Process::destroy);
+    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (final Process p : left) {
+      try {
+        if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** {@code builder} with its output and errors appended to {@code log}. */
