@@ -49,7 +49,7 @@ public final class SnapshotBenchmark {
     int rows = 1_000_000;
     int customers = 0;
     boolean kafkaConnect = true;
-    boolean batchJob = false;
+    String batchJob = null;
     String initialLoad = "auto";
     for (int i = 0; i < args.length; i++) {
       if ("--rows".equals(args[i])) {
@@ -62,11 +62,11 @@ public final class SnapshotBenchmark {
       } else if ("--no-kafka-connect".equals(args[i])) {
         kafkaConnect = false;
       } else if ("--batch-job".equals(args[i])) {
-        batchJob = true;
+        batchJob = i + 1 < args.length && List.of("update", "delete").contains(args[i + 1]) ? args[++i] : "update";
       } else {
         throw new IllegalArgumentException("unknown argument " + args[i]
             + "; usage: scripts/bench snapshot [--rows N] [--customers N] [--initial-load auto|kafka|direct] "
-            + "[--no-kafka-connect] [--batch-job]");
+            + "[--no-kafka-connect] [--batch-job [update|delete]]");
       }
     }
     final int orders = rows / (BenchPipeline.LINES + 1);
@@ -154,8 +154,8 @@ public final class SnapshotBenchmark {
         pipeline.printCpu(cpu);
         System.out.printf(Locale.ROOT, "e2e rows parked at most (waiting for a row they reference): %,d%n",
             mostParked[0]);
-        if (batchJob) {
-          batchJob(stack, legacyDb, target, pipeline, (long) orders * BenchPipeline.LINES);
+        if (batchJob != null) {
+          batchJob(stack, legacyDb, target, pipeline, (long) orders * BenchPipeline.LINES, batchJob.equals("delete"));
         }
       }
       System.out.printf(Locale.ROOT, "end-to-end (connector.initial-load %s): %,d rows in %.1f s (%,.0f rows/s)%n",
@@ -173,15 +173,17 @@ public final class SnapshotBenchmark {
   }
 
   /**
-   * A legacy batch job once the migration is in: one transaction that updates every order line, with the pipeline
-   * streaming. Ferry holds a source transaction until its end and applies it whole per order, so this is its largest
-   * unit of work: timed from the legacy commit until the target holds every line's new price.
+   * A legacy batch job once the migration is in: one transaction that updates (or deletes, a purge) every order line,
+   * with the pipeline streaming. Ferry holds a source transaction until its end and applies it whole per order, so
+   * this is its largest unit of work: timed from the job's start until the target holds every line's new price (or
+   * none).
    */
   private static void batchJob(final EmbeddedStack stack, final String legacyDb, final Connection target,
-      final BenchPipeline pipeline, final long lines) throws Exception {
+      final BenchPipeline pipeline, final long lines, final boolean delete) throws Exception {
     final double cpu = CpuTime.machineBusy();
     final long start = System.nanoTime();
-    BenchPipeline.exec(stack.legacy(), legacyDb, "UPDATE order_lines SET price = price + 1");
+    BenchPipeline.exec(stack.legacy(), legacyDb, delete ? "DELETE FROM order_lines"
+        : "UPDATE order_lines SET price = price + 1");
     final double committed = (System.nanoTime() - start) / 1e9;
     final long[] nextReport = {System.nanoTime() + REPORT.toNanos()};
     waitUntil(() -> {
@@ -189,15 +191,17 @@ public final class SnapshotBenchmark {
         return false;
       }
       nextReport[0] += REPORT.toNanos();
-      final long done = countWhere(target, "sales_order_line", "price = 3.50");
-      System.out.printf(Locale.ROOT, "  batch job %.0f s: %,d of %,d lines updated in the target%n",
-          (System.nanoTime() - start) / 1e9, done, lines);
+      final long done = delete ? lines - countWhere(target, "sales_order_line", "true")
+          : countWhere(target, "sales_order_line", "price = 3.50");
+      System.out.printf(Locale.ROOT, "  batch job %.0f s: %,d of %,d lines %s in the target%n",
+          (System.nanoTime() - start) / 1e9, done, lines, delete ? "deleted" : "updated");
       return done >= lines;
     }, "the target to hold the batch job's every line");
     final double applied = (System.nanoTime() - start) / 1e9;
     pipeline.printCpu(cpu);
-    System.out.printf(Locale.ROOT, "batch job: one legacy transaction updating %,d rows (committed in %.1f s), in the "
-        + "target %.1f s after it began (%,.0f rows/s)%n", lines, committed, applied, lines / applied);
+    System.out.printf(Locale.ROOT, "batch job: one legacy transaction %s %,d rows (committed in %.1f s), in the "
+        + "target %.1f s after it began (%,.0f rows/s)%n", delete ? "deleting" : "updating", lines, committed, applied,
+        lines / applied);
   }
 
   private static long countWhere(final Connection c, final String table, final String where) throws Exception {
