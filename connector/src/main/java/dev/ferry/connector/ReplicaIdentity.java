@@ -103,7 +103,7 @@ public final class ReplicaIdentity {
     for (final String qualified : tables) {
       final String[] parts = qualified.split("\\.", 2);
       final TableKey key = TableKey.captured(legacy, parts[0], parts[1]);
-      final List<String> index = key.isPrimaryKey() ? List.of() : key.columns();
+      final List<String> index = key.primary() ? List.of() : key.columns();
       if (!index.isEmpty()) {
         out.put(qualified, index);
       }

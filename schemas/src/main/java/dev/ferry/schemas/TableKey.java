@@ -5,9 +5,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The columns that tell a table's rows apart, as Ferry keys a table it writes (and reconcile matches its rows): its
@@ -22,10 +24,13 @@ import java.util.Map;
  * database, but the mapping must compute the key from the legacy key, and which one the user means is theirs to say.
  *
  * @param columns the key's columns in index order; empty when the table has none Ferry can use
+ * @param primary whether the key is the table's primary key
+ * @param otherUniqueIndexes whether a unique index on other columns holds too (partial and on expressions count: they
+ *     can clash too), so that an insert can clash with another row than its own
  * @param describe what the key is ("primary key", "replica identity index audit_log_entry", ...), or, when
  *     {@code columns} is empty, why there is none and what would give one
  */
-public record TableKey(List<String> columns, String describe) {
+public record TableKey(List<String> columns, boolean primary, boolean otherUniqueIndexes, String describe) {
 
   public TableKey {
     columns = List.copyOf(columns);
@@ -35,13 +40,6 @@ public record TableKey(List<String> columns, String describe) {
   public boolean isEmpty() {
     return columns.isEmpty();
   }
-
-  /** Whether the key is the table's primary key (else what stands for it, or none). */
-  public boolean isPrimaryKey() {
-    return PRIMARY.equals(describe) && !columns.isEmpty();
-  }
-
-  private static final String PRIMARY = "primary key";
 
   /**
    * The key of table {@code table} in schema {@code schema} (null: the connection's current schema; on MariaDB the
@@ -57,14 +55,14 @@ public record TableKey(List<String> columns, String describe) {
     }
     final List<Index> usable = indexes.stream().filter(Index::usable).toList();
     if (usable.size() == 1) {
-      return new TableKey(usable.get(0).columns(), "unique index " + usable.get(0).name()
+      return keyedBy(usable.get(0), indexes, "unique index " + usable.get(0).name()
           + " (no primary key; its only unique index on NOT NULL columns)");
     }
     if (usable.isEmpty()) {
-      return new TableKey(List.of(), "no primary key, and no unique index on NOT NULL columns (neither partial nor "
+      return none("no primary key, and no unique index on NOT NULL columns (neither partial nor "
           + "on expressions) to key its rows by: give it a primary key");
     }
-    return new TableKey(List.of(), "no primary key, and " + usable.size() + " unique indexes on NOT NULL columns ("
+    return none("no primary key, and " + usable.size() + " unique indexes on NOT NULL columns ("
         + String.join(", ", usable.stream().map(ix -> ix.name() + " " + ix.columns()).toList()) + "): give it a "
         + "primary key" + (mariaDb ? "" : ", or name the one that keys its rows as its replica identity (ALTER TABLE "
         + table + " REPLICA IDENTITY USING INDEX <index>)"));
@@ -83,15 +81,25 @@ public record TableKey(List<String> columns, String describe) {
   private static TableKey identity(final List<Index> indexes) {
     for (final Index ix : indexes) {
       if (ix.primary()) {
-        return new TableKey(ix.columns(), PRIMARY);
+        return keyedBy(ix, indexes, "primary key");
       }
     }
     for (final Index ix : indexes) {
       if (ix.replicaIdentity()) {
-        return new TableKey(ix.columns(), "replica identity index " + ix.name());
+        return keyedBy(ix, indexes, "replica identity index " + ix.name());
       }
     }
-    return new TableKey(List.of(), "no primary key and no replica identity index");
+    return none("no primary key and no replica identity index");
+  }
+
+  private static TableKey keyedBy(final Index key, final List<Index> indexes, final String describe) {
+    final Set<String> columns = new HashSet<>(key.columns());
+    return new TableKey(key.columns(), key.primary(),
+        indexes.stream().anyMatch(ix -> !new HashSet<>(ix.columns()).equals(columns)), describe);
+  }
+
+  private static TableKey none(final String why) {
+    return new TableKey(List.of(), false, false, why);
   }
 
   /** One unique index: whether it is the primary key or the replica identity, and whether it can key rows. */

@@ -237,13 +237,6 @@ final class MariaDbDialect implements TargetDialect {
     return meta.getColumns(namespace, null, table, null);
   }
 
-
-  @Override
-  public ResultSet uniqueIndexes(final DatabaseMetaData meta, final String namespace, final String table)
-      throws SQLException {
-    return meta.getIndexInfo(namespace, null, table, true, true);
-  }
-
   @Override
   public ResultSet importedKeys(final DatabaseMetaData meta, final String namespace, final String table)
       throws SQLException {

@@ -196,12 +196,6 @@ sealed interface TargetDialect permits PostgresDialect, MariaDbDialect {
   /** Columns of a table, as {@link DatabaseMetaData#getColumns}. */
   ResultSet columns(DatabaseMetaData meta, String namespace, String table) throws SQLException;
 
-  /** Unique indexes of a table, the primary key's among them, as {@link DatabaseMetaData#getIndexInfo}. */
-  default ResultSet uniqueIndexes(final DatabaseMetaData meta, final String namespace, final String table)
-      throws SQLException {
-    return meta.getIndexInfo(null, namespace, table, true, true);
-  }
-
   /** Foreign keys of a table, as {@link DatabaseMetaData#getImportedKeys}. */
   ResultSet importedKeys(DatabaseMetaData meta, String namespace, String table) throws SQLException;
 

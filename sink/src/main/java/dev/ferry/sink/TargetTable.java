@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * @param typeNames column name to the database's name of its type ({@code hstore}, {@code jsonb}, ...)
  * @param scales decimal column name to its declared scale (digits after the point), for those declared with one;
  *     a value with more would be rounded as it is stored ({@link RoundedDecimal})
- * @param otherUniqueKeys whether a unique index other than the primary key's holds: a row's insert can then clash
- *     with another row than its own, so an upsert may not be an insert that turns into an update on any clash
- *     (MariaDB's {@code ON DUPLICATE KEY UPDATE}, {@link MariaDbDialect#upsert})
+ * @param otherUniqueKeys whether a unique index on other columns than the key's holds ({@link
+ *     TableKey#otherUniqueIndexes}): a row's insert can then clash with another row than its own, so an upsert may not
+ *     be an insert that turns into an update on any clash (MariaDB's {@code ON DUPLICATE KEY UPDATE}, {@link
+ *     MariaDbDialect#upsert})
  */
 public record TargetTable(String schema, String name, Map<String, Integer> columnTypes, List<String> key,
     Set<String> generated, Set<String> required, Map<String, String> typeNames, Map<String, Integer> scales,
@@ -96,33 +97,12 @@ public record TargetTable(String schema, String name, Map<String, Integer> colum
           + "rows by their key)", "42P10");
     }
     final List<String> key = tableKey.columns();
-    if (!tableKey.isPrimaryKey() && TOLD.add(schema + "." + name + " " + tableKey.describe())) {
+    if (!tableKey.primary() && TOLD.add(schema + "." + name + " " + tableKey.describe())) {
       LOG.info("target table {}.{} has no primary key: its rows are keyed by its {}", schema, name,
           tableKey.describe());
     }
     return new TargetTable(schema, name, types, key, generated, required, typeNames, scales,
-        otherUniqueKeys(dialect, meta, schema, name, key));
-  }
-
-  /**
-   * Whether the table has a unique index other than its primary key's (an index on an expression, or partial, counts:
-   * it can clash too).
-   */
-  private static boolean otherUniqueKeys(final TargetDialect dialect, final DatabaseMetaData meta, final String schema,
-      final String name, final List<String> key) throws SQLException {
-    final Map<String, Set<String>> columnsByIndex = new HashMap<>();
-    try (ResultSet rs = dialect.uniqueIndexes(meta, schema, name)) {
-      while (rs.next()) {
-        if (rs.getShort("TYPE") == DatabaseMetaData.tableIndexStatistic || rs.getBoolean("NON_UNIQUE")) {
-          continue;
-        }
-        final String column = rs.getString("COLUMN_NAME");
-        columnsByIndex.computeIfAbsent(String.valueOf(rs.getString("INDEX_NAME")), i -> new HashSet<>())
-            .add(column == null ? "(expression)" : column);
-      }
-    }
-    final Set<String> primary = new HashSet<>(key);
-    return columnsByIndex.values().stream().anyMatch(columns -> !columns.equals(primary));
+        tableKey.otherUniqueIndexes());
   }
 
   /** The quoted, schema-qualified name for SQL in {@code dialect}. */

@@ -34,7 +34,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class LargeRelease {
   private static final StringSerializer KEYS = new StringSerializer();
 
-  /** What the release read: how many changes, the newest source time among them and the highest position. */
+  /**
+   * What the release read: how many changes, the newest source time among them (0 for none) and the highest
+   * position.
+   */
   record Read(long changes, long latestSourceMs, long maxLsn) {
   }
 
@@ -57,7 +60,7 @@ final class LargeRelease {
     clear(txId + "/");
     final String rows = txId + "/r/";
     long changes = 0;
-    long latest = Long.MIN_VALUE;
+    long latest = 0;
     long maxLsn = 0;
     final List<String> read = new ArrayList<>();
     try (KeyValueIterator<String, ChangeEvent> it = events.prefixScan(txId + "/", KEYS)) {
@@ -98,7 +101,9 @@ final class LargeRelease {
     try (KeyValueIterator<String, ChangeEvent> it = scratch.prefixScan(groups, KEYS)) {
       while (it.hasNext()) {
         final KeyValue<String, ChangeEvent> kv = it.next();
-        final String h = order.headerKey(kv.value);
+        // the header key as pass 2 filed it: its length, a slash, the key
+        final int at = groups.length() + 20;
+        final String h = kv.key.substring(at, at + Integer.parseInt(kv.key, groups.length(), at - 1, 10));
         if (header != null && !header.equals(h)) {
           forward.accept(order.group(txId + "/" + header, header, commitLsn, group));
           group.clear();
@@ -118,19 +123,17 @@ final class LargeRelease {
     clear(txId + "/");
   }
 
+  /** Deletes every scratch entry under {@code prefix}, 10,000 keys per scan. */
   private void clear(final String prefix) {
     final List<String> keys = new ArrayList<>();
-    try (KeyValueIterator<String, ChangeEvent> it = scratch.prefixScan(prefix, KEYS)) {
-      while (it.hasNext()) {
-        keys.add(it.next().key);
-        if (keys.size() >= 10_000) {
-          break;
+    do {
+      keys.clear();
+      try (KeyValueIterator<String, ChangeEvent> it = scratch.prefixScan(prefix, KEYS)) {
+        while (it.hasNext() && keys.size() < 10_000) {
+          keys.add(it.next().key);
         }
       }
-    }
-    keys.forEach(scratch::delete);
-    if (keys.size() >= 10_000) {
-      clear(prefix);
-    }
+      keys.forEach(scratch::delete);
+    } while (keys.size() == 10_000);
   }
 }

@@ -254,7 +254,19 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
 
   private void release(final PendingTransaction tx, final Record<String, ChangeEvent> trigger) {
     if (tx.getEvents() > LARGE) {
-      releaseLarge(tx, trigger);
+      final long started = System.nanoTime();
+      final LargeRelease.Read read = large.collapse(tx.getTxId());
+      if (!markReleased(tx, trigger, read.changes(), read.latestSourceMs())) {
+        large.drop(tx.getTxId());
+        return;
+      }
+      final long[] groups = {0};
+      large.forward(tx.getTxId(), tx.getCommitLsn() >= 0 ? tx.getCommitLsn() : read.maxLsn(), g -> {
+        groups[0]++;
+        context.forward(new Record<>(g.getHeaderKey(), g, trigger.timestamp()));
+      });
+      LOG.info("released source transaction {}: {} changes in {} groups, through the store as it holds more than {} "
+          + "({} ms)", tx.getTxId(), read.changes(), groups[0], LARGE, (System.nanoTime() - started) / 1_000_000);
       return;
     }
     final List<ChangeEvent> changes = new ArrayList<>(tx.getEvents());
@@ -279,17 +291,7 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
       }
     }
     keys.forEach(events::delete);
-    pending.delete(tx.getTxId());
-    held.released(tx.getTxId());
-    if (!tx.getTxId().startsWith(REPLAY)) {
-      released.released(tx.getTxId(), latestSourceTime(changes), trigger.value() == null, trigger.timestamp());
-    }
-    heldNow.record(held.size());
-    if (isEcho(trigger)) {
-      // written by Ferry's own sink (every commit marker of such a transaction says so, the last one too): never sent
-      // back where it came from
-      echoes.record(changes.size());
-      LOG.debug("dropped transaction {} ({} changes): written by Ferry's sink", tx.getTxId(), changes.size());
+    if (!markReleased(tx, trigger, changes.size(), latestSourceTime(changes))) {
       return;
     }
     final long commitLsn = tx.getCommitLsn() >= 0 ? tx.getCommitLsn()
@@ -299,31 +301,26 @@ public final class TransactionAssembler implements Processor<String, ChangeEvent
     }
   }
 
-  /** {@link #release} of a transaction of more than {@link #LARGE} changes, through a store ({@link LargeRelease}). */
-  private void releaseLarge(final PendingTransaction tx, final Record<String, ChangeEvent> trigger) {
-    final long started = System.nanoTime();
-    final LargeRelease.Read read = large.collapse(tx.getTxId());
+  /**
+   * {@code tx}, whose {@code changes} changes (the newest of them made at {@code latestSourceMs}) have left the
+   * events store, is held no more and is known as released; returns whether its groups are to be passed on: not
+   * when Ferry's own sink wrote it (every commit marker of such a transaction says so, the last one too), which is
+   * never sent back where it came from.
+   */
+  private boolean markReleased(final PendingTransaction tx, final Record<String, ChangeEvent> trigger, final long changes,
+      final long latestSourceMs) {
     pending.delete(tx.getTxId());
     held.released(tx.getTxId());
     if (!tx.getTxId().startsWith(REPLAY)) {
-      released.released(tx.getTxId(), Math.max(0, read.latestSourceMs()), trigger.value() == null,
-          trigger.timestamp());
+      released.released(tx.getTxId(), latestSourceMs, trigger.value() == null, trigger.timestamp());
     }
     heldNow.record(held.size());
     if (isEcho(trigger)) {
-      echoes.record(read.changes());
-      large.drop(tx.getTxId());
-      LOG.debug("dropped transaction {} ({} changes): written by Ferry's sink", tx.getTxId(), read.changes());
-      return;
+      echoes.record(changes);
+      LOG.debug("dropped transaction {} ({} changes): written by Ferry's sink", tx.getTxId(), changes);
+      return false;
     }
-    final long commitLsn = tx.getCommitLsn() >= 0 ? tx.getCommitLsn() : read.maxLsn();
-    final long[] groups = {0};
-    large.forward(tx.getTxId(), commitLsn, g -> {
-      groups[0]++;
-      context.forward(new Record<>(g.getHeaderKey(), g, trigger.timestamp()));
-    });
-    LOG.info("released source transaction {}: {} changes in {} groups, through the store as it holds more than {} "
-        + "({} ms)", tx.getTxId(), read.changes(), groups[0], LARGE, (System.nanoTime() - started) / 1_000_000);
+    return true;
   }
 
   private void releaseTimedOut(final long now) {
