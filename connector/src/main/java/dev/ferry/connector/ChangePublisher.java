@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Nothing lost, nothing torn.</b> A batch's change events, commit markers and dead letters are written in
  * one Kafka transaction, and its records are marked processed only after the transaction committed, so the
  * position Debezium stores never runs ahead of what Kafka holds: after a crash events may be sent again, never
- * lost, and downstream stages deduplicate. Readers take committed records only, so a commit marker is never
+ * lost, and downstream stages deduplicate. What is stored is the record's position as {@link ResumePositions} gives
+ * it, so that a restarted Debezium resumes where PostgreSQL says, not where its own search of the stream says. Readers take committed records only, so a commit marker is never
  * seen without the events before it.
  *
  * <p><b>No round trip per source transaction.</b> Each record's partition is computed here, as Kafka's default
@@ -193,8 +194,16 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       }
     }
     for (final RecordChangeEvent<SourceRecord> r : records) {
-      if (positionMayBeStored(r.record())) {
+      if (!positionMayBeStored(r.record())) {
+        continue;
+      }
+      final Map<String, Object> stored = ResumePositions.toStore(r.record().sourceOffset());
+      if (stored == null) {
         committer.markProcessed(r);
+      } else {
+        final DebeziumEngine.Offsets offsets = committer.buildOffsets();
+        stored.forEach(offsets::set);
+        committer.markProcessed(r, offsets);
       }
     }
     committer.markBatchFinished();

@@ -1,0 +1,26 @@
+package dev.ferry.connector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ResumePositionsTest {
+
+  @Test
+  void aStreamedPositionIsStoredWithoutTheLastProcessedLogPosition() {
+    final Map<String, Object> offset = new HashMap<>(Map.of("lsn", 27_704_320L, "lsn_proc", 27_704_320L,
+        "lsn_commit", 27_704_320L, "txId", 812L, "ts_usec", 1_764_000_000_000_000L, "messageType", "COMMIT"));
+    assertThat(ResumePositions.toStore(offset)).isEqualTo(Map.of("lsn", 27_704_320L, "lsn_commit", 27_704_320L,
+        "txId", 812L, "ts_usec", 1_764_000_000_000_000L, "messageType", "COMMIT"));
+    assertThat(offset).as("the record's own position, untouched").containsKey("lsn_proc");
+  }
+
+  @Test
+  void aPositionWithoutACommitIsStoredAsDebeziumMadeIt() {
+    assertThat(ResumePositions.toStore(Map.of("lsn", 100L, "lsn_proc", 100L, "snapshot", true))).isNull();
+    assertThat(ResumePositions.toStore(new HashMap<>(Map.of("lsn", 100L)))).isNull();
+    assertThat(ResumePositions.toStore(null)).isNull();
+  }
+}
