@@ -71,6 +71,8 @@ public final class StreamProcessor implements AutoCloseable {
 
   /** Creates missing topics and starts processing in the background. */
   public StreamProcessor start() {
+    // first: a transaction timeout the broker refuses stops the start here, naming the setting
+    final Properties properties = streamsProperties(TransactionTimeout.brokerLimit(config.kafka()));
     final List<String> names = new ArrayList<>();
     config.mapping().sourceTables().forEach(t -> names.add(topics.cdc(t).name()));
     names.add(topics.apply().name());
@@ -79,7 +81,7 @@ public final class StreamProcessor implements AutoCloseable {
         Set.of(topics.deadLetter().name()));
     TopicCreator.requireCoPartitioned(config.kafka(), names.subList(0, names.size() - 1));
     deletedBeforeProcessed.check(config.kafka());
-    streams = new KafkaStreams(ProcessorTopology.build(config, topics, counts), streamsProperties(),
+    streams = new KafkaStreams(ProcessorTopology.build(config, topics, counts), properties,
         new ProcessorClients(deletedBeforeProcessed::whileRunning));
     // an exception nothing expected (a bad record is a dead letter, not an exception) stops the processor: the
     // service exits non-zero, so that a supervisor restarts it and an operator sees it. Replacing the thread
@@ -95,7 +97,8 @@ public final class StreamProcessor implements AutoCloseable {
     return this;
   }
 
-  Properties streamsProperties() {
+  /** Kafka Streams' properties, the producers' transactions within the broker's limit ({@link TransactionTimeout}). */
+  Properties streamsProperties(final java.util.OptionalLong brokerTransactionLimit) {
     // top-level client properties reach every client Kafka Streams builds (consumers, producers, admin)
     final Properties p = KafkaClients.properties(config.kafka());
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
@@ -117,17 +120,8 @@ public final class StreamProcessor implements AutoCloseable {
     // static membership: a processor restarted after a crash takes its tasks back at once, instead of waiting
     // for the group to time the dead member out (10 s); Kafka Streams adds the thread's number
     p.put(StreamsConfig.mainConsumerPrefix("group.instance.id"), instanceId(config));
-    // A source transaction is released in one go, within one Kafka transaction of the processor's: one of 1,500,000
-    // changes (a batch job over a whole table) took longer than Kafka Streams' 10 s, so the broker aborted the
-    // processor's transaction, the release started over after the restore, and the sync stood still (seen in
-    // `scripts/bench snapshot --batch-job`). Five minutes, the consumer's own limit between polls (a longer release
-    // leaves the group anyway). The price: where a processor dies and comes back without its state directory (a new
-    // transactional id), the sink waits for its open transaction to time out, up to this long, before it reads on.
-    // A value the user set (kafka.client.transaction.timeout.ms, or for Kafka Streams' producers) is kept.
-    final String txTimeout = ProducerConfig.TRANSACTION_TIMEOUT_CONFIG;
-    if (!p.containsKey(txTimeout) && !p.containsKey(StreamsConfig.producerPrefix(txTimeout))) {
-      p.put(StreamsConfig.producerPrefix(txTimeout), String.valueOf(Duration.ofMinutes(5).toMillis()));
-    }
+    // a source transaction is released within one Kafka transaction of the processor's (TransactionTimeout)
+    TransactionTimeout.apply(p, brokerTransactionLimit);
     // a change with a large value: its apply record, dead letter and state changelog must fit (FerryTopics.MAX_MESSAGE_BYTES)
     p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(FerryTopics.MAX_REQUEST_BYTES));
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(FerryTopics.MAX_REQUEST_BYTES));

@@ -1,11 +1,14 @@
 package dev.ferry.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ferry.config.ConfigException;
 import dev.ferry.schemas.KafkaSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
@@ -19,9 +22,13 @@ class StreamsPropertiesTest {
   Path dir;
 
   private Properties properties(final Map<String, String> clientProperties) {
+    return properties(clientProperties, OptionalLong.empty());
+  }
+
+  private Properties properties(final Map<String, String> clientProperties, final OptionalLong brokerLimit) {
     final KafkaSettings kafka = new KafkaSettings("127.0.0.1:9092", "http://127.0.0.1:8081", "t", 3, (short) 1,
         List.of(), clientProperties, "", "");
-    return new StreamProcessor(TopologyFixture.serviceConfig(kafka, dir)).streamsProperties();
+    return new StreamProcessor(TopologyFixture.serviceConfig(kafka, dir)).streamsProperties(brokerLimit);
   }
 
   @Test
@@ -66,5 +73,27 @@ class StreamsPropertiesTest {
     assertThat(everyClient.getProperty("transaction.timeout.ms")).isEqualTo("900000");
     assertThat(everyClient.getProperty(producers)).isNull();
     assertThat(properties(Map.of(producers, "60000")).getProperty(producers)).isEqualTo("60000");
+  }
+
+  /**
+   * A broker that allows shorter transactions ({@code transaction.max.timeout.ms}) refused the processor's producers
+   * at start: Ferry's default is lowered to its limit, and a timeout the user set above it is refused naming the
+   * setting, its value and the limit.
+   */
+  @Test
+  void theBrokersLimitLowersTheDefaultAndRefusesAUserTimeoutAboveIt() {
+    final String producers = StreamsConfig.producerPrefix("transaction.timeout.ms");
+    assertThat(properties(Map.of(), OptionalLong.of(60_000)).getProperty(producers)).isEqualTo("60000");
+    assertThat(properties(Map.of(), OptionalLong.of(900_000)).getProperty(producers)).isEqualTo("300000");
+    assertThat(properties(Map.of(producers, "45000"), OptionalLong.of(60_000)).getProperty(producers))
+        .isEqualTo("45000");
+    assertThatThrownBy(() -> properties(Map.of("transaction.timeout.ms", "120000"), OptionalLong.of(60_000)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("1 configuration problem:\n  - kafka.client.transaction.timeout.ms = '120000': more than the "
+            + "broker allows (its transaction.max.timeout.ms is 60000): set at most 60000, or raise the broker's "
+            + "transaction.max.timeout.ms");
+    assertThatThrownBy(() -> properties(Map.of(producers, "soon"), OptionalLong.of(60_000)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kafka.client." + producers + " = 'soon': not a number of milliseconds");
   }
 }
