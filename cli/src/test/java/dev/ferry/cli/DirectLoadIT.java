@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code connector.initial-load: direct}: the connector reads the legacy tables in its slot's exported snapshot, maps
  * them and writes the rows to the apply topic; Debezium then streams from the slot. Checked: the target ends equal to
  * the legacy database through the mapping, no snapshot row went through the CDC topics, the changes made after the
- * load stream as usual, and a connector killed with SIGKILL in the middle of its load
+ * load stream as usual (savepoints rolled back, more subtransactions than a session caches, a key changed, an order
+ * inserted and deleted in one transaction among them), and a connector killed with SIGKILL in the middle of its load
  * loads again at its next start and loses nothing, rows deleted while it was down included. The capture's position is
  * kept in a file in one test and in Kafka in the other: the load stores it in either.
  */
@@ -68,8 +69,29 @@ class DirectLoadIT {
           + "VALUES (30001, 'ALFKI', 1, '2026-12-04', 9.5); INSERT INTO order_details VALUES (30001, 1, 18, 2, 0), "
           + "(30001, 2, 19, 1, 0); UPDATE orders SET freight = 77.25 WHERE order_id = 10250; "
           + "DELETE FROM order_details WHERE order_id = 10251; DELETE FROM orders WHERE order_id = 10251; COMMIT");
+      // what legacy applications write beyond plain statements: savepoints rolled back and released, more
+      // subtransactions than PostgreSQL keeps per session (64), a line's key changed, an order's lines replaced, an
+      // order inserted and deleted within one transaction
+      final StringBuilder savepoints = new StringBuilder("BEGIN; INSERT INTO orders (order_id, customer_id, freight) "
+          + "VALUES (30002, 'ALFKI', 5); INSERT INTO order_details VALUES (30002, 1, 1, 1, 0); SAVEPOINT s; "
+          + "UPDATE orders SET freight = 99 WHERE order_id = 30002; ROLLBACK TO SAVEPOINT s; SAVEPOINT r; "
+          + "UPDATE orders SET freight = 6 WHERE order_id = 30002; RELEASE SAVEPOINT r; ");
+      for (int i = 2; i <= 70; i++) {
+        savepoints.append("SAVEPOINT p").append(i).append("; INSERT INTO order_details VALUES (30002, ").append(i)
+            .append(", 1, ").append(i).append(", 0); ").append(i % 3 == 0 ? "ROLLBACK TO SAVEPOINT p" + i + "; " : "");
+      }
+      exec(legacy, savepoints.append("COMMIT").toString());
+      exec(legacy, "UPDATE order_details SET product_id = 77 WHERE order_id = 10248 AND product_id = 11");
+      exec(legacy, "BEGIN; DELETE FROM order_details WHERE order_id = 10249; INSERT INTO order_details VALUES "
+          + "(10249, 14, 2, 2, 0), (10249, 1, 4, 4, 0); INSERT INTO orders (order_id, customer_id, freight) VALUES "
+          + "(30003, 'ALFKI', 5); INSERT INTO order_details VALUES (30003, 1, 1, 1, 0); DELETE FROM order_details "
+          + "WHERE order_id = 30003; DELETE FROM orders WHERE order_id = 30003; COMMIT");
       await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
         assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE order_id = 30001")).isEqualTo(2);
+        assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE order_id = 30002"))
+            .as("the lines whose savepoints were not rolled back").isEqualTo(47);
+        assertThat(count(target, "SELECT count(*) FROM sales_order WHERE id = 30002 AND freight = 6")).isEqualTo(1);
+        assertThat(count(target, "SELECT count(*) FROM sales_order_line WHERE order_id = 10249")).isEqualTo(2);
         assertThat(count(target, "SELECT count(*) FROM sales_order WHERE id = 10251")).isZero();
         assertThat(count(target, "SELECT count(*) FROM sales_order WHERE id = 10250 AND freight = 77.25"))
             .isEqualTo(1);

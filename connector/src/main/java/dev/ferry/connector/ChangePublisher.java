@@ -31,7 +31,6 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -48,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * seen without the events before it.
  *
  * <p><b>No round trip per source transaction.</b> Each record's partition is computed here, as Kafka's default
- * partitioner would (murmur2 of the key), so a transaction's commit markers can be sent right behind its
+ * partitioner would ({@link KeyPartitions}), so a transaction's commit markers can be sent right behind its
  * events, in the same Kafka transaction; per partition Kafka keeps them in order. The only wait is the commit
  * of each batch: small transactions are no longer capped at one acknowledgement each.
  *
@@ -84,7 +83,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private final ChangeEventConverter converter = new ChangeEventConverter();
   /** The source transactions begun and not ended: the partitions their events went to, their echo marks. */
   private OpenTransactions open = new OpenTransactions();
-  private final Map<String, Integer> partitionCounts = new HashMap<>();
+  private final KeyPartitions partitions;
   private final AtomicLong published = new AtomicLong();
   /** Changes Kafka took, per legacy table; read by other threads. */
   private final Map<String, LongAdder> perTable = new ConcurrentHashMap<>();
@@ -126,7 +125,8 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     this.debeziumNotificationTopic = debeziumNotificationTopic;
     this.headerKeys = headerKeys;
     this.cdcTopics = List.copyOf(cdcTopics);
-    this.marks = new MarkRecords(topics, cdcTopics, this::partitionCount);
+    this.partitions = new KeyPartitions(producer);
+    this.marks = new MarkRecords(topics, cdcTopics, partitions::count);
   }
 
   /**
@@ -193,20 +193,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
         Thread.sleep(Math.min(5_000, 100L << Math.min(attempt, 6)));
       }
     }
-    for (final RecordChangeEvent<SourceRecord> r : records) {
-      if (!positionMayBeStored(r.record())) {
-        continue;
-      }
-      final Map<String, Object> stored = ResumePositions.toStore(r.record().sourceOffset());
-      if (stored == null) {
-        committer.markProcessed(r);
-      } else {
-        final DebeziumEngine.Offsets offsets = committer.buildOffsets();
-        stored.forEach(offsets::set);
-        committer.markProcessed(r, offsets);
-      }
-    }
-    committer.markBatchFinished();
+    ResumePositions.markProcessed(records, committer, this::positionMayBeStored);
   }
 
   /** Whether the position {@code record} carries may become the capture's (SnapshotEnds.positionMayBeStored). */
@@ -272,7 +259,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       return;
     }
     final byte[] keyBytes = bytes(key);
-    final int partition = partitionOf(topic, keyBytes);
+    final int partition = partitions.of(topic, keyBytes);
     sent.add(new Sent(index, producer.send(new ProducerRecord<>(topic, partition, keyBytes, encoded)), true));
     batchPerTable.merge(table, 1L, Long::sum);
     if (!change.getSource().getSnapshot()) {
@@ -372,15 +359,6 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       }
     }
     return null;
-  }
-
-  /** The partition Kafka's default partitioner gives a keyed record, so that it is known before Kafka answers. */
-  private int partitionOf(final String topic, final byte[] key) {
-    return Utils.toPositive(Utils.murmur2(key)) % partitionCount(topic);
-  }
-
-  private int partitionCount(final String topic) {
-    return partitionCounts.computeIfAbsent(topic, t -> producer.partitionsFor(t).size());
   }
 
   private void abortQuietly() {

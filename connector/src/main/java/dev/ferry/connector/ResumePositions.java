@@ -1,7 +1,12 @@
 package dev.ferry.connector;
 
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.connect.source.SourceRecord;
 
 /**
  * The position the capture lets Debezium store for a record it published: Debezium's own, without its "last
@@ -29,6 +34,29 @@ final class ResumePositions {
   static final String LAST_COMMIT = "lsn_commit";
 
   private ResumePositions() {
+  }
+
+  /**
+   * Marks the records of a batch Kafka took as processed, each with the position to store for it, those whose
+   * position {@code mayBeStored} says may become the capture's; then the batch as finished.
+   */
+  static void markProcessed(final List<RecordChangeEvent<SourceRecord>> records,
+      final DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer,
+      final Predicate<SourceRecord> mayBeStored) throws InterruptedException {
+    for (final RecordChangeEvent<SourceRecord> r : records) {
+      if (!mayBeStored.test(r.record())) {
+        continue;
+      }
+      final Map<String, Object> stored = toStore(r.record().sourceOffset());
+      if (stored == null) {
+        committer.markProcessed(r);
+      } else {
+        final DebeziumEngine.Offsets offsets = committer.buildOffsets();
+        stored.forEach(offsets::set);
+        committer.markProcessed(r, offsets);
+      }
+    }
+    committer.markBatchFinished();
   }
 
   /** The position to store for a record whose own position is {@code offset}; null when that one is stored as is. */
