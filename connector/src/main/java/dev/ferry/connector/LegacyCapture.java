@@ -149,7 +149,7 @@ public final class LegacyCapture implements AutoCloseable {
       throw new IllegalStateException("cannot read replication slot " + config.slotName() + " on " + config.jdbcUrl()
           + ": " + e.getMessage(), e);
     }
-    executor.execute(() -> run(createsSlot));
+    executor.execute(() -> run(createsSlot, debezium));
     slot.start();
     LOG.info("capture {} started: {}:{}/{} tables {} -> topics {}.cdc.*; source position kept in {}", config.name(),
         config.host(), config.port(), config.database(), config.tables(), topics.prefix(),
@@ -184,9 +184,10 @@ public final class LegacyCapture implements AutoCloseable {
 
   /**
    * Runs the engine; before the first, once no legacy transaction would hold up its slot ({@link SlotCreation}), and
-   * after the direct load where there is one ({@link DirectLoadRun}).
+   * after the direct load where there is one ({@link DirectLoadRun}); at a later start, from the stored position as
+   * {@link ResumePositions} stores it ({@link StoredPosition#dropLastProcessed}).
    */
-  private void run(final boolean createsSlot) {
+  private void run(final boolean createsSlot, final java.util.Properties debezium) {
     try {
       if (createsSlot && !SlotCreation.await(config, () -> {
         synchronized (lifecycle) {
@@ -203,6 +204,20 @@ public final class LegacyCapture implements AutoCloseable {
     }
     if (createsSlot && config.loadsDirectly() && (closed() || !directLoad.run(tableOrder, finished))) {
       return;
+    }
+    if (!createsSlot) {
+      try {
+        if (StoredPosition.dropLastProcessed(config.offsetStorage(), debezium)) {
+          LOG.info("capture {}: stored position rewritten without Debezium's last processed log position, so that "
+              + "PostgreSQL sends every transaction that commits after it, whole", config.name());
+        }
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        LOG.warn("capture {}: cannot look at its stored position before streaming ({}); Debezium resumes from it as "
+            + "stored", config.name(), e.toString());
+      }
     }
     synchronized (lifecycle) {
       if (closed()) {

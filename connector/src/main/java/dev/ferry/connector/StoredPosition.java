@@ -38,28 +38,58 @@ final class StoredPosition {
   static boolean store(final ConnectorConfig config, final Properties debezium, final long position, final long tsMs,
       final boolean onlyIfNone) throws Exception {
     final Map<String, String> props = asMap(debezium);
-    final OffsetBackingStore store = open(config, props);
+    final OffsetBackingStore store = open(config.offsetStorage(), props);
     try {
-      final Converter keys = KafkaConnectUtil.converterForOffsetStore();
-      final Converter values = valueConverter();
-      if (onlyIfNone && new OffsetStorageReaderImpl(store, props.get("name"), keys, values)
-          .offset(partition(props)) != null) {
+      if (onlyIfNone && read(store, props) != null) {
         return false;
       }
-      final OffsetStorageWriter writer = new OffsetStorageWriter(store, props.get("name"), keys, values);
-      writer.offset(partition(props), Map.of("lsn", position, "ts_usec", tsMs * 1000));
-      if (!writer.beginFlush()) {
-        throw new IllegalStateException("nothing to write to the offset store");
-      }
-      writer.doFlush((error, result) -> { }).get(FLUSH_SECONDS, TimeUnit.SECONDS);
+      write(store, props, Map.of("lsn", position, "ts_usec", tsMs * 1000));
       return true;
     } finally {
       store.stop();
     }
   }
 
-  private static OffsetBackingStore open(final ConnectorConfig config, final Map<String, String> props) {
-    final OffsetBackingStore store = config.offsetStorage() == OffsetStorage.FILE ? new SourcePositionFile()
+  /**
+   * Rewrites the stored position of the capture of {@code debezium} without Debezium's last processed log position
+   * where it carries one ({@link ResumePositions}): a position a Ferry stored before that change, which would have
+   * Debezium search the stream once more at this start.
+   *
+   * @return whether a position was rewritten
+   */
+  static boolean dropLastProcessed(final OffsetStorage storage, final Properties debezium) throws Exception {
+    final Map<String, String> props = asMap(debezium);
+    final OffsetBackingStore store = open(storage, props);
+    try {
+      final Map<String, Object> rewritten = ResumePositions.toStore(read(store, props));
+      if (rewritten == null) {
+        return false;
+      }
+      write(store, props, rewritten);
+      return true;
+    } finally {
+      store.stop();
+    }
+  }
+
+  private static Map<String, Object> read(final OffsetBackingStore store, final Map<String, String> props) {
+    return new OffsetStorageReaderImpl(store, props.get("name"), KafkaConnectUtil.converterForOffsetStore(),
+        valueConverter()).offset(partition(props));
+  }
+
+  private static void write(final OffsetBackingStore store, final Map<String, String> props,
+      final Map<String, ?> position) throws Exception {
+    final OffsetStorageWriter writer = new OffsetStorageWriter(store, props.get("name"),
+        KafkaConnectUtil.converterForOffsetStore(), valueConverter());
+    writer.offset(partition(props), position);
+    if (!writer.beginFlush()) {
+      throw new IllegalStateException("nothing to write to the offset store");
+    }
+    writer.doFlush((error, result) -> { }).get(FLUSH_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private static OffsetBackingStore open(final OffsetStorage storage, final Map<String, String> props) {
+    final OffsetBackingStore store = storage == OffsetStorage.FILE ? new SourcePositionFile()
         : KafkaConnectUtil.kafkaOffsetBackingStore(props);
     store.configure(new EmbeddedWorkerConfig(props));
     store.start();
