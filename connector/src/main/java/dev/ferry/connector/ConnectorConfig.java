@@ -232,6 +232,10 @@ public record ConnectorConfig(
     // task after this wait, then resumes from the confirmed position: Debezium's 10 s were most of the gap a blip
     // left (NoTornOrdersIT); a server that stays down is tried again this often, one error line each time
     p.put("retriable.restart.connector.wait.ms", "3000");
+    // a legacy server that restarts (fast shutdown) closes the replication connection quietly: the stream's reads
+    // see nothing, and only a status update written to the dead socket fails. Every second instead of Debezium's 10 s,
+    // so that the capture notices within about that and restarts (LegacyRestartIT); a message of a few bytes
+    p.put("status.update.interval.ms", "1000");
     // quiet captured tables in a busy database: Debezium confirms a position only for what it reads, so a
     // heartbeat writes something it reads (a logical decoding message, which needs no table in the legacy schema)
     // and then drops (excluded by prefix), and the slot moves on. Transactional, so that the position it leaves

@@ -10,7 +10,7 @@ import org.apache.kafka.connect.source.SourceRecord;
 
 /**
  * The position the capture lets Debezium store for a record it published: Debezium's own, without its "last
- * processed" log position ({@code lsn_proc}) once a commit is known ({@code lsn_commit}).
+ * processed" log position ({@code lsn_proc}).
  *
  * <p><b>Why.</b> With {@code lsn_proc} stored, a restarted Debezium 3.6 does not trust PostgreSQL to send what
  * follows the position: it reads the stream once, looks for the stored log position among the messages and skips
@@ -18,16 +18,17 @@ import org.apache.kafka.connect.source.SourceRecord;
  * messages: a commit is reported at the position its record ends, which is where the next log record starts, and
  * that may be a change of another transaction, begun earlier and still open. Stored at such a commit, Debezium took
  * that change for the commit it had stored, skipped the open transaction up to it, and its first changes never
- * reached Kafka ({@code ResumeBesideOpenTransactionIT}; debezium/dbz#76, fixed in Debezium 3.7). Without
- * {@code lsn_proc} Debezium does not search: it asks PostgreSQL for the stream from the stored log position
- * ({@code lsn}: a commit's end, or the last change published), and PostgreSQL sends every transaction that commits
- * at or after it, whole, from its first change.
+ * reached Kafka ({@code ResumeBesideOpenTransactionIT}; debezium/dbz#76, fixed in Debezium 3.7). A position without
+ * a commit of its own (the first records after a start) is no safer: Debezium takes its {@code lsn_proc} for the last
+ * commit too. Without {@code lsn_proc} Debezium does not search: it asks PostgreSQL for the stream from the stored
+ * log position ({@code lsn}: a commit's end, or the last change published), and PostgreSQL sends every transaction
+ * that commits at or after it, whole, from its first change.
  *
  * <p><b>What it costs.</b> Restarted inside a transaction, the capture sends that transaction again from its first
  * change, not from the change after the last one published; the processor keeps a transaction it holds as it was and
- * drops one it released ({@code ReleasedTransactions}). PostgreSQL is still told the last commit ({@code lsn_commit}),
- * so the slot moves on as before. Before the first commit of a capture (the snapshot's rows) the position is stored
- * as Debezium made it: without a commit, Debezium's search takes the first message the stream sends.
+ * drops one it released ({@code ReleasedTransactions}). PostgreSQL is still told the last commit ({@code lsn_commit})
+ * once there is one, so the slot moves on as before; before the first commit a capture streams, the slot stays where
+ * it was created.
  */
 final class ResumePositions {
   static final String LAST_PROCESSED = "lsn_proc";
@@ -61,7 +62,7 @@ final class ResumePositions {
 
   /** The position to store for a record whose own position is {@code offset}; null when that one is stored as is. */
   static Map<String, Object> toStore(final Map<String, ?> offset) {
-    if (offset == null || offset.get(LAST_COMMIT) == null || !offset.containsKey(LAST_PROCESSED)) {
+    if (offset == null || !offset.containsKey(LAST_PROCESSED)) {
       return null;
     }
     final Map<String, Object> out = new HashMap<>(offset);

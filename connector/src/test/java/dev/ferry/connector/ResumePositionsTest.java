@@ -18,9 +18,15 @@ class ResumePositionsTest {
   }
 
   @Test
-  void aPositionWithoutACommitIsStoredAsDebeziumMadeIt() {
-    assertThat(ResumePositions.toStore(Map.of("lsn", 100L, "lsn_proc", 100L, "snapshot", true))).isNull();
-    assertThat(ResumePositions.toStore(new HashMap<>(Map.of("lsn", 100L)))).isNull();
+  void aPositionWithoutACommitLosesItsLastProcessedLogPositionToo() {
+    // Debezium takes lsn_proc for the last commit where none is stored, and searches the stream with both
+    assertThat(ResumePositions.toStore(Map.of("lsn", 100L, "lsn_proc", 100L, "ts_usec", 5L)))
+        .isEqualTo(Map.of("lsn", 100L, "ts_usec", 5L));
+  }
+
+  @Test
+  void aPositionWithoutItIsStoredAsDebeziumMadeIt() {
+    assertThat(ResumePositions.toStore(new HashMap<>(Map.of("lsn", 100L, "lsn_commit", 90L)))).isNull();
     assertThat(ResumePositions.toStore(null)).isNull();
   }
 }

@@ -43,11 +43,11 @@ class StoredPositionTest {
   }
 
   @Test
-  void aPositionWithoutACommitAndNoPositionAtAllAreLeftAsTheyAre() throws Exception {
+  void noPositionAndOneWithoutLastProcessedAreLeftAsTheyAre() throws Exception {
     assertThat(StoredPosition.dropLastProcessed(OffsetStorage.FILE, debezium())).isFalse();
-    final String snapshot = "{\"lsn\":100,\"lsn_proc\":100,\"snapshot\":true}";
-    SourcePositionFileTest.write(new SourcePositionFile(), file(), snapshot);
+    final String loaded = "{\"lsn\":100,\"ts_usec\":5000}";
+    SourcePositionFileTest.write(new SourcePositionFile(), file(), loaded);
     assertThat(StoredPosition.dropLastProcessed(OffsetStorage.FILE, debezium())).isFalse();
-    assertThat(SourcePositionFileTest.read(new SourcePositionFile(), file())).isEqualTo(snapshot);
+    assertThat(SourcePositionFileTest.read(new SourcePositionFile(), file())).isEqualTo(loaded);
   }
 }
