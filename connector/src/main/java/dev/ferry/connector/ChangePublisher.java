@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * one Kafka transaction, and its records are marked processed only after the transaction committed, so the
  * position Debezium stores never runs ahead of what Kafka holds: after a crash events may be sent again, never
  * lost, and downstream stages deduplicate. What is stored is the record's position as {@link ResumePositions} gives
- * it, so that a restarted Debezium resumes where PostgreSQL says, not where its own search of the stream says. Readers take committed records only, so a commit marker is never
- * seen without the events before it.
+ * it, so that a restarted Debezium resumes where PostgreSQL says, not where its own search of the stream says.
+ * Readers take committed records only, so a commit marker is never seen without the events before it.
  *
  * <p><b>No round trip per source transaction.</b> Each record's partition is computed here, as Kafka's default
  * partitioner would ({@link KeyPartitions}), so a transaction's commit markers can be sent right behind its

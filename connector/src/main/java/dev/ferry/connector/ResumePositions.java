@@ -32,7 +32,6 @@ import org.apache.kafka.connect.source.SourceRecord;
  */
 final class ResumePositions {
   static final String LAST_PROCESSED = "lsn_proc";
-  static final String LAST_COMMIT = "lsn_commit";
 
   private ResumePositions() {
   }

@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -211,7 +212,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
     final ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow(() ->
         new IllegalStateException("embedded PostgreSQL '" + name + "': no process " + pid));
-    final List<ProcessHandle> processes = new java.util.ArrayList<>(postmaster.descendants().toList());
+    final List<ProcessHandle> processes = new ArrayList<>(postmaster.descendants().toList());
     processes.add(postmaster);
     postmaster.destroyForcibly();
     final long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
