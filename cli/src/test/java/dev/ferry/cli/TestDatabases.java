@@ -1,7 +1,12 @@
 package dev.ferry.cli;
 
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.config.ConfigSource;
 import dev.ferry.embedded.EmbeddedDatabase;
 import dev.ferry.embedded.EmbeddedStack;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,6 +28,31 @@ final class TestDatabases {
     try (Connection target = stack.target().connect(name + "_target"); Statement s = target.createStatement()) {
       s.execute(targetSql);
     }
+  }
+
+  /**
+   * Creates database {@code name} on {@code legacy} (a test's own server, one it stops and starts) and {@code
+   * <name>_target} on the stack, runs {@code legacySql} and {@code targetSql} in them, and returns the configuration of
+   * a pipeline between them for {@code public.orders} and {@code public.order_lines} (lines under their order) with
+   * {@code mapping}.
+   */
+  static ConfigSource ordersOnOwnServer(final EmbeddedStack stack, final EmbeddedDatabase legacy, final String name,
+      final String legacySql, final String targetSql, final String mapping, final Path work)
+      throws SQLException, IOException {
+    legacy.createDatabase(name);
+    stack.target().createDatabase(name + "_target");
+    try (Connection c = legacy.connect(name); Statement s = c.createStatement()) {
+      s.execute(legacySql);
+    }
+    try (Connection c = stack.target().connect(name + "_target"); Statement s = c.createStatement()) {
+      s.execute(targetSql);
+    }
+    final Path file = work.resolve("mapping.yaml");
+    Files.writeString(file, mapping);
+    return DemoEnvironment.configSource(stack, name, name, name + "_target", "public.orders,public.order_lines",
+            "public.order_lines(order_id) -> public.orders(order_id)", file, work)
+        .with("legacy.host", legacy.host(), "test")
+        .with("legacy.port", String.valueOf(legacy.port()), "test");
   }
 
   /** Runs {@code sql} (one statement) on {@code c}. */

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The capture's figures as Micrometer meters, tagged with the connector's name (Prometheus:
  * {@code ferry_connector_events_captured_total} per legacy {@code table}, {@code ferry_connector_behind_source_seconds},
- * {@code ferry_connector_slot_retained_wal_bytes}, {@code ferry_connector_streaming}; with a direct initial load
+ * {@code ferry_connector_slot_retained_wal_bytes}, {@code ferry_connector_streaming},
+ * {@code ferry_connector_engine_restarts_total}; with a direct initial load
  * {@code ferry_connector_initial_load_rows_total} per legacy {@code table}, {@code ferry_connector_initial_load_active}
  * and the mapping's {@code ferry_processor_rows_*} counts of the rows it loaded).
  */
@@ -39,6 +40,9 @@ public final class CaptureMeters implements MeterBinder {
     Gauge.builder("ferry.connector.slot.safe.wal", capture, LegacyCapture::safeWalBytes).tags(tags).baseUnit("bytes")
         .description("WAL the replication slot may still keep before the legacy server invalidates it "
             + "(max_slot_wal_keep_size); -1 without such a limit").register(registry);
+    FunctionCounter.builder("ferry.connector.engine.restarts", capture, LegacyCapture::engineRestarts).tags(tags)
+        .description("Debezium engines built again because the legacy server went away while one started (Debezium "
+            + "gives up on an engine then; the capture resumes from its stored position)").register(registry);
     Gauge.builder("ferry.connector.streaming", capture, c -> c.streaming() ? 1 : 0).tags(tags)
         .description("1 once the capture streams changes, its initial snapshot in Kafka").register(registry);
     // registered without a direct load too (0), so that one dashboard serves both kinds of capture

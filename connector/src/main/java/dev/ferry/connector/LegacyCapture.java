@@ -4,15 +4,9 @@ import dev.ferry.config.ConfigException;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.KafkaClients;
 import dev.ferry.schemas.TopicCreator;
-import io.debezium.embedded.Connect;
-import io.debezium.engine.DebeziumEngine;
-import io.debezium.engine.RecordChangeEvent;
-import io.debezium.engine.format.ChangeEventFormat;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +22,6 @@ import javax.management.ObjectName;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LegacyCapture implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LegacyCapture.class);
-  /** How long a stop waits for Debezium to finish starting its tasks, which it must before it can be closed. */
-  private static final Duration ENGINE_START_WAIT = Duration.ofSeconds(30);
 
   private final ConnectorConfig config;
   private final FerryTopics topics;
@@ -51,11 +42,8 @@ public final class LegacyCapture implements AutoCloseable {
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
   private final SlotWatch slot;
   private final CaptureFailure failure;
-  private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
-  /** Guards {@link #closing} and {@link #engineRunning}: an engine is closed only once it runs. */
-  private final Object lifecycle = new Object();
-  private boolean closing;
-  private boolean engineRunning;
+  /** Debezium's engine, built again when the legacy server goes away while it starts; null before {@link #start()}. */
+  private volatile CaptureEngine engine;
   /** The legacy transactions the creation of the slot waits for before the engine starts ({@link SlotCreation}). */
   private volatile List<String> slotWaitsFor = List.of();
   /** Loads the tables on the first start when {@code connector.initial-load} is direct; null otherwise. */
@@ -118,18 +106,7 @@ public final class LegacyCapture implements AutoCloseable {
     producer.initTransactions();
     final java.util.Properties debezium = config.debeziumProperties(captured.order(),
         captured.legacyMajorVersion(), captured.keyedByIndex());
-    engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-        .using(debezium)
-        .using((success, message, error) -> {
-          if (success) {
-            finished.complete(null);
-          } else {
-            LOG.error(failure.explain(message, error), error);
-            finished.completeExceptionally(error != null ? error : new IllegalStateException(message));
-          }
-        })
-        .notifying(publisher)
-        .build();
+    engine = new CaptureEngine(config, debezium, publisher, failure);
     try {
       final long confirmed = slot.confirmedPosition();
       if (confirmed > 0 && config.offsetStorage() == OffsetStorage.FILE && !Files.exists(config.offsetFile())
@@ -189,11 +166,7 @@ public final class LegacyCapture implements AutoCloseable {
    */
   private void run(final boolean createsSlot, final java.util.Properties debezium) {
     try {
-      if (createsSlot && !SlotCreation.await(config, () -> {
-        synchronized (lifecycle) {
-          return closing;
-        }
-      }, open -> slotWaitsFor = List.copyOf(open))) {
+      if (createsSlot && !SlotCreation.await(config, engine::closing, open -> slotWaitsFor = List.copyOf(open))) {
         finished.complete(null);
         return;
       }
@@ -219,58 +192,16 @@ public final class LegacyCapture implements AutoCloseable {
             + "stored", config.name(), e.toString());
       }
     }
-    synchronized (lifecycle) {
-      if (closed()) {
-        return;
-      }
-      engineRunning = true;
-    }
-    engine.run();
-  }
-
-  /**
-   * Closes Debezium's engine, again while it refuses because it is starting its tasks ("Cannot stop engine while
-   * tasks are starting"; a capture stopped right after its direct load, as it began streaming): the refused close
-   * left the engine running, and the stop waited its full minute for a thread that never ended (seen in every other
-   * end-to-end migration benchmark). Bounded by {@link #ENGINE_START_WAIT}.
-   */
-  private void closeEngine() {
-    final long deadline = System.nanoTime() + ENGINE_START_WAIT.toNanos();
-    while (true) {
-      try {
-        engine.close();
-        return;
-      } catch (IllegalStateException e) {
-        if (!startingTasks(e) || System.nanoTime() > deadline) {
-          LOG.warn("error while stopping capture {}: {}", config.name(), e.toString());
-          return;
-        }
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      } catch (IOException | RuntimeException e) {
-        // Debezium refuses to close an engine that already stopped on a failure ("already shut down")
-        LOG.warn("error while stopping capture {}: {}", config.name(), e.toString());
-        return;
-      }
-    }
-  }
-
-  private static boolean startingTasks(final IllegalStateException e) {
-    return e.getMessage() != null && e.getMessage().contains("tasks are starting");
+    engine.run(finished);
   }
 
   /** True, with the capture finished, once {@link #close()} has begun. */
   private boolean closed() {
-    synchronized (lifecycle) {
-      if (closing) {
-        finished.complete(null);
-      }
-      return closing;
+    final boolean closing = engine.closing();
+    if (closing) {
+      finished.complete(null);
     }
+    return closing;
   }
 
   /**
@@ -287,6 +218,15 @@ public final class LegacyCapture implements AutoCloseable {
    */
   public String legacyUnreachable() {
     return slot.unreachable();
+  }
+
+  /**
+   * Debezium engines built again since the capture started because the legacy server went away while one started
+   * ({@link CaptureEngine}).
+   */
+  public long engineRestarts() {
+    final CaptureEngine e = engine;
+    return e == null ? 0 : e.restarts();
   }
 
   /** Completes when the engine stops: normally after {@link #close()}, exceptionally on failure. */
@@ -366,13 +306,8 @@ public final class LegacyCapture implements AutoCloseable {
   public void close() {
     slot.close();
     truncated.close();
-    final boolean running;
-    synchronized (lifecycle) {
-      closing = true;
-      running = engineRunning;
-    }
-    if (running && !finished.isDone()) {
-      closeEngine();
+    if (engine != null) {
+      engine.close();
     }
     if (loading()) {
       executor.shutdownNow(); // a direct load stops at its next row when interrupted, and loads again at next start
