@@ -73,43 +73,34 @@ class LegacyGoneAtEngineStartIT {
   }
 
   @Test
-  void aServerGoneWhileTheFirstEngineStartsItsTaskIsWaitedFor() throws Exception {
-    final String name = "it_gone_first_start";
+  void aServerGoneWhileDebeziumStartsItsTaskIsWaitedFor() throws Exception {
+    final String name = "it_gone_at_start";
     hold();
     try (Pipeline pipeline = startPipeline(name)) {
       awaitTarget(name, 20);
+      // at the first engine's start (here after the direct load)
       assertThat(HeldAtTaskStart.STARTING.await(2, TimeUnit.MINUTES)).as("Debezium starts its task").isTrue();
-      goAwayAndComeBack(name);
+      goAwayAndComeBack();
       writeOrders(name, 100, 30);
       awaitTarget(name, 50);
       assertThat(pipeline.capture().finished()).as("the capture still runs").isNotDone();
-      assertThat(pipeline.capture().engineRestarts()).as("Debezium's engine built again").isPositive();
-    }
-  }
+      final long afterFirst = pipeline.capture().engineRestarts();
+      assertThat(afterFirst).as("Debezium's engine built again").isPositive();
 
-  @Test
-  void aServerGoneWhileDebeziumRestartsItsTaskIsWaitedFor() throws Exception {
-    final String name = "it_gone_task_restart";
-    HeldAtTaskStart.STARTING = new CountDownLatch(1);
-    HeldAtTaskStart.RELEASE = new CountDownLatch(0); // the first start goes through
-    try (Pipeline pipeline = startPipeline(name)) {
-      awaitTarget(name, 20);
+      // at Debezium's restart of its task after the stream failed: refused every 3 s until the server is back, when
+      // the task opens its connections and is held
       await().atMost(Duration.ofMinutes(1)).until(() -> pipeline.capture().streaming());
-      writeOrders(name, 100, 10);
-      awaitTarget(name, 30);
-      // the stream fails with the server; Debezium restarts its task every 3 s, refused until the server is back,
-      // when the task opens its connections and is held
       hold();
       LOG.info("legacy server stopped (fast shutdown) while streaming");
       legacy[0].close();
       Thread.sleep(4_000);
       legacy[0] = legacy[0].restart(work.resolve("legacy-server"));
       assertThat(HeldAtTaskStart.STARTING.await(2, TimeUnit.MINUTES)).as("Debezium restarts its task").isTrue();
-      goAwayAndComeBack(name);
+      goAwayAndComeBack();
       writeOrders(name, 200, 30);
-      awaitTarget(name, 60);
+      awaitTarget(name, 80);
       assertThat(pipeline.capture().finished()).as("the capture still runs").isNotDone();
-      assertThat(pipeline.capture().engineRestarts()).as("Debezium's engine built again").isPositive();
+      assertThat(pipeline.capture().engineRestarts()).as("Debezium's engine built again").isGreaterThan(afterFirst);
     }
   }
 
@@ -120,13 +111,13 @@ class LegacyGoneAtEngineStartIT {
   }
 
   /** Stops the legacy server while the task's start is held, lets the start go on against nothing, starts it again. */
-  private void goAwayAndComeBack(final String name) throws Exception {
+  private void goAwayAndComeBack() throws Exception {
     LOG.info("legacy server stopped (fast shutdown) while Debezium's task starts");
     legacy[0].close();
     HeldAtTaskStart.RELEASE.countDown();
     Thread.sleep(4_000);
     legacy[0] = legacy[0].restart(work.resolve("legacy-server"));
-    LOG.info("legacy server {} started again", name);
+    LOG.info("legacy server started again");
   }
 
   private Pipeline startPipeline(final String name) throws Exception {

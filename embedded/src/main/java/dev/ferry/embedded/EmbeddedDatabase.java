@@ -11,7 +11,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import org.slf4j.LoggerFactory;
@@ -191,6 +193,43 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   @Override
   public void close() {
+    stop();
+    guard.closed();
+  }
+
+  /**
+   * Kills the server as a crash would: SIGKILL to its postmaster (the process this JVM started, named in its data
+   * directory's {@code postmaster.pid}), no shutdown checkpoint; its backends end as they see it gone, which is
+   * waited for (up to 30 s). {@link #restart} then starts it through crash recovery. This instance is done after it.
+   */
+  public void crash() {
+    final Path dataDir = dataDirectory(postgres);
+    final long pid;
+    try {
+      pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the postmaster's pid in " + dataDir, e);
+    }
+    final ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow(() ->
+        new IllegalStateException("embedded PostgreSQL '" + name + "': no process " + pid));
+    final List<ProcessHandle> processes = new ArrayList<>(postmaster.descendants().toList());
+    processes.add(postmaster);
+    postmaster.destroyForcibly();
+    final long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (processes.stream().anyMatch(ProcessHandle::isAlive)) {
+      if (System.nanoTime() > until) {
+        throw new IllegalStateException("embedded PostgreSQL '" + name + "': processes still running 30 s after its "
+            + "postmaster was killed");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    // releases zonky's lock on the data directory, which a restart takes again (its pg_ctl stop finds no server and
+    // says so in zonky's log)
     stop();
     guard.closed();
   }
