@@ -80,7 +80,7 @@ class LegacyGoneAtEngineStartIT {
       awaitTarget(name, 20);
       // at the first engine's start (here after the direct load)
       assertThat(HeldAtTaskStart.STARTING.await(2, TimeUnit.MINUTES)).as("Debezium starts its task").isTrue();
-      goAwayAndComeBack();
+      goAwayAndComeBack(pipeline);
       writeOrders(name, 100, 30);
       awaitTarget(name, 50);
       assertThat(pipeline.capture().finished()).as("the capture still runs").isNotDone();
@@ -96,7 +96,7 @@ class LegacyGoneAtEngineStartIT {
       Thread.sleep(4_000);
       legacy[0] = legacy[0].restart(work.resolve("legacy-server"));
       assertThat(HeldAtTaskStart.STARTING.await(2, TimeUnit.MINUTES)).as("Debezium restarts its task").isTrue();
-      goAwayAndComeBack();
+      goAwayAndComeBack(pipeline);
       writeOrders(name, 200, 30);
       awaitTarget(name, 80);
       assertThat(pipeline.capture().finished()).as("the capture still runs").isNotDone();
@@ -111,11 +111,16 @@ class LegacyGoneAtEngineStartIT {
   }
 
   /** Stops the legacy server while the task's start is held, lets the start go on against nothing, starts it again. */
-  private void goAwayAndComeBack() throws Exception {
+  private void goAwayAndComeBack(final Pipeline pipeline) throws Exception {
     LOG.info("legacy server stopped (fast shutdown) while Debezium's task starts");
     legacy[0].close();
     HeldAtTaskStart.RELEASE.countDown();
-    Thread.sleep(4_000);
+    // the start fails within a moment, and the capture says what it waits for (readiness, status page)
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+        assertThat(pipeline.capture().legacyUnreachable()).as("why the capture waits")
+            .contains("Debezium stopped as it started").contains("refused"));
+    // its first look for the server, 1 s later, finds it still gone
+    Thread.sleep(1_500);
     legacy[0] = legacy[0].restart(work.resolve("legacy-server"));
     LOG.info("legacy server started again");
   }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The stream processor in its own JVM, killed with SIGKILL (its own PID) three times while two writers commit
+ * The stream processor in its own JVM, killed with SIGKILL (its own PID) twice while two writers commit
  * orders with their lines. What it held at each kill is what its last exactly-once commit wrote: the events
  * of source transactions still being collected are kept in memory between commits and reach RocksDB and the
  * changelog only at a commit ({@code ShortLivedStore}). Nothing may be lost (the target
@@ -34,7 +34,7 @@ class ProcessorCrashIT {
   Path work;
 
   @Test
-  void threeKillNinesOfTheProcessorDuringAWorkloadLoseNothingAndTearNothing() throws Exception {
+  void killNinesOfTheProcessorDuringAWorkloadLoseNothingAndTearNothing() throws Exception {
     final DemoEnvironment env = DemoEnvironment.create(stack, work, "it_processor_crash");
     final Path file = ServiceProcess.writeConfig(env, work.resolve("processor.yaml"), Set.of());
     final Random random = new Random(17);
@@ -49,7 +49,8 @@ class ProcessorCrashIT {
         // random moment after; the writers keep writing until the last run is processing
         final TornOrderCheck check = TornOrderCheck.untilStopped(env, 22_000, 40);
         try {
-          for (int kill = 1; kill <= 3; kill++) {
+          // two kills, not three as until session 43, for the suite's time (each costs a JVM's and Kafka Streams' start)
+          for (int kill = 1; kill <= 2; kill++) {
             MarkerOrder.awaitThroughPipeline(legacy, target, 21_000 + kill, processor);
             Thread.sleep(300 + random.nextInt(1_500));
             assertThat(processor.isAlive()).as("processor %d still running before its kill", kill).isTrue();
@@ -57,7 +58,7 @@ class ProcessorCrashIT {
             assertThat(processor.waitFor(30, TimeUnit.SECONDS)).isTrue();
             processor = start(file, kill);
           }
-          MarkerOrder.awaitThroughPipeline(legacy, target, 21_004, processor);
+          MarkerOrder.awaitThroughPipeline(legacy, target, 21_003, processor);
         } finally {
           check.stopWriting();
         }

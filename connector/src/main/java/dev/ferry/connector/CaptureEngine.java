@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
@@ -50,6 +52,8 @@ final class CaptureEngine {
   private boolean closing;
   private DebeziumEngine<RecordChangeEvent<SourceRecord>> running;
   private volatile long restarts;
+  /** While no engine runs because the server is gone: since when, and why; null otherwise. */
+  private volatile String waiting;
 
   CaptureEngine(final ConnectorConfig config, final Properties debezium,
       final DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> consumer, final CaptureFailure failure) {
@@ -107,7 +111,11 @@ final class CaptureEngine {
           + "engine starts from the stored position once the server answers, looked for in {} s ({} so far)",
           config.name(), config.server(), outcome.message, LegacyGone.reason(outcome.message, outcome.error),
           wait.toSeconds(), restarts);
+      waiting = "since " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": "
+          + LegacyGone.reason(outcome.message, outcome.error) + " (Debezium stopped as it started; a new engine starts "
+          + "once the server answers)";
       wait = awaitServer(wait);
+      waiting = null;
       if (wait == null) {
         finished.complete(null);
         return;
@@ -149,6 +157,14 @@ final class CaptureEngine {
   /** Engines built again because the legacy server went away while one started, since the capture started. */
   long restarts() {
     return restarts;
+  }
+
+  /**
+   * While the capture waits for a legacy server gone as Debezium started: since when and why ({@code since <time>:
+   * <reason> ...}); null while an engine runs.
+   */
+  String waiting() {
+    return waiting;
   }
 
   /** True once {@link #close()} has begun. */

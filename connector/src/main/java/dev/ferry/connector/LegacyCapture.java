@@ -213,11 +213,14 @@ public final class LegacyCapture implements AutoCloseable {
   }
 
   /**
-   * Why the legacy database could not be reached at the capture's last look (once a minute), and since when; null
-   * while it can be. Debezium reconnects by itself meanwhile.
+   * Why the legacy database cannot be reached, and since when: while the capture waits for it to build a new engine
+   * ({@link CaptureEngine}), or as its last look found it (once a minute; Debezium reconnects by itself meanwhile);
+   * null while it can be.
    */
   public String legacyUnreachable() {
-    return slot.unreachable();
+    final CaptureEngine e = engine;
+    final String waiting = e == null ? null : e.waiting();
+    return waiting != null ? waiting : slot.unreachable();
   }
 
   /**
