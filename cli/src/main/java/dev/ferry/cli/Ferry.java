@@ -1,7 +1,6 @@
 package dev.ferry.cli;
 
 import dev.ferry.cli.demo.NorthwindDemo;
-import dev.ferry.config.ConfigException;
 import dev.ferry.connector.LegacyCapture;
 import dev.ferry.cutover.Cutover;
 import dev.ferry.cutover.SyncInFlight;
@@ -45,14 +44,8 @@ public final class Ferry implements Callable<Integer> {
       dev.ferry.cli.demo.QuietTerminal.apply();
     }
     HeapPeak.install();
-    System.exit(new CommandLine(new Ferry()).setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof ConfigException) {
-        cmd.getErr().println(e.getMessage());
-        cmd.getErr().println("Nothing was started.");
-        return 2;
-      }
-      throw e;
-    }).execute(args));
+    System.exit(new CommandLine(new Ferry()).setExecutionExceptionHandler((e, cmd, parsed) ->
+        CommandFailure.handle(e, cmd.getErr())).execute(args));
   }
 
   @Override

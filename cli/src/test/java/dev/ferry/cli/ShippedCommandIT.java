@@ -361,6 +361,25 @@ class ShippedCommandIT {
     assertThat(wrong.output()).contains("--settle").contains("'soon'").contains("ms, s, m, h or d");
   }
 
+  /**
+   * A connector whose legacy server does not answer (nothing listens on loopback port 1) says so in two lines and
+   * exits 1, so that a supervisor starts it again; it printed a stack trace before session 43.
+   */
+  @Test
+  void theConnectorAsShippedSaysWhichServerItCannotReach() throws Exception {
+    Files.writeString(dir.resolve("unreachable.yaml"), """
+        kafka: {bootstrap-servers: "127.0.0.1:9"}
+        registry: {url: "http://127.0.0.1:9"}
+        legacy: {host: 127.0.0.1, port: 1, database: shop, tables: [public.orders]}
+        connector: {name: shop, initial-load: kafka}
+        """);
+    final Run run = ferry("connector", "-c", "unreachable.yaml");
+    assertThat(run.exit()).as(run.output()).isEqualTo(1);
+    assertThat(run.output()).contains("jdbc:postgresql://127.0.0.1:1/shop: Connection to 127.0.0.1:1 refused")
+        .contains("A server this command needs could not be reached: start it, or correct its address")
+        .doesNotContain("\tat ").doesNotContain("IllegalStateException");
+  }
+
   private record Run(int exit, String output) {
   }
 

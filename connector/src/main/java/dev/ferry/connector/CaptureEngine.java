@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Debezium's embedded engine for one capture, run until the capture is closed or fails for good; a new engine is built
  * from the stored position when one stops because the legacy server went away while it started (the connector's
- * validation or the task's start: {@link LegacyGone}).
+ * validation or the task's start: {@link ServerGone}).
  *
  * <p>Why: Debezium retries a failure while it streams and a refused connection at a task start, but a connection
  * that dies while the connector validates its configuration or a task starts stops the whole engine ("Connector
@@ -97,7 +97,7 @@ final class CaptureEngine {
         finished.complete(null);
         return;
       }
-      if (!LegacyGone.in(outcome.message, outcome.error)) {
+      if (!ServerGone.in(outcome.message, outcome.error)) {
         LOG.error(failure.explain(outcome.message, outcome.error), outcome.error);
         finished.completeExceptionally(outcome.error != null ? outcome.error
             : new IllegalStateException(outcome.message));
@@ -109,10 +109,10 @@ final class CaptureEngine {
       restarts++;
       LOG.warn("capture {}: Debezium stopped because legacy server {} went away while it started ({}: {}); a new "
           + "engine starts from the stored position once the server answers, looked for in {} s ({} so far)",
-          config.name(), config.server(), outcome.message, LegacyGone.reason(outcome.message, outcome.error),
+          config.name(), config.server(), outcome.message, ServerGone.reason(outcome.message, outcome.error),
           wait.toSeconds(), restarts);
       waiting = "since " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": "
-          + LegacyGone.reason(outcome.message, outcome.error) + " (Debezium stopped as it started; a new engine starts "
+          + ServerGone.reason(outcome.message, outcome.error) + " (Debezium stopped as it started; a new engine starts "
           + "once the server answers)";
       wait = awaitServer(wait);
       waiting = null;
@@ -138,11 +138,11 @@ final class CaptureEngine {
         LOG.info("capture {}: legacy server {} answers again; starting Debezium", config.name(), config.server());
         return wait;
       } catch (SQLException e) {
-        if (!LegacyGone.in(e.getMessage(), e)) {
+        if (!ServerGone.in(e.getMessage(), e)) {
           return wait;
         }
         LOG.warn("capture {}: legacy server {} still cannot be reached ({}); looking again in {} s", config.name(),
-            config.server(), LegacyGone.reason(e.getMessage(), e), wait.toSeconds());
+            config.server(), ServerGone.reason(e.getMessage(), e), wait.toSeconds());
       }
     }
     return null;
