@@ -70,6 +70,14 @@ final class TestDatabases {
     }
   }
 
+  /** The text {@code sql} (a query of one value) gives on {@code c}. */
+  static String text(final Connection c, final String sql) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
   /**
    * Creates {@code role} (a superuser, as a capture's user needs replication) with the time limits an administrator
    * sets for an application's role, on {@code database} only: statements 1 ms, idle in a transaction 20 ms, idle

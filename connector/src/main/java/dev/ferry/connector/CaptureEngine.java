@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * that would otherwise have waited for the server like any other outage. A new engine resumes exactly where the old
  * one's stored position says (a Debezium task restart does the same), once the server takes a connection again: looked
  * for after {@link #FIRST_WAIT}, then twice as long apart each time up to {@link #LONGEST_WAIT}, for as long as the
- * server is gone, as Debezium itself retries a stream without limit here. Any other failure ends the capture as before, explained by {@link CaptureFailure}.
+ * server is gone, as Debezium itself retries a stream without limit here. Any other failure ends the capture as
+ * before, explained by {@link CaptureFailure}.
  *
  * <p>Closing: Debezium refuses to close an engine while it starts its tasks; {@link #close()} tries again until the
  * start is over, bounded by {@link #START_WAIT}.

@@ -11,7 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a capture reads from the legacy catalog before Debezium starts, and refuses on: tables without a replica
+ * What a capture reads from the legacy catalog before Debezium starts, and refuses on: a server that does not allow
+ * logical decoding to its user ({@link LogicalDecoding}), tables without a replica
  * identity (the publication would break the legacy application's updates), detail tables whose deletes would not
  * name their header ({@link ReplicaIdentity}, refused or fixed per {@code connector.replica-identity}); and what it
  * starts with: the order to snapshot the tables in ({@link SnapshotOrder}), the tables keyed by their replica identity
@@ -49,6 +50,7 @@ record CapturedTables(List<String> order, int legacyMajorVersion, Map<String, Li
           nothing.add(new ConfigProblem("legacy.tables", table, null, ReplicaIdentity.nothingProblem(table)));
         }
       }
+      nothing.addAll(LogicalDecoding.problems(legacy, config));
       if (!nothing.isEmpty()) {
         throw new ConfigException(nothing);
       }
