@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.LongSupplier;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +46,6 @@ final class CaptureEngine {
   private final Properties debezium;
   private final DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> consumer;
   private final CaptureFailure failure;
-  private final LongSupplier nanoTime;
   /** Guards {@link #closing} and {@link #running}: an engine is closed only while it runs. */
   private final Object lifecycle = new Object();
   private boolean closing;
@@ -62,7 +60,6 @@ final class CaptureEngine {
     this.debezium = debezium;
     this.consumer = consumer;
     this.failure = failure;
-    this.nanoTime = System::nanoTime;
   }
 
   /**
@@ -87,7 +84,7 @@ final class CaptureEngine {
         }
         running = engine;
       }
-      final long began = nanoTime.getAsLong();
+      final long began = System.nanoTime();
       engine.run(); // the engine calls its completion callback before it returns
       final boolean closed;
       synchronized (lifecycle) {
@@ -104,7 +101,7 @@ final class CaptureEngine {
             : new IllegalStateException(outcome.message));
         return;
       }
-      if (nanoTime.getAsLong() - began > RAN_LONG.toNanos()) {
+      if (System.nanoTime() - began > RAN_LONG.toNanos()) {
         wait = FIRST_WAIT;
       }
       restarts++;
@@ -193,10 +190,10 @@ final class CaptureEngine {
 
   /** Waits {@code wait} unless closed meanwhile; false when closed. */
   private boolean pause(final Duration wait) {
-    final long until = nanoTime.getAsLong() + wait.toNanos();
+    final long until = System.nanoTime() + wait.toNanos();
     synchronized (lifecycle) {
       while (!closing) {
-        final long left = until - nanoTime.getAsLong();
+        final long left = until - System.nanoTime();
         if (left <= 0) {
           return true;
         }
@@ -217,13 +214,13 @@ final class CaptureEngine {
    * engine running, and the stop waited its full minute for a thread that never ended.
    */
   private void close(final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine) {
-    final long deadline = nanoTime.getAsLong() + START_WAIT.toNanos();
+    final long deadline = System.nanoTime() + START_WAIT.toNanos();
     while (true) {
       try {
         engine.close();
         return;
       } catch (IllegalStateException e) {
-        if (!startingTasks(e) || nanoTime.getAsLong() > deadline) {
+        if (!startingTasks(e) || System.nanoTime() > deadline) {
           LOG.warn("error while stopping capture {}: {}", config.name(), e.toString());
           return;
         }
