@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 /**
  * How {@code ferry} ends a command that failed with an exception: a configuration refused before anything started
  * (exit 2), and a server the command needs that could not be reached ({@link ServerGone}: the legacy or target
- * database down, a wrong host or port), said in two lines instead of a stack trace (exit 1: run it again once the
+ * database down, a wrong host or port; Kafka brokers that never answered), said in two lines instead of a stack trace (exit 1: run it again once the
  * server is there; a supervisor that restarts the service does). Anything else goes on to picocli, stack trace and
  * all.
  */
@@ -23,7 +23,8 @@ final class CommandFailure {
       err.println("Nothing was started.");
       return 2;
     }
-    final String gone = ServerGone.reason(e.getMessage(), e);
+    final String database = ServerGone.reason(e.getMessage(), e);
+    final String gone = database != null ? database : kafkaSilent(e);
     if (gone != null) {
       LoggerFactory.getLogger(CommandFailure.class).debug("a server could not be reached", e);
       final String said = e.getMessage() != null ? e.getMessage() : e.toString();
@@ -36,5 +37,21 @@ final class CommandFailure {
       return 1;
     }
     throw e;
+  }
+
+  /**
+   * Kafka's clients do not say "refused": a broker that never answers is a timeout waiting for a node (the admin
+   * client's "Timed out waiting for a node assignment", a producer's "Timed out waiting for ... metadata"); null
+   * for anything else.
+   */
+  private static String kafkaSilent(final Throwable e) {
+    Throwable t = e;
+    for (int depth = 0; t != null && depth < 20; depth++, t = t.getCause()) {
+      if (t instanceof org.apache.kafka.common.errors.TimeoutException && t.getMessage() != null
+          && (t.getMessage().contains("waiting for a node") || t.getMessage().contains("metadata"))) {
+        return "Kafka: " + t.getMessage();
+      }
+    }
+    return null;
   }
 }

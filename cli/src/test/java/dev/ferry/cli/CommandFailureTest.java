@@ -42,6 +42,19 @@ class CommandFailureTest {
   }
 
   @Test
+  void kafkaThatNeverAnswersIsAServerThatCouldNotBeReached() throws Exception {
+    // what the connector met with nothing listening at kafka.bootstrap-servers
+    final Exception e = new IllegalStateException("cannot create topics [shop.cdc.public.orders] on 127.0.0.1:9: "
+        + "Timed out waiting for a node assignment. Call: listTopics", new java.util.concurrent.ExecutionException(
+        new org.apache.kafka.common.errors.TimeoutException("Timed out waiting for a node assignment. Call: "
+            + "listTopics")));
+    assertThat(CommandFailure.handle(e, err)).isEqualTo(1);
+    assertThat(out.toString().lines().toList()).containsExactly(e.getMessage(), "A server this command needs could "
+        + "not be reached (Kafka: Timed out waiting for a node assignment. Call: listTopics): start it, or correct its "
+        + "address in the configuration, then run the command again.");
+  }
+
+  @Test
   void aRefusedConfigurationExitsTwo() throws Exception {
     final ConfigException e = new ConfigException(List.of(new ConfigProblem("legacy.port", "x", "f.yaml",
         "not a number")));
