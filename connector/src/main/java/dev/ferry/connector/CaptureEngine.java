@@ -95,7 +95,8 @@ final class CaptureEngine {
         finished.complete(null);
         return;
       }
-      if (!ServerGone.in(outcome.message, outcome.error)) {
+      final String gone = ServerGone.reason(outcome.message, outcome.error);
+      if (gone == null) {
         LOG.error(failure.explain(outcome.message, outcome.error), outcome.error);
         finished.completeExceptionally(outcome.error != null ? outcome.error
             : new IllegalStateException(outcome.message));
@@ -107,11 +108,9 @@ final class CaptureEngine {
       restarts++;
       LOG.warn("capture {}: Debezium stopped because legacy server {} went away while it started ({}: {}); a new "
           + "engine starts from the stored position once the server answers, looked for in {} s ({} so far)",
-          config.name(), config.server(), outcome.message, ServerGone.reason(outcome.message, outcome.error),
-          wait.toSeconds(), restarts);
-      waiting = "since " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": "
-          + ServerGone.reason(outcome.message, outcome.error) + " (Debezium stopped as it started; a new engine starts "
-          + "once the server answers)";
+          config.name(), config.server(), outcome.message, gone, wait.toSeconds(), restarts);
+      waiting = "since " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": " + gone + " (Debezium stopped as it "
+          + "started; a new engine starts once the server answers)";
       wait = awaitServer(wait);
       waiting = null;
       if (wait == null) {
@@ -136,11 +135,12 @@ final class CaptureEngine {
         LOG.info("capture {}: legacy server {} answers again; starting Debezium", config.name(), config.server());
         return wait;
       } catch (SQLException e) {
-        if (!ServerGone.in(e.getMessage(), e)) {
+        final String gone = ServerGone.reason(e.getMessage(), e);
+        if (gone == null) {
           return wait;
         }
         LOG.warn("capture {}: legacy server {} still cannot be reached ({}); looking again in {} s", config.name(),
-            config.server(), ServerGone.reason(e.getMessage(), e), wait.toSeconds());
+            config.server(), gone, wait.toSeconds());
       }
     }
     return null;

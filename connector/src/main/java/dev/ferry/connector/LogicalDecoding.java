@@ -50,7 +50,7 @@ public final class LogicalDecoding {
             + "), or connect as a user that may"));
       }
     }
-    if (!slotExists(legacy, config.slotName())) {
+    if (SlotHealth.read(legacy, config.slotName()).absent()) {
       // the direct load holds a temporary slot while it copies it into the capture's own
       final int needed = config.loadsDirectly() ? 2 : 1;
       final int max = Integer.parseInt(setting(legacy, "max_replication_slots"));
@@ -72,15 +72,6 @@ public final class LogicalDecoding {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getString(1);
-      }
-    }
-  }
-
-  private static boolean slotExists(final Connection c, final String slot) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
-      ps.setString(1, slot);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
       }
     }
   }

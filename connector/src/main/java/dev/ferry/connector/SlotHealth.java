@@ -57,6 +57,11 @@ record SlotHealth(String walStatus, long safeWalBytes, String reason) {
     }
   }
 
+  /** True when {@link #read} found no such slot (the constant it returns then, not a slot that looks alike). */
+  boolean absent() {
+    return this == ABSENT;
+  }
+
   /** True when the server invalidated the slot: it can never stream again. */
   boolean lost() {
     return reason != null;
