@@ -3,8 +3,10 @@ package dev.ferry.audit;
 import dev.ferry.connector.LegacyRows;
 import dev.ferry.history.Progress;
 import dev.ferry.processor.mapping.RowMapper;
+import dev.ferry.processor.mapping.TableMapping;
 import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.LegacyPosition;
 import dev.ferry.schemas.RecordError;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -48,9 +50,14 @@ final class DryRun {
   static DryRun of(final Connection legacy, final String table, final RowMapper mapper, final Progress.Task progress)
       throws Exception {
     final DryRun d = new DryRun(table);
+    // an append-only table's rows are keyed by their position, which the capture adds: here each row's number
+    final boolean positioned = mapper.tableOf(table).map(TableMapping::readsPosition).orElse(false);
     LegacyRows.scan(legacy, table, null, change -> {
       d.rows++;
       progress.advance(1);
+      if (positioned && change.getKey().isEmpty()) {
+        LegacyPosition.keyed(change, "row " + d.rows);
+      }
       final RowMapper.Mapped m = mapper.map(change);
       if (m == null) {
         return;

@@ -3,6 +3,7 @@ package dev.ferry.cli;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.Secrets;
+import dev.ferry.connector.AppendOnlyTables;
 import dev.ferry.connector.LogicalDecoding;
 import dev.ferry.connector.ReplicaIdentity;
 import dev.ferry.connector.ReplicaIdentityPolicy;
@@ -33,7 +34,9 @@ public final class DatabaseCheck {
     final List<ConfigProblem> problems = new ArrayList<>();
     try (Connection legacy = config.connector().connect(); Connection target = config.sink().connect("ferry-check")) {
       problems.addAll(MappingSchemaCheck.check(config.processor().mapping(), legacy, target,
-          config.sink().versionColumn(), config.processor().kafka().partitions()));
+          config.sink().versionColumn(), config.processor().kafka().partitions(),
+          java.util.Set.copyOf(config.connector().appendOnly())));
+      problems.addAll(AppendOnlyTables.problems(legacy, config.connector()));
       problems.addAll(LogicalDecoding.problems(legacy, config.connector()));
       if (config.connector() != null && config.connector().replicaIdentity() == ReplicaIdentityPolicy.CHECK) {
         // with set-full the connector closes these gaps itself when it starts

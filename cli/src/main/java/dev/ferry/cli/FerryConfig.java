@@ -142,10 +142,11 @@ public final class FerryConfig {
         }
       }
     }
+    final List<String> unique = mapping == null ? List.of() : uniqueRules(mapping);
     if (config != null) {
       problems.addAll(relationProblems(config, mapping, roles));
+      problems.addAll(appendOnlyProblems(config, unique));
     }
-    final List<String> unique = mapping == null ? List.of() : uniqueRules(mapping);
     if (mayLoadDirectly && problems.isEmpty()) {
       problems.addAll(directLoadProblems(mapping, unique, "direct".equalsIgnoreCase(load)));
     }
@@ -191,6 +192,39 @@ public final class FerryConfig {
         "direct", null, "the mapping has unique rules, " + String.join(", ", unique) + ", whose owners the "
             + "processor keeps; a direct load would not tell it of the rows it loads. Set connector.initial-load to "
             + "kafka or auto"));
+  }
+
+  /**
+   * An append-only table ({@code legacy.append-only}) must be captured, cannot be a header or a detail (its rows have
+   * no key a relation could name), and is loaded directly: its rows are keyed by the read that loads them, which
+   * Debezium's snapshot, restarted, would read again under other names ({@link dev.ferry.schemas.LegacyPosition}).
+   */
+  private static List<ConfigProblem> appendOnlyProblems(final Config config, final List<String> unique) {
+    final List<ConfigProblem> out = new ArrayList<>();
+    final List<String> appendOnly = config.get(ConnectorConfig.APPEND_ONLY);
+    final String key = ConnectorConfig.APPEND_ONLY.key();
+    for (final String table : appendOnly) {
+      if (!config.get(ConnectorConfig.TABLES).contains(table)) {
+        out.add(new ConfigProblem(key, table, null, table + " is not in legacy.tables, so it is not captured"));
+      }
+      for (final Relation r : config.get(KafkaSettings.RELATIONS)) {
+        if (r.child().equals(table) || r.parent().equals(table)) {
+          out.add(new ConfigProblem(key, table, null, table + " is in legacy.relations (" + r + "): an append-only "
+              + "table's rows have no key a header/detail relation could name; take it out of one of them"));
+        }
+      }
+    }
+    final InitialLoad load = config.get(ConnectorConfig.INITIAL_LOAD).decide(!unique.isEmpty());
+    if (!appendOnly.isEmpty() && config.get(ConnectorConfig.SNAPSHOT_MODE) != SnapshotMode.NO_DATA
+        && load != InitialLoad.DIRECT) {
+      out.add(new ConfigProblem(ConnectorConfig.INITIAL_LOAD.key(), config.get(ConnectorConfig.INITIAL_LOAD).name()
+          .toLowerCase(java.util.Locale.ROOT), null, "append-only tables (legacy.append-only: " + String.join(", ",
+          appendOnly) + ") are loaded directly, keyed by the read that loads them; Debezium's snapshot (kafka"
+          + (unique.isEmpty() ? "" : ", which auto takes for the unique rules " + String.join(", ", unique))
+          + ") would key them again under other names when it restarts. Set connector.initial-load to direct"
+          + (unique.isEmpty() ? "" : " (without unique rules)")));
+    }
+    return out;
   }
 
   /** The mapping's {@code unique} rules, as {@code table (rule)}. */

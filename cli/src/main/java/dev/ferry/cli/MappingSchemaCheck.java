@@ -6,6 +6,7 @@ import dev.ferry.processor.mapping.Mapping;
 import dev.ferry.connector.ReplicaIdentity;
 import dev.ferry.processor.mapping.Rule;
 import dev.ferry.processor.mapping.TableMapping;
+import dev.ferry.schemas.LegacyPosition;
 import dev.ferry.schemas.TableKey;
 import dev.ferry.sink.TargetTable;
 import java.sql.Connection;
@@ -45,13 +46,29 @@ public final class MappingSchemaCheck {
    */
   public static List<ConfigProblem> check(final Mapping mapping, final Connection legacy, final Connection target,
       final String versionColumn, final int partitions) throws SQLException {
+    return check(mapping, legacy, target, versionColumn, partitions, Set.of());
+  }
+
+  /**
+   * As above, with the legacy tables declared append-only ({@code legacy.append-only}): keyed by the column {@value
+   * LegacyPosition#COLUMN} the capture adds to their rows, which the mapping reads as a legacy column.
+   */
+  public static List<ConfigProblem> check(final Mapping mapping, final Connection legacy, final Connection target,
+      final String versionColumn, final int partitions, final Set<String> appendOnly) throws SQLException {
     final List<ConfigProblem> out = new ArrayList<>();
     for (final TableMapping t : mapping.tables()) {
       final Set<String> generated = new HashSet<>();
       final Set<String> hstores = new HashSet<>();
       final Map<String, Integer> source = columns(legacy, t.sourceTable(), generated, hstores);
+      final boolean positioned = appendOnly.contains(t.sourceTable()) && !source.isEmpty();
       if (source.isEmpty()) {
         out.add(problem(t.origin(), "source", t.sourceTable(), "no such table in the legacy database"));
+      } else if (positioned && source.containsKey(LegacyPosition.COLUMN)) {
+        out.add(problem(t.origin(), "source", t.sourceTable(), "append-only legacy table " + t.sourceTable()
+            + " has a column " + LegacyPosition.COLUMN + " of its own, the name the capture gives each row's position "
+            + "in such a table; rename that column"));
+      } else if (positioned) {
+        source.put(LegacyPosition.COLUMN, Types.VARCHAR);
       }
       Map<String, Integer> targetColumns = Map.of();
       List<String> targetKey = List.of();
@@ -112,12 +129,22 @@ public final class MappingSchemaCheck {
           }
         }
       }
-      final List<String> legacyKey = source.isEmpty() ? List.of() : primaryKey(legacy, t.sourceTable());
-      if (!source.isEmpty() && legacyKey.isEmpty()) {
+      final List<String> legacyKey = source.isEmpty() ? List.of()
+          : positioned ? List.of(LegacyPosition.COLUMN) : primaryKey(legacy, t.sourceTable());
+      if (positioned) {
+        if (!t.columns().stream().anyMatch(f -> f.source().columns().equals(List.of(LegacyPosition.COLUMN)))) {
+          out.add(problem(t.origin(), "fields", LegacyPosition.COLUMN, "append-only legacy table " + t.sourceTable()
+              + " is keyed by each row's position, the column " + LegacyPosition.COLUMN + ": map it into the target's "
+              + "key column (position: {from: " + LegacyPosition.COLUMN + "}, a text column), else every row of it "
+              + "would lack a key"));
+        }
+      } else if (!source.isEmpty() && legacyKey.isEmpty()) {
         out.add(problem(t.origin(), "source", t.sourceTable(), "legacy table " + t.sourceTable() + " has no primary "
             + "key, so its changes do not say which row they change and Ferry cannot key the target row; declare a "
             + "primary key on it (REPLICA IDENTITY FULL alone does not give its changes a key), or, where a unique "
-            + "index on NOT NULL columns identifies its rows, " + ReplicaIdentity.usingIndex(t.sourceTable())));
+            + "index on NOT NULL columns identifies its rows, " + ReplicaIdentity.usingIndex(t.sourceTable())
+            + "; a table whose rows nothing tells apart (a log) can be synced as append-only: legacy.append-only, "
+            + "docs/mapping.md"));
       } else if (!source.isEmpty() && ReplicaIdentity.isNothing(legacy, t.sourceTable())) {
         out.add(problem(t.origin(), "source", t.sourceTable(), ReplicaIdentity.nothingProblem(t.sourceTable())));
       }

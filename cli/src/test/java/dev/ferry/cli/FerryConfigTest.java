@@ -108,6 +108,43 @@ class FerryConfigTest {
         .connector().loadsDirectly()).isFalse();
   }
 
+  /**
+   * An append-only table must be captured, in no header/detail relation, and loaded directly (its rows are keyed by
+   * the read that loads them): each refusal names the key, the value and why.
+   */
+  @Test
+  void anAppendOnlyTableIsCapturedInNoRelationAndLoadedDirectly() throws Exception {
+    Files.writeString(dir.resolve("mapping.yaml"), """
+        tables:
+          - source: public.history
+            target: history
+            fields: {position: ferry_position, delta: delta}
+          - source: public.orders
+            target: sales_order
+            fields: {id: order_id}
+        """);
+    final String base = """
+        kafka: {bootstrap-servers: "k:9092"}
+        registry: {url: "http://r"}
+        legacy: {host: db, database: legacy, tables: [public.history, public.orders]}
+        target: {jdbc-url: "jdbc:postgresql://t/db"}
+        processor: {mapping-file: mapping.yaml}
+        """;
+    assertThat(FerryConfig.resolve(ConfigSource.fromYaml(base.replace("legacy: {", "legacy: {append-only: "
+        + "public.history, "), "ferry.yaml"), EnumSet.allOf(Role.class), dir).connector().appendOnly())
+        .containsExactly("public.history");
+    assertThatThrownBy(() -> FerryConfig.resolve(ConfigSource.fromYaml(base.replace("legacy: {", "legacy: {"
+        + "append-only: [public.audit, public.orders], relations: [\"public.history(id) -> public.orders(id)\"], ")
+        + "connector: {initial-load: kafka}\n", "ferry.yaml"), EnumSet.allOf(Role.class), dir))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).extracting(
+            p -> p.key() + " " + p.value() + ": " + p.message()).anySatisfy(m -> assertThat(m)
+                .startsWith("legacy.append-only public.audit: ").contains("not in legacy.tables"))
+            .anySatisfy(m -> assertThat(m).startsWith("legacy.append-only public.orders: ")
+                .contains("is in legacy.relations"))
+            .anySatisfy(m -> assertThat(m).startsWith("connector.initial-load kafka: ")
+                .contains("Set connector.initial-load to direct")));
+  }
+
   @Test
   void theDefaultInitialLoadIsDirectUnlessTheMappingHasUniqueRulesAndTheConnectorNeedsTheMappingForIt()
       throws Exception {

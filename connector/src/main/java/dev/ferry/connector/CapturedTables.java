@@ -46,10 +46,11 @@ record CapturedTables(List<String> order, int legacyMajorVersion, Map<String, Li
       }
       // before the publication carries them: PostgreSQL would refuse the legacy application's updates of such a table
       for (final String table : config.tables()) {
-        if (ReplicaIdentity.isNothing(legacy, table)) {
+        if (!config.appendOnly().contains(table) && ReplicaIdentity.isNothing(legacy, table)) {
           nothing.add(new ConfigProblem("legacy.tables", table, null, ReplicaIdentity.nothingProblem(table)));
         }
       }
+      nothing.addAll(AppendOnlyTables.problems(legacy, config));
       nothing.addAll(LogicalDecoding.problems(legacy, config));
       if (!nothing.isEmpty()) {
         throw new ConfigException(nothing);

@@ -157,7 +157,8 @@ public final class ChangeEventConverter {
     };
   }
 
-  private static long lsn(final Struct source) {
+  /** The log position Debezium's source block {@code source} names; 0 where it names none. */
+  static long lsn(final Struct source) {
     final Object lsn = source.schema().field("lsn") == null ? null : source.get("lsn");
     return lsn == null ? 0L : ((Number) lsn).longValue();
   }

@@ -84,6 +84,8 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   /** The source transactions begun and not ended: the partitions their events went to, their echo marks. */
   private OpenTransactions open = new OpenTransactions();
   private final KeyPartitions partitions;
+  /** The tables whose changes are keyed by their position ({@code legacy.append-only}). */
+  private final AppendOnlyTables appendOnly;
   private final AtomicLong published = new AtomicLong();
   /** Changes Kafka took, per legacy table; read by other threads. */
   private final Map<String, LongAdder> perTable = new ConcurrentHashMap<>();
@@ -117,8 +119,10 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   /** @param producer a transactional producer, its transactions initialised */
   ChangePublisher(final Producer<byte[], byte[]> producer, final FerryTopics topics,
       final String debeziumTransactionTopic, final String debeziumNotificationTopic, final HeaderKeys headerKeys,
-      final List<String> cdcTopics, final java.util.function.Consumer<String> onTruncate) {
+      final List<String> cdcTopics, final java.util.function.Consumer<String> onTruncate,
+      final AppendOnlyTables appendOnly) {
     this.onTruncate = onTruncate;
+    this.appendOnly = appendOnly;
     this.producer = producer;
     this.topics = topics;
     this.debeziumTransactionTopic = debeziumTransactionTopic;
@@ -233,17 +237,21 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
       }
       return;
     }
-    final ChangeEvent change = stamped(converter.change((Struct) record.key(), value));
-    if (change == null) {
+    final ChangeEvent captured = stamped(converter.change((Struct) record.key(), value));
+    if (captured == null) {
       // no row change: a TRUNCATE (which names its table), or nothing Ferry carries
       final String truncated = ChangeEventConverter.truncatedTable(value);
-      if (truncated != null) {
+      if (truncated != null && appendOnly.contains(truncated)) {
+        markSnapshotEnd(AppendOnlyTables.truncated(truncated, ChangeEventConverter.lsn(value.getStruct("source"))),
+            index, sent);
+      } else if (truncated != null) {
         onTruncate.accept(truncated);
       } else {
         LOG.debug("ignoring non-change record on {}", record.topic());
       }
       return;
     }
+    final ChangeEvent change = appendOnly.keyed(captured);
     final String table = change.getSource().getSchema$() + "." + change.getSource().getTable();
     String key = headerKeys.of(change);
     if (key == null) {

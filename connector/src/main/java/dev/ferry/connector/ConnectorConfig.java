@@ -27,6 +27,7 @@ public record ConnectorConfig(
     String user,
     String password,
     List<String> tables,
+    List<String> appendOnly,
     String slotName,
     String publicationName,
     OffsetStorage offsetStorage,
@@ -58,6 +59,11 @@ public record ConnectorConfig(
       "any text");
   public static final Setting<List<String>> TABLES = Setting.list("legacy.tables", LEGACY, null,
       "Tables to capture, as schema.table.");
+  public static final Setting<List<String>> APPEND_ONLY = Setting.list("legacy.append-only", LEGACY, List.of(),
+      "Captured tables with nothing that tells their rows apart (no primary key, no unique index on NOT NULL columns: "
+          + "an audit trail, a log), synced as append-only: each row is keyed by where it entered the legacy database, "
+          + "the column ferry_position, which the mapping writes into the target's key. Each needs REPLICA IDENTITY "
+          + "FULL; its inserts and TRUNCATEs are applied, its updates and deletes dead-lettered (docs/mapping.md).");
   public static final Setting<String> NAME = Setting.string("connector.name", CONNECTOR, "ferry-legacy",
       "Logical name of this capture; appears in logs and metrics.");
   public static final Setting<String> SLOT = Setting.string("connector.slot-name", CONNECTOR, "ferry",
@@ -105,7 +111,7 @@ public record ConnectorConfig(
           + "logical decoding message (pg_logical_emit_message, no table needed) that the capture reads and drops: "
           + "without it, a slot whose tables are quiet keeps every WAL segment the rest of a busy database writes.");
 
-  public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DATABASE, USER, PASSWORD, TABLES, NAME, SLOT,
+  public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DATABASE, USER, PASSWORD, TABLES, APPEND_ONLY, NAME, SLOT,
       PUBLICATION, OFFSET_STORAGE, OFFSET_FILE, OFFSET_TOPIC, OFFSET_FLUSH, SNAPSHOT_MODE, INITIAL_LOAD,
       REPLICA_IDENTITY, HEARTBEAT);
 
@@ -122,7 +128,7 @@ public record ConnectorConfig(
       final InitialLoad initialLoad) {
     final KafkaSettings kafka = KafkaSettings.from(config);
     return new ConnectorConfig(kafka, config.get(NAME), config.get(HOST), config.get(PORT),
-        config.get(DATABASE), config.get(USER), config.get(PASSWORD), config.get(TABLES), config.get(SLOT),
+        config.get(DATABASE), config.get(USER), config.get(PASSWORD), config.get(TABLES), config.get(APPEND_ONLY), config.get(SLOT),
         config.get(PUBLICATION), config.get(OFFSET_STORAGE), Path.of(config.get(OFFSET_FILE)),
         config.get(OFFSET_TOPIC).isEmpty() ? kafka.topicPrefix() + ".connector-offsets"
             : config.get(OFFSET_TOPIC), config.get(OFFSET_FLUSH),

@@ -69,7 +69,8 @@ public final class LegacyCapture implements AutoCloseable {
     this.truncated = new TruncatedTables(config);
     this.publisher = new ChangePublisher(producer, topics, config.debeziumTransactionTopic(),
         config.debeziumNotificationTopic(), new dev.ferry.schemas.HeaderKeys(config.kafka().relations()),
-        config.tables().stream().map(t -> topics.cdc(t).name()).toList(), truncated::onTruncate);
+        config.tables().stream().map(t -> topics.cdc(t).name()).toList(), truncated::onTruncate,
+        new AppendOnlyTables(config.appendOnly()));
     this.slot = new SlotWatch(config, lost -> finished.completeExceptionally(new IllegalStateException(
         lost.refusal(config.slotName(), config.server()))));
     this.failure = new CaptureFailure(config, slot);

@@ -56,6 +56,10 @@ public final class Resnapshot {
       if (!config.tables().contains(t)) {
         problems.add(new ConfigProblem("--table", t, "command line", "not a captured table (legacy.tables); "
             + "expected one of " + String.join(", ", config.tables())));
+      } else if (config.appendOnly().contains(t)) {
+        problems.add(new ConfigProblem("--table", t, "command line", "an append-only table (legacy.append-only) "
+            + "has no key to read it again by (Debezium reads a table again in chunks of its key); its rows reach "
+            + "the target as they are inserted, and a TRUNCATE of it empties it there"));
       }
     }
     if (!problems.isEmpty()) {

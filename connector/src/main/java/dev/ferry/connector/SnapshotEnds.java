@@ -44,7 +44,8 @@ final class SnapshotEnds {
   record Ended(String kind, List<String> tables, long version) {
     /** Names the sweep; the same when a retried batch reports the same end again. */
     String id() {
-      return (kind.equals(INITIAL) ? "snapshot-" : "resnapshot-") + version + "-"
+      return (kind.equals(INITIAL) ? "snapshot-" : kind.equals(AppendOnlyTables.TRUNCATE) ? "truncate-" : "resnapshot-")
+          + version + "-"
           + Integer.toHexString(String.join(",", tables).hashCode());
     }
   }

@@ -19,6 +19,7 @@ import dev.ferry.schemas.DeadLetters;
 import dev.ferry.schemas.FerryTopics;
 import dev.ferry.schemas.HeaderKeys;
 import dev.ferry.schemas.KafkaClients;
+import dev.ferry.schemas.LegacyPosition;
 import dev.ferry.schemas.RowVersion;
 import dev.ferry.schemas.SnapshotSweep;
 import dev.ferry.schemas.Stage;
@@ -116,8 +117,13 @@ public final class DirectInitialLoad implements DirectLoad {
     loaded.put(table, shown);
     final long[] read = {0};
     final long[] nextReport = {began + REPORT_NANOS};
+    // an append-only table's rows are keyed by this read: the snapshot's position and each row's ordinal in it
+    final boolean appendOnly = config.appendOnly().contains(table);
     try {
       LegacyRows.scanIn(snapshot, legacy, table, e -> {
+        if (appendOnly) {
+          LegacyPosition.keyed(e, LegacyPosition.snapshot(snapshot.position(), read[0] + 1));
+        }
         out.reading = e;
         final ChangeGroup group = order.single(e);
         groups.map(group, NaturalKeys.NONE, group.getHeaderKey(), 0, out);

@@ -8,6 +8,7 @@ import dev.ferry.processor.mapping.TableMapping;
 import dev.ferry.schemas.ApplyOp;
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.LegacyPosition;
 import dev.ferry.schemas.RecordError;
 import dev.ferry.schemas.TableKey;
 import java.math.BigDecimal;
@@ -64,6 +65,7 @@ final class TableComparison {
       return result;
     }
     final List<String> keyNames = tableKey.columns();
+    final boolean appendOnly = appendOnly(keyNames);
     final List<TargetColumn> key = keyNames.stream().map(columns::get).toList();
     final Set<String> written = new LinkedHashSet<>();
     sources.forEach(s -> s.columns().stream().map(ColumnMapping::target).forEach(written::add));
@@ -87,7 +89,11 @@ final class TableComparison {
         final Progress.Task task = progress.start("mapping " + s.sourceTable(), result.legacyRows.get(s.sourceTable()),
             "rows");
         LegacyRows.scan(legacy, s.sourceTable(), null, change -> {
-          expect(change, key, compared, expected, result);
+          if (appendOnly) {
+            // no position to read here: the rows are matched by their values (below), the position only keys them
+            LegacyPosition.keyed(change, "");
+          }
+          expect(change, key, compared, expected, result, appendOnly);
           task.advance(1);
         });
         task.end(String.format(java.util.Locale.ROOT, "  %s: %,d legacy rows mapped (%.1f s)", s.sourceTable(),
@@ -96,20 +102,88 @@ final class TableComparison {
       expected.finish();
       final Progress.Task task = progress.start("reading " + target, targetCount, "rows");
       result.targetRows = targetRows.scan(key, compared, (k, values) -> {
-        actual.add(k, values, "");
+        actual.add(appendOnly ? contentKey(values) : k, values, k);
         task.advance(1);
       });
       task.end(String.format(java.util.Locale.ROOT, "  %s: %,d target rows read (%.1f s)", target, result.targetRows,
           (System.nanoTime() - started) / 1e9));
       actual.finish();
-      compare(expected, actual, compared, result);
+      if (appendOnly) {
+        compareCounts(expected, actual, compared, result);
+      } else {
+        compare(expected, actual, compared, result);
+      }
     }
     result.seconds = (System.nanoTime() - started) / 1e9;
     return result;
   }
 
+  /**
+   * Whether the target table is keyed by an append-only legacy table's position ({@link LegacyPosition}): the
+   * mapping writes its key from that column, which the legacy table itself does not hold.
+   */
+  private boolean appendOnly(final List<String> keyNames) {
+    return sources.size() == 1 && sources.get(0).readsPosition() && sources.get(0).columns().stream()
+        .anyMatch(f -> keyNames.contains(f.target()) && f.source().columns().equals(List.of(LegacyPosition.COLUMN)));
+  }
+
+  /** An append-only row's identity in the comparison: its values, as equal rows are equal there. */
+  private static String contentKey(final String[] values) {
+    final StringBuilder k = new StringBuilder();
+    for (int i = 0; i < values.length; i++) {
+      if (i > 0) {
+        k.append('|');
+      }
+      k.append(values[i] == null ? "\\N" : values[i].replace("\\", "\\\\").replace("|", "\\|"));
+    }
+    return k.toString();
+  }
+
+  /**
+   * The comparison of an append-only table: each distinct row counted on both sides (the legacy table may hold equal
+   * rows, and the target holds each once per legacy row, under its position). A row the legacy table holds more
+   * often than the target is missing that many times, one the target holds more often is extra.
+   */
+  private void compareCounts(final RowBuckets expected, final RowBuckets actual, final List<TargetColumn> compared,
+      final TableResult result) throws Exception {
+    final BigDecimal[] expectedSums = new BigDecimal[compared.size()];
+    final BigDecimal[] actualSums = new BigDecimal[compared.size()];
+    for (int b = 0; b < expected.buckets(); b++) {
+      final Map<String, java.util.ArrayDeque<RowBuckets.Row>> legacyRows = new HashMap<>();
+      expected.read(b, row -> {
+        legacyRows.computeIfAbsent(row.key(), k -> new java.util.ArrayDeque<>()).add(row);
+        result.expectedRows++;
+        sum(compared, row.values(), expectedSums);
+      });
+      final Map<String, Integer> extra = new HashMap<>();
+      actual.read(b, row -> {
+        sum(compared, row.values(), actualSums);
+        final java.util.ArrayDeque<RowBuckets.Row> want = legacyRows.get(row.key());
+        if (want == null || want.poll() == null) {
+          final int n = extra.merge(row.key(), 1, Integer::sum);
+          result.add(new TableResult.Difference(TableResult.Kind.EXTRA, row.key() + (n > 1 ? " (" + n + ")" : ""),
+              null, List.of(new TableResult.Column("position", null, row.origin())), explainExtra(row.origin())));
+        }
+      });
+      legacyRows.forEach((content, left) -> {
+        int n = 0;
+        for (final RowBuckets.Row missing : left) {
+          n++;
+          result.add(new TableResult.Difference(TableResult.Kind.MISSING, content + (n > 1 ? " (" + n + ")" : ""),
+              source(missing), List.of(), explain(missing)));
+        }
+      });
+    }
+    for (int i = 0; i < compared.size(); i++) {
+      if (compared.get(i).kind().numeric()) {
+        result.sums.add(new TableResult.Sum(compared.get(i).name(), orZero(expectedSums[i]), orZero(actualSums[i])));
+      }
+    }
+  }
+
   private void expect(final dev.ferry.schemas.ChangeEvent change, final List<TargetColumn> key,
-      final List<TargetColumn> compared, final RowBuckets expected, final TableResult result) throws Exception {
+      final List<TargetColumn> compared, final RowBuckets expected, final TableResult result,
+      final boolean appendOnly) throws Exception {
     final RowMapper.Mapped mapped = mapper.map(change);
     if (mapped == null) {
       return;
@@ -148,7 +222,7 @@ final class TableComparison {
       final ColumnValue v = byName.get(compared.get(i).name());
       values[i] = v == null ? RowBuckets.ABSENT : compared.get(i).mapped(v);
     }
-    expected.add(k.toString(), values, sourceTable + "\t" + legacyKey + "\t"
+    expected.add(appendOnly ? contentKey(values) : k.toString(), values, sourceTable + "\t" + legacyKey + "\t"
         + Columns.keyText(mapped.record().getKey()));
   }
 

@@ -6,6 +6,7 @@ import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.LegacyPosition;
 import dev.ferry.schemas.RecordError;
 import dev.ferry.schemas.RowVersion;
 import dev.ferry.schemas.Severity;
@@ -29,6 +30,11 @@ public final class RowMapper {
 
   public RowMapper(final Mapping mapping) {
     this.mapping = mapping;
+  }
+
+  /** How legacy table {@code sourceTable} ({@code schema.table}) is mapped; empty when it is not. */
+  public java.util.Optional<TableMapping> tableOf(final String sourceTable) {
+    return mapping.forSource(sourceTable);
   }
 
   /**
@@ -63,6 +69,10 @@ public final class RowMapper {
     }
     final List<RecordError> errors = new ArrayList<>();
     final List<RecordError> warnings = new ArrayList<>();
+    if (change.getOp() != ChangeOp.CREATE && change.getOp() != ChangeOp.READ
+        && LegacyPosition.isPosition(change.getKey())) {
+      return new Mapped(null, List.of(appendOnlyChange(change, sourceTable)), warnings);
+    }
     final List<ColumnValue> key = keyOf(table, change.getKey(), errors);
     if (key.isEmpty() && errors.isEmpty()) {
       // without a key the sink cannot tell this row from any other of its table: refused, never written keyless
@@ -128,6 +138,20 @@ public final class RowMapper {
     final ApplyRecord record = new ApplyRecord(table.targetTable(), delete ? ApplyOp.DELETE : ApplyOp.UPSERT, key,
         row, RowVersion.of(src, commitPosition), sourceTable, src.getTxId(), src.getTsMs(), null, 1, 0, null);
     return new Mapped(record, errors, warnings);
+  }
+
+  /**
+   * An update or delete of an append-only table ({@link LegacyPosition}): it carries the row's old values, not the
+   * position the target row is keyed by, and with equal rows allowed the values cannot name one either.
+   */
+  private static RecordError appendOnlyChange(final ChangeEvent change, final String sourceTable) {
+    final String op = change.getOp() == ChangeOp.DELETE ? "a DELETE" : "an UPDATE";
+    return new RecordError("map.append-only", null, Columns.keyText(change.getKey()), op.substring(op.indexOf(' ') + 1)
+        + " of " + sourceTable + ", which legacy.append-only declares append-only: its rows are keyed by where they "
+        + "were inserted, and " + op + " names none of them (it carries the old values, which equal rows may share), "
+        + "so it is not applied",
+        "apply it to the target by hand if the new system needs it (the dead letter holds the row before and after), "
+        + "or give the legacy table a primary key, take it out of legacy.append-only and re-sync it", Severity.ERROR);
   }
 
   /**

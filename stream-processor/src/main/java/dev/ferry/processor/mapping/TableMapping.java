@@ -1,5 +1,6 @@
 package dev.ferry.processor.mapping;
 
+import dev.ferry.schemas.LegacyPosition;
 import java.util.List;
 
 /**
@@ -20,4 +21,11 @@ public record TableMapping(String sourceTable, String targetTable, Expression fi
     rules = List.copyOf(rules);
   }
 
+  /**
+   * Whether a field reads the position an append-only legacy table's rows are keyed by ({@link LegacyPosition}):
+   * what a reader of the legacy table itself (the audit, reconcile) does not find there.
+   */
+  public boolean readsPosition() {
+    return columns.stream().anyMatch(f -> f.source().columns().contains(LegacyPosition.COLUMN));
+  }
 }

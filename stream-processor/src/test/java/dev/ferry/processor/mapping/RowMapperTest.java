@@ -7,6 +7,7 @@ import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.ChangeOp;
 import dev.ferry.schemas.ColumnValue;
 import dev.ferry.schemas.Columns;
+import dev.ferry.schemas.LegacyPosition;
 import dev.ferry.schemas.RecordError;
 import dev.ferry.schemas.Severity;
 import dev.ferry.schemas.SourcePosition;
@@ -72,6 +73,41 @@ class RowMapperTest {
       assertThat(e.getRule()).isEqualTo("map.key");
       assertThat(e.getMessage()).contains("carries no key", "no primary key");
       assertThat(e.getResolution()).contains("declare a primary key");
+    });
+  }
+
+  /**
+   * An append-only table's insert is keyed by its position (the column the capture adds); its update or delete names
+   * no target row and is refused with why, never applied to a row guessed from its values.
+   */
+  @Test
+  void anAppendOnlyTablesInsertIsKeyedByItsPositionAndItsDeleteIsRefused() {
+    final RowMapper history = new RowMapper(MappingFile.parse("""
+        tables:
+          - source: public.history
+            target: account_history
+            fields: {position: ferry_position, delta: delta}
+        """, "m.yaml", new MappingOptions(Path.of("."), false, "")));
+    final ChangeEvent insert = ChangeEvent.newBuilder().setOp(ChangeOp.CREATE)
+        .setSource(SourcePosition.newBuilder().setDatabase("db").setSchema$("public").setTable("history")
+            .setLsn(0x1900FE0L).setTxId("7").setTxOrder(2L).setSnapshot(false).setTsMs(1L).build())
+        .setKey(List.of()).setAfter(List.of(Columns.of("delta", 5))).build();
+    LegacyPosition.keyed(insert, LegacyPosition.streamed(0x1900FE0L, 2));
+    final RowMapper.Mapped mapped = history.map(insert, NaturalKeys.NONE, 0x1901000L);
+    assertThat(mapped.errors()).isEmpty();
+    assertThat(mapped.record().getKey()).extracting(ColumnValue::getName, ColumnValue::getValue)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("position", "0000000001900FE0.0000000002"));
+    assertThat(mapped.record().getRow()).extracting(ColumnValue::getName).containsExactly("position", "delta");
+
+    final ChangeEvent delete = ChangeEvent.newBuilder(insert).setOp(ChangeOp.DELETE)
+        .setBefore(insert.getAfter()).setAfter(null).build();
+    LegacyPosition.keyed(delete, LegacyPosition.streamed(0x1A00000L, 1));
+    final RowMapper.Mapped refused = history.map(delete, NaturalKeys.NONE, 0x1A00100L);
+    assertThat(refused.record()).isNull();
+    assertThat(refused.errors()).singleElement().satisfies(e -> {
+      assertThat(e.getRule()).isEqualTo("map.append-only");
+      assertThat(e.getSeverity()).isEqualTo(Severity.ERROR);
+      assertThat(e.getMessage()).startsWith("DELETE of public.history").contains("a DELETE names none of them");
     });
   }
 

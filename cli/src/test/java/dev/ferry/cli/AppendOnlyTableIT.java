@@ -1,0 +1,207 @@
+package dev.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.audit.Audit;
+import dev.ferry.cli.demo.DemoEnvironment;
+import dev.ferry.config.ConfigException;
+import dev.ferry.embedded.EmbeddedStack;
+import dev.ferry.embedded.SharedStack;
+import dev.ferry.reconcile.Reconciliation;
+import dev.ferry.schemas.ConfluentRegistryClient;
+import dev.ferry.schemas.DeadLetter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A legacy table with nothing that tells its rows apart, shaped like pgbench's {@code pgbench_history} (no key, equal
+ * rows allowed), declared append-only ({@code legacy.append-only}): every row reaches the target once, keyed by its
+ * position in the legacy database, equal rows included, through the initial load, the stream (a multi-row INSERT of
+ * equal rows, several inserts in one transaction), a restart of the whole pipeline with rows written while it was
+ * down, and a TRUNCATE; an UPDATE and a DELETE are dead-lettered, not guessed at. Until this session such a table was
+ * refused ("has no primary key").
+ */
+class AppendOnlyTableIT {
+  private static final String LEGACY = """
+      CREATE TABLE history (tid int, bid int, aid int, delta int, mtime timestamp, filler char(22));
+      ALTER TABLE history REPLICA IDENTITY FULL;
+      INSERT INTO history SELECT g % 3, 1, g % 7, g, '2026-12-01 10:00', NULL FROM generate_series(1, 30) g;
+      INSERT INTO history SELECT 1, 1, 1, 5, '2026-12-01 10:00', NULL FROM generate_series(1, 4);
+      CREATE TABLE keyless_undeclared (a int, b text);
+      ALTER TABLE keyless_undeclared REPLICA IDENTITY FULL;
+      """;
+  private static final String TARGET = """
+      CREATE TABLE account_history (position text PRIMARY KEY, teller int, branch int, account int, delta int,
+        at timestamp, ferry_version bigint NOT NULL);
+      CREATE TABLE undeclared (position text PRIMARY KEY, a int, b text);
+      """;
+  private static final String ROWS = "SELECT %s::text || '|' || %s || '|' || %s || '|' || %s || '|' || %s FROM %s "
+      + "ORDER BY 1";
+  private final EmbeddedStack stack = SharedStack.get();
+
+  @TempDir
+  Path work;
+
+  @Test
+  void everyRowOfATableWithoutKeyArrivesOnceKeyedByItsPosition() throws Exception {
+    final String name = "it_append_only";
+    TestDatabases.create(stack, name, LEGACY, TARGET);
+    final Path mapping = work.resolve("mapping.yaml");
+    Files.writeString(mapping, """
+        tables:
+          - source: public.history
+            target: account_history
+            fields: {position: ferry_position, teller: tid, branch: bid, account: aid, delta: delta, at: mtime}
+        """);
+    final FerryConfig config = FerryConfig.resolve(DemoEnvironment.configSource(stack, name, name + "_legacy",
+        name + "_target", "public.history", "", mapping, work).with("legacy.append-only", "public.history", "test"),
+        EnumSet.allOf(Role.class), work);
+    assertThat(config.checkAgainstDatabases()).isTrue();
+    // the source audit's dry run maps every row (it refused each before: no key), the four equal ones included
+    final Audit.Result audit = Audit.run(new Audit.Inputs(config.processor().mapping(), config.mappingFile(),
+        config.connector().tables(), config.processor().kafka().relations(), () -> config.connector().connect(),
+        () -> config.sink().connect("ferry-audit")), new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8));
+    assertThat(audit.rows()).isEqualTo(34);
+    assertThat(audit.refused()).as("rows the mapping would refuse").isZero();
+    try (Connection legacy = stack.legacy().connect(name + "_legacy");
+        Connection target = stack.target().connect(name + "_target")) {
+      try (Pipeline pipeline = new Pipeline(config).start()) {
+        await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(targetRows(target))
+            .as("the initial load, the four equal rows as four").hasSize(34).isEqualTo(legacyRows(legacy)));
+        try (Statement s = legacy.createStatement()) {
+          // one multi-row INSERT (one WAL record) of three equal rows, then a transaction of several inserts
+          s.execute("INSERT INTO history SELECT 2, 2, 2, 7, '2026-12-02 08:00', 'x' FROM generate_series(1, 3)");
+          legacy.setAutoCommit(false);
+          s.execute("INSERT INTO history VALUES (3, 3, 3, 9, '2026-12-02 09:00', NULL)");
+          s.execute("INSERT INTO history VALUES (3, 3, 3, 9, '2026-12-02 09:00', NULL)");
+          s.execute("INSERT INTO history VALUES (4, 4, 4, 1, '2026-12-02 09:00', NULL)");
+          legacy.commit();
+          legacy.setAutoCommit(true);
+        }
+        await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(targetRows(target))
+            .as("streamed").hasSize(40).isEqualTo(legacyRows(legacy)));
+      }
+      try (Statement s = legacy.createStatement()) {
+        s.execute("INSERT INTO history SELECT 5, 5, 5, g, '2026-12-03 10:00', NULL FROM generate_series(1, 50) g");
+        s.execute("INSERT INTO history VALUES (1, 1, 1, 5, '2026-12-01 10:00', NULL)");
+      }
+      try (Pipeline pipeline = new Pipeline(config).start()) {
+        await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(targetRows(target))
+            .as("written while the pipeline was down, each once after its restart").hasSize(91)
+            .isEqualTo(legacyRows(legacy)));
+        // sign-off: reconcile counts equal rows on both sides (the legacy table has no position to match by)
+        final Reconciliation.Inputs inputs = new Reconciliation.Inputs(config.processor().mapping(),
+            () -> config.connector().connect(), () -> config.sink().connect("ferry-reconcile"),
+            config.sink().versionColumn(), Duration.ZERO);
+        final Reconciliation.DeadLetterIndexSource index = Reconciliation.DeadLetterIndexSource.topic(
+            config.sink().kafka(), config.sink().kafka().topics(new ConfluentRegistryClient(stack.registry().url()))
+                .deadLetter());
+        final PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertThat(Reconciliation.run(inputs, index, quiet).tableLines()).singleElement().asString()
+            .contains("account_history: legacy 91, expected 91, target 91; missing 0, extra 0, different 0");
+        try (Statement s = target.createStatement()) {
+          // one of the five equal rows gone from the target, and a row the legacy table never had
+          s.execute("DELETE FROM account_history WHERE position = (SELECT max(position) FROM account_history "
+              + "WHERE teller = 1 AND branch = 1 AND account = 1 AND delta = 5)");
+          s.execute("INSERT INTO account_history VALUES ('by hand', 8, 8, 8, 8, '2026-12-05 10:00', 0)");
+        }
+        final List<String> drift = Reconciliation.run(inputs, index, quiet).unexplainedLines(10);
+        assertThat(drift).hasSize(2);
+        assertThat(drift).anySatisfy(l -> assertThat(l).startsWith("account_history 1|1|1|5|").contains("missing"));
+        assertThat(drift).anySatisfy(l -> assertThat(l).startsWith("account_history 8|8|8|8|").contains("extra")
+            .contains("by hand"));
+        try (Statement s = target.createStatement()) {
+          s.execute("DELETE FROM account_history WHERE position = 'by hand'");
+          s.execute("INSERT INTO account_history VALUES ('restored', 1, 1, 1, 5, '2026-12-01 10:00', 0)");
+        }
+
+        try (Statement s = legacy.createStatement()) {
+          s.execute("UPDATE history SET delta = 99 WHERE tid = 4");
+          s.execute("DELETE FROM history WHERE tid = 3");
+        }
+        await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(letters(config))
+            .as("an update and two deletes, none applied").containsExactlyInAnyOrder(
+                "UPDATE map.append-only", "DELETE map.append-only", "DELETE map.append-only"));
+        assertThat(targetRows(target)).as("the target keeps what the legacy insert wrote")
+            .contains("4|4|4|1|2026-12-02 09:00:00", "3|3|3|9|2026-12-02 09:00:00").hasSize(91);
+
+        try (Statement s = legacy.createStatement()) {
+          s.execute("TRUNCATE history");
+          s.execute("INSERT INTO history VALUES (7, 7, 7, 7, '2026-12-04 10:00', NULL), "
+              + "(7, 7, 7, 7, '2026-12-04 10:00', NULL)");
+        }
+        await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(targetRows(target))
+            .as("a TRUNCATE empties the target table; the rows after it stay")
+            .containsExactly("7|7|7|7|2026-12-04 10:00:00", "7|7|7|7|2026-12-04 10:00:00")
+            .isEqualTo(legacyRows(legacy)));
+      }
+      assertThat(letters(config)).as("nothing else dead-lettered").hasSize(3);
+
+      // what the checks refuse: the table without REPLICA IDENTITY FULL, and a keyless table not declared
+      try (Statement s = legacy.createStatement()) {
+        s.execute("ALTER TABLE history REPLICA IDENTITY DEFAULT");
+      }
+      assertThatThrownBy(config::checkAgainstDatabases).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("legacy.append-only").hasMessageContaining("REPLICA IDENTITY FULL");
+    }
+    Files.writeString(mapping, """
+        tables:
+          - source: public.keyless_undeclared
+            target: undeclared
+            fields: {position: a, a: a, b: b}
+        """);
+    final FerryConfig undeclared = FerryConfig.resolve(DemoEnvironment.configSource(stack, name, name + "_legacy",
+        name + "_target", "public.keyless_undeclared", "", mapping, work), EnumSet.allOf(Role.class), work);
+    assertThatThrownBy(undeclared::checkAgainstDatabases).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("has no primary key").hasMessageContaining("legacy.append-only");
+  }
+
+  private List<String> letters(final FerryConfig config) {
+    final List<String> out = new ArrayList<>();
+    for (final DeadLetter l : DeadLetterReader.all(stack, config)) {
+      out.add(op(l) + " " + l.getErrors().get(0).getRule());
+    }
+    return out;
+  }
+
+  private static String op(final DeadLetter l) {
+    final String message = l.getErrors().get(0).getMessage();
+    return message.startsWith("DELETE") ? "DELETE" : message.startsWith("UPDATE") ? "UPDATE" : message;
+  }
+
+  private static List<String> legacyRows(final Connection c) throws SQLException {
+    return rows(c, String.format(ROWS, "tid", "bid", "aid", "delta", "to_char(mtime, 'YYYY-MM-DD HH24:MI:SS')",
+        "history"));
+  }
+
+  private static List<String> targetRows(final Connection c) throws SQLException {
+    return rows(c, String.format(ROWS, "teller", "branch", "account", "delta", "to_char(at, 'YYYY-MM-DD HH24:MI:SS')",
+        "account_history"));
+  }
+
+  private static List<String> rows(final Connection c, final String sql) throws SQLException {
+    final List<String> out = new ArrayList<>();
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+}

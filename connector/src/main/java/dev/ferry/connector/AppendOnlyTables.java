@@ -1,0 +1,120 @@
+package dev.ferry.connector;
+
+import dev.ferry.config.ConfigProblem;
+import dev.ferry.schemas.ChangeEvent;
+import dev.ferry.schemas.LegacyPosition;
+import dev.ferry.schemas.RowVersion;
+import dev.ferry.schemas.SourcePosition;
+import dev.ferry.schemas.TableKey;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The captured tables declared append-only ({@code legacy.append-only}): tables with nothing that tells their rows
+ * apart, whose changes the capture keys by their position in the legacy log ({@link LegacyPosition}).
+ *
+ * <p>What such a table needs: no key of its own (a table with a primary key or a replica identity index is keyed by
+ * it, and declaring it append-only would make an update a second row), and {@code REPLICA IDENTITY FULL}: without a
+ * replica identity PostgreSQL refuses every UPDATE and DELETE of a table once a publication carries it, which would
+ * break the legacy application's retention jobs.
+ *
+ * <p>A TRUNCATE of such a table cannot be answered by reading it again, as other tables' are ({@link TruncatedTables}):
+ * Debezium reads a table again in chunks of its key, and this one has none. Nor does it need to: every row it held
+ * was written below the TRUNCATE (its lock waited for every earlier writer of the table to commit), so a sweep at the
+ * TRUNCATE's position, the end of a snapshot that read nothing, removes them from the target ({@link #truncated}).
+ *
+ * <p>Not thread-safe: used on the capture's thread.
+ */
+public final class AppendOnlyTables {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AppendOnlyTables.class);
+  /** The sweep kind of a TRUNCATE of an append-only table. */
+  static final String TRUNCATE = "Truncate";
+
+  private final Set<String> tables;
+  /** Rows of a snapshot Debezium sent (not the direct load, which numbers its own), per table. */
+  private final Map<String, Long> snapshotRows = new HashMap<>();
+
+  AppendOnlyTables(final List<String> tables) {
+    this.tables = Set.copyOf(tables);
+  }
+
+  /** Whether {@code table} ({@code schema.table}) is append-only. */
+  boolean contains(final String table) {
+    return tables.contains(table);
+  }
+
+  /** {@code change} keyed by its position when its table is append-only; else {@code change} as it is. */
+  ChangeEvent keyed(final ChangeEvent change) {
+    final SourcePosition src = change.getSource();
+    final String table = src.getSchema$() + "." + src.getTable();
+    if (!tables.contains(table)) {
+      return change;
+    }
+    if (src.getSnapshot() || src.getTxOrder() == null) {
+      return LegacyPosition.keyed(change, LegacyPosition.snapshot(src.getLsn(),
+          snapshotRows.merge(table, 1L, Long::sum)));
+    }
+    return LegacyPosition.keyed(change, LegacyPosition.streamed(src.getLsn(), src.getTxOrder()));
+  }
+
+  /** The sweep that answers a TRUNCATE of append-only table {@code table} at log position {@code lsn}. */
+  static SnapshotEnds.Ended truncated(final String table, final long lsn) {
+    LOG.warn("TRUNCATE of append-only table {} in the legacy database: the rows Ferry wrote for it are to be removed "
+        + "from the target", table);
+    return new SnapshotEnds.Ended(TRUNCATE, List.of(table), RowVersion.streamed(lsn));
+  }
+
+  /**
+   * What keeps the append-only tables of {@code config} from being captured so, read from {@code legacy}'s catalog:
+   * one that has a key of its own, one without {@code REPLICA IDENTITY FULL}, one that does not exist.
+   */
+  public static List<ConfigProblem> problems(final Connection legacy, final ConnectorConfig config) throws SQLException {
+    final List<ConfigProblem> out = new ArrayList<>();
+    for (final String table : config.appendOnly()) {
+      final String[] parts = table.split("\\.", 2);
+      if (parts.length < 2) {
+        continue; // the configuration's own check names it
+      }
+      final String identity = replicaIdentity(legacy, parts[0], parts[1]);
+      if (identity == null) {
+        out.add(problem(table, "no such table in the legacy database"));
+        continue;
+      }
+      final TableKey key = TableKey.captured(legacy, parts[0], parts[1]);
+      if (!key.isEmpty()) {
+        out.add(problem(table, "legacy table " + table + " has a key, its " + key.describe() + " " + key.columns()
+            + ", and Ferry keys its rows by it (an update of a row stays one row): remove it from legacy.append-only"));
+      } else if (!"f".equals(identity)) {
+        out.add(problem(table, "append-only table " + table + " needs REPLICA IDENTITY FULL: without it PostgreSQL "
+            + "refuses every UPDATE and DELETE of it once the capture's publication carries it, which would break the "
+            + "legacy application's writes; run ALTER TABLE " + LegacyRows.quoted(table)
+            + " REPLICA IDENTITY FULL on the legacy database"));
+      }
+    }
+    return out;
+  }
+
+  /** The table's {@code relreplident} ({@code d}, {@code n}, {@code f}, {@code i}); null when it does not exist. */
+  private static String replicaIdentity(final Connection legacy, final String schema, final String table)
+      throws SQLException {
+    try (PreparedStatement ps = legacy.prepareStatement("SELECT t.relreplident FROM pg_class t JOIN pg_namespace n "
+        + "ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relname = ?")) {
+      ps.setString(1, schema);
+      ps.setString(2, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  private static ConfigProblem problem(final String table, final String message) {
+    return new ConfigProblem(ConnectorConfig.APPEND_ONLY.key(), table, null, message);
+  }
+}
