@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A legacy table with nothing that tells its rows apart, shaped like pgbench's {@code pgbench_history} (no key, equal
  * rows allowed), declared append-only ({@code legacy.append-only}): every row reaches the target once, keyed by its
  * position in the legacy database, equal rows included, through the initial load, the stream (a multi-row INSERT of
- * equal rows, several inserts in one transaction), a restart of the whole pipeline with rows written while it was
+ * equal rows, a COPY of equal rows, several inserts in one transaction), a restart of the whole pipeline with rows written while it was
  * down, and a TRUNCATE; an UPDATE and a DELETE are dead-lettered, not guessed at. Until this session such a table was
  * refused ("has no primary key").
  */
@@ -87,6 +87,9 @@ class AppendOnlyTableIT {
         try (Statement s = legacy.createStatement()) {
           // one multi-row INSERT (one WAL record) of three equal rows, then a transaction of several inserts
           s.execute("INSERT INTO history SELECT 2, 2, 2, 7, '2026-12-02 08:00', 'x' FROM generate_series(1, 3)");
+          // a COPY writes its rows in one log record (a multi-insert): four equal rows at one log position
+          new org.postgresql.copy.CopyManager(legacy.unwrap(org.postgresql.core.BaseConnection.class)).copyIn(
+              "COPY history FROM STDIN", new java.io.StringReader("6\t6\t6\t6\t2026-12-02 07:00\t\\N\n".repeat(4)));
           legacy.setAutoCommit(false);
           s.execute("INSERT INTO history VALUES (3, 3, 3, 9, '2026-12-02 09:00', NULL)");
           s.execute("INSERT INTO history VALUES (3, 3, 3, 9, '2026-12-02 09:00', NULL)");
@@ -95,7 +98,12 @@ class AppendOnlyTableIT {
           legacy.setAutoCommit(true);
         }
         await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(targetRows(target))
-            .as("streamed").hasSize(40).isEqualTo(legacyRows(legacy)));
+            .as("streamed").hasSize(44).isEqualTo(legacyRows(legacy)));
+        assertThat(rows(target, "SELECT split_part(position, '.', 2) FROM account_history WHERE teller = 6 "
+            + "ORDER BY 1")).as("the COPY's rows, by their order in its transaction")
+            .containsExactly("0000000001", "0000000002", "0000000003", "0000000004");
+        assertThat(TestDatabases.count(target, "SELECT count(DISTINCT split_part(position, '.', 1)) FROM "
+            + "account_history WHERE teller = 6")).as("log records of the COPY's rows").isOne();
       }
       try (Statement s = legacy.createStatement()) {
         s.execute("INSERT INTO history SELECT 5, 5, 5, g, '2026-12-03 10:00', NULL FROM generate_series(1, 50) g");
@@ -103,7 +111,7 @@ class AppendOnlyTableIT {
       }
       try (Pipeline pipeline = new Pipeline(config).start()) {
         await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(targetRows(target))
-            .as("written while the pipeline was down, each once after its restart").hasSize(91)
+            .as("written while the pipeline was down, each once after its restart").hasSize(95)
             .isEqualTo(legacyRows(legacy)));
         // sign-off: reconcile counts equal rows on both sides (the legacy table has no position to match by)
         final Reconciliation.Inputs inputs = new Reconciliation.Inputs(config.processor().mapping(),
@@ -114,7 +122,7 @@ class AppendOnlyTableIT {
                 .deadLetter());
         final PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         assertThat(Reconciliation.run(inputs, index, quiet).tableLines()).singleElement().asString()
-            .contains("account_history: legacy 91, expected 91, target 91; missing 0, extra 0, different 0");
+            .contains("account_history: legacy 95, expected 95, target 95; missing 0, extra 0, different 0");
         try (Statement s = target.createStatement()) {
           // one of the five equal rows gone from the target, and a row the legacy table never had
           s.execute("DELETE FROM account_history WHERE position = (SELECT max(position) FROM account_history "
@@ -139,7 +147,7 @@ class AppendOnlyTableIT {
             .as("an update and two deletes, none applied").containsExactlyInAnyOrder(
                 "UPDATE map.append-only", "DELETE map.append-only", "DELETE map.append-only"));
         assertThat(targetRows(target)).as("the target keeps what the legacy insert wrote")
-            .contains("4|4|4|1|2026-12-02 09:00:00", "3|3|3|9|2026-12-02 09:00:00").hasSize(91);
+            .contains("4|4|4|1|2026-12-02 09:00:00", "3|3|3|9|2026-12-02 09:00:00").hasSize(95);
 
         try (Statement s = legacy.createStatement()) {
           s.execute("TRUNCATE history");

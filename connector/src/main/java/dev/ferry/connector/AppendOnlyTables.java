@@ -40,9 +40,15 @@ public final class AppendOnlyTables {
   private final Set<String> tables;
   /** Rows of a snapshot Debezium sent (not the direct load, which numbers its own), per table. */
   private final Map<String, Long> snapshotRows = new HashMap<>();
-
   AppendOnlyTables(final List<String> tables) {
     this.tables = Set.copyOf(tables);
+  }
+
+  /** A copy to go back to when a batch is written again (the snapshot rows it numbered come again). */
+  AppendOnlyTables copy() {
+    final AppendOnlyTables c = new AppendOnlyTables(List.copyOf(tables));
+    c.snapshotRows.putAll(snapshotRows);
+    return c;
   }
 
   /** Whether {@code table} ({@code schema.table}) is append-only. */
@@ -50,7 +56,12 @@ public final class AppendOnlyTables {
     return tables.contains(table);
   }
 
-  /** {@code change} keyed by its position when its table is append-only; else {@code change} as it is. */
+  /**
+   * {@code change} keyed by its position when its table is append-only; else {@code change} as it is. A streamed
+   * change is named by its log record's position and its order in its transaction ({@code total_order}): one record
+   * holds several rows where the legacy application COPYs into the table (a multi-insert record), and a transaction
+   * sent again comes from its first change with the same orders ({@link ResumePositions}).
+   */
   ChangeEvent keyed(final ChangeEvent change) {
     final SourcePosition src = change.getSource();
     final String table = src.getSchema$() + "." + src.getTable();

@@ -24,6 +24,17 @@ class ResumePositionsTest {
         .isEqualTo(Map.of("lsn", 100L, "ts_usec", 5L));
   }
 
+  /** A restarted Debezium would go on counting the transaction's events from these: the transaction comes again whole. */
+  @Test
+  void aPositionInsideATransactionIsStoredWithoutThatTransaction() {
+    final Map<String, Object> offset = new HashMap<>(Map.of("lsn", 100L, "lsn_commit", 90L, "txId", 7L,
+        "transaction_id", "7", "transaction_data_collection_order_public.history", 3L,
+        "transaction_data_collection_order_public.orders", 1L));
+    assertThat(ResumePositions.toStore(offset)).isEqualTo(Map.of("lsn", 100L, "lsn_commit", 90L, "txId", 7L));
+    assertThat(ResumePositions.toStore(Map.of("lsn", 100L, "transaction_data_collection_order_public.x", 1L)))
+        .isEqualTo(Map.of("lsn", 100L));
+  }
+
   @Test
   void aPositionWithoutItIsStoredAsDebeziumMadeIt() {
     assertThat(ResumePositions.toStore(new HashMap<>(Map.of("lsn", 100L, "lsn_commit", 90L)))).isNull();

@@ -11,10 +11,10 @@ import java.util.Locale;
  * by where the row entered the legacy database, carried in every change as the column {@value #COLUMN}, which the
  * mapping writes into a key column of the target ({@code position: {from: ferry_position}}).
  *
- * <p>Why the positions are stable: a streamed insert is named by its change's log position (LSN) and its order in its
- * transaction ({@code txOrder}), both fixed in the legacy WAL; a restarted capture sends a whole transaction again with
- * the same orders, so a redelivered row upserts itself, never a second copy (two changes of different transactions
- * never share a log record, and one multi-row INSERT, one log record, numbers its rows in order). A row read by an
+ * <p>Why the positions are stable: a streamed insert is named by its log record's position (LSN), fixed in the legacy
+ * WAL, and its order in its transaction (a COPY into the table writes several rows in one multi-insert record); a
+ * restarted capture sends a whole transaction again, from its first change and with the same orders, so a redelivered
+ * row upserts itself, never a second copy (two transactions never share a log record). A row read by an
  * initial load is named by the snapshot's position and its ordinal in that read: an interrupted load is loaded again
  * from a <em>new</em> snapshot, so its rows come under new names, and the snapshot's sweep removes those written
  * before it (older versions), rather than two copies staying. The text sorts in log order within each kind: the
@@ -31,7 +31,7 @@ public final class LegacyPosition {
   private LegacyPosition() {
   }
 
-  /** The position of a streamed change at log position {@code lsn}, number {@code txOrder} of its transaction. */
+  /** The position of a streamed change of the log record at {@code lsn}, number {@code txOrder} of its transaction. */
   public static String streamed(final long lsn, final long txOrder) {
     return String.format(Locale.ROOT, "%016X.%010d", lsn, txOrder);
   }
