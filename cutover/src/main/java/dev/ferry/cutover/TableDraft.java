@@ -52,6 +52,12 @@ final class TableDraft {
             + "cannot tell which legacy row a change is about");
       }
     }
+    // an append-only table's position is the capture's, not a legacy column: nothing names a legacy row to write
+    if (best.remove(dev.ferry.schemas.LegacyPosition.COLUMN) != null) {
+      review.add(legacy + " is append-only (legacy.append-only): the new system keys its rows by their position in "
+          + "the legacy log, which the legacy table does not hold, so no change can be written back into it; take it "
+          + "out of the reverse mapping (rows the new system adds to " + target + " then stay there)");
+    }
     best.values().stream().filter(f -> !columns.containsKey(f.column())).forEach(fields::add);
     final List<String> notes = new ArrayList<>();
     if (forward.get("filter").isScalar()) {

@@ -60,6 +60,20 @@ class ReverseMappingTest {
     return ReverseMapping.draft(YamlNode.parse(new StringReader(forward), "forward.yaml"), parsed, "public", catalog);
   }
 
+  /** The position an append-only table is keyed by is no legacy column: it is not written back, and says why. */
+  @Test
+  void anAppendOnlyTableIsNotWrittenBackAndTheReviewSaysWhy() {
+    final Draft d = draft("""
+        tables:
+          - source: public.history
+            target: account_history
+            fields: {position: ferry_position, delta: delta}
+        """, new LegacyCatalog(Map.of("public.history", List.of(new Column("delta", Types.INTEGER, 0, false, false)))));
+    assertThat(d.findings()).extracting(Finding::column).containsExactly("delta");
+    assertThat(d.review()).singleElement().asString().startsWith("public.history is append-only")
+        .contains("take it out of the reverse mapping");
+  }
+
   @Test
   void everyLegacyColumnIsSaidToComeBackExactlyLossilyOrNotAtAllAndWhy() {
     final Map<String, Finding> byColumn = draft(FORWARD, CATALOG).findings().stream()
