@@ -3,7 +3,10 @@ package dev.ferry.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ferry.cli.demo.DemoEnvironment;
+import static dev.ferry.cli.HistoryTable.legacyRows;
+import static dev.ferry.cli.HistoryTable.rows;
+import static dev.ferry.cli.HistoryTable.targetRows;
+
 import dev.ferry.config.ConfigSource;
 import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
@@ -12,13 +15,10 @@ import dev.ferry.sink.TargetSink;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -34,14 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * in the target exactly as often as in the legacy table, none twice, none lost, nothing dead-lettered.
  */
 class AppendOnlyCrashIT {
-  private static final String LEGACY = """
-      CREATE TABLE history (tid int, bid int, aid int, delta int, mtime timestamp, filler char(22));
-      ALTER TABLE history REPLICA IDENTITY FULL;
+  private static final String LEGACY = HistoryTable.LEGACY + """
       INSERT INTO history SELECT g % 10, 1, g % 10, 1, '2026-12-01 10:00', NULL FROM generate_series(1, 500) g;
-      """;
-  private static final String TARGET = """
-      CREATE TABLE account_history (position text PRIMARY KEY, teller int, branch int, account int, delta int,
-        at timestamp, ferry_version bigint NOT NULL);
       """;
   private final EmbeddedStack stack = SharedStack.get();
 
@@ -51,16 +45,8 @@ class AppendOnlyCrashIT {
   @Test
   void twoKillNinesOfTheConnectorLeaveEveryRowOnceAsOftenAsInTheLegacyTable() throws Exception {
     final String name = "it_append_only_crash";
-    TestDatabases.create(stack, name, LEGACY, TARGET);
-    final Path mapping = work.resolve("mapping.yaml");
-    Files.writeString(mapping, """
-        tables:
-          - source: public.history
-            target: account_history
-            fields: {position: ferry_position, teller: tid, branch: bid, account: aid, delta: delta, at: mtime}
-        """);
-    final ConfigSource source = DemoEnvironment.configSource(stack, name, name + "_legacy", name + "_target",
-        "public.history", "", mapping, work).with("legacy.append-only", "public.history", "test");
+    TestDatabases.create(stack, name, LEGACY, HistoryTable.TARGET);
+    final ConfigSource source = HistoryTable.config(stack, name, work);
     final FerryConfig config = FerryConfig.resolve(source, EnumSet.allOf(Role.class), work);
     final Path file = work.resolve("connector.yaml");
     final StringBuilder yaml = new StringBuilder("# written by a test\n");
@@ -168,30 +154,12 @@ class AppendOnlyCrashIT {
         out.append(e.getKey()).append(": target ").append(e.getValue()).append(", legacy ")
             .append(want.getOrDefault(e.getKey(), 0)).append('\n');
         rows(target, "SELECT position || ' v' || ferry_version FROM account_history WHERE teller || '|' || branch || "
-            + "'|' || account || '|' || delta || '|' || at = '" + e.getKey() + "' ORDER BY 1")
+            + "'|' || account || '|' || delta || '|' || to_char(at, 'YYYY-MM-DD HH24:MI:SS') = '" + e.getKey()
+            + "' ORDER BY 1")
             .forEach(r -> out.append("  ").append(r).append('\n'));
       }
     }
     return out.toString();
-  }
-
-  private static List<String> legacyRows(final Connection c) throws SQLException {
-    return rows(c, "SELECT tid || '|' || bid || '|' || aid || '|' || delta || '|' || mtime FROM history ORDER BY 1");
-  }
-
-  private static List<String> targetRows(final Connection c) throws SQLException {
-    return rows(c, "SELECT teller || '|' || branch || '|' || account || '|' || delta || '|' || at "
-        + "FROM account_history ORDER BY 1");
-  }
-
-  private static List<String> rows(final Connection c, final String sql) throws SQLException {
-    final List<String> out = new ArrayList<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
-    }
-    return out;
   }
 
   private Process start(final Path config) throws Exception {

@@ -1,10 +1,14 @@
 package dev.ferry.cli;
 
+import static dev.ferry.cli.HistoryTable.legacyRows;
+import static dev.ferry.cli.HistoryTable.rows;
+import static dev.ferry.cli.HistoryTable.targetRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.audit.Audit;
+
 import dev.ferry.cli.demo.DemoEnvironment;
 import dev.ferry.config.ConfigException;
 import dev.ferry.embedded.EmbeddedStack;
@@ -18,8 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,21 +39,15 @@ import org.junit.jupiter.api.io.TempDir;
  * refused ("has no primary key").
  */
 class AppendOnlyTableIT {
-  private static final String LEGACY = """
-      CREATE TABLE history (tid int, bid int, aid int, delta int, mtime timestamp, filler char(22));
-      ALTER TABLE history REPLICA IDENTITY FULL;
+  private static final String LEGACY = HistoryTable.LEGACY + """
       INSERT INTO history SELECT g % 3, 1, g % 7, g, '2026-12-01 10:00', NULL FROM generate_series(1, 30) g;
       INSERT INTO history SELECT 1, 1, 1, 5, '2026-12-01 10:00', NULL FROM generate_series(1, 4);
       CREATE TABLE keyless_undeclared (a int, b text);
       ALTER TABLE keyless_undeclared REPLICA IDENTITY FULL;
       """;
-  private static final String TARGET = """
-      CREATE TABLE account_history (position text PRIMARY KEY, teller int, branch int, account int, delta int,
-        at timestamp, ferry_version bigint NOT NULL);
+  private static final String TARGET = HistoryTable.TARGET + """
       CREATE TABLE undeclared (position text PRIMARY KEY, a int, b text);
       """;
-  private static final String ROWS = "SELECT %s::text || '|' || %s || '|' || %s || '|' || %s || '|' || %s FROM %s "
-      + "ORDER BY 1";
   private final EmbeddedStack stack = SharedStack.get();
 
   @TempDir
@@ -61,16 +57,9 @@ class AppendOnlyTableIT {
   void everyRowOfATableWithoutKeyArrivesOnceKeyedByItsPosition() throws Exception {
     final String name = "it_append_only";
     TestDatabases.create(stack, name, LEGACY, TARGET);
+    final FerryConfig config = FerryConfig.resolve(HistoryTable.config(stack, name, work), EnumSet.allOf(Role.class),
+        work);
     final Path mapping = work.resolve("mapping.yaml");
-    Files.writeString(mapping, """
-        tables:
-          - source: public.history
-            target: account_history
-            fields: {position: ferry_position, teller: tid, branch: bid, account: aid, delta: delta, at: mtime}
-        """);
-    final FerryConfig config = FerryConfig.resolve(DemoEnvironment.configSource(stack, name, name + "_legacy",
-        name + "_target", "public.history", "", mapping, work).with("legacy.append-only", "public.history", "test"),
-        EnumSet.allOf(Role.class), work);
     assertThat(config.checkAgainstDatabases()).isTrue();
     // the source audit's dry run maps every row (it refused each before: no key), the four equal ones included
     final Audit.Result audit = Audit.run(new Audit.Inputs(config.processor().mapping(), config.mappingFile(),
@@ -191,25 +180,5 @@ class AppendOnlyTableIT {
   private static String op(final DeadLetter l) {
     final String message = l.getErrors().get(0).getMessage();
     return message.startsWith("DELETE") ? "DELETE" : message.startsWith("UPDATE") ? "UPDATE" : message;
-  }
-
-  private static List<String> legacyRows(final Connection c) throws SQLException {
-    return rows(c, String.format(ROWS, "tid", "bid", "aid", "delta", "to_char(mtime, 'YYYY-MM-DD HH24:MI:SS')",
-        "history"));
-  }
-
-  private static List<String> targetRows(final Connection c) throws SQLException {
-    return rows(c, String.format(ROWS, "teller", "branch", "account", "delta", "to_char(at, 'YYYY-MM-DD HH24:MI:SS')",
-        "account_history"));
-  }
-
-  private static List<String> rows(final Connection c, final String sql) throws SQLException {
-    final List<String> out = new ArrayList<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
-    }
-    return out;
   }
 }
