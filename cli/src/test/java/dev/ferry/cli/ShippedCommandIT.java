@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * pg_dump writes it, and a mapping that uses every feature docs/mapping.md documents: lookups from a file and
  * inline, every on-missing, a filter, from/concat/split/expr (with CEL's string extension), trim,
  * empty-as-null, every type, a default, both PII treatments, every rule kind, both severities, and a
- * header/detail relation. Dependency clashes (CEL on the wrong protobuf) only show here.
+ * header/detail relation. Dependency clashes (CEL on the wrong protobuf) only show here. Not append-only tables: the
+ * unique rule here takes the initial load through Kafka, which refuses them ({@code AppendOnlyTableIT} has them).
  */
 class ShippedCommandIT {
   private static final String DUMP = """
