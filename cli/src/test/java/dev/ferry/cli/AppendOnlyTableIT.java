@@ -169,6 +169,60 @@ class AppendOnlyTableIT {
         .hasMessageContaining("has no primary key").hasMessageContaining("legacy.append-only");
   }
 
+  /**
+   * A log partitioned by time, the usual shape of a large one (a partitioned table's primary key must hold the
+   * partition key, so logs often have none): the check asks for REPLICA IDENTITY FULL on each partition, where
+   * PostgreSQL checks an UPDATE or DELETE, not only on the partitioned table; then its rows in every partition arrive
+   * once each, equal ones included, into a target table without the version column (versions kept aside).
+   */
+  @Test
+  void aPartitionedLogNeedsItsPartitionsIdentityAndSyncsFromEachPartition() throws Exception {
+    final String name = "it_append_only_partitioned";
+    TestDatabases.create(stack, name, """
+        CREATE TABLE visit_log (at timestamp NOT NULL, page text, ms int) PARTITION BY RANGE (at);
+        CREATE TABLE visit_log_2025 PARTITION OF visit_log FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+        CREATE TABLE "Visit_Log_2026" PARTITION OF visit_log FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+        ALTER TABLE visit_log REPLICA IDENTITY FULL;
+        INSERT INTO visit_log SELECT '2025-06-01'::timestamp + g * interval '1 day', '/home', 10
+          FROM generate_series(1, 300) g;
+        INSERT INTO visit_log VALUES ('2026-01-02 10:00', '/home', 10), ('2026-01-02 10:00', '/home', 10);
+        """, "CREATE TABLE visit (position text PRIMARY KEY, at timestamp, page text, ms int);");
+    final Path mapping = work.resolve("mapping.yaml");
+    Files.writeString(mapping, """
+        tables:
+          - source: public.visit_log
+            target: visit
+            fields: {position: ferry_position, at: at, page: page, ms: ms}
+        """);
+    final FerryConfig config = FerryConfig.resolve(DemoEnvironment.configSource(stack, name, name + "_legacy",
+        name + "_target", "public.visit_log", "", mapping, work).with("legacy.append-only", "public.visit_log",
+        "test"), EnumSet.allOf(Role.class), work);
+    assertThatThrownBy(config::checkAgainstDatabases).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("on itself and each of its partitions").hasMessageContaining(
+            "run ALTER TABLE public.\"Visit_Log_2026\" REPLICA IDENTITY FULL; ALTER TABLE public.visit_log_2025 REPLICA "
+            + "IDENTITY FULL on the legacy database").hasMessageNotContaining("ALTER TABLE public.visit_log REPLICA");
+    final String visits = "SELECT to_char(at, 'YYYY-MM-DD HH24:MI') || ' ' || page || ' ' || ms FROM %s ORDER BY 1";
+    try (Connection legacy = stack.legacy().connect(name + "_legacy");
+        Connection target = stack.target().connect(name + "_target")) {
+      TestDatabases.exec(legacy, "ALTER TABLE visit_log_2025 REPLICA IDENTITY FULL; "
+          + "ALTER TABLE \"Visit_Log_2026\" REPLICA IDENTITY FULL");
+      assertThat(config.checkAgainstDatabases()).isTrue();
+      try (Pipeline pipeline = new Pipeline(config).start()) {
+        await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(rows(target, String.format(visits,
+            "visit"))).as("the initial load").hasSize(302).isEqualTo(rows(legacy, String.format(visits, "visit_log"))));
+        TestDatabases.exec(legacy, "INSERT INTO visit_log VALUES ('2025-12-31 23:59', '/cart', 5), "
+            + "('2026-01-02 10:00', '/home', 10), ('2026-03-03 03:03', '/cart', 5); "
+            + "DELETE FROM visit_log WHERE at = '2025-06-02'");
+        await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> assertThat(rows(target, String.format(visits,
+            "visit"))).as("inserted into each partition, the deleted row kept").hasSize(305)
+            .containsAll(rows(legacy, String.format(visits, "visit_log")))
+            .filteredOn(r -> r.startsWith("2026-01-02 10:00")).hasSize(3));
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(letters(config))
+            .containsExactly("DELETE map.append-only"));
+      }
+    }
+  }
+
   private List<String> letters(final FerryConfig config) {
     final List<String> out = new ArrayList<>();
     for (final DeadLetter l : DeadLetterReader.all(stack, config)) {

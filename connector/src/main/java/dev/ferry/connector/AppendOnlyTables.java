@@ -93,7 +93,7 @@ public final class AppendOnlyTables {
       if (parts.length < 2) {
         continue; // the configuration's own check names it
       }
-      final String identity = replicaIdentity(legacy, parts[0], parts[1]);
+      final Identity identity = identity(legacy, parts[0], parts[1]);
       if (identity == null) {
         out.add(problem(table, "no such table in the legacy database"));
         continue;
@@ -102,25 +102,38 @@ public final class AppendOnlyTables {
       if (!key.isEmpty()) {
         out.add(problem(table, "legacy table " + table + " has a key, its " + key.describe() + " " + key.columns()
             + ", and Ferry keys its rows by it (an update of a row stays one row): remove it from legacy.append-only"));
-      } else if (!"f".equals(identity)) {
-        out.add(problem(table, "append-only table " + table + " needs REPLICA IDENTITY FULL: without it PostgreSQL "
-            + "refuses every UPDATE and DELETE of it once the capture's publication carries it, which would break the "
-            + "legacy application's writes; run ALTER TABLE " + LegacyRows.quoted(table)
-            + " REPLICA IDENTITY FULL on the legacy database"));
+      } else if (!identity.notFull().isEmpty()) {
+        out.add(problem(table, "append-only table " + table + " needs REPLICA IDENTITY FULL"
+            + (identity.partitioned() ? " on itself and each of its partitions (PostgreSQL checks the partition an "
+            + "UPDATE or DELETE changes)" : "") + ": without it PostgreSQL refuses every UPDATE and DELETE of it once "
+            + "the capture's publication carries it, which would break the legacy application's writes; run "
+            + String.join("; ", identity.notFull().stream().map(t -> "ALTER TABLE " + t + " REPLICA IDENTITY FULL")
+                .toList()) + " on the legacy database"));
       }
     }
     return out;
   }
 
-  /** The table's {@code relreplident} ({@code d}, {@code n}, {@code f}, {@code i}); null when it does not exist. */
-  private static String replicaIdentity(final Connection legacy, final String schema, final String table)
+  /**
+   * A table's replica identity: whether it is partitioned, and which of it and its partitions are not {@code REPLICA
+   * IDENTITY FULL} (qualified, quoted where need be).
+   */
+  private record Identity(boolean partitioned, List<String> notFull) {
+  }
+
+  /** The replica identity of {@code schema.table}; null when it does not exist. */
+  private static Identity identity(final Connection legacy, final String schema, final String table)
       throws SQLException {
-    try (PreparedStatement ps = legacy.prepareStatement("SELECT t.relreplident FROM pg_class t JOIN pg_namespace n "
-        + "ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relname = ?")) {
+    // pg_partition_tree lists a partitioned table and its partitions, and nothing for a table that is not one
+    try (PreparedStatement ps = legacy.prepareStatement("SELECT t.relkind = 'p', ARRAY(SELECT format('%I.%I', "
+        + "pn.nspname, p.relname) FROM pg_class p JOIN pg_namespace pn ON pn.oid = p.relnamespace "
+        + "WHERE (p.oid = t.oid OR p.oid IN (SELECT relid FROM pg_partition_tree(t.oid))) "
+        + "AND p.relkind IN ('r', 'p') AND p.relreplident <> 'f' ORDER BY p.oid <> t.oid, p.relname) "
+        + "FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relname = ?")) {
       ps.setString(1, schema);
       ps.setString(2, table);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
+        return rs.next() ? new Identity(rs.getBoolean(1), List.of((String[]) rs.getArray(2).getArray())) : null;
       }
     }
   }
