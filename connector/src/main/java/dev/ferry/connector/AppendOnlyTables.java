@@ -83,8 +83,40 @@ public final class AppendOnlyTables {
   }
 
   /**
+   * The append-only tables of {@code config}, and their partitions, that are not {@code REPLICA IDENTITY FULL}:
+   * under {@code connector.replica-identity: set-full} made so (and none returned), else returned (qualified). A
+   * partition the legacy application makes while the capture runs is one ({@link SlotWatch} looks once a minute).
+   * Tables that do not exist or have a key are left to {@link #problems}.
+   */
+  static List<String> closeGaps(final Connection legacy, final ConnectorConfig config) throws SQLException {
+    final List<String> lacking = new ArrayList<>();
+    for (final String table : config.appendOnly()) {
+      final String[] parts = table.split("\\.", 2);
+      final Identity identity = parts.length < 2 ? null : identity(legacy, parts[0], parts[1]);
+      if (identity != null && TableKey.captured(legacy, parts[0], parts[1]).isEmpty()) {
+        lacking.addAll(identity.notFull());
+      }
+    }
+    if (lacking.isEmpty() || config.replicaIdentity() != ReplicaIdentityPolicy.SET_FULL) {
+      return lacking;
+    }
+    try (java.sql.Statement s = legacy.createStatement()) {
+      for (final String relation : lacking) {
+        s.execute("ALTER TABLE " + relation + " REPLICA IDENTITY FULL");
+        LOG.info("{}: part of an append-only table, without REPLICA IDENTITY FULL, which PostgreSQL needs for its "
+            + "UPDATEs and DELETEs once published; set it (connector.replica-identity: set-full)", relation);
+      }
+    }
+    if (!legacy.getAutoCommit()) {
+      legacy.commit();
+    }
+    return List.of();
+  }
+
+  /**
    * What keeps the append-only tables of {@code config} from being captured so, read from {@code legacy}'s catalog:
-   * one that has a key of its own, one without {@code REPLICA IDENTITY FULL}, one that does not exist.
+   * one that has a key of its own, one without {@code REPLICA IDENTITY FULL} (under {@code connector.replica-identity:
+   * check}), one that does not exist.
    */
   public static List<ConfigProblem> problems(final Connection legacy, final ConnectorConfig config) throws SQLException {
     final List<ConfigProblem> out = new ArrayList<>();
@@ -102,7 +134,8 @@ public final class AppendOnlyTables {
       if (!key.isEmpty()) {
         out.add(problem(table, "legacy table " + table + " has a key, its " + key.describe() + " " + key.columns()
             + ", and Ferry keys its rows by it (an update of a row stays one row): remove it from legacy.append-only"));
-      } else if (!identity.notFull().isEmpty()) {
+      } else if (!identity.notFull().isEmpty() && config.replicaIdentity() == ReplicaIdentityPolicy.CHECK) {
+        // with set-full the capture sets it itself when it starts (closeGaps)
         out.add(problem(table, "append-only table " + table + " needs REPLICA IDENTITY FULL"
             + (identity.partitioned() ? " on itself and each of its partitions (PostgreSQL checks the partition an "
             + "UPDATE or DELETE changes)" : "") + ": without it PostgreSQL refuses every UPDATE and DELETE of it once "

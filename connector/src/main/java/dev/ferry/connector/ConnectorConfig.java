@@ -103,7 +103,8 @@ public record ConnectorConfig(
           + "the header columns (a line with its own serial id) would send deletes that cannot be kept with their "
           + "header. check: refuse to start, naming each such table and the statement that fixes it; set-full: run "
           + "ALTER TABLE .. REPLICA IDENTITY FULL on each at start (needs the table's owner; more WAL per update and "
-          + "delete of those tables).");
+          + "delete of those tables). The same for legacy.append-only tables and their partitions, at start and, for "
+          + "partitions made later, once a minute (check: warn).");
 
   public static final Setting<Duration> HEARTBEAT = Setting.duration("connector.heartbeat-interval", CONNECTOR,
       Duration.ofSeconds(10), Duration.ofSeconds(1),

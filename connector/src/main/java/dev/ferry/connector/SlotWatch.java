@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,7 @@ final class SlotWatch implements AutoCloseable {
   private volatile String unreachableWhy;
   /** The first look of those that could not reach it. */
   private volatile Instant unreachableSince;
+  private volatile List<String> appendOnlyGaps = List.of();
 
   /**
    * @param onLost told once the server has invalidated the slot while the capture runs ({@link SlotHealth}):
@@ -101,10 +103,32 @@ final class SlotWatch implements AutoCloseable {
     return why == null ? null : "since " + unreachableSince + ": " + why;
   }
 
-  /** One look at the slot: its health, the WAL it keeps, and whether the legacy database can be reached. */
+  /**
+   * Parts of append-only tables without {@code REPLICA IDENTITY FULL} at the last look (a partition made since the
+   * capture started), which {@code connector.replica-identity: check} leaves as they are; empty when none.
+   */
+  List<String> appendOnlyGaps() {
+    return appendOnlyGaps;
+  }
+
+  /**
+   * One look at the slot: its health, the WAL it keeps, and whether the legacy database can be reached; and at the
+   * append-only tables' replica identity ({@link AppendOnlyTables#closeGaps}).
+   */
   void look() {
     try {
       final SlotHealth health = health();
+      if (!config.appendOnly().isEmpty()) {
+        try (Connection c = config.connect()) {
+          appendOnlyGaps = AppendOnlyTables.closeGaps(c, config);
+        }
+        if (!appendOnlyGaps.isEmpty()) {
+          LOG.warn("capture {}: {} of append-only table(s) {} lack REPLICA IDENTITY FULL (made after the capture "
+              + "started?): PostgreSQL refuses their UPDATEs and DELETEs now that the publication carries them; run "
+              + "ALTER TABLE <each> REPLICA IDENTITY FULL on the legacy database (or set connector.replica-identity: "
+              + "set-full)", config.name(), appendOnlyGaps, config.appendOnly());
+        }
+      }
       if (unreachableWhy != null) {
         LOG.info("capture {}: the legacy database {} can be reached again", config.name(), config.server());
         unreachableWhy = null;
