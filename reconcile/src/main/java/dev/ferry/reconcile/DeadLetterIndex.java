@@ -1,11 +1,14 @@
 package dev.ferry.reconcile;
 
+import dev.ferry.schemas.ChangeEvent;
 import dev.ferry.schemas.DeadLetter;
 import dev.ferry.schemas.KafkaSettings;
 import dev.ferry.schemas.RecordError;
 import dev.ferry.schemas.Topic;
 import dev.ferry.schemas.TopicToEnd;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -26,7 +29,19 @@ public final class DeadLetterIndex {
   }
 
   private final Map<String, Explanation> byRow = new HashMap<>();
+  /**
+   * The changes of append-only tables the mapping refused ({@code map.append-only}: their updates and deletes), per
+   * legacy table: named by no key the target has, they are matched by their values ({@link TableComparison}).
+   */
+  private final Map<String, List<Refused>> appendOnly = new HashMap<>();
+  /** Reads a refused change's bytes; null where the letters come from no topic. */
+  private java.util.function.Function<byte[], ChangeEvent> changes;
+
+  /** A change the mapping refused, with the letter that says so. */
+  record Refused(ChangeEvent change, Explanation explanation) {
+  }
   private final Map<String, Explanation> byNewSystemRow = new HashMap<>();
+  private static final String APPEND_ONLY = "map.append-only";
   private long letters;
 
   static DeadLetterIndex empty() {
@@ -36,6 +51,8 @@ public final class DeadLetterIndex {
   /** Reads every committed letter of {@code topic} from its beginning to its end as of now. */
   static DeadLetterIndex read(final KafkaSettings kafka, final Topic<String, DeadLetter> topic) {
     final DeadLetterIndex index = new DeadLetterIndex();
+    final dev.ferry.schemas.AvroSerde<ChangeEvent> serde = kafka.topics(kafka.registry()).changeSerde();
+    index.changes = bytes -> serde.decode(topic.name(), bytes);
     TopicToEnd.read(kafka, topic, r -> index.add(r.value(), r.partition(), r.offset()));
     return index;
   }
@@ -53,7 +70,18 @@ public final class DeadLetterIndex {
     final Explanation e = explanation(letter, "", partition, offset);
     if (e != null) {
       byRow.put(letter.getSourceTable() + "\u0001" + letter.getSourceKey(), e);
+      if (APPEND_ONLY.equals(e.rule()) && letter.getOriginalValue() != null && changes != null) {
+        final byte[] bytes = new byte[letter.getOriginalValue().remaining()];
+        letter.getOriginalValue().duplicate().get(bytes);
+        appendOnly.computeIfAbsent(letter.getSourceTable(), t -> new ArrayList<>())
+            .add(new Refused(changes.apply(bytes), e));
+      }
     }
+  }
+
+  /** The updates and deletes of append-only table {@code sourceTable} the mapping refused, oldest first. */
+  List<Refused> appendOnlyRefused(final String sourceTable) {
+    return appendOnly.getOrDefault(sourceTable, List.of());
   }
 
   /** A letter of the reverse direction: about a row of the new system (its table is the forward target). */

@@ -118,6 +118,42 @@ final class TableComparison {
     return result;
   }
 
+  /** {@code row}'s values of the {@code compared} columns, as the target's are read. */
+  private static String[] values(final List<ColumnValue> row, final List<TargetColumn> compared) {
+    final Map<String, ColumnValue> byName = new HashMap<>();
+    row.forEach(v -> byName.put(v.getName(), v));
+    final String[] values = new String[compared.size()];
+    for (int i = 0; i < values.length; i++) {
+      final ColumnValue v = byName.get(compared.get(i).name());
+      values[i] = v == null ? RowBuckets.ABSENT : compared.get(i).mapped(v);
+    }
+    return values;
+  }
+
+  /**
+   * The letters that explain an append-only table's differences, by the row's values: a refused DELETE left the row
+   * in the target (extra), a refused UPDATE left the old row there (extra) without the new one (missing). Each
+   * explains one row.
+   */
+  private Map<String, java.util.ArrayDeque<DeadLetterIndex.Explanation>> refusedByValues(
+      final List<TargetColumn> compared, final boolean before) {
+    final Map<String, java.util.ArrayDeque<DeadLetterIndex.Explanation>> out = new HashMap<>();
+    for (final DeadLetterIndex.Refused r : letters.appendOnlyRefused(sources.get(0).sourceTable())) {
+      final List<ColumnValue> image = before ? r.change().getBefore() : r.change().getAfter();
+      if (image == null) {
+        continue;
+      }
+      final dev.ferry.schemas.ChangeEvent row = dev.ferry.schemas.ChangeEvent.newBuilder(r.change())
+          .setOp(dev.ferry.schemas.ChangeOp.READ).setBefore(null).setAfter(image).build();
+      final RowMapper.Mapped mapped = mapper.map(LegacyPosition.keyed(row, ""));
+      if (mapped != null && mapped.record() != null && mapped.record().getOp() != ApplyOp.DELETE) {
+        out.computeIfAbsent(contentKey(values(mapped.record().getRow(), compared)),
+            k -> new java.util.ArrayDeque<>()).add(r.explanation());
+      }
+    }
+    return out;
+  }
+
   /**
    * Whether the target table is keyed by an append-only legacy table's position ({@link LegacyPosition}): the
    * mapping writes its key from that column, which the legacy table itself does not hold.
@@ -148,6 +184,8 @@ final class TableComparison {
       final TableResult result) throws Exception {
     final BigDecimal[] expectedSums = new BigDecimal[compared.size()];
     final BigDecimal[] actualSums = new BigDecimal[compared.size()];
+    final Map<String, java.util.ArrayDeque<DeadLetterIndex.Explanation>> leftBehind = refusedByValues(compared, true);
+    final Map<String, java.util.ArrayDeque<DeadLetterIndex.Explanation>> notApplied = refusedByValues(compared, false);
     for (int b = 0; b < expected.buckets(); b++) {
       final Map<String, java.util.ArrayDeque<RowBuckets.Row>> legacyRows = new HashMap<>();
       expected.read(b, row -> {
@@ -161,16 +199,19 @@ final class TableComparison {
         final java.util.ArrayDeque<RowBuckets.Row> want = legacyRows.get(row.key());
         if (want == null || want.poll() == null) {
           final int n = extra.merge(row.key(), 1, Integer::sum);
+          final var refused = leftBehind.get(row.key());
           result.add(new TableResult.Difference(TableResult.Kind.EXTRA, row.key() + (n > 1 ? " (" + n + ")" : ""),
-              null, List.of(new TableResult.Column("position", null, row.origin())), explainExtra(row.origin())));
+              null, List.of(new TableResult.Column("position", null, row.origin())),
+              refused != null && !refused.isEmpty() ? refused.poll() : explainExtra(row.origin())));
         }
       });
       legacyRows.forEach((content, left) -> {
         int n = 0;
         for (final RowBuckets.Row missing : left) {
           n++;
+          final var refused = notApplied.get(content);
           result.add(new TableResult.Difference(TableResult.Kind.MISSING, content + (n > 1 ? " (" + n + ")" : ""),
-              source(missing), List.of(), explain(missing)));
+              source(missing), List.of(), refused != null && !refused.isEmpty() ? refused.poll() : explain(missing)));
         }
       });
     }
@@ -215,13 +256,7 @@ final class TableComparison {
       final ColumnValue v = byName.get(key.get(i).name());
       k.append(v == null ? null : key.get(i).mapped(v));
     }
-    byName.clear();
-    mapped.record().getRow().forEach(v -> byName.put(v.getName(), v));
-    final String[] values = new String[compared.size()];
-    for (int i = 0; i < values.length; i++) {
-      final ColumnValue v = byName.get(compared.get(i).name());
-      values[i] = v == null ? RowBuckets.ABSENT : compared.get(i).mapped(v);
-    }
+    final String[] values = values(mapped.record().getRow(), compared);
     expected.add(appendOnly ? contentKey(values) : k.toString(), values, sourceTable + "\t" + legacyKey + "\t"
         + Columns.keyText(mapped.record().getKey()));
   }
