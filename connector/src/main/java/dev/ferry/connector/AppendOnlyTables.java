@@ -30,7 +30,7 @@ import java.util.Set;
  * was written below the TRUNCATE (its lock waited for every earlier writer of the table to commit), so a sweep at the
  * TRUNCATE's position, the end of a snapshot that read nothing, removes them from the target ({@link #truncated}).
  *
- * <p>Not thread-safe: used on the capture's thread.
+ * <p>Not thread-safe: used on the capture's thread (its static checks on any).
  */
 public final class AppendOnlyTables {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AppendOnlyTables.class);
@@ -40,6 +40,7 @@ public final class AppendOnlyTables {
   private final Set<String> tables;
   /** Rows of a snapshot Debezium sent (not the direct load, which numbers its own), per table. */
   private final Map<String, Long> snapshotRows = new HashMap<>();
+
   AppendOnlyTables(final List<String> tables) {
     this.tables = Set.copyOf(tables);
   }
