@@ -101,8 +101,10 @@ final class SnapshotSweeps {
         }
         final long n = sweep(c, t, sweep.getVersion());
         removed += n;
-        LOG.info("sweep {}: {} rows of {} were not in the snapshot (Ferry wrote them below version {}) and are "
-            + "gone from the legacy database; deleted", sweep.getId(), n, t.sqlName(dialect), sweep.getVersion());
+        // a TRUNCATE of an append-only legacy table ends as a snapshot that read nothing (its sweep id says so)
+        LOG.info("sweep {}: {} rows of {} {} (Ferry wrote them below version {}) and are gone from the legacy "
+            + "database; deleted", sweep.getId(), n, t.sqlName(dialect), sweep.getId().startsWith("truncate-")
+            ? "were written before a TRUNCATE of the legacy table" : "were not in the snapshot", sweep.getVersion());
       }
     } else {
       LOG.info("sweep {} of {} complete; sink.snapshot-deletes is off, so rows the snapshot did not hold stay",
