@@ -132,7 +132,7 @@ public final class MappingSchemaCheck {
       final List<String> legacyKey = source.isEmpty() ? List.of()
           : positioned ? List.of(LegacyPosition.COLUMN) : primaryKey(legacy, t.sourceTable());
       if (positioned) {
-        if (!t.columns().stream().anyMatch(f -> f.source().columns().equals(List.of(LegacyPosition.COLUMN)))) {
+        if (!t.readsPosition()) {
           out.add(problem(t.origin(), "fields", LegacyPosition.COLUMN, "append-only legacy table " + t.sourceTable()
               + " is keyed by each row's position, the column " + LegacyPosition.COLUMN + ": map it into the target's "
               + "key column (position: {from: " + LegacyPosition.COLUMN + "}, a text column), else every row of it "

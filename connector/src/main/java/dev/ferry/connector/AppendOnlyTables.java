@@ -38,18 +38,15 @@ public final class AppendOnlyTables {
   static final String TRUNCATE = "Truncate";
 
   private final Set<String> tables;
-  /** Rows of a snapshot Debezium sent (not the direct load, which numbers its own), per table. */
+  /**
+   * Rows of a snapshot Debezium sent (not the direct load, which numbers its own), per table. The configuration keeps
+   * append-only tables from Debezium's snapshots; a batch Kafka did not take and that is written again numbers its
+   * rows on (the first attempt's were aborted), so no rollback is needed.
+   */
   private final Map<String, Long> snapshotRows = new HashMap<>();
 
   AppendOnlyTables(final List<String> tables) {
     this.tables = Set.copyOf(tables);
-  }
-
-  /** A copy to go back to when a batch is written again (the snapshot rows it numbered come again). */
-  AppendOnlyTables copy() {
-    final AppendOnlyTables c = new AppendOnlyTables(List.copyOf(tables));
-    c.snapshotRows.putAll(snapshotRows);
-    return c;
   }
 
   /** Whether {@code table} ({@code schema.table}) is append-only. */
@@ -64,6 +61,9 @@ public final class AppendOnlyTables {
    * sent again comes from its first change with the same orders ({@link ResumePositions}).
    */
   ChangeEvent keyed(final ChangeEvent change) {
+    if (tables.isEmpty()) {
+      return change; // the usual capture: nothing to look up per change
+    }
     final SourcePosition src = change.getSource();
     final String table = src.getSchema$() + "." + src.getTable();
     if (!tables.contains(table)) {
@@ -84,26 +84,76 @@ public final class AppendOnlyTables {
   }
 
   /**
+   * At the capture's start: under {@code connector.replica-identity: set-full} gives the append-only tables and their
+   * partitions {@code REPLICA IDENTITY FULL} where they lack it; then what keeps them from being captured so
+   * ({@link #problems}). One read of the catalog.
+   */
+  static List<ConfigProblem> prepare(final Connection legacy, final ConnectorConfig config) throws SQLException {
+    final List<Found> found = read(legacy, config);
+    if (config.replicaIdentity() == ReplicaIdentityPolicy.SET_FULL) {
+      setFull(legacy, lacking(found));
+    }
+    return describe(found, config);
+  }
+
+  /**
    * The append-only tables of {@code config}, and their partitions, that are not {@code REPLICA IDENTITY FULL}:
    * under {@code connector.replica-identity: set-full} made so (and none returned), else returned (qualified). A
    * partition the legacy application makes while the capture runs is one ({@link SlotWatch} looks once a minute).
-   * Tables that do not exist or have a key are left to {@link #problems}.
    */
   static List<String> closeGaps(final Connection legacy, final ConnectorConfig config) throws SQLException {
-    final List<String> lacking = new ArrayList<>();
-    for (final String table : config.appendOnly()) {
-      final String[] parts = table.split("\\.", 2);
-      final Identity identity = parts.length < 2 ? null : identity(legacy, parts[0], parts[1]);
-      if (identity != null && TableKey.captured(legacy, parts[0], parts[1]).isEmpty()) {
-        lacking.addAll(identity.notFull());
-      }
-    }
+    final List<String> lacking = lacking(read(legacy, config));
     if (lacking.isEmpty() || config.replicaIdentity() != ReplicaIdentityPolicy.SET_FULL) {
       return lacking;
     }
+    setFull(legacy, lacking);
+    return List.of();
+  }
+
+  /**
+   * What keeps the append-only tables of {@code config} from being captured so, read from {@code legacy}'s catalog:
+   * one that has a key of its own, one without {@code REPLICA IDENTITY FULL} (under {@code connector.replica-identity:
+   * check}: with set-full the capture sets it itself when it starts), one that does not exist.
+   */
+  public static List<ConfigProblem> problems(final Connection legacy, final ConnectorConfig config) throws SQLException {
+    return describe(read(legacy, config), config);
+  }
+
+  /** One append-only table as the catalog shows it: its identity (null when it does not exist) and its key. */
+  private record Found(String table, Identity identity, TableKey key) {
+  }
+
+  private static List<Found> read(final Connection legacy, final ConnectorConfig config) throws SQLException {
+    final List<Found> out = new ArrayList<>();
+    for (final String table : config.appendOnly()) {
+      final String[] parts = table.split("\\.", 2);
+      if (parts.length < 2) {
+        continue; // the configuration's own check names it
+      }
+      final Identity identity = identity(legacy, parts[0], parts[1]);
+      out.add(new Found(table, identity, identity == null ? null : TableKey.captured(legacy, parts[0], parts[1])));
+    }
+    return out;
+  }
+
+  /** The parts of keyless existing tables among {@code found} that are not FULL. */
+  private static List<String> lacking(final List<Found> found) {
+    final List<String> out = new ArrayList<>();
+    for (final Found f : found) {
+      if (f.identity() != null && f.key().isEmpty()) {
+        out.addAll(f.identity().notFull());
+      }
+    }
+    return out;
+  }
+
+  private static void setFull(final Connection legacy, final List<String> relations) throws SQLException {
+    if (relations.isEmpty()) {
+      return;
+    }
     try (java.sql.Statement s = legacy.createStatement()) {
-      for (final String relation : lacking) {
-        s.execute("ALTER TABLE " + relation + " REPLICA IDENTITY FULL");
+      for (final String relation : relations) {
+        s.execute(ReplicaIdentity.setFull(relation));
         LOG.info("{}: part of an append-only table, without REPLICA IDENTITY FULL, which PostgreSQL needs for its "
             + "UPDATEs and DELETEs once published; set it (connector.replica-identity: set-full)", relation);
       }
@@ -111,38 +161,25 @@ public final class AppendOnlyTables {
     if (!legacy.getAutoCommit()) {
       legacy.commit();
     }
-    return List.of();
   }
 
-  /**
-   * What keeps the append-only tables of {@code config} from being captured so, read from {@code legacy}'s catalog:
-   * one that has a key of its own, one without {@code REPLICA IDENTITY FULL} (under {@code connector.replica-identity:
-   * check}), one that does not exist.
-   */
-  public static List<ConfigProblem> problems(final Connection legacy, final ConnectorConfig config) throws SQLException {
+  private static List<ConfigProblem> describe(final List<Found> found, final ConnectorConfig config) {
     final List<ConfigProblem> out = new ArrayList<>();
-    for (final String table : config.appendOnly()) {
-      final String[] parts = table.split("\\.", 2);
-      if (parts.length < 2) {
-        continue; // the configuration's own check names it
-      }
-      final Identity identity = identity(legacy, parts[0], parts[1]);
-      if (identity == null) {
+    for (final Found f : found) {
+      final String table = f.table();
+      if (f.identity() == null) {
         out.add(problem(table, "no such table in the legacy database"));
-        continue;
-      }
-      final TableKey key = TableKey.captured(legacy, parts[0], parts[1]);
-      if (!key.isEmpty()) {
-        out.add(problem(table, "legacy table " + table + " has a key, its " + key.describe() + " " + key.columns()
-            + ", and Ferry keys its rows by it (an update of a row stays one row): remove it from legacy.append-only"));
-      } else if (!identity.notFull().isEmpty() && config.replicaIdentity() == ReplicaIdentityPolicy.CHECK) {
-        // with set-full the capture sets it itself when it starts (closeGaps)
+      } else if (!f.key().isEmpty()) {
+        out.add(problem(table, "legacy table " + table + " has a key, its " + f.key().describe() + " "
+            + f.key().columns() + ", and Ferry keys its rows by it (an update of a row stays one row): remove it from "
+            + "legacy.append-only"));
+      } else if (!f.identity().notFull().isEmpty() && config.replicaIdentity() == ReplicaIdentityPolicy.CHECK) {
         out.add(problem(table, "append-only table " + table + " needs REPLICA IDENTITY FULL"
-            + (identity.partitioned() ? " on itself and each of its partitions (PostgreSQL checks the partition an "
-            + "UPDATE or DELETE changes)" : "") + ": without it PostgreSQL refuses every UPDATE and DELETE of it once "
-            + "the capture's publication carries it, which would break the legacy application's writes; run "
-            + String.join("; ", identity.notFull().stream().map(t -> "ALTER TABLE " + t + " REPLICA IDENTITY FULL")
-                .toList()) + " on the legacy database"));
+            + (f.identity().partitioned() ? " on itself and each of its partitions (PostgreSQL checks the partition "
+            + "an UPDATE or DELETE changes)" : "") + ": without it PostgreSQL refuses every UPDATE and DELETE of it "
+            + "once the capture's publication carries it, which would break the legacy application's writes; run "
+            + String.join("; ", f.identity().notFull().stream().map(ReplicaIdentity::setFull).toList())
+            + " on the legacy database"));
       }
     }
     return out;

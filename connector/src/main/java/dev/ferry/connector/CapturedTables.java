@@ -50,8 +50,7 @@ record CapturedTables(List<String> order, int legacyMajorVersion, Map<String, Li
           nothing.add(new ConfigProblem("legacy.tables", table, null, ReplicaIdentity.nothingProblem(table)));
         }
       }
-      AppendOnlyTables.closeGaps(legacy, config);
-      nothing.addAll(AppendOnlyTables.problems(legacy, config));
+      nothing.addAll(AppendOnlyTables.prepare(legacy, config));
       nothing.addAll(LogicalDecoding.problems(legacy, config));
       if (!nothing.isEmpty()) {
         throw new ConfigException(nothing);

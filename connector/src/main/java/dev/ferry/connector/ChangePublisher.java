@@ -85,7 +85,7 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
   private OpenTransactions open = new OpenTransactions();
   private final KeyPartitions partitions;
   /** The tables whose changes are keyed by their position ({@code legacy.append-only}). */
-  private AppendOnlyTables appendOnly;
+  private final AppendOnlyTables appendOnly;
   private final AtomicLong published = new AtomicLong();
   /** Changes Kafka took, per legacy table; read by other threads. */
   private final Map<String, LongAdder> perTable = new ConcurrentHashMap<>();
@@ -147,7 +147,6 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
     for (int attempt = 1; ; attempt++) {
       final OpenTransactions before = open.copy();
       final SnapshotEnds endsBefore = snapshotEnds.copy();
-      final AppendOnlyTables appendOnlyBefore = appendOnly.copy();
       final List<Sent> sent = new ArrayList<>(records.size());
       batchPerTable.clear();
       batchSourceTsMs = 0;
@@ -182,7 +181,6 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
         producer.abortTransaction();
         open = before;
         snapshotEnds = endsBefore;
-        appendOnly = appendOnlyBefore;
         deadLettered.put(refused.index(), "Kafka refused it as too large");
       } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
         throw new IllegalStateException("Kafka refused the capture's transaction (" + e + "); the capture stops "
@@ -191,7 +189,6 @@ final class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChang
         abortQuietly();
         open = before;
         snapshotEnds = endsBefore;
-        appendOnly = appendOnlyBefore;
         if (attempt >= ATTEMPTS) {
           throw new IllegalStateException("Kafka did not take a batch of change events after " + attempt
               + " tries; the capture stops without advancing its position, so nothing is lost: " + e, e);

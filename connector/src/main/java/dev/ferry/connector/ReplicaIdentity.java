@@ -40,8 +40,8 @@ public final class ReplicaIdentity {
     /** The statements that close the gap: the table's, then its partitions'. */
     public List<String> statements() {
       final List<String> all = new ArrayList<>();
-      all.add("ALTER TABLE " + LegacyRows.quoted(relation.child()) + " REPLICA IDENTITY FULL");
-      partitions.forEach(p -> all.add("ALTER TABLE " + p + " REPLICA IDENTITY FULL"));
+      all.add(setFull(LegacyRows.quoted(relation.child())));
+      partitions.forEach(p -> all.add(setFull(p)));
       return all;
     }
 
@@ -56,6 +56,11 @@ public final class ReplicaIdentity {
           + String.join(", ", missing) + ", so a deleted row could not be kept with its " + relation.parent()
           + " row; run " + fix() + " on the legacy database (or set connector.replica-identity: set-full)";
     }
+  }
+
+  /** The statement that gives {@code relation} (qualified, quoted where need be) {@code REPLICA IDENTITY FULL}. */
+  static String setFull(final String relation) {
+    return "ALTER TABLE " + relation + " REPLICA IDENTITY FULL";
   }
 
   /**

@@ -215,11 +215,7 @@ final class TableComparison {
         }
       });
     }
-    for (int i = 0; i < compared.size(); i++) {
-      if (compared.get(i).kind().numeric()) {
-        result.sums.add(new TableResult.Sum(compared.get(i).name(), orZero(expectedSums[i]), orZero(actualSums[i])));
-      }
-    }
+    addSums(compared, expectedSums, actualSums, result);
   }
 
   private void expect(final dev.ferry.schemas.ChangeEvent change, final List<TargetColumn> key,
@@ -295,6 +291,12 @@ final class TableComparison {
             explain(missing)));
       }
     }
+    addSums(compared, expectedSums, actualSums, result);
+  }
+
+  /** Each numeric compared column's sums on both sides, into {@code result}. */
+  private static void addSums(final List<TargetColumn> compared, final BigDecimal[] expectedSums,
+      final BigDecimal[] actualSums, final TableResult result) {
     for (int i = 0; i < compared.size(); i++) {
       if (compared.get(i).kind().numeric()) {
         result.sums.add(new TableResult.Sum(compared.get(i).name(), orZero(expectedSums[i]), orZero(actualSums[i])));
