@@ -2,15 +2,16 @@ package dev.ferry.cli;
 
 import dev.ferry.config.ConfigException;
 import dev.ferry.connector.ServerGone;
+import dev.ferry.schemas.KafkaReachability;
 import java.io.PrintWriter;
 import org.slf4j.LoggerFactory;
 
 /**
  * How {@code ferry} ends a command that failed with an exception: a configuration refused before anything started
  * (exit 2), and a server the command needs that could not be reached ({@link ServerGone}: the legacy or target
- * database down, a wrong host or port; Kafka brokers that never answered), said in two lines instead of a stack trace (exit 1: run it again once the
- * server is there; a supervisor that restarts the service does). Anything else goes on to picocli, stack trace and
- * all.
+ * database down, a wrong host or port; Kafka not answering at its address, {@link KafkaReachability}, or brokers
+ * that never answered a client), said in two lines instead of a stack trace (exit 1: run it again once the server is
+ * there; a supervisor that restarts the service does). Anything else goes on to picocli, stack trace and all.
  */
 final class CommandFailure {
   private CommandFailure() {
@@ -22,6 +23,14 @@ final class CommandFailure {
       err.println(e.getMessage());
       err.println("Nothing was started.");
       return 2;
+    }
+    if (e instanceof KafkaReachability.Unreachable) {
+      // the message names the address, what happened and the keys to look at
+      err.println(e.getMessage());
+      err.println("A server this command needs could not be reached: start it, or correct its address in the "
+          + "configuration, then run the command again.");
+      err.flush();
+      return 1;
     }
     final String database = ServerGone.reason(e.getMessage(), e);
     final String gone = database != null ? database : kafkaSilent(e);

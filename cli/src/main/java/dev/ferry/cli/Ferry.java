@@ -10,6 +10,7 @@ import dev.ferry.processor.StreamProcessor;
 import dev.ferry.reconcile.ReconcileReport;
 import dev.ferry.reconcile.ChangesInFlight;
 import dev.ferry.reconcile.Reconciliation;
+import dev.ferry.schemas.KafkaReachability;
 import dev.ferry.sink.DeadLetterReplay;
 import dev.ferry.sink.SinkConfig;
 import dev.ferry.sink.TargetSink;
@@ -129,6 +130,7 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = loadService(EnumSet.of(Role.CONNECTOR), "connector");
+      KafkaReachability.await(c.connector().kafka());
       final LegacyCapture capture = c.newCapture().start();
       final dev.ferry.ops.OpsServer ops = ServiceOps.connector(c.ops(), capture, out);
       final RunHistory history = historyOf(config);
@@ -146,6 +148,7 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = loadService(EnumSet.of(Role.PROCESSOR), "processor");
+      KafkaReachability.await(c.processor().kafka());
       final RunHistory history = historyOf(config);
       final String id = c.processor().applicationId();
       // gaps found at the start and while running (records Kafka deleted before the processor read them)
@@ -167,6 +170,7 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = loadService(EnumSet.of(Role.SINK), "sink");
+      KafkaReachability.await(c.sink().kafka());
       final TargetSink sink = new TargetSink(c.sink()).start();
       final dev.ferry.ops.OpsServer ops = ServiceOps.sink(c.ops(), sink, c.sink(), out);
       return runUntilStopped(withOps(sink, ops), whenDead(sink::isRunning));
@@ -196,6 +200,7 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
+      KafkaReachability.await(c.sink().kafka());
       new DeadLetterReplay(c.sink()).run(new DeadLetterReplay.Options(
           Set.copyOf(rules), Set.copyOf(tables), dryRun, fromBeginning, acceptOld), System.out);
       return 0;
@@ -212,6 +217,7 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() {
       final FerryConfig c = FerryConfig.loadForConnectorCommand(config);
+      KafkaReachability.await(c.connector().kafka());
       Resnapshot.request(c.connector(), List.copyOf(tables), System.out);
       record(historyOf(config), RunHistory.Kind.RESNAPSHOT, "re-snapshot of " + String.join(", ", tables)
           + " requested", Map.of("tables", List.copyOf(tables)));
@@ -229,6 +235,7 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
       final var kafka = c.sink().kafka();
+      KafkaReachability.await(kafka);
       final var topics = kafka.topics(kafka.registry());
       final Map<String, Long> counts = new TreeMap<>();
       final PrintWriter out = spec.commandLine().getOut();

@@ -270,7 +270,9 @@ class ShippedCommandIT {
     final DemoEnvironment base = DemoEnvironment.create(stack, dir, "shipped_reconcile");
     try (Pipeline pipeline = new Pipeline(base.config()).start(); Connection legacy = base.legacy();
         Connection target = base.target()) {
-      await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match());
+      // the snapshot's end applied too (its history entry is asserted below), not only its rows: it comes behind them
+      await().atMost(Duration.ofMinutes(3)).until(() -> RowCounts.of(legacy, target).match()
+          && !base.config().sink().history().recent(dev.ferry.history.RunHistory.Kind.SNAPSHOT_APPLIED, 1).isEmpty());
     }
     Files.writeString(dir.resolve("ferry.yaml"), """
         kafka:
@@ -369,16 +371,44 @@ class ShippedCommandIT {
   @Test
   void theConnectorAsShippedSaysWhichServerItCannotReach() throws Exception {
     Files.writeString(dir.resolve("unreachable.yaml"), """
-        kafka: {bootstrap-servers: "127.0.0.1:9"}
+        kafka: {bootstrap-servers: "%s"}
         registry: {url: "http://127.0.0.1:9"}
         legacy: {host: 127.0.0.1, port: 1, database: shop, tables: [public.orders]}
         connector: {name: shop, initial-load: kafka}
-        """);
+        """.formatted(SharedStack.get().kafka().bootstrapServers()));
     final Run run = ferry("connector", "-c", "unreachable.yaml");
     assertThat(run.exit()).as(run.output()).isEqualTo(1);
     assertThat(run.output()).contains("jdbc:postgresql://127.0.0.1:1/shop: Connection to 127.0.0.1:1 refused")
         .contains("A server this command needs could not be reached: start it, or correct its address")
         .doesNotContain("\tat ").doesNotContain("IllegalStateException");
+  }
+
+  /**
+   * A processor whose Kafka address is wrong (nothing listens on loopback port 9) says so in two lines once its wait
+   * is over and exits 1. Before session 45 it logged Kafka's "could not be established" every second and never
+   * said what was wrong (Kafka Streams retries without end).
+   */
+  @Test
+  void theProcessorAsShippedSaysKafkaDoesNotAnswer() throws Exception {
+    Files.writeString(dir.resolve("no-kafka.yaml"), """
+        kafka: {bootstrap-servers: "127.0.0.1:9", client.default.api.timeout.ms: 3000}
+        registry: {url: "http://127.0.0.1:9"}
+        legacy: {tables: [public.orders]}
+        processor: {mapping-file: orders.yaml}
+        """);
+    Files.writeString(dir.resolve("orders.yaml"), """
+        version: "1"
+        tables:
+          - {source: public.orders, target: purchase, fields: {id: order_no}}
+        """);
+    final Run run = ferry("processor", "-c", "no-kafka.yaml");
+    assertThat(run.exit()).as(run.output()).isEqualTo(1);
+    assertThat(run.output())
+        .contains("Kafka at 127.0.0.1:9 does not answer (127.0.0.1:9: Connection refused); waiting up to 3 s")
+        .contains("cannot reach Kafka at kafka.bootstrap-servers = 127.0.0.1:9 within 3 s: 127.0.0.1:9: Connection "
+            + "refused")
+        .contains("A server this command needs could not be reached: start it, or correct its address")
+        .doesNotContain("\tat ").doesNotContain("could not be established");
   }
 
   private record Run(int exit, String output) {
