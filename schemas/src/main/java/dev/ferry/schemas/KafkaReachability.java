@@ -1,6 +1,7 @@
 package dev.ferry.schemas;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.UnknownHostException;
@@ -127,17 +128,25 @@ public final class KafkaReachability {
         why.add(a + ": not host:port");
         continue;
       }
-      final long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(host, port), (int) Math.max(250, Math.min(2_000, leftMs)));
-        return null;
+      final InetAddress[] ips;
+      try {
+        ips = InetAddress.getAllByName(host);
       } catch (UnknownHostException e) {
         why.add(a + ": unknown host");
-      } catch (IOException e) {
-        why.add(a + ": " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
-      } catch (IllegalArgumentException e) {
-        why.add(a + ": " + e.getMessage());
+        continue;
       }
+      // every address the name has, as Kafka's clients try them (client.dns.lookup = use_all_dns_ips)
+      String failed = null;
+      for (final InetAddress ip : ips) {
+        final long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        try (Socket s = new Socket()) {
+          s.connect(new InetSocketAddress(ip, port), (int) Math.max(250, Math.min(2_000, leftMs)));
+          return null;
+        } catch (IOException | IllegalArgumentException e) {
+          failed = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        }
+      }
+      why.add(a + ": " + failed);
     }
     return why.isEmpty() ? "no address given" : String.join("; ", why);
   }
