@@ -46,6 +46,11 @@ public final class StopSignal {
     requested.await();
   }
 
+  /** Blocks until a stop is requested or {@code wait} has passed; returns whether a stop was requested. */
+  public boolean await(final java.time.Duration wait) throws InterruptedException {
+    return requested.await(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   /** Asks to stop from within the process (a service that died). */
   public void request() {
     requested.countDown();

@@ -38,6 +38,8 @@ public final class Sandbox {
   private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(30);
   /** Tries of a write the target refused as not fitting (SQLSTATE class 42) before a run with --once gives up. */
   private static final int BROKEN_TARGET_RETRIES = 5;
+  /** How often the streaming sandbox says what moved. */
+  private static final int STREAMING_EVERY_SECONDS = 10;
 
   /**
    * What to run.
@@ -125,7 +127,7 @@ public final class Sandbox {
           out.println(o.once() ? "Drained." : "Caught up; changes you make in the legacy database sync as you make them.");
         }
         if (!o.once()) {
-          stop.await();
+          streaming(pipeline, stop);
           return true;
         }
         if (!drained) {
@@ -176,6 +178,17 @@ public final class Sandbox {
     }
     final Path dir = o.config().toAbsolutePath().getParent();
     return dir.resolve(named.text()).toAbsolutePath();
+  }
+
+  /**
+   * While the sandbox streams, until asked to stop: a progress line every {@value #STREAMING_EVERY_SECONDS} s in which
+   * something moved, none while nothing does ({@link StreamingProgress}).
+   */
+  private void streaming(final Pipeline pipeline, final StopSignal stop) throws InterruptedException {
+    new StreamingProgress(() -> new StreamingProgress.Counts(pipeline.capture().published(),
+        pipeline.sink().applied(), Math.max(0, pipeline.sink().lag()), pipeline.sink().parked(),
+        pipeline.sink().failed(), pipeline.sink().lastSourceTsMs()), out::println, System::currentTimeMillis)
+        .run(stop, Duration.ofSeconds(STREAMING_EVERY_SECONDS));
   }
 
   private void progress(final Pipeline pipeline) {
