@@ -3,6 +3,7 @@ package dev.ferry.cli;
 import dev.ferry.config.ConfigException;
 import dev.ferry.connector.ServerGone;
 import dev.ferry.schemas.KafkaReachability;
+import dev.ferry.schemas.ServerUnreachable;
 import java.io.PrintWriter;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,7 @@ final class CommandFailure {
       err.println("Nothing was started.");
       return 2;
     }
-    if (e instanceof KafkaReachability.Unreachable) {
+    if (e instanceof ServerUnreachable) {
       // the message names the address, what happened and the keys to look at
       err.println(e.getMessage());
       err.println("A server this command needs could not be reached: start it, or correct its address in the "

@@ -130,7 +130,7 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = loadService(EnumSet.of(Role.CONNECTOR), "connector");
-      KafkaReachability.await(c.connector().kafka());
+      KafkaReachability.awaitWithRegistry(c.connector().kafka());
       final LegacyCapture capture = c.newCapture().start();
       final dev.ferry.ops.OpsServer ops = ServiceOps.connector(c.ops(), capture, out);
       final RunHistory history = historyOf(config);
@@ -148,7 +148,7 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = loadService(EnumSet.of(Role.PROCESSOR), "processor");
-      KafkaReachability.await(c.processor().kafka());
+      KafkaReachability.awaitWithRegistry(c.processor().kafka());
       final RunHistory history = historyOf(config);
       final String id = c.processor().applicationId();
       // gaps found at the start and while running (records Kafka deleted before the processor read them)
@@ -170,7 +170,7 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       final FerryConfig c = loadService(EnumSet.of(Role.SINK), "sink");
-      KafkaReachability.await(c.sink().kafka());
+      KafkaReachability.awaitWithRegistry(c.sink().kafka());
       final TargetSink sink = new TargetSink(c.sink()).start();
       final dev.ferry.ops.OpsServer ops = ServiceOps.sink(c.ops(), sink, c.sink(), out);
       return runUntilStopped(withOps(sink, ops), whenDead(sink::isRunning));
@@ -200,7 +200,7 @@ public final class Ferry implements Callable<Integer> {
     @Override
     public Integer call() {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
-      KafkaReachability.await(c.sink().kafka());
+      KafkaReachability.awaitWithRegistry(c.sink().kafka());
       new DeadLetterReplay(c.sink()).run(new DeadLetterReplay.Options(
           Set.copyOf(rules), Set.copyOf(tables), dryRun, fromBeginning, acceptOld), System.out);
       return 0;
@@ -235,7 +235,7 @@ public final class Ferry implements Callable<Integer> {
     public Integer call() throws Exception {
       final FerryConfig c = FerryConfig.load(config, EnumSet.of(Role.SINK));
       final var kafka = c.sink().kafka();
-      KafkaReachability.await(kafka);
+      KafkaReachability.awaitWithRegistry(kafka);
       final var topics = kafka.topics(kafka.registry());
       final Map<String, Long> counts = new TreeMap<>();
       final PrintWriter out = spec.commandLine().getOut();

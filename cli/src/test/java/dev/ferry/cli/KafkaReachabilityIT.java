@@ -8,6 +8,7 @@ import dev.ferry.embedded.EmbeddedStack;
 import dev.ferry.embedded.SharedStack;
 import dev.ferry.schemas.KafkaReachability;
 import dev.ferry.schemas.KafkaSettings;
+import dev.ferry.schemas.ServerUnreachable;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -17,9 +18,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The check every service and Kafka command makes before it builds a client ({@link KafkaReachability}), against
- * the embedded broker and against loopback ports where no broker is: each failure names the address and what
- * happened, within the wait, instead of Kafka's clients retrying for a minute or for ever.
+ * The checks every service and Kafka command makes before it builds a client ({@link KafkaReachability}, the
+ * registry's {@code awaitAnswer}), against the embedded broker and registry and against loopback ports where neither
+ * is: each failure names the setting, its value and what happened, within the wait, instead of Kafka's clients
+ * retrying for a minute or for ever, or the registry's client failing at the first record.
  */
 class KafkaReachabilityIT {
   private final EmbeddedStack stack = SharedStack.get();
@@ -40,7 +42,7 @@ class KafkaReachabilityIT {
     final String servers = "127.0.0.1:" + port;
     final long started = System.nanoTime();
     assertThatThrownBy(() -> KafkaReachability.await(settings(servers, Map.of("default.api.timeout.ms", "2000"))))
-        .isInstanceOf(KafkaReachability.Unreachable.class)
+        .isInstanceOf(ServerUnreachable.class)
         .hasMessageContaining("kafka.bootstrap-servers = " + servers)
         .hasMessageContaining("within 2 s")
         .hasMessageContaining("Connection refused");
@@ -76,7 +78,7 @@ class KafkaReachabilityIT {
       acceptor.start();
       final String servers = "127.0.0.1:" + silent.getLocalPort();
       assertThatThrownBy(() -> KafkaReachability.await(settings(servers, Map.of("default.api.timeout.ms", "3000"))))
-          .isInstanceOf(KafkaReachability.Unreachable.class)
+          .isInstanceOf(ServerUnreachable.class)
           .hasMessageContaining("kafka.bootstrap-servers = " + servers)
           .hasMessageContaining("the port accepts connections, but no Kafka broker answered there")
           .hasMessageContaining("kafka.client.security.protocol");
@@ -96,10 +98,40 @@ class KafkaReachabilityIT {
             + EmbeddedKafka.SASL_USER + "\" password=\"not-the-password\";",
         "default.api.timeout.ms", "20000");
     assertThatThrownBy(() -> KafkaReachability.await(settings(stack.kafka().saslBootstrapServers(), sasl)))
-        .isInstanceOf(KafkaReachability.Unreachable.class)
+        .isInstanceOf(ServerUnreachable.class)
         .hasMessageContaining("refused Ferry")
         .hasMessageContaining("Authentication failed")
         .hasMessageContaining("kafka.client.sasl.*");
+  }
+
+  @Test
+  void theRunningRegistryAnswers() {
+    new dev.ferry.schemas.ConfluentRegistryClient(stack.registry().url()).awaitAnswer(java.time.Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aRegistryPortNobodyListensOnIsNamedOnceTheWaitIsOver() throws Exception {
+    final int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    final String url = "http://127.0.0.1:" + port;
+    assertThatThrownBy(() -> new dev.ferry.schemas.ConfluentRegistryClient(url)
+        .awaitAnswer(java.time.Duration.ofSeconds(2)))
+        .isInstanceOf(ServerUnreachable.class)
+        .hasMessageStartingWith("cannot reach the schema registry at registry.url = " + url + " within 2 s: "
+            + "connection refused");
+  }
+
+  @Test
+  void aRegistryAddressWithoutItsApiPathIsToldApart() {
+    final String url = stack.registry().url();
+    final String server = url.substring(0, url.indexOf("/apis/"));
+    assertThatThrownBy(() -> new dev.ferry.schemas.ConfluentRegistryClient(server)
+        .awaitAnswer(java.time.Duration.ofSeconds(5)))
+        .isInstanceOf(ServerUnreachable.class)
+        .hasMessageContaining("registry.url = " + server + " does not answer as a Confluent-compatible registry API "
+            + "(GET /subjects: HTTP 404)");
   }
 
   private KafkaSettings settings(final String servers, final Map<String, String> client) {

@@ -372,10 +372,10 @@ class ShippedCommandIT {
   void theConnectorAsShippedSaysWhichServerItCannotReach() throws Exception {
     Files.writeString(dir.resolve("unreachable.yaml"), """
         kafka: {bootstrap-servers: "%s"}
-        registry: {url: "http://127.0.0.1:9"}
+        registry: {url: "%s"}
         legacy: {host: 127.0.0.1, port: 1, database: shop, tables: [public.orders]}
         connector: {name: shop, initial-load: kafka}
-        """.formatted(SharedStack.get().kafka().bootstrapServers()));
+        """.formatted(SharedStack.get().kafka().bootstrapServers(), SharedStack.get().registry().url()));
     final Run run = ferry("connector", "-c", "unreachable.yaml");
     assertThat(run.exit()).as(run.output()).isEqualTo(1);
     assertThat(run.output()).contains("jdbc:postgresql://127.0.0.1:1/shop: Connection to 127.0.0.1:1 refused")

@@ -44,24 +44,25 @@ public final class KafkaReachability {
    */
   private static final Duration LEAST_FOR_REQUEST = Duration.ofSeconds(10);
 
-  /** Kafka did not answer, or refused Ferry; the message says which address, what happened and what to do. */
-  public static final class Unreachable extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Unreachable(final String message) {
-      super(message);
-    }
-  }
-
   private KafkaReachability() {
   }
 
   /**
-   * Returns once a Kafka broker of {@code kafka} answers; throws {@link Unreachable} when none does within the wait
+   * Returns once a Kafka broker of {@code kafka} answers; throws {@link ServerUnreachable} when none does within the
+   * wait
    * ({@code kafka.client.default.api.timeout.ms}, else 30 s) or the broker refuses Ferry's credentials.
    */
   public static void await(final KafkaSettings kafka) {
     await(kafka, waitOf(kafka));
+  }
+
+  /**
+   * {@link #await(KafkaSettings)}, then the schema registry of {@code kafka} within the same wait
+   * ({@link ConfluentRegistryClient#awaitAnswer}): what a service that reads or writes Avro needs before it starts.
+   */
+  public static void awaitWithRegistry(final KafkaSettings kafka) {
+    await(kafka);
+    kafka.registry().awaitAnswer(waitOf(kafka));
   }
 
   static void await(final KafkaSettings kafka, final Duration within) {
@@ -74,7 +75,7 @@ public final class KafkaReachability {
         break;
       }
       if (System.nanoTime() >= deadline) {
-        throw new Unreachable("cannot reach Kafka at kafka.bootstrap-servers = " + servers + " within "
+        throw new ServerUnreachable("cannot reach Kafka at kafka.bootstrap-servers = " + servers + " within "
             + seconds(within) + ": " + refused);
       }
       if (!said) {
@@ -98,17 +99,18 @@ public final class KafkaReachability {
       throw refusal(servers, e, leftMs);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new Unreachable("interrupted while asking Kafka at " + servers);
+      throw new ServerUnreachable("interrupted while asking Kafka at " + servers);
     }
   }
 
   /** What the broker's answer, or its silence, means for the user. */
-  private static Unreachable refusal(final String servers, final Throwable cause, final int waitedMs) {
+  private static ServerUnreachable refusal(final String servers, final Throwable cause, final int waitedMs) {
     if (cause instanceof AuthenticationException || cause instanceof AuthorizationException) {
-      return new Unreachable("Kafka at kafka.bootstrap-servers = " + servers + " refused Ferry: " + cause.getMessage()
+      return new ServerUnreachable("Kafka at kafka.bootstrap-servers = " + servers + " refused Ferry: "
+          + cause.getMessage()
           + " (its credentials and protocol: kafka.client.security.protocol, kafka.client.sasl.*, kafka.client.ssl.*)");
     }
-    return new Unreachable("cannot reach Kafka at kafka.bootstrap-servers = " + servers + ": the port accepts "
+    return new ServerUnreachable("cannot reach Kafka at kafka.bootstrap-servers = " + servers + ": the port accepts "
         + "connections, but no Kafka broker answered there within " + seconds(Duration.ofMillis(waitedMs)) + " ("
         + cause.getClass().getSimpleName() + (cause.getMessage() != null ? ": " + cause.getMessage() : "")
         + "); is it a Kafka listener, and does kafka.client.security.protocol match it?");
@@ -176,7 +178,7 @@ public final class KafkaReachability {
       TimeUnit.NANOSECONDS.sleep(nanos);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new Unreachable("interrupted while waiting for Kafka");
+      throw new ServerUnreachable("interrupted while waiting for Kafka");
     }
   }
 }
