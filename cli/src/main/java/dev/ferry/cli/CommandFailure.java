@@ -25,15 +25,8 @@ final class CommandFailure {
       err.println("Nothing was started.");
       return 2;
     }
-    if (e instanceof ServerUnreachable) {
-      // the message names the address, what happened and the keys to look at
-      err.println(e.getMessage());
-      err.println("A server this command needs could not be reached: start it, or correct its address in the "
-          + "configuration, then run the command again.");
-      err.flush();
-      return 1;
-    }
-    final String database = ServerGone.reason(e.getMessage(), e);
+    // a start-up check's message names the setting, the address and what happened: the reason itself
+    final String database = e instanceof ServerUnreachable ? e.getMessage() : ServerGone.reason(e.getMessage(), e);
     final String gone = database != null ? database : kafkaSilent(e);
     if (gone != null) {
       LoggerFactory.getLogger(CommandFailure.class).debug("a server could not be reached", e);

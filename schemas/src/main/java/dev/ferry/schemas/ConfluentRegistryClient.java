@@ -61,56 +61,41 @@ public final class ConfluentRegistryClient implements SchemaRegistry {
    * Asked once at a service's start, so that a wrong URL is said there rather than at the first record, minutes in.
    */
   public void awaitAnswer(final Duration within) {
-    final long deadline = System.nanoTime() + within.toNanos();
     final HttpRequest.Builder request = HttpRequest.newBuilder(uri("/subjects")).GET()
         .timeout(Duration.ofSeconds(10)).header("Accept", CONTENT_TYPE);
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
-    boolean said = false;
-    while (true) {
-      String why;
-      try {
-        final HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        final int status = response.statusCode();
-        if (status / 100 == 2 && response.body().trim().startsWith("[")) {
-          return;
-        }
-        if (status == 401 || status == 403) {
-          throw new ServerUnreachable("the schema registry at registry.url = " + baseUrl + " refused Ferry (HTTP "
-              + status + "): check registry.user and its password (FERRY_REGISTRY_PASSWORD)");
-        }
-        if (status / 100 != 5) {
-          throw new ServerUnreachable("the schema registry at registry.url = " + baseUrl + " does not answer as a "
-              + "Confluent-compatible registry API (GET /subjects: HTTP " + status + "): check the URL (Apicurio's "
-              + "is its address followed by /apis/ccompat/v7)");
-        }
-        why = "HTTP " + status;
-      } catch (java.net.ConnectException e) {
-        // the JDK's HTTP client says "refused" only by the exception's type (its message is often empty)
-        why = "connection refused" + (e.getMessage() != null ? " (" + e.getMessage() + ")" : "");
-      } catch (IOException e) {
-        why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ServerUnreachable("interrupted while asking the schema registry at " + baseUrl);
+    WaitForAnswer.until(LOG, "the schema registry at " + baseUrl, "the schema registry at registry.url = " + baseUrl,
+        System.nanoTime() + within.toNanos(), within, () -> subjectsAnswer(request.build()));
+  }
+
+  /** Null when {@code GET /subjects} answers as the API; why not when worth asking again; throws when final. */
+  private String subjectsAnswer(final HttpRequest request) {
+    try {
+      final HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      final int status = response.statusCode();
+      if (status / 100 == 2 && response.body().trim().startsWith("[")) {
+        return null;
       }
-      final long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        throw new ServerUnreachable("cannot reach the schema registry at registry.url = " + baseUrl + " within "
-            + within.toSeconds() + " s: " + why);
+      if (status == 401 || status == 403) {
+        throw new ServerUnreachable("the schema registry at registry.url = " + baseUrl + " refused Ferry (HTTP "
+            + status + "): check registry.user and its password (FERRY_REGISTRY_PASSWORD)");
       }
-      if (!said) {
-        LOG.warn("the schema registry at {} does not answer ({}); waiting up to {} s for it", baseUrl, why,
-            within.toSeconds());
-        said = true;
+      if (status / 100 != 5) {
+        throw new ServerUnreachable("the schema registry at registry.url = " + baseUrl + " does not answer as a "
+            + "Confluent-compatible registry API (GET /subjects: HTTP " + status + "): check the URL (Apicurio's "
+            + "is its address followed by /apis/ccompat/v7)");
       }
-      try {
-        Thread.sleep(Math.min(1_000, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left) + 1));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ServerUnreachable("interrupted while waiting for the schema registry at " + baseUrl);
-      }
+      return "HTTP " + status;
+    } catch (java.net.ConnectException e) {
+      // the JDK's HTTP client says "refused" only by the exception's type (its message is often empty)
+      return "connection refused" + (e.getMessage() != null ? " (" + e.getMessage() + ")" : "");
+    } catch (IOException e) {
+      return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ServerUnreachable("interrupted while asking the schema registry at " + baseUrl);
     }
   }
 

@@ -68,22 +68,8 @@ public final class KafkaReachability {
   static void await(final KafkaSettings kafka, final Duration within) {
     final long deadline = System.nanoTime() + within.toNanos();
     final String servers = kafka.bootstrapServers();
-    boolean said = false;
-    while (true) {
-      final String refused = firstRefusal(servers, deadline);
-      if (refused == null) {
-        break;
-      }
-      if (System.nanoTime() >= deadline) {
-        throw new ServerUnreachable("cannot reach Kafka at kafka.bootstrap-servers = " + servers + " within "
-            + seconds(within) + ": " + refused);
-      }
-      if (!said) {
-        LOG.warn("Kafka at {} does not answer ({}); waiting up to {} for it", servers, refused, seconds(within));
-        said = true;
-      }
-      sleep(Math.min(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime()));
-    }
+    WaitForAnswer.until(LOG, "Kafka at " + servers, "Kafka at kafka.bootstrap-servers = " + servers, deadline,
+        within, () -> firstRefusal(servers, deadline));
     final long least = Math.min(LEAST_FOR_REQUEST.toNanos(), within.toNanos());
     final long left = Math.max(least, deadline - System.nanoTime());
     final int leftMs = (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left));
@@ -111,7 +97,8 @@ public final class KafkaReachability {
           + " (its credentials and protocol: kafka.client.security.protocol, kafka.client.sasl.*, kafka.client.ssl.*)");
     }
     return new ServerUnreachable("cannot reach Kafka at kafka.bootstrap-servers = " + servers + ": the port accepts "
-        + "connections, but no Kafka broker answered there within " + seconds(Duration.ofMillis(waitedMs)) + " ("
+        + "connections, but no Kafka broker answered there within "
+        + WaitForAnswer.seconds(Duration.ofMillis(waitedMs)) + " ("
         + cause.getClass().getSimpleName() + (cause.getMessage() != null ? ": " + cause.getMessage() : "")
         + "); is it a Kafka listener, and does kafka.client.security.protocol match it?");
   }
@@ -166,19 +153,4 @@ public final class KafkaReachability {
     return DEFAULT_WAIT;
   }
 
-  private static String seconds(final Duration d) {
-    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-  }
-
-  private static void sleep(final long nanos) {
-    if (nanos <= 0) {
-      return;
-    }
-    try {
-      TimeUnit.NANOSECONDS.sleep(nanos);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ServerUnreachable("interrupted while waiting for Kafka");
-    }
-  }
 }
