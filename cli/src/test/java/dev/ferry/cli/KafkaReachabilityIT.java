@@ -35,10 +35,7 @@ class KafkaReachabilityIT {
 
   @Test
   void aPortNobodyListensOnIsNamedWithTheRefusalOnceTheWaitIsOver() throws Exception {
-    final int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    final int port = deadPort();
     final String servers = "127.0.0.1:" + port;
     final long started = System.nanoTime();
     assertThatThrownBy(() -> KafkaReachability.await(settings(servers, Map.of("default.api.timeout.ms", "2000"))))
@@ -53,10 +50,7 @@ class KafkaReachabilityIT {
   @Test
   void anyAddressOfTheListWillDo() throws Exception {
     // the address lists a dead port first: the second, the running broker, is found
-    final int dead;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      dead = s.getLocalPort();
-    }
+    final int dead = deadPort();
     KafkaReachability.await(settings("127.0.0.1:" + dead + "," + stack.kafka().bootstrapServers(),
         Map.of("default.api.timeout.ms", "5000")));
   }
@@ -111,10 +105,7 @@ class KafkaReachabilityIT {
 
   @Test
   void aRegistryPortNobodyListensOnIsNamedOnceTheWaitIsOver() throws Exception {
-    final int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    final int port = deadPort();
     final String url = "http://127.0.0.1:" + port;
     assertThatThrownBy(() -> new dev.ferry.schemas.ConfluentRegistryClient(url)
         .awaitAnswer(java.time.Duration.ofSeconds(2)))
@@ -132,6 +123,13 @@ class KafkaReachabilityIT {
         .isInstanceOf(ServerUnreachable.class)
         .hasMessageContaining("registry.url = " + server + " does not answer as a Confluent-compatible registry API "
             + "(GET /subjects: HTTP 404)");
+  }
+
+  /** A loopback port nobody listens on (one just closed). */
+  private static int deadPort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
   }
 
   private KafkaSettings settings(final String servers, final Map<String, String> client) {
